@@ -1,0 +1,118 @@
+#include "mockd_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace harness {
+namespace {
+
+constexpr std::string_view kPrefix = "mockd listening on ";
+
+// Reads one line from `fd` within `timeout`; empty if none arrived.
+std::string read_line(int fd, std::chrono::milliseconds timeout) {
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char c;
+    const ssize_t n = read(fd, &c, 1);
+    if (n <= 0) return {};
+    if (c == '\n') return line;
+    line += c;
+  }
+}
+
+}  // namespace
+
+std::string default_mockd_path() {
+  if (const char* env = std::getenv("MOCKD")) return env;
+  return MOCKD_DEFAULT_PATH;
+}
+
+MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseconds start_timeout,
+                           std::string mockd_path) {
+  args.insert(args.begin(), {mockd_path, "--port", "0"});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  // A child that inherited blocked signals would ignore our SIGTERM.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  const int rc = posix_spawn(&pid_, mockd_path.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(pipe_fds[1]);
+  stdout_fd_ = pipe_fds[0];
+  if (rc != 0) {
+    close(stdout_fd_);
+    throw std::runtime_error("cannot start " + mockd_path);
+  }
+
+  const std::string line = read_line(stdout_fd_, start_timeout);
+  if (line.rfind(kPrefix, 0) != 0) {
+    stop(std::chrono::seconds(2));
+    throw std::runtime_error("mockd did not print its listening line (got '" + line + "')");
+  }
+  url_ = line.substr(kPrefix.size());
+  const auto scheme_end = url_.find("://") + 3;
+  const auto colon = url_.rfind(':');
+  host_ = url_.substr(scheme_end, colon - scheme_end);
+  if (!host_.empty() && host_.front() == '[') host_ = host_.substr(1, host_.size() - 2);
+  port_ = static_cast<unsigned short>(std::stoi(url_.substr(colon + 1)));
+}
+
+MockdProcess::~MockdProcess() {
+  stop();
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+}
+
+void MockdProcess::signal(int sig) {
+  if (pid_ > 0 && !reaped_) kill(pid_, sig);
+}
+
+bool MockdProcess::running() {
+  if (pid_ <= 0 || reaped_) return false;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return !reaped_;
+}
+
+int MockdProcess::stop(std::chrono::milliseconds timeout) {
+  if (pid_ > 0 && !reaped_) {
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (running() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!reaped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status_, 0);
+      reaped_ = true;
+    }
+  }
+  if (pid_ <= 0) return -1;
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+}
+
+}  // namespace harness

@@ -1,0 +1,46 @@
+// The seam between mockd's command line and its two server engines: both take
+// the same configuration, serve the same request parameters and fill the
+// same Stats.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "request_params.hpp"
+#include "stats.hpp"
+#include "tls_identity.hpp"
+
+namespace mockd {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port
+  int threads = 1;
+  Limits limits;
+  std::chrono::milliseconds header_timeout{10'000};  // from a request's first byte to its full header
+  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection waiting for a request
+  std::chrono::milliseconds shutdown_timeout{5'000};  // in-flight requests get this long to finish
+  std::optional<TlsIdentity> tls;
+  TlsVersion tls_version = TlsVersion::any;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  // The bound port (the constructor binds, so this is known before run()).
+  virtual std::uint16_t port() const = 0;
+  // Serves until stop(); returns once in-flight requests finished or the
+  // shutdown timeout passed.
+  virtual void run() = 0;
+  // Stops accepting and begins the shutdown; callable from any thread.
+  virtual void stop() = 0;
+};
+
+// Both throw std::runtime_error when they cannot bind or set up TLS.
+std::unique_ptr<Engine> make_asio_engine(const ServerConfig& config, Stats& stats);
+std::unique_ptr<Engine> make_blocking_engine(const ServerConfig& config, Stats& stats);
+
+}  // namespace mockd

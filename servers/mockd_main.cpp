@@ -1,0 +1,119 @@
+// mockd: a mock HTTP/1.1 server whose latency, body size, status and faults
+// are set per request in the query string, and which counts what it sees
+// (GET /stats). Its first line on stdout says where it listens, so a parent
+// process can start it on port 0 and read the port.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "engine.hpp"
+
+namespace {
+
+// Blocks SIGINT/SIGTERM in every thread (call before any thread starts) and
+// waits for them on a thread of its own, which asks the engine to stop.
+void stop_on_signals(mockd::Engine& engine) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set, &engine] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    engine.stop();
+  }).detach();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mockd: mock HTTP server with per-request latency, size, status and faults"};
+  mockd::ServerConfig config;
+  std::string engine_name = "asio";
+  std::optional<int> threads;
+  bool tls = false;
+  std::string cert_out, cert_file, key_file, tls_version = "any";
+  long header_timeout_ms = config.header_timeout.count();
+  long idle_timeout_ms = config.idle_timeout.count();
+  long shutdown_timeout_ms = config.shutdown_timeout.count();
+
+  app.add_option("--host", config.host, "Address to bind")->capture_default_str();
+  app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
+  app.add_option("--engine", engine_name, "asio (timers, coroutines) or blocking (cpp-httplib, sleeping threads)")
+      ->check(CLI::IsMember({"asio", "blocking"}))
+      ->capture_default_str();
+  app.add_option("--threads", threads, "Threads (default: 1 for asio, 8 for blocking)")
+      ->check(CLI::Range(1, 1024));
+  app.add_flag("--tls", tls, "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
+  app.add_option("--cert-out", cert_out, "Write the certificate (PEM) here, for clients to verify");
+  auto* cert_opt = app.add_option("--cert", cert_file, "Certificate file (PEM)")->check(CLI::ExistingFile);
+  auto* key_opt = app.add_option("--key", key_file, "Private key file (PEM)")->check(CLI::ExistingFile);
+  cert_opt->needs(key_opt);
+  key_opt->needs(cert_opt);
+  app.add_option("--tls-version", tls_version, "TLS versions to allow")
+      ->check(CLI::IsMember({"1.2", "1.3", "any"}))
+      ->capture_default_str();
+  app.add_option("--max-delay-ms", config.limits.max_delay_ms, "Largest delay a request may ask for")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--max-bytes", config.limits.max_bytes, "Largest body a request may ask for")
+      ->capture_default_str();
+  app.add_option("--max-header-bytes", config.limits.max_header_bytes, "Largest request header (larger: 431)")
+      ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20))
+      ->capture_default_str();
+  app.add_option("--header-timeout-ms", header_timeout_ms, "Close a connection whose request header takes longer")
+      ->check(CLI::Range(1L, 3'600'000L))
+      ->capture_default_str();
+  app.add_option("--idle-timeout-ms", idle_timeout_ms, "Close a keep-alive connection idle this long")
+      ->check(CLI::Range(1L, 3'600'000L))
+      ->capture_default_str();
+  app.add_option("--shutdown-timeout-ms", shutdown_timeout_ms, "On SIGINT/SIGTERM, wait this long for in-flight requests")
+      ->check(CLI::Range(0L, 600'000L))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  const bool blocking = engine_name == "blocking";
+  config.threads = threads.value_or(blocking ? 8 : 1);
+  config.header_timeout = std::chrono::milliseconds(header_timeout_ms);
+  config.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
+  config.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
+  config.tls_version = tls_version == "1.2"   ? mockd::TlsVersion::v1_2
+                       : tls_version == "1.3" ? mockd::TlsVersion::v1_3
+                                              : mockd::TlsVersion::any;
+  if (!tls && (!cert_out.empty() || !cert_file.empty() || tls_version != "any")) {
+    std::cerr << "mockd: --cert-out, --cert, --key and --tls-version need --tls\n";
+    return 2;
+  }
+  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
+
+  try {
+    if (tls) {
+      config.tls = cert_file.empty() ? mockd::generate_self_signed(config.host)
+                                     : mockd::load_tls_identity(cert_file, key_file);
+      if (!cert_out.empty()) {
+        // Written to a temporary name first, so a reader never sees half a file.
+        const std::string tmp = cert_out + ".tmp";
+        std::ofstream(tmp, std::ios::binary) << config.tls->cert_pem;
+        if (std::rename(tmp.c_str(), cert_out.c_str()) != 0)
+          throw std::runtime_error("cannot write " + cert_out);
+      }
+    }
+    mockd::Stats stats;
+    auto engine = blocking ? mockd::make_blocking_engine(config, stats)
+                           : mockd::make_asio_engine(config, stats);
+    stop_on_signals(*engine);
+    const bool v6 = config.host.find(':') != std::string::npos;
+    std::cout << "mockd listening on " << (tls ? "https" : "http") << "://"
+              << (v6 ? "[" + config.host + "]" : config.host) << ":" << engine->port() << std::endl;
+    engine->run();
+    std::cerr << "mockd: stopped\n";
+  } catch (const std::exception& e) {
+    std::cerr << "mockd: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

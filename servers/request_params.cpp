@@ -1,0 +1,203 @@
+#include "request_params.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace mockd {
+namespace {
+
+std::optional<double> parse_double(std::string_view s) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
+}
+
+// Parses one parameter into `p`; returns an error message or empty on success.
+class Parser {
+ public:
+  explicit Parser(const Limits& limits) : limits_(limits) {}
+
+  std::string apply(std::string_view key, std::string_view value, RequestParams& p) {
+    if (key == "delay_ms") return duration(value, p.delay_ms);
+    if (key == "min_ms") return duration(value, p.min_ms);
+    if (key == "max_ms") return duration(value, p.max_ms);
+    if (key == "p50_ms") return duration(value, p.p50_ms);
+    if (key == "p99_ms") return duration(value, p.p99_ms);
+    if (key == "drip_ms") return duration(value, p.drip_ms);
+    if (key == "dist") {
+      if (value == "uniform") p.dist = DelayDist::uniform;
+      else if (value == "lognormal") p.dist = DelayDist::lognormal;
+      else if (value == "normal") p.dist = DelayDist::normal;
+      else return "must be uniform, lognormal or normal";
+      return {};
+    }
+    if (key == "seed") {
+      p.seed = parse_uint(value);
+      return p.seed ? "" : "must be an unsigned integer";
+    }
+    if (key == "bytes") {
+      auto v = parse_uint(value);
+      if (!v) return "must be an unsigned integer";
+      if (*v > limits_.max_bytes)
+        return "exceeds the server's cap of " + std::to_string(limits_.max_bytes) +
+               " (--max-bytes)";
+      p.bytes = v;
+      return {};
+    }
+    if (key == "status") return status(value, p.status);
+    if (key == "fail_status") return status(value, p.fail_status);
+    if (key == "fail_rate") {
+      auto v = parse_double(value);
+      if (!v || *v < 0 || *v > 1) return "must be a number from 0 to 1";
+      p.fail_rate = *v;
+      return {};
+    }
+    if (key == "close") {
+      if (value != "0" && value != "1") return "must be 0 or 1";
+      p.close = value == "1";
+      return {};
+    }
+    if (key == "fault") {
+      if (value == "reset") p.fault = Fault::reset;
+      else if (value == "empty") p.fault = Fault::empty;
+      else if (value == "garbage") p.fault = Fault::garbage;
+      else return "must be reset, empty or garbage";
+      return {};
+    }
+    return "unknown parameter";
+  }
+
+ private:
+  std::string duration(std::string_view value, double& out) {
+    auto v = parse_double(value);
+    if (!v || *v < 0) return "must be a non-negative number of milliseconds";
+    if (*v > limits_.max_delay_ms)
+      return "exceeds the server's cap of " + fmt(limits_.max_delay_ms) + " ms (--max-delay-ms)";
+    out = *v;
+    return {};
+  }
+
+  static std::string status(std::string_view value, int& out) {
+    auto v = parse_uint(value);
+    // 1xx are not final answers, and 204/304 cannot carry the body we send.
+    if (!v || *v < 200 || *v > 599 || *v == 204 || *v == 304)
+      return "must be a status code from 200 to 599 (not 204 or 304)";
+    out = static_cast<int>(*v);
+    return {};
+  }
+
+  const Limits& limits_;
+};
+
+constexpr std::string_view kKnown[] = {"delay_ms", "dist",        "min_ms",    "max_ms",
+                                       "p50_ms",   "p99_ms",      "seed",      "bytes",
+                                       "status",   "fail_status", "fail_rate", "close",
+                                       "drip_ms",  "fault"};
+constexpr std::size_t kKnownCount = std::size(kKnown);
+
+std::size_t index_of(std::string_view key) {
+  for (std::size_t i = 0; i < kKnownCount; ++i)
+    if (kKnown[i] == key) return i;
+  return kKnownCount;
+}
+
+// Cross-parameter rules, checked once every parameter has been read.
+std::optional<ParamError> check_combination(const RequestParams& p, const bool (&seen)[kKnownCount]) {
+  auto given = [&](std::string_view k) { return seen[index_of(k)]; };
+  const bool is_dist = given("dist");
+  if (is_dist && given("delay_ms"))
+    return ParamError{"dist", "give either delay_ms or dist, not both"};
+  const bool uniform = is_dist && p.dist == DelayDist::uniform;
+  const bool shaped = is_dist && !uniform;
+  for (auto k : {"min_ms", "max_ms"})
+    if (given(k) && !uniform) return ParamError{k, "only applies with dist=uniform"};
+  for (auto k : {"p50_ms", "p99_ms"})
+    if (given(k) && !shaped) return ParamError{k, "only applies with dist=lognormal or dist=normal"};
+  if (uniform) {
+    if (!given("min_ms") || !given("max_ms"))
+      return ParamError{"dist", "dist=uniform needs min_ms and max_ms"};
+    if (p.min_ms > p.max_ms) return ParamError{"min_ms", "must not exceed max_ms"};
+  }
+  if (shaped) {
+    if (!given("p50_ms") || !given("p99_ms"))
+      return ParamError{"dist", "dist=lognormal and dist=normal need p50_ms and p99_ms"};
+    if (!(p.p50_ms < p.p99_ms)) return ParamError{"p50_ms", "must be less than p99_ms"};
+    if (p.dist == DelayDist::lognormal && p.p50_ms <= 0)
+      return ParamError{"p50_ms", "must be positive for dist=lognormal"};
+  }
+  if (given("seed") && !is_dist && !given("fail_rate"))
+    return ParamError{"seed", "only applies with dist or fail_rate"};
+  if (given("fail_status") && !given("fail_rate"))
+    return ParamError{"fail_status", "only applies with fail_rate"};
+  if (given("drip_ms") && p.fault != Fault::none)
+    return ParamError{"drip_ms", "does not combine with fault"};
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParseResult parse_request_params(std::string_view query, const Limits& limits) {
+  ParseResult result;
+  Parser parser(limits);
+  bool seen[kKnownCount] = {};
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;  // "a=1&&b=2" and a trailing '&' are harmless
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    auto idx = index_of(key);
+    if (idx < kKnownCount) {
+      if (seen[idx]) {
+        result.error = ParamError{std::string(key), "given more than once"};
+        return result;
+      }
+      seen[idx] = true;
+    }
+    if (auto msg = parser.apply(key, value, result.params); !msg.empty()) {
+      result.error = ParamError{std::string(key), msg + (idx < kKnownCount && !value.empty()
+                                                             ? " (got '" + std::string(value) + "')"
+                                                             : "")};
+      return result;
+    }
+  }
+  result.error = check_combination(result.params, seen);
+  return result;
+}
+
+std::string param_error_json(const ParamError& error) {
+  nlohmann::json j = {{"error", "bad request parameter"},
+                      {"param", error.param},
+                      {"message", error.param + ": " + error.message}};
+  // A value echoed back may be any bytes: replace what is not UTF-8 instead of throwing.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string_view to_string(Fault fault) {
+  switch (fault) {
+    case Fault::reset: return "reset";
+    case Fault::empty: return "empty";
+    case Fault::garbage: return "garbage";
+    case Fault::none: break;
+  }
+  return "none";
+}
+
+}  // namespace mockd

@@ -1,0 +1,59 @@
+// What one request asks mockd to do, read from its query string. Both server
+// engines parse requests here, so they accept exactly the same parameters and
+// refuse bad ones with the same messages.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mockd {
+
+// Caps that keep a request from tying the server up; set from the command line.
+struct Limits {
+  double max_delay_ms = 60'000;
+  std::uint64_t max_bytes = 64ull << 20;
+  std::size_t max_header_bytes = 16 * 1024;
+};
+
+enum class DelayDist { fixed, uniform, lognormal, normal };
+enum class Fault { none, reset, empty, garbage };
+
+struct RequestParams {
+  DelayDist dist = DelayDist::fixed;
+  double delay_ms = 0;           // dist = fixed
+  double min_ms = 0, max_ms = 0;  // dist = uniform
+  double p50_ms = 0, p99_ms = 0;  // dist = lognormal | normal
+  std::optional<std::uint64_t> seed;
+  std::optional<std::uint64_t> bytes;  // unset: the short default body
+  int status = 200;
+  double fail_rate = 0;
+  int fail_status = 500;
+  bool close = false;
+  double drip_ms = 0;
+  Fault fault = Fault::none;
+};
+
+// A refused request: which parameter, and why (sent back in a 400 body).
+struct ParamError {
+  std::string param;
+  std::string message;
+};
+
+struct ParseResult {
+  RequestParams params;
+  std::optional<ParamError> error;
+};
+
+// `query` is the text after '?' (may be empty). Unknown parameters, repeated
+// ones, malformed values and values beyond `limits` are errors: a benchmark
+// that asked for something the server did not do would measure the wrong thing.
+ParseResult parse_request_params(std::string_view query, const Limits& limits);
+
+// The JSON body of the 400 answer for `error`.
+std::string param_error_json(const ParamError& error);
+
+std::string_view to_string(Fault fault);
+
+}  // namespace mockd

@@ -1,0 +1,67 @@
+// What mockd has seen, shared by both engines and served as JSON at /stats.
+// Lock-free counters: every request updates them, so they must be cheap.
+//
+// A connection is counted when it serves its first request that is not to
+// /stats, so a client watching the figures does not change them.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "request_params.hpp"
+
+namespace mockd {
+
+class Stats {
+ public:
+  Stats();
+
+  // A connection served its first counted request; `tls_resumed` only matters
+  // for TLS connections (an abbreviated handshake with a resumed session).
+  void connection_counted(bool tls, bool tls_resumed);
+  // A counted connection closed.
+  void connection_closed();
+  void request_served(int status);
+  void fault_sent(Fault fault);
+  void header_timeout() { header_timeouts_.fetch_add(1, std::memory_order_relaxed); }
+  void idle_timeout() { idle_timeouts_.fetch_add(1, std::memory_order_relaxed); }
+  void malformed_request() { malformed_requests_.fetch_add(1, std::memory_order_relaxed); }
+  void tls_handshake_failed() { tls_handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // accept() failed for lack of file descriptors; the server backed off.
+  void accept_fd_exhausted() { accept_fd_exhausted_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Zeroes the counters; the peak restarts at the connections open now.
+  void reset();
+
+  std::string to_json(std::string_view engine) const;
+
+  std::uint64_t connections_accepted() const { return load(connections_accepted_); }
+  std::int64_t connections_active() const { return connections_active_.load(); }
+  std::int64_t connections_peak() const { return connections_peak_.load(); }
+  std::uint64_t requests_total() const { return load(requests_total_); }
+
+ private:
+  using Counter = std::atomic<std::uint64_t>;
+  static std::uint64_t load(const Counter& c) { return c.load(std::memory_order_relaxed); }
+
+  Counter connections_accepted_{0};
+  std::atomic<std::int64_t> connections_active_{0};
+  std::atomic<std::int64_t> connections_peak_{0};
+  Counter requests_total_{0};
+  std::array<Counter, 600> requests_by_status_{};
+  std::array<Counter, 4> faults_{};  // indexed by Fault
+  Counter tls_handshakes_{0};
+  Counter tls_resumed_{0};
+  Counter tls_handshake_failures_{0};
+  Counter header_timeouts_{0};
+  Counter idle_timeouts_{0};
+  Counter malformed_requests_{0};
+  Counter accept_fd_exhausted_{0};
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::atomic<std::chrono::steady_clock::rep> reset_at_;
+};
+
+}  // namespace mockd

@@ -1,0 +1,118 @@
+// The request-parameter parser and response plan both engines share: every
+// bad parameter is refused by name, never clamped or ignored.
+#include <gtest/gtest.h>
+
+#include "request_params.hpp"
+#include "response_plan.hpp"
+
+using namespace mockd;
+
+namespace {
+
+ParseResult parse(std::string_view q) { return parse_request_params(q, Limits{}); }
+
+std::string refused(std::string_view q) {
+  auto r = parse(q);
+  return r.error ? r.error->param : std::string("<accepted>");
+}
+
+}  // namespace
+
+TEST(RequestParams, EmptyQueryMeansDefaults) {
+  auto r = parse("");
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(r.params.status, 200);
+  EXPECT_EQ(r.params.delay_ms, 0);
+  EXPECT_FALSE(r.params.bytes);
+  EXPECT_EQ(r.params.fault, Fault::none);
+}
+
+TEST(RequestParams, ReadsEveryParameter) {
+  auto r = parse("delay_ms=12.5&bytes=1000&status=404&close=1&drip_ms=30");
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_DOUBLE_EQ(r.params.delay_ms, 12.5);
+  EXPECT_EQ(*r.params.bytes, 1000u);
+  EXPECT_EQ(r.params.status, 404);
+  EXPECT_TRUE(r.params.close);
+  EXPECT_DOUBLE_EQ(r.params.drip_ms, 30);
+
+  r = parse("dist=lognormal&p50_ms=5&p99_ms=50&seed=7&fail_rate=0.25&fail_status=503");
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(r.params.dist, DelayDist::lognormal);
+  EXPECT_EQ(*r.params.seed, 7u);
+  EXPECT_DOUBLE_EQ(r.params.fail_rate, 0.25);
+  EXPECT_EQ(r.params.fail_status, 503);
+
+  r = parse("fault=garbage");
+  ASSERT_FALSE(r.error);
+  EXPECT_EQ(r.params.fault, Fault::garbage);
+}
+
+TEST(RequestParams, RefusesBadInputByName) {
+  EXPECT_EQ(refused("bogus=1"), "bogus");
+  EXPECT_EQ(refused("delay_ms=abc"), "delay_ms");
+  EXPECT_EQ(refused("delay_ms=-1"), "delay_ms");
+  EXPECT_EQ(refused("delay_ms=nan"), "delay_ms");
+  EXPECT_EQ(refused("delay_ms=1&delay_ms=2"), "delay_ms");
+  EXPECT_EQ(refused("bytes=1.5"), "bytes");
+  EXPECT_EQ(refused("status=99"), "status");
+  EXPECT_EQ(refused("status=204"), "status");
+  EXPECT_EQ(refused("fail_rate=1.5"), "fail_rate");
+  EXPECT_EQ(refused("close=yes"), "close");
+  EXPECT_EQ(refused("fault=explode"), "fault");
+  EXPECT_EQ(refused("dist=pareto"), "dist");
+  EXPECT_EQ(refused("dist=uniform&min_ms=1"), "dist");
+  EXPECT_EQ(refused("dist=uniform&min_ms=5&max_ms=1"), "min_ms");
+  EXPECT_EQ(refused("dist=normal&p50_ms=9&p99_ms=5"), "p50_ms");
+  EXPECT_EQ(refused("delay_ms=1&dist=uniform&min_ms=1&max_ms=2"), "dist");
+  EXPECT_EQ(refused("p50_ms=3"), "p50_ms");
+  EXPECT_EQ(refused("fail_status=503"), "fail_status");
+}
+
+TEST(RequestParams, RefusesValuesBeyondTheCapsInsteadOfClamping) {
+  Limits limits;
+  limits.max_delay_ms = 100;
+  limits.max_bytes = 1000;
+  EXPECT_EQ(parse_request_params("delay_ms=100", limits).error, std::nullopt);
+  EXPECT_EQ(parse_request_params("delay_ms=100.5", limits).error->param, "delay_ms");
+  EXPECT_EQ(parse_request_params("bytes=1000", limits).error, std::nullopt);
+  EXPECT_EQ(parse_request_params("bytes=1001", limits).error->param, "bytes");
+}
+
+TEST(RequestParams, ErrorBodyIsJsonNamingTheParameter) {
+  const auto body = param_error_json(*parse("delay_ms=abc").error);
+  EXPECT_NE(body.find("\"param\":\"delay_ms\""), std::string::npos) << body;
+}
+
+TEST(ResponsePlan, SeededDrawsAreReproducibleAndFollowTheDistribution) {
+  std::vector<double> first, second;
+  for (int seed = 0; seed < 200; ++seed) {
+    const auto q = "dist=lognormal&p50_ms=10&p99_ms=100&seed=" + std::to_string(seed);
+    first.push_back(plan_response(parse(q).params, Limits{}).delay.count());
+    second.push_back(plan_response(parse(q).params, Limits{}).delay.count());
+  }
+  EXPECT_EQ(first, second);
+  std::sort(first.begin(), first.end());
+  EXPECT_LT(first.front(), first.back());  // not one value repeated
+  // The median of 200 draws from a lognormal with p50 = 10 ms lies near 10 ms.
+  EXPECT_GT(first[100], 7'000);
+  EXPECT_LT(first[100], 14'000);
+}
+
+TEST(ResponsePlan, FailRateOneAlwaysFails) {
+  const auto plan = plan_response(parse("fail_rate=1&fail_status=503").params, Limits{});
+  EXPECT_EQ(plan.status, 503);
+  EXPECT_EQ(plan_response(parse("fail_rate=0").params, Limits{}).status, 200);
+}
+
+TEST(ResponsePlan, BodySlicesFollowOnePattern) {
+  std::string whole;
+  for (std::size_t off = 0; off < 200'000;) {
+    auto s = body_slice(off, 200'000 - off);
+    whole += s;
+    off += s.size();
+  }
+  ASSERT_EQ(whole.size(), 200'000u);
+  for (std::size_t i = 63; i < whole.size(); ++i) ASSERT_EQ(whole[i], whole[i - 63]) << i;
+  EXPECT_EQ(body_slice(70'000, 5), whole.substr(70'000, 5));
+}
