@@ -35,7 +35,14 @@ HttpReply http_request(const std::string& url, const HttpOptions& options) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   CURL* h = curl.get();
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, options.method.c_str());
+  if (options.method == "POST") {
+    // An empty body with Content-Length: 0; a bodiless POST without it would
+    // leave some servers waiting for a body until the connection closes.
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+  } else {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, options.method.c_str());
+  }
   if (options.method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply.body);

@@ -3,13 +3,22 @@
 // blocking-sleep claim: T sleeping threads serve at most T/delay requests per
 // second, however many clients wait.
 //
-// cpp-httplib gives a handler no access to its socket, so `fault` is refused
-// here with a 400 that says so; its compiled-in header cap (8 KiB) and
-// per-read timeout stand in for --max-header-bytes and --header-timeout-ms.
+// cpp-httplib gives a handler no access to its socket and never closes a
+// connection because a *response* says `Connection: close`; for close=1 and
+// faults the handler finds its socket by address (socket_of below). Its
+// compiled-in header cap (8 KiB) and per-read timeout stand in for
+// --max-header-bytes and --header-timeout-ms.
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <httplib.h>
-
+#include <netinet/in.h>
 #include <openssl/pem.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
+#include <random>
 #include <thread>
 
 #include "engine.hpp"
@@ -38,6 +47,62 @@ class CountingPool final : public httplib::ThreadPool {
  private:
   Stats& stats_;
 };
+
+// The descriptor of this process's TCP socket whose peer is
+// remote_addr:remote_port and whose local port is local_port; -1 if none.
+// A scan of /proc/self/fd: only used for close=1 and faults.
+int socket_of(const std::string& remote_addr, int remote_port, int local_port) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (!dir) return -1;
+  int found = -1;
+  while (dirent* entry = readdir(dir)) {
+    const int fd = std::atoi(entry->d_name);
+    if (fd <= 2 || fd == dirfd(dir)) continue;
+    sockaddr_storage peer{}, local{};
+    socklen_t peer_len = sizeof peer, local_len = sizeof local;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    char addr[INET6_ADDRSTRLEN] = "";
+    int peer_port = 0, own_port = 0;
+    if (peer.ss_family == AF_INET) {
+      auto* p = reinterpret_cast<sockaddr_in*>(&peer);
+      inet_ntop(AF_INET, &p->sin_addr, addr, sizeof addr);
+      peer_port = ntohs(p->sin_port);
+      own_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
+    } else if (peer.ss_family == AF_INET6) {
+      auto* p = reinterpret_cast<sockaddr_in6*>(&peer);
+      inet_ntop(AF_INET6, &p->sin6_addr, addr, sizeof addr);
+      peer_port = ntohs(p->sin6_port);
+      own_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
+    }
+    if (peer_port == remote_port && own_port == local_port && remote_addr == addr) {
+      found = fd;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+// Sends `fault` on a socket cpp-httplib still owns: it must stay open (the
+// library closes it), so RST comes from disconnecting it (connect with
+// AF_UNSPEC resets an established TCP connection), not from close().
+void send_fault(int fd, Fault fault) {
+  if (fault == Fault::reset) {
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    connect(fd, &unspec, sizeof unspec);
+    return;
+  }
+  if (fault == Fault::garbage) {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    char junk[256];
+    for (auto& c : junk) c = static_cast<char>(rng());
+    junk[0] = '\x01';  // never starts like "HTTP/"
+    [[maybe_unused]] auto n = send(fd, junk, sizeof junk, MSG_NOSIGNAL);
+  }
+  shutdown(fd, SHUT_RDWR);
+}
 
 std::unique_ptr<httplib::Server> make_server(const ServerConfig& config) {
   if (!config.tls) return std::make_unique<httplib::Server>();
@@ -73,6 +138,9 @@ class BlockingEngine final : public Engine {
     server_->set_tcp_nodelay(true);
 
     auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
+    // cpp-httplib calls its logger once a response is written: the moment to
+    // close a connection that should not be kept alive.
+    server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) { after_response(req, res); });
     for (const char* pattern : {".*"}) {
       server_->Get(pattern, handler);
       server_->Post(pattern, handler);
@@ -90,12 +158,33 @@ class BlockingEngine final : public Engine {
 
   void run() override { server_->listen_after_bind(); }
 
-  // cpp-httplib's stop() closes the listening socket; its pool then finishes
-  // the connections it has (each bounded by the read and keep-alive timeouts).
-  void stop() override { server_->stop(); }
+  // cpp-httplib's stop() closes the listening socket, but its pool then waits
+  // for every keep-alive connection to go idle-timeout. Requests in flight
+  // get the shutdown timeout to finish; then the process exits.
+  void stop() override {
+    server_->stop();
+    std::thread([this] {
+      const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_timeout;
+      while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the last bytes leave
+      std::fputs("mockd: stopped\n", stderr);
+      std::_Exit(0);
+    }).detach();
+  }
 
  private:
+  // Counts requests inside their handler (where the delay is slept), so a
+  // shutdown can wait for them.
+  struct InFlight {
+    std::atomic<int>& n;
+    explicit InFlight(std::atomic<int>& count) : n(count) { n.fetch_add(1); }
+    ~InFlight() { n.fetch_sub(1); }
+  };
+
   void handle(const httplib::Request& req, httplib::Response& res) {
+    InFlight in_flight(in_flight_);
+    res.set_header("Server", "mockd");  // marks answers of ours, see after_response
     if (is_stats_path(req.path)) return answer_stats(req, res);
     if (!connection_counted) {
       connection_counted = true;
@@ -103,9 +192,6 @@ class BlockingEngine final : public Engine {
     }
     const auto query = split_target(req.target).query;
     auto parsed = parse_request_params(query, config_.limits);
-    if (!parsed.error && parsed.params.fault != Fault::none)
-      parsed.error = ParamError{"fault", "not supported by the blocking engine (cpp-httplib gives "
-                                         "handlers no access to the socket); use --engine asio"};
     if (parsed.error) {
       stats_.request_served(400);
       res.status = 400;
@@ -115,15 +201,25 @@ class BlockingEngine final : public Engine {
     const ResponsePlan plan = plan_response(parsed.params, config_.limits);
     // The point of this engine: the worker thread sleeps, serving nobody.
     std::this_thread::sleep_for(plan.delay);
+    if (plan.fault != Fault::none) {
+      stats_.fault_sent(plan.fault);
+      if (const int fd = socket_of(req.remote_addr, req.remote_port, req.local_port); fd >= 0)
+        send_fault(fd, plan.fault);
+      res.status = 500;  // never reaches the client: the socket is gone
+      return;
+    }
+    if (plan.close) res.set_header("Connection", "close");  // after_response closes it
     stats_.request_served(plan.status);
     res.status = plan.status;
     std::string timing;
     append_server_timing(timing, plan.delay);
     res.set_header("Server-Timing", timing);
-    res.set_header("Server", "mockd");
-    if (plan.close) res.set_header("Connection", "close");
     const std::size_t body = plan.body_bytes;
-    if (plan.drip.count() == 0 || body == 0) {
+    if (body == 0) {
+      res.set_content("", "text/plain");
+      return;
+    }
+    if (plan.drip.count() == 0) {
       res.set_content_provider(body, "text/plain",
                                [](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
                                  const auto slice = body_slice(offset, length);
@@ -150,6 +246,18 @@ class BlockingEngine final : public Engine {
                              });
   }
 
+  // Closes the connection after a response that asked for it, and after
+  // cpp-httplib's own error answers (malformed request, header read timeout):
+  // the library would keep those connections alive. Shutting down the read
+  // side ends its keep-alive loop without closing a socket it owns.
+  void after_response(const httplib::Request& req, const httplib::Response& res) {
+    const bool ours = res.has_header("Server");
+    if (!ours) stats_.malformed_request();
+    if (ours && res.get_header_value("Connection") != "close") return;
+    if (const int fd = socket_of(req.remote_addr, req.remote_port, req.local_port); fd >= 0)
+      shutdown(fd, SHUT_RD);
+  }
+
   void answer_stats(const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/stats" && req.method == "GET") {
       res.set_content(stats_.to_json("blocking"), "application/json");
@@ -166,6 +274,7 @@ class BlockingEngine final : public Engine {
   Stats& stats_;
   std::unique_ptr<httplib::Server> server_;
   int port_ = -1;
+  std::atomic<int> in_flight_{0};
 };
 
 }  // namespace

@@ -1,1 +1,387 @@
+// mockd as a client sees it: a real process on port 0, driven over HTTP.
+// Each test is a behaviour the benchmarks rely on; timing is only checked by
+// lower bounds, or by generous bounds where the mechanism guarantees a large
+// factor (50 concurrent 200 ms delays in one thread must not take 10 s).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "http_get.hpp"
+#include "mockd_process.hpp"
+#include "raw_http.hpp"
+
+using harness::MockdProcess;
+using testing_http::RawConnection;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          (name + "." + std::to_string(getpid()) + "." + std::to_string(Clock::now().time_since_epoch().count())))
+      .string();
+}
+
+// Parameterized over the two engines: both must serve the same parameters
+// and report the same stats.
+class MockdEngine : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::vector<std::string> args(std::vector<std::string> extra = {}) const {
+    extra.insert(extra.begin(), {"--engine", GetParam()});
+    return extra;
+  }
+  bool blocking() const { return GetParam() == "blocking"; }
+};
+
+INSTANTIATE_TEST_SUITE_P(Engines, MockdEngine, ::testing::Values("asio", "blocking"),
+                         [](const auto& info) { return info.param; });
+
+double server_timing_ms(const harness::HttpReply& r) {
+  const auto& v = r.headers.at("server-timing");
+  return std::stod(v.substr(v.find("dur=") + 4));
+}
+
+}  // namespace
+
+TEST_P(MockdEngine, PrintsItsListeningLineAndServes) {
+  MockdProcess mockd(args());
+  EXPECT_EQ(mockd.url().rfind("http://127.0.0.1:", 0), 0u) << mockd.url();
+  const auto r = harness::http_request(mockd.url() + "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), 16u);
+}
+
+TEST_P(MockdEngine, DelayIsHonoredAndEchoedInServerTiming) {
+  MockdProcess mockd(args());
+  const auto start = Clock::now();
+  const auto r = harness::http_request(mockd.url() + "/?delay_ms=100");
+  const auto elapsed = Clock::now() - start;
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_GE(elapsed, 100ms);
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 100.0);
+}
+
+TEST_P(MockdEngine, SeededLognormalGivesTheSameSequenceTwice) {
+  MockdProcess mockd(args());
+  auto sequence = [&] {
+    std::vector<double> delays;
+    for (int seed = 0; seed < 20; ++seed) {
+      const auto r = harness::http_request(mockd.url() + "/?dist=lognormal&p50_ms=2&p99_ms=20&seed=" +
+                                           std::to_string(seed));
+      EXPECT_EQ(r.status, 200);
+      delays.push_back(server_timing_ms(r));
+    }
+    return delays;
+  };
+  const auto first = sequence();
+  EXPECT_EQ(first, sequence());
+  EXPECT_NE(*std::min_element(first.begin(), first.end()), *std::max_element(first.begin(), first.end()));
+}
+
+TEST(MockdAsio, ConcurrentDelaysOverlapInOneThread) {
+  MockdProcess mockd({"--threads", "1"});
+  std::vector<RawConnection> conns;
+  for (int i = 0; i < 50; ++i) conns.emplace_back(mockd.port());
+  const auto start = Clock::now();
+  for (auto& c : conns) c.get("/?delay_ms=200");
+  for (auto& c : conns) {
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  const auto elapsed = Clock::now() - start;
+  EXPECT_GE(elapsed, 200ms);
+  EXPECT_LT(elapsed, 2s) << "50 x 200 ms serialized would take 10 s";
+}
+
+TEST_P(MockdEngine, KeepAliveConnectionIsCountedOnce) {
+  MockdProcess mockd(args());
+  {
+    RawConnection c(mockd.port());
+    for (int i = 0; i < 3; ++i) {
+      c.get("/?bytes=10");
+      auto r = c.read_response();
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200);
+    }
+  }
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_accepted"], 1);
+  EXPECT_EQ(s["requests_total"], 3);
+}
+
+TEST_P(MockdEngine, CloseParameterClosesEveryConnection) {
+  MockdProcess mockd(args());
+  for (int i = 0; i < 3; ++i) {
+    RawConnection c(mockd.port());
+    c.get("/?close=1");
+    auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->header("Connection"), "close");
+    int err = 0;
+    EXPECT_EQ(c.read_to_end(&err), "");  // the server closed after the response
+    EXPECT_EQ(err, 0);
+  }
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_accepted"], 3);
+  EXPECT_EQ(s["requests_total"], 3);
+}
+
+TEST_P(MockdEngine, StatsRequestsAreNotCounted) {
+  MockdProcess mockd(args());
+  for (int i = 0; i < 5; ++i) harness::fetch_stats(mockd.url());
+  auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_accepted"], 0);
+  EXPECT_EQ(s["requests_total"], 0);
+  harness::http_request(mockd.url() + "/");
+  harness::reset_stats(mockd.url());
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_accepted"], 0);
+  EXPECT_EQ(s["requests_total"], 0);
+}
+
+TEST_P(MockdEngine, PeakEqualsConnectionsOpenAtOnce) {
+  MockdProcess mockd(args());
+  {
+    std::vector<RawConnection> conns;
+    for (int i = 0; i < 5; ++i) {
+      conns.emplace_back(mockd.port());
+      conns.back().get("/");
+      ASSERT_TRUE(conns.back().read_response());
+    }
+    const auto s = harness::fetch_stats(mockd.url());
+    EXPECT_EQ(s["connections_active"], 5);
+    EXPECT_EQ(s["connections_peak"], 5);
+  }
+  // After the clients hang up the server sees the closes (asynchronously).
+  nlohmann::json s;
+  for (int i = 0; i < 200; ++i) {
+    s = harness::fetch_stats(mockd.url());
+    if (s["connections_active"] == 0) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(s["connections_active"], 0);
+  harness::reset_stats(mockd.url());
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_peak"], 0);
+  EXPECT_EQ(s["connections_accepted"], 0);
+}
+
+TEST_P(MockdEngine, BytesGivesExactlyThatManyBytes) {
+  MockdProcess mockd(args());
+  for (std::size_t n : {0ul, 1ul, 100'000ul, 3ul << 20}) {
+    const auto r = harness::http_request(mockd.url() + "/?bytes=" + std::to_string(n));
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body.size(), n);
+  }
+}
+
+TEST_P(MockdEngine, DripSpreadsTheBodyOverTime) {
+  MockdProcess mockd(args());
+  const auto start = Clock::now();
+  const auto r = harness::http_request(mockd.url() + "/?bytes=1000&drip_ms=100");
+  EXPECT_GE(Clock::now() - start, 100ms);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), 1000u);
+}
+
+TEST_P(MockdEngine, StatusAndFailRateAreObeyedAndCounted) {
+  MockdProcess mockd(args());
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?status=418").status, 418);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?fail_rate=1").status, 500);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?fail_rate=1&fail_status=503").status, 503);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?fail_rate=0").status, 200);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_by_status"]["418"], 1);
+  EXPECT_EQ(s["requests_by_status"]["500"], 1);
+  EXPECT_EQ(s["requests_by_status"]["503"], 1);
+  EXPECT_EQ(s["requests_by_status"]["200"], 1);
+}
+
+TEST_P(MockdEngine, FaultResetSendsRst) {
+  MockdProcess mockd(args());
+  RawConnection c(mockd.port());
+  c.get("/?fault=reset");
+  int err = 0;
+  EXPECT_EQ(c.read_to_end(&err), "");
+  EXPECT_EQ(err, ECONNRESET);
+}
+
+TEST_P(MockdEngine, FaultEmptyClosesWithoutAResponse) {
+  MockdProcess mockd(args());
+  RawConnection c(mockd.port());
+  c.get("/?fault=empty");
+  int err = -1;
+  EXPECT_EQ(c.read_to_end(&err), "");
+  EXPECT_EQ(err, 0);
+}
+
+TEST_P(MockdEngine, FaultGarbageSendsBytesThatAreNotHttp) {
+  MockdProcess mockd(args());
+  RawConnection c(mockd.port());
+  c.get("/?fault=garbage");
+  int err = -1;
+  const auto bytes = c.read_to_end(&err);
+  EXPECT_EQ(bytes.size(), 256u);
+  EXPECT_NE(bytes.rfind("HTTP/", 0), 0u);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["faults"]["garbage"], 1);
+}
+
+TEST_P(MockdEngine, BadParametersAnswer400NamingThem) {
+  MockdProcess mockd(args({"--max-delay-ms", "1000", "--max-bytes", "1000"}));
+  const std::pair<const char*, const char*> cases[] = {
+      {"/?bogus=1", "bogus"},          {"/?delay_ms=abc", "delay_ms"}, {"/?delay_ms=1001", "delay_ms"},
+      {"/?bytes=1001", "bytes"},       {"/?status=42", "status"},      {"/?fail_rate=2", "fail_rate"},
+  };
+  for (auto [target, param] : cases) {
+    const auto r = harness::http_request(mockd.url() + target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_NE(r.body.find(std::string("\"param\":\"") + param + "\""), std::string::npos) << target << " -> " << r.body;
+  }
+  // Values at the caps are accepted: refused means beyond, never clamped.
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?bytes=1000").body.size(), 1000u);
+}
+
+TEST(MockdAsio, OversizedHeaderAnswers431AndServerGoesOn) {
+  MockdProcess mockd({"--max-header-bytes", "1024"});
+  RawConnection c(mockd.port());
+  c.get("/", "X-Big: " + std::string(2000, 'a') + "\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+}
+
+TEST_P(MockdEngine, GarbageRequestAnswers400AndCloses) {
+  MockdProcess mockd(args());
+  RawConnection c(mockd.port());
+  c.send("\x16\x03\x01 this is not HTTP\r\n\r\n");
+  auto r = c.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  if (!blocking()) {  // cpp-httplib keeps the connection after its 400 (README: limits)
+    int err = -1;
+    EXPECT_EQ(c.read_to_end(&err), "");
+    EXPECT_EQ(err, 0) << "the server closes";
+  }
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+}
+
+TEST(MockdAsio, SlowlorisConnectionIsClosedAfterTheHeaderTimeout) {
+  MockdProcess mockd({"--header-timeout-ms", "300"});
+  RawConnection c(mockd.port());
+  const auto start = Clock::now();
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n");  // never finishes the header
+  int err = 0;
+  c.read_to_end(&err);  // returns when the server closes (10 s socket timeout otherwise)
+  const auto elapsed = Clock::now() - start;
+  EXPECT_GE(elapsed, 300ms);
+  EXPECT_LT(elapsed, 9s) << "not closed by the server";
+  EXPECT_NE(err, EAGAIN) << "our read timed out: the server kept the connection";
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+}
+
+TEST(MockdBlocking, IncompleteHeaderIsRefusedAfterTheReadTimeout) {
+  // cpp-httplib answers 400 when a read times out (and then keeps the
+  // connection until the idle timeout): the header wait is still bounded.
+  MockdProcess mockd({"--engine", "blocking", "--header-timeout-ms", "300"});
+  RawConnection c(mockd.port());
+  const auto start = Clock::now();
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n");
+  auto r = c.read_response();
+  EXPECT_GE(Clock::now() - start, 300ms);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST(MockdAsio, SlowlorisDrippingBytesIsStillClosed) {
+  // A client sending one header byte at a time defeats a per-read timeout;
+  // the header timeout runs from the first byte to the end of the header.
+  MockdProcess mockd({"--header-timeout-ms", "300"});
+  RawConnection c(mockd.port());
+  const auto start = Clock::now();
+  const std::string header = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(100, 'a');
+  bool closed = false;
+  for (char ch : header) {
+    if (!c.send(std::string(1, ch))) {
+      closed = true;
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+    if (Clock::now() - start > 1500ms) break;
+  }
+  int err = 0;
+  c.read_to_end(&err);
+  EXPECT_TRUE(closed || Clock::now() - start < 9s);
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["header_timeouts"], 1);
+}
+
+TEST_P(MockdEngine, HttpsWorksWithTheWrittenCertificateAndCountsHandshakes) {
+  const std::string cert = temp_path("mockd-cert.pem");
+  MockdProcess mockd(args({"--tls", "--cert-out", cert}));
+  EXPECT_EQ(mockd.url().rfind("https://127.0.0.1:", 0), 0u);
+  harness::HttpOptions options;
+  options.cacert = cert;
+  for (int i = 0; i < 3; ++i) {
+    const auto r = harness::http_request(mockd.url() + "/?bytes=100", options);
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body.size(), 100u);
+  }
+  const auto s = harness::fetch_stats(mockd.url(), cert);
+  EXPECT_EQ(s["tls_handshakes"], 3);
+  EXPECT_EQ(s["connections_accepted"], 3);
+  // Without the certificate, verification must fail.
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 0);
+  std::filesystem::remove(cert);
+}
+
+TEST(MockdAsio, SigtermLetsInFlightRequestsFinishAndExitsZero) {
+  MockdProcess mockd;
+  RawConnection idle(mockd.port());  // an idle keep-alive connection must not hold shutdown up
+  RawConnection busy(mockd.port());
+  busy.get("/?delay_ms=500");
+  std::this_thread::sleep_for(100ms);
+  mockd.signal(SIGTERM);
+  auto r = busy.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("Connection"), "close");
+  EXPECT_EQ(mockd.stop(5s), 0);
+}
+
+TEST(MockdAsio, KeepsServingWhenFileDescriptorsRunOut) {
+  MockdProcess mockd;
+  // Lower mockd's own open-file limit (not ours) so accept() hits EMFILE.
+  rlimit low{32, 32};
+  ASSERT_EQ(prlimit(mockd.pid(), RLIMIT_NOFILE, &low, nullptr), 0);
+  std::vector<RawConnection> conns;
+  for (int i = 0; i < 60; ++i) conns.emplace_back(mockd.port());  // the kernel queues them
+  std::this_thread::sleep_for(300ms);
+  conns.clear();  // release the descriptors again
+  nlohmann::json s;
+  for (int i = 0; i < 100; ++i) {  // the server recovers after its back-off
+    try {
+      s = harness::fetch_stats(mockd.url());
+      break;
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  EXPECT_GT(s.value("accept_fd_exhausted", 0), 0);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+}
+
+TEST(MockdCommandLine, RejectsBadOptionsWithNonZeroExit) {
+  const std::string mockd = harness::default_mockd_path();
+  for (const char* bad : {"--engine nope", "--port 99999", "--threads 0", "--tls-version 1.2", "--bogus"}) {
+    const int rc = std::system((mockd + " " + bad + " >/dev/null 2>&1").c_str());
+    EXPECT_NE(WEXITSTATUS(rc), 0) << bad;
+  }
+}
