@@ -3,13 +3,12 @@
 // serves any number of delayed requests at once; responses are written from a
 // shared read-only body block, so the hot path allocates nothing once a
 // connection has warmed up.
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
-#include <atomic>
 #include <list>
 #include <random>
 #include <stdexcept>
@@ -114,8 +113,11 @@ Connection::Connection(Worker& w, tcp::socket& s, std::size_t max_header_bytes)
 class AsioEngine final : public Engine {
  public:
   AsioEngine(const ServerConfig& config, Stats& stats)
-      : config_(config), stats_(stats), workers_(std::max(1, config.threads)),
-        acceptor_(workers_.front().ctx), shutdown_timer_(workers_.front().ctx) {
+      : config_(config),
+        stats_(stats),
+        workers_(std::max(1, config.threads)),
+        acceptor_(workers_.front().ctx),
+        shutdown_timer_(workers_.front().ctx) {
     if (config.tls) {
       ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
       restrict_tls_version(ssl_->native_handle(), config.tls_version);
@@ -128,7 +130,9 @@ class AsioEngine final : public Engine {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
     acceptor_.bind(endpoint, ec);
-    if (ec) throw std::runtime_error("cannot bind " + config.host + ":" + std::to_string(config.port) + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot bind " + config.host + ":" + std::to_string(config.port) +
+                               ": " + ec.message());
     acceptor_.listen(asio::socket_base::max_listen_connections);
   }
 
@@ -180,7 +184,8 @@ class AsioEngine final : public Engine {
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *ssl_);
-    Connection conn(worker, beast::get_lowest_layer(stream).socket(), config_.limits.max_header_bytes);
+    Connection conn(worker, beast::get_lowest_layer(stream).socket(),
+                    config_.limits.max_header_bytes);
     beast::get_lowest_layer(stream).expires_after(config_.header_timeout);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, nothrow);
     if (ec) {
@@ -227,7 +232,9 @@ class AsioEngine final : public Engine {
         co_return;
       }
       if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-        co_await send_error(stream, conn, 431, "{\"error\":\"request header larger than the cap (--max-header-bytes)\"}\n");
+        co_await send_error(
+            stream, conn, 431,
+            "{\"error\":\"request header larger than the cap (--max-header-bytes)\"}\n");
         co_return;
       }
       if (ec == http::error::body_limit) {
@@ -255,7 +262,8 @@ class AsioEngine final : public Engine {
   asio::awaitable<bool> answer(Stream& stream, Connection& conn, http::verb method, bool keep_alive,
                                bool tls_resumed) {
     const auto [path, query] = split_target(conn.target);
-    if (is_stats_path(path)) co_return co_await answer_stats(stream, conn, path, method, keep_alive);
+    if (is_stats_path(path))
+      co_return co_await answer_stats(stream, conn, path, method, keep_alive);
 
     if (!conn.counted) {
       conn.counted = true;
@@ -264,7 +272,8 @@ class AsioEngine final : public Engine {
     const auto parsed = parse_request_params(query, config_.limits);
     if (parsed.error) {
       stats_.request_served(400);
-      co_return co_await send_simple(stream, conn, 400, param_error_json(*parsed.error), keep_alive);
+      co_return co_await send_simple(stream, conn, 400, param_error_json(*parsed.error),
+                                     keep_alive);
     }
     const ResponsePlan plan = plan_response(parsed.params, config_.limits);
     if (plan.delay.count() > 0) {
@@ -295,14 +304,16 @@ class AsioEngine final : public Engine {
   asio::awaitable<bool> answer_stats(Stream& stream, Connection& conn, std::string_view path,
                                      http::verb method, bool keep_alive) {
     if (path == "/stats" && (method == http::verb::get || method == http::verb::head))
-      co_return co_await send_simple(stream, conn, 200, stats_.to_json("asio"), keep_alive, "application/json");
+      co_return co_await send_simple(stream, conn, 200, stats_.to_json("asio"), keep_alive,
+                                     "application/json");
     if (path == "/stats/reset" && method == http::verb::post) {
       stats_.reset();
-      co_return co_await send_simple(stream, conn, 200, stats_.to_json("asio"), keep_alive, "application/json");
+      co_return co_await send_simple(stream, conn, 200, stats_.to_json("asio"), keep_alive,
+                                     "application/json");
     }
     co_return co_await send_simple(stream, conn, 405,
-                                   "{\"error\":\"use GET /stats or POST /stats/reset\"}\n", keep_alive,
-                                   "application/json");
+                                   "{\"error\":\"use GET /stats or POST /stats/reset\"}\n",
+                                   keep_alive, "application/json");
   }
 
   static void build_header(Connection& conn, int status, std::size_t content_length, bool close,
@@ -321,8 +332,10 @@ class AsioEngine final : public Engine {
       h += "\r\nServer-Timing: ";
       append_server_timing(h, *delay);
     }
-    if (close) h += "\r\nConnection: close";
-    else if (conn.http10) h += "\r\nConnection: keep-alive";
+    if (close)
+      h += "\r\nConnection: close";
+    else if (conn.http10)
+      h += "\r\nConnection: keep-alive";
     h += "\r\n\r\n";
   }
 
@@ -354,7 +367,9 @@ class AsioEngine final : public Engine {
       const std::size_t end = body * (i + 1) / pieces;
       for (; sent < end;) {
         const auto slice = body_slice(sent, end - sent);
-        if (auto [ec, n] = co_await asio::async_write(stream, asio::buffer(slice.data(), slice.size()), nothrow); ec)
+        if (auto [ec, n] = co_await asio::async_write(
+                stream, asio::buffer(slice.data(), slice.size()), nothrow);
+            ec)
           co_return ec;
         sent += slice.size();
       }
@@ -401,7 +416,8 @@ class AsioEngine final : public Engine {
         conn.socket.shutdown(tcp::socket::shutdown_both, ec);
         conn.socket.close(ec);
         co_return;
-      case Fault::none: co_return;
+      case Fault::none:
+        co_return;
     }
   }
 

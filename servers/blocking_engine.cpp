@@ -133,14 +133,19 @@ class BlockingEngine final : public Engine {
     // must be able to reuse one connection for a whole run.
     server_->set_keep_alive_max_count(std::numeric_limits<std::size_t>::max());
     server_->set_keep_alive_timeout(std::max<time_t>(1, config.idle_timeout.count() / 1000));
-    server_->set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(config.header_timeout));
+    server_->set_read_timeout(
+        std::chrono::duration_cast<std::chrono::microseconds>(config.header_timeout));
     server_->set_payload_max_length(1 << 20);
     server_->set_tcp_nodelay(true);
 
-    auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      handle(req, res);
+    };
     // cpp-httplib calls its logger once a response is written: the moment to
     // close a connection that should not be kept alive.
-    server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) { after_response(req, res); });
+    server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+      after_response(req, res);
+    });
     for (const char* pattern : {".*"}) {
       server_->Get(pattern, handler);
       server_->Post(pattern, handler);
@@ -188,7 +193,8 @@ class BlockingEngine final : public Engine {
     if (is_stats_path(req.path)) return answer_stats(req, res);
     if (!connection_counted) {
       connection_counted = true;
-      stats_.connection_counted(config_.tls.has_value(), false);
+      const bool resumed = req.ssl && SSL_session_reused(const_cast<SSL*>(req.ssl)) == 1;
+      stats_.connection_counted(config_.tls.has_value(), resumed);
     }
     const auto query = split_target(req.target).query;
     auto parsed = parse_request_params(query, config_.limits);
@@ -220,30 +226,33 @@ class BlockingEngine final : public Engine {
       return;
     }
     if (plan.drip.count() == 0) {
-      res.set_content_provider(body, "text/plain",
-                               [](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                                 const auto slice = body_slice(offset, length);
-                                 return sink.write(slice.data(), slice.size());
-                               });
+      // A plain string, not a content provider: cpp-httplib stops calling
+      // providers once the server is stopping, which would cut in-flight
+      // responses short at shutdown.
+      std::string content;
+      content.reserve(body);
+      while (content.size() < body) content += body_slice(content.size(), body - content.size());
+      res.set_content(std::move(content), "text/plain");
       return;
     }
     // Dripped: pieces of the body spread over the drip time, sleeping between them.
     const std::size_t pieces = std::clamp<std::size_t>(
         static_cast<std::size_t>((plan.drip.count() + 9'999) / 10'000), 1, body);
     const auto pause = plan.drip / static_cast<long>(pieces);
-    res.set_content_provider(body, "text/plain",
-                             [body, pieces, pause](std::size_t offset, std::size_t, httplib::DataSink& sink) {
-                               std::size_t piece = offset * pieces / body;
-                               while (body * (piece + 1) / pieces <= offset) ++piece;
-                               const std::size_t end = body * (piece + 1) / pieces;
-                               std::this_thread::sleep_for(pause);
-                               for (std::size_t at = offset; at < end;) {
-                                 const auto slice = body_slice(at, end - at);
-                                 if (!sink.write(slice.data(), slice.size())) return false;
-                                 at += slice.size();
-                               }
-                               return true;
-                             });
+    res.set_content_provider(
+        body, "text/plain",
+        [body, pieces, pause](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+          std::size_t piece = offset * pieces / body;
+          while (body * (piece + 1) / pieces <= offset) ++piece;
+          const std::size_t end = body * (piece + 1) / pieces;
+          std::this_thread::sleep_for(pause);
+          for (std::size_t at = offset; at < end;) {
+            const auto slice = body_slice(at, end - at);
+            if (!sink.write(slice.data(), slice.size())) return false;
+            at += slice.size();
+          }
+          return true;
+        });
   }
 
   // Closes the connection after a response that asked for it, and after

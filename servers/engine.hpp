@@ -20,8 +20,9 @@ struct ServerConfig {
   std::uint16_t port = 0;  // 0: any free port
   int threads = 1;
   Limits limits;
-  std::chrono::milliseconds header_timeout{10'000};  // from a request's first byte to its full header
-  std::chrono::milliseconds idle_timeout{60'000};    // keep-alive connection waiting for a request
+  std::chrono::milliseconds header_timeout{
+      10'000};                                     // from a request's first byte to its full header
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection waiting for a request
   std::chrono::milliseconds shutdown_timeout{5'000};  // in-flight requests get this long to finish
   std::optional<TlsIdentity> tls;
   TlsVersion tls_version = TlsVersion::any;

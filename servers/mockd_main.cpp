@@ -3,7 +3,6 @@
 // (GET /stats). Its first line on stdout says where it listens, so a parent
 // process can start it on port 0 and read the port.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -43,35 +42,44 @@ int main(int argc, char** argv) {
 
   app.add_option("--host", config.host, "Address to bind")->capture_default_str();
   app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
-  app.add_option("--engine", engine_name, "asio (timers, coroutines) or blocking (cpp-httplib, sleeping threads)")
+  app.add_option("--engine", engine_name,
+                 "asio (timers, coroutines) or blocking (cpp-httplib, sleeping threads)")
       ->check(CLI::IsMember({"asio", "blocking"}))
       ->capture_default_str();
   app.add_option("--threads", threads, "Threads (default: 1 for asio, 8 for blocking)")
       ->check(CLI::Range(1, 1024));
-  app.add_flag("--tls", tls, "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
+  app.add_flag("--tls", tls,
+               "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
   app.add_option("--cert-out", cert_out, "Write the certificate (PEM) here, for clients to verify");
-  auto* cert_opt = app.add_option("--cert", cert_file, "Certificate file (PEM)")->check(CLI::ExistingFile);
-  auto* key_opt = app.add_option("--key", key_file, "Private key file (PEM)")->check(CLI::ExistingFile);
+  auto* cert_opt =
+      app.add_option("--cert", cert_file, "Certificate file (PEM)")->check(CLI::ExistingFile);
+  auto* key_opt =
+      app.add_option("--key", key_file, "Private key file (PEM)")->check(CLI::ExistingFile);
   cert_opt->needs(key_opt);
   key_opt->needs(cert_opt);
   app.add_option("--tls-version", tls_version, "TLS versions to allow")
       ->check(CLI::IsMember({"1.2", "1.3", "any"}))
       ->capture_default_str();
-  app.add_option("--max-delay-ms", config.limits.max_delay_ms, "Largest delay a request may ask for")
+  app.add_option("--max-delay-ms", config.limits.max_delay_ms,
+                 "Largest delay a request may ask for")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--max-bytes", config.limits.max_bytes, "Largest body a request may ask for")
       ->capture_default_str();
-  app.add_option("--max-header-bytes", config.limits.max_header_bytes, "Largest request header (larger: 431)")
+  app.add_option("--max-header-bytes", config.limits.max_header_bytes,
+                 "Largest request header (larger: 431)")
       ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20))
       ->capture_default_str();
-  app.add_option("--header-timeout-ms", header_timeout_ms, "Close a connection whose request header takes longer")
+  app.add_option("--header-timeout-ms", header_timeout_ms,
+                 "Close a connection whose request header takes longer")
       ->check(CLI::Range(1L, 3'600'000L))
       ->capture_default_str();
-  app.add_option("--idle-timeout-ms", idle_timeout_ms, "Close a keep-alive connection idle this long")
+  app.add_option("--idle-timeout-ms", idle_timeout_ms,
+                 "Close a keep-alive connection idle this long")
       ->check(CLI::Range(1L, 3'600'000L))
       ->capture_default_str();
-  app.add_option("--shutdown-timeout-ms", shutdown_timeout_ms, "On SIGINT/SIGTERM, wait this long for in-flight requests")
+  app.add_option("--shutdown-timeout-ms", shutdown_timeout_ms,
+                 "On SIGINT/SIGTERM, wait this long for in-flight requests")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -40,10 +40,14 @@ class Parser {
     if (key == "p99_ms") return duration(value, p.p99_ms);
     if (key == "drip_ms") return duration(value, p.drip_ms);
     if (key == "dist") {
-      if (value == "uniform") p.dist = DelayDist::uniform;
-      else if (value == "lognormal") p.dist = DelayDist::lognormal;
-      else if (value == "normal") p.dist = DelayDist::normal;
-      else return "must be uniform, lognormal or normal";
+      if (value == "uniform")
+        p.dist = DelayDist::uniform;
+      else if (value == "lognormal")
+        p.dist = DelayDist::lognormal;
+      else if (value == "normal")
+        p.dist = DelayDist::normal;
+      else
+        return "must be uniform, lognormal or normal";
       return {};
     }
     if (key == "seed") {
@@ -73,10 +77,14 @@ class Parser {
       return {};
     }
     if (key == "fault") {
-      if (value == "reset") p.fault = Fault::reset;
-      else if (value == "empty") p.fault = Fault::empty;
-      else if (value == "garbage") p.fault = Fault::garbage;
-      else return "must be reset, empty or garbage";
+      if (value == "reset")
+        p.fault = Fault::reset;
+      else if (value == "empty")
+        p.fault = Fault::empty;
+      else if (value == "garbage")
+        p.fault = Fault::garbage;
+      else
+        return "must be reset, empty or garbage";
       return {};
     }
     return "unknown parameter";
@@ -104,10 +112,9 @@ class Parser {
   const Limits& limits_;
 };
 
-constexpr std::string_view kKnown[] = {"delay_ms", "dist",        "min_ms",    "max_ms",
-                                       "p50_ms",   "p99_ms",      "seed",      "bytes",
-                                       "status",   "fail_status", "fail_rate", "close",
-                                       "drip_ms",  "fault"};
+constexpr std::string_view kKnown[] = {"delay_ms",  "dist",  "min_ms",  "max_ms", "p50_ms",
+                                       "p99_ms",    "seed",  "bytes",   "status", "fail_status",
+                                       "fail_rate", "close", "drip_ms", "fault"};
 constexpr std::size_t kKnownCount = std::size(kKnown);
 
 std::size_t index_of(std::string_view key) {
@@ -117,7 +124,8 @@ std::size_t index_of(std::string_view key) {
 }
 
 // Cross-parameter rules, checked once every parameter has been read.
-std::optional<ParamError> check_combination(const RequestParams& p, const bool (&seen)[kKnownCount]) {
+std::optional<ParamError> check_combination(const RequestParams& p,
+                                            const bool (&seen)[kKnownCount]) {
   auto given = [&](std::string_view k) { return seen[index_of(k)]; };
   const bool is_dist = given("dist");
   if (is_dist && given("delay_ms"))
@@ -127,7 +135,8 @@ std::optional<ParamError> check_combination(const RequestParams& p, const bool (
   for (auto k : {"min_ms", "max_ms"})
     if (given(k) && !uniform) return ParamError{k, "only applies with dist=uniform"};
   for (auto k : {"p50_ms", "p99_ms"})
-    if (given(k) && !shaped) return ParamError{k, "only applies with dist=lognormal or dist=normal"};
+    if (given(k) && !shaped)
+      return ParamError{k, "only applies with dist=lognormal or dist=normal"};
   if (uniform) {
     if (!given("min_ms") || !given("max_ms"))
       return ParamError{"dist", "dist=uniform needs min_ms and max_ms"};
@@ -172,9 +181,9 @@ ParseResult parse_request_params(std::string_view query, const Limits& limits) {
       seen[idx] = true;
     }
     if (auto msg = parser.apply(key, value, result.params); !msg.empty()) {
-      result.error = ParamError{std::string(key), msg + (idx < kKnownCount && !value.empty()
-                                                             ? " (got '" + std::string(value) + "')"
-                                                             : "")};
+      result.error = ParamError{
+          std::string(key),
+          msg + (idx < kKnownCount && !value.empty() ? " (got '" + std::string(value) + "')" : "")};
       return result;
     }
   }
@@ -192,10 +201,14 @@ std::string param_error_json(const ParamError& error) {
 
 std::string_view to_string(Fault fault) {
   switch (fault) {
-    case Fault::reset: return "reset";
-    case Fault::empty: return "empty";
-    case Fault::garbage: return "garbage";
-    case Fault::none: break;
+    case Fault::reset:
+      return "reset";
+    case Fault::empty:
+      return "empty";
+    case Fault::garbage:
+      return "garbage";
+    case Fault::none:
+      break;
   }
   return "none";
 }

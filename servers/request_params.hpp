@@ -22,7 +22,7 @@ enum class Fault { none, reset, empty, garbage };
 
 struct RequestParams {
   DelayDist dist = DelayDist::fixed;
-  double delay_ms = 0;           // dist = fixed
+  double delay_ms = 0;            // dist = fixed
   double min_ms = 0, max_ms = 0;  // dist = uniform
   double p50_ms = 0, p99_ms = 0;  // dist = lognormal | normal
   std::optional<std::uint64_t> seed;

@@ -13,8 +13,10 @@ constexpr double kZ99 = 2.3263478740408408;
 
 double draw_ms(const RequestParams& p, std::mt19937_64& rng) {
   switch (p.dist) {
-    case DelayDist::fixed: return p.delay_ms;
-    case DelayDist::uniform: return std::uniform_real_distribution<double>(p.min_ms, p.max_ms)(rng);
+    case DelayDist::fixed:
+      return p.delay_ms;
+    case DelayDist::uniform:
+      return std::uniform_real_distribution<double>(p.min_ms, p.max_ms)(rng);
     case DelayDist::lognormal: {
       const double mu = std::log(p.p50_ms);
       const double sigma = (std::log(p.p99_ms) - mu) / kZ99;
@@ -38,7 +40,8 @@ const std::array<char, 2 * kBodyBlockBytes>& body_block() {
   // pattern is contiguous.
   static const auto block = [] {
     std::array<char, 2 * kBodyBlockBytes> b{};
-    constexpr std::string_view line = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
+    constexpr std::string_view line =
+        "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\n";
     for (std::size_t i = 0; i < b.size(); ++i) b[i] = line[i % line.size()];
     return b;
   }();

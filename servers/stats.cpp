@@ -18,7 +18,9 @@ void Stats::connection_counted(bool tls, bool tls_resumed) {
   }
 }
 
-void Stats::connection_closed() { connections_active_.fetch_sub(1); }
+void Stats::connection_closed() {
+  connections_active_.fetch_sub(1);
+}
 
 void Stats::request_served(int status) {
   requests_total_.fetch_add(1, std::memory_order_relaxed);

@@ -1,12 +1,11 @@
 #include "tls_identity.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-
-#include <arpa/inet.h>
 
 #include <fstream>
 #include <memory>
@@ -19,7 +18,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <class T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using PKey = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
@@ -80,15 +81,15 @@ TlsIdentity generate_self_signed(std::string_view host) {
   unsigned char addr[16];
   if (!h.empty() && h != "localhost" && h != "127.0.0.1" && h != "::1" && h != "0.0.0.0" &&
       h != "::") {
-    const bool is_ip = inet_pton(AF_INET, h.c_str(), addr) == 1 || inet_pton(AF_INET6, h.c_str(), addr) == 1;
+    const bool is_ip =
+        inet_pton(AF_INET, h.c_str(), addr) == 1 || inet_pton(AF_INET6, h.c_str(), addr) == 1;
     san += (is_ip ? ",IP:" : ",DNS:") + h;
   }
   add_extension(cert.get(), NID_subject_alt_name, san);
   add_extension(cert.get(), NID_basic_constraints, "critical,CA:TRUE");
   if (!X509_sign(cert.get(), key.get(), EVP_sha256())) fail("cannot sign the certificate");
 
-  return {to_pem([&](BIO* b) { return PEM_write_bio_X509(b, cert.get()); }),
-          to_pem([&](BIO* b) {
+  return {to_pem([&](BIO* b) { return PEM_write_bio_X509(b, cert.get()); }), to_pem([&](BIO* b) {
             return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
           })};
 }
@@ -105,7 +106,8 @@ void restrict_tls_version(SSL_CTX* ctx, TlsVersion version) {
 }
 
 void use_tls_identity(SSL_CTX* ctx, const TlsIdentity& identity) {
-  Bio cert_bio(BIO_new_mem_buf(identity.cert_pem.data(), static_cast<int>(identity.cert_pem.size())));
+  Bio cert_bio(
+      BIO_new_mem_buf(identity.cert_pem.data(), static_cast<int>(identity.cert_pem.size())));
   X509Ptr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
   if (!cert) fail("cannot read the certificate");
   Bio key_bio(BIO_new_mem_buf(identity.key_pem.data(), static_cast<int>(identity.key_pem.size())));

@@ -2,6 +2,7 @@
 // Each test is a behaviour the benchmarks rely on; timing is only checked by
 // lower bounds, or by generous bounds where the mechanism guarantees a large
 // factor (50 concurrent 200 ms delays in one thread must not take 10 s).
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -24,7 +25,8 @@ namespace {
 
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() /
-          (name + "." + std::to_string(getpid()) + "." + std::to_string(Clock::now().time_since_epoch().count())))
+          (name + "." + std::to_string(getpid()) + "." +
+           std::to_string(Clock::now().time_since_epoch().count())))
       .string();
 }
 
@@ -72,8 +74,8 @@ TEST_P(MockdEngine, SeededLognormalGivesTheSameSequenceTwice) {
   auto sequence = [&] {
     std::vector<double> delays;
     for (int seed = 0; seed < 20; ++seed) {
-      const auto r = harness::http_request(mockd.url() + "/?dist=lognormal&p50_ms=2&p99_ms=20&seed=" +
-                                           std::to_string(seed));
+      const auto r = harness::http_request(
+          mockd.url() + "/?dist=lognormal&p50_ms=2&p99_ms=20&seed=" + std::to_string(seed));
       EXPECT_EQ(r.status, 200);
       delays.push_back(server_timing_ms(r));
     }
@@ -81,7 +83,8 @@ TEST_P(MockdEngine, SeededLognormalGivesTheSameSequenceTwice) {
   };
   const auto first = sequence();
   EXPECT_EQ(first, sequence());
-  EXPECT_NE(*std::min_element(first.begin(), first.end()), *std::max_element(first.begin(), first.end()));
+  EXPECT_NE(*std::min_element(first.begin(), first.end()),
+            *std::max_element(first.begin(), first.end()));
 }
 
 TEST(MockdAsio, ConcurrentDelaysOverlapInOneThread) {
@@ -237,13 +240,14 @@ TEST_P(MockdEngine, FaultGarbageSendsBytesThatAreNotHttp) {
 TEST_P(MockdEngine, BadParametersAnswer400NamingThem) {
   MockdProcess mockd(args({"--max-delay-ms", "1000", "--max-bytes", "1000"}));
   const std::pair<const char*, const char*> cases[] = {
-      {"/?bogus=1", "bogus"},          {"/?delay_ms=abc", "delay_ms"}, {"/?delay_ms=1001", "delay_ms"},
-      {"/?bytes=1001", "bytes"},       {"/?status=42", "status"},      {"/?fail_rate=2", "fail_rate"},
+      {"/?bogus=1", "bogus"},    {"/?delay_ms=abc", "delay_ms"}, {"/?delay_ms=1001", "delay_ms"},
+      {"/?bytes=1001", "bytes"}, {"/?status=42", "status"},      {"/?fail_rate=2", "fail_rate"},
   };
   for (auto [target, param] : cases) {
     const auto r = harness::http_request(mockd.url() + target);
     EXPECT_EQ(r.status, 400) << target;
-    EXPECT_NE(r.body.find(std::string("\"param\":\"") + param + "\""), std::string::npos) << target << " -> " << r.body;
+    EXPECT_NE(r.body.find(std::string("\"param\":\"") + param + "\""), std::string::npos)
+        << target << " -> " << r.body;
   }
   // Values at the caps are accepted: refused means beyond, never clamped.
   EXPECT_EQ(harness::http_request(mockd.url() + "/?bytes=1000").body.size(), 1000u);
@@ -307,7 +311,8 @@ TEST(MockdAsio, SlowlorisDrippingBytesIsStillClosed) {
   MockdProcess mockd({"--header-timeout-ms", "300"});
   RawConnection c(mockd.port());
   const auto start = Clock::now();
-  const std::string header = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(100, 'a');
+  const std::string header =
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(100, 'a');
   bool closed = false;
   for (char ch : header) {
     if (!c.send(std::string(1, ch))) {
@@ -342,6 +347,54 @@ TEST_P(MockdEngine, HttpsWorksWithTheWrittenCertificateAndCountsHandshakes) {
   std::filesystem::remove(cert);
 }
 
+TEST_P(MockdEngine, CountsResumedTlsSessions) {
+  const std::string cert = temp_path("mockd-cert.pem");
+  MockdProcess mockd(args({"--tls", "--cert-out", cert}));
+  // One curl handle keeps its TLS session cache; fresh connections resume.
+  CURL* h = curl_easy_init();
+  curl_easy_setopt(h, CURLOPT_URL, (mockd.url() + "/").c_str());
+  curl_easy_setopt(h, CURLOPT_CAINFO, cert.c_str());
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(
+      h, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) { return s * n; });
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(curl_easy_perform(h), CURLE_OK);
+  curl_easy_cleanup(h);
+  const auto s = harness::fetch_stats(mockd.url(), cert);
+  EXPECT_EQ(s["tls_handshakes"], 3);
+  EXPECT_EQ(s["tls_resumed"], 2);
+  std::filesystem::remove(cert);
+}
+
+TEST_P(MockdEngine, TlsVersionOptionAllowsOnlyThatVersion) {
+  const std::string cert = temp_path("mockd-cert.pem");
+  // Returns whether a client limited to exactly `version` can connect.
+  auto connects = [&](MockdProcess& mockd, long version) {
+    CURL* h = curl_easy_init();
+    curl_easy_setopt(h, CURLOPT_URL, (mockd.url() + "/").c_str());
+    curl_easy_setopt(h, CURLOPT_CAINFO, cert.c_str());
+    curl_easy_setopt(h, CURLOPT_SSLVERSION,
+                     version | (version == CURL_SSLVERSION_TLSv1_2 ? CURL_SSLVERSION_MAX_TLSv1_2
+                                                                   : CURL_SSLVERSION_MAX_TLSv1_3));
+    curl_easy_setopt(
+        h, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) { return s * n; });
+    const bool ok = curl_easy_perform(h) == CURLE_OK;
+    curl_easy_cleanup(h);
+    return ok;
+  };
+  {
+    MockdProcess mockd(args({"--tls", "--cert-out", cert, "--tls-version", "1.2"}));
+    EXPECT_TRUE(connects(mockd, CURL_SSLVERSION_TLSv1_2));
+    EXPECT_FALSE(connects(mockd, CURL_SSLVERSION_TLSv1_3));
+  }
+  {
+    MockdProcess mockd(args({"--tls", "--cert-out", cert, "--tls-version", "1.3"}));
+    EXPECT_FALSE(connects(mockd, CURL_SSLVERSION_TLSv1_2));
+    EXPECT_TRUE(connects(mockd, CURL_SSLVERSION_TLSv1_3));
+  }
+  std::filesystem::remove(cert);
+}
+
 TEST(MockdAsio, SigtermLetsInFlightRequestsFinishAndExitsZero) {
   MockdProcess mockd;
   RawConnection idle(mockd.port());  // an idle keep-alive connection must not hold shutdown up
@@ -354,6 +407,36 @@ TEST(MockdAsio, SigtermLetsInFlightRequestsFinishAndExitsZero) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->header("Connection"), "close");
   EXPECT_EQ(mockd.stop(5s), 0);
+}
+
+TEST(MockdBlocking, SigtermLetsInFlightRequestsFinishAndExitsZero) {
+  MockdProcess mockd({"--engine", "blocking"});
+  RawConnection idle(mockd.port());
+  RawConnection busy(mockd.port());
+  busy.get("/?delay_ms=300");
+  std::this_thread::sleep_for(100ms);
+  mockd.signal(SIGTERM);
+  auto r = busy.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(mockd.stop(5s), 0);
+}
+
+TEST(MockdAsio, SeveralThreadsShareOneSetOfCounts) {
+  MockdProcess mockd({"--threads", "2"});
+  std::vector<RawConnection> conns;
+  for (int i = 0; i < 8; ++i) conns.emplace_back(mockd.port());
+  for (int round = 0; round < 5; ++round)
+    for (auto& c : conns) {
+      c.get("/?bytes=64");
+      auto r = c.read_response();
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->body.size(), 64u);
+    }
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_accepted"], 8);
+  EXPECT_EQ(s["connections_peak"], 8);
+  EXPECT_EQ(s["requests_total"], 40);
 }
 
 TEST(MockdAsio, KeepsServingWhenFileDescriptorsRunOut) {
@@ -380,7 +463,8 @@ TEST(MockdAsio, KeepsServingWhenFileDescriptorsRunOut) {
 
 TEST(MockdCommandLine, RejectsBadOptionsWithNonZeroExit) {
   const std::string mockd = harness::default_mockd_path();
-  for (const char* bad : {"--engine nope", "--port 99999", "--threads 0", "--tls-version 1.2", "--bogus"}) {
+  for (const char* bad :
+       {"--engine nope", "--port 99999", "--threads 0", "--tls-version 1.2", "--bogus"}) {
     const int rc = std::system((mockd + " " + bad + " >/dev/null 2>&1").c_str());
     EXPECT_NE(WEXITSTATUS(rc), 0) << bad;
   }

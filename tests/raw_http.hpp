@@ -42,7 +42,8 @@ class RawConnection {
   RawConnection(unsigned short port, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-    timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+    timeval tv{static_cast<time_t>(timeout.count() / 1000),
+               static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -55,7 +56,9 @@ class RawConnection {
   }
   ~RawConnection() { close(); }
   RawConnection(const RawConnection&) = delete;
-  RawConnection(RawConnection&& o) noexcept : fd_(o.fd_), pending_(std::move(o.pending_)) { o.fd_ = -1; }
+  RawConnection(RawConnection&& o) noexcept : fd_(o.fd_), pending_(std::move(o.pending_)) {
+    o.fd_ = -1;
+  }
 
   void close() {
     if (fd_ >= 0) ::close(fd_);

@@ -1,15 +1,18 @@
 // The request-parameter parser and response plan both engines share: every
 // bad parameter is refused by name, never clamped or ignored.
+#include "request_params.hpp"
+
 #include <gtest/gtest.h>
 
-#include "request_params.hpp"
 #include "response_plan.hpp"
 
 using namespace mockd;
 
 namespace {
 
-ParseResult parse(std::string_view q) { return parse_request_params(q, Limits{}); }
+ParseResult parse(std::string_view q) {
+  return parse_request_params(q, Limits{});
+}
 
 std::string refused(std::string_view q) {
   auto r = parse(q);
