@@ -44,8 +44,10 @@ std::string default_mockd_path() {
 }
 
 MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseconds start_timeout,
-                           std::string mockd_path) {
+                           std::string mockd_path, std::vector<std::string> launcher) {
   args.insert(args.begin(), {mockd_path, "--port", "0"});
+  args.insert(args.begin(), launcher.begin(), launcher.end());
+  const std::string program = args.front();
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -62,14 +64,14 @@ MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseco
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  const int rc = posix_spawn(&pid_, mockd_path.c_str(), &actions, &attr, argv.data(), environ);
+  const int rc = posix_spawnp(&pid_, program.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   close(pipe_fds[1]);
   stdout_fd_ = pipe_fds[0];
   if (rc != 0) {
     close(stdout_fd_);
-    throw std::runtime_error("cannot start " + mockd_path);
+    throw std::runtime_error("cannot start " + program);
   }
 
   const std::string line = read_line(stdout_fd_, start_timeout);

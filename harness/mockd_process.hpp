@@ -18,9 +18,11 @@ class MockdProcess {
  public:
   // `args` are mockd's options (without --port; port 0 is added). Throws
   // std::runtime_error if it does not print its listening line in time.
+  // `launcher`, if given, runs mockd under another program (e.g. valgrind).
   explicit MockdProcess(std::vector<std::string> args = {},
                         std::chrono::milliseconds start_timeout = std::chrono::seconds(10),
-                        std::string mockd_path = default_mockd_path());
+                        std::string mockd_path = default_mockd_path(),
+                        std::vector<std::string> launcher = {});
   ~MockdProcess();
   MockdProcess(const MockdProcess&) = delete;
   MockdProcess& operator=(const MockdProcess&) = delete;

@@ -11,6 +11,7 @@
 #include <boost/beast/ssl.hpp>
 #include <list>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <thread>
 #include <unordered_set>
@@ -347,7 +348,9 @@ class AsioEngine final : public Engine {
       const auto slice = body_slice(off, body - off);
       conn.gather.emplace_back(slice.data(), slice.size());
     }
-    auto [ec, n] = co_await asio::async_write(stream, conn.gather, nothrow);
+    // A span, so the operation does not copy (allocate) the buffer list.
+    auto [ec, n] = co_await asio::async_write(
+        stream, std::span<const asio::const_buffer>(conn.gather), nothrow);
     co_return ec;
   }
 

@@ -8,7 +8,9 @@
 #include <sys/resource.h>
 
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <iostream>
 #include <thread>
 #include <vector>
 
@@ -459,6 +461,43 @@ TEST(MockdAsio, KeepsServingWhenFileDescriptorsRunOut) {
   }
   EXPECT_GT(s.value("accept_fd_exhausted", 0), 0);
   EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+}
+
+// Heap allocations of a whole mockd run under valgrind, serving `requests`
+// keep-alive requests with a delay and a body.
+long heap_allocations(int requests) {
+  const std::string log = temp_path("mockd-valgrind.log");
+  {
+    MockdProcess mockd({}, 60s, harness::default_mockd_path(),
+                       {"valgrind", "--tool=memcheck", "--log-file=" + log});
+    RawConnection c(mockd.port());
+    for (int i = 0; i < requests; ++i) {
+      c.get("/?delay_ms=0.01&bytes=100");
+      auto r = c.read_response();
+      if (!r || r->body.size() != 100) return -1;
+    }
+    c.close();
+    if (mockd.stop(30s) != 0) return -2;
+  }
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::filesystem::remove(log);
+  const auto at = text.find("total heap usage: ");
+  if (at == std::string::npos) return -3;
+  std::string digits;
+  for (auto i = at + 18; i < text.size() && text[i] != ' '; ++i)
+    if (std::isdigit(static_cast<unsigned char>(text[i]))) digits += text[i];
+  return std::stol(digits);
+}
+
+TEST(MockdAsio, HotPathAllocatesNothingPerRequest) {
+  // 2000 more requests on a warm connection cost not one more allocation.
+  const long few = heap_allocations(500);
+  const long many = heap_allocations(2500);
+  ASSERT_GT(few, 0) << "valgrind run failed";
+  EXPECT_EQ(many, few);
+  std::cout << "heap allocations: " << few << " (500 requests), " << many << " (2500 requests)"
+            << std::endl;
 }
 
 TEST(MockdCommandLine, RejectsBadOptionsWithNonZeroExit) {
