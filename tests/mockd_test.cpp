@@ -397,6 +397,33 @@ TEST_P(MockdEngine, TlsVersionOptionAllowsOnlyThatVersion) {
   std::filesystem::remove(cert);
 }
 
+TEST_P(MockdEngine, ServesGivenCertificateAndKeyFiles) {
+  const std::string cert = temp_path("given-cert.pem"), key = temp_path("given-key.pem");
+  const std::string make =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+      "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make.c_str()), 0);
+  MockdProcess mockd(args({"--tls", "--cert", cert, "--key", key}));
+  harness::HttpOptions options;
+  options.cacert = cert;
+  EXPECT_EQ(harness::http_request(mockd.url() + "/", options).status, 200);
+  std::filesystem::remove(cert);
+  std::filesystem::remove(key);
+}
+
+TEST_P(MockdEngine, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  MockdProcess mockd(args({"--idle-timeout-ms", "200"}));
+  RawConnection c(mockd.port());
+  c.get("/");
+  ASSERT_TRUE(c.read_response());
+  const auto start = Clock::now();
+  int err = -1;
+  EXPECT_EQ(c.read_to_end(&err), "");
+  EXPECT_EQ(err, 0) << "closed by the server, not by our 10 s read timeout";
+  EXPECT_GE(Clock::now() - start, 190ms);
+}
+
 TEST(MockdAsio, SigtermLetsInFlightRequestsFinishAndExitsZero) {
   MockdProcess mockd;
   RawConnection idle(mockd.port());  // an idle keep-alive connection must not hold shutdown up
