@@ -1,0 +1,192 @@
+// bench: runs the suite's scenarios on Google Benchmark against mockd and
+// writes, per scenario, results/<scenario>/bench.json (Google Benchmark's
+// format, so compare.py works), spectra.json, and then the charts and report
+// (scripts/report). See README "The bench driver".
+#include <benchmark/benchmark.h>
+#include <curl/curl.h>
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/version.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "scenario.hpp"
+#include "suite_reporter.hpp"
+
+namespace {
+
+std::string os_name() {
+  std::ifstream in("/etc/os-release");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("PRETTY_NAME=", 0) == 0) {
+      auto v = line.substr(12);
+      if (v.size() >= 2 && v.front() == '"') v = v.substr(1, v.size() - 2);
+      return v;
+    }
+  return "Linux";
+}
+
+std::string machine_description() {
+  utsname u{};
+  uname(&u);
+  const double gib = static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
+                     static_cast<double>(sysconf(_SC_PAGE_SIZE)) / (1024.0 * 1024 * 1024);
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%ld cores, %.0f GiB RAM, %s, kernel %s",
+                sysconf(_SC_NPROCESSORS_ONLN), gib, os_name().c_str(), u.release);
+  return buf;
+}
+
+std::string versions() {
+  const std::string boost = std::to_string(BOOST_VERSION / 100000) + "." +
+                            std::to_string(BOOST_VERSION / 100 % 1000) + "." +
+                            std::to_string(BOOST_VERSION % 100);
+  return "Boost " + boost + ", libcurl " + curl_version_info(CURLVERSION_NOW)->version + ", " +
+         OpenSSL_version(OPENSSL_VERSION) + ", cpp-httplib " + CPPHTTPLIB_VERSION;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "bench: measures the suite's claims about sync vs async I/O against mockd.\n"
+      "Every --benchmark_* option of Google Benchmark passes through."};
+  std::string filter = ".";
+  bool list = false, quick = false, no_charts = false;
+  std::string out = "results";
+  int repetitions = 5;
+  std::vector<std::string> servers;
+  std::string cacert;
+  app.add_option("--filter", filter,
+                 "Regular expression selecting benchmarks by name (a scenario name selects it)");
+  app.add_flag("--list", list, "Print the selected benchmark names and exit");
+  app.add_flag("--quick", quick, "A reduced grid with fewer requests (CI, first look)");
+  app.add_option("--out", out, "Results directory")->capture_default_str();
+  app.add_option("--repetitions", repetitions,
+                 "Repetitions of every benchmark (medians and CV are over these)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--server", servers,
+                 "Use this mockd instead of starting one (http:// and/or https://)");
+  app.add_option("--cacert", cacert, "Certificate to verify an external https --server with")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--no-charts", no_charts, "Write JSON and reports but no charts");
+  bool no_pin = false;
+  app.add_flag("--no-pin", no_pin,
+               "Do not pin the client to CPU 0 and the servers bench starts to CPU 1");
+  app.allow_extras();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is a ParseError too
+  }
+
+  // Each repetition is one iteration: one full run of a plan, timed by the
+  // run itself (manual time). The user's --benchmark_* flags come after ours
+  // and win.
+  std::string repetitions_flag = "--benchmark_repetitions=" + std::to_string(repetitions);
+  std::string min_time_flag = "--benchmark_min_time=0";
+  std::vector<char*> gbench_args = {argv[0], repetitions_flag.data(), min_time_flag.data()};
+  for (auto& extra : app.remaining_for_passthrough(true)) {
+    if (extra.rfind("--benchmark_", 0) != 0) {
+      std::cerr << "bench: unknown option " << extra << " (see --help)\n";
+      return 2;
+    }
+  }
+  std::vector<std::string> extras = app.remaining();
+  for (auto& e : extras) gbench_args.push_back(e.data());
+  int gbench_argc = static_cast<int>(gbench_args.size());
+  benchmark::Initialize(&gbench_argc, gbench_args.data());
+  if (benchmark::ReportUnrecognizedArguments(gbench_argc, gbench_args.data())) return 2;
+
+  try {
+    const std::regex selected_by = bench::make_filter(filter);
+    bench::RunOptions options{quick, repetitions};
+    // Client and server each get a core of their own (when there are two):
+    // otherwise they steal each other's time slices and the spread grows.
+    const bool pin = !no_pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+    bench::ServerSet server_set(servers, cacert, pin ? 1 : -1);
+    bench::Spectra spectra;
+
+    // Select first: --list and the progress total need the names.
+    struct Selection {
+      const bench::Scenario* scenario;
+      std::vector<std::string> names;
+    };
+    std::vector<Selection> selections;
+    for (const auto& scenario : bench::scenarios()) {
+      std::vector<std::string> names;
+      bench::ScenarioContext probe(selected_by, options, server_set, spectra, names);
+      scenario.register_benchmarks(probe);
+      benchmark::ClearRegisteredBenchmarks();
+      if (!names.empty()) selections.push_back({&scenario, std::move(names)});
+    }
+    if (selections.empty()) {
+      std::cerr << "bench: --filter '" << filter << "' selects no benchmark (try --list)\n";
+      return 2;
+    }
+    if (list) {
+      for (const auto& s : selections)
+        for (const auto& n : s.names) std::cout << n << "\n";
+      return 0;
+    }
+
+    bench::stop_children_on_signals();
+    if (pin && !bench::pin_to_cpu(0))
+      std::cerr << "bench: could not pin to CPU 0; running unpinned\n";
+    std::string command = "build/bench";
+    for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+    benchmark::AddCustomContext("suite_machine", machine_description());
+    benchmark::AddCustomContext("suite_versions", versions());
+    benchmark::AddCustomContext("suite_quick", quick ? "true" : "false");
+    benchmark::AddCustomContext("suite_repetitions", std::to_string(repetitions));
+    benchmark::AddCustomContext(
+        "suite_server", servers.empty()
+                            ? std::string("mockd --engine asio --threads 1 (started by bench)") +
+                                  (pin ? ", pinned to CPU 1" : "")
+                            : "external: " + CLI::detail::join(servers, ", "));
+    benchmark::AddCustomContext("suite_client", pin ? "bench pinned to CPU 0" : "bench not pinned");
+    benchmark::AddCustomContext("suite_command", command);
+
+    std::size_t with_errors = 0;
+    int report_failures = 0;
+    for (const auto& s : selections) {
+      const std::filesystem::path dir = std::filesystem::path(out) / s.scenario->name;
+      std::filesystem::create_directories(dir);
+      std::vector<std::string> names;
+      bench::ScenarioContext context(selected_by, options, server_set, spectra, names);
+      s.scenario->register_benchmarks(context);
+      bench::SuiteReporter reporter(dir / "bench.json", dir / "spectra.json", spectra,
+                                    names.size());
+      benchmark::RunSpecifiedBenchmarks(&reporter);
+      benchmark::ClearRegisteredBenchmarks();
+      with_errors += reporter.benchmarks_with_errors();
+
+      const std::string report = std::string(SUITE_SOURCE_DIR) + "/scripts/report --out '" + out +
+                                 "' --scenario " + s.scenario->name +
+                                 (no_charts ? " --no-charts" : "");
+      if (std::system(report.c_str()) != 0) {
+        std::cerr << "bench: the report for " << s.scenario->name << " failed (" << report << ")\n";
+        ++report_failures;
+      } else {
+        std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";
+      }
+    }
+    if (with_errors > 0)
+      std::cerr << "bench: " << with_errors
+                << " benchmark(s) had errors; see the report's Errors section\n";
+    return report_failures > 0 ? 1 : 0;
+  } catch (const std::invalid_argument& e) {  // a bad option value
+    std::cerr << "bench: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "bench: " << e.what() << "\n";
+    return 1;
+  }
+}

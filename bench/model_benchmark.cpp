@@ -1,0 +1,117 @@
+#include "model_benchmark.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "http_get.hpp"
+#include "run_summary.hpp"
+
+namespace bench {
+namespace {
+
+// Requests in the primer that checks a configuration before it is timed.
+constexpr std::size_t kPrimerRequests = 20;
+
+std::string error_summary(const clients::RunSummary& s) {
+  std::string out;
+  for (const auto& [kind, n] : s.errors)
+    out += (out.empty() ? "" : ", ") + kind + "=" + std::to_string(n);
+  if (!s.error_examples.empty()) out += " (" + s.error_examples.front() + ")";
+  return out;
+}
+
+}  // namespace
+
+void reset_peak_rss() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
+                         const ModelBenchmark& spec) {
+  ServerEndpoint server;
+  try {
+    server = context.servers().get(spec.https);
+  } catch (const std::exception& e) {
+    state.SkipWithError(("no server: " + std::string(e.what())).c_str());
+    for (auto _ : state) {
+    }
+    return;
+  }
+  clients::Plan plan = spec.plan;
+  plan.urls = {server.url + spec.target};
+  plan.cacert = server.cacert;
+
+  // Verify before measuring, once per benchmark (it also warms up the server).
+  static std::set<std::string> verified;
+  if (!verified.contains(spec.name)) {
+    clients::Plan primer = plan;
+    primer.requests = std::min(plan.requests, kPrimerRequests);
+    const auto summary = clients::summarize(clients::run_model(spec.model, primer));
+    if (summary.ok != summary.requests) {
+      state.SkipWithError(
+          ("verification failed, not timed: " + std::to_string(summary.requests - summary.ok) +
+           " of " + std::to_string(summary.requests) +
+           " requests failed: " + error_summary(summary))
+              .c_str());
+      for (auto _ : state) {
+      }
+      return;
+    }
+    verified.insert(spec.name);
+  }
+
+  clients::RunSummary summary;
+  nlohmann::json stats;
+  std::vector<double> latencies_us;
+  for (auto _ : state) {
+    harness::reset_stats(server.url, server.cacert);
+    reset_peak_rss();
+    const clients::RunResult result = clients::run_model(spec.model, plan);
+    const double rss_mb = peak_rss_mb();
+    stats = harness::fetch_stats(server.url, server.cacert);
+    summary = clients::summarize(result);
+    summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
+    state.SetIterationTime(summary.wall_s);
+    latencies_us.clear();
+    for (const auto& s : result.samples)
+      if (s.error == clients::ErrorKind::none)
+        latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+  }
+  context.spectra().add(spec.name, latencies_us);
+
+  std::size_t errors = 0;
+  for (const auto& [kind, n] : summary.errors) {
+    errors += n;
+    state.counters["errors_" + kind] = static_cast<double>(n);
+  }
+  const auto& l = summary.latency_us;
+  auto& c = state.counters;
+  c["req_per_s"] = summary.requests_per_s;
+  c["p50_us"] = l.p50;
+  c["p90_us"] = l.p90;
+  c["p99_us"] = l.p99;
+  c["max_us"] = l.max;
+  c["errors"] = static_cast<double>(errors);
+  c["conns_opened"] = stats.value("connections_accepted", 0.0);
+  c["conns_peak"] = stats.value("connections_peak", 0.0);
+  c["tls_handshakes"] = stats.value("tls_handshakes", 0.0);
+  c["tls_resumed"] = stats.value("tls_resumed", 0.0);
+  c["server_requests"] = stats.value("requests_total", 0.0);
+  c["cpu_s"] = summary.cpu_s;
+  c["rss_mb"] = static_cast<double>(summary.peak_rss_kib) / 1024.0;
+  c["threads_created"] = static_cast<double>(summary.threads);
+  c["requests"] = static_cast<double>(summary.requests);
+  c["concurrency"] = static_cast<double>(plan.concurrency);
+  if (errors > 0) state.SetLabel("errors: " + error_summary(summary));
+}
+
+}  // namespace bench

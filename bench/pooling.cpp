@@ -1,0 +1,89 @@
+// Scenario `pooling` (claim C1): one pooled session vs a new connection per
+// request, for every client model, over HTTP and HTTPS, at server delay 0
+// and 5 ms. Signature: the server accepts one connection per worker when
+// pooled and one per request when not. Over HTTPS the curl models also run
+// unpooled with libcurl's TLS session cache off, to show what resumption saves.
+#include <string>
+#include <vector>
+
+#include "model_benchmark.hpp"
+#include "scenario.hpp"
+
+namespace bench {
+namespace {
+
+struct PoolingConfig {
+  std::string model;
+  bool pooling = true;
+  bool https = false;
+  double delay_ms = 0;
+  bool session_cache = true;
+};
+
+bool is_sequential(const std::string& model) {
+  return model == "blocking_curl" || model == "blocking_httplib";
+}
+
+bool is_curl(const std::string& model) {
+  return model.find("curl") != std::string::npos;
+}
+
+// Enough requests for a run of about a second on this kind of machine (a
+// shorter one is at the mercy of the scheduler); full TLS handshakes cost
+// milliseconds of CPU each, so unpooled HTTPS runs fewer.
+std::size_t requests_for(const PoolingConfig& c, bool quick) {
+  if (quick) return is_sequential(c.model) ? 100 : 320;
+  if (c.delay_ms > 0) return is_sequential(c.model) ? 200 : 6400;
+  if (c.https && !c.pooling) return is_sequential(c.model) ? 800 : 1280;
+  if (!c.pooling) return 10'000;
+  return is_sequential(c.model) ? 20'000 : 40'000;
+}
+
+std::string name_of(const PoolingConfig& c, int concurrency) {
+  char delay[32];
+  std::snprintf(delay, sizeof delay, "%g", c.delay_ms);
+  return "pooling/" + c.model + "/" + (c.pooling ? "pool" : "nopool") + "/" +
+         (c.https ? "https" : "http") + "/c:" + std::to_string(concurrency) + "/delay_ms:" + delay +
+         (c.session_cache ? "" : "/session_cache:off");
+}
+
+void register_pooling(ScenarioContext& context) {
+  const bool quick = context.options().quick;
+  const std::vector<double> delays = quick ? std::vector<double>{0} : std::vector<double>{0, 5};
+  std::vector<PoolingConfig> configs;
+  for (const std::string model :
+       {"blocking_curl", "blocking_httplib", "threadpool_curl", "curl_multi", "asio_coro"})
+    for (double delay : delays)
+      for (bool https : {false, true})
+        for (bool pooling : {true, false}) {
+          configs.push_back({model, pooling, https, delay, true});
+          if (https && !pooling && is_curl(model))
+            configs.push_back({model, pooling, https, delay, false});
+        }
+
+  for (const auto& c : configs) {
+    const int concurrency = is_sequential(c.model) ? 1 : 32;
+    ModelBenchmark spec;
+    spec.name = name_of(c, concurrency);
+    spec.model = c.model;
+    spec.https = c.https;
+    char target[64];
+    std::snprintf(target, sizeof target, "/?delay_ms=%g", c.delay_ms);
+    spec.target = target;
+    spec.plan.requests = requests_for(c, quick);
+    spec.plan.concurrency = static_cast<std::size_t>(concurrency);
+    spec.plan.pooling = c.pooling;
+    spec.plan.tls_session_cache = c.session_cache;
+    spec.plan.timeout = std::chrono::seconds(10);
+    spec.plan.expected_bytes = 16;  // mockd's default body
+    context.add(spec.name, [&context, spec, delay = c.delay_ms](benchmark::State& state) {
+      run_model_benchmark(state, context, spec);
+      state.counters["delay_ms"] = delay;
+    });
+  }
+}
+
+const ScenarioRegistrar registrar({"pooling", register_pooling});
+
+}  // namespace
+}  // namespace bench

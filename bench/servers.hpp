@@ -1,0 +1,54 @@
+// The mock servers a bench run talks to: mockd processes it starts itself
+// (port 0, plain HTTP and HTTPS, on demand), or servers the user named with
+// --server. Every process started here is stopped at exit, on failure, and on
+// Ctrl-C (see stop_children_on_signals).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mockd_process.hpp"
+
+namespace bench {
+
+struct ServerEndpoint {
+  std::string url;          // scheme://host:port, no trailing slash
+  std::string cacert;       // https: the certificate to verify against
+  std::string description;  // for the results' context
+};
+
+class ServerSet {
+ public:
+  // `external`: URLs given with --server (at most one http and one https);
+  // `cacert`: the certificate for an external https server; `server_cpu`:
+  // the CPU to pin started servers to (-1: not pinned).
+  ServerSet(std::vector<std::string> external, std::string cacert, int server_cpu);
+  ~ServerSet();
+
+  // The server for a scheme, starting a mockd if none is running; throws
+  // std::runtime_error when it cannot.
+  const ServerEndpoint& get(bool https);
+
+  // Descriptions of the servers used so far, for the results' context.
+  std::string describe() const;
+
+ private:
+  std::optional<ServerEndpoint> http_, https_;
+  std::vector<std::unique_ptr<harness::MockdProcess>> started_;
+  std::filesystem::path temp_dir_;
+  std::string external_cacert_;
+  int server_cpu_;
+};
+
+// Pins this process (and the threads it will create) to `cpu`; false if the
+// kernel refused.
+bool pin_to_cpu(int cpu);
+
+// On SIGINT/SIGTERM: stop every mockd this process started, then exit
+// (130/143). Results written so far stay, as they are written atomically.
+void stop_children_on_signals();
+
+}  // namespace bench

@@ -1,0 +1,96 @@
+// The model registry and the measurement around a run (wall, CPU, memory).
+#include "client_model.hpp"
+
+#include <openssl/ssl.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "curl_support.hpp"
+#include "model_support.hpp"
+
+namespace clients {
+namespace {
+
+// A function-local static, so registrars in other files can run before main
+// in any order without touching an unconstructed map.
+std::map<std::string, ModelFn, std::less<>>& registry() {
+  static std::map<std::string, ModelFn, std::less<>> models;
+  return models;
+}
+
+std::chrono::microseconds cpu_time(const rusage& u) {
+  using std::chrono::microseconds, std::chrono::seconds;
+  return seconds(u.ru_utime.tv_sec) + microseconds(u.ru_utime.tv_usec) +
+         seconds(u.ru_stime.tv_sec) + microseconds(u.ru_stime.tv_usec);
+}
+
+}  // namespace
+
+std::string_view to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::none:
+      return "none";
+    case ErrorKind::connect:
+      return "connect";
+    case ErrorKind::read:
+      return "read";
+    case ErrorKind::write:
+      return "write";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::status:
+      return "status";
+    case ErrorKind::body_size:
+      return "body_size";
+    case ErrorKind::fd_exhausted:
+      return "fd_exhausted";
+    case ErrorKind::other:
+      return "other";
+  }
+  return "other";
+}
+
+ModelRegistrar::ModelRegistrar(std::string name, ModelFn fn) {
+  registry().emplace(std::move(name), std::move(fn));
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, fn] : registry()) names.push_back(name);
+  return names;
+}
+
+bool has_model(std::string_view name) {
+  return registry().contains(name);
+}
+
+RunResult run_model(std::string_view name, const Plan& plan) {
+  const auto it = registry().find(name);
+  if (it == registry().end()) throw std::invalid_argument("unknown model: " + std::string(name));
+  parse_targets(plan);  // throws on a bad URL before anything is measured
+  if (plan.requests == 0) throw std::invalid_argument("the plan has no requests");
+  if (plan.rate_per_s && !(*plan.rate_per_s > 0)) throw std::invalid_argument("rate must be > 0");
+
+  // Process-wide library set-up (OpenSSL's alone takes tens of ms) is not
+  // what a run measures: done once, before the clock starts.
+  ensure_curl_global_init();
+  OPENSSL_init_ssl(0, nullptr);
+
+  RunResult result;
+  result.model = std::string(name);
+  result.samples.reserve(plan.requests);
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  result.started = Clock::now();
+  it->second(plan, result);
+  result.wall = Clock::now() - result.started;
+  getrusage(RUSAGE_SELF, &after);
+  result.cpu = cpu_time(after) - cpu_time(before);
+  result.peak_rss_kib = after.ru_maxrss;
+  return result;
+}
+
+}  // namespace clients

@@ -1,0 +1,108 @@
+#include "curl_support.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <string>
+
+namespace clients {
+namespace {
+
+ErrorKind classify(CURLcode rc, long os_errno, const char* message) {
+  // socket() failing with EMFILE surfaces as a connect error; the errno says why.
+  if (is_fd_exhaustion(static_cast<int>(os_errno)) || std::strstr(message, "Too many open files"))
+    return ErrorKind::fd_exhausted;
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return ErrorKind::timeout;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+      return ErrorKind::connect;
+    case CURLE_SEND_ERROR:
+      return ErrorKind::write;
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+      return ErrorKind::read;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      // What curl says when a reply is not HTTP at all ("Received HTTP/0.9").
+      return std::strstr(message, "HTTP/0.9") ? ErrorKind::read : ErrorKind::other;
+    default:
+      return ErrorKind::other;
+  }
+}
+
+}  // namespace
+
+void ensure_curl_global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::bad_alloc();
+  });
+}
+
+EasyTransfer::EasyTransfer(const Plan& plan) {
+  ensure_curl_global_init();
+  easy_ = curl_easy_init();
+  if (!easy_) throw std::bad_alloc();
+  curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM, safe in threads
+  curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, error_);
+  curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(plan.timeout.count()));
+  // Every model speaks HTTP/1.1, so no model gets HTTP/2 multiplexing through ALPN.
+  curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  // One cached connection per host the plan visits (the default cache holds 5).
+  curl_easy_setopt(easy_, CURLOPT_MAXCONNECTS,
+                   static_cast<long>(std::max<std::size_t>(5, plan.urls.size())));
+  curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, plan.tls_session_cache ? 1L : 0L);
+  if (!plan.cacert.empty()) curl_easy_setopt(easy_, CURLOPT_CAINFO, plan.cacert.c_str());
+  if (plan.insecure) {
+    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!plan.pooling) {
+    curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
+  }
+}
+
+EasyTransfer::~EasyTransfer() {
+  curl_easy_cleanup(easy_);
+}
+
+void EasyTransfer::prepare(const Target& target) {
+  curl_easy_setopt(easy_, CURLOPT_URL, target.url.c_str());
+  body_bytes_ = 0;
+  error_[0] = '\0';
+}
+
+void EasyTransfer::finish(CURLcode rc, Sample& s, RunResult& result) {
+  long status = 0, connects = 0, os_errno = 0;
+  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(easy_, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &os_errno);
+  s.status = static_cast<int>(status);
+  s.body_bytes = body_bytes_;
+  s.new_connection = connects > 0;
+  if (s.new_connection) result.connections_opened += static_cast<std::size_t>(connects);
+  if (rc == CURLE_OK) return;
+  // curl's os_errno is not always set when socket() fails; errno still is then.
+  if (rc == CURLE_COULDNT_CONNECT && os_errno == 0) os_errno = errno;
+  s.error = classify(rc, os_errno, error_);
+  note_error(result, s.error, error_[0] ? error_ : curl_easy_strerror(rc));
+}
+
+std::size_t EasyTransfer::on_body(char*, std::size_t size, std::size_t n, void* self) {
+  static_cast<EasyTransfer*>(self)->body_bytes_ += size * n;
+  return size * n;
+}
+
+}  // namespace clients

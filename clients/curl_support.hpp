@@ -1,0 +1,40 @@
+// The libcurl easy handle as all three curl models use it: options from the
+// plan, the body counted and discarded, and a finished transfer turned into a
+// Sample (error kind, status, size, whether it opened a connection).
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstdint>
+
+#include "client_model.hpp"
+#include "model_support.hpp"
+
+namespace clients {
+
+// curl_global_init, once per process (it is not thread-safe to call twice at once).
+void ensure_curl_global_init();
+
+class EasyTransfer {
+ public:
+  explicit EasyTransfer(const Plan& plan);
+  ~EasyTransfer();
+  EasyTransfer(const EasyTransfer&) = delete;
+  EasyTransfer& operator=(const EasyTransfer&) = delete;
+
+  CURL* handle() const { return easy_; }
+  // Points the handle at `target` and clears the per-transfer counters.
+  void prepare(const Target& target);
+  // Fills s.status, s.body_bytes, s.new_connection and s.error from the
+  // finished transfer (`rc`), noting the message of an error in `result`.
+  void finish(CURLcode rc, Sample& s, RunResult& result);
+
+ private:
+  static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self);
+
+  CURL* easy_;
+  std::uint64_t body_bytes_ = 0;
+  char error_[CURL_ERROR_SIZE] = {};
+};
+
+}  // namespace clients

@@ -1,0 +1,60 @@
+// What every client model needs besides its HTTP library: the plan's URLs
+// split into parts, the open-loop schedule, and the response checks, so all
+// models judge success the same way.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client_model.hpp"
+
+namespace clients {
+
+struct Target {
+  std::string url;
+  bool tls = false;                             // https
+  std::string host;                             // without brackets for IPv6
+  std::uint16_t port = 0;                       // explicit or the scheme's default
+  std::string path;                             // path and query, as sent in the request line
+  std::string authority;                        // host:port, IPv6 in brackets: the Host header
+  std::string origin;                           // scheme://host:port, the pool key
+  std::optional<std::uint64_t> expected_bytes;  // the plan's, else the URL's bytes=N
+};
+
+// Throws std::invalid_argument for a URL that is not http(s)://host[:port]/...
+std::vector<Target> parse_targets(const Plan& plan);
+
+// The `bytes=N` parameter of a URL's query, if there is one.
+std::optional<std::uint64_t> bytes_param(std::string_view url);
+
+// When request `i` is due: now for a closed loop, start + i / rate for an open one.
+class Schedule {
+ public:
+  Schedule(const Plan& plan, Clock::time_point start) : rate_(plan.rate_per_s), start_(start) {}
+  bool open_loop() const { return rate_.has_value(); }
+  Clock::time_point due(std::size_t i) const;
+
+ private:
+  std::optional<double> rate_;
+  Clock::time_point start_;
+};
+
+// Fills in the parts of a sample that do not depend on the library, and
+// applies the checks when the transfer itself succeeded: a status other than
+// expected is `status`, a wrong size `body_size`, and a request that took
+// longer than the plan's timeout (a library enforcing only per-read timeouts)
+// is `timeout`. `began` is when the request actually started.
+void finish_sample(Sample& s, const Plan& plan, const Target& target, Clock::time_point began);
+
+// Records `message` as the example of `kind` unless one is already there.
+void note_error(RunResult& result, ErrorKind kind, std::string_view message);
+// Merges another result's examples (from a worker thread) into `result`.
+void merge_error_examples(RunResult& result, const RunResult& other);
+
+// errno values that mean "out of file descriptors" (EMFILE, ENFILE).
+bool is_fd_exhaustion(int err);
+
+}  // namespace clients

@@ -1,0 +1,126 @@
+#include "run_summary.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace clients {
+namespace {
+
+using std::chrono::duration;
+
+std::string line(const char* format, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, format, args...);
+  return buf;
+}
+
+}  // namespace
+
+RunSummary summarize(const RunResult& r) {
+  RunSummary s;
+  s.model = r.model;
+  s.requests = r.samples.size();
+  s.wall_s = duration<double>(r.wall).count();
+  s.requests_per_s = s.wall_s > 0 ? static_cast<double>(s.requests) / s.wall_s : 0;
+  std::vector<double> latencies_us;
+  std::map<ErrorKind, std::size_t> errors;
+  for (const Sample& x : r.samples) {
+    ++s.status_codes[x.status];
+    if (x.error == ErrorKind::none)
+      latencies_us.push_back(duration<double, std::micro>(x.latency).count());
+    else
+      ++errors[x.error];
+  }
+  s.ok = latencies_us.size();
+  s.latency_us = latency_stats(std::move(latencies_us));
+  for (const auto& [kind, n] : errors) s.errors[std::string(to_string(kind))] = n;
+  s.connections_opened = r.connections_opened;
+  s.cpu_s = duration<double>(r.cpu).count();
+  s.peak_rss_kib = r.peak_rss_kib;
+  s.threads = r.threads;
+  s.error_examples = r.error_examples;
+  return s;
+}
+
+nlohmann::json to_json(const RunSummary& s) {
+  const auto& l = s.latency_us;
+  nlohmann::json status_codes = nlohmann::json::object();
+  for (const auto& [code, n] : s.status_codes) status_codes[std::to_string(code)] = n;
+  return {
+      {"model", s.model},
+      {"requests", s.requests},
+      {"ok", s.ok},
+      {"wall_s", s.wall_s},
+      {"requests_per_s", s.requests_per_s},
+      {"latency_us",
+       {{"count", l.count},
+        {"min", l.min},
+        {"mean", l.mean},
+        {"stddev", l.stddev},
+        {"p50", l.p50},
+        {"p90", l.p90},
+        {"p99", l.p99},
+        {"p99.9", l.p999},
+        {"max", l.max}}},
+      {"connections_opened", s.connections_opened},
+      {"errors", s.errors},
+      {"status_codes", status_codes},
+      {"cpu_s", s.cpu_s},
+      {"peak_rss_kib", s.peak_rss_kib},
+      {"threads", s.threads},
+      {"error_examples", s.error_examples},
+  };
+}
+
+nlohmann::json to_json(const Plan& p) {
+  nlohmann::json j = {
+      {"urls", p.urls},
+      {"requests", p.requests},
+      {"concurrency", p.concurrency},
+      {"pooling", p.pooling},
+      {"limit", p.limit},
+      {"limit_per_host", p.limit_per_host},
+      {"timeout_ms", p.timeout.count()},
+      {"keepalive_timeout_ms", p.keepalive_timeout.count()},
+      {"rate_per_s", p.rate_per_s ? nlohmann::json(*p.rate_per_s) : nlohmann::json(nullptr)},
+      {"insecure", p.insecure},
+      {"cacert", p.cacert},
+      {"tls_session_cache", p.tls_session_cache},
+      {"expected_status", p.expected_status},
+      {"expected_bytes",
+       p.expected_bytes ? nlohmann::json(*p.expected_bytes) : nlohmann::json(nullptr)},
+  };
+  return j;
+}
+
+std::string format_summary(const RunSummary& s) {
+  const auto& l = s.latency_us;
+  const auto ms = [](double us) { return us / 1000.0; };
+  std::string out = "Model:        " + s.model + "\n";
+  out += line("Requests:     %zu in %.3f s, %.1f req/s, %zu ok\n", s.requests, s.wall_s,
+              s.requests_per_s, s.ok);
+  if (l.count > 0) {
+    out += line("Latency (ms): p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n", ms(l.p50),
+                ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max));
+    out += line("              min %.3f  mean %.3f  stddev %.3f\n", ms(l.min), ms(l.mean),
+                ms(l.stddev));
+  }
+  out += line("Connections:  %zu opened\n", s.connections_opened);
+  if (!s.errors.empty()) {
+    out += "Errors:      ";
+    for (const auto& [kind, n] : s.errors) out += line(" %s %zu", kind.c_str(), n);
+    out += "\n";
+    for (const auto& e : s.error_examples) out += "  e.g. " + e + "\n";
+  }
+  out += "Status codes:";
+  for (const auto& [code, n] : s.status_codes)
+    out += code == 0 ? line(" none %zu", n) : line(" %d: %zu", code, n);
+  out += "\n";
+  const double cpu_pct = s.wall_s > 0 ? 100.0 * s.cpu_s / s.wall_s : 0;
+  out += line("CPU:          %.3f s (%.0f%% of one core)\n", s.cpu_s, cpu_pct);
+  out += line("Memory:       peak RSS %.1f MiB\n", static_cast<double>(s.peak_rss_kib) / 1024.0);
+  out += line("Threads:      %zu\n", s.threads);
+  return out;
+}
+
+}  // namespace clients

@@ -1,0 +1,39 @@
+// A run boiled down to what a reader compares: throughput, latency
+// percentiles of the successful requests, connections, errors by kind, CPU
+// and memory. Shared by the fetch tool and the bench driver, as text and JSON.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "client_model.hpp"
+#include "latency_stats.hpp"
+
+namespace clients {
+
+struct RunSummary {
+  std::string model;
+  std::size_t requests = 0, ok = 0;
+  double wall_s = 0;
+  double requests_per_s = 0;  // completed requests (ok or not) per wall second
+  LatencyStats latency_us;    // successful requests only
+  std::size_t connections_opened = 0;
+  std::map<std::string, std::size_t> errors;  // by ErrorKind name, non-zero only
+  std::map<int, std::size_t> status_codes;    // 0: no response
+  double cpu_s = 0;
+  long peak_rss_kib = 0;
+  std::size_t threads = 0;
+  std::vector<std::string> error_examples;
+};
+
+RunSummary summarize(const RunResult& result);
+
+nlohmann::json to_json(const RunSummary& summary);
+nlohmann::json to_json(const Plan& plan);
+
+// A few lines in the manner of hey/oha; errors only when there are any.
+std::string format_summary(const RunSummary& summary);
+
+}  // namespace clients

@@ -1,0 +1,39 @@
+"""Command line: python -m report_lib --out DIR --scenario NAME [--no-charts].
+Bad input ends with a one-line message on stderr and exit status 2."""
+import argparse
+import os
+import sys
+
+from . import index, results, scenarios
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="scripts/report",
+                                     description="Writes DIR/NAME/README.md (+ charts) and the index DIR/README.md.")
+    parser.add_argument("--out", required=True, metavar="DIR", help="results directory (holds NAME/bench.json)")
+    parser.add_argument("--scenario", required=True, metavar="NAME", help="one of: " + ", ".join(scenarios.known()))
+    parser.add_argument("--no-charts", action="store_true", help="skip the charts (matplotlib not needed)")
+    args = parser.parse_args(argv)
+
+    module = scenarios.get(args.scenario)
+    if module is None:
+        return _fail(f"unknown scenario '{args.scenario}' (known: {', '.join(scenarios.known())})")
+    if not os.path.isdir(args.out):
+        return _fail(f"--out {args.out}: no such directory")
+    try:
+        loaded = results.load(args.out, args.scenario)
+        page = module.write_page(loaded, charts=not args.no_charts)
+        idx = index.write(args.out)
+    except results.ReportError as e:
+        return _fail(str(e))
+    print(f"report: {page}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
+    return 0
+
+
+def _fail(message):
+    print(f"report: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

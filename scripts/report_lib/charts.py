@@ -1,0 +1,145 @@
+"""Shared matplotlib helpers: grouped bars with error bars and flags, a
+footnote with the machine, and saving each figure as SVG and PNG.
+
+Agg is selected before pyplot is imported so charts render without a
+display (CI, ssh sessions).
+"""
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg") on purpose)
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
+
+from . import files, fmt  # noqa: E402
+
+FORMATS = ("svg", "png")
+PNG_DPI = 110
+
+plt.rcParams.update({
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.alpha": 0.3,
+    "legend.fontsize": 8.5,
+    "svg.hashsalt": "report",  # stable SVG ids: regenerated charts diff cleanly
+})
+
+
+def figure(nrows, ncols, width_per_col=6.4, height_per_row=3.6):
+    # At least 10 inches wide: the title, legend and footnote need it even for one panel.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(width_per_col * ncols, 10), height_per_row * nrows + 0.9),
+                             squeeze=False)
+    return fig, axes
+
+
+def needs_log(values, ratio=20.0):
+    """A log axis when the bars span more than `ratio`: small bars stay visible."""
+    values = [v for v in values if v is not None and v > 0]
+    return bool(values) and max(values) / min(values) > ratio
+
+
+def grouped_bars(ax, groups, series, value, spread=None, flag=None, width=0.8):
+    """Bars for each group (x tick) and series (colour).
+
+    series: [(key, label, colour)]; value(group, key) -> number or None;
+    spread(group, key) -> (low, high) drawn as an error bar, or None;
+    flag(group, key) -> None, "failed" or "errors": a failed run gets a
+    marker instead of a bar, a run with errors a hatched bar.
+    Returns {(group, key): (x_centre, top)} for annotations.
+    """
+    n = max(len(series), 1)
+    bar_w = width / n
+    placed = {}
+    for gi, group in enumerate(groups):
+        present = [s for s in series if value(group, s[0]) is not None or (flag and flag(group, s[0]) == "failed")]
+        for si, (key, label, colour) in enumerate(present):
+            # Centre the bars a group actually has, so a missing series leaves no hole.
+            x = gi - width / 2 + bar_w * (si + 0.5) + (n - len(present)) * bar_w / 2
+            state = flag(group, key) if flag else None
+            v = value(group, key)
+            if state == "failed" or v is None:
+                ax.plot([x], [0], marker="x", color="crimson", markersize=8, clip_on=False,
+                        transform=ax.get_xaxis_transform(), zorder=4)
+                ax.annotate("failed", (x, 0), xycoords=("data", "axes fraction"), xytext=(0, 8),
+                            textcoords="offset points", rotation=90, ha="center", va="bottom",
+                            fontsize=7.5, color="crimson")
+                continue
+            ax.bar(x, v, bar_w * 0.92, color=colour, edgecolor="black" if state == "errors" else colour,
+                   hatch="///" if state == "errors" else None, linewidth=0.6, zorder=2)
+            top = v
+            lo_hi = spread(group, key) if spread else None
+            if lo_hi and None not in lo_hi:
+                lo, hi = lo_hi
+                ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor="black",
+                            elinewidth=0.8, capsize=2, zorder=3)
+                top = max(v, hi)
+            placed[(group, key)] = (x, top)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(groups)
+    # Room for at least 3 groups, centred: one or two models do not get bars a panel wide.
+    half = max(len(groups), 3) / 2
+    centre = (len(groups) - 1) / 2
+    ax.set_xlim(centre - half - 0.1, centre + half + 0.1)
+    return placed
+
+
+def no_data(ax, text="no successful run"):
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#999999")
+    ax.set_yticks([])
+
+
+def readable_y(ax):
+    """Plain tick labels (500, 1k, 20k) instead of 10^3 or 2x10^4, on linear and log axes."""
+    if ax.get_yscale() == "log":
+        # 1-2-5 steps when the axis spans few decades, so it still gets several labels.
+        low, high = ax.get_ylim()
+        few_decades = low > 0 and high / low < 1000
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if few_decades else (1.0,)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.axis(v)))
+
+
+def legend_handles(series, with_errors=False):
+    handles = [Patch(facecolor=c, edgecolor=c, label=label) for _, label, c in series]
+    if with_errors:
+        handles.append(Patch(facecolor="white", edgecolor="black", hatch="///", label="run had errors"))
+    return handles
+
+
+def footnote(fig, text):
+    fig.text(0.01, 0.01, text, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
+
+
+def finish(fig, title, note, legend=None):
+    """Title on top, legend under it, footnote at the bottom, panels in between."""
+    fig.suptitle(title, fontsize=12, fontweight="bold", y=0.995)
+    top = 0.95
+    if legend:
+        fig.legend(handles=legend, loc="upper center", ncol=len(legend), frameon=False,
+                   bbox_to_anchor=(0.5, 0.965))
+        top = 0.93
+    footnote(fig, note)
+    height = fig.get_figheight()
+    fig.tight_layout(rect=(0, 0.5 / height, 1, top))
+
+
+def save(fig, charts_dir, stem):
+    """Writes charts_dir/stem.svg and .png; returns the paths."""
+    paths = []
+    for kind in FORMATS:
+        path = os.path.join(charts_dir, f"{stem}.{kind}")
+        if kind == "png":
+            files.save_figure(fig, path, kind, dpi=PNG_DPI)
+        else:
+            # No date in the SVG: regenerating unchanged results gives identical files.
+            files.save_figure(fig, path, kind, metadata={"Date": None})
+        paths.append(path)
+    plt.close(fig)
+    return paths

@@ -1,0 +1,204 @@
+"""Loads one scenario's results: DIR/<scenario>/bench.json (Google Benchmark's
+JSON) and spectra.json, and groups the repetitions of each benchmark into a Run.
+
+Google Benchmark writes one entry per repetition ("run_type": "iteration")
+and then its own aggregates (mean, median, stddev, cv). The aggregates are
+ignored: the report computes its own medians and CVs from the repetitions so
+every statistic has one definition (stats.py).
+"""
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+from . import stats
+
+
+class ReportError(Exception):
+    """Bad input: the message is meant for the user, without a traceback."""
+
+
+# Suffixes Google Benchmark appends to a registered name; spectra.json and
+# the report use the name as the suite registered it.
+_GB_SUFFIX = re.compile(r"/(manual_time|real_time|process_time|"
+                        r"(iterations|repeats|threads|min_time|min_warmup_time):[^/]+)$")
+
+# Counters every run reports; errors_<kind> counters appear only when non-zero.
+ERROR_KINDS = ("connect", "read", "write", "timeout", "status", "body_size", "fd_exhausted", "other")
+
+
+def strip_suffixes(name):
+    while True:
+        shorter = _GB_SUFFIX.sub("", name)
+        if shorter == name:
+            return name
+        name = shorter
+
+
+def _value(text):
+    """'32' -> 32, '2.5' -> 2.5, 'off' -> 'off'."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() else number
+
+
+@dataclass(frozen=True)
+class BenchName:
+    """`pooling/asio_coro/pool/https/c:32/delay_ms:0/session_cache:off`:
+    the scenario, the plain segments (labels) and the key:value segments (params)."""
+    text: str
+    scenario: str
+    labels: tuple
+    params: dict = field(hash=False, compare=False)
+
+    def param(self, key, default=None):
+        return self.params.get(key, default)
+
+
+def parse_name(name):
+    text = strip_suffixes(name)
+    parts = text.split("/")
+    if not parts[0]:
+        raise ReportError(f"benchmark name without a scenario: {name!r}")
+    labels, params = [], {}
+    for part in parts[1:]:
+        key, sep, value = part.partition(":")
+        if sep:
+            params[key] = _value(value)
+        else:
+            labels.append(part)
+    return BenchName(text=text, scenario=parts[0], labels=tuple(labels), params=params)
+
+
+@dataclass
+class Run:
+    """One benchmark: its repetitions' counters, or the error that stopped it."""
+    name: BenchName
+    reps: list = field(default_factory=list)  # one dict of counters per repetition
+    error_message: str = None                # set when a repetition reported error_occurred
+    failed_reps: int = 0                     # repetitions that reported error_occurred
+    spectrum: dict = None                    # spectra.json entry: samples, percentiles
+
+    @property
+    def failed(self):
+        return self.error_message is not None
+
+    def values(self, counter):
+        return [rep[counter] for rep in self.reps if isinstance(rep.get(counter), (int, float))]
+
+    def median(self, counter):
+        return stats.median(self.values(counter))
+
+    def cv(self, counter):
+        return stats.cv(self.values(counter))
+
+    def total(self, counter):
+        return sum(self.values(counter))
+
+    def per_rep(self, numerator, denominator, scale=1.0):
+        """The median over repetitions of numerator/denominator (e.g. connections per request)."""
+        ratios = [scale * r[numerator] / r[denominator] for r in self.reps
+                  if isinstance(r.get(numerator), (int, float)) and r.get(denominator)]
+        return stats.median(ratios)
+
+    @property
+    def errors(self):
+        """Failed requests summed over all repetitions."""
+        return self.total("errors")
+
+    def errors_by_kind(self):
+        kinds = {}
+        for rep in self.reps:
+            for key, value in rep.items():
+                if key.startswith("errors_") and isinstance(value, (int, float)) and value:
+                    kind = key[len("errors_"):]
+                    kinds[kind] = kinds.get(kind, 0) + value
+        return kinds
+
+    @property
+    def flagged(self):
+        """A run whose numbers should not be taken at face value."""
+        return self.failed or self.errors > 0
+
+    def percentile(self, p):
+        """Latency (us) at percentile p from spectra.json, None if absent."""
+        if not self.spectrum:
+            return None
+        for point, value in self.spectrum.get("percentiles", []):
+            if abs(point - p) < 1e-9:
+                return value
+        return None
+
+
+@dataclass
+class Results:
+    scenario: str
+    directory: str
+    context: dict
+    runs: list  # in the order bench.json lists them
+
+    def ctx(self, key, default=None):
+        return self.context.get(key, default)
+
+    @property
+    def repetitions(self):
+        stated = self.ctx("suite_repetitions")
+        if stated:
+            return _value(stated)
+        counts = [len(r.reps) for r in self.runs if r.reps]
+        return max(counts) if counts else None
+
+    @property
+    def quick(self):
+        return str(self.ctx("suite_quick", "")).lower() in ("true", "1", "yes")
+
+
+def _read_json(path, what):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise ReportError(f"{what} not found: {path}") from None
+    except json.JSONDecodeError as e:
+        raise ReportError(f"{what} is not valid JSON: {path}: {e}") from None
+
+
+def group_benchmarks(entries):
+    """Google Benchmark entries -> Runs in first-seen order (aggregates ignored)."""
+    runs = {}
+    for entry in entries:
+        if entry.get("run_type") == "aggregate":
+            continue
+        raw = entry.get("run_name") or entry.get("name")
+        if not raw:
+            raise ReportError(f"benchmark entry without a name: {entry!r:.200}")
+        name = parse_name(raw)
+        run = runs.setdefault(name.text, Run(name=name))
+        if entry.get("error_occurred"):
+            run.error_message = entry.get("error_message") or "error (no message)"
+            run.failed_reps += 1
+        else:
+            run.reps.append(entry)
+    return list(runs.values())
+
+
+def load(out_dir, scenario):
+    directory = os.path.join(out_dir, scenario)
+    bench = _read_json(os.path.join(directory, "bench.json"), "bench.json")
+    if not isinstance(bench, dict) or not isinstance(bench.get("benchmarks"), list):
+        raise ReportError(f"{directory}/bench.json has no \"benchmarks\" list")
+    runs = group_benchmarks(bench["benchmarks"])
+    if not runs:
+        raise ReportError(f"{directory}/bench.json lists no benchmarks")
+    others = sorted({r.name.scenario for r in runs} - {scenario})
+    if others:
+        raise ReportError(f"{directory}/bench.json holds benchmarks of other scenarios: {', '.join(others)}")
+
+    # spectra.json is optional: a report without it loses only the p99.9 column.
+    spectra_path = os.path.join(directory, "spectra.json")
+    spectra = _read_json(spectra_path, "spectra.json") if os.path.exists(spectra_path) else {}
+    for run in runs:
+        run.spectrum = spectra.get("benchmarks", {}).get(run.name.text)
+    return Results(scenario=scenario, directory=directory, context=bench.get("context", {}), runs=runs)

@@ -1,0 +1,163 @@
+// The bench driver: its own pieces (filter, atomic files, spectra) on known
+// inputs, and the pooling scenario's quick grid run for real, checked by its
+// signature: every benchmark present with every counter, no errors, and the
+// server-side connection counts that pooling predicts.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "atomic_file.hpp"
+#include "scenario.hpp"
+#include "spectra.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / (name + "." + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// Runs a shell command; returns its exit status and stdout.
+std::pair<int, std::string> run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+}  // namespace
+
+TEST(BenchFilter, PlainWordSelectsItsScenario) {
+  const auto f = bench::make_filter("pooling");
+  EXPECT_TRUE(bench::filter_selects(f, "pooling/asio_coro/pool/https/c:32/delay_ms:0"));
+  EXPECT_FALSE(bench::filter_selects(f, "limits/asio_coro/limit:4"));
+}
+
+TEST(BenchFilter, RegexSelectsByAnyPartOfTheName) {
+  const auto f = bench::make_filter("asio_coro/nopool/https");
+  EXPECT_TRUE(bench::filter_selects(f, "pooling/asio_coro/nopool/https/c:32/delay_ms:5"));
+  EXPECT_FALSE(bench::filter_selects(f, "pooling/asio_coro/pool/https/c:32/delay_ms:5"));
+  EXPECT_TRUE(bench::filter_selects(bench::make_filter(""), "anything"));
+}
+
+TEST(BenchFilter, MalformedRegexIsRejected) {
+  EXPECT_THROW(bench::make_filter("pooling("), std::invalid_argument);
+}
+
+TEST(AtomicFile, ReplacesWholeAndLeavesNoTemporary) {
+  const auto dir = fresh_dir("atomic-file-test");
+  const auto path = dir / "sub" / "bench.json";
+  bench::write_file_atomically(path, "first");
+  bench::write_file_atomically(path, "second");
+  EXPECT_EQ(read(path), "second");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir / "sub"), fs::directory_iterator{}), 1);
+  fs::remove_all(dir);
+}
+
+TEST(Spectra, PercentilesOfKnownValues) {
+  const auto dir = fresh_dir("spectra-test");
+  bench::Spectra spectra;
+  std::vector<double> first, second;
+  for (int i = 1; i <= 50; ++i) first.push_back(i);
+  for (int i = 51; i <= 100; ++i) second.push_back(i);
+  spectra.add("x", first);
+  spectra.add("x", second);  // repetitions pool
+  spectra.write(dir / "spectra.json");
+  const auto j = nlohmann::json::parse(read(dir / "spectra.json"));
+  const auto& x = j["benchmarks"]["x"];
+  EXPECT_EQ(x["samples"], 100);
+  std::map<double, double> at;
+  for (const auto& p : x["percentiles"]) at[p[0].get<double>()] = p[1].get<double>();
+  EXPECT_DOUBLE_EQ(at[0], 1);
+  EXPECT_DOUBLE_EQ(at[50], 50.5);
+  EXPECT_DOUBLE_EQ(at[100], 100);
+  fs::remove_all(dir);
+}
+
+TEST(BenchCommandLine, RejectsBadOptions) {
+  for (const char* bad :
+       {"--bogus", "--filter='('", "--filter=no_such_scenario", "--repetitions=0"}) {
+    EXPECT_EQ(run(std::string(BENCH_PATH) + " " + bad + " --list 2>/dev/null").first, 2) << bad;
+  }
+}
+
+TEST(Pooling, QuickRunMeetsTheSignature) {
+  const auto dir = fresh_dir("bench-pooling-quick");
+  const auto [list_status, listing] =
+      run(std::string(BENCH_PATH) + " --filter=pooling --quick --list");
+  ASSERT_EQ(list_status, 0);
+  std::set<std::string> expected;
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) expected.insert(line);
+  ASSERT_GE(expected.size(), 20u);
+
+  const int status =
+      run(std::string(BENCH_PATH) + " --filter=pooling --quick --repetitions 2 --out " +
+          dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
+          .first;
+  ASSERT_EQ(status, 0) << read(dir / "stdout.txt");
+
+  const auto j = nlohmann::json::parse(read(dir / "pooling" / "bench.json"));
+  std::set<std::string> seen;
+  for (const auto& b : j["benchmarks"]) {
+    if (b["run_type"] != "iteration") continue;
+    std::string name = b["run_name"];
+    name = name.substr(0, name.rfind("/manual_time"));
+    seen.insert(name);
+    ASSERT_FALSE(b.value("error_occurred", false)) << name << ": " << b.value("error_message", "");
+    for (const char* counter : {"req_per_s", "p50_us", "p90_us", "p99_us", "max_us", "errors",
+                                "conns_opened", "conns_peak", "cpu_s", "rss_mb", "threads_created"})
+      ASSERT_TRUE(b.contains(counter)) << name << " lacks " << counter;
+    EXPECT_EQ(b["errors"], 0) << name;
+    const double requests = b["requests"], concurrency = b["concurrency"],
+                 opened = b["conns_opened"];
+    EXPECT_EQ(b["server_requests"], requests) << name;
+    if (name.find("/nopool/") != std::string::npos) {
+      EXPECT_EQ(opened, requests) << name << ": unpooled opens one connection per request";
+    } else if (name.find("/curl_multi/") != std::string::npos ||
+               name.find("/asio_coro/") != std::string::npos) {
+      EXPECT_GE(opened, 1) << name;
+      EXPECT_LE(opened, concurrency) << name << ": pooled opens at most one per request in flight";
+    } else {
+      EXPECT_EQ(opened, concurrency) << name << ": pooled opens one connection per worker";
+    }
+    if (name.find("/https/") != std::string::npos) {
+      EXPECT_EQ(b["tls_handshakes"], opened) << name;
+    }
+    if (name.find("session_cache:off") != std::string::npos) {
+      EXPECT_EQ(b["tls_resumed"], 0) << name;
+    }
+  }
+  EXPECT_EQ(seen, expected);
+
+  const auto spectra = nlohmann::json::parse(read(dir / "pooling" / "spectra.json"));
+  EXPECT_EQ(spectra["benchmarks"].size(), expected.size());
+
+  const std::string report = read(dir / "pooling" / "README.md");
+  EXPECT_NE(report.find("Verdict"), std::string::npos) << "the report has a verdict";
+  for (const char* chart : {"pooling_throughput", "pooling_latency", "pooling_connections"})
+    for (const char* ext : {".png", ".svg"}) {
+      const auto path = dir / "pooling" / "charts" / (std::string(chart) + ext);
+      EXPECT_TRUE(fs::exists(path)) << path;
+      if (fs::exists(path)) {
+        EXPECT_GT(fs::file_size(path), 1000u) << path;
+      }
+    }
+  EXPECT_TRUE(fs::exists(dir / "README.md")) << "the results index";
+  fs::remove_all(dir);
+}
