@@ -36,7 +36,7 @@ std::size_t requests_for(const PoolingConfig& c, bool quick) {
   if (c.delay_ms > 0) return is_sequential(c.model) ? 200 : 6400;
   if (c.https && !c.pooling) return is_sequential(c.model) ? 800 : 1280;
   if (!c.pooling) return 10'000;
-  return is_sequential(c.model) ? 20'000 : 40'000;
+  return is_sequential(c.model) ? 10'000 : 40'000;
 }
 
 std::string name_of(const PoolingConfig& c, int concurrency) {

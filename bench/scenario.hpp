@@ -18,7 +18,7 @@ namespace bench {
 
 struct RunOptions {
   bool quick = false;
-  int repetitions = 5;
+  int repetitions = 10;
 };
 
 // What a scenario's registration function gets.

@@ -11,6 +11,8 @@
 #include <set>
 
 #include "atomic_file.hpp"
+#include "http_get.hpp"
+#include "mockd_process.hpp"
 #include "scenario.hpp"
 #include "spectra.hpp"
 
@@ -94,6 +96,22 @@ TEST(BenchCommandLine, RejectsBadOptions) {
        {"--bogus", "--filter='('", "--filter=no_such_scenario", "--repetitions=0"}) {
     EXPECT_EQ(run(std::string(BENCH_PATH) + " " + bad + " --list 2>/dev/null").first, 2) << bad;
   }
+}
+
+TEST(BenchServer, ExternalServerIsUsedInsteadOfStartingOne) {
+  const auto dir = fresh_dir("bench-external-server");
+  harness::MockdProcess mockd;
+  const int status =
+      run(std::string(BENCH_PATH) + " --server " + mockd.url() +
+          " --filter=pooling/blocking_curl/pool/http --quick --repetitions 1 --no-charts --out " +
+          dir.string() + " >/dev/null 2>&1")
+          .first;
+  ASSERT_EQ(status, 0);
+  const auto j = nlohmann::json::parse(read(dir / "pooling" / "bench.json"));
+  EXPECT_NE(j["context"]["suite_server"].get<std::string>().find(mockd.url()), std::string::npos);
+  // The primer and the one repetition reached our server.
+  EXPECT_GT(harness::fetch_stats(mockd.url())["requests_total"].get<int>(), 0);
+  fs::remove_all(dir);
 }
 
 TEST(Pooling, QuickRunMeetsTheSignature) {

@@ -114,6 +114,10 @@ def _charts(written):
 
 # --- verdict ----------------------------------------------------------------
 
+def _cv_text(fraction):
+    return "CV —" if fraction is None else f"CV {fmt.pct(fraction)}"
+
+
 def _verdict_section(runs, v):
     out = ["Rule (`scripts/report_lib/pooling_verdict.py`): " + pv.RULE_TEXT,
            f"Outcome: **{v.word}**." + (" " + "; ".join(v.reasons) + "." if v.reasons and v.word != "confirmed" else "")]
@@ -130,10 +134,14 @@ def _verdict_section(runs, v):
             elif pair.factor is None:
                 row.append(f"excluded ({pair.why_unusable})")
             else:
-                row.append(fmt.times(pair.factor))
+                row.append(f"{fmt.times(pair.factor)} ({_cv_text(pair.factor_cv)})")
         rows.append(row)
-    rows.append(["**median**"] + [f"**{fmt.times(v.factors.get(c))}**" for c in columns])
-    out.append("Pooled ÷ unpooled median requests/s:\n\n" + fmt.table(header, rows))
+    rows.append(["**median**"] + [f"**{fmt.times(v.factors.get(c))}** ({_cv_text(v.factors_cv.get(c))})"
+                                  for c in columns])
+    out.append("Pooled ÷ unpooled median requests/s, with the spread of each factor over the repetitions "
+               "(CV of repetition i pooled ÷ repetition i unpooled; for the median row, of the per-repetition "
+               "median over models). The medians themselves are steadier than one repetition: their "
+               "uncertainty is roughly CV ÷ √repetitions.\n\n" + fmt.table(header, rows))
     out.append("### Signature: connections counted by the server\n\n" + _signature(runs))
     return "\n\n".join(out)
 
@@ -221,8 +229,10 @@ def _why(results):
         "TIME_WAIT for 60 s; a client that opens connections faster than about 470 per second to one "
         "server port can run out of its 28,232 ephemeral ports (`EADDRNOTAVAIL`, counted as "
         "`errors_connect`).",
-        f"- **Shared cores**: client and server run on the same {cores}, so handshake CPU on either side "
-        "comes straight out of throughput.",
+        f"- **One machine**: client and server run on the same {cores} "
+        f"({results.ctx('suite_client', 'placement not recorded')}; server: "
+        f"{results.ctx('suite_server', 'not recorded')}), so handshake CPU on either side comes straight "
+        "out of throughput.",
     ]) + ("\n\n" + here if here else "")
 
 
@@ -245,8 +255,8 @@ def _nuance(runs):
         if concurrent:
             rates = [r.median("req_per_s") for r in concurrent]
             text += (f" With {concurrent[0].name.param('c')} concurrent workers unpooled HTTPS reaches only "
-                     f"{fmt.sig(min(rates))}–{fmt.sig(max(rates))} req/s: the handshakes' CPU, shared with the "
-                     f"server on the same cores, caps throughput.")
+                     f"{fmt.sig(min(rates))}–{fmt.sig(max(rates))} req/s: the handshakes' CPU on both sides of "
+                     f"one machine caps throughput.")
         out.append(text)
     effects = [e for e in pv.cache_effects(runs) if e.factor is not None]
     for d in sorted({e.delay_ms for e in effects}):
@@ -309,8 +319,10 @@ def _caveats(results):
     out = [
         "- Loopback: no real round-trip time, so new connections cost CPU here rather than network "
         "latency; an emulated RTT is a later experiment.",
-        "- Client and server share the machine's cores, so the server's handshake work competes with the "
-        "client's.",
+        "- Client and server share one machine. Pinned to a core each (the default), they do not take "
+        "each other's time slices, but every request crosses cores: a sequential client waits for a "
+        "wake-up on the other core (tens of µs in a VM), which dilutes the cost of a new connection in "
+        "the c:1 figures. Unpinned (`--no-pin`), they share both cores.",
         "- Absolute numbers vary by about ±20% between runs on this kind of machine: compare the ratios, "
         "not the single figures. The CV column shows the spread between repetitions.",
         "- `req_per_s` counts completed requests, failed ones included; runs with errors are flagged and "

@@ -44,7 +44,8 @@ def _note(results, extra):
     parts = [f"Machine: {ctx('suite_machine', 'not recorded')}.",
              f"Server: {ctx('suite_server', 'not recorded')}.",
              f"Medians of {reps or 'the'} repetitions{' (quick run)' if results.quick else ''}; {extra}",
-             "Loopback: client and server share the cores; compare ratios, absolute numbers vary ±20%."]
+             f"Client: {ctx('suite_client', 'not recorded')}.",
+             "Loopback, one machine: compare ratios, absolute numbers vary ±20%."]
     return "  ".join(parts)
 
 

@@ -96,6 +96,18 @@ class Pair:
         return stats.factor(self.pooled.median("req_per_s"), self.unpooled.median("req_per_s"))
 
     @property
+    def factor_reps(self):
+        """Repetition i of the pooled run over repetition i of the unpooled one."""
+        if not self.usable:
+            return []
+        return [p / u for p, u in zip(self.pooled.values("req_per_s"), self.unpooled.values("req_per_s")) if u > 0]
+
+    @property
+    def factor_cv(self):
+        """Spread of the factor over paired repetitions (a fraction)."""
+        return stats.cv(self.factor_reps)
+
+    @property
     def why_unusable(self):
         for label, run in (("pool", self.pooled), ("nopool", self.unpooled)):
             if run is None:
@@ -121,6 +133,15 @@ def pairs(runs, delay_ms, session_cache="on"):
 
 def median_factor(pair_list, proto):
     return stats.median([p.factor for p in pair_list if p.proto == proto and p.factor is not None])
+
+
+def median_factor_cv(pair_list, proto):
+    """Spread of F over repetitions: F_i = median over models of their i-th paired factor."""
+    reps = [p.factor_reps for p in pair_list if p.proto == proto and p.factor_reps]
+    if not reps:
+        return None
+    n = min(len(r) for r in reps)
+    return stats.cv([stats.median([r[i] for r in reps]) for i in range(n)])
 
 
 @dataclass
@@ -183,6 +204,7 @@ class Verdict:
     word: str                  # confirmed | nuanced | refuted | inconclusive
     line: str                  # one Markdown sentence for the page and the index
     factors: dict = field(default_factory=dict)   # (proto, delay_ms) -> median factor
+    factors_cv: dict = field(default_factory=dict)  # (proto, delay_ms) -> its CV over repetitions
     reasons: list = field(default_factory=list)   # why not confirmed
 
 
@@ -194,11 +216,12 @@ def _faster(f):
 
 def decide(runs):
     factors = {(proto, d): median_factor(pairs(runs, d), proto) for d in delays(runs) for proto in protos(runs)}
+    factors_cv = {(proto, d): median_factor_cv(pairs(runs, d), proto) for d in delays(runs) for proto in protos(runs)}
     at0 = [p for p in pairs(runs, 0) if p.factor is not None]
     f_https, f_http = factors.get(("https", 0)), factors.get(("http", 0))
     if not at0:
         return Verdict("inconclusive", "Inconclusive: no error-free pooled/unpooled pair at delay_ms:0.", factors,
-                       ["no error-free pair at delay_ms:0"])
+                       factors_cv, ["no error-free pair at delay_ms:0"])
 
     reasons = []
     for p in at0:
@@ -233,4 +256,4 @@ def decide(runs):
     broken = [s.run.name.text for s in signature(runs) if not s.holds]
     if broken:
         line += f" Connection signature broken in {len(broken)} run(s)."
-    return Verdict(word, line, factors, reasons)
+    return Verdict(word, line, factors, factors_cv, reasons)
