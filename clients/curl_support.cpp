@@ -6,6 +6,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <thread>
 
 namespace clients {
 namespace {
@@ -103,6 +104,21 @@ void EasyTransfer::finish(CURLcode rc, Sample& s, RunResult& result) {
 std::size_t EasyTransfer::on_body(char*, std::size_t size, std::size_t n, void* self) {
   static_cast<EasyTransfer*>(self)->body_bytes_ += size * n;
   return size * n;
+}
+
+void perform_request(EasyTransfer& transfer, const Plan& plan, const std::vector<Target>& targets,
+                     const Schedule& schedule, std::size_t i, Sample& s, RunResult& result) {
+  s.target = static_cast<std::uint32_t>(i % targets.size());
+  const Target& target = targets[s.target];
+  const auto due = schedule.due(i);
+  std::this_thread::sleep_until(due);
+  const auto began = Clock::now();
+  s.start = schedule.open_loop() ? due : began;
+  transfer.prepare(target);
+  const CURLcode rc = curl_easy_perform(transfer.handle());
+  s.end = Clock::now();
+  transfer.finish(rc, s, result);
+  finish_sample(s, plan, target, began);
 }
 
 }  // namespace clients

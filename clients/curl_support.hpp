@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "client_model.hpp"
 #include "model_support.hpp"
@@ -36,5 +37,10 @@ class EasyTransfer {
   std::uint64_t body_bytes_ = 0;
   char error_[CURL_ERROR_SIZE] = {};
 };
+
+// Request `i` of a run, blocking on `transfer`: waits until it is due, performs
+// it and fills in `s`; error messages go to `result`.
+void perform_request(EasyTransfer& transfer, const Plan& plan, const std::vector<Target>& targets,
+                     const Schedule& schedule, std::size_t i, Sample& s, RunResult& result);
 
 }  // namespace clients

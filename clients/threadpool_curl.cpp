@@ -18,20 +18,9 @@ namespace {
 void work(const Plan& plan, const std::vector<Target>& targets, const Schedule& schedule,
           std::atomic<std::size_t>& next, RunResult& shared, RunResult& mine) {
   EasyTransfer transfer(plan);
-  for (std::size_t i; (i = next.fetch_add(1)) < plan.requests;) {
-    Sample& s = shared.samples[i];  // each index is written by one worker only
-    s.target = static_cast<std::uint32_t>(i % targets.size());
-    const Target& target = targets[s.target];
-    const auto due = schedule.due(i);
-    std::this_thread::sleep_until(due);
-    const auto began = Clock::now();
-    s.start = schedule.open_loop() ? due : began;
-    transfer.prepare(target);
-    const CURLcode rc = curl_easy_perform(transfer.handle());
-    s.end = Clock::now();
-    transfer.finish(rc, s, mine);
-    finish_sample(s, plan, target, began);
-  }
+  // Each index is taken, and its sample written, by one worker only.
+  for (std::size_t i; (i = next.fetch_add(1)) < plan.requests;)
+    perform_request(transfer, plan, targets, schedule, i, shared.samples[i], mine);
 }
 
 void run(const Plan& plan, RunResult& result) {
