@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <stdexcept>
@@ -86,14 +87,35 @@ const ServerEndpoint& ServerSet::get(bool https) {
   std::vector<std::string> args = {"--engine", "asio", "--threads", "1"};
   std::string cacert;
   if (https) {
-    if (temp_dir_.empty()) {
-      std::string tmpl = (std::filesystem::temp_directory_path() / "bench-XXXXXX").string();
-      if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot make a temporary directory");
-      temp_dir_ = tmpl;
-    }
-    cacert = (temp_dir_ / "mockd-cert.pem").string();
+    cacert = (temp_dir() / "mockd-cert.pem").string();
     args.insert(args.end(), {"--tls", "--cert-out", cacert});
   }
+  slot = start(args, cacert);
+  return *slot;
+}
+
+const ServerEndpoint& ServerSet::get_named(const std::string& key,
+                                           const std::vector<std::string>& args) {
+  if (auto it = named_.find(key); it != named_.end()) return it->second;
+  std::vector<std::string> full = args;
+  std::string cacert;
+  if (std::find(args.begin(), args.end(), "--tls") != args.end()) {
+    cacert = (temp_dir() / ("mockd-" + key + "-cert.pem")).string();
+    full.insert(full.end(), {"--cert-out", cacert});
+  }
+  return named_.emplace(key, start(full, cacert)).first->second;
+}
+
+std::filesystem::path ServerSet::temp_dir() {
+  if (temp_dir_.empty()) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "bench-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot make a temporary directory");
+    temp_dir_ = tmpl;
+  }
+  return temp_dir_;
+}
+
+ServerEndpoint ServerSet::start(std::vector<std::string> args, const std::string& cacert) {
   std::vector<std::string> launcher;
   if (server_cpu_ >= 0) launcher = {"taskset", "-c", std::to_string(server_cpu_)};
   auto process = std::make_unique<harness::MockdProcess>(args, std::chrono::seconds(10),
@@ -103,16 +125,9 @@ const ServerEndpoint& ServerSet::get(bool https) {
   for (const auto& a : args)
     if (a.find('/') == std::string::npos) description += " " + a;
   if (server_cpu_ >= 0) description += ", pinned to CPU " + std::to_string(server_cpu_);
-  slot = ServerEndpoint{process->url(), cacert, description + " (started by bench)"};
+  ServerEndpoint endpoint{process->url(), cacert, description + " (started by bench)"};
   started_.push_back(std::move(process));
-  return *slot;
-}
-
-std::string ServerSet::describe() const {
-  std::string out;
-  for (const auto* s : {&http_, &https_})
-    if (*s) out += (out.empty() ? "" : "; ") + (*s)->description;
-  return out;
+  return endpoint;
 }
 
 }  // namespace bench

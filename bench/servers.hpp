@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,11 +33,20 @@ class ServerSet {
   // std::runtime_error when it cannot.
   const ServerEndpoint& get(bool https);
 
-  // Descriptions of the servers used so far, for the results' context.
-  std::string describe() const;
+  // A mockd of its own for a scenario that needs a particular one (another
+  // engine, several hosts): started on first use with `args` (--port is
+  // added), kept under `key` until the end of the run, never an external
+  // server. Throws std::runtime_error when it cannot start.
+  const ServerEndpoint& get_named(const std::string& key, const std::vector<std::string>& args);
 
  private:
+  // Starts a mockd with `args`, pinned like the others; its certificate (if
+  // --tls) goes to `cacert`.
+  ServerEndpoint start(std::vector<std::string> args, const std::string& cacert);
+  std::filesystem::path temp_dir();
+
   std::optional<ServerEndpoint> http_, https_;
+  std::map<std::string, ServerEndpoint> named_;
   std::vector<std::unique_ptr<harness::MockdProcess>> started_;
   std::filesystem::path temp_dir_;
   std::string external_cacert_;
