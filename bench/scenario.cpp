@@ -21,6 +21,8 @@ const std::vector<Scenario>& scenarios() {
 }
 
 std::regex make_filter(const std::string& filter) {
+  for (const auto& scenario : scenarios())
+    if (filter == scenario.name) return std::regex("^" + filter + "/");
   try {
     return std::regex(filter.empty() ? std::string(".") : filter, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {

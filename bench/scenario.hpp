@@ -59,8 +59,9 @@ struct ScenarioRegistrar {
 
 const std::vector<Scenario>& scenarios();
 
-// --filter: a regular expression searched in benchmark names, so a plain
-// word such as "pooling" selects every benchmark of that scenario. Throws
+// --filter: a regular expression searched in benchmark names. A scenario's
+// name on its own selects exactly that scenario ("blocking" would otherwise
+// also match blocking_curl benchmarks elsewhere). Throws
 // std::invalid_argument for a malformed expression.
 std::regex make_filter(const std::string& filter);
 bool filter_selects(const std::regex& filter, const std::string& name);

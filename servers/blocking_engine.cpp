@@ -104,8 +104,30 @@ void send_fault(int fd, Fault fault) {
   shutdown(fd, SHUT_RDWR);
 }
 
-std::unique_ptr<httplib::Server> make_server(const ServerConfig& config) {
-  if (!config.tls) return std::make_unique<httplib::Server>();
+// cpp-httplib listens with a backlog of 5: a burst of new connections beyond
+// it would be dropped and retried by the clients' TCP a second later, which
+// measures SYN retries, not the server. Its listening socket is protected;
+// this exposes it so the engine can listen again with a full backlog.
+template <class Base>
+struct WithListeningSocket : Base {
+  using Base::Base;
+  int listening_fd() const { return this->svr_sock_; }
+};
+
+struct HttplibServer {
+  std::unique_ptr<httplib::Server> server;
+  std::function<int()> listening_fd;
+};
+
+template <class S, class... Args>
+HttplibServer wrap(Args&&... args) {
+  auto server = std::make_unique<WithListeningSocket<S>>(std::forward<Args>(args)...);
+  auto* raw = server.get();
+  return {std::move(server), [raw] { return raw->listening_fd(); }};
+}
+
+HttplibServer make_server(const ServerConfig& config) {
+  if (!config.tls) return wrap<httplib::Server>();
   auto read = [](const std::string& pem, auto reader) {
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     auto* obj = reader(bio, nullptr, nullptr, nullptr);
@@ -115,59 +137,62 @@ std::unique_ptr<httplib::Server> make_server(const ServerConfig& config) {
   X509* cert = read(config.tls->cert_pem, PEM_read_bio_X509);
   EVP_PKEY* key = read(config.tls->key_pem, PEM_read_bio_PrivateKey);
   if (!cert || !key) throw std::runtime_error("TLS: cannot read the certificate or key");
-  auto server = std::make_unique<httplib::SSLServer>(cert, key);
+  auto wrapped = wrap<httplib::SSLServer>(cert, key);
   X509_free(cert);
   EVP_PKEY_free(key);
-  if (!server->is_valid()) throw std::runtime_error("TLS: cpp-httplib rejected the certificate");
-  restrict_tls_version(server->ssl_context(), config.tls_version);
-  return server;
+  auto& server = static_cast<httplib::SSLServer&>(*wrapped.server);
+  if (!server.is_valid()) throw std::runtime_error("TLS: cpp-httplib rejected the certificate");
+  restrict_tls_version(server.ssl_context(), config.tls_version);
+  return wrapped;
 }
 
 class BlockingEngine final : public Engine {
  public:
   BlockingEngine(const ServerConfig& config, Stats& stats)
-      : config_(config), stats_(stats), server_(make_server(config)) {
+      : config_(config), stats_(stats), httplib_(make_server(config)), server_(*httplib_.server) {
     const auto threads = static_cast<std::size_t>(std::max(1, config.threads));
-    server_->new_task_queue = [threads, &stats] { return new CountingPool(threads, stats); };
+    server_.new_task_queue = [threads, &stats] { return new CountingPool(threads, stats); };
     // Debian's build closes a connection after 5 requests; a pooled client
     // must be able to reuse one connection for a whole run.
-    server_->set_keep_alive_max_count(std::numeric_limits<std::size_t>::max());
-    server_->set_keep_alive_timeout(std::max<time_t>(1, config.idle_timeout.count() / 1000));
-    server_->set_read_timeout(
+    server_.set_keep_alive_max_count(std::numeric_limits<std::size_t>::max());
+    server_.set_keep_alive_timeout(std::max<time_t>(1, config.idle_timeout.count() / 1000));
+    server_.set_read_timeout(
         std::chrono::duration_cast<std::chrono::microseconds>(config.header_timeout));
-    server_->set_payload_max_length(1 << 20);
-    server_->set_tcp_nodelay(true);
+    server_.set_payload_max_length(1 << 20);
+    server_.set_tcp_nodelay(true);
 
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
       handle(req, res);
     };
     // cpp-httplib calls its logger once a response is written: the moment to
     // close a connection that should not be kept alive.
-    server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       after_response(req, res);
     });
     for (const char* pattern : {".*"}) {
-      server_->Get(pattern, handler);
-      server_->Post(pattern, handler);
-      server_->Put(pattern, handler);
-      server_->Delete(pattern, handler);
+      server_.Get(pattern, handler);
+      server_.Post(pattern, handler);
+      server_.Put(pattern, handler);
+      server_.Delete(pattern, handler);
     }
 
-    port_ = config.port == 0 ? server_->bind_to_any_port(config.host)
-                             : (server_->bind_to_port(config.host, config.port) ? config.port : -1);
+    port_ = config.port == 0 ? server_.bind_to_any_port(config.host)
+                             : (server_.bind_to_port(config.host, config.port) ? config.port : -1);
     if (port_ <= 0)
       throw std::runtime_error("cannot bind " + config.host + ":" + std::to_string(config.port));
+    if (::listen(httplib_.listening_fd(), SOMAXCONN) != 0)
+      throw std::runtime_error("cannot widen the listen backlog");
   }
 
   std::uint16_t port() const override { return static_cast<std::uint16_t>(port_); }
 
-  void run() override { server_->listen_after_bind(); }
+  void run() override { server_.listen_after_bind(); }
 
   // cpp-httplib's stop() closes the listening socket, but its pool then waits
   // for every keep-alive connection to go idle-timeout. Requests in flight
   // get the shutdown timeout to finish; then the process exits.
   void stop() override {
-    server_->stop();
+    server_.stop();
     std::thread([this] {
       const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_timeout;
       while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
@@ -281,7 +306,8 @@ class BlockingEngine final : public Engine {
 
   ServerConfig config_;
   Stats& stats_;
-  std::unique_ptr<httplib::Server> server_;
+  HttplibServer httplib_;
+  httplib::Server& server_;
   int port_ = -1;
   std::atomic<int> in_flight_{0};
 };

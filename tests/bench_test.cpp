@@ -50,6 +50,15 @@ TEST(BenchFilter, PlainWordSelectsItsScenario) {
   EXPECT_FALSE(bench::filter_selects(f, "limits/asio_coro/limit:4"));
 }
 
+TEST(BenchFilter, ScenarioNameSelectsOnlyThatScenario) {
+  // "blocking" is a scenario and a prefix of model names used elsewhere.
+  const auto f = bench::make_filter("blocking");
+  EXPECT_TRUE(bench::filter_selects(f, "blocking/client/timer/tasks:100/wait_ms:10"));
+  EXPECT_FALSE(bench::filter_selects(f, "pooling/blocking_curl/pool/http/c:1/delay_ms:0"));
+  EXPECT_TRUE(bench::filter_selects(bench::make_filter("blocking_curl"),
+                                    "pooling/blocking_curl/pool/http/c:1/delay_ms:0"));
+}
+
 TEST(BenchFilter, RegexSelectsByAnyPartOfTheName) {
   const auto f = bench::make_filter("asio_coro/nopool/https");
   EXPECT_TRUE(bench::filter_selects(f, "pooling/asio_coro/nopool/https/c:32/delay_ms:5"));

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -425,6 +426,24 @@ TEST_P(MockdEngine, IdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   EXPECT_GE(Clock::now() - start, 190ms);
 }
 
+TEST_P(MockdEngine, ListensWithAFullBacklog) {
+  // A backlog of 5 (cpp-httplib's own) drops bursts of new connections, which
+  // the clients' TCP retries a second later: a measurement of SYN retries.
+  MockdProcess mockd(args());
+  FILE* p = popen(("ss -Hltn 'sport = :" + std::to_string(mockd.port()) + "'").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char line[512] = "";
+  const bool got = fgets(line, sizeof line, p) != nullptr;
+  pclose(p);
+  ASSERT_TRUE(got) << "ss shows no listening socket";
+  // Columns: State Recv-Q Send-Q Local Peer; Send-Q of a listening socket is its backlog.
+  std::istringstream fields(line);
+  std::string state;
+  long recv_q = 0, backlog = 0;
+  fields >> state >> recv_q >> backlog;
+  EXPECT_GE(backlog, 128) << line;
+}
+
 TEST(MockdAsio, SigtermLetsInFlightRequestsFinishAndExitsZero) {
   MockdProcess mockd;
   RawConnection idle(mockd.port());  // an idle keep-alive connection must not hold shutdown up
@@ -526,7 +545,8 @@ TEST(MockdAsio, HotPathAllocatesNothingPerRequest) {
   const long many = heap_allocations(2500);
   ASSERT_GT(few, 0) << "valgrind run failed";
   ASSERT_GT(many, 0) << "valgrind run failed";
-  std::cout << "heap allocations: " << few << " (500 requests), " << many << " (2500 requests)" << std::endl;
+  std::cout << "heap allocations: " << few << " (500 requests), " << many << " (2500 requests)"
+            << std::endl;
   EXPECT_LE(std::abs(many - few), 20);
 }
 

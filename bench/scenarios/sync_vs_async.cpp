@@ -1,0 +1,214 @@
+// Scenario `sync_vs_async` (claim C4): fetch K URLs that each take L = 50 ms
+// on the server, sequentially (blocking_curl; asio_coro awaiting one by one)
+// and concurrently (a thread per request, a pool of 32 threads, curl multi
+// with every transfer at once, asio_coro gathering every request). The K
+// URLs are K distinct paths `/item/<i>?delay_ms=50` on the shared mockd
+// (asio engine, one thread: the delays wait on timers, so the server serves
+// any number of them at once). Signature: sequential >= K*L; gathered well
+// under K*L; asio_coro runs on one thread; a thread per request creates K.
+//
+// The sequential models run only up to K = 100 (100 x 50 ms = 5 s a
+// repetition), the pool of 32 threads up to K = 100; the report extrapolates
+// them beyond (K x L, ceil(K/32) x L), marked as such.
+// A run that throws (e.g. a thread cannot be created) is recorded as a
+// failed benchmark with the reason, never a crash.
+#include <malloc.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "http_get.hpp"
+#include "model_benchmark.hpp"
+#include "run_summary.hpp"
+#include "scenario.hpp"
+
+namespace bench {
+namespace {
+
+constexpr double kDelayMs = 50;
+constexpr std::size_t kPrimerRequests = 20;
+// Sequential models beyond this K would take K x 50 ms per repetition, and
+// the pool of 32 threads ceil(K/32) x 50 ms (1.6 s at K = 1000, 16 s at
+// 10,000): measured up to here, they keep the full grid under 4 minutes.
+constexpr std::size_t kSequentialMaxK = 100;
+constexpr std::size_t kPoolMaxK = 100;
+
+struct Mode {
+  const char* model;
+  const char* mode;  // the name's label: how the K requests are issued
+  std::size_t concurrency;
+  bool sequential;
+  std::size_t max_k = 0;  // 0: every K; else measured up to this K, extrapolated beyond
+};
+
+// Concurrency 0 = all at once: for threadpool_curl a thread per request, for
+// curl_multi every transfer added at once, for asio_coro one coroutine per
+// request (gather). Pooling stays on (each model's default session).
+constexpr Mode kModes[] = {
+    {"blocking_curl", "sequential", 1, true, kSequentialMaxK},
+    {"asio_coro", "sequential", 1, true, kSequentialMaxK},
+    {"threadpool_curl", "thread_per_request", 0, false},
+    {"threadpool_curl", "pool", 32, false, kPoolMaxK},
+    {"curl_multi", "gather", 0, false},
+    {"asio_coro", "gather", 0, false},
+};
+
+std::string name_of(const Mode& m, std::size_t k) {
+  char delay[32];
+  std::snprintf(delay, sizeof delay, "%g", kDelayMs);
+  return std::string("sync_vs_async/") + m.model + "/" + m.mode +
+         "/c:" + std::to_string(m.concurrency) + "/k:" + std::to_string(k) + "/delay_ms:" + delay;
+}
+
+std::string errors_of(const clients::RunSummary& s) {
+  std::string out;
+  for (const auto& [kind, n] : s.errors)
+    out += (out.empty() ? "" : ", ") + kind + "=" + std::to_string(n);
+  if (!s.error_examples.empty()) out += " (" + s.error_examples.front() + ")";
+  return out;
+}
+
+// The resident memory now (VmRSS), MiB.
+double current_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+void skip(benchmark::State& state, const std::string& why) {
+  state.SkipWithError(why.c_str());
+  for (auto _ : state) {
+  }
+}
+
+// Like run_model_benchmark, but with one URL per request and a run that may
+// throw (thread creation) recorded as a failed benchmark.
+void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode& mode,
+                   std::size_t k) {
+  const std::string name = name_of(mode, k);
+  ServerEndpoint server;
+  try {
+    server = context.servers().get(false);
+  } catch (const std::exception& e) {
+    return skip(state, "no server: " + std::string(e.what()));
+  }
+  clients::Plan plan;
+  plan.urls.reserve(k);
+  char target[64];
+  for (std::size_t i = 0; i < k; ++i) {
+    std::snprintf(target, sizeof target, "/item/%zu?delay_ms=%g", i, kDelayMs);
+    plan.urls.push_back(server.url + target);
+  }
+  plan.requests = k;  // round-robin over the K URLs: each once
+  plan.concurrency = mode.concurrency;
+  plan.pooling = true;
+  plan.timeout = std::chrono::seconds(60);
+  plan.expected_bytes = 16;  // mockd's default body
+
+  // Verify before measuring, once per benchmark (it also warms the server up);
+  // Google Benchmark calls this function once per repetition.
+  static std::set<std::string> verified;
+  if (!verified.contains(name)) {
+    try {
+      clients::Plan primer = plan;
+      primer.requests = std::min(k, kPrimerRequests);
+      const auto p = clients::summarize(clients::run_model(mode.model, primer));
+      if (p.ok != p.requests)
+        return skip(state, "verification failed, not timed: " + std::to_string(p.requests - p.ok) +
+                               " of " + std::to_string(p.requests) +
+                               " requests failed: " + errors_of(p));
+    } catch (const std::exception& e) {
+      return skip(state, "primer failed: " + std::string(e.what()));
+    }
+    verified.insert(name);
+  }
+
+  clients::RunSummary summary;
+  nlohmann::json stats;
+  std::vector<double> latencies_us;
+  std::string failure;
+  double rss_start_mb = 0;
+  for (auto _ : state) {
+    try {
+      harness::reset_stats(server.url, server.cacert);
+      // Hand back what earlier runs left in malloc's arenas (10,000 threads leave
+      // plenty), so the peak reflects this run; rss_start_mb says what remained.
+      malloc_trim(0);
+      rss_start_mb = current_rss_mb();
+      reset_peak_rss();
+      const clients::RunResult result = clients::run_model(mode.model, plan);
+      const double rss_mb = peak_rss_mb();
+      stats = harness::fetch_stats(server.url, server.cacert);
+      summary = clients::summarize(result);
+      summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
+      state.SetIterationTime(summary.wall_s);
+      latencies_us.clear();
+      for (const auto& s : result.samples)
+        if (s.error == clients::ErrorKind::none)
+          latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+    } catch (const std::exception& e) {
+      failure = e.what();
+      state.SkipWithError(("run failed (" + std::string(mode.model) + ", " + std::to_string(k) +
+                           " requests): " + failure)
+                              .c_str());
+      break;
+    }
+  }
+  if (!failure.empty()) return;
+  context.spectra().add(name, latencies_us);
+
+  std::size_t errors = 0;
+  for (const auto& [kind, n] : summary.errors) {
+    errors += n;
+    state.counters["errors_" + kind] = static_cast<double>(n);
+  }
+  const auto& l = summary.latency_us;
+  auto& c = state.counters;
+  c["req_per_s"] = summary.requests_per_s;
+  c["p50_us"] = l.p50;
+  c["p90_us"] = l.p90;
+  c["p99_us"] = l.p99;
+  c["max_us"] = l.max;
+  c["errors"] = static_cast<double>(errors);
+  c["conns_opened"] = stats.value("connections_accepted", 0.0);
+  c["conns_peak"] = stats.value("connections_peak", 0.0);
+  c["tls_handshakes"] = stats.value("tls_handshakes", 0.0);
+  c["tls_resumed"] = stats.value("tls_resumed", 0.0);
+  c["server_requests"] = stats.value("requests_total", 0.0);
+  c["cpu_s"] = summary.cpu_s;
+  c["rss_mb"] = static_cast<double>(summary.peak_rss_kib) / 1024.0;
+  c["rss_start_mb"] = rss_start_mb;
+  c["threads_created"] = static_cast<double>(summary.threads);
+  c["requests"] = static_cast<double>(summary.requests);
+  c["concurrency"] = static_cast<double>(plan.concurrency);
+  c["delay_ms"] = kDelayMs;
+  c["k"] = static_cast<double>(k);
+  c["wall_ms"] = summary.wall_s * 1e3;
+  c["ideal_sequential_ms"] = static_cast<double>(k) * kDelayMs;
+  if (errors > 0) state.SetLabel("errors: " + errors_of(summary));
+}
+
+void register_sync_vs_async(ScenarioContext& context) {
+  const bool quick = context.options().quick;
+  const std::vector<std::size_t> ks = quick ? std::vector<std::size_t>{10, 100, 1000}
+                                            : std::vector<std::size_t>{10, 100, 1000, 10'000};
+  for (const Mode& m : kModes)
+    for (std::size_t k : ks) {
+      if (m.max_k != 0 && k > m.max_k) continue;
+      context.add(name_of(m, k), [&context, &m, k](benchmark::State& state) {
+        run_fetch_all(state, context, m, k);
+      });
+    }
+}
+
+const ScenarioRegistrar registrar({"sync_vs_async", register_sync_vs_async});
+
+}  // namespace
+}  // namespace bench

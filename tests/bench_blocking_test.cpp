@@ -1,0 +1,147 @@
+// The `blocking` scenario's quick grid run for real, checked by its
+// signatures: every benchmark present, no errors, every request seen by the
+// server, and the bounds the mechanism guarantees. Blocking sleeps on one
+// loop add up (total >= N*D, lag >= D); a pool of T threads needs at least
+// ceil(N/T) rounds of D; a timer wait overlaps (total < N*D/5); a blocking
+// server with 8 sleeping threads holds at most 8 connections and needs
+// ceil(N/8) rounds of its delay, and the timer server beats it by > 3x at
+// concurrency 64 (C/delay = 3200/s against 8/delay = 400/s).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::pair<int, std::string> run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+bool has(const std::string& name, const std::string& part) {
+  return name.find(part) != std::string::npos;
+}
+
+// The integer after `key:` in a benchmark name.
+int param(const std::string& name, const std::string& key) {
+  const auto at = name.find("/" + key + ":");
+  return at == std::string::npos ? 0 : std::stoi(name.substr(at + key.size() + 2));
+}
+
+}  // namespace
+
+TEST(Blocking, QuickRunMeetsTheSignatures) {
+  const auto dir = fs::temp_directory_path() / ("bench-blocking-quick." + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string filter = "--filter='^blocking/' --quick";
+  const auto [list_status, listing] = run(std::string(BENCH_PATH) + " " + filter + " --list");
+  ASSERT_EQ(list_status, 0);
+  std::set<std::string> expected;
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) expected.insert(line);
+  ASSERT_EQ(expected.size(), 12u) << listing;
+
+  const int status = run(std::string(BENCH_PATH) + " " + filter + " --repetitions 2 --out " +
+                         dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
+                         .first;
+  ASSERT_EQ(status, 0) << read(dir / "stdout.txt");
+
+  const auto j = nlohmann::json::parse(read(dir / "blocking" / "bench.json"));
+  std::set<std::string> seen;
+  std::map<std::string, std::vector<double>> rate;  // server benchmarks' req/s per repetition
+  constexpr double N = 100, D = 10, C = 5;
+  for (const auto& b : j["benchmarks"]) {
+    if (b["run_type"] != "iteration") continue;
+    std::string name = b["run_name"];
+    name = name.substr(0, name.rfind("/manual_time"));
+    seen.insert(name);
+    ASSERT_FALSE(b.value("error_occurred", false)) << name << ": " << b.value("error_message", "");
+    EXPECT_EQ(b["errors"], 0) << name;
+    EXPECT_EQ(b["server_requests"], b["requests"]) << name << ": the server saw every request";
+
+    if (has(name, "/server/")) {
+      const double n = b["requests"], c = param(name, "c"), delay = param(name, "delay_ms");
+      const double wall = b["wall_ms"], peak = b["conns_peak"];
+      EXPECT_EQ(b["conns_opened"], n) << name << ": a new connection per request";
+      // Each worker waits `delay` per request, one request at a time.
+      EXPECT_GE(wall, std::ceil(n / c) * delay) << name;
+      if (has(name, "/blocking/")) {
+        const double threads = param(name, "threads");
+        EXPECT_LE(peak, threads) << name << ": a sleeping thread holds each connection";
+        EXPECT_GE(wall, std::ceil(n / threads) * delay) << name << ": at most T/delay per second";
+      } else if (c >= 64) {
+        EXPECT_GT(peak, 8) << name << ": timers hold many connections on one thread";
+      }
+      rate[name].push_back(b["req_per_s"]);
+      continue;
+    }
+
+    for (const char* counter : {"total_ms", "loop_lag_max_us", "loop_lag_p99_us", "other_p50_us",
+                                "other_p99_us", "tasks_ok", "task_conns"})
+      ASSERT_TRUE(b.contains(counter)) << name << " lacks " << counter;
+    EXPECT_EQ(b["tasks_ok"], N) << name;
+    EXPECT_EQ(b["task_conns"], N) << name << ": a connection per task";
+    EXPECT_GE(b["other_requests"], 1) << name << ": the unrelated requests ran";
+    const double total = b["total_ms"], lag_max = b["loop_lag_max_us"];
+    const int threads = param(name, "pool");
+    if (has(name, "/client/timer/")) {
+      EXPECT_GE(total, D) << name;
+      EXPECT_LT(total, N * D / 5) << name << ": the timer waits overlap";
+    } else if (has(name, "/client/sleep/")) {
+      EXPECT_GE(total, N * D) << name << ": blocking sleeps add up";
+      EXPECT_GE(lag_max, D * 1000) << name << ": the heartbeat waits out a sleep";
+    } else if (has(name, "/client/offload/")) {
+      EXPECT_GE(total, std::ceil(N / threads) * D) << name << ": ceil(N/T) rounds of D";
+    } else if (has(name, "/cpu/on_loop/")) {
+      EXPECT_GE(total, N * C) << name;
+      EXPECT_GE(lag_max, C * 1000) << name << ": the heartbeat waits out a CPU burn";
+    } else if (has(name, "/cpu/offload/")) {
+      EXPECT_GE(total, std::ceil(N / threads) * C) << name;
+    } else {
+      ADD_FAILURE() << "unexpected benchmark " << name;
+    }
+  }
+  EXPECT_EQ(seen, expected);
+
+  // Timers against sleeping threads at concurrency 64: 3200/s against 400/s
+  // ideally; the slowest asio repetition beats the fastest blocking one by 3x.
+  const auto& asio = rate["blocking/server/asio/threads:1/c:64/delay_ms:20"];
+  const auto& blocking = rate["blocking/server/blocking/threads:8/c:64/delay_ms:20"];
+  ASSERT_FALSE(asio.empty());
+  ASSERT_FALSE(blocking.empty());
+  EXPECT_GT(*std::min_element(asio.begin(), asio.end()),
+            3 * *std::max_element(blocking.begin(), blocking.end()));
+
+  const auto spectra = nlohmann::json::parse(read(dir / "blocking" / "spectra.json"));
+  EXPECT_EQ(spectra["benchmarks"].size(), expected.size());
+
+  const std::string report = read(dir / "blocking" / "README.md");
+  EXPECT_NE(report.find("Verdict"), std::string::npos) << "the report has a verdict";
+  for (const char* chart : {"blocking_client", "blocking_lag", "blocking_server"})
+    for (const char* ext : {".png", ".svg"}) {
+      const auto path = dir / "blocking" / "charts" / (std::string(chart) + ext);
+      EXPECT_TRUE(fs::exists(path)) << path;
+      if (fs::exists(path)) {
+        EXPECT_GT(fs::file_size(path), 1000u) << path;
+      }
+    }
+  fs::remove_all(dir);
+}

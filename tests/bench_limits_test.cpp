@@ -1,0 +1,210 @@
+// The limits scenario (claim C2), its quick grid run for real and checked by
+// its signature: the server's peak of open connections equals min(limit,
+// requests); the unlimited gather under a lowered open-file limit fails with
+// fd exhaustion while the limited one does not; a per-host limit holds on
+// every host; a semaphore without pooling opens one connection per request,
+// a pooled connector `limit`.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::pair<int, std::string> run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+bool has(const std::string& name, const std::string& part) {
+  return name.find(part) != std::string::npos;
+}
+
+using Reps = std::multimap<std::string, nlohmann::json>;  // benchmark name -> its repetitions
+
+void check_every_benchmark(const fs::path& dir, const std::set<std::string>& expected,
+                           const Reps& reps) {
+  std::set<std::string> seen;
+  for (const auto& [name, b] : reps) {
+    seen.insert(name);
+    ASSERT_FALSE(b.value("error_occurred", false)) << name << ": " << b.value("error_message", "");
+    for (const char* counter :
+         {"req_per_s", "p50_us", "p99_us", "errors", "conns_opened", "conns_peak", "cpu_s",
+          "rss_mb", "threads_created", "requests", "concurrency", "limit"})
+      ASSERT_TRUE(b.contains(counter)) << name << " lacks " << counter;
+    // Only the fd-limited unlimited gather is expected to fail.
+    if (!(has(name, "/fd/") && has(name, "limit:unlimited"))) {
+      EXPECT_EQ(b["errors"], 0) << name;
+      EXPECT_EQ(b["server_requests"], b["requests"]) << name;
+    }
+  }
+  EXPECT_EQ(seen, expected);
+  const auto spectra = nlohmann::json::parse(read(dir / "limits" / "spectra.json"));
+  EXPECT_EQ(spectra["benchmarks"].size(), expected.size());
+  const std::string report = read(dir / "limits" / "README.md");
+  EXPECT_NE(report.find("Verdict"), std::string::npos) << "the report has a verdict";
+  for (const char* chart : {"limits_throughput", "limits_latency", "limits_peak"})
+    for (const char* ext : {".png", ".svg"})
+      EXPECT_TRUE(fs::exists(dir / "limits" / "charts" / (std::string(chart) + ext))) << chart;
+}
+
+void check_peaks(const Reps& reps) {
+  int sweeps = 0;
+  double largest_limit = 0;
+  for (const auto& [name, b] : reps)
+    if (has(name, "/sweep/")) largest_limit = std::max(largest_limit, b["limit"].get<double>());
+  for (const auto& [name, b] : reps) {
+    if (!has(name, "/sweep/")) continue;
+    ++sweeps;
+    const double limit = b["limit"], requests = b["requests"], peak = b["conns_peak"];
+    EXPECT_EQ(b["concurrency"], 0) << name << ": all requests issued at once";
+    if (limit > 0) {
+      EXPECT_EQ(peak, std::min(limit, requests)) << name;
+      EXPECT_EQ(b["conns_opened"], std::min(limit, requests)) << name << ": pooled";
+    } else if (requests <= 256) {
+      EXPECT_EQ(peak, requests) << name << ": unlimited, every request at once";
+    } else {
+      EXPECT_GE(peak, largest_limit) << name;
+    }
+  }
+  EXPECT_GE(sweeps, 8);
+}
+
+void check_fd(const Reps& reps) {
+  int unlimited = 0, limited = 0;
+  for (const auto& [name, b] : reps) {
+    if (!has(name, "/fd/")) continue;
+    EXPECT_EQ(b["fd_limit"], 256) << name;
+    if (has(name, "limit:unlimited")) {
+      ++unlimited;
+      EXPECT_GT(b["fd_errors"], 0) << name << ": EMFILE expected";
+      EXPECT_EQ(b["errors_fd_exhausted"], b["fd_errors"]) << name;
+      // Every descriptor the process could open went to a connection at most.
+      EXPECT_LT(b["conns_peak"], 256) << name;
+    } else {
+      ++limited;
+      EXPECT_EQ(b["errors"], 0) << name;
+      EXPECT_EQ(b["fd_errors"], 0) << name;
+      EXPECT_EQ(b["conns_peak"], b["limit"]) << name;
+    }
+  }
+  EXPECT_GE(unlimited, 2);
+  EXPECT_GE(limited, 2);
+}
+
+void check_per_host(const Reps& reps) {
+  int runs = 0;
+  for (const auto& [name, b] : reps) {
+    if (!has(name, "/per_host/")) continue;
+    ++runs;
+    const double limit = b["limit"], per_host = b["limit_per_host"];
+    double sum = 0;
+    for (const char* host : {"conns_peak_host0", "conns_peak_host1", "conns_peak_host2"}) {
+      ASSERT_TRUE(b.contains(host)) << name;
+      const double peak = b[host];
+      sum += peak;
+      EXPECT_GE(peak, 1) << name << " " << host;
+      EXPECT_LE(peak, limit) << name << " " << host;
+      if (per_host > 0) {
+        EXPECT_LE(peak, per_host) << name << " " << host;
+      }
+    }
+    EXPECT_EQ(b["conns_peak"], sum) << name;
+    for (const char* counter : {"fast_p50_us", "fast_p99_us", "slow_p50_us"})
+      EXPECT_TRUE(b.contains(counter)) << name;
+    // The slow host waits 500 ms, so its requests take at least that.
+    EXPECT_GE(b["slow_p50_us"], 500'000) << name;
+    // With a total limit alone the slow host fills every slot.
+    if (per_host == 0) {
+      EXPECT_EQ(b["conns_peak_host0"], limit) << name;
+    }
+  }
+  EXPECT_GE(runs, 4);
+}
+
+void check_cap(const Reps& reps) {
+  int semaphores = 0, connectors = 0;
+  for (const auto& [name, b] : reps) {
+    if (!has(name, "/cap/")) continue;
+    const double cap = b["cap"];
+    if (has(name, "/semaphore/")) {
+      ++semaphores;
+      EXPECT_EQ(b["conns_opened"], b["requests"]) << name;
+      EXPECT_EQ(b["concurrency"], cap) << name;
+    } else {
+      ++connectors;
+      EXPECT_EQ(b["conns_opened"], cap) << name;
+      EXPECT_EQ(b["conns_peak"], cap) << name;
+      EXPECT_EQ(b["limit"], cap) << name;
+    }
+  }
+  EXPECT_GE(semaphores, 2);
+  EXPECT_GE(connectors, 2);
+}
+
+}  // namespace
+
+TEST(Limits, QuickRunMeetsTheSignature) {
+  const auto dir = fs::temp_directory_path() / ("bench-limits-quick." + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto [list_status, listing] =
+      run(std::string(BENCH_PATH) + " --filter=limits --quick --list");
+  ASSERT_EQ(list_status, 0);
+  std::set<std::string> expected;
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) expected.insert(line);
+  ASSERT_GE(expected.size(), 16u);
+
+  const int status =
+      run(std::string(BENCH_PATH) + " --filter=limits --quick --repetitions 2 --out " +
+          dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
+          .first;
+  ASSERT_EQ(status, 0) << read(dir / "stdout.txt");
+  Reps reps;
+  const auto j = nlohmann::json::parse(read(dir / "limits" / "bench.json"));
+  for (const auto& b : j["benchmarks"]) {
+    if (b["run_type"] != "iteration") continue;
+    std::string name = b["run_name"];
+    reps.emplace(name.substr(0, name.rfind("/manual_time")), b);
+  }
+  {
+    SCOPED_TRACE("every benchmark, its counters, the report");
+    check_every_benchmark(dir, expected, reps);
+  }
+  {
+    SCOPED_TRACE("sweep: server peak = min(limit, requests)");
+    check_peaks(reps);
+  }
+  {
+    SCOPED_TRACE("fd-limited gather");
+    check_fd(reps);
+  }
+  {
+    SCOPED_TRACE("limit per host");
+    check_per_host(reps);
+  }
+  {
+    SCOPED_TRACE("semaphore vs connector");
+    check_cap(reps);
+  }
+  fs::remove_all(dir);
+}
