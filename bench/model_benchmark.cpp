@@ -13,6 +13,16 @@ namespace {
 // Requests in the primer that checks a configuration before it is timed.
 constexpr std::size_t kPrimerRequests = 20;
 
+}  // namespace
+
+void ServerCounts::add(const nlohmann::json& stats) {
+  conns_opened += stats.value("connections_accepted", 0.0);
+  conns_peak += stats.value("connections_peak", 0.0);
+  tls_handshakes += stats.value("tls_handshakes", 0.0);
+  tls_resumed += stats.value("tls_resumed", 0.0);
+  requests += stats.value("requests_total", 0.0);
+}
+
 std::string error_summary(const clients::RunSummary& s) {
   std::string out;
   for (const auto& [kind, n] : s.errors)
@@ -21,7 +31,33 @@ std::string error_summary(const clients::RunSummary& s) {
   return out;
 }
 
-}  // namespace
+void set_standard_counters(benchmark::State& state, const clients::RunSummary& summary,
+                           const ServerCounts& server, const clients::Plan& plan) {
+  auto& c = state.counters;
+  std::size_t errors = 0;
+  for (const auto& [kind, n] : summary.errors) {
+    errors += n;
+    c["errors_" + kind] = static_cast<double>(n);
+  }
+  const auto& l = summary.latency_us;
+  c["req_per_s"] = summary.requests_per_s;
+  c["p50_us"] = l.p50;
+  c["p90_us"] = l.p90;
+  c["p99_us"] = l.p99;
+  c["max_us"] = l.max;
+  c["errors"] = static_cast<double>(errors);
+  c["conns_opened"] = server.conns_opened;
+  c["conns_peak"] = server.conns_peak;
+  c["tls_handshakes"] = server.tls_handshakes;
+  c["tls_resumed"] = server.tls_resumed;
+  c["server_requests"] = server.requests;
+  c["cpu_s"] = summary.cpu_s;
+  c["rss_mb"] = static_cast<double>(summary.peak_rss_kib) / 1024.0;
+  c["threads_created"] = static_cast<double>(summary.threads);
+  c["requests"] = static_cast<double>(summary.requests);
+  c["concurrency"] = static_cast<double>(plan.concurrency);
+  if (errors > 0) state.SetLabel("errors: " + error_summary(summary));
+}
 
 void reset_peak_rss() {
   std::ofstream("/proc/self/clear_refs") << "5";
@@ -88,30 +124,9 @@ void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
   }
   context.spectra().add(spec.name, latencies_us);
 
-  std::size_t errors = 0;
-  for (const auto& [kind, n] : summary.errors) {
-    errors += n;
-    state.counters["errors_" + kind] = static_cast<double>(n);
-  }
-  const auto& l = summary.latency_us;
-  auto& c = state.counters;
-  c["req_per_s"] = summary.requests_per_s;
-  c["p50_us"] = l.p50;
-  c["p90_us"] = l.p90;
-  c["p99_us"] = l.p99;
-  c["max_us"] = l.max;
-  c["errors"] = static_cast<double>(errors);
-  c["conns_opened"] = stats.value("connections_accepted", 0.0);
-  c["conns_peak"] = stats.value("connections_peak", 0.0);
-  c["tls_handshakes"] = stats.value("tls_handshakes", 0.0);
-  c["tls_resumed"] = stats.value("tls_resumed", 0.0);
-  c["server_requests"] = stats.value("requests_total", 0.0);
-  c["cpu_s"] = summary.cpu_s;
-  c["rss_mb"] = static_cast<double>(summary.peak_rss_kib) / 1024.0;
-  c["threads_created"] = static_cast<double>(summary.threads);
-  c["requests"] = static_cast<double>(summary.requests);
-  c["concurrency"] = static_cast<double>(plan.concurrency);
-  if (errors > 0) state.SetLabel("errors: " + error_summary(summary));
+  ServerCounts server_counts;
+  server_counts.add(stats);
+  set_standard_counters(state, summary, server_counts, plan);
 }
 
 }  // namespace bench

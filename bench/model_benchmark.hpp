@@ -7,9 +7,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "client_model.hpp"
+#include "run_summary.hpp"
 #include "scenario.hpp"
 
 namespace bench {
@@ -21,6 +23,21 @@ struct ModelBenchmark {
   std::string target;  // path and query appended to the server's URL, e.g. "/?delay_ms=5"
   clients::Plan plan;  // urls and cacert are filled in from the server
 };
+
+// The server's figures for one run: one mockd's /stats, or several added up.
+struct ServerCounts {
+  double conns_opened = 0, conns_peak = 0, tls_handshakes = 0, tls_resumed = 0, requests = 0;
+  void add(const nlohmann::json& stats);
+};
+
+// "read=3, timeout=1 (first message)": a run's errors, for labels and skip reasons.
+std::string error_summary(const clients::RunSummary& summary);
+
+// Sets the counters every client-model benchmark reports (README
+// "Counters"), errors by kind included, and labels a benchmark that had
+// errors with them.
+void set_standard_counters(benchmark::State& state, const clients::RunSummary& summary,
+                           const ServerCounts& server, const clients::Plan& plan);
 
 void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
                          const ModelBenchmark& spec);

@@ -61,14 +61,6 @@ struct HostSpec {
   std::string target;  // path and query
 };
 
-std::string error_summary(const clients::RunSummary& s) {
-  std::string out;
-  for (const auto& [kind, n] : s.errors)
-    out += (out.empty() ? "" : ", ") + kind + "=" + std::to_string(n);
-  if (!s.error_examples.empty()) out += " (" + s.error_examples.front() + ")";
-  return out;
-}
-
 void skip(benchmark::State& state, const std::string& why) {
   state.SkipWithError(why.c_str());
   for (auto _ : state) {
@@ -172,44 +164,20 @@ void run_custom(benchmark::State& state, ScenarioContext& context, const CustomB
   if (!limit_applied) return skip(state, "setrlimit(RLIMIT_NOFILE) refused");
   context.spectra().add(spec.name, latencies_us);
 
+  // Several hosts: counts are added up, and conns_peak is the sum of their
+  // peaks (which need not have happened at the same moment).
+  ServerCounts server;
+  for (const auto& s : stats) server.add(s);
+  set_standard_counters(state, summary, server, plan);
   auto& c = state.counters;
-  std::size_t errors = 0;
-  for (const auto& [kind, n] : summary.errors) {
-    errors += n;
-    c["errors_" + kind] = static_cast<double>(n);
-  }
-  const auto& l = summary.latency_us;
-  c["req_per_s"] = summary.requests_per_s;
-  c["p50_us"] = l.p50;
-  c["p90_us"] = l.p90;
-  c["p99_us"] = l.p99;
-  c["max_us"] = l.max;
-  c["errors"] = static_cast<double>(errors);
   const auto fd_errors = summary.errors.find("fd_exhausted");
   c["fd_errors"] = fd_errors == summary.errors.end() ? 0.0 : static_cast<double>(fd_errors->second);
-  double opened = 0, peak = 0, handshakes = 0, resumed = 0, requests = 0;
-  for (std::size_t i = 0; i < stats.size(); ++i) {
-    const auto& s = stats[i];
-    opened += s.value("connections_accepted", 0.0);
-    peak += s.value("connections_peak", 0.0);
-    handshakes += s.value("tls_handshakes", 0.0);
-    resumed += s.value("tls_resumed", 0.0);
-    requests += s.value("requests_total", 0.0);
-    if (stats.size() > 1) {
-      c["conns_peak_host" + std::to_string(i)] = s.value("connections_peak", 0.0);
-      c["conns_opened_host" + std::to_string(i)] = s.value("connections_accepted", 0.0);
+  if (stats.size() > 1) {
+    for (std::size_t i = 0; i < stats.size(); ++i) {
+      c["conns_peak_host" + std::to_string(i)] = stats[i].value("connections_peak", 0.0);
+      c["conns_opened_host" + std::to_string(i)] = stats[i].value("connections_accepted", 0.0);
     }
   }
-  c["conns_opened"] = opened;
-  c["conns_peak"] = peak;  // several hosts: the sum of their peaks
-  c["tls_handshakes"] = handshakes;
-  c["tls_resumed"] = resumed;
-  c["server_requests"] = requests;
-  c["cpu_s"] = summary.cpu_s;
-  c["rss_mb"] = static_cast<double>(summary.peak_rss_kib) / 1024.0;
-  c["threads_created"] = static_cast<double>(summary.threads);
-  c["requests"] = static_cast<double>(summary.requests);
-  c["concurrency"] = static_cast<double>(plan.concurrency);
   c["limit"] = static_cast<double>(plan.limit);
   c["limit_per_host"] = static_cast<double>(plan.limit_per_host);
   if (spec.fd_limit != 0) c["fd_limit"] = static_cast<double>(spec.fd_limit);
@@ -221,7 +189,6 @@ void run_custom(benchmark::State& state, ScenarioContext& context, const CustomB
     c["slow_p50_us"] = slow.p50;
     c["slow_p99_us"] = slow.p99;
   }
-  if (errors > 0) state.SetLabel("errors: " + error_summary(summary));
 }
 
 std::string delay_query(double ms) {

@@ -65,14 +65,6 @@ std::string name_of(const Mode& m, std::size_t k) {
          "/c:" + std::to_string(m.concurrency) + "/k:" + std::to_string(k) + "/delay_ms:" + delay;
 }
 
-std::string errors_of(const clients::RunSummary& s) {
-  std::string out;
-  for (const auto& [kind, n] : s.errors)
-    out += (out.empty() ? "" : ", ") + kind + "=" + std::to_string(n);
-  if (!s.error_examples.empty()) out += " (" + s.error_examples.front() + ")";
-  return out;
-}
-
 // The resident memory now (VmRSS), MiB.
 double current_rss_mb() {
   std::ifstream status("/proc/self/status");
@@ -123,7 +115,7 @@ void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode
       if (p.ok != p.requests)
         return skip(state, "verification failed, not timed: " + std::to_string(p.requests - p.ok) +
                                " of " + std::to_string(p.requests) +
-                               " requests failed: " + errors_of(p));
+                               " requests failed: " + error_summary(p));
     } catch (const std::exception& e) {
       return skip(state, "primer failed: " + std::string(e.what()));
     }
@@ -164,35 +156,15 @@ void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode
   if (!failure.empty()) return;
   context.spectra().add(name, latencies_us);
 
-  std::size_t errors = 0;
-  for (const auto& [kind, n] : summary.errors) {
-    errors += n;
-    state.counters["errors_" + kind] = static_cast<double>(n);
-  }
-  const auto& l = summary.latency_us;
+  ServerCounts server_counts;
+  server_counts.add(stats);
+  set_standard_counters(state, summary, server_counts, plan);
   auto& c = state.counters;
-  c["req_per_s"] = summary.requests_per_s;
-  c["p50_us"] = l.p50;
-  c["p90_us"] = l.p90;
-  c["p99_us"] = l.p99;
-  c["max_us"] = l.max;
-  c["errors"] = static_cast<double>(errors);
-  c["conns_opened"] = stats.value("connections_accepted", 0.0);
-  c["conns_peak"] = stats.value("connections_peak", 0.0);
-  c["tls_handshakes"] = stats.value("tls_handshakes", 0.0);
-  c["tls_resumed"] = stats.value("tls_resumed", 0.0);
-  c["server_requests"] = stats.value("requests_total", 0.0);
-  c["cpu_s"] = summary.cpu_s;
-  c["rss_mb"] = static_cast<double>(summary.peak_rss_kib) / 1024.0;
   c["rss_start_mb"] = rss_start_mb;
-  c["threads_created"] = static_cast<double>(summary.threads);
-  c["requests"] = static_cast<double>(summary.requests);
-  c["concurrency"] = static_cast<double>(plan.concurrency);
   c["delay_ms"] = kDelayMs;
   c["k"] = static_cast<double>(k);
   c["wall_ms"] = summary.wall_s * 1e3;
   c["ideal_sequential_ms"] = static_cast<double>(k) * kDelayMs;
-  if (errors > 0) state.SetLabel("errors: " + errors_of(summary));
 }
 
 void register_sync_vs_async(ScenarioContext& context) {
