@@ -16,27 +16,13 @@
 #include <sstream>
 #include <string>
 
+#include "bench_test_support.hpp"
+
 namespace fs = std::filesystem;
 
+using namespace bench_test_support;
+
 namespace {
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::pair<int, std::string> run(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
-
-bool has(const std::string& name, const std::string& part) {
-  return name.find(part) != std::string::npos;
-}
 
 using Reps = std::multimap<std::string, nlohmann::json>;  // benchmark name -> its repetitions
 

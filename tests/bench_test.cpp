@@ -11,6 +11,7 @@
 #include <set>
 
 #include "atomic_file.hpp"
+#include "bench_test_support.hpp"
 #include "http_get.hpp"
 #include "mockd_process.hpp"
 #include "scenario.hpp"
@@ -18,31 +19,7 @@
 
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path fresh_dir(const std::string& name) {
-  auto dir = fs::temp_directory_path() / (name + "." + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// Runs a shell command; returns its exit status and stdout.
-std::pair<int, std::string> run(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  char buf[4096];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  return {WEXITSTATUS(status), out};
-}
-
-}  // namespace
+using namespace bench_test_support;
 
 TEST(BenchFilter, PlainWordSelectsItsScenario) {
   const auto f = bench::make_filter("pooling");
