@@ -10,11 +10,15 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/version.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "private_network.hpp"
 #include "scenario.hpp"
 #include "suite_reporter.hpp"
 
@@ -79,6 +83,12 @@ int main(int argc, char** argv) {
   app.add_option("--cacert", cacert, "Certificate to verify an external https --server with")
       ->check(CLI::ExistingFile);
   app.add_flag("--no-charts", no_charts, "Write JSON and reports but no charts");
+  double rtt_ms = -1;
+  app.add_option(
+         "--rtt-ms", rtt_ms,
+         "Emulate this network round-trip time for every selected benchmark (root; not with "
+         "the rtt scenario, which sweeps its own)")
+      ->check(CLI::Range(0.0, 10'000.0));
   bool no_pin = false;
   app.add_flag("--no-pin", no_pin,
                "Do not pin the client to CPU 0 and the servers bench starts to CPU 1");
@@ -139,6 +149,31 @@ int main(int argc, char** argv) {
       return 0;
     }
 
+    // The rtt scenario's private network namespace: entered here, before any
+    // thread exists (unshare changes only the calling thread's), so the
+    // mockd processes started later are in it too. Without the privilege the
+    // rtt benchmarks skip with the reason.
+    const bool sweeps_rtt = std::any_of(selections.begin(), selections.end(),
+                                        [](const auto& s) { return s.scenario->name == "rtt"; });
+    if (rtt_ms >= 0 && sweeps_rtt)
+      throw std::invalid_argument(
+          "--rtt-ms does not combine with the rtt scenario, which sweeps its own");
+    // The emulation moves bench into a network namespace of its own, where
+    // only the servers it starts itself are reachable.
+    if ((rtt_ms >= 0 || sweeps_rtt) && !servers.empty())
+      throw std::invalid_argument("--server does not combine with --rtt-ms or the rtt scenario");
+    if (sweeps_rtt || rtt_ms >= 0) rtt::start_emulation();
+    if (sweeps_rtt && !rtt::emulation_ready())
+      std::cerr << "bench: the rtt benchmarks will be skipped: "
+                << rtt::emulation_unavailable_reason() << "\n";
+    if (rtt_ms >= 0) {
+      // Asked for explicitly: without the emulation the run would measure something else.
+      if (!rtt::emulation_ready())
+        throw std::runtime_error("--rtt-ms: " + rtt::emulation_unavailable_reason());
+      rtt::set_rtt(std::chrono::microseconds(std::llround(rtt_ms * 1000)));
+      server_set.on_start = [](int port) { rtt::delay_port(port); };
+    }
+
     bench::stop_children_on_signals();
     if (pin && !bench::pin_to_cpu(0))
       std::cerr << "bench: could not pin to CPU 0; running unpinned\n";
@@ -155,6 +190,11 @@ int main(int argc, char** argv) {
                             : "external: " + CLI::detail::join(servers, ", "));
     benchmark::AddCustomContext("suite_client", pin ? "bench pinned to CPU 0" : "bench not pinned");
     benchmark::AddCustomContext("suite_command", command);
+    if (rtt_ms >= 0) {
+      std::ostringstream rtt_text;
+      rtt_text << rtt_ms;
+      benchmark::AddCustomContext("suite_rtt_ms", rtt_text.str());
+    }
 
     std::size_t with_errors = 0;
     int report_failures = 0;

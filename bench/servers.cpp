@@ -121,6 +121,7 @@ ServerEndpoint ServerSet::start(std::vector<std::string> args, const std::string
   auto process = std::make_unique<harness::MockdProcess>(args, std::chrono::seconds(10),
                                                          harness::default_mockd_path(), launcher);
   remember_child(process->pid());
+  if (on_start) on_start(process->port());
   std::string description = "mockd";
   for (const auto& a : args)
     if (a.find('/') == std::string::npos) description += " " + a;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -38,6 +39,10 @@ class ServerSet {
   // added), kept under `key` until the end of the run, never an external
   // server. Throws std::runtime_error when it cannot start.
   const ServerEndpoint& get_named(const std::string& key, const std::vector<std::string>& args);
+
+  // Called with the port of every mockd this set starts, before it is used
+  // (bench --rtt-ms: route its packets through the delayer).
+  std::function<void(int port)> on_start;
 
  private:
   // Starts a mockd with `args`, pinned like the others; its certificate (if

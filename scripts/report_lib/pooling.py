@@ -32,7 +32,7 @@ def render(results, charts_written):
     runs = results.runs
     v = pv.decide(runs)
     sections = [
-        page.heading(TITLE, v.line),
+        page.heading(TITLE, v.line, results),
         "## The claim\n\n" + CLAIM,
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),

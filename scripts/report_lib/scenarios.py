@@ -8,8 +8,9 @@ blocking, sync_vs_async, rtt, ...) is one module with
 and one line in SCENARIOS below.
 """
 from . import pooling, sync_vs_async, limits, blocking
+from . import rtt
 
-SCENARIOS = {m.NAME: m for m in (pooling, sync_vs_async, limits, blocking)}
+SCENARIOS = {m.NAME: m for m in (pooling, sync_vs_async, limits, blocking, rtt)}
 
 
 def get(name):

@@ -1,0 +1,202 @@
+// Scenario `rtt` (issue 6): what pooling saves on a network where a round
+// trip costs time. bench runs in a private network namespace (rtt/) where
+// the kernel delays every packet to and from this scenario's mock servers by
+// RTT/2 each way, in order and without loss; the benchmarks sweep the RTT.
+// Signature: unpooled, each request pays the TCP handshake (1 RTT) and the
+// TLS one (1 RTT with TLS 1.3, 2 with TLS 1.2) on top of its own round trip;
+// pooled, one round trip. Every client runs one request at a time
+// (concurrency 1), so a request's latency counts its round trips cleanly.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "http_get.hpp"
+#include "model_benchmark.hpp"
+#include "private_network.hpp"
+#include "run_summary.hpp"
+#include "scenario.hpp"
+#include "self_check.hpp"
+
+namespace bench {
+namespace {
+
+struct Protocol {
+  std::string name;  // in benchmark names
+  std::string key;   // ServerSet::get_named key
+  std::vector<std::string> args;
+  int handshake_rtts;  // TCP + TLS round trips before the request can go
+};
+
+const std::vector<Protocol>& protocols() {
+  static const std::vector<Protocol> all = {
+      {"http", "rtt_http", {"--engine", "asio", "--threads", "1"}, 1},
+      {"https_tls1.2",
+       "rtt_tls12",
+       {"--engine", "asio", "--threads", "1", "--tls", "--tls-version", "1.2"},
+       3},
+      {"https_tls1.3",
+       "rtt_tls13",
+       {"--engine", "asio", "--threads", "1", "--tls", "--tls-version", "1.3"},
+       2},
+  };
+  return all;
+}
+
+struct RttConfig {
+  std::string model;
+  bool pooling = true;
+  const Protocol* protocol = nullptr;
+  double rtt_ms = 0;
+  bool session_cache = true;
+};
+
+// Enough requests for a repetition of about `budget` seconds at the expected
+// round trips per request, at least 5 (so a pooled run's median is a reused
+// connection), at most `cap`. Large RTTs thus run few requests per
+// repetition: that keeps the full grid within minutes while every
+// repetition still has its own median.
+std::size_t requests_for(const RttConfig& c, bool quick) {
+  const double budget_s = quick ? 0.1 : 0.2;
+  const std::size_t cap = quick ? 40 : 400;
+  const bool tls = c.protocol->name != "http";
+  const double rtts = c.pooling ? 1.0 : 1.0 + c.protocol->handshake_rtts;
+  const double cpu_ms = (!c.pooling && tls) ? 3.0 : 0.3;  // a full TLS handshake ~2.2 ms here
+  const double per_request_ms = rtts * c.rtt_ms + cpu_ms;
+  const auto n = static_cast<std::size_t>(budget_s * 1000 / per_request_ms);
+  return std::clamp<std::size_t>(n, 5, cap);
+}
+
+std::string name_of(const RttConfig& c) {
+  char rtt[32];
+  std::snprintf(rtt, sizeof rtt, "%g", c.rtt_ms);
+  return "rtt/" + c.model + "/" + (c.pooling ? "pool" : "nopool") + "/" + c.protocol->name +
+         "/rtt_ms:" + rtt + (c.session_cache ? "" : "/session_cache:off");
+}
+
+int port_of(const std::string& url) {
+  return std::stoi(url.substr(url.rfind(':') + 1));
+}
+
+void skip(benchmark::State& state, const std::string& reason) {
+  state.SkipWithError(reason.c_str());
+  for (auto _ : state) {
+  }
+}
+
+// The self-check at each RTT, run once before the first benchmark at it; a
+// failure (three attempts) skips every rtt benchmark that follows, with its
+// message.
+std::string check_emulation(ServerSet& servers, double rtt_ms) {
+  static std::map<double, rtt::SelfCheck> checks;
+  static std::string failure;
+  if (!failure.empty()) return failure;
+  if (checks.contains(rtt_ms)) return "";
+  const auto& http = servers.get_named(protocols()[0].key, protocols()[0].args);
+  rtt::delay_port(port_of(http.url));
+  const rtt::SelfCheck check = rtt::self_check(port_of(http.url), rtt_ms);
+  checks[rtt_ms] = check;
+  std::cerr << "rtt: self-check " << (check.ok ? "passed: " : "FAILED: ") << check.message << "\n";
+  if (!check.ok) failure = "RTT self-check failed, the rtt scenario stops here: " + check.message;
+  return failure;
+}
+
+void run_rtt_benchmark(benchmark::State& state, ScenarioContext& context, const RttConfig& c,
+                       clients::Plan plan, const std::string& name) {
+  if (!rtt::emulation_ready())
+    return skip(state, "RTT emulation unavailable: " + rtt::emulation_unavailable_reason());
+  ServerEndpoint server;
+  try {
+    if (std::string failure = check_emulation(context.servers(), c.rtt_ms); !failure.empty())
+      return skip(state, failure);
+    server = context.servers().get_named(c.protocol->key, c.protocol->args);
+    rtt::delay_port(port_of(server.url));
+  } catch (const std::exception& e) {
+    return skip(state, std::string("no server or no emulation: ") + e.what());
+  }
+  const auto rtt = std::chrono::microseconds(static_cast<long>(c.rtt_ms * 1000));
+  const auto no_rtt = std::chrono::microseconds(0);
+  plan.urls = {server.url + "/"};
+  plan.cacert = server.cacert;
+
+  // Verify before measuring: every response of a primer must pass the checks.
+  static std::map<std::string, bool> verified;
+  if (!verified[name]) {
+    clients::Plan primer = plan;
+    primer.requests = std::min<std::size_t>(plan.requests, 20);
+    rtt::set_rtt(rtt);
+    const auto summary = clients::summarize(clients::run_model(c.model, primer));
+    rtt::set_rtt(no_rtt);
+    if (summary.ok != summary.requests)
+      return skip(state, "verification failed, not timed: " +
+                             std::to_string(summary.requests - summary.ok) + " of " +
+                             std::to_string(summary.requests) +
+                             " requests failed: " + error_summary(summary));
+    verified[name] = true;
+  }
+
+  clients::RunSummary summary;
+  nlohmann::json stats;
+  std::vector<double> latencies_us;
+  for (auto _ : state) {
+    // The server's counters are read and reset without delay: they are
+    // bookkeeping, not part of what is measured.
+    harness::reset_stats(server.url, server.cacert);
+    reset_peak_rss();
+    rtt::set_rtt(rtt);
+    const clients::RunResult result = clients::run_model(c.model, plan);
+    rtt::set_rtt(no_rtt);
+    const double rss_mb = peak_rss_mb();
+    stats = harness::fetch_stats(server.url, server.cacert);
+    summary = clients::summarize(result);
+    summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
+    state.SetIterationTime(summary.wall_s);
+    latencies_us.clear();
+    for (const auto& s : result.samples)
+      if (s.error == clients::ErrorKind::none)
+        latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+  }
+  context.spectra().add(name, latencies_us);
+  ServerCounts counts;
+  counts.add(stats);
+  set_standard_counters(state, summary, counts, plan);
+  state.counters["rtt_ms"] = c.rtt_ms;
+  // Latency in round trips; undefined at RTT 0, so absent there.
+  if (c.rtt_ms > 0) state.counters["p50_rtts"] = summary.latency_us.p50 / (c.rtt_ms * 1000);
+}
+
+void register_rtt(ScenarioContext& context) {
+  const bool quick = context.options().quick;
+  const std::vector<double> rtts =
+      quick ? std::vector<double>{0, 20} : std::vector<double>{0, 1, 10, 50};
+  std::vector<RttConfig> configs;
+  for (double rtt_ms : rtts)
+    for (const std::string model : {"asio_coro", "blocking_curl", "curl_multi"})
+      for (const auto& protocol : protocols())
+        for (bool pooling : {true, false}) {
+          configs.push_back({model, pooling, &protocol, rtt_ms, true});
+          // What TLS session resumption saves a new connection.
+          if (model == "blocking_curl" && !pooling && protocol.name != "http")
+            configs.push_back({model, pooling, &protocol, rtt_ms, false});
+        }
+  for (const auto& c : configs) {
+    clients::Plan plan;
+    plan.requests = requests_for(c, quick);
+    plan.concurrency = 1;
+    plan.pooling = c.pooling;
+    plan.tls_session_cache = c.session_cache;
+    plan.timeout = std::chrono::seconds(10);
+    plan.expected_bytes = 16;  // mockd's default body
+    const std::string name = name_of(c);
+    context.add(name, [&context, c, plan, name](benchmark::State& state) {
+      run_rtt_benchmark(state, context, c, plan, name);
+    });
+  }
+}
+
+const ScenarioRegistrar registrar({"rtt", register_rtt});
+
+}  // namespace
+}  // namespace bench

@@ -1,0 +1,128 @@
+"""The rtt scenario's report: the verdict rule on hand-made runs, and
+scripts/report end to end on the fixture (a real quick run: 2 repetitions,
+RTT 0 and 20 ms, every model, mode and protocol)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from . import REPO, helpers
+from report_lib import results
+from report_lib import rtt_verdict as rv
+
+REPORT = os.path.join(REPO, "scripts", "report")
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "rtt")
+CHARTS = ("rtt_latency", "rtt_speedup")
+
+
+def runs(rtts_per_request, rtt_ms=20, errors=0):
+    """rtts_per_request: {(model, mode, proto): p50 in round trips} -> Runs at one RTT."""
+    entries = []
+    for (model, mode, proto), k in rtts_per_request.items():
+        name = f"rtt/{model}/{mode}/{proto}/rtt_ms:{rtt_ms}"
+        for i in range(2):
+            entries.append(helpers.entry(name, i, p50_us=k * rtt_ms * 1000, p50_rtts=k, rtt_ms=rtt_ms,
+                                         req_per_s=1000 / (k * rtt_ms), requests=10, errors=errors))
+    return results.group_benchmarks(entries)
+
+
+def grid(pooled=1.03, http=2.05, tls13=3.7, tls12=4.3, models=("asio_coro", "blocking_curl")):
+    cells = {}
+    for m in models:
+        cells[(m, "pool", "http")] = pooled
+        cells[(m, "nopool", "http")] = http
+        cells[(m, "pool", "https_tls1.3")] = pooled
+        cells[(m, "nopool", "https_tls1.3")] = tls13
+        cells[(m, "pool", "https_tls1.2")] = pooled
+        cells[(m, "nopool", "https_tls1.2")] = tls12
+    return cells
+
+
+class RttVerdictTest(unittest.TestCase):
+    def test_round_trips_as_expected_confirm(self):
+        v = rv.decide(runs(grid()))
+        self.assertEqual(v.word, "confirmed", v.line)
+        self.assertAlmostEqual(v.unpooled["https_tls1.3"], 3.7)
+        self.assertIn("3.70 RTT over HTTPS, TLS 1.3", v.line)
+
+    def test_no_round_trips_saved_refutes(self):
+        v = rv.decide(runs(grid(pooled=1.0, http=1.1, tls13=1.2, tls12=1.2)))
+        self.assertEqual(v.word, "refuted", v.line)
+
+    def test_tls_saving_only_one_round_trip_is_nuanced(self):
+        v = rv.decide(runs(grid(tls13=2.2)))
+        self.assertEqual(v.word, "nuanced")
+        self.assertTrue(any("TLS 1.3" in r for r in v.reasons), v.reasons)
+
+    def test_slow_pooled_requests_are_nuanced(self):
+        self.assertEqual(rv.decide(runs(grid(pooled=1.6, http=2.8, tls13=4, tls12=5))).word, "nuanced")
+
+    def test_runs_with_errors_are_left_out(self):
+        v = rv.decide(runs(grid(), errors=3))
+        self.assertEqual(v.word, "inconclusive")
+
+    def test_small_rtt_only_is_inconclusive(self):
+        self.assertEqual(rv.decide(runs(grid(), rtt_ms=1)).word, "inconclusive")
+
+    def test_largest_rtt_decides(self):
+        both = runs(grid(http=1.1, tls13=1.1, tls12=1.1), rtt_ms=10) + runs(grid(), rtt_ms=50)
+        v = rv.decide(both)
+        self.assertEqual((v.word, v.rtt_ms), ("confirmed", 50))
+
+    def test_all_skipped_says_why(self):
+        entry = helpers.entry("rtt/asio_coro/pool/http/rtt_ms:20", error_occurred=True,
+                              error_message="RTT emulation unavailable: run as root")
+        v = rv.decide(results.group_benchmarks([entry]))
+        self.assertEqual(v.word, "inconclusive")
+        self.assertIn("run as root", v.line)
+
+    def test_speedup(self):
+        r = runs(grid())
+        self.assertAlmostEqual(rv.speedup(r, "asio_coro", "http", 20), 2.05 / 1.03)
+        self.assertIsNone(rv.speedup(r, "curl_multi", "http", 20))
+
+
+class RttReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="report_rtt_test.")
+        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "rtt"))
+        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "rtt"], capture_output=True,
+                                    text=True, timeout=120)
+        with open(os.path.join(cls.tmp, "rtt", "README.md"), encoding="utf-8") as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_report_succeeds(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+
+    def test_fixture_confirms_in_round_trips(self):
+        self.assertIn("> **Verdict.** **Confirmed** at RTT 20 ms", self.page)
+        self.assertIn("without pooling each request paid", self.page)
+
+    def test_page_sections(self):
+        for section in ("## The claim", "## Setup", "## Charts", "## Verdict", "## Why it happens",
+                        "## In an interview", "## Caveats", "## Numbers", "## Errors"):
+            self.assertIn(section, self.page)
+        self.assertIn("no loss", self.page.lower().replace("without loss", "no loss"))
+
+    def test_every_benchmark_in_the_table(self):
+        loaded = results.load(self.tmp, "rtt")
+        self.assertEqual(len(loaded.runs), 40)
+        for r in loaded.runs:
+            self.assertIn(f"`{r.name.text}`", self.page)
+
+    def test_charts_written(self):
+        for stem in CHARTS:
+            for kind in ("png", "svg"):
+                path = os.path.join(self.tmp, "rtt", "charts", f"{stem}.{kind}")
+                self.assertTrue(os.path.getsize(path) > 1000, path)
+            self.assertIn(f"charts/{stem}.png", self.page)
+
+
+if __name__ == "__main__":
+    unittest.main()
