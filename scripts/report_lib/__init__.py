@@ -9,7 +9,7 @@ then rewrites the index DIR/README.md. One concern per module:
 - fmt.py       number formatting and Markdown tables
 - files.py     atomic writes
 - charts.py    shared matplotlib helpers (grouped bars, footnote, saving)
-- scenarios.py the registry of scenario modules (verdict() + write_page())
+- scenarios.py the registry of scenario modules (verdict() + sections(); page.py writes the page)
 - pooling_*.py claim C1: verdict rule, charts, page
 - index.py     DIR/README.md
 """

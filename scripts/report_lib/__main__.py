@@ -4,7 +4,7 @@ import argparse
 import os
 import sys
 
-from . import index, results, scenarios
+from . import index, page, results, scenarios
 
 
 def main(argv=None):
@@ -22,11 +22,11 @@ def main(argv=None):
         return _fail(f"--out {args.out}: no such directory")
     try:
         loaded = results.load(args.out, args.scenario)
-        page = module.write_page(loaded, charts=not args.no_charts)
+        written = page.write_page(module, loaded, charts=not args.no_charts)
         idx = index.write(args.out)
     except results.ReportError as e:
         return _fail(str(e))
-    print(f"report: {page}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
+    print(f"report: {written}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
     return 0
 
 

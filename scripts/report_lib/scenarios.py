@@ -1,11 +1,13 @@
 """The scenario modules the report knows. Adding a scenario (limits,
 blocking, sync_vs_async, rtt, ...) is one module with
 
-    NAME, TITLE, HEADLINE_CHART      (chart path relative to DIR/<NAME>/)
+    NAME, TITLE, CLAIM, HEADLINE_CHART  (chart path relative to DIR/<NAME>/)
     verdict(results) -> object with .word and .line (one Markdown sentence)
-    write_page(results, charts=True) -> path of DIR/<NAME>/README.md
+    sections(results, charts_written, verdict) -> the page's sections (page.py
+        adds the heading, the claim and the footer)
 
-and one line in SCENARIOS below.
+plus <NAME>_charts.write_all(results, charts_dir) for its charts, and one
+line in SCENARIOS below.
 """
 from . import pooling, sync_vs_async, limits, blocking
 from . import rtt
