@@ -71,6 +71,25 @@ double peak_rss_mb() {
   return 0;
 }
 
+MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
+                        const ServerEndpoint& server, const std::function<void()>& before_run,
+                        const std::function<void()>& after_run) {
+  harness::reset_stats(server.url, server.cacert);
+  if (before_run) before_run();
+  reset_peak_rss();
+  const clients::RunResult result = clients::run_model(model, plan);
+  if (after_run) after_run();
+  const double rss_mb = peak_rss_mb();
+  MeasuredRun run;
+  run.stats = harness::fetch_stats(server.url, server.cacert);
+  run.summary = clients::summarize(result);
+  run.summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
+  for (const auto& s : result.samples)
+    if (s.error == clients::ErrorKind::none)
+      run.latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+  return run;
+}
+
 void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
                          const ModelBenchmark& spec) {
   ServerEndpoint server;
@@ -105,28 +124,16 @@ void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
     verified.insert(spec.name);
   }
 
-  clients::RunSummary summary;
-  nlohmann::json stats;
-  std::vector<double> latencies_us;
+  MeasuredRun run;
   for (auto _ : state) {
-    harness::reset_stats(server.url, server.cacert);
-    reset_peak_rss();
-    const clients::RunResult result = clients::run_model(spec.model, plan);
-    const double rss_mb = peak_rss_mb();
-    stats = harness::fetch_stats(server.url, server.cacert);
-    summary = clients::summarize(result);
-    summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
-    state.SetIterationTime(summary.wall_s);
-    latencies_us.clear();
-    for (const auto& s : result.samples)
-      if (s.error == clients::ErrorKind::none)
-        latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+    run = measure_run(spec.model, plan, server);
+    state.SetIterationTime(run.summary.wall_s);
   }
-  context.spectra().add(spec.name, latencies_us);
+  context.spectra().add(spec.name, run.latencies_us);
 
   ServerCounts server_counts;
-  server_counts.add(stats);
-  set_standard_counters(state, summary, server_counts, plan);
+  server_counts.add(run.stats);
+  set_standard_counters(state, run.summary, server_counts, plan);
 }
 
 }  // namespace bench

@@ -7,8 +7,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "client_model.hpp"
 #include "run_summary.hpp"
@@ -29,6 +31,20 @@ struct ServerCounts {
   double conns_opened = 0, conns_peak = 0, tls_handshakes = 0, tls_resumed = 0, requests = 0;
   void add(const nlohmann::json& stats);
 };
+
+// One timed run of a client model: the server's counters reset before it
+// and read after it, the client's peak memory of this run alone.
+struct MeasuredRun {
+  clients::RunSummary summary;       // peak_rss_kib: this run's peak
+  nlohmann::json stats;              // the server's /stats after the run
+  std::vector<double> latencies_us;  // of the successful requests
+};
+
+// `before_run` runs after the server's reset and before the peak-memory
+// reset; `after_run` right after the run, before anything else is read.
+MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
+                        const ServerEndpoint& server, const std::function<void()>& before_run = {},
+                        const std::function<void()>& after_run = {});
 
 // "read=3, timeout=1 (first message)": a run's errors, for labels and skip reasons.
 std::string error_summary(const clients::RunSummary& summary);

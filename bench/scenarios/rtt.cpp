@@ -137,34 +137,21 @@ void run_rtt_benchmark(benchmark::State& state, ScenarioContext& context, const 
     verified[name] = true;
   }
 
-  clients::RunSummary summary;
-  nlohmann::json stats;
-  std::vector<double> latencies_us;
+  MeasuredRun run;
   for (auto _ : state) {
     // The server's counters are read and reset without delay: they are
     // bookkeeping, not part of what is measured.
-    harness::reset_stats(server.url, server.cacert);
-    reset_peak_rss();
-    rtt::set_rtt(rtt);
-    const clients::RunResult result = clients::run_model(c.model, plan);
-    rtt::set_rtt(no_rtt);
-    const double rss_mb = peak_rss_mb();
-    stats = harness::fetch_stats(server.url, server.cacert);
-    summary = clients::summarize(result);
-    summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
-    state.SetIterationTime(summary.wall_s);
-    latencies_us.clear();
-    for (const auto& s : result.samples)
-      if (s.error == clients::ErrorKind::none)
-        latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+    run = measure_run(
+        c.model, plan, server, [&] { rtt::set_rtt(rtt); }, [&] { rtt::set_rtt(no_rtt); });
+    state.SetIterationTime(run.summary.wall_s);
   }
-  context.spectra().add(name, latencies_us);
+  context.spectra().add(name, run.latencies_us);
   ServerCounts counts;
-  counts.add(stats);
-  set_standard_counters(state, summary, counts, plan);
+  counts.add(run.stats);
+  set_standard_counters(state, run.summary, counts, plan);
   state.counters["rtt_ms"] = c.rtt_ms;
   // Latency in round trips; undefined at RTT 0, so absent there.
-  if (c.rtt_ms > 0) state.counters["p50_rtts"] = summary.latency_us.p50 / (c.rtt_ms * 1000);
+  if (c.rtt_ms > 0) state.counters["p50_rtts"] = run.summary.latency_us.p50 / (c.rtt_ms * 1000);
 }
 
 void register_rtt(ScenarioContext& context) {

@@ -122,29 +122,18 @@ void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode
     verified.insert(name);
   }
 
-  clients::RunSummary summary;
-  nlohmann::json stats;
-  std::vector<double> latencies_us;
+  MeasuredRun run;
   std::string failure;
   double rss_start_mb = 0;
   for (auto _ : state) {
     try {
-      harness::reset_stats(server.url, server.cacert);
-      // Hand back what earlier runs left in malloc's arenas (10,000 threads leave
-      // plenty), so the peak reflects this run; rss_start_mb says what remained.
-      malloc_trim(0);
-      rss_start_mb = current_rss_mb();
-      reset_peak_rss();
-      const clients::RunResult result = clients::run_model(mode.model, plan);
-      const double rss_mb = peak_rss_mb();
-      stats = harness::fetch_stats(server.url, server.cacert);
-      summary = clients::summarize(result);
-      summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
-      state.SetIterationTime(summary.wall_s);
-      latencies_us.clear();
-      for (const auto& s : result.samples)
-        if (s.error == clients::ErrorKind::none)
-          latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+      run = measure_run(mode.model, plan, server, [&] {
+        // Hand back what earlier runs left in malloc's arenas (10,000 threads
+        // leave plenty), so the peak reflects this run; rss_start_mb says what remained.
+        malloc_trim(0);
+        rss_start_mb = current_rss_mb();
+      });
+      state.SetIterationTime(run.summary.wall_s);
     } catch (const std::exception& e) {
       failure = e.what();
       state.SkipWithError(("run failed (" + std::string(mode.model) + ", " + std::to_string(k) +
@@ -154,16 +143,16 @@ void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode
     }
   }
   if (!failure.empty()) return;
-  context.spectra().add(name, latencies_us);
+  context.spectra().add(name, run.latencies_us);
 
   ServerCounts server_counts;
-  server_counts.add(stats);
-  set_standard_counters(state, summary, server_counts, plan);
+  server_counts.add(run.stats);
+  set_standard_counters(state, run.summary, server_counts, plan);
   auto& c = state.counters;
   c["rss_start_mb"] = rss_start_mb;
   c["delay_ms"] = kDelayMs;
   c["k"] = static_cast<double>(k);
-  c["wall_ms"] = summary.wall_s * 1e3;
+  c["wall_ms"] = run.summary.wall_s * 1e3;
   c["ideal_sequential_ms"] = static_cast<double>(k) * kDelayMs;
 }
 
