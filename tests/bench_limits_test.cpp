@@ -45,11 +45,7 @@ void check_every_benchmark(const fs::path& dir, const std::set<std::string>& exp
   EXPECT_EQ(seen, expected);
   const auto spectra = nlohmann::json::parse(read(dir / "limits" / "spectra.json"));
   EXPECT_EQ(spectra["benchmarks"].size(), expected.size());
-  const std::string report = read(dir / "limits" / "README.md");
-  EXPECT_NE(report.find("Verdict"), std::string::npos) << "the report has a verdict";
-  for (const char* chart : {"limits_throughput", "limits_latency", "limits_peak"})
-    for (const char* ext : {".png", ".svg"})
-      EXPECT_TRUE(fs::exists(dir / "limits" / "charts" / (std::string(chart) + ext))) << chart;
+  expect_report(dir / "limits", {"limits_throughput", "limits_latency", "limits_peak"});
 }
 
 void check_peaks(const Reps& reps) {
@@ -149,15 +145,11 @@ void check_cap(const Reps& reps) {
 }  // namespace
 
 TEST(Limits, QuickRunMeetsTheSignature) {
-  const auto dir = fs::temp_directory_path() / ("bench-limits-quick." + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const auto dir = fresh_dir("bench-limits-quick");
   const auto [list_status, listing] =
       run(std::string(BENCH_PATH) + " --filter=limits --quick --list");
   ASSERT_EQ(list_status, 0);
-  std::set<std::string> expected;
-  std::istringstream lines(listing);
-  for (std::string line; std::getline(lines, line);) expected.insert(line);
+  const std::set<std::string> expected = lines_of(listing);
   ASSERT_GE(expected.size(), 16u);
 
   const int status =

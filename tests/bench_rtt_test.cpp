@@ -27,9 +27,7 @@ TEST(Rtt, QuickRunCostsTheExpectedRoundTrips) {
   const auto dir = fresh_dir("bench-rtt-quick");
   const auto [list_status, listed] = run(std::string(BENCH_PATH) + " --filter=rtt --quick --list");
   ASSERT_EQ(list_status, 0);
-  std::set<std::string> expected;
-  for (std::size_t at = 0, end; (end = listed.find('\n', at)) != std::string::npos; at = end + 1)
-    expected.insert(listed.substr(at, end - at));
+  const std::set<std::string> expected = lines_of(listed);
   // 3 models x pool/nopool x 3 protocols, plus blocking_curl unpooled HTTPS
   // with the session cache off, at RTT 0 and 20.
   ASSERT_EQ(expected.size(), 2u * (3 * 2 * 3 + 2));
@@ -80,11 +78,7 @@ TEST(Rtt, QuickRunCostsTheExpectedRoundTrips) {
       EXPECT_GE(rtts, 4.0) << name;
     }
   }
-  const std::string report = read(dir / "rtt" / "README.md");
-  EXPECT_TRUE(has(report, "Verdict")) << "the report has a verdict";
-  for (const char* chart : {"rtt_latency", "rtt_speedup"})
-    for (const char* ext : {".png", ".svg"})
-      EXPECT_TRUE(fs::exists(dir / "rtt" / "charts" / (std::string(chart) + ext))) << chart;
+  expect_report(dir / "rtt", {"rtt_latency", "rtt_speedup"});
   fs::remove_all(dir);
 }
 

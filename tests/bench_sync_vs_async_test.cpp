@@ -24,9 +24,7 @@ namespace {
 TEST(SyncVsAsync, ListsEveryModelAndBoundsTheSequentialOnes) {
   const auto [status, listing] = run(std::string(BENCH_PATH) + " --filter=sync_vs_async --list");
   ASSERT_EQ(status, 0);
-  std::set<std::string> names;
-  std::istringstream lines(listing);
-  for (std::string line; std::getline(lines, line);) names.insert(line);
+  const std::set<std::string> names = lines_of(listing);
   // The full grid: 3 concurrent series at K = 10..10,000; the 32-thread pool
   // and the 2 sequential series at K = 10 and 100.
   EXPECT_EQ(names.size(), 3u * 4 + 3 * 2) << listing;
@@ -39,9 +37,7 @@ TEST(SyncVsAsync, ListsEveryModelAndBoundsTheSequentialOnes) {
 }
 
 TEST(SyncVsAsync, QuickRunMeetsTheSignature) {
-  const auto dir = fs::temp_directory_path() / ("bench-sync-vs-async." + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const auto dir = fresh_dir("bench-sync-vs-async");
   const int status = run(std::string(BENCH_PATH) +
                          " --filter=sync_vs_async --quick --repetitions 2 --no-charts --out " +
                          dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
@@ -96,6 +92,7 @@ TEST(SyncVsAsync, QuickRunMeetsTheSignature) {
   EXPECT_EQ(count("/sequential/"), 4);
   EXPECT_EQ(count("/gather/"), 6);
   EXPECT_EQ(seen.size(), 4u + 2 + 3 + 3 + 3) << "every quick benchmark reported";
+  expect_report(dir / "sync_vs_async", {});  // --no-charts: the page, no charts
   fs::remove_all(dir);
 }
 

@@ -105,9 +105,7 @@ TEST(Pooling, QuickRunMeetsTheSignature) {
   const auto [list_status, listing] =
       run(std::string(BENCH_PATH) + " --filter=pooling --quick --list");
   ASSERT_EQ(list_status, 0);
-  std::set<std::string> expected;
-  std::istringstream lines(listing);
-  for (std::string line; std::getline(lines, line);) expected.insert(line);
+  const std::set<std::string> expected = lines_of(listing);
   ASSERT_GE(expected.size(), 20u);
 
   const int status =
@@ -152,16 +150,7 @@ TEST(Pooling, QuickRunMeetsTheSignature) {
   const auto spectra = nlohmann::json::parse(read(dir / "pooling" / "spectra.json"));
   EXPECT_EQ(spectra["benchmarks"].size(), expected.size());
 
-  const std::string report = read(dir / "pooling" / "README.md");
-  EXPECT_NE(report.find("Verdict"), std::string::npos) << "the report has a verdict";
-  for (const char* chart : {"pooling_throughput", "pooling_latency", "pooling_connections"})
-    for (const char* ext : {".png", ".svg"}) {
-      const auto path = dir / "pooling" / "charts" / (std::string(chart) + ext);
-      EXPECT_TRUE(fs::exists(path)) << path;
-      if (fs::exists(path)) {
-        EXPECT_GT(fs::file_size(path), 1000u) << path;
-      }
-    }
+  expect_report(dir / "pooling", {"pooling_throughput", "pooling_latency", "pooling_connections"});
   EXPECT_TRUE(fs::exists(dir / "README.md")) << "the results index";
   fs::remove_all(dir);
 }

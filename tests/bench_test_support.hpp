@@ -2,12 +2,16 @@
 // reading the files it writes.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -40,6 +44,26 @@ inline std::pair<int, std::string> run(const std::string& command) {
 
 inline bool has(const std::string& name, const std::string& part) {
   return name.find(part) != std::string::npos;
+}
+
+// The lines of `text` (e.g. `bench --list`'s output) as a set.
+inline std::set<std::string> lines_of(const std::string& text) {
+  std::set<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.insert(line);
+  return lines;
+}
+
+// A scenario's report under `scenario_dir` has a verdict, and each chart is
+// there as a non-empty PNG and SVG.
+inline void expect_report(const fs::path& scenario_dir, std::initializer_list<const char*> charts) {
+  EXPECT_TRUE(has(read(scenario_dir / "README.md"), "Verdict")) << "the report has a verdict";
+  for (const char* chart : charts)
+    for (const char* ext : {".png", ".svg"}) {
+      const auto path = scenario_dir / "charts" / (std::string(chart) + ext);
+      ASSERT_TRUE(fs::exists(path)) << path;
+      EXPECT_GT(fs::file_size(path), 1000u) << path;
+    }
 }
 
 }  // namespace bench_test_support
