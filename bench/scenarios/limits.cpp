@@ -197,6 +197,18 @@ std::string delay_query(double ms) {
   return buf;
 }
 
+// Every request issued at once (concurrency 0, aiohttp's gather), bounded
+// only by `limit`; mockd's default 16-byte body checked.
+clients::Plan gather(std::size_t requests, std::size_t limit) {
+  clients::Plan plan;
+  plan.requests = requests;
+  plan.concurrency = 0;
+  plan.limit = limit;
+  plan.timeout = std::chrono::seconds(30);
+  plan.expected_bytes = 16;
+  return plan;
+}
+
 void register_limits(ScenarioContext& context) {
   const bool quick = context.options().quick;
 
@@ -210,11 +222,7 @@ void register_limits(ScenarioContext& context) {
       spec.name = "limits/" + model + "/sweep/limit:" + limit_text(limit) + "/delay_ms:20";
       spec.model = model;
       spec.target = delay_query(kSweepDelayMs);
-      spec.plan.requests = sweep_requests(limit, quick);
-      spec.plan.concurrency = 0;
-      spec.plan.limit = limit;
-      spec.plan.timeout = std::chrono::seconds(30);
-      spec.plan.expected_bytes = 16;
+      spec.plan = gather(sweep_requests(limit, quick), limit);
       context.add(spec.name, [&context, spec](benchmark::State& state) {
         run_model_benchmark(state, context, spec);
         state.counters["delay_ms"] = kSweepDelayMs;
@@ -231,11 +239,7 @@ void register_limits(ScenarioContext& context) {
                   "/limit:" + limit_text(limit);
       spec.model = model;
       spec.hosts = {{"", delay_query(kSweepDelayMs)}};
-      spec.plan.requests = kFdRequests;
-      spec.plan.concurrency = 0;
-      spec.plan.limit = limit;
-      spec.plan.timeout = std::chrono::seconds(30);
-      spec.plan.expected_bytes = 16;
+      spec.plan = gather(kFdRequests, limit);
       spec.fd_limit = kFdLimit;
       context.add(spec.name, [&context, spec](benchmark::State& state) {
         run_custom(state, context, spec);
@@ -254,12 +258,8 @@ void register_limits(ScenarioContext& context) {
                     {"limits_host1", delay_query(kFastDelayMs)},
                     {"limits_host2", delay_query(kFastDelayMs)}};
       spec.slow = {true, false, false};
-      spec.plan.requests = kPerHostRequests;
-      spec.plan.concurrency = 0;
-      spec.plan.limit = kPerHostTotal;
+      spec.plan = gather(kPerHostRequests, kPerHostTotal);
       spec.plan.limit_per_host = per_host;
-      spec.plan.timeout = std::chrono::seconds(30);
-      spec.plan.expected_bytes = 16;
       context.add(spec.name, [&context, spec](benchmark::State& state) {
         run_custom(state, context, spec);
         state.counters["slow_delay_ms"] = kSlowDelayMs;
@@ -275,12 +275,10 @@ void register_limits(ScenarioContext& context) {
                   "/cap:" + std::to_string(kCap) + "/delay_ms:20";
       spec.model = model;
       spec.target = delay_query(kSweepDelayMs);
-      spec.plan.requests = quick ? 160 : 640;
-      spec.plan.concurrency = connector ? 0 : kCap;
-      spec.plan.limit = connector ? kCap : 0;
+      spec.plan = gather(quick ? 160 : 640, connector ? kCap : 0);
+      // The semaphore: at most cap requests in flight, a new connection each.
+      if (!connector) spec.plan.concurrency = kCap;
       spec.plan.pooling = connector;
-      spec.plan.timeout = std::chrono::seconds(30);
-      spec.plan.expected_bytes = 16;
       context.add(spec.name, [&context, spec](benchmark::State& state) {
         run_model_benchmark(state, context, spec);
         state.counters["delay_ms"] = kSweepDelayMs;
