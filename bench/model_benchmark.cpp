@@ -40,7 +40,8 @@ void set_standard_counters(benchmark::State& state, const clients::RunSummary& s
     c["errors_" + kind] = static_cast<double>(n);
   }
   const auto& l = summary.latency_us;
-  c["req_per_s"] = summary.requests_per_s;
+  c["req_per_s"] = summary.requests_per_s;  // successful requests only
+  c["errors_per_s"] = summary.errors_per_s;
   c["p50_us"] = l.p50;
   c["p90_us"] = l.p90;
   c["p99_us"] = l.p99;

@@ -21,7 +21,6 @@ RunSummary summarize(const RunResult& r) {
   s.model = r.model;
   s.requests = r.samples.size();
   s.wall_s = duration<double>(r.wall).count();
-  s.requests_per_s = s.wall_s > 0 ? static_cast<double>(s.requests) / s.wall_s : 0;
   std::vector<double> latencies_us;
   std::map<ErrorKind, std::size_t> errors;
   for (const Sample& x : r.samples) {
@@ -32,6 +31,8 @@ RunSummary summarize(const RunResult& r) {
       ++errors[x.error];
   }
   s.ok = latencies_us.size();
+  s.requests_per_s = s.wall_s > 0 ? static_cast<double>(s.ok) / s.wall_s : 0;
+  s.errors_per_s = s.wall_s > 0 ? static_cast<double>(s.requests - s.ok) / s.wall_s : 0;
   s.latency_us = latency_stats(std::move(latencies_us));
   for (const auto& [kind, n] : errors) s.errors[std::string(to_string(kind))] = n;
   s.connections_opened = r.connections_opened;
@@ -52,6 +53,7 @@ nlohmann::json to_json(const RunSummary& s) {
       {"ok", s.ok},
       {"wall_s", s.wall_s},
       {"requests_per_s", s.requests_per_s},
+      {"errors_per_s", s.errors_per_s},
       {"latency_us",
        {{"count", l.count},
         {"min", l.min},
@@ -97,8 +99,11 @@ std::string format_summary(const RunSummary& s) {
   const auto& l = s.latency_us;
   const auto ms = [](double us) { return us / 1000.0; };
   std::string out = "Model:        " + s.model + "\n";
-  out += line("Requests:     %zu in %.3f s, %.1f req/s, %zu ok\n", s.requests, s.wall_s,
-              s.requests_per_s, s.ok);
+  out += line("Requests:     %zu in %.3f s, %zu ok, %zu failed\n", s.requests, s.wall_s, s.ok,
+              s.requests - s.ok);
+  out += line("Throughput:   %.1f req/s (successful only)", s.requests_per_s);
+  if (s.ok != s.requests) out += line(", %.1f failed/s", s.errors_per_s);
+  out += "\n";
   if (l.count > 0) {
     out += line("Latency (ms): p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n", ms(l.p50),
                 ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max));

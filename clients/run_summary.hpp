@@ -17,7 +17,10 @@ struct RunSummary {
   std::string model;
   std::size_t requests = 0, ok = 0;
   double wall_s = 0;
-  double requests_per_s = 0;  // completed requests (ok or not) per wall second
+  // Successful requests per wall second: a failed request is not throughput
+  // (a run where every connection fails would otherwise look fastest).
+  double requests_per_s = 0;
+  double errors_per_s = 0;  // failed requests per wall second, shown beside it
   LatencyStats latency_us;    // successful requests only
   std::size_t connections_opened = 0;
   std::map<std::string, std::size_t> errors;  // by ErrorKind name, non-zero only

@@ -20,6 +20,7 @@
 #include "latency_stats.hpp"
 #include "mockd_process.hpp"
 #include "model_support.hpp"
+#include "run_summary.hpp"
 
 namespace clients {
 namespace {
@@ -395,6 +396,27 @@ TEST(ClientPlan, ExpectedBytesComeFromTheUrlUnlessThePlanSaysSo) {
   EXPECT_EQ(targets[1].port, 443);
   plan.expected_bytes = 9;
   EXPECT_EQ(parse_targets(plan)[1].expected_bytes, 9u);
+}
+
+TEST(ClientRunSummary, ThroughputCountsSuccessfulRequestsOnly) {
+  RunResult r;
+  r.wall = std::chrono::seconds(2);
+  r.samples.resize(10);
+  for (std::size_t i = 0; i < 6; ++i) r.samples[i].error = ErrorKind::connect;
+  const RunSummary s = summarize(r);
+  EXPECT_EQ(s.ok, 4u);
+  EXPECT_DOUBLE_EQ(s.requests_per_s, 2.0);  // 4 successful in 2 s, not 10
+  EXPECT_DOUBLE_EQ(s.errors_per_s, 3.0);
+}
+
+TEST(ClientRunSummary, RunWhereEveryRequestFailedHasNoThroughput) {
+  harness::MockdProcess gone;
+  const std::string url = gone.url() + "/x";
+  gone.stop();
+  const RunSummary s = summarize(run_model("asio_coro", plan_for("asio_coro", true, url, 50)));
+  EXPECT_EQ(s.ok, 0u);
+  EXPECT_EQ(s.requests_per_s, 0.0);
+  EXPECT_GT(s.errors_per_s, 0.0);
 }
 
 TEST(ClientLatencyStats, PercentilesInterpolateBetweenRanks) {
