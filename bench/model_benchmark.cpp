@@ -31,6 +31,35 @@ std::string error_summary(const clients::RunSummary& s) {
   return out;
 }
 
+void skip(benchmark::State& state, const std::string& why) {
+  state.SkipWithError(why.c_str());
+  for (auto _ : state) {
+  }
+}
+
+bool verify_once(benchmark::State& state, const std::string& name, const std::string& model,
+                 const clients::Plan& plan) {
+  static std::set<std::string> verified;
+  if (verified.contains(name)) return true;
+  clients::Plan primer = plan;
+  primer.requests = std::min(plan.requests, kPrimerRequests);
+  clients::RunSummary summary;
+  try {
+    summary = clients::summarize(clients::run_model(model, primer));
+  } catch (const std::exception& e) {
+    skip(state, "primer failed, not timed: " + std::string(e.what()));
+    return false;
+  }
+  if (summary.ok != summary.requests) {
+    skip(state, "verification failed, not timed: " + std::to_string(summary.requests - summary.ok) +
+                    " of " + std::to_string(summary.requests) +
+                    " requests failed: " + error_summary(summary));
+    return false;
+  }
+  verified.insert(name);
+  return true;
+}
+
 void set_standard_counters(benchmark::State& state, const clients::RunSummary& summary,
                            const ServerCounts& server, const clients::Plan& plan) {
   auto& c = state.counters;
@@ -97,33 +126,12 @@ void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
   try {
     server = context.servers().get(spec.https);
   } catch (const std::exception& e) {
-    state.SkipWithError(("no server: " + std::string(e.what())).c_str());
-    for (auto _ : state) {
-    }
-    return;
+    return skip(state, "no server: " + std::string(e.what()));
   }
   clients::Plan plan = spec.plan;
   plan.urls = {server.url + spec.target};
   plan.cacert = server.cacert;
-
-  // Verify before measuring, once per benchmark (it also warms up the server).
-  static std::set<std::string> verified;
-  if (!verified.contains(spec.name)) {
-    clients::Plan primer = plan;
-    primer.requests = std::min(plan.requests, kPrimerRequests);
-    const auto summary = clients::summarize(clients::run_model(spec.model, primer));
-    if (summary.ok != summary.requests) {
-      state.SkipWithError(
-          ("verification failed, not timed: " + std::to_string(summary.requests - summary.ok) +
-           " of " + std::to_string(summary.requests) +
-           " requests failed: " + error_summary(summary))
-              .c_str());
-      for (auto _ : state) {
-      }
-      return;
-    }
-    verified.insert(spec.name);
-  }
+  if (!verify_once(state, spec.name, spec.model, plan)) return;
 
   MeasuredRun run;
   for (auto _ : state) {

@@ -49,6 +49,17 @@ MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
 // "read=3, timeout=1 (first message)": a run's errors, for labels and skip reasons.
 std::string error_summary(const clients::RunSummary& summary);
 
+// Marks a benchmark as skipped with `why` (shown in the console, the JSON and
+// the report) and consumes its iteration loop, as Google Benchmark requires.
+void skip(benchmark::State& state, const std::string& why);
+
+// Verify before measuring: the first time `name` runs, a primer of up to 20
+// requests of `plan` must all pass the model's checks (status, size). Returns
+// false, with the benchmark skipped and the reason given, when they do not;
+// a configuration that fails is never timed. Also warms the server up.
+bool verify_once(benchmark::State& state, const std::string& name, const std::string& model,
+                 const clients::Plan& plan);
+
 // Sets the counters every client-model benchmark reports (README
 // "Counters"), errors by kind included, and labels a benchmark that had
 // errors with them.

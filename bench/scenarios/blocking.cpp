@@ -48,12 +48,6 @@ constexpr double kCpuMs = 5;
 constexpr double kServerDelayMs = 20;
 constexpr int kBlockingThreads = 8;
 
-void skip(benchmark::State& state, const std::string& why) {
-  state.SkipWithError(why.c_str());
-  for (auto _ : state) {
-  }
-}
-
 // The value below which `q` of the sorted values fall (nearest rank).
 double percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -209,18 +203,7 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
   plan.timeout = std::chrono::seconds(30);
   plan.expected_bytes = 16;
 
-  static std::set<std::string> verified;
-  if (!verified.contains(name)) {
-    clients::Plan primer = plan;
-    primer.requests = std::min<std::size_t>(plan.requests, 20);
-    primer.concurrency = std::min<std::size_t>(plan.concurrency, 20);
-    const auto s = clients::summarize(clients::run_model("asio_coro", primer));
-    if (s.ok != s.requests)
-      return skip(state, "verification failed, not timed: " + std::to_string(s.requests - s.ok) +
-                             " of " + std::to_string(s.requests) + " requests failed" +
-                             (s.error_examples.empty() ? "" : ": " + s.error_examples.front()));
-    verified.insert(name);
-  }
+  if (!verify_once(state, name, "asio_coro", plan)) return;
 
   clients::RunSummary summary;
   nlohmann::json stats;

@@ -39,7 +39,6 @@ constexpr std::size_t kPerHostTotal = 12;
 constexpr std::size_t kPerHostLimit = 4;
 constexpr std::size_t kPerHostRequests = 36;  // 12 per host
 constexpr std::size_t kCap = 32;
-constexpr std::size_t kPrimerRequests = 20;
 
 const char* const kModels[] = {"asio_coro", "curl_multi"};
 
@@ -60,12 +59,6 @@ struct HostSpec {
   std::string key;     // get_named key ("" = the shared http mockd)
   std::string target;  // path and query
 };
-
-void skip(benchmark::State& state, const std::string& why) {
-  state.SkipWithError(why.c_str());
-  for (auto _ : state) {
-  }
-}
 
 // Lowers the soft RLIMIT_NOFILE for its lifetime and restores it after.
 class FdLimit {
@@ -118,18 +111,7 @@ void run_custom(benchmark::State& state, ScenarioContext& context, const CustomB
   for (std::size_t i = 0; i < servers.size(); ++i)
     plan.urls.push_back(servers[i].url + spec.hosts[i].target);
 
-  static std::set<std::string> verified;
-  if (!verified.contains(spec.name)) {
-    clients::Plan primer = plan;
-    primer.requests = std::min(plan.requests, kPrimerRequests);
-    const auto summary = clients::summarize(clients::run_model(spec.model, primer));
-    if (summary.ok != summary.requests)
-      return skip(state, "verification failed, not timed: " +
-                             std::to_string(summary.requests - summary.ok) + " of " +
-                             std::to_string(summary.requests) +
-                             " requests failed: " + error_summary(summary));
-    verified.insert(spec.name);
-  }
+  if (!verify_once(state, spec.name, spec.model, plan)) return;
 
   clients::RunSummary summary;
   std::vector<nlohmann::json> stats(servers.size());

@@ -80,12 +80,6 @@ int port_of(const std::string& url) {
   return std::stoi(url.substr(url.rfind(':') + 1));
 }
 
-void skip(benchmark::State& state, const std::string& reason) {
-  state.SkipWithError(reason.c_str());
-  for (auto _ : state) {
-  }
-}
-
 // The self-check at each RTT, run once before the first benchmark at it; a
 // failure (three attempts) skips every rtt benchmark that follows, with its
 // message.
@@ -121,21 +115,11 @@ void run_rtt_benchmark(benchmark::State& state, ScenarioContext& context, const 
   plan.urls = {server.url + "/"};
   plan.cacert = server.cacert;
 
-  // Verify before measuring: every response of a primer must pass the checks.
-  static std::map<std::string, bool> verified;
-  if (!verified[name]) {
-    clients::Plan primer = plan;
-    primer.requests = std::min<std::size_t>(plan.requests, 20);
-    rtt::set_rtt(rtt);
-    const auto summary = clients::summarize(clients::run_model(c.model, primer));
-    rtt::set_rtt(no_rtt);
-    if (summary.ok != summary.requests)
-      return skip(state, "verification failed, not timed: " +
-                             std::to_string(summary.requests - summary.ok) + " of " +
-                             std::to_string(summary.requests) +
-                             " requests failed: " + error_summary(summary));
-    verified[name] = true;
-  }
+  // Verify before measuring, over the emulated RTT like the timed runs.
+  rtt::set_rtt(rtt);
+  const bool verified = verify_once(state, name, c.model, plan);
+  rtt::set_rtt(no_rtt);
+  if (!verified) return;
 
   MeasuredRun run;
   for (auto _ : state) {

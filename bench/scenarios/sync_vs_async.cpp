@@ -31,7 +31,6 @@ namespace bench {
 namespace {
 
 constexpr double kDelayMs = 50;
-constexpr std::size_t kPrimerRequests = 20;
 // Sequential models beyond this K would take K x 50 ms per repetition, and
 // the pool of 32 threads ceil(K/32) x 50 ms (1.6 s at K = 1000, 16 s at
 // 10,000): measured up to here, they keep the full grid under 4 minutes.
@@ -74,12 +73,6 @@ double current_rss_mb() {
   return 0;
 }
 
-void skip(benchmark::State& state, const std::string& why) {
-  state.SkipWithError(why.c_str());
-  for (auto _ : state) {
-  }
-}
-
 // Like run_model_benchmark, but with one URL per request and a run that may
 // throw (thread creation) recorded as a failed benchmark.
 void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode& mode,
@@ -104,23 +97,7 @@ void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode
   plan.timeout = std::chrono::seconds(60);
   plan.expected_bytes = 16;  // mockd's default body
 
-  // Verify before measuring, once per benchmark (it also warms the server up);
-  // Google Benchmark calls this function once per repetition.
-  static std::set<std::string> verified;
-  if (!verified.contains(name)) {
-    try {
-      clients::Plan primer = plan;
-      primer.requests = std::min(k, kPrimerRequests);
-      const auto p = clients::summarize(clients::run_model(mode.model, primer));
-      if (p.ok != p.requests)
-        return skip(state, "verification failed, not timed: " + std::to_string(p.requests - p.ok) +
-                               " of " + std::to_string(p.requests) +
-                               " requests failed: " + error_summary(p));
-    } catch (const std::exception& e) {
-      return skip(state, "primer failed: " + std::string(e.what()));
-    }
-    verified.insert(name);
-  }
+  if (!verify_once(state, name, mode.model, plan)) return;
 
   MeasuredRun run;
   std::string failure;
