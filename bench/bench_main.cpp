@@ -6,11 +6,14 @@
 #include <curl/curl.h>
 #include <httplib.h>
 #include <openssl/crypto.h>
+#include <spawn.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <boost/version.hpp>
 #include <cmath>
 #include <filesystem>
@@ -55,6 +58,23 @@ std::string versions() {
          OpenSSL_version(OPENSSL_VERSION) + ", cpp-httplib " + CPPHTTPLIB_VERSION;
 }
 
+// Runs scripts/report for one scenario as an argument vector, never through a
+// shell: the output directory is the user's text and may hold any character.
+bool write_report(const std::string& out, const std::string& scenario, bool no_charts) {
+  const std::string script = std::string(SUITE_SOURCE_DIR) + "/scripts/report";
+  std::vector<std::string> args = {script, "--out", out, "--scenario", scenario};
+  if (no_charts) args.push_back("--no-charts");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, script.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return false;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,7 +93,9 @@ int main(int argc, char** argv) {
                  "Regular expression selecting benchmarks by name (a scenario name selects it)");
   app.add_flag("--list", list, "Print the selected benchmark names and exit");
   app.add_flag("--quick", quick, "A reduced grid with fewer requests (CI, first look)");
-  app.add_option("--out", out, "Results directory")->capture_default_str();
+  app.add_option("--out", out, "Results directory")
+      ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; })
+      ->capture_default_str();
   app.add_option("--repetitions", repetitions,
                  "Repetitions of every benchmark (medians and CV are over these)")
       ->check(CLI::Range(1, 1000))
@@ -88,7 +110,16 @@ int main(int argc, char** argv) {
          "--rtt-ms", rtt_ms,
          "Emulate this network round-trip time for every selected benchmark (root; not with "
          "the rtt scenario, which sweeps its own)")
-      ->check(CLI::Range(0.0, 10'000.0));
+      ->check([](const std::string& v) {
+        // CLI::Range lets NaN through (every comparison with it is false).
+        double x = 0;
+        try {
+          x = std::stod(v);
+        } catch (const std::exception&) {
+          return std::string("not a number: ") + v;
+        }
+        return x >= 0 && x <= 10'000 ? std::string() : "must be in [0, 10000] ms, got " + v;
+      });
   bool no_pin = false;
   app.add_flag("--no-pin", no_pin,
                "Do not pin the client to CPU 0 and the servers bench starts to CPU 1");
@@ -196,7 +227,7 @@ int main(int argc, char** argv) {
       benchmark::AddCustomContext("suite_rtt_ms", rtt_text.str());
     }
 
-    std::size_t with_errors = 0;
+    std::size_t with_errors = 0, measured = 0;
     int report_failures = 0;
     for (const auto& s : selections) {
       const std::filesystem::path dir = std::filesystem::path(out) / s.scenario->name;
@@ -210,11 +241,9 @@ int main(int argc, char** argv) {
       benchmark::ClearRegisteredBenchmarks();
       with_errors += reporter.benchmarks_with_errors();
 
-      const std::string report = std::string(SUITE_SOURCE_DIR) + "/scripts/report --out '" + out +
-                                 "' --scenario " + s.scenario->name +
-                                 (no_charts ? " --no-charts" : "");
-      if (std::system(report.c_str()) != 0) {
-        std::cerr << "bench: the report for " << s.scenario->name << " failed (" << report << ")\n";
+      measured += reporter.benchmarks_measured();
+      if (!write_report(out, s.scenario->name, no_charts)) {
+        std::cerr << "bench: the report for " << s.scenario->name << " failed\n";
         ++report_failures;
       } else {
         std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";
@@ -223,6 +252,10 @@ int main(int argc, char** argv) {
     if (with_errors > 0)
       std::cerr << "bench: " << with_errors
                 << " benchmark(s) had errors; see the report's Errors section\n";
+    if (measured == 0) {
+      std::cerr << "bench: nothing was measured (every selected benchmark was skipped)\n";
+      return 1;
+    }
     return report_failures > 0 ? 1 : 0;
   } catch (const std::invalid_argument& e) {  // a bad option value
     std::cerr << "bench: " << e.what() << "\n";

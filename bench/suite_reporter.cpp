@@ -46,6 +46,7 @@ void SuiteReporter::ReportRuns(const std::vector<Run>& runs) {
   const std::string name = runs.front().run_name.str();
   const double errors = std::exchange(errors_, 0);
   const std::string failure = std::exchange(failure_, {});
+  if (!failure.empty()) ++skipped_;
   if (!failure.empty() || errors > 0) {
     ++with_errors_;
     std::cerr << "  !! " << name << ": "

@@ -26,6 +26,8 @@ class SuiteReporter : public benchmark::BenchmarkReporter {
 
   // Benchmarks whose runs had failed requests or that were skipped with an error.
   std::size_t benchmarks_with_errors() const { return with_errors_; }
+  // Benchmarks that were timed (not skipped), failed requests or not.
+  std::size_t benchmarks_measured() const { return done_ - skipped_; }
 
  private:
   void write_json(bool final);
@@ -35,7 +37,7 @@ class SuiteReporter : public benchmark::BenchmarkReporter {
   std::ostringstream json_text_;
   std::filesystem::path json_path_, spectra_path_;
   const Spectra& spectra_;
-  std::size_t total_, done_ = 0, with_errors_ = 0;
+  std::size_t total_, done_ = 0, with_errors_ = 0, skipped_ = 0;
   double errors_ = 0;    // failed requests over the current benchmark's repetitions
   std::string failure_;  // its SkipWithError message, if any
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
