@@ -5,11 +5,17 @@ Benchmark's JSON) and spectra.json, writes DIR/NAME/README.md and its charts,
 then rewrites the index DIR/README.md. One concern per module:
 
 - results.py   load bench.json/spectra.json, parse names, group repetitions
-- stats.py     median, CV, factors
-- fmt.py       number formatting and Markdown tables
+- stats.py     median, CV, factors, 95 % CIs from paired repetitions (ratio_ci)
+- verdict.py   named checks decided on CIs (passed / failed / inconclusive: noise)
+- models.py    the client-model registry: colour, marker, order, label, language, Python API
+- fmt.py       number formatting (factor_ci, faster_ci) and Markdown tables
 - files.py     atomic writes
-- charts.py    shared matplotlib helpers (grouped bars, footnote, saving)
+- charts.py    shared matplotlib helpers (bars, points for log axes, model styles, footnote with
+               the measured spread, saving) and the chart rules
+- page.py      every page's heading, claim, footer, and the shared parts (setup table, numbers
+               table, errors, captions, caveats, verdict with its checks)
 - scenarios.py the registry of scenario modules (verdict() + sections(); page.py writes the page)
 - pooling_*.py claim C1: verdict rule, charts, page
+- rtt_*.py     round trips a new connection costs: verdict rule, charts, page
 - index.py     DIR/README.md
 """

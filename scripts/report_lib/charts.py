@@ -1,5 +1,19 @@
-"""Shared matplotlib helpers: grouped bars with error bars and flags, a
-footnote with the machine, and saving each figure as SVG and PNG.
+"""Shared matplotlib helpers: grouped bars (linear axes) and grouped points
+(any axis, log included) with error bars and flags, per-model styles from
+models.py, a footnote with the machine and the run's measured spread, and
+saving each figure as SVG and PNG.
+
+Chart rules every scenario follows (the helpers make them the easy path):
+- no bars on a log axis: bars start at zero, and a log axis has none; use
+  grouped_points() (or a linear axis) when values span decades;
+- one axis type across the panels of a figure (decide it from all panels'
+  values: needs_log(all_values));
+- label models with their concurrency where models run at different ones
+  (models.get(m).label(c)): `asio_coro c:32`;
+- milliseconds where the values are ms (fmt.duration_us / ms_axis);
+- overlapping lines stay apart: markers per model, small x offsets
+  (offsets()) for points at the same x;
+- legends list only what is drawn (legend_handles() from the series drawn).
 
 Agg is selected before pyplot is imported so charts render without a
 display (CI, ssh sessions).
@@ -13,7 +27,9 @@ import matplotlib.pyplot as plt  # noqa: E402  (after use("Agg") on purpose)
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
-from . import files, fmt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from . import files, fmt, models, stats  # noqa: E402
 
 FORMATS = ("svg", "png")
 PNG_DPI = 110
@@ -143,3 +159,90 @@ def save(fig, charts_dir, stem):
         paths.append(path)
     plt.close(fig)
     return paths
+
+
+def grouped_points(ax, groups, series, value, spread=None, flag=None, width=0.8, markers=None, hollow=None):
+    """Like grouped_bars, but a marker per value (with its error bar): right on log axes,
+    where bars would have no base. markers(group, key) -> marker (default 'o');
+    hollow(group, key) -> True draws a hollow marker (Python models).
+    Returns {(group, key): (x_centre, top)}."""
+    n = max(len(series), 1)
+    step = width / n
+    placed = {}
+    for gi, group in enumerate(groups):
+        present = [s for s in series if value(group, s[0]) is not None or (flag and flag(group, s[0]) == "failed")]
+        for si, (key, label, colour) in enumerate(present):
+            x = gi - width / 2 + step * (si + 0.5) + (n - len(present)) * step / 2
+            state = flag(group, key) if flag else None
+            v = value(group, key)
+            if state == "failed" or v is None:
+                ax.plot([x], [0.02], marker="x", color="crimson", markersize=8, clip_on=False,
+                        transform=ax.get_xaxis_transform(), zorder=4)
+                continue
+            empty = hollow(group, key) if hollow else False
+            ax.plot([x], [v], marker=markers(group, key) if markers else "o", markersize=7, linestyle="none",
+                    color=colour, markerfacecolor="white" if empty or state == "errors" else colour,
+                    markeredgecolor="black" if state == "errors" else colour, markeredgewidth=1.3, zorder=3)
+            top = v
+            lo_hi = spread(group, key) if spread else None
+            if lo_hi and None not in lo_hi:
+                lo, hi = lo_hi
+                ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor=colour,
+                            elinewidth=0.9, capsize=2.5, zorder=2)
+                top = max(v, hi)
+            placed[(group, key)] = (x, top)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(groups)
+    half = max(len(groups), 3) / 2
+    centre = (len(groups) - 1) / 2
+    ax.set_xlim(centre - half - 0.1, centre + half + 0.1)
+    ax.grid(True, axis="y", which="major", alpha=0.3)
+    return placed
+
+
+def offsets(n, spacing=0.03):
+    """Small symmetric offsets for n lines sharing x positions (as fractions of the step)."""
+    return [(i - (n - 1) / 2) * spacing for i in range(n)]
+
+
+def model_ticklabels(ax, names, conc=None):
+    """x tick labels from the registry: 'asio_coro c:32', Python ones in italics with '(Python)'."""
+    labels = []
+    for name in names:
+        m = models.get(name)
+        c = conc(name) if conc else None
+        labels.append(m.label(c).replace(" (Python)", "\n(Python)"))
+    ax.set_xticklabels(labels)
+    for tick, name in zip(ax.get_xticklabels(), names):
+        if models.get(name).is_python:
+            tick.set_fontstyle("italic")
+
+
+def model_handles(names):
+    """Legend entries for the models drawn, in registry style (Python dashed, hollow)."""
+    out = []
+    for name in models.ordered(names):
+        st = models.get(name).line_style()
+        out.append(Line2D([], [], **st))
+    return out
+
+
+def concurrency_differs(runs, model_of):
+    """True when the models in runs do not all run at one concurrency: then labels carry c:N."""
+    return len({r.name.param("c") for r in runs if model_of(r)}) > 1
+
+
+def spread_note(results, counter, what=None):
+    """The footer's spread sentence, measured on this run: 'Spread in this run: CV of req/s
+    between repetitions 7.4 % at the median benchmark, up to 23 %.' (replaces a fixed ±20 %)."""
+    mid, top = stats.spread(results.runs, counter)
+    if mid is None:
+        return "Spread: one repetition, not measured."
+    return (f"Spread in this run: CV of {what or counter} between repetitions {fmt.pct(mid)} at the median "
+            f"benchmark, up to {fmt.pct(top)}.")
+
+
+def ms_axis(ax, axis="y"):
+    """Tick labels in ms for values plotted in ms (fmt.axis: 0.5, 1, 20, 1k)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.axis(v)))

@@ -71,3 +71,46 @@ def axis(x):
         if abs(x) >= limit:
             return compact(x / limit) + suffix
     return compact(x)
+
+
+def ci(lo, hi, unit="x"):
+    """'95 % CI 35.0–39.1x'; without an interval, 'no CI: one repetition'."""
+    if lo is None or hi is None:
+        return "no CI: one repetition"
+    return f"95 % CI {sig(lo)}–{sig(hi)}{unit}"
+
+
+def factor_ci(est, lo, hi):
+    """A factor with its interval: '37.2x (95 % CI 35.0–39.1x)'."""
+    if est is None:
+        return DASH
+    return f"{times(est)} ({ci(lo, hi)})"
+
+
+def includes_one(lo, hi):
+    return lo is not None and hi is not None and lo <= 1 <= hi
+
+
+def faster_ci(est, lo, hi):
+    """A speed factor in words, with its interval: '37.2x faster (95 % CI …)', 'no difference
+    (1.00x, 95 % CI 0.98–1.01x)' when the interval includes 1 (never '0.997x faster'),
+    '0.800x as fast (slower) (95 % CI …)' when it lies below 1."""
+    if est is None:
+        return "not measured"
+    if includes_one(lo, hi):
+        return f"no difference ({times(est)}, {ci(lo, hi)})"
+    if est >= 1:
+        return f"{times(est)} faster ({ci(lo, hi)})"
+    return f"{times(est)} as fast, i.e. slower ({ci(lo, hi)})"
+
+
+def ms(us):
+    """Microseconds shown as milliseconds: 1420.0 -> '1.42 ms'."""
+    return DASH if us is None else f"{sig(us / 1000)} ms"
+
+
+def duration_us(us):
+    """A time in µs, switched to ms from 1 ms: '830 µs', '1.42 ms', '150 ms'."""
+    if us is None:
+        return DASH
+    return f"{sig(us)} µs" if abs(us) < 1000 else ms(us)

@@ -1,7 +1,8 @@
 """DIR/README.md: one row per scenario directory under DIR (a subdirectory
 holding bench.json), with its verdict and headline chart. Verdicts are
 recomputed from each scenario's data, so the index never disagrees with the
-pages."""
+pages; a verdict carries its confidence interval where the scenario's rule
+computes one, and a quick run (`--quick`) says so in front of its verdict."""
 import os
 
 from . import files, fmt, results, scenarios
@@ -22,7 +23,10 @@ def render(out_dir):
             rows.append([link, "no report generator yet", fmt.DASH])
             continue
         try:
-            line = module.verdict(results.load(out_dir, name)).line
+            loaded = results.load(out_dir, name)
+            line = module.verdict(loaded).line
+            if loaded.quick:
+                line = "**Quick run** (`--quick`): " + line
         except results.ReportError as e:
             line = f"could not read results: {e}"
         chart = os.path.join(out_dir, name, module.HEADLINE_CHART)
