@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli_checks.hpp"
 #include "engine.hpp"
 
 namespace {
@@ -60,15 +61,17 @@ int main(int argc, char** argv) {
   app.add_option("--tls-version", tls_version, "TLS versions to allow")
       ->check(CLI::IsMember({"1.2", "1.3", "any"}))
       ->capture_default_str();
+  // Each cap is checked against its hard ceiling before it is converted.
   app.add_option("--max-delay-ms", config.limits.max_delay_ms,
                  "Largest delay a request may ask for")
-      ->check(CLI::NonNegativeNumber)
+      ->transform(cli_checks::number_in(0, mockd::kCeilingDelayMs, "ms"))
       ->capture_default_str();
   app.add_option("--max-bytes", config.limits.max_bytes, "Largest body a request may ask for")
+      ->transform(cli_checks::integer_in(0, static_cast<std::int64_t>(mockd::kCeilingBytes)))
       ->capture_default_str();
   app.add_option("--max-header-bytes", config.limits.max_header_bytes,
                  "Largest request header (larger: 431)")
-      ->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20))
+      ->transform(cli_checks::integer_in(256, mockd::kCeilingHeaderBytes))
       ->capture_default_str();
   app.add_option("--header-timeout-ms", header_timeout_ms,
                  "Close a connection whose request header takes longer")
@@ -82,7 +85,11 @@ int main(int argc, char** argv) {
                  "On SIGINT/SIGTERM, wait this long for in-flight requests")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is a ParseError too; usage errors exit 2
+  }
 
   const bool blocking = engine_name == "blocking";
   config.threads = threads.value_or(blocking ? 8 : 1);

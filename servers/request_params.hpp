@@ -10,6 +10,12 @@
 
 namespace mockd {
 
+// Hard ceilings that no option lifts: a cap given on the command line must
+// lie within them, so a typo cannot turn a cap into "unbounded".
+inline constexpr double kCeilingDelayMs = 600'000;                 // 10 minutes
+inline constexpr std::uint64_t kCeilingBytes = std::uint64_t{1} << 30;  // 1 GiB
+inline constexpr std::size_t kCeilingHeaderBytes = std::size_t{1} << 20;
+
 // Caps that keep a request from tying the server up; set from the command line.
 struct Limits {
   double max_delay_ms = 60'000;

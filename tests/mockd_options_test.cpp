@@ -1,0 +1,43 @@
+// mockd's command line: every cap is range-checked against a hard ceiling
+// that no option lifts, a bad value is refused with exit status 2 and one
+// line naming the option, and the refused values never start a server.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include "mockd_process.hpp"
+
+namespace {
+
+// Runs mockd with `args` (a fixed, test-owned command line) and returns its
+// exit status and stderr.
+std::pair<int, std::string> run_mockd(const std::string& args) {
+  const std::string command = harness::default_mockd_path() + " " + args + " 2>&1 >/dev/null";
+  FILE* p = popen(command.c_str(), "r");
+  std::string err;
+  char buf[512];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) err.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
+}
+
+TEST(MockdOptions, CapsBeyondTheirCeilingOrNotANumberAreRefused) {
+  for (const char* bad :
+       {"--max-bytes -1", "--max-bytes 99999999999999999999", "--max-bytes 1073741825",
+        "--max-delay-ms nan", "--max-delay-ms inf", "--max-delay-ms 1e300", "--max-delay-ms -5",
+        "--max-header-bytes 0", "--max-header-bytes 99999999999", "--threads 0", "--bogus"}) {
+    const auto [status, err] = run_mockd(bad);
+    EXPECT_EQ(status, 2) << bad;
+    EXPECT_NE(err.find(std::string(bad).substr(0, std::string(bad).find(' '))), std::string::npos)
+        << bad << " -> " << err;
+  }
+}
+
+TEST(MockdOptions, CapsWithinTheirCeilingStartTheServer) {
+  harness::MockdProcess mockd({"--max-bytes", "1073741824", "--max-delay-ms", "600000.0"});
+  EXPECT_EQ(mockd.stop(), 0);
+}
+
+}  // namespace
