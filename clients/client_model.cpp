@@ -21,6 +21,8 @@ std::map<std::string, ModelFn, std::less<>>& registry() {
   return models;
 }
 
+constexpr double kMaxOpenLoopSeconds = 1e6;  // about 11.6 days
+
 std::chrono::microseconds cpu_time(const rusage& u) {
   using std::chrono::microseconds, std::chrono::seconds;
   return seconds(u.ru_utime.tv_sec) + microseconds(u.ru_utime.tv_usec) +
@@ -73,6 +75,13 @@ RunResult run_model(std::string_view name, const Plan& plan) {
   parse_targets(plan);  // throws on a bad URL before anything is measured
   if (plan.requests == 0) throw std::invalid_argument("the plan has no requests");
   if (plan.rate_per_s && !(*plan.rate_per_s > 0)) throw std::invalid_argument("rate must be > 0");
+  // The last request's due time must fit the clock (a rate of 1e-300 would
+  // overflow it): an open-loop plan may last at most kMaxOpenLoopSeconds.
+  if (plan.rate_per_s &&
+      static_cast<double>(plan.requests) / *plan.rate_per_s > kMaxOpenLoopSeconds)
+    throw std::invalid_argument("requests / rate must be at most " +
+                                std::to_string(static_cast<long>(kMaxOpenLoopSeconds)) +
+                                " s (an open-loop plan lasts that long)");
 
   // Process-wide library set-up (OpenSSL's alone takes tens of ms) is not
   // what a run measures: done once, before the clock starts.

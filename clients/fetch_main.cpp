@@ -6,6 +6,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli_checks.hpp"
 #include "client_model.hpp"
 #include "run_summary.hpp"
 
@@ -24,19 +25,23 @@ int main(int argc, char** argv) {
   app.add_option("-m,--model", model, "Client model: " + models)
       ->required()
       ->check(CLI::IsMember(clients::model_names()));
+  // Bounded so a typo fails here with a clear line, not in vector::reserve.
   app.add_option("-n,--requests", plan.requests, "Number of requests")
-      ->check(CLI::PositiveNumber)
+      ->transform(cli_checks::integer_in(1, 100'000'000))
       ->capture_default_str();
   app.add_option("-c,--concurrency", plan.concurrency,
                  "Requests in flight (workers); 0: all at once, bounded by the limits. "
                  "blocking_* models always run 1")
+      ->transform(cli_checks::integer_in(0, 1'000'000))
       ->capture_default_str();
   app.add_flag("--no-pool", no_pool, "A new connection for every request");
   app.add_option("--limit", plan.limit,
                  "Most connections in use at once (0: no limit; curl_multi, asio_coro)")
+      ->transform(cli_checks::integer_in(0, 1'000'000))
       ->capture_default_str();
   app.add_option("--limit-per-host", plan.limit_per_host,
                  "Most connections in use per host (0: no limit)")
+      ->transform(cli_checks::integer_in(0, 1'000'000))
       ->capture_default_str();
   app.add_option("--timeout-ms", timeout_ms,
                  "Per-request timeout, including waiting for a connection")
@@ -48,7 +53,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--rate", rate,
                  "Open loop: start this many requests per second, latency from the intended start")
-      ->check(CLI::PositiveNumber);
+      ->transform(cli_checks::number_in(0.001, 10'000'000, "per second"));
   auto* insecure = app.add_flag("-k,--insecure", plan.insecure, "Do not verify TLS certificates");
   app.add_option("--cacert", plan.cacert, "Verify TLS certificates against this PEM file")
       ->check(CLI::ExistingFile)
@@ -61,7 +66,11 @@ int main(int argc, char** argv) {
                  "Body size every response must have (default: bytes=N in the URL)");
   app.add_flag("--json", json, "Print the plan and the summary as JSON");
   app.add_option("urls", plan.urls, "URLs, requested round-robin")->required();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is a ParseError too; usage errors exit 2
+  }
 
   plan.pooling = !no_pool;
   plan.tls_session_cache = !no_session_cache;
