@@ -186,12 +186,20 @@ class BlockingEngine final : public Engine {
 
   std::uint16_t port() const override { return static_cast<std::uint16_t>(port_); }
 
-  void run() override { server_.listen_after_bind(); }
+  void run() override {
+    server_.listen_after_bind();
+    // After stop(), the stopper thread ends the process once the requests in
+    // flight are done; returning would let main destroy this engine while
+    // that thread still reads it.
+    if (stopping_.load())
+      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+  }
 
   // cpp-httplib's stop() closes the listening socket, but its pool then waits
   // for every keep-alive connection to go idle-timeout. Requests in flight
   // get the shutdown timeout to finish; then the process exits.
   void stop() override {
+    stopping_.store(true);
     server_.stop();
     std::thread([this] {
       const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_timeout;
@@ -310,6 +318,7 @@ class BlockingEngine final : public Engine {
   httplib::Server& server_;
   int port_ = -1;
   std::atomic<int> in_flight_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace
