@@ -211,7 +211,8 @@ def model_ticklabels(ax, names, conc=None):
     for name in names:
         m = models.get(name)
         c = conc(name) if conc else None
-        labels.append(m.label(c).replace(" (Python)", "\n(Python)"))
+        # Concurrency and language on their own lines: long model names must not run into each other.
+        labels.append(m.name + (f"\nc:{c}" if c is not None else "") + ("\n(Python)" if m.is_python else ""))
     ax.set_xticklabels(labels)
     for tick, name in zip(ax.get_xticklabels(), names):
         if models.get(name).is_python:

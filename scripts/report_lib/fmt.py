@@ -91,17 +91,18 @@ def includes_one(lo, hi):
     return lo is not None and hi is not None and lo <= 1 <= hi
 
 
-def faster_ci(est, lo, hi):
-    """A speed factor in words, with its interval: '37.2x faster (95 % CI …)', 'no difference
-    (1.00x, 95 % CI 0.98–1.01x)' when the interval includes 1 (never '0.997x faster'),
-    '0.800x as fast (slower) (95 % CI …)' when it lies below 1."""
+def faster_ci(est, lo, hi, where=""):
+    """A speed factor in words, with its interval: '37.2x faster over HTTPS (95 % CI …)',
+    'no difference over HTTP (0.997x, 95 % CI 0.98–1.01x)' when the interval includes 1 (never
+    '0.997x faster'), '0.800x as fast (slower) over HTTP (95 % CI …)' when it lies below 1.
+    where: an optional ' over HTTPS' placed before the interval."""
     if est is None:
-        return "not measured"
+        return "not measured" + where
     if includes_one(lo, hi):
-        return f"no difference ({times(est)}, {ci(lo, hi)})"
+        return f"no difference{where} ({times(est)}, {ci(lo, hi)})"
     if est >= 1:
-        return f"{times(est)} faster ({ci(lo, hi)})"
-    return f"{times(est)} as fast, i.e. slower ({ci(lo, hi)})"
+        return f"{times(est)} faster{where} ({ci(lo, hi)})"
+    return f"{times(est)} as fast (slower){where} ({ci(lo, hi)})"
 
 
 def ms(us):

@@ -1,43 +1,61 @@
-"""Claim C1 (pooling): which runs pair up, the pooled/unpooled factors, the
-connection signature, and the verdict rule.
+"""Claim C1 (pooling): which runs pair up, the pooled/unpooled factors with
+their 95 % confidence intervals, the connection signature, and the verdict
+rule.
 
 Benchmark names: pooling/<model>/<pool|nopool>/<http|https>/c:<N>/delay_ms:<D>
 [/session_cache:off]. A pair is the pooled and the unpooled run of one model,
-protocol and delay (with libcurl's TLS session cache on, its default).
+protocol and delay (with libcurl's TLS session cache on, its default). Models
+are C++ (the mechanism, measured without an interpreter in the way) and
+Python (py_*: the libraries the claim names); models.py says which.
 
-The rule (also printed on the page, keep RULE_TEXT in step with decide()):
-F(proto) = median over models of pooled req/s / unpooled req/s at delay 0,
-from error-free pairs only (a run with errors may look fast because failures
-are quick).
-- refuted:   F(https) < 1.2 and F(http) < 1.2: pooling buys nothing measurable.
-- confirmed: every model is faster pooled by more than 1.2x over both HTTP
-             and HTTPS, and F(http) >= 1.5 (the claim says even a plain TCP
-             connection per request costs, not only TLS).
-- nuanced:   anything in between, e.g. HTTPS gains but plain HTTP barely.
+A pair's factor is pooled req/s over unpooled req/s, repetition i with
+repetition i, with a 95 % CI (stats.paired_ratio_ci). F(proto) is the median
+over the C++ models, per repetition, with its CI (stats.ratio_ci over the
+per-repetition medians).
+
+The rule (also printed on the page, keep RULE_TEXT in step with decide()),
+at delay 0, error-free pairs only (a run with errors may look fast because
+failures are quick); each check passes only when its whole CI clears it:
+- refuted:   the CIs of F(https) and F(http) both lie below 1.2: pooling
+             buys nothing measurable.
+- confirmed: every model (C++ and Python) is faster pooled by more than
+             1.2x over both HTTP and HTTPS, and F(http) >= 1.5 (the claim says
+             even a plain TCP connection per request costs, not only TLS).
+- nuanced:   one of those checks failed clearly (its CI on the wrong side).
+- inconclusive: noise: no check failed, but some CI straddles its threshold
+             (e.g. a run under load with a large CV).
 - inconclusive: no error-free pair at delay 0.
 Delays above 0 do not change the word: the server's wait hides connection
 costs by design; their factors are quoted beside it.
 """
 from dataclasses import dataclass, field
 
-from . import fmt, stats
+from . import fmt, models as model_registry, stats
+from . import verdict as checks_mod
 
 SCENARIO = "pooling"
-# Sequential models first, then the concurrent ones, as the suite lists them.
-MODEL_ORDER = ("blocking_curl", "blocking_httplib", "threadpool_curl", "curl_multi", "asio_coro")
 PROTOS = ("http", "https")
+# The Python models the claim names: aiohttp's ClientSession, and requests' Session vs requests.get.
+AIOHTTP, REQUESTS = "py_aiohttp", "py_requests"
 
 EVERY_MODEL_MIN = 1.2   # confirmed: each model's factor above this, both protocols
 HTTP_CLEAR_MIN = 1.5    # confirmed: the median HTTP factor at least this
 REFUTED_BELOW = 1.2     # refuted: both median factors below this
 
 RULE_TEXT = (
-    f"F = median over models of (pooled req/s ÷ unpooled req/s) at `delay_ms:0`, error-free pairs only, "
-    f"TLS session cache on. **Refuted** when F is below {REFUTED_BELOW}x over both HTTPS and HTTP; "
-    f"**confirmed** when every model is faster pooled by more than {EVERY_MODEL_MIN}x over both protocols "
-    f"and F over HTTP is at least {HTTP_CLEAR_MIN}x; **nuanced** otherwise (e.g. HTTPS gains, plain HTTP "
-    f"barely); **inconclusive** without an error-free pair. Longer server delays do not change the word "
-    f"(they hide connection costs by design); their factors are quoted beside it.")
+    f"At `delay_ms:0`, error-free pairs only, TLS session cache on. A model's factor is pooled req/s ÷ "
+    f"unpooled req/s, repetition i with repetition i, with a 95 % confidence interval; F = the median "
+    f"over the C++ models (the mechanism), per repetition, with its interval. Every check passes only "
+    f"when its whole interval clears the threshold. **Refuted** when the intervals of F over HTTPS and "
+    f"over HTTP both lie below {REFUTED_BELOW}x; **confirmed** when every model (C++ and Python) is "
+    f"faster pooled by more than {EVERY_MODEL_MIN}x over both protocols and F over HTTP is at least "
+    f"{HTTP_CLEAR_MIN}x; **nuanced** when one of those checks clearly fails; **inconclusive: noise** "
+    f"when none fails but an interval straddles its threshold; **inconclusive** without an error-free "
+    f"pair. Longer server delays do not change the word (they hide connection costs by design); their "
+    f"factors are quoted beside it.")
+
+# Kept for callers of the old API: the registry's order.
+MODEL_ORDER = tuple(m for m in model_registry.MODELS)
 
 
 @dataclass(frozen=True)
@@ -60,10 +78,13 @@ def by_key(runs):
 
 
 def models(runs):
-    # A name that does not parse as model/mode/proto stays in the table, out of charts and verdict.
-    present = {key(r).model for r in runs} - {None}
-    ordered = [m for m in MODEL_ORDER if m in present]
-    return ordered + sorted(present - set(ordered))  # a new model still shows up
+    """Models present, in the registry's order (C++ first, then Python; unknown ones last).
+    A name that does not parse as model/mode/proto stays in the table, out of charts and verdict."""
+    return model_registry.ordered({key(r).model for r in runs})
+
+
+def cpp(names):
+    return [m for m in names if not model_registry.get(m).is_python]
 
 
 def delays(runs):
@@ -90,10 +111,29 @@ class Pair:
 
     @property
     def factor(self):
-        """Pooled over unpooled median req/s; None unless both runs are clean."""
+        """Pooled over unpooled req/s (geometric mean of the paired repetitions' ratios, the
+        estimate of factor_ci); None unless both runs are clean."""
+        return self.factor_ci[0]
+
+    @property
+    def factor_ci(self):
+        """(estimate, low, high): the factor and its 95 % CI from paired repetitions."""
+        if not self.usable:
+            return None, None, None
+        return stats.ratio_ci(self.factor_reps)
+
+    @property
+    def python(self):
+        return model_registry.get(self.model).is_python
+
+    @property
+    def saved_us(self):
+        """Time saved per request by pooling: the unpooled p50 minus the pooled p50 (µs), median
+        over paired repetitions: what one request waits less at the concurrency it ran at."""
         if not self.usable:
             return None
-        return stats.factor(self.pooled.median("req_per_s"), self.unpooled.median("req_per_s"))
+        diffs = [u - p for p, u in zip(self.pooled.values("p50_us"), self.unpooled.values("p50_us"))]
+        return stats.median(diffs)
 
     @property
     def factor_reps(self):
@@ -131,17 +171,39 @@ def pairs(runs, delay_ms, session_cache="on"):
     return out
 
 
+def _cpp_pairs(pair_list, proto):
+    return [p for p in pair_list if p.proto == proto and not p.python and p.factor is not None]
+
+
+def median_factor_reps(pair_list, proto):
+    """F_i = median over the C++ models of their i-th paired factor, for each repetition i."""
+    return stats.median_across([p.factor_reps for p in _cpp_pairs(pair_list, proto)])
+
+
+def median_factor_ci(pair_list, proto):
+    """F over the C++ models with its 95 % CI: (estimate, low, high)."""
+    return stats.ratio_ci(median_factor_reps(pair_list, proto))
+
+
 def median_factor(pair_list, proto):
-    return stats.median([p.factor for p in pair_list if p.proto == proto and p.factor is not None])
+    return median_factor_ci(pair_list, proto)[0]
 
 
 def median_factor_cv(pair_list, proto):
-    """Spread of F over repetitions: F_i = median over models of their i-th paired factor."""
-    reps = [p.factor_reps for p in pair_list if p.proto == proto and p.factor_reps]
-    if not reps:
-        return None
-    n = min(len(r) for r in reps)
-    return stats.cv([stats.median([r[i] for r in reps]) for i in range(n)])
+    """Spread of F over repetitions: F_i = median over C++ models of their i-th paired factor."""
+    return stats.cv(median_factor_reps(pair_list, proto))
+
+
+def median_saved_us(pair_list, proto):
+    """Median over the C++ models of the time pooling saves per request (p50 difference, µs)."""
+    return stats.median([p.saved_us for p in _cpp_pairs(pair_list, proto) if p.saved_us is not None])
+
+
+def python_pair(runs, model, proto, delay_ms=0):
+    for p in pairs(runs, delay_ms):
+        if p.model == model and p.proto == proto:
+            return p
+    return None
 
 
 @dataclass
@@ -201,59 +263,96 @@ def cache_effects(runs):
 
 @dataclass
 class Verdict:
-    word: str                  # confirmed | nuanced | refuted | inconclusive
+    word: str                  # confirmed | nuanced | refuted | inconclusive: noise | inconclusive
     line: str                  # one Markdown sentence for the page and the index
-    factors: dict = field(default_factory=dict)   # (proto, delay_ms) -> median factor
+    factors: dict = field(default_factory=dict)     # (proto, delay_ms) -> F (C++ median)
     factors_cv: dict = field(default_factory=dict)  # (proto, delay_ms) -> its CV over repetitions
-    reasons: list = field(default_factory=list)   # why not confirmed
+    reasons: list = field(default_factory=list)     # why not confirmed
+    factors_ci: dict = field(default_factory=dict)  # (proto, delay_ms) -> (est, low, high)
+    checks: list = field(default_factory=list)      # verdict.Check, in rule order
 
 
-def _faster(f):
-    if f is None:
-        return "not measured"
-    return f"{fmt.times(f)} faster" if f >= 1 else f"{fmt.times(f)} as fast (slower)"
+def _faster(ci, where=""):
+    return fmt.faster_ci(*ci, where=where) if ci and ci[0] is not None else "not measured" + where
+
+
+def python_figures(runs):
+    """[(label, proto, pair)] for the Python libraries the claim names, error-free at delay 0."""
+    out = []
+    for model, label in ((AIOHTTP, "aiohttp (`ClientSession` reused vs one per request)"),
+                         (REQUESTS, "requests (`Session` vs `requests.get`)")):
+        for proto in PROTOS:
+            p = python_pair(runs, model, proto)
+            if p is not None and p.factor is not None:
+                out.append((label, proto, p))
+    return out
+
+
+def python_text(runs):
+    figs = python_figures(runs)
+    if not figs:
+        return "Python peers not measured in this run"
+    parts = {}
+    for label, proto, p in figs:
+        parts.setdefault(label, []).append(_faster(p.factor_ci, f" over {proto.upper()}"))
+    return "Python: " + "; ".join(f"{label} {', '.join(texts)}" for label, texts in parts.items())
 
 
 def decide(runs):
-    factors = {(proto, d): median_factor(pairs(runs, d), proto) for d in delays(runs) for proto in protos(runs)}
-    factors_cv = {(proto, d): median_factor_cv(pairs(runs, d), proto) for d in delays(runs) for proto in protos(runs)}
+    ds, ps = delays(runs), protos(runs)
+    factors_ci = {(proto, d): median_factor_ci(pairs(runs, d), proto) for d in ds for proto in ps}
+    factors = {k: v[0] for k, v in factors_ci.items()}
+    factors_cv = {(proto, d): median_factor_cv(pairs(runs, d), proto) for d in ds for proto in ps}
     at0 = [p for p in pairs(runs, 0) if p.factor is not None]
-    f_https, f_http = factors.get(("https", 0)), factors.get(("http", 0))
     if not at0:
         return Verdict("inconclusive", "Inconclusive: no error-free pooled/unpooled pair at delay_ms:0.", factors,
-                       factors_cv, ["no error-free pair at delay_ms:0"])
+                       factors_cv, ["no error-free pair at delay_ms:0"], factors_ci)
+    ci_https, ci_http = factors_ci.get(("https", 0)), factors_ci.get(("http", 0))
 
-    reasons = []
+    checks = []
     for p in at0:
-        if p.factor <= EVERY_MODEL_MIN:
-            reasons.append(f"`{p.model}` gains only {fmt.times(p.factor)} over {p.proto.upper()}")
-    if f_http is None or f_https is None:
+        lang = " (Python)" if p.python else ""
+        checks.append(checks_mod.at_least(f"`{p.model}`{lang} gains over {p.proto.upper()}", p.factor_ci,
+                                          EVERY_MODEL_MIN, strict=True))
+    if ci_http is not None and ci_http[0] is not None:
+        checks.append(checks_mod.at_least("F over HTTP (C++ median)", ci_http, HTTP_CLEAR_MIN))
+    reasons = []
+    if (ci_http is None or ci_http[0] is None) or (ci_https is None or ci_https[0] is None):
         reasons.append("only one protocol was measured")
-    if f_http is not None and f_http < HTTP_CLEAR_MIN:
-        reasons.append(f"the plain-HTTP median is under {HTTP_CLEAR_MIN}x")
+    for c in checks:
+        if c.status == checks_mod.FAILED:
+            reasons.append(f"{c.name}: {c.figure}, needs {c.threshold}")
 
-    if (f_https is None or f_https < REFUTED_BELOW) and (f_http is None or f_http < REFUTED_BELOW):
-        word = "refuted"
-    elif not reasons:
-        word = "confirmed"
+    def clearly_below(ci):
+        return ci is None or ci[0] is None or (ci[2] is not None and ci[2] < REFUTED_BELOW)
+
+    cpp_at0 = [p for p in at0 if not p.python]
+    if cpp_at0 and clearly_below(ci_https) and clearly_below(ci_http):
+        word = checks_mod.REFUTED
     else:
-        word = "nuanced"
+        word = checks_mod.word_from(checks)
+        if word == checks_mod.CONFIRMED and reasons:
+            word = checks_mod.NUANCED
 
-    n_models = len({p.model for p in at0})
-    measured = [f"{_faster(f)} over {label}" for f, label in ((f_https, "HTTPS"), (f_http, "plain HTTP"))
-                if f is not None]
-    line = (f"{word.capitalize()}: pooling is {measured[0]} here "
-            f"(median of {n_models} model{'s' if n_models != 1 else ''} at delay_ms:0)"
-            + "".join(f", {m}" for m in measured[1:]))
-    later = [d for d in delays(runs) if d != 0]
-    for d in later:
-        line += (f"; with a {fmt.param(d)} ms server delay {fmt.times(factors.get(('https', d)))} over HTTPS, "
-                 f"{fmt.times(factors.get(('http', d)))} over HTTP")
-    line += "."
-    if word == "nuanced":
+    n_models = len({p.model for p in cpp_at0})
+    measured = [_faster(ci, f" over {label}") for ci, label in ((ci_https, "HTTPS"), (ci_http, "plain HTTP"))
+                if ci is not None and ci[0] is not None]
+    if measured:
+        line = (f"{checks_mod.capitalised(word)}: pooling is {measured[0]} "
+                f"(median of {n_models} C++ model{'s' if n_models != 1 else ''} at delay_ms:0, the mechanism)"
+                + "".join(f", {m}" for m in measured[1:]))
+    else:
+        line = f"{checks_mod.capitalised(word)}: only Python models measured at delay_ms:0"
+    for d in [d for d in ds if d != 0]:
+        line += (f"; with a {fmt.param(d)} ms server delay {_faster(factors_ci.get(('https', d)), ' over HTTPS')}, "
+                 f"{_faster(factors_ci.get(('http', d)), ' over HTTP')}")
+    line += ". " + python_text(runs) + "."
+    if word == checks_mod.NUANCED and reasons:
         text = "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "")
-        line += " " + text[0].upper() + text[1:] + "."
+        line += " " + checks_mod.capitalised(text) + "."
+    elif word == checks_mod.NOISE:
+        line += " Undecided by noise: " + checks_mod.noise_text(checks) + "."
     broken = [s.run.name.text for s in signature(runs) if not s.holds]
     if broken:
         line += f" Connection signature broken in {len(broken)} run(s)."
-    return Verdict(word, line, factors, factors_cv, reasons)
+    return Verdict(word, line, factors, factors_cv, reasons, factors_ci, checks)

@@ -92,6 +92,8 @@ class FormatCiTest(unittest.TestCase):
 
     def test_no_difference_when_the_interval_includes_one(self):
         self.assertEqual(fmt.faster_ci(0.997, 0.98, 1.01), "no difference (0.997x, 95 % CI 0.980–1.01x)")
+        self.assertEqual(fmt.faster_ci(0.997, 0.98, 1.01, " over HTTP"),
+                         "no difference over HTTP (0.997x, 95 % CI 0.980–1.01x)")
         self.assertTrue(fmt.faster_ci(3.47, 3.1, 3.9).startswith("3.47x faster"))
         self.assertIn("slower", fmt.faster_ci(0.8, 0.7, 0.9))
 

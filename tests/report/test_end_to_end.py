@@ -12,7 +12,7 @@ from . import REPO, SCRIPTS
 
 REPORT = os.path.join(REPO, "scripts", "report")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "pooling")
-CHARTS = ("pooling_throughput", "pooling_latency", "pooling_connections")
+CHARTS = ("pooling_throughput", "pooling_latency", "pooling_spectrum", "pooling_connections")
 
 
 def run_report(*args):
@@ -59,7 +59,8 @@ class ReportEndToEndTest(unittest.TestCase):
         self.assertIn("`pooling/threadpool_curl/nopool/http/c:32/delay_ms:0`: 37 failed requests", errors)
         self.assertIn("connect 35, read 2", errors)
         self.assertIn("| ⚠ `pooling/threadpool_curl/nopool/http/c:32/delay_ms:0` |", self.page)
-        self.assertIn("| ⚠ `pooling/blocking_httplib/nopool/https/c:1/delay_ms:5` | **failed**", self.page)
+        self.assertIn("| ⚠ `pooling/blocking_httplib/nopool/https/c:1/delay_ms:5` | blocking_httplib (C++) | **failed**",
+                      self.page)
 
     def test_every_benchmark_has_a_table_row(self):
         table = self.page.split("## Numbers", 1)[1].split("## Errors", 1)[0]
