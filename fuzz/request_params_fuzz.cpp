@@ -1,0 +1,38 @@
+// libFuzzer target: mockd's request-parameter parser and response planning,
+// the code every request's query string reaches first. Any input must parse
+// or be refused with a named parameter, and a parsed request must plan an
+// answer within the server's caps: a delay no longer than --max-delay-ms, a
+// body no larger than --max-bytes, a status a response can carry.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "request_params.hpp"
+#include "response_plan.hpp"
+
+namespace {
+
+void require(bool ok) {
+  if (!ok) std::abort();  // libFuzzer reports the input that got here
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const mockd::Limits limits;  // the defaults mockd starts with
+  const std::string_view query(reinterpret_cast<const char*>(data), size);
+  const mockd::ParseResult parsed = mockd::parse_request_params(query, limits);
+  if (parsed.error) {
+    require(!parsed.error->param.empty() || !parsed.error->message.empty());
+    require(!mockd::param_error_json(*parsed.error).empty());
+    return 0;
+  }
+  const mockd::ResponsePlan plan = mockd::plan_response(parsed.params, limits);
+  require(plan.delay.count() >= 0);
+  require(plan.delay.count() <= static_cast<long long>(limits.max_delay_ms * 1000) + 1);
+  require(plan.body_bytes <= limits.max_bytes);
+  require(plan.status >= 100 && plan.status <= 599);
+  require(plan.drip.count() >= 0);
+  return 0;
+}
