@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -83,9 +84,18 @@ struct RunResult {
   std::size_t connections_opened = 0;
   // The first message seen for each error kind, e.g. "read: Connection reset by peer".
   std::vector<std::string> error_examples;
+  // Set by a model that runs the requests in a process of its own (the Python
+  // models): it measured started, wall, cpu and peak_rss_kib there, and
+  // run_model keeps them instead of measuring the caller.
+  bool measured_by_model = false;
+  // Interpreter start-up and imports, before the timed run (Python models only).
+  std::optional<double> startup_ms;
+  // What a model reports about itself, e.g. effective_limit, library versions.
+  std::map<std::string, std::string> details;
 };
 
-// What a model fills in: samples, threads, connections_opened, error_examples.
+// What a model fills in: samples, threads, connections_opened, error_examples
+// (and, when it measures itself, measured_by_model and the figures above).
 using ModelFn = std::function<void(const Plan&, RunResult&)>;
 
 // A static object of this type in a model's file registers it under `name`.
@@ -98,7 +108,9 @@ bool has_model(std::string_view name);
 
 // Runs `plan` on the named model and measures wall time, CPU and memory around
 // it. Throws std::invalid_argument for an unknown model or an unusable plan
-// (no URLs, a URL that does not parse); a failing request is never thrown.
+// (no URLs, a URL that does not parse), std::runtime_error when a model cannot
+// run at all (a Python model whose package is missing); a failing request is
+// never thrown.
 RunResult run_model(std::string_view name, const Plan& plan);
 
 }  // namespace clients

@@ -40,6 +40,8 @@ RunSummary summarize(const RunResult& r) {
   s.peak_rss_kib = r.peak_rss_kib;
   s.threads = r.threads;
   s.error_examples = r.error_examples;
+  s.startup_ms = r.startup_ms;
+  s.details = r.details;
   return s;
 }
 
@@ -47,7 +49,7 @@ nlohmann::json to_json(const RunSummary& s) {
   const auto& l = s.latency_us;
   nlohmann::json status_codes = nlohmann::json::object();
   for (const auto& [code, n] : s.status_codes) status_codes[std::to_string(code)] = n;
-  return {
+  nlohmann::json j = {
       {"model", s.model},
       {"requests", s.requests},
       {"ok", s.ok},
@@ -72,6 +74,11 @@ nlohmann::json to_json(const RunSummary& s) {
       {"threads", s.threads},
       {"error_examples", s.error_examples},
   };
+  // Only for the models that have them (the Python models), so the C++
+  // models' JSON is unchanged.
+  if (s.startup_ms) j["startup_ms"] = *s.startup_ms;
+  if (!s.details.empty()) j["details"] = s.details;
+  return j;
 }
 
 nlohmann::json to_json(const Plan& p) {
@@ -125,6 +132,14 @@ std::string format_summary(const RunSummary& s) {
   out += line("CPU:          %.3f s (%.0f%% of one core)\n", s.cpu_s, cpu_pct);
   out += line("Memory:       peak RSS %.1f MiB\n", static_cast<double>(s.peak_rss_kib) / 1024.0);
   out += line("Threads:      %zu\n", s.threads);
+  if (s.startup_ms)
+    out += line("Start-up:     %.1f ms (interpreter and imports, not in the timed run)\n",
+                *s.startup_ms);
+  if (!s.details.empty()) {
+    out += "Details:     ";
+    for (const auto& [key, value] : s.details) out += " " + key + "=" + value;
+    out += "\n";
+  }
   return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct RunSummary {
   long peak_rss_kib = 0;
   std::size_t threads = 0;
   std::vector<std::string> error_examples;
+  std::optional<double> startup_ms;            // Python models: start-up, not timed
+  std::map<std::string, std::string> details;  // what the model reports about itself
 };
 
 RunSummary summarize(const RunResult& result);
