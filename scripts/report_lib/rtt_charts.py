@@ -1,31 +1,35 @@
 """Charts of the rtt scenario: p50 latency against the emulated RTT (one
 panel per protocol, one line per model and mode, with reference lines at 1,
-2, 3 and 4 RTT), and the pooled speed-up factor (unpooled p50 ÷ pooled p50)
-against the RTT. Names: rtt_latency (the headline), rtt_speedup.
+2, 3 and 4 RTT), and what pooling saves against the RTT: the speed-up factor
+(unpooled p50 ÷ pooled p50) above, the time saved per request (unpooled p50
+− pooled p50, ms) below, so the falling factor is never read as pooling
+mattering less. Names: rtt_latency (the headline), rtt_speedup.
+
+Models take their colour and marker from models.py; all panels of a figure
+share one axis type; the footer gives this run's measured spread.
 """
 from matplotlib.lines import Line2D
 
-from . import charts, fmt
+from . import charts, fmt, models, stats
 from . import rtt_verdict as rv
 
 MODES = (("pool", "on", "pool", "#1f77b4", "-"),
          ("nopool", "on", "nopool", "#ff7f0e", "-"),
          ("nopool", "off", "nopool, session_cache:off", "#d62728", "--"))
-MARKERS = {"asio_coro": "o", "blocking_curl": "s", "curl_multi": "^"}
-MODEL_COLOURS = {"asio_coro": "#2ca02c", "blocking_curl": "#9467bd", "curl_multi": "#8c564b"}
 
 
 def _marker(model):
-    return MARKERS.get(model, "D")
+    return models.get(model).marker
 
 
 def _note(results, extra):
     ctx = results.ctx
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
-        f"Medians of {results.repetitions or 'the'} repetitions{' (quick run)' if results.quick else ''}; "
+        f"Medians of {results.repetitions or 'the'} repetitions{' (QUICK RUN: few requests)' if results.quick else ''}; "
         f"one request at a time (concurrency 1); {extra}",
-        "RTT emulated in a private network namespace: every packet to and from the server delayed by RTT/2."])
+        "RTT emulated in a private network namespace: every packet to and from the server delayed by RTT/2.",
+        charts.spread_note(results, "p50_us", "p50")])
 
 
 def _rtt_axis(ax, xs):
@@ -58,12 +62,18 @@ def latency(results, charts_dir):
             ax.annotate(f"{k} RTT", (top, k * top), xytext=(2, 0), textcoords="offset points",
                         fontsize=7.5, color="#777777", va="center")
         for mode, cache, _label, colour, style in MODES:
-            for model in rv.models(runs):
+            names = rv.models(runs)
+            shift = dict(zip(names, charts.offsets(len(names), 0.05)))
+            for model in names:
                 points = [(x, rv.p50_ms(rv.cell(runs, model, mode, proto, x, cache))) for x in xs]
                 points = [(x, y) for x, y in points if y is not None]
                 if points:
-                    ax.plot([p[0] for p in points], [p[1] for p in points], color=colour, linestyle=style,
-                            marker=_marker(model), markersize=4, linewidth=1.2, zorder=3)
+                    # Models of one mode overlap: small x offsets (multiplicative above 1 ms on the
+                    # symlog axis) and a marker each keep them apart.
+                    px = [x * (1 + shift[model]) if x > 1 else x + shift[model] for x, _ in points]
+                    ax.plot(px, [p[1] for p in points], color=colour, linestyle=style,
+                            marker=_marker(model), markersize=4.5,
+                            linewidth=1.1, zorder=3)
         ax.set_title(rv.PROTO_LABEL[proto])
         ax.set_xlabel("emulated RTT (ms)")
         ax.set_ylabel("p50 latency per request (ms)")
@@ -80,31 +90,60 @@ def latency(results, charts_dir):
     return charts.save(fig, charts_dir, "rtt_latency")
 
 
+def _saved_ms(runs, model, proto, x):
+    a = rv.p50_ms(rv.cell(runs, model, "pool", proto, x))
+    b = rv.p50_ms(rv.cell(runs, model, "nopool", proto, x))
+    return None if a is None or b is None else b - a
+
+
 def speedup(results, charts_dir):
+    """Top row: the factor; bottom row: the time saved per request (ms). Both on log y (one axis type
+    across the figure), x symlog; lines per model in registry style, slightly offset in x so that
+    overlapping models stay visible."""
     runs = results.runs
     protos, xs = rv.protos(runs), rv.rtts(runs)
-    fig, axes = charts.figure(1, len(protos), width_per_col=4.6, height_per_row=4.0)
+    names = rv.models(runs)
+    fig, axes = charts.figure(2, len(protos), width_per_col=4.6, height_per_row=3.3)
+    shift = dict(zip(names, charts.offsets(len(names), 0.04)))
+    drawn = set()
     for col, proto in enumerate(protos):
-        ax = axes[0][col]
-        ax.grid(True, axis="both", alpha=0.3)
-        for model in rv.models(runs):
-            points = [(x, rv.speedup(runs, model, proto, x)) for x in xs]
-            points = [(x, y) for x, y in points if y is not None]
-            if points:
-                ax.plot([p[0] for p in points], [p[1] for p in points], color=MODEL_COLOURS.get(model, "#333333"),
-                        marker=_marker(model), markersize=4, linewidth=1.2)
-        ax.axhline(1, color="#999999", linewidth=0.8)
-        ax.set_title(rv.PROTO_LABEL[proto])
-        ax.set_xlabel("emulated RTT (ms)")
-        ax.set_ylabel("unpooled p50 ÷ pooled p50")
-        ax.set_ylim(bottom=0)
-        _rtt_axis(ax, xs)
-        ax.set_xlim(0, (max(xs) if xs else 1) * 1.1)
-        ax.set_xticks(xs)
-        ax.set_xticklabels([fmt.param(x) for x in xs])
-    handles = [Line2D([], [], color=MODEL_COLOURS.get(m, "#333333"), marker=_marker(m), label=m) for m in rv.models(runs)]
-    charts.finish(fig, "How many times faster a pooled request is, against the round-trip time",
-                  _note(results, "TLS session cache on."), handles)
+        for row, (value, ylabel) in enumerate((
+                (lambda m, x: rv.speedup(runs, m, proto, x), "unpooled p50 ÷ pooled p50 (log)"),
+                (lambda m, x: _saved_ms(runs, m, proto, x), "time saved per request, ms (log)"))):
+            ax = axes[row][col]
+            ax.grid(True, axis="both", alpha=0.3)
+            for model in names:
+                points = [(x, value(model, x)) for x in xs]
+                points = [(x, y) for x, y in points if y is not None and y > 0]
+                if not points:
+                    continue
+                # Offsets are multiplicative on the symlog axis above 1 ms, additive below.
+                px = [x * (1 + shift[model]) if x > 1 else x + shift[model] for x, _ in points]
+                style = models.get(model).line_style()
+                ax.plot(px, [y for _, y in points], markersize=4.5, linewidth=1.2, **style)
+                drawn.add(model)
+            if row == 1 and xs:
+                # The median saving over models at the largest RTT, written beside the lines' ends.
+                ends = [value(m, xs[-1]) for m in names if value(m, xs[-1]) is not None]
+                if ends:
+                    mid = stats.median(ends)
+                    ax.annotate(f"{fmt.sig(mid)} ms", (xs[-1], mid), xytext=(6, 0), textcoords="offset points",
+                                fontsize=7.5, va="center")
+            if row == 0:
+                ax.axhline(1, color="#999999", linewidth=0.8)
+                ax.set_title(rv.PROTO_LABEL[proto])
+            ax.set_yscale("log")
+            charts.readable_y(ax)
+            ax.set_ylabel(ylabel)
+            ax.set_xlabel("emulated RTT (ms)")
+            _rtt_axis(ax, xs)
+            ax.set_xlim(-0.1, (max(xs) if xs else 1) * 1.3)
+            ax.set_xticks(xs)
+            ax.set_xticklabels([fmt.param(x) for x in xs])
+    handles = charts.model_handles(drawn)
+    charts.finish(fig, "What pooling saves against the round-trip time: the factor falls, the time saved grows",
+                  _note(results, "TLS session cache on; saved = unpooled p50 − pooled p50 per request."),
+                  handles)
     return charts.save(fig, charts_dir, "rtt_speedup")
 
 

@@ -9,18 +9,33 @@ number of round trips it paid.
 The rule (also printed on the page, keep RULE_TEXT in step with decide()):
 at the largest RTT of the run (at least MIN_RTT_MS), over error-free runs
 with libcurl's TLS session cache on (its default), per protocol:
-P = median over models of the pooled p50 in RTTs, U = the same unpooled.
+P = median over models of the pooled p50 in RTTs, U = the same unpooled,
+each per repetition (repetition i of every model), so P, U and U - P carry
+95 % confidence intervals (stats.ratio_ci for P, stats.mean_ci for U - P).
+A check passes only when its whole interval clears its bound (verdict.py).
 - confirmed:   P < POOLED_MAX for every protocol, and U - P is at least the
                round trips a new connection must cost at the least, less
                SLACK: 1 (TCP) over HTTP, 2 (TCP + TLS) over HTTPS; a resumed
                TLS 1.2 handshake takes 1 round trip, like TLS 1.3's full one.
-- refuted:     U - P < REFUTED_BELOW for every protocol: no round trips saved.
-- nuanced:     anything in between.
+- refuted:     the interval of U - P lies below REFUTED_BELOW for every
+               protocol: no round trips saved.
+- nuanced:     a check clearly failed.
+- inconclusive: noise: no check failed, an interval straddles its bound.
 - inconclusive: no error-free pooled/unpooled pair at such an RTT.
+
+Expectation checks (shown, named in the verdict line when they fail, but not
+changing the word: the claim is that round trips are paid, and more than the
+textbook count is still paid): unpooled requests take 2 RTT over HTTP, 3
+over TLS 1.3, 4 over TLS 1.2 (3 when the server counted most TLS 1.2
+handshakes as resumed). The tolerance comes from the run itself: the time a
+request costs without any network delay (its p50 at RTT 0, the CPU and the
+delayer) plus the pooled request's excess over its 1 RTT, both in RTTs at
+the RTT checked.
 """
 from dataclasses import dataclass, field
 
 from . import fmt, stats
+from . import verdict as checks_mod
 
 SCENARIO = "rtt"
 MODEL_ORDER = ("asio_coro", "blocking_curl", "curl_multi")
@@ -33,6 +48,10 @@ MIN_RTT_MS = 10
 POOLED_MAX = 1.5
 SLACK = 0.25
 REFUTED_BELOW = 0.5
+TEXTBOOK_RTTS = {"http": 2, "https_tls1.3": 3, "https_tls1.2": 4}
+RESUMED_TLS12_RTTS = 3     # a resumed TLS 1.2 handshake takes one round trip, not two
+RESUMED_MAJORITY = 0.5     # "resumed" when the server counted more than this share as resumed
+MIN_TOLERANCE_RTTS = 0.05  # never tighter than this: the delayer's own jitter
 
 RULE_TEXT = (
     f"At the largest RTT of the run (at least {MIN_RTT_MS} ms), error-free runs, TLS session cache on: "
@@ -40,8 +59,14 @@ RULE_TEXT = (
     f"**Confirmed** when P < {POOLED_MAX} RTT for every protocol and U − P is at least the round trips "
     f"a new connection costs at the least, less {SLACK}: 1 (TCP handshake) over HTTP, 2 (TCP + TLS "
     f"handshake; a resumed TLS 1.2 handshake takes one round trip, like a full TLS 1.3 one) over HTTPS; "
-    f"**refuted** when U − P < {REFUTED_BELOW} RTT for every protocol; **nuanced** otherwise; "
-    f"**inconclusive** without an error-free pair at such an RTT.")
+    f"**refuted** when U − P < {REFUTED_BELOW} RTT for every protocol; **nuanced** when a check clearly "
+    f"fails; **inconclusive: noise** when an interval straddles its bound; **inconclusive** without an "
+    f"error-free pair at such an RTT. P, U and U − P are computed per repetition (median over models of "
+    f"repetition i) and carry 95 % confidence intervals; a check passes only when its whole interval "
+    f"clears its bound. Expectation checks (2 / 3 / 4 RTT unpooled over HTTP / TLS 1.3 / TLS 1.2, 3 for "
+    f"TLS 1.2 when most handshakes were resumed), with a tolerance taken from the run (the request's "
+    f"time at RTT 0 plus the pooled request's excess over 1 RTT), are shown and named when they fail but "
+    f"do not change the word.")
 
 
 @dataclass(frozen=True)
@@ -115,6 +140,9 @@ class Verdict:
     pooled: dict = field(default_factory=dict)     # proto -> P (RTTs)
     unpooled: dict = field(default_factory=dict)   # proto -> U (RTTs)
     reasons: list = field(default_factory=list)
+    checks: list = field(default_factory=list)        # rule checks (decide the word)
+    expectations: list = field(default_factory=list)  # expectation checks (shown, named)
+    saved_ci: dict = field(default_factory=dict)      # proto -> U - P (RTTs) with CI
 
 
 def medians_at(runs, rtt_ms, mode, session_cache="on"):
@@ -123,6 +151,77 @@ def medians_at(runs, rtt_ms, mode, session_cache="on"):
         values = [in_rtts(cell(runs, m, mode, proto, rtt_ms, session_cache)) for m in models(runs)]
         out[proto] = stats.median([v for v in values if v is not None])
     return out
+
+
+def _rep_rtts(run):
+    """p50 in RTTs per repetition; [] for a missing, failed or flagged run, or at RTT 0."""
+    if run is None or run.flagged or not key(run).rtt_ms:
+        return []
+    values = run.values("p50_rtts")
+    if not values:
+        values = [v / 1000 / key(run).rtt_ms for v in run.values("p50_us")]
+    return values
+
+
+def per_rep_medians(runs, rtt_ms, mode, proto, session_cache="on"):
+    """Repetition i: the median over models of their i-th p50 in RTTs."""
+    return stats.median_across([_rep_rtts(cell(runs, m, mode, proto, rtt_ms, session_cache))
+                                for m in models(runs)])
+
+
+def resumed_fraction(runs, rtt_ms, proto, session_cache="on"):
+    """Median over models of tls_resumed ÷ tls_handshakes on the unpooled runs; None without TLS counts."""
+    fractions = []
+    for m in models(runs):
+        r = cell(runs, m, "nopool", proto, rtt_ms, session_cache)
+        if r is None or r.flagged:
+            continue
+        f = stats.factor(r.median("tls_resumed"), r.median("tls_handshakes"))
+        if f is not None:
+            fractions.append(f)
+    return stats.median(fractions)
+
+
+def expected_rtts(runs, rtt_ms, proto, session_cache="on"):
+    """The textbook round trips of an unpooled request: TLS 1.2 resumed takes one fewer."""
+    if proto == "https_tls1.2":
+        f = resumed_fraction(runs, rtt_ms, proto, session_cache)
+        if f is not None and f > RESUMED_MAJORITY:
+            return RESUMED_TLS12_RTTS
+    return TEXTBOOK_RTTS.get(proto)
+
+
+def tolerance_rtts(runs, rtt_ms, proto, pooled_p):
+    """From the run: the unpooled request's p50 at RTT 0 (CPU and delayer, no network wait) and the
+    pooled request's excess over 1 RTT, in RTTs at rtt_ms; at least MIN_TOLERANCE_RTTS."""
+    at0 = [p50_ms(cell(runs, m, "nopool", proto, 0)) for m in models(runs)]
+    cpu_ms = stats.median([v for v in at0 if v is not None]) or 0.0
+    excess = max((pooled_p or 1.0) - 1.0, 0.0)
+    return max(cpu_ms / rtt_ms + excess, MIN_TOLERANCE_RTTS)
+
+
+def expectation_check(runs, rtt_ms, proto, u_ci, pooled_p, session_cache="on"):
+    k = expected_rtts(runs, rtt_ms, proto, session_cache)
+    tol = tolerance_rtts(runs, rtt_ms, proto, pooled_p)
+    est, lo, hi = u_ci
+    resumed = proto == "https_tls1.2" and k == RESUMED_TLS12_RTTS
+    name = (f"unpooled {PROTO_LABEL[proto]}{', session_cache:off' if session_cache == 'off' else ''} "
+            f"takes {k} RTT" + (" (resumed handshakes)" if resumed else ""))
+    if est is None or lo is None or hi is None:
+        status = checks_mod.UNDECIDED
+    elif lo >= k - MIN_TOLERANCE_RTTS and hi <= k + tol:
+        status = checks_mod.PASSED
+    elif hi < k - MIN_TOLERANCE_RTTS or lo > k + tol:
+        status = checks_mod.FAILED
+    else:
+        status = checks_mod.UNDECIDED
+    note = (f"tolerance from the run: +{fmt.sig(tol)} RTT ({fmt.sig(tol * rtt_ms)} ms: RTT-0 request time "
+            f"and the pooled excess)")
+    if status == checks_mod.FAILED and est is not None and est > k:
+        note += f"; {fmt.sig(est - k)} RTT ({fmt.sig((est - k) * rtt_ms)} ms) above"
+    subject = f"unpooled {PROTO_LABEL[proto]}{', session_cache:off' if session_cache == 'off' else ''}"
+    return checks_mod.Check(name, status, est, lo, hi,
+                            f"{fmt.sig(k - MIN_TOLERANCE_RTTS)}–{fmt.sig(k + tol)} RTT", " RTT", note, k, subject)
 
 
 def decide(runs):
@@ -139,21 +238,43 @@ def decide(runs):
     if not both:
         return Verdict("inconclusive", f"**Inconclusive**: no error-free pooled/unpooled pair at RTT "
                                        f"{fmt.param(rtt_ms)} ms.", rtt_ms)
-    reasons = []
+    checks, expectations, saved_ci, reasons = [], [], {}, []
     for p in both:
-        if pooled[p] >= POOLED_MAX:
-            reasons.append(f"pooled {PROTO_LABEL[p]} took {fmt.sig(pooled[p])} RTT (≥ {POOLED_MAX})")
-        if unpooled[p] - pooled[p] < MIN_EXTRA_RTTS[p] - SLACK:
-            reasons.append(f"unpooled {PROTO_LABEL[p]} paid only {fmt.sig(unpooled[p] - pooled[p])} RTT more "
-                           f"(expected at least {fmt.param(MIN_EXTRA_RTTS[p])})")
-    if all(unpooled[p] - pooled[p] < REFUTED_BELOW for p in both):
-        word = "refuted"
-    elif reasons or len(both) < len(protos(runs)):
-        word = "nuanced"
+        p_reps = per_rep_medians(runs, rtt_ms, "pool", p)
+        u_reps = per_rep_medians(runs, rtt_ms, "nopool", p)
+        p_ci = stats.ratio_ci(p_reps)
+        d_ci = stats.mean_ci([u - q for u, q in zip(u_reps, p_reps)])
+        saved_ci[p] = d_ci
+        checks.append(checks_mod.below(f"pooled {PROTO_LABEL[p]} p50", p_ci, POOLED_MAX, unit=" RTT"))
+        checks.append(checks_mod.at_least(f"round trips a new connection adds over {PROTO_LABEL[p]} (U − P)",
+                                          d_ci, MIN_EXTRA_RTTS[p] - SLACK, unit=" RTT"))
+        expectations.append(expectation_check(runs, rtt_ms, p, stats.mean_ci(u_reps), pooled[p]))
+        off = per_rep_medians(runs, rtt_ms, "nopool", p, "off")
+        if off and p != "http":
+            expectations.append(expectation_check(runs, rtt_ms, p, stats.mean_ci(off), pooled[p], "off"))
+    for c in checks:
+        if c.status == checks_mod.FAILED:
+            reasons.append(f"{c.name}: {c.figure}, needs {c.threshold}")
+    if all(saved_ci[p][2] is not None and saved_ci[p][2] < REFUTED_BELOW for p in both):
+        word = checks_mod.REFUTED
     else:
-        word = "confirmed"
+        word = checks_mod.word_from(checks)
+        if word == checks_mod.CONFIRMED and len(both) < len(protos(runs)):
+            word = checks_mod.NUANCED
+            reasons.append("not every protocol has an error-free pair")
     parts = ", ".join(f"{fmt.sig(unpooled[p])} RTT over {PROTO_LABEL[p]}" for p in both)
     pooled_text = " / ".join(fmt.sig(pooled[p]) for p in both)
-    line = (f"**{word.capitalize()}** at RTT {fmt.param(rtt_ms)} ms: without pooling each request paid "
-            f"{parts}; pooled {pooled_text} RTT (p50, median over models).")
-    return Verdict(word, line, rtt_ms, pooled, unpooled, reasons)
+    saved = ", ".join(f"{fmt.sig(saved_ci[p][0])} RTT ({fmt.ci(saved_ci[p][1], saved_ci[p][2], ' RTT')})"
+                      for p in both)
+    head = "Inconclusive: noise" if word == checks_mod.NOISE else word.capitalize()
+    line = (f"**{head}** at RTT {fmt.param(rtt_ms)} ms: without pooling each request paid "
+            f"{parts}; pooled {pooled_text} RTT (p50, median over models); a new connection added {saved}.")
+    if word == checks_mod.NOISE:
+        line += " Undecided by noise: " + checks_mod.noise_text(checks) + "."
+    elif reasons:
+        line += " " + checks_mod.capitalised("; ".join(reasons)) + "."
+    off_textbook = [e for e in expectations if e.status == checks_mod.FAILED]
+    if off_textbook:
+        line += (" Off the textbook count: " + "; ".join(f"{e.subject} {fmt.sig(e.estimate)} RTT (expected "
+                                                          f"{e.expected})" for e in off_textbook) + ".")
+    return Verdict(word, line, rtt_ms, pooled, unpooled, reasons, checks, expectations, saved_ci)

@@ -100,6 +100,19 @@ def ratio_ci(ratios):
     return math.exp(centre), math.exp(centre - half), math.exp(centre + half)
 
 
+def mean_ci(values):
+    """(mean, low, high): a 95 % t-interval on the mean of values that may be negative or zero
+    (differences, e.g. round trips saved per repetition). One value: (value, None, None)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None, None, None
+    if len(values) < 2:
+        return values[0], None, None
+    m = statistics.fmean(values)
+    half = t975(len(values) - 1) * statistics.stdev(values) / math.sqrt(len(values))
+    return m, m - half, m + half
+
+
 def paired_ratios(a_values, b_values):
     """a[i] / b[i] for each repetition both sides have (zip: the shorter side sets n)."""
     return [a / b for a, b in zip(a_values, b_values) if a is not None and b]

@@ -41,6 +41,8 @@ class Check:
     threshold: str = ""  # the rule's bound, as text: "≥ 1.2x"
     unit: str = "x"
     note: str = ""     # why undecided, which model, ...
+    expected: float = None  # for expectation checks: the value expected (e.g. 3 RTT)
+    subject: str = ""       # what was measured, short: "unpooled HTTPS, TLS 1.3"
 
     @property
     def figure(self):

@@ -48,6 +48,13 @@ class RatioCiTest(unittest.TestCase):
         self.assertEqual(stats.t975(45), 2.021)  # conservative: df 40's value
         self.assertIsNone(stats.t975(0))
 
+    def test_mean_ci_exact(self):
+        # mean 2, sd 1, n 3: half-width 4.303 / sqrt(3).
+        m, lo, hi = stats.mean_ci([1, 2, 3])
+        self.assertAlmostEqual(m, 2)
+        self.assertAlmostEqual(lo, 2 - 4.303 / math.sqrt(3))
+        self.assertAlmostEqual(hi, 2 + 4.303 / math.sqrt(3))
+
     def test_median_across(self):
         self.assertEqual(stats.median_across([[1, 10, 5], [3, 2], [2, 6, 7]]), [2, 6])
 
