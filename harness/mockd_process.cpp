@@ -3,15 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
-
-extern char** environ;
 
 namespace harness {
 namespace {
@@ -54,22 +52,25 @@ MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseco
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  // A child that inherited blocked signals would ignore our SIGTERM.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  const int rc = posix_spawnp(&pid_, program.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  // fork + exec rather than posix_spawn: only a forked child can ask to be
+  // signalled when its parent dies, so a killed bench or test leaves no mockd.
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ == 0) {
+    // SIGTERM: mockd shuts down as on Ctrl-C. If the parent died before
+    // prctl took effect, nobody would send it, hence the check.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(127);
+    sigset_t none;  // a child that inherited blocked signals would ignore SIGTERM
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    execvp(program.c_str(), argv.data());  // PATH lookup for a launcher (taskset, valgrind)
+    _exit(127);
+  }
   close(pipe_fds[1]);
   stdout_fd_ = pipe_fds[0];
-  if (rc != 0) {
+  if (pid_ < 0) {
     close(stdout_fd_);
     throw std::runtime_error("cannot start " + program);
   }

@@ -6,8 +6,11 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench_test_support.hpp"
@@ -77,6 +80,71 @@ TEST(BenchCli, BadOptionValuesExitTwo) {
     auto args = bad;
     args.push_back("--list");
     EXPECT_EQ(run_bench(args, dir), 2) << bad[0] << " '" << bad[1] << "'";
+  }
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// Processes named `comm` whose parent is `parent` (from /proc/<pid>/stat).
+std::vector<pid_t> children_of(pid_t parent, const std::string& comm) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read(entry.path() / "stat");
+    const auto close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos || stat.find("(" + comm + ")") == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == parent)
+      found.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return found;
+}
+
+// Alive: exists and is not a zombie waiting for a reaper.
+bool alive(pid_t pid) {
+  const std::string stat = read(fs::path("/proc") / std::to_string(pid) / "stat");
+  const auto close_paren = stat.rfind(')');
+  return close_paren != std::string::npos && stat.size() > close_paren + 2 &&
+         stat[close_paren + 2] != 'Z';
+}
+
+}  // namespace
+
+TEST(BenchCli, KilledBenchLeavesNoServerRunning) {
+  const auto dir = fresh_dir("bench-cli-sigkill");
+  // A benchmark long enough to be killed in the middle: 100 sequential 50 ms requests a run.
+  std::vector<std::string> all = {BENCH_PATH, "--filter=sync_vs_async/asio_coro/sequential/.*/k:100/",
+                                  "--repetitions", "5", "--no-charts", "--out", (dir / "out").string()};
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t bench = -1;
+  ASSERT_EQ(posix_spawn(&bench, all[0].c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+
+  std::vector<pid_t> servers;
+  for (int i = 0; i < 200 && servers.empty(); ++i) {  // up to 10 s for bench to start its mockd
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    servers = children_of(bench, "mockd");
+  }
+  ASSERT_FALSE(servers.empty()) << "bench started no server";
+  ::kill(bench, SIGKILL);
+  waitpid(bench, nullptr, 0);
+
+  // Each server is told by the kernel that its parent died (PR_SET_PDEATHSIG)
+  // and shuts down within its shutdown timeout (5 s); allow 20.
+  for (const pid_t pid : servers) {
+    for (int i = 0; i < 400 && alive(pid); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_FALSE(alive(pid)) << "mockd " << pid << " outlived the bench that started it";
+    if (alive(pid)) ::kill(pid, SIGKILL);  // never leave it behind, even when the test fails
   }
   fs::remove_all(dir);
 }
