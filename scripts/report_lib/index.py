@@ -25,7 +25,7 @@ def render(out_dir):
         try:
             loaded = results.load(out_dir, name)
             line = module.verdict(loaded).line
-            if loaded.quick:
+            if loaded.quick and "quick" not in line.lower():
                 line = "**Quick run** (`--quick`): " + line
         except results.ReportError as e:
             line = f"could not read results: {e}"

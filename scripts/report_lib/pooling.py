@@ -367,7 +367,7 @@ def _interview(results, v):
     py_parts = []
     for label, byproto in (("an aiohttp `ClientSession` reused", aio),
                            ("a requests `Session` against `requests.get`", req)):
-        got = [(p, byproto[p]) for p in pv.PROTOS if byproto[p] is not None and byproto[p].factor is not None]
+        got = [(p, byproto[p]) for p in ("https", "http") if byproto[p] is not None and byproto[p].factor is not None]
         if got:
             py_parts.append(f"{label} was " + " and ".join(
                 f"{fmt.faster_ci(*pair.factor_ci, where=' over ' + proto.upper())}, saving "

@@ -281,7 +281,7 @@ def python_figures(runs):
     out = []
     for model, label in ((AIOHTTP, "aiohttp (`ClientSession` reused vs one per request)"),
                          (REQUESTS, "requests (`Session` vs `requests.get`)")):
-        for proto in PROTOS:
+        for proto in ("https", "http"):  # HTTPS first, as the headline
             p = python_pair(runs, model, proto)
             if p is not None and p.factor is not None:
                 out.append((label, proto, p))

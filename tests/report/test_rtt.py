@@ -77,6 +77,49 @@ class RttVerdictTest(unittest.TestCase):
         self.assertEqual(v.word, "inconclusive")
         self.assertIn("run as root", v.line)
 
+    def test_expectation_checks_name_round_trips_above_the_textbook_but_keep_the_word(self):
+        v = rv.decide(runs(grid(http=2.01, tls13=3.6, tls12=4.02)))
+        self.assertEqual(v.word, "confirmed", v.line)
+        status = {e.subject: e.status for e in v.expectations}
+        self.assertEqual(status["unpooled HTTP"], "passed")
+        self.assertEqual(status["unpooled HTTPS, TLS 1.3"], "failed")
+        self.assertIn("Off the textbook count: unpooled HTTPS, TLS 1.3 3.60 RTT (expected 3)", v.line)
+
+    def test_tolerance_comes_from_the_runs_own_time_at_rtt_0(self):
+        # A request that costs 4 ms without any delay may take 3 + 4/20 RTT at RTT 20 ms.
+        at0 = [helpers.entry(f"rtt/{m}/nopool/https_tls1.3/rtt_ms:0", i, p50_us=4000, rtt_ms=0, requests=10)
+               for m in ("asio_coro", "blocking_curl") for i in range(2)]
+        slow = runs(grid(tls13=3.15), rtt_ms=20) + results.group_benchmarks(at0)
+        e = [e for e in rv.decide(slow).expectations if e.subject == "unpooled HTTPS, TLS 1.3"][0]
+        self.assertEqual(e.status, "passed", e.note)
+        # Without the RTT-0 runs the same 3.15 RTT is beyond the tolerance.
+        e = [e for e in rv.decide(runs(grid(tls13=3.15))).expectations if e.subject == "unpooled HTTPS, TLS 1.3"][0]
+        self.assertEqual(e.status, "failed", e.note)
+
+    def test_resumed_tls12_handshakes_expect_three_round_trips(self):
+        entries = []
+        for m in ("asio_coro", "blocking_curl"):
+            for mode, proto, k in (("pool", "https_tls1.2", 1.02), ("nopool", "https_tls1.2", 3.02)):
+                for i in range(2):
+                    entries.append(helpers.entry(f"rtt/{m}/{mode}/{proto}/rtt_ms:20", i, p50_us=k * 20000,
+                                                 p50_rtts=k, rtt_ms=20, requests=10, tls_handshakes=10,
+                                                 tls_resumed=9 if mode == "nopool" else 0))
+        v = rv.decide(results.group_benchmarks(entries))
+        [e] = v.expectations
+        self.assertEqual((e.expected, e.status), (3, "passed"), e.note)
+        self.assertIn("resumed", e.name)
+
+    def test_noisy_repetitions_are_inconclusive(self):
+        entries = []
+        for m in ("asio_coro", "blocking_curl"):
+            for mode, proto, ks in (("pool", "http", (1.0, 1.0)), ("nopool", "http", (1.3, 2.6))):
+                for i, k in enumerate(ks):
+                    entries.append(helpers.entry(f"rtt/{m}/{mode}/{proto}/rtt_ms:20", i, p50_us=k * 20000,
+                                                 p50_rtts=k, rtt_ms=20, requests=10))
+        v = rv.decide(results.group_benchmarks(entries))
+        self.assertEqual(v.word, "inconclusive: noise", v.line)
+        self.assertTrue(v.line.startswith("**Inconclusive: noise** at RTT 20 ms"), v.line)
+
     def test_speedup(self):
         r = runs(grid())
         self.assertAlmostEqual(rv.speedup(r, "asio_coro", "http", 20), 2.05 / 1.03)
@@ -115,6 +158,12 @@ class RttReportTest(unittest.TestCase):
         self.assertEqual(len(loaded.runs), 40)
         for r in loaded.runs:
             self.assertIn(f"`{r.name.text}`", self.page)
+
+    def test_time_saved_beside_the_factor(self):
+        self.assertIn("### What pooling saves per request", self.page)
+        self.assertRegex(self.page, r"\| HTTPS, TLS 1\.3 \| [0-9.]+x; saves [0-9.]+ ms \|")
+        self.assertIn("time saved per request", self.page)
+        self.assertNotIn("±20", self.page)
 
     def test_charts_written(self):
         for stem in CHARTS:

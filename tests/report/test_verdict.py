@@ -94,8 +94,8 @@ class PoolingVerdictTest(unittest.TestCase):
         v = pv.decide(helpers.pooling_runs(f))
         self.assertEqual(v.word, "confirmed", v.line)
         self.assertAlmostEqual(v.factors[("https", 0)], 30.0)  # C++ only: the mechanism
-        self.assertIn("aiohttp (`ClientSession` reused vs one per request) 1.80x faster over HTTP", v.line)
-        self.assertIn("requests (`Session` vs `requests.get`) 2.50x faster over HTTP", v.line)
+        self.assertIn("aiohttp (`ClientSession` reused vs one per request) 9.00x faster over HTTPS", v.line)
+        self.assertIn("requests (`Session` vs `requests.get`) 12.0x faster over HTTPS", v.line)
         self.assertTrue(any("`py_aiohttp` (Python)" in c.name for c in v.checks))
 
     def test_delay_without_difference_says_no_difference(self):
