@@ -22,6 +22,7 @@
 #include <sstream>
 
 #include "private_network.hpp"
+#include "python_model.hpp"
 #include "scenario.hpp"
 #include "suite_reporter.hpp"
 
@@ -212,6 +213,9 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
     benchmark::AddCustomContext("suite_machine", machine_description());
     benchmark::AddCustomContext("suite_versions", versions());
+    // The interpreter and libraries the py_* client models run with.
+    for (const auto& [name, version] : clients::python_versions())
+      benchmark::AddCustomContext(name, version);
     benchmark::AddCustomContext("suite_quick", quick ? "true" : "false");
     benchmark::AddCustomContext("suite_repetitions", std::to_string(repetitions));
     benchmark::AddCustomContext(

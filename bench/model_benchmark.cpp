@@ -84,6 +84,8 @@ void set_standard_counters(benchmark::State& state, const clients::RunSummary& s
   c["cpu_s"] = summary.cpu_s;
   c["rss_mb"] = static_cast<double>(summary.peak_rss_kib) / 1024.0;
   c["threads_created"] = static_cast<double>(summary.threads);
+  // Interpreter start-up and imports of a Python model, outside the timed run.
+  if (summary.startup_ms) c["startup_ms"] = *summary.startup_ms;
   c["requests"] = static_cast<double>(summary.requests);
   c["concurrency"] = static_cast<double>(plan.concurrency);
   if (errors > 0) state.SetLabel("errors: " + error_summary(summary));
@@ -113,7 +115,9 @@ MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
   MeasuredRun run;
   run.stats = harness::fetch_stats(server.url, server.cacert);
   run.summary = clients::summarize(result);
-  run.summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
+  // A model run in a child process (Python) measured its own peak: this
+  // process's would say nothing about it.
+  if (!result.measured_by_model) run.summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
   for (const auto& s : result.samples)
     if (s.error == clients::ErrorKind::none)
       run.latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());

@@ -7,6 +7,8 @@
 // CPU time and peak RSS. A child that crashes, hangs or answers garbage ends
 // as failed requests of kind `other` with its stderr's tail; it is always
 // killed and reaped. A missing package is a std::runtime_error naming it.
+#include "python_model.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -191,4 +193,22 @@ const ModelRegistrar py_aiohttp("py_aiohttp", python_model("py_aiohttp"));
 const ModelRegistrar py_aiohttp_uvloop("py_aiohttp_uvloop", python_model("py_aiohttp_uvloop"));
 
 }  // namespace
+
+std::map<std::string, std::string> python_versions() {
+  std::map<std::string, std::string> out;
+  for (const char* name : {"python", "aiohttp", "requests", "urllib3", "uvloop"})
+    out[std::string(name) + "_version"] = "missing";
+  try {
+    harness::ChildProcess child({python_path(), script_dir() + "/model_protocol.py"});
+    if (const auto line = child.read_line(Clock::now() + kReadyTimeout)) {
+      const auto versions = nlohmann::json::parse(*line);
+      for (const auto& [name, version] : versions.items())
+        out[name + "_version"] = version.get<std::string>();
+    }
+  } catch (const std::exception&) {
+    // No interpreter, or no answer: everything stays "missing".
+  }
+  return out;
+}
+
 }  // namespace clients
