@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <stdexcept>
@@ -33,14 +35,53 @@ struct NfqueueDelayer::State {
   };
   std::deque<Held> held;  // FIFO; release times never decrease
   NfqueueDelayer* owner = nullptr;
+  // RTT_PACKET_LOG=<file>: one line per packet as it arrives (for finding
+  // where a request waits); off by default, when only metadata is copied.
+  std::FILE* log = nullptr;
+  Clock::time_point log_start = Clock::now();
 };
 
 namespace {
+
+// The IPv4 + TCP header fields of a copied packet, as one log line:
+// "<ms since start> <sport>><dport> <flags> seq=<seq> ack=<ack> len=<payload>".
+void log_packet(NfqueueDelayer::State& state, nfq_data* data) {
+  unsigned char* p = nullptr;
+  const int n = nfq_get_payload(data, &p);
+  const double ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - state.log_start).count();
+  if (n < 20 || (p[0] >> 4) != 4) {
+    std::fprintf(state.log, "%10.3f non-IPv4 packet (%d bytes)\n", ms, n);
+    return;
+  }
+  const int ihl = (p[0] & 0x0f) * 4;
+  const int total = (p[2] << 8) | p[3];
+  if (p[9] != IPPROTO_TCP || n < ihl + 20) {
+    std::fprintf(state.log, "%10.3f non-TCP packet\n", ms);
+    return;
+  }
+  const unsigned char* t = p + ihl;
+  const auto u32 = [](const unsigned char* b) {
+    return (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) |
+           b[3];
+  };
+  const int doff = (t[12] >> 4) * 4;
+  const unsigned flags = t[13];
+  char f[8] = "";
+  int k = 0;
+  for (auto [bit, c] :
+       {std::pair{0x02u, 'S'}, {0x10u, '.'}, {0x08u, 'P'}, {0x01u, 'F'}, {0x04u, 'R'}})
+    if (flags & bit) f[k++] = c;
+  std::fprintf(state.log, "%10.3f %5u>%-5u %-4s seq=%u ack=%u len=%d\n", ms,
+               (unsigned{t[0]} << 8) | t[1], (unsigned{t[2]} << 8) | t[3], f, u32(t + 4),
+               u32(t + 8), total - ihl - doff);
+}
 
 int on_packet(nfq_q_handle*, nfgenmsg*, nfq_data* data, void* arg) {
   auto* state = static_cast<NfqueueDelayer::State*>(arg);
   const nfqnl_msg_packet_hdr* header = nfq_get_msg_packet_hdr(data);
   if (!header) return 0;
+  if (state->log) log_packet(*state, data);
   auto release = Clock::now() + state->owner->delay();
   // FIFO: a packet never overtakes the one before it, even if the delay
   // was lowered in between.
@@ -58,6 +99,7 @@ NfqueueDelayer::NfqueueDelayer(std::uint16_t queue_num) {
     if (state_) {
       if (state_->queue) nfq_destroy_queue(state_->queue);
       if (state_->handle) nfq_close(state_->handle);
+      if (state_->log) std::fclose(state_->log);
       delete state_;
       state_ = nullptr;
     }
@@ -73,8 +115,16 @@ NfqueueDelayer::NfqueueDelayer(std::uint16_t queue_num) {
   if (nfq_bind_pf(state_->handle, AF_INET) < 0) fail("nfq_bind_pf");
   state_->queue = nfq_create_queue(state_->handle, queue_num, &on_packet, state_);
   if (!state_->queue) fail("nfq_create_queue " + std::to_string(queue_num));
-  // Metadata only: the verdict needs the packet's id, never its bytes.
-  if (nfq_set_mode(state_->queue, NFQNL_COPY_META, 0) < 0) fail("nfq_set_mode");
+  // Metadata only: the verdict needs the packet's id, never its bytes (the
+  // debug log copies the first 80, enough for the IPv4 and TCP headers).
+  if (const char* path = std::getenv("RTT_PACKET_LOG"); path && *path) {
+    state_->log = std::fopen(path, "w");
+    if (!state_->log) fail(std::string("RTT_PACKET_LOG: cannot open ") + path);
+    std::setvbuf(state_->log, nullptr, _IOLBF, 0);
+  }
+  if (nfq_set_mode(state_->queue, state_->log ? NFQNL_COPY_PACKET : NFQNL_COPY_META,
+                   state_->log ? 80 : 0) < 0)
+    fail("nfq_set_mode");
   nfq_set_queue_maxlen(state_->queue, 65536);
   // If the queue ever overflows, let packets through rather than drop them.
   nfq_set_queue_flags(state_->queue, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
@@ -95,6 +145,7 @@ NfqueueDelayer::~NfqueueDelayer() {
   nfq_destroy_queue(state_->queue);
   nfq_close(state_->handle);
   close(wake_fd_);
+  if (state_->log) std::fclose(state_->log);
   delete state_;
 }
 
