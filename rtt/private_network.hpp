@@ -13,9 +13,10 @@ namespace rtt {
 // The NFQUEUE number the rules and the delayer use.
 inline constexpr unsigned kQueueNum = 0;
 
-// unshare(CLONE_NEWNET) and bring lo up. Only the calling thread changes
-// namespace, so call it before any thread exists; children started later
-// inherit it. Returns "" on success, else why not.
+// unshare(CLONE_NEWNET), bring lo up and turn TCP autocorking off in it (an
+// artefact of holding packets on the host, see private_network.cpp). Only the calling thread
+// changes namespace, so call it before any thread exists; children started later inherit it.
+// Returns "" on success, else why not.
 std::string enter_private_network();
 
 // Enters the private network and starts the delayer. Call once from main
