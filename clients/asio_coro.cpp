@@ -223,6 +223,9 @@ awaitable<ConnectionPtr> connect(Run& run, const Target& t, Clock::time_point de
     co_return nullptr;
   }
   ++run.result.connections_opened;
+  // As libcurl and aiohttp do: with Nagle's algorithm on, a request written
+  // right after the TLS Finished waits for the server's ACK of it (one RTT).
+  c->lowest().socket().set_option(tcp::no_delay(true), ec);
   if (t.tls) {
     // SNI and the certificate check by name (an IP address is checked against IP SANs).
     asio::ip::make_address(t.host, ec);
