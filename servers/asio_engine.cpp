@@ -14,6 +14,7 @@
 #include <span>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <unordered_set>
 #include <vector>
 
@@ -193,8 +194,25 @@ class AsioEngine final : public Engine {
       stats_.tls_handshake_failed();
     } else {
       co_await serve_requests(stream, conn, SSL_session_reused(stream.native_handle()) == 1);
+      co_await send_close_notify(stream);
     }
     finish(conn);
+  }
+
+  // Ends a TLS connection with a close_notify, as real servers do, without
+  // waiting for the client's. OpenSSL removes the session of a connection
+  // freed without one from the server's session-ID cache, and TLS 1.2
+  // clients that resume by session ID (libcurl turns TLS 1.2 tickets off)
+  // would then never resume. Nothing to do once the socket is closed (a
+  // fault, a timeout) or the alert has been sent (graceful_close).
+  static asio::awaitable<void> send_close_notify(beast::ssl_stream<beast::tcp_stream>& stream) {
+    SSL* ssl = stream.native_handle();
+    auto& lowest = beast::get_lowest_layer(stream);
+    if (!lowest.socket().is_open() || (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN)) co_return;
+    // Marked as received, SSL_shutdown completes once its alert is written.
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    lowest.expires_after(kLingerTimeout);
+    co_await stream.async_shutdown(nothrow);
   }
 
   void finish(Connection& conn) {
@@ -428,6 +446,7 @@ class AsioEngine final : public Engine {
   // is not lost to an RST that closing with unread request bytes would cause.
   template <class Stream>
   asio::awaitable<void> graceful_close(Stream& stream, Connection& conn) {
+    if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) co_await send_close_notify(stream);
     error_code ec;
     conn.socket.shutdown(tcp::socket::shutdown_send, ec);
     auto& lowest = beast::get_lowest_layer(stream);
