@@ -1,24 +1,25 @@
 """Claim C4 (sync vs async fetching, gather vs sequential awaits): the
-scenario module. verdict() gives the index's one-line verdict; write_page()
-writes charts/ and README.md under DIR/sync_vs_async/. Every figure in the
-page comes from the results.
+scenario module. verdict() gives the index's one-line verdict; sections()
+gives the page between its claim and its footer (page.write_page). Every
+figure in the page comes from the results; nothing is extrapolated.
 """
 
-from . import fmt, stats
+from . import fmt, models, page, stats
 from . import sync_vs_async_verdict as sv
 
 NAME = "sync_vs_async"
 TITLE = "C4 sync vs async: fetching K URLs one by one or all at once"
-HEADLINE_CHART = "charts/sync_vs_async_wall.png"
+HEADLINE_CHART = "charts/sync_vs_async_headline.png"
 
 CLAIM = (
     "Fetching many URLs concurrently takes about as long as the slowest one; fetching them one after the "
     "other takes the sum. In asyncio terms: `await`ing K requests in a loop costs K × L, `asyncio.gather` of "
     "the same K coroutines costs about L. Here K URLs (distinct paths `/item/<i>?delay_ms=L` on one local "
-    "mock server) each answer after L ms, and the client models fetch all K: sequentially (`blocking_curl`; "
-    "`asio_coro` awaiting one by one, the same coroutine code with concurrency 1), with a thread per "
-    "request, with a pool of 32 threads, with `curl_multi` (every transfer at once) and with `asio_coro` "
-    "gathering every request (one coroutine per request on one thread).")
+    "mock server) each answer after L ms. Python clients fetch them with `requests` one by one (one Session, "
+    "and `requests.get` per URL as the usual example does), with `requests` on 32 worker threads, and with "
+    "`aiohttp` gathering every request on one thread. C++ clients show the mechanism: the same coroutine code "
+    "(`asio_coro`) awaiting one by one or with every request in flight, blocking libcurl one by one, a thread "
+    "per request, 32 worker threads, and `curl_multi` with every transfer at once.")
 
 
 def verdict(results):
@@ -30,106 +31,153 @@ def sections(results, charts_written, v):
     runs = results.runs
     return [
         "## Setup\n\n" + _setup(results),
+        "## Headline: one thread, all at once vs one by one\n\n" + _headline(runs, v),
         "## Charts\n\n" + _charts(charts_written),
         "## Verdict\n\n" + _verdict_section(runs, v),
-        "## Why it happens\n\n" + _why(results),
-        "## In an interview\n\n" + _interview(runs),
+        "## Memory per request in flight\n\n" + _memory(runs),
+        "## Why it happens\n\n" + _why(runs),
+        "## In an interview\n\n" + _interview(runs, v),
         "## Caveats\n\n" + _caveats(results),
         "## Numbers\n\n" + _numbers(results),
-        "## Errors\n\n" + _errors(results),
+        "## Errors\n\n" + page.errors_section(results),
     ]
 
 
 def _setup(results):
-    ctx, runs = results.ctx, results.runs
+    runs = results.runs
     L = sv.delay_of(runs)
     idx = sv.index(runs)
     lines = []
     for s in sv.series_present(runs):
         measured = [k for k in sv.ks(runs) if (s.id, k) in idx]
-        c = idx[(s.id, measured[0])].name.param("c") if measured else None
-        lines.append(f"`{s.id}` (c:{fmt.param(c)}): K = {', '.join(fmt.count(k) for k in measured)}")
+        lines.append(f"`{s.id}` ({s.language}, c:{fmt.param(sv.c_of(runs, s))}): K = "
+                     + ", ".join(fmt.count(k) for k in measured))
+    missing = [s.id for s in sv.SERIES if s not in sv.series_present(runs)]
     rows = [
-        ("machine", ctx("suite_machine", "not recorded")),
-        ("versions", ctx("suite_versions", "not recorded")),
-        ("server", ctx("suite_server", "not recorded") + "; mockd's asio engine, one thread: each delay waits "
-                   "on a timer, so it serves any number of delayed requests at once"),
-        ("command", f"`{ctx('suite_command')}`" if ctx("suite_command") else "not recorded"),
-        ("run", f"{ctx('date', 'date not recorded')} on {ctx('host_name', 'an unnamed host')}, "
-                f"{'**quick** (smaller grid, numbers are rough)' if results.quick else 'full'}"),
+        ("server", "mockd's asio engine, one thread: each delay waits on a timer, so it serves any number of "
+                   "delayed requests at once"),
         ("URLs", f"K distinct paths `/item/<i>?delay_ms={fmt.param(L)}`, each fetched once, plain HTTP, "
                  "16-byte bodies (status and size checked)"),
-        ("series measured (concurrency)", "; ".join(lines)),
-        ("pooling", "on: each model's session keeps its connections (a worker or the sequential loop reuses one; "
-                    "`curl_multi` and gathered `asio_coro` open one per request in flight, up to K)"),
-        ("extrapolated", "the sequential series beyond the largest K they ran (K × L) and the 32-thread pool "
-                         "beyond its largest K (ceil(K/32) × L): ideal figures, drawn hollow and dashed, marked "
-                         "in the table; a real run would take a little longer"),
-        ("repetitions", f"{results.repetitions} per benchmark; medians and CV over them; wall_ms = the whole run"),
+        ("series measured (language, concurrency; c:0 = all at once)", "; ".join(lines)),
+        ("pooling", "on (each model's session keeps its connections; in flight at once, one connection per "
+                    "request), except `py_requests/sequential_nopool`: `requests.get` per URL, a new "
+                    "connection each"),
+        ("memory", "C++ models run in bench's process: the run's peak RSS above the RSS at its start "
+                   "(`rss_growth_mb`, peak reset and `malloc_trim` just before the run). Python models run in "
+                   "a fresh `python3` child per run: its peak RSS (`rss_mb`, interpreter included)"),
     ]
-    return fmt.table(["", ""], rows)
+    if missing:
+        rows.append(("not in this run", ", ".join(f"`{m}`" for m in missing)
+                     + " (a model not built in is not registered, e.g. the Python models before they land)"))
+    return page.setup_table(results, rows)
+
+
+def _headline(runs, v):
+    L = sv.delay_of(runs)
+    out = []
+    if v.pairs:
+        rows = []
+        for p in v.pairs:
+            est, lo, hi = p.speedup
+            rows.append([p.language, fmt.count(p.k), f"`{p.sequential.id}`", fmt.ms(p.seq_ms * 1000),
+                         f"`{p.gathered.id}`", fmt.ms(p.gat_ms * 1000), fmt.factor_ci(est, lo, hi)])
+        out.append("Both sides measured at the same K (never an extrapolated K × L), one thread each; "
+                   "speed-up = one-by-one wall ÷ all-at-once wall, paired repetitions:\n\n"
+                   + fmt.table(["language", "K", "one by one", "wall", "all at once", "wall", "speed-up"], rows))
+    else:
+        out.append(f"No single-thread pair was measured error-free at one K ≥ {sv.MIN_K}.")
+    if not any(p.language == models.PYTHON for p in v.pairs):
+        out.append("**Python not measured in this run**: the Python client models were not built in (or failed), "
+                   "so the figures above are C++ only; a C++ model shows the mechanism, not what a Python "
+                   "library costs.")
+    out.append(_pooling_confound(runs, L))
+    return "\n\n".join(x for x in out if x)
+
+
+def _pooling_confound(runs, L):
+    """requests.get per URL vs one Session (both one by one) vs aiohttp gathered, at the
+    largest K all three ran error-free."""
+    ids = sv.POOLING_CONFOUND
+    common = [k for k in sv.ks(runs) if all(sv.clean(runs, sid, k) for sid in ids)]
+    if not common:
+        return ("The pooling confound (`requests.get` per URL vs one Session vs `aiohttp`) needs all three "
+                "Python series at one K; not in this run.")
+    k = common[-1]
+    nopool, session, gathered = (sv.clean(runs, sid, k) for sid in ids)
+    rows = []
+    for r in (nopool, session, gathered):
+        rows.append([f"`{sv.series_of(r).id}`", fmt.ms(sv.wall_ms(r) * 1000),
+                     fmt.sig(stats.factor(sv.wall_ms(r), k * L)), fmt.count(r.median("conns_opened")),
+                     fmt.sig(r.median("p50_us") / 1000 if r.median("p50_us") is not None else None)])
+    extra_ms = stats.factor(sv.wall_ms(nopool) - sv.wall_ms(session), k)
+    share = pooling_share(runs)
+    text = (f"**The pooling confound** (K = {fmt.count(k)}): the usual example compares `requests.get` per URL "
+            "(a new connection each time) with `aiohttp` (pooled, gathered), so two things change at once. "
+            "Here the three are measured apart:\n\n"
+            + fmt.table(["series", "wall", "÷ K × L", "connections opened", "p50 per request, ms"], rows)
+            + f"\n\nA new connection per request cost {fmt.ms(extra_ms * 1000) if extra_ms is not None else fmt.DASH} "
+              "more per request than one Session (loopback: the TCP handshake costs microseconds of network; the "
+              f"rest is Python setting up a session and a connection). Pooling accounts for {fmt.pct(share, 0)} "
+              "of the gap between `requests.get` one by one and `aiohttp` gathered; the rest is concurrency.")
+    return text
+
+
+def pooling_share(runs):
+    """(nopool − Session) ÷ (nopool − aiohttp gathered) at the largest K all three ran: the
+    part of the usual example's gap that pooling alone explains. None when not measured."""
+    ids = sv.POOLING_CONFOUND
+    common = [k for k in sv.ks(runs) if all(sv.clean(runs, sid, k) for sid in ids)]
+    if not common:
+        return None
+    nopool, session, gathered = (sv.wall_ms(sv.clean(runs, sid, common[-1])) for sid in ids)
+    return stats.factor(nopool - session, nopool - gathered)
 
 
 def _charts(written):
-    if not written:
-        return "Charts were not generated for this report (`--no-charts`)."
     captions = {
-        "sync_vs_async_wall": "Wall time of fetching K URLs vs K (log-log), with the ideals K × L (one by one) "
-                              "and L (all at once). Hollow markers on dashed lines are extrapolated, not measured.",
-        "sync_vs_async_resources": "Client memory (peak RSS above the run's start), threads created, and the "
-                                   "connections the server had open at once, vs K (measured runs only).",
+        "sync_vs_async_headline": "The headline K: every series' wall time at the largest K where a single-thread "
+                                  "pair was measured (log axis, points: each repetition small, the median large, "
+                                  "its value in ms beside it), Python above C++.",
+        "sync_vs_async_wall": "Wall time of fetching K URLs vs K (log-log, measured points only), with the ideals "
+                              "K × L (one by one) and L (all at once).",
+        "sync_vs_async_memory": "Memory vs requests in flight (linear axes): each run's own memory growth against "
+                                "the server's peak of open connections; the slope is the cost of one more request "
+                                "in flight.",
+        "sync_vs_async_resources": "Threads created and the connections the server had open at once, vs K "
+                                   "(log-log).",
     }
-    return "\n\n".join(f"{captions[stem]}\n\n![{stem}](charts/{stem}.png)\n([SVG](charts/{stem}.svg))"
-                       for stem in written if stem in captions)
+    return page.charts_section(written, captions)
 
 
 def _verdict_section(runs, v):
     L = sv.delay_of(runs)
-    out = ["Rule (`scripts/report_lib/sync_vs_async_verdict.py`): " + sv.RULE_TEXT,
-           f"Outcome: **{v.word}**." + (" " + "; ".join(v.reasons) + "." if v.reasons else "")]
+    out = [page.verdict_section(sv.RULE_TEXT, v, v.checks, "sync_vs_async_verdict.py")]
     ks = sv.ks(runs)
     idx = sv.index(runs)
-    header = ["series"] + [f"K = {fmt.count(k)}" for k in ks]
+    header = ["series", "language", "c"] + [f"K = {fmt.count(k)}" for k in ks]
     rows = []
     for s in sv.series_present(runs):
-        row = [f"`{s.id}`"]
+        row = [f"`{s.id}`", s.language, fmt.param(sv.c_of(runs, s))]
         for k in ks:
             run = idx.get((s.id, k))
-            p = next((p for p in sv.points(runs) if p.series == s and p.k == k), None)
-            if run is not None and run.failed:
-                row.append("**failed**")
-            elif run is not None:
-                w = sv.wall_ms(run)
-                row.append(f"{fmt.sig(w)} ms ({fmt.sig(w / (k * L))} × KL)" + (" ⚠" if run.flagged else ""))
-            elif p is not None:
-                row.append(f"*≥ {fmt.sig(p.wall_ms)} ms, extrapolated*")
-            else:
+            if run is None:
                 row.append(fmt.DASH)
+            elif run.failed:
+                row.append("**failed**")
+            else:
+                w = sv.wall_ms(run)
+                row.append(f"{fmt.ms(w * 1000)} ({fmt.sig(w / (k * L))} × KL, CV {fmt.pct(run.cv('wall_ms'), 0)})"
+                           + (" ⚠" if run.flagged else ""))
         rows.append(row)
-    rows.append(["K × L / " + str(sv.GATHER_FACTOR)] + [f"{fmt.sig(k * L / sv.GATHER_FACTOR)} ms" for k in ks])
-    out.append("Median wall time of each run, and as a fraction of K × L (the sequential ideal):\n\n"
-               + fmt.table(header, rows))
-    sp_rows = [(f"`{sid}`", fmt.count(k), fmt.times(f),
-                "K × L, extrapolated" if extra else "measured `blocking_curl/sequential`")
-               for sid, (k, f, extra) in v.speedups.items()]
-    seq_k = _largest_clean_k(runs, "blocking_curl/sequential")
-    if seq_k is not None:
-        seq = _run(runs, "blocking_curl/sequential", seq_k)
-        for s in sv.series_present(runs):
-            r = _run(runs, s.id, seq_k)
-            if not s.sequential and r is not None and v.speedups.get(s.id, (None,))[0] != seq_k:
-                sp_rows.append((f"`{s.id}`", fmt.count(seq_k),
-                                fmt.times(stats.factor(seq.median("wall_ms"), r.median("wall_ms"))),
-                                "measured `blocking_curl/sequential`"))
-    if sp_rows:
-        out.append("Speed-up over sequential at each concurrent model's largest error-free K, and at the largest K "
-                   "where a sequential run was measured:\n\n"
-                   + fmt.table(["series", "K", "speed-up", "sequential figure"], sp_rows))
+    rows.append(["K × L ÷ " + str(sv.GATHER_FACTOR), "", ""] + [fmt.ms(k * L / sv.GATHER_FACTOR * 1000) for k in ks])
+    out.append("Median wall time of every measured run, as a fraction of K × L (the one-by-one ideal), with the CV "
+               "of its repetitions (— = not measured at that K; ⚠ = failed requests):\n\n" + fmt.table(header, rows))
     sig = sv.signature(runs)
     if sig:
         broken = [x for x in sig if not x[2]]
         text = ("### Signature\n\nChecked on every error-free run: sequential wall ≥ K × L in every repetition; "
-                "`asio_coro` runs on one thread; a thread per request creates K threads. ")
+                "every gathered run (`asio_coro`, `curl_multi`, `py_aiohttp`) on one thread; a thread per request "
+                "creates K threads. ")
         if not broken:
             text += f"All {len(sig)} checks hold."
         else:
@@ -139,163 +187,185 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _run(runs, sid, k):
-    r = sv.index(runs).get((sid, k))
-    return None if r is None or r.flagged else r
+def _memory_rows(runs):
+    out = []
+    for s in sv.series_present(runs):
+        m = sv.memory_slope(runs, s)
+        if m is not None:
+            out.append(m)
+    return out
 
 
-def _largest_clean_k(runs, sid):
-    clean = [k for k in sv.ks(runs) if _run(runs, sid, k) is not None]
-    return clean[-1] if clean else None
+def _memory(runs):
+    slopes = _memory_rows(runs)
+    if not slopes:
+        return "Not measured: no concurrent series ran error-free at two K with different numbers in flight."
+    rows = [[f"`{m.series.id}`", m.series.language, f"{fmt.count(m.k1)} → {fmt.count(m.k2)}",
+             f"{fmt.count(m.n1)} → {fmt.count(m.n2)}", f"{fmt.sig(m.mb1)} → {fmt.sig(m.mb2)}",
+             f"**{fmt.sig(m.rss_per_inflight_kib)}**"] for m in slopes]
+    out = ["`rss_per_inflight_kib` = (memory at K2 − memory at K1) ÷ (in flight at K2 − in flight at K1), between "
+           "the two largest error-free K: what one more request in flight costs, with the fixed costs (libraries, "
+           "the event loop, the interpreter) cancelled out. In flight = the server's peak of open connections. "
+           "Memory = the run's own growth (C++: `rss_growth_mb`) or the child's peak (Python: `rss_mb`).\n\n"
+           + fmt.table(["series", "language", "K", "in flight", "memory MiB", "rss_per_inflight_kib"], rows)]
+    by = {m.series.id: m.rss_per_inflight_kib for m in slopes}
+    coro, thread = by.get("asio_coro/gather"), by.get("threadpool_curl/thread_per_request")
+    if coro is not None and thread is not None:
+        if coro > thread:
+            out.append(f"Here a coroutine in flight cost more resident memory than a thread ({fmt.sig(coro)} vs "
+                       f"{fmt.sig(thread)} KiB). A thread's stack is 8 MiB of virtual memory, but only the few "
+                       "pages it touches become resident (a few KiB for a blocking libcurl call), and glibc "
+                       "reuses the stacks of finished threads. A coroutine's frame, its Beast buffers and its "
+                       "socket state are all allocated and resident, so per request they can weigh more.")
+        else:
+            out.append(f"Here a coroutine in flight cost less resident memory than a thread ({fmt.sig(coro)} vs "
+                       f"{fmt.sig(thread)} KiB). A thread's 8 MiB stack is virtual and mostly untouched, but "
+                       "each thread still costs its touched stack pages, its TLS, its libcurl easy handle and "
+                       "malloc arena traffic; a coroutine costs its frame, its buffers and its socket.")
+    out.append("A thread per request creates K threads, but fewer are in flight at once (threads that start "
+               "early finish and take further URLs), so its figure is per request in flight, not per thread.")
+    out += _queued(runs)
+    return "\n\n".join(out)
 
 
-def _why(results):
-    runs = results.runs
+def _queued(runs):
+    """A series that ran a larger K at no more requests in flight (a connector limit): what the
+    requests waiting for a connection cost."""
+    out = []
+    for s in sv.series_present(runs):
+        m = sv.memory_slope(runs, s)
+        if m is None:
+            continue
+        for k in sv.ks(runs):
+            r = sv.clean(runs, s.id, k)
+            if k <= m.k2 or r is None or sv.in_flight(r) is None or sv.in_flight(r) > m.n2:
+                continue
+            mb = sv.memory_mb(r)
+            if mb is None:
+                continue
+            out.append(f"`{s.id}` at K = {fmt.count(k)} still had at most {fmt.count(sv.in_flight(r))} requests in "
+                       f"flight, yet used {fmt.sig(mb - m.mb2)} MiB more than at K = {fmt.count(m.k2)}: "
+                       f"{fmt.sig((mb - m.mb2) * 1024 / (k - m.k2))} KiB per request waiting for a connection "
+                       "(gathered at once, every request's task exists from the start, queued or not).")
+    return out
+
+
+def _why(runs):
     L = sv.delay_of(runs)
-    ks = sv.ks(runs)
     out = [
         "- **Waiting is not working**: each request spends L ms waiting for the server. A sequential client "
         "waits K times in a row, so its wall time is K × L plus a little per request. A concurrent client "
         "overlaps the waits: with every request in flight at once the run takes about L plus the time to "
         "start K requests and read K answers.",
-        "- **Threads vs coroutines**: a thread per request overlaps the waits too, but each thread is a kernel "
-        "object with its own stack (8 MiB of virtual memory here, mostly untouched) that must be created and "
-        "scheduled. A fixed pool of c threads caps the overlap: K requests take about ceil(K / c) × L. "
-        "`curl_multi` and gathered `asio_coro` keep every request as a small state machine on one thread, "
-        "driven by one poll loop (`curl_multi_poll`; asio's epoll reactor).",
         "- **Sequential awaits are still sequential**: `asio_coro` with concurrency 1 is the same coroutine "
         "code, awaiting each request before starting the next; the event loop is idle during each wait, so it "
-        "costs K × L exactly like blocking code. Concurrency comes from having many awaits in flight "
-        "(gather), not from `async` itself.",
+        "costs K × L exactly like blocking code. Concurrency comes from having many awaits in flight, not from "
+        "`async` itself.",
+        "- **Threads vs one event loop**: a thread per request overlaps the waits too, but each thread is a "
+        "kernel task that must be created and scheduled; c worker threads cap the overlap at c, so K requests "
+        "take about ceil(K / c) × L. `curl_multi`, `asio_coro` and `aiohttp` keep every request as a small "
+        "state machine on one thread driven by one poll loop.",
     ]
-    g_k = _largest_clean_k(runs, "asio_coro/gather")
-    if g_k is not None and L:
-        g = _run(runs, "asio_coro/gather", g_k)
+    for sid, what in (("py_aiohttp/gather", "Python"), ("asio_coro/gather", "C++")):
+        k = next((k for k in reversed(sv.ks(runs)) if sv.clean(runs, sid, k)), None)
+        if k is None or not L:
+            continue
+        g = sv.clean(runs, sid, k)
         wall, cpu = g.median("wall_ms"), g.median("cpu_s")
-        out.append(f"- **Not quite L at large K**: gathered `asio_coro` fetched K = {fmt.count(g_k)} in "
-                   f"{fmt.sig(wall)} ms = {fmt.sig(wall / L)} × L. It opened "
-                   f"{fmt.count(g.median('conns_opened'))} connections (the server, one thread on timers, had up "
-                   f"to {fmt.count(g.median('conns_peak'))} open at once) and used {fmt.sig(cpu)} s of client CPU "
-                   f"on its one thread, {fmt.pct(cpu / (wall / 1000) if wall and cpu is not None else None, 0)} "
-                   "of the wall time"
-                   + (": at this K setting up connections and parsing answers on the client, not the server's "
-                      "delay, sets the wall time." if wall and cpu and cpu / (wall / 1000) >= 0.5 else "."))
-    t_k = _largest_clean_k(runs, "threadpool_curl/thread_per_request")
-    if t_k is not None:
-        t = _run(runs, "threadpool_curl/thread_per_request", t_k)
-        text = (f"- **A thread per request at K = {fmt.count(t_k)}**: {fmt.count(t.median('threads_created'))} "
-                f"threads, peak RSS {fmt.sig(t.median('rss_mb'))} MiB, {fmt.sig(t.median('wall_ms'))} ms.")
-        opened, threads = t.median("conns_opened"), t.median("threads_created")
-        if opened is not None and threads and opened < threads:
-            text += (f" The threads take requests from a shared counter, and the server accepted only "
-                     f"{fmt.count(opened)} connections (median): threads that started early finished a request and took "
-                     "the next before the last threads were running, so creating the threads took longer than "
-                     "one request.")
-        out.append(text)
-    out += _fd_limit(runs)
+        share = cpu / (wall / 1000) if wall and cpu is not None else None
+        out.append(f"- **Not quite L at large K ({what})**: `{sid}` fetched K = {fmt.count(k)} in "
+                   f"{fmt.ms(wall * 1000)} = {fmt.sig(wall / L)} × L on one thread, using {fmt.sig(cpu)} s of "
+                   f"client CPU, {fmt.pct(share, 0)} of the wall time"
+                   + (": at this K the client's work per request (connections, parsing), not the server's "
+                      "delay, sets the wall time." if share is not None and share >= 0.5 else "."))
+    out += _connector_cap(runs)
     return "\n".join(out)
 
 
-def _fd_limit(runs):
-    """A thread per request that ran out of file descriptors: what the data shows."""
-    out = []
-    for r in runs:
-        s = sv.series_of(r)
-        if s is None or s.mode != "thread_per_request" or r.failed:
-            continue
-        fd = r.total("errors_fd_exhausted")
-        if not fd:
-            continue
-        bad = [rep for rep in r.reps if rep.get("errors_fd_exhausted")]
-        opened = max(rep.get("conns_opened", 0) for rep in bad)
-        out.append(
-            f"- **A thread per request runs out of file descriptors at K = {fmt.count(sv.k_of(r))}**: in "
-            f"{len(bad)} of {len(r.reps)} repetitions {fmt.count(fd)} requests in all failed with `fd_exhausted` "
-            f"(EMFILE), while the server accepted at most {fmt.count(opened)} connections in one repetition. The "
-            "open-file limit here is 20,000, and each thread's libcurl easy handle holds its socket plus, in "
-            "libcurl 7.88, the wake-up socket pair of the private multi handle `curl_easy_perform` uses: "
-            "3 descriptors per thread in flight (counted in /proc/self/fd during a transfer with this libcurl), so roughly 20,000 ÷ 3 concurrent requests fit. Whether a "
-            "repetition hits it depends on how many threads are alive at once (early threads that finish take "
-            "further requests). The single-threaded models need one descriptor per connection.")
-    return out
-
-
-def _interview(runs):
+def _connector_cap(runs):
+    """aiohttp's gather with fewer connections in flight than requests: its connector's limit."""
     L = sv.delay_of(runs)
-    v = sv.decide(runs)
+    capped = [k for k in sv.ks(runs) if sv.clean(runs, "py_aiohttp/gather", k)
+              and sv.in_flight(sv.clean(runs, "py_aiohttp/gather", k)) < k]
+    if not capped or not L:
+        return []
+    k = capped[-1]
+    r = sv.clean(runs, "py_aiohttp/gather", k)
+    n = sv.in_flight(r)
+    return [f"- **aiohttp's connector caps what is in flight**: gathering K = {fmt.count(k)} requests, the server saw "
+            f"at most {fmt.count(n)} connections at once. A `ClientSession` with its default `TCPConnector` holds "
+            f"a limited number of connections and queues the other requests, so the batch takes about "
+            f"ceil(K ÷ {fmt.count(n)}) × L = {fmt.ms(-(-k // n) * L * 1000)}; measured {fmt.ms(sv.wall_ms(r) * 1000)}. "
+            "Gather does not mean unbounded: the connector's limit is the concurrency."]
+
+
+def _interview(runs, v):
     text = ("> Awaiting requests one by one in a loop is still sequential: K requests of L ms take K × L. "
-            "Concurrency comes from putting them in flight together, with `asyncio.gather` (or a TaskGroup), "
-            "threads, or curl multi, and then the batch takes roughly the slowest request. ")
-    k100 = [k for k in sv.ks(runs) if k == 100]
-    if k100 and L:
-        seq = _run(runs, "blocking_curl/sequential", 100)
-        gat = _run(runs, "asio_coro/gather", 100)
-        if seq and gat:
-            text += (f"Measured here: 100 URLs of {fmt.param(L)} ms took {fmt.sig(seq.median('wall_ms'))} ms one by "
-                     f"one and {fmt.sig(gat.median('wall_ms'))} ms gathered on one thread. ")
-    text += ("Threads work too, but each costs a stack and a kernel task, and a bounded pool of c threads "
-             "takes K / c × L; a coroutine is a small heap frame on one thread. At thousands of requests, bound the concurrency "
-             "(a semaphore, the connector limit) to spare the server and your file descriptors.")
-    if v.word == "nuanced":
+            "Concurrency comes from putting them in flight together, with `asyncio.gather` (or a TaskGroup) "
+            "or threads, and then the batch takes roughly the slowest request. ")
+    py = next((p for p in v.pairs if p.language == models.PYTHON), None)
+    cpp = next((p for p in v.pairs if p.language == models.CPP), None)
+    if py:
+        text += (f"Measured here in Python: {fmt.count(py.k)} URLs of {fmt.param(sv.delay_of(runs))} ms took "
+                 f"{fmt.ms(py.seq_ms * 1000)} with a `requests` Session one by one and {fmt.ms(py.gat_ms * 1000)} "
+                 "with `aiohttp` and `asyncio.gather` on one thread. ")
+    if cpp:
+        text += (f"A C++ coroutine client shows the same mechanism: {fmt.ms(cpp.seq_ms * 1000)} awaiting one by one, "
+                 f"{fmt.ms(cpp.gat_ms * 1000)} with every request in flight. ")
+    share = pooling_share(runs)
+    if share is not None:
+        text += (f"Don't credit the speed-up to connection reuse: switching `requests.get` per URL to one Session "
+                 f"closed {fmt.pct(share, 0)} of the gap to `aiohttp` here; overlapping the waits did the rest. ")
+    slopes = {m.series.id: m.rss_per_inflight_kib for m in _memory_rows(runs)}
+    if "py_aiohttp/gather" in slopes and "py_requests_threads/workers" in slopes:
+        text += (f"Memory: a request in flight cost about {fmt.sig(slopes['py_aiohttp/gather'])} KiB with `aiohttp` "
+                 f"and {fmt.sig(slopes['py_requests_threads/workers'])} KiB with `requests` on worker threads. ")
+    text += ("At thousands of requests, bound the "
+             "concurrency (a semaphore, the connector limit) to spare the server and your file descriptors.")
+    capped = _connector_cap(runs)
+    if capped:
+        text += (" `aiohttp`'s default connector already bounds it: see *Why it happens*, the batch then takes "
+                 "K ÷ limit rounds of L.")
+    if v.word != "confirmed" and v.reasons:
         text += " (Here: " + "; ".join(v.reasons) + ".)"
     return text
 
 
 def _caveats(results):
-    out = [
-        "- Loopback, one machine: no network round trips, so connection set-up costs CPU here rather than "
-        "latency. Client and server are pinned to a core each unless `--no-pin`.",
-        "- Extrapolated points are the ideal K × L (or ceil(K/32) × L), a lower bound on a real run; they are "
-        "drawn hollow and marked in the tables, and the verdict never uses them.",
-        "- A gathered run with pooling on opens up to K connections at once (client and server file "
-        "descriptors; the open-file limit here is 20,000); real code should bound that concurrency.",
-        "- Every request is delayed the same L; with spread-out delays the gathered time is the slowest one.",
-        "- Absolute numbers vary by about ±20% between runs on this kind of machine.",
-    ]
-    if results.quick:
-        out.insert(0, "- **Quick run**: a smaller grid; treat the numbers as a smoke test.")
-    return "\n".join(out)
+    return page.caveats(results, [
+        "Loopback, one machine: no network round trips, so connection set-up costs CPU here rather than "
+        "latency; over a real network a new connection per request costs round trips too.",
+        "Nothing is extrapolated: a series is compared only at the K it ran. The one-by-one series stop at "
+        "K = 100 (5 s a repetition), the 32 workers at 100, Python's gather at 1,000.",
+        "A gathered run with pooling on opens up to K connections at once (client and server file "
+        "descriptors); real code should bound that concurrency.",
+        "Every request is delayed the same L; with spread-out delays the gathered time is the slowest one.",
+        "Python's memory is a child process's peak (interpreter included), C++'s the growth of bench's own "
+        "process: compare the per-request slopes, not the absolute figures.",
+    ], counter="wall_ms", what="wall time")
 
 
 def _numbers(results):
-    runs = results.runs
-    L = sv.delay_of(runs)
-    header = ["benchmark", "wall ms (median)", "CV", "÷ K × L", "p50 µs", "peak RSS MiB", "RSS growth MiB", "threads",
-              "conns opened", "conns peak (server)", "CPU s", "errors"]
-    rows = []
-    for r in runs:
-        name = f"`{r.name.text}`"
-        if r.failed:
-            rows.append([f"⚠ {name}", f"**failed**: {r.error_message}"] + [fmt.DASH] * (len(header) - 2))
-            continue
-        k = sv.k_of(r)
-        w = r.median("wall_ms")
-        rows.append([f"⚠ {name}" if r.flagged else name, fmt.sig(w), fmt.pct(r.cv("wall_ms")),
-                     fmt.sig(stats.factor(w, k * L) if k and L else None), fmt.sig(r.median("p50_us")),
-                     fmt.sig(r.median("rss_mb")), fmt.sig(sv.rss_growth_mb(r)), fmt.count(r.median("threads_created")),
-                     fmt.count(r.median("conns_opened")), fmt.count(r.median("conns_peak")),
-                     fmt.sig(r.median("cpu_s")), f"**{fmt.count(r.errors)}**" if r.errors else "0"])
-    for p in sv.points(runs):
-        if p.extrapolated:
-            rows.append([f"*{p.series.id}, K = {fmt.count(p.k)}: extrapolated, not measured*",
-                         f"*≥ {fmt.sig(p.wall_ms)}*", fmt.DASH, f"*{fmt.sig(p.wall_ms / (p.k * L))}*"]
-                        + [fmt.DASH] * (len(header) - 4))
-    note = ("Medians over the repetitions; CV of wall time; ÷ K × L = wall ÷ the sequential ideal; RSS growth = peak "
-            "RSS during the run − RSS at its start (`rss_start_mb`, after `malloc_trim`); threads and "
-            "connections per repetition (connections counted by the server); errors summed over all repetitions. "
-            "⚠ marks a failed benchmark or one with errors; italic rows are extrapolated ideals, not measurements.")
-    return note + "\n\n" + fmt.table(header, rows)
+    L = sv.delay_of(results.runs)
 
+    def per_kl(run):
+        k = sv.k_of(run)
+        return fmt.sig(stats.factor(run.median("wall_ms"), k * L) if k and L else None)
 
-def _errors(results):
-    flagged = [r for r in results.runs if r.flagged]
-    if not flagged:
-        return "No benchmark failed and no request failed."
-    lines = []
-    for r in flagged:
-        if r.failed:
-            lines.append(f"- `{r.name.text}`: **failed**: {r.error_message}")
-        else:
-            kinds = ", ".join(f"{k} {fmt.count(n)}" for k, n in sorted(r.errors_by_kind().items()))
-            lines.append(f"- `{r.name.text}`: {fmt.count(r.errors)} failed requests ({kinds})")
-    return "\n".join(lines)
+    columns = [
+        page.Column("c", lambda r: fmt.param(r.name.param("c"))),
+        page.Column("wall ms (median)", lambda r: fmt.sig(r.median("wall_ms"))),
+        page.cv_column("wall_ms", "CV"),
+        page.Column("÷ K × L", per_kl),
+        page.counter_column("p50 ms", "p50_us", scale=1e-3),
+        page.Column("memory MiB", lambda r: fmt.sig(sv.memory_mb(r))),
+        page.counter_column("threads", "threads_created", show=fmt.count),
+        page.counter_column("conns opened", "conns_opened", show=fmt.count),
+        page.counter_column("conns peak (server)", "conns_peak", show=fmt.count),
+        page.counter_column("CPU s", "cpu_s"),
+    ]
+    note = ("Medians over the repetitions; CV of wall time; ÷ K × L = wall ÷ the one-by-one ideal; memory = the "
+            "run's own growth (C++: `rss_growth_mb`) or the Python child's peak (`rss_mb`); threads and "
+            "connections per repetition (connections counted by the server); errors summed over all "
+            "repetitions. ⚠ marks a failed benchmark or one with errors.")
+    return page.numbers_table(results, columns, note=note)

@@ -1,147 +1,283 @@
-"""Charts of claim C4 (sync vs async): wall time vs K (log-log) with the ideal
-lines K x L and L (the headline, sync_vs_async_wall), and the resources
-(peak RSS, threads created, server-side peak connections) vs K
-(sync_vs_async_resources). Extrapolated points are hollow markers on dashed
-lines, never drawn like measured ones; a failed run is a red cross.
+"""Charts of claim C4 (sync vs async), measured points only (nothing
+extrapolated), Python marked apart from C++ (dashed lines, hollow markers,
+"[Python]" in the labels; models.py):
+
+- sync_vs_async_headline: every series at the headline K (the largest K where
+  a single-thread pair was measured), one row each, log x axis in ms: points
+  (each repetition small, the median large, with its value), never bars.
+- sync_vs_async_wall: wall time vs K, log-log, with the ideals K x L and L;
+  series that coincide are told apart by markers and small x offsets.
+- sync_vs_async_memory: each run's own memory vs requests in flight, linear
+  axes (the slope is rss_per_inflight_kib).
+- sync_vs_async_resources: threads created and server peak connections vs
+  K, both panels log-log.
+
+Legends list only the series drawn; a failed run is a red cross, a run with
+failed requests a red ring.
 """
+import math
+
 from matplotlib.lines import Line2D
 
-from . import charts, fmt
+from . import charts, fmt, models
 from . import sync_vs_async_verdict as sv
 
 
-def _style(runs, s):
-    """Concentric markers, larger for earlier series, so series that coincide
-    (the two sequential ones on K x L; four series at one thread) all stay visible."""
-    order = sv.series_present(runs).index(s)
-    return {"color": s.colour, "marker": "o", "markersize": 14 - 1.8 * order, "markeredgecolor": "white",
-            "markeredgewidth": 0.8, "linewidth": 4.5 - 0.6 * order}
+def _style(s, big=True):
+    st = {"color": s.colour, "marker": s.style_marker, "markersize": 7 if big else 4, "linewidth": 1.6}
+    if s.is_python:
+        st.update(linestyle="--", markerfacecolor="white", markeredgecolor=s.colour, markeredgewidth=1.4)
+    else:
+        st.update(linestyle="-")
+    return st
+
+
+def _handle(runs, s):
+    return Line2D([], [], label=s.label(sv.c_of(runs, s)), **_style(s))
 
 
 def _note(results, extra=""):
     ctx = results.ctx
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
-        f"Server: {ctx('suite_server', 'not recorded')}.",
-        f"Medians of {results.repetitions or 'the'} repetitions{' (quick run)' if results.quick else ''}. {extra}",
-        "Loopback, one machine."])
+        f"Medians of {results.repetitions or 'the'} repetitions{' (quick run)' if results.quick else ''}.",
+        charts.spread_note(results, "wall_ms", "wall time"), extra, "Loopback, one machine."])
 
 
-def _legend(runs, with_ideal):
-    handles = [Line2D([], [], color=s.colour, marker="o", label=s.label) for s in sv.series_present(runs)]
-    if with_ideal:
-        handles += [Line2D([], [], color="#555555", linestyle="--", label="K × L (one by one)"),
-                    Line2D([], [], color="#555555", linestyle=":", label="L (all at once)"),
-                    Line2D([], [], color="#777777", marker="o", markerfacecolor="white", linestyle="--",
-                           label="extrapolated, not measured")]
-    handles.append(Line2D([], [], color="crimson", marker="x", linestyle="none", label="run failed"))
-    handles.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="crimson", linestyle="none",
-                          label="run had failed requests"))
-    return handles
-
-
-def _log_x(ax, ks):
-    ax.set_xscale("log")
-    ax.set_xticks(ks)
-    ax.set_xticklabels([fmt.axis(k) for k in ks])
-    ax.minorticks_off()
-    ax.set_xlabel("K (URLs fetched, each delayed L ms)")
-    ax.grid(True, axis="both", alpha=0.3)
-
-
-def _failed(ax, ks_failed):
-    for k in ks_failed:
-        ax.plot([k], [0.02], marker="x", color="crimson", markersize=9, transform=ax.get_xaxis_transform(),
+def _failed(ax, xs):
+    for x in xs:
+        ax.plot([x], [0.02], marker="x", color="crimson", markersize=9, transform=ax.get_xaxis_transform(),
                 clip_on=False, zorder=5)
 
 
 def _with_errors(ax, points):
-    """A red ring around a measured point whose run had failed requests."""
-    for k, v in points:
-        ax.plot([k], [v], marker="o", markersize=18, markerfacecolor="none", markeredgecolor="crimson",
+    for x, y in points:
+        ax.plot([x], [y], marker="o", markersize=15, markerfacecolor="none", markeredgecolor="crimson",
                 markeredgewidth=1.5, linestyle="none", zorder=6)
+
+
+def _extras(any_failed, any_errors):
+    out = []
+    if any_failed:
+        out.append(Line2D([], [], color="crimson", marker="x", linestyle="none", label="run failed"))
+    if any_errors:
+        out.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="crimson", linestyle="none",
+                          label="run had failed requests"))
+    return out
+
+
+def _log_k(ax, ks, label="K (URLs fetched, each delayed L ms)"):
+    ax.set_xscale("log")
+    ax.set_xticks(ks)
+    ax.set_xticklabels([fmt.axis(k) for k in ks])
+    ax.minorticks_off()
+    ax.set_xlabel(label)
+    ax.grid(True, axis="both", alpha=0.3)
+
+
+def _offset(i, n):
+    """A multiplicative x offset on a log axis, so series at the same K stay apart."""
+    return 10 ** ((i - (n - 1) / 2) * 0.007)
+
+
+def headline_k(runs):
+    v = sv.decide(runs)
+    if v.pairs:
+        return max(p.k for p in v.pairs)
+    ks = sv.ks(runs)
+    return ks[-1] if ks else None
+
+
+def headline_chart(results, charts_dir):
+    runs = results.runs
+    L, k = sv.delay_of(runs), headline_k(runs)
+    rows = [s for s in sv.series_present(runs) if sv.index(runs).get((s.id, k)) is not None]
+    fig, axes = charts.figure(1, 1, width_per_col=10, height_per_row=0.5 * max(len(rows), 3) + 1.6)
+    ax = axes[0][0]
+    ax.set_xscale("log")
+    drawn, failed, errors = [], False, False
+    for i, s in enumerate(rows):
+        y = len(rows) - 1 - i
+        run = sv.index(runs)[(s.id, k)]
+        if run.failed:
+            ax.plot([0.02], [y], marker="x", color="crimson", markersize=9, transform=ax.get_yaxis_transform())
+            failed = True
+            continue
+        st = _style(s)
+        st.pop("linestyle")
+        ax.plot(run.values("wall_ms"), [y] * len(run.values("wall_ms")), linestyle="none", alpha=0.6,
+                **dict(st, markersize=4))
+        w = run.median("wall_ms")
+        ax.plot([w], [y], linestyle="none", **dict(st, markersize=10))
+        ax.annotate(fmt.ms(w * 1000), (w, y), xytext=(9, 0), textcoords="offset points", va="center", fontsize=8)
+        if run.errors:
+            _with_errors(ax, [(w, y)])
+            errors = True
+        drawn.append(s)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([s.label(sv.c_of(runs, s)) for s in reversed(rows)], fontsize=8)
+    for tick, s in zip(ax.get_yticklabels(), reversed(rows)):
+        if s.is_python:
+            tick.set_fontstyle("italic")
+    if L is not None and k:
+        ax.axvline(k * L, color="#555555", linestyle="--", linewidth=1)
+        ax.axvline(L, color="#555555", linestyle=":", linewidth=1)
+        ax.annotate(f"K × L = {fmt.ms(k * L * 1000)}", (k * L, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(-4, -2), textcoords="offset points", ha="right", va="top", fontsize=8, color="#555555")
+        ax.annotate(f"L = {fmt.ms(L * 1000)}", (L, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
+                    textcoords="offset points", ha="left", va="top", fontsize=8, color="#555555")
+        lo = min([L] + [v for s in drawn for v in sv.index(runs)[(s.id, k)].values("wall_ms")])
+        hi = max([k * L] + [v for s in drawn for v in sv.index(runs)[(s.id, k)].values("wall_ms")])
+        ax.set_xlim(lo / 1.5, hi * 3)
+    charts.ms_axis(ax, "x")
+    ax.set_xlabel("wall time of the whole run, ms (log); small points: repetitions, large: median")
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.grid(False, axis="y")
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    legend = [Line2D([], [], color="#555555", marker="o", linestyle="-", label="C++"),
+              Line2D([], [], color="#555555", marker="o", markerfacecolor="white", linestyle="--",
+                     label="Python (italic labels)")] if any(s.is_python for s in drawn) else []
+    legend += _extras(failed, errors)
+    charts.finish(fig, f"C4: K = {fmt.count(k)} URLs of L = {fmt.param(L)} ms, one by one vs all at once",
+                  _note(results, "c = concurrency (all = every request at once)."), legend=legend or None)
+    return charts.save(fig, charts_dir, "sync_vs_async_headline")
 
 
 def wall_chart(results, charts_dir):
     runs = results.runs
     L, ks = sv.delay_of(runs), sv.ks(runs)
-    fig, axes = charts.figure(1, 1, width_per_col=10, height_per_row=5.6)
+    fig, axes = charts.figure(1, 1, width_per_col=14, height_per_row=5.6)
     ax = axes[0][0]
-    pts = sv.points(runs)
-    for s in sv.series_present(runs):
-        mine = [p for p in pts if p.series == s]
-        measured = [p for p in mine if not p.extrapolated and p.wall_ms is not None]
-        ax.plot([p.k for p in measured], [p.wall_ms for p in measured], zorder=3, **_style(runs, s))
-        extra = [p for p in mine if p.extrapolated]
-        if extra:
-            # Joined to the last measured point by a dashed segment.
-            chain = ([measured[-1]] if measured else []) + extra
-            ax.plot([p.k for p in chain], [p.wall_ms for p in chain], color=s.colour, linestyle="--",
-                    alpha=0.8, zorder=2)
-            style = dict(_style(runs, s), markeredgecolor=s.colour, markeredgewidth=1.5)
-            ax.plot([p.k for p in extra], [p.wall_ms for p in extra], markerfacecolor="white",
-                    linestyle="none", zorder=3, **style)
-        _failed(ax, [p.k for p in mine if not p.extrapolated and p.wall_ms is None])
-        _with_errors(ax, [(p.k, p.wall_ms) for p in measured if p.run is not None and p.run.errors])
+    present = sv.series_present(runs)
+    handles, failed, errors = [], False, False
+    for i, s in enumerate(present):
+        off = _offset(i, len(present))
+        pts, bad = [], []
+        for k in ks:
+            run = sv.index(runs).get((s.id, k))
+            if run is None:
+                continue
+            if run.failed:
+                bad.append(k * off)
+            else:
+                pts.append((k * off, run.median("wall_ms"), run))
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], zorder=3, **_style(s))
+            handles.append(_handle(runs, s))
+        _failed(ax, bad)
+        failed |= bool(bad)
+        errs = [(x, y) for x, y, r in pts if r.errors]
+        _with_errors(ax, errs)
+        errors |= bool(errs)
     if L is not None and ks:
         ax.plot(ks, [k * L for k in ks], color="#555555", linestyle="--", linewidth=1, zorder=1)
         ax.plot(ks, [L for _ in ks], color="#555555", linestyle=":", linewidth=1, zorder=1)
-    _log_x(ax, ks)
+        handles += [Line2D([], [], color="#555555", linestyle="--", label="K × L (one by one, ideal)"),
+                    Line2D([], [], color="#555555", linestyle=":", label="L (all at once, ideal)")]
+    _log_k(ax, ks)
     ax.set_yscale("log")
     charts.readable_y(ax)
     ax.set_ylabel("wall time of the run, ms (log)")
-    ax.set_title(f"Fetching K URLs that each take L = {fmt.param(L)} ms")
-    charts.finish(fig, "C4: sequential takes K × L, concurrent takes about L",
-                  _note(results, "Hollow markers: extrapolated ideal (K × L; ceil(K/32) × L for the pool), not "
-                                 "measured."),
-                  legend=None)
-    ax.legend(handles=_legend(runs, True), loc="upper left", fontsize=8, frameon=True, framealpha=0.9)
+    ax.set_title(f"Fetching K URLs that each take L = {fmt.param(L)} ms (measured runs only)")
+    # Beside the axes, not over them: the one-by-one lines run through the upper left.
+    ax.legend(handles=handles + _extras(failed, errors), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize=7.5, frameon=False)
+    charts.finish(fig, "C4: one by one takes K × L, all at once about L",
+                  _note(results, "Points at one K are shifted slightly apart so none hides another; c = "
+                                 "concurrency (all = every request at once)."), legend=None)
     return charts.save(fig, charts_dir, "sync_vs_async_wall")
+
+
+def memory_chart(results, charts_dir):
+    runs = results.runs
+    fig, axes = charts.figure(1, 1, width_per_col=14, height_per_row=5.2)
+    ax = axes[0][0]
+    handles = []
+    for s in sv.series_present(runs):
+        if s.sequential:
+            continue
+        pts = []
+        for k in sv.ks(runs):
+            r = sv.clean(runs, s.id, k)
+            n, mb = sv.in_flight(r), sv.memory_mb(r)
+            if n is not None and mb is not None:
+                pts.append((n, mb))
+        if len(pts) < 2:
+            continue
+        # Above the series' own smallest-K run: C++ growth and a Python child's whole peak
+        # (interpreter included) start from one base; the slopes are unchanged.
+        pts = [(n, mb - pts[0][1]) for n, mb in pts]
+        slope = sv.memory_slope(runs, s)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], zorder=3, **_style(s))
+        label = s.label(sv.c_of(runs, s))
+        if slope is not None:
+            label += f": {fmt.sig(slope.rss_per_inflight_kib)} KiB per request in flight"
+        handles.append(Line2D([], [], label=label, **_style(s)))
+    if not handles:
+        charts.no_data(ax, "no concurrent series ran error-free at two K")
+    ax.set_xlabel("requests in flight at once (the server's peak of open connections)")
+    ax.set_ylabel("memory above the series' smallest-K run, MiB")
+    ax.set_xlim(left=0)
+    charts.readable_y(ax)
+    ax.grid(True, axis="both", alpha=0.3)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+    charts.finish(fig, "C4: memory per request in flight (slope between the two largest in-flight counts)",
+                  _note(results, "Linear axes: the slope is the cost of one more request in flight. Memory: C++ the "
+                                 "run's growth above its start (rss_growth_mb), Python the child's peak (rss_mb), "
+                                 "each minus the same series' figure at its smallest K."), legend=None)
+    return charts.save(fig, charts_dir, "sync_vs_async_memory")
 
 
 def resources_chart(results, charts_dir):
     runs = results.runs
     ks = sv.ks(runs)
-    idx = sv.index(runs)
-    panels = [("rss_growth_mb", "client memory: peak RSS above the run's start, MiB", False),
-              ("threads_created", "threads created (log)", True),
-              ("conns_peak", "server: peak open connections (log)", True)]
-    fig, axes = charts.figure(1, 3, width_per_col=4.6, height_per_row=4.2)
-    for (counter, title, log), ax in zip(panels, axes[0]):
-        for s in sv.series_present(runs):
-            xs, ys, failed = [], [], []
+    present = sv.series_present(runs)
+    panels = [("threads_created", "threads created (log)"), ("conns_peak", "server: peak open connections (log)")]
+    fig, axes = charts.figure(1, 2, width_per_col=5.6, height_per_row=4.4)
+    drawn, failed, errors = set(), False, False
+    for (counter, title), ax in zip(panels, axes[0]):
+        for i, s in enumerate(present):
+            off = _offset(i, len(present))
+            xs, ys, bad = [], [], []
             for k in ks:
-                run = idx.get((s.id, k))
+                run = sv.index(runs).get((s.id, k))
                 if run is None:
                     continue
                 if run.failed:
-                    failed.append(k)
+                    bad.append(k * off)
                     continue
-                v = sv.rss_growth_mb(run) if counter == "rss_growth_mb" else run.median(counter)
-                if v is not None:
-                    xs.append(k)
-                    ys.append(v)
+                v = run.median(counter)
+                if v is not None and v > 0:
+                    # Shifted up or down a little too: several series sit on 1 thread.
+                    xs.append(k * off)
+                    ys.append(v * off ** 3.5)
                     if run.errors:
-                        _with_errors(ax, [(k, v)])
-            ax.plot(xs, ys, label=s.label, **_style(runs, s))
-            _failed(ax, failed)
-        _log_x(ax, ks)
-        if log:
-            ax.set_yscale("log")
+                        _with_errors(ax, [(k * off, v)])
+                        errors = True
+            if xs:
+                ax.plot(xs, ys, **_style(s))
+                drawn.add(s)
+            _failed(ax, bad)
+            failed |= bool(bad)
+        _log_k(ax, ks)
+        ax.set_yscale("log")
         charts.readable_y(ax)
         ax.set_title(title)
-    # Our own legend in rows of four: the long labels do not fit in one row.
-    fig.suptitle("C4: what concurrency costs: memory, threads, connections", fontsize=12, fontweight="bold",
-                 y=0.995)
-    fig.legend(handles=_legend(runs, False), loc="upper center", ncol=4, frameon=False,
+    handles = [_handle(runs, s) for s in present if s in drawn] + _extras(failed, errors)
+    fig.suptitle("C4: what concurrency costs: threads and connections", fontsize=12, fontweight="bold", y=0.995)
+    fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False, fontsize=7.5,
                bbox_to_anchor=(0.5, 0.955))
-    charts.footnote(fig, _note(results, "Only measured runs (nothing extrapolated). Series that coincide are "
-                                        "drawn as concentric markers."))
-    fig.tight_layout(rect=(0, 0.5 / fig.get_figheight(), 1, 0.86))
+    charts.footnote(fig, _note(results, "Points at one K are shifted slightly apart (sideways and up or down) so "
+                                        "none hides another."))
+    rows = math.ceil(len(handles) / 2)
+    fig.tight_layout(rect=(0, 0.5 / fig.get_figheight(), 1, 0.93 - 0.035 * rows))
     return charts.save(fig, charts_dir, "sync_vs_async_resources")
 
 
 def write_all(results, charts_dir):
     """Returns {stem: [paths]} of the charts written."""
-    return {"sync_vs_async_wall": wall_chart(results, charts_dir),
+    return {"sync_vs_async_headline": headline_chart(results, charts_dir),
+            "sync_vs_async_wall": wall_chart(results, charts_dir),
+            "sync_vs_async_memory": memory_chart(results, charts_dir),
             "sync_vs_async_resources": resources_chart(results, charts_dir)}

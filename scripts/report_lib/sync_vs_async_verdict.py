@@ -1,36 +1,43 @@
-"""Claim C4 (sync vs async): the series, the extrapolated points, and the
-verdict rule.
+"""Claim C4 (sync vs async): the series, the headline pairs, memory per
+request in flight, and the verdict rule.
 
 Benchmark names: sync_vs_async/<model>/<mode>/c:<C>/k:<K>/delay_ms:<L>. A
-series is one (model, mode): `sequential` (blocking_curl; asio_coro awaiting
-one by one), `thread_per_request` (threadpool_curl, c:0), `pool`
-(threadpool_curl, c:32), `gather` (curl_multi and asio_coro, c:0). Each run
-fetches K URLs, each answered after L ms.
+series is one (model, mode): `sequential` (one request after another, pooled:
+blocking_curl; asio_coro awaiting one by one; py_requests with one Session),
+`sequential_nopool` (py_requests: requests.get per URL, a new connection each),
+`thread_per_request` (threadpool_curl, c:0), `workers` (32 worker threads:
+threadpool_curl, py_requests_threads), `gather` (every request in flight at
+once: curl_multi, asio_coro, py_aiohttp, each on one thread). Each run fetches
+K URLs, each answered after L ms. Only measured runs count: nothing is
+extrapolated.
 
-The slow series are measured only up to a bound (the bench keeps the grid
-short); beyond it the report extrapolates their ideal wall time, K x L for a
-sequential one and ceil(K / c) x L for a pool of c threads, and always marks
-those points as extrapolated, never as measured.
+The headline pairs compare one thread with every request in flight against
+one thread issuing them one by one, measured at the same K: in Python
+py_aiohttp/gather vs py_requests/sequential, in C++ (the mechanism, the same
+coroutine code both ways) asio_coro/gather vs asio_coro/sequential. Their
+speed-ups carry a 95 % confidence interval from paired repetitions
+(stats.paired_ratio_ci), so a noisy run cannot give a confident verdict.
 
 The rule (also printed on the page, keep RULE_TEXT in step with decide()):
-- refuted:   a sequential run finished in less than K x L (the claim's
-             arithmetic is wrong), or no concurrent series beats K x L / 5 at
-             any measured K >= 100.
-- confirmed: every sequential run (every repetition) takes >= K x L, and
-             every concurrent series finishes every measured K >= 100 in a
-             median < K x L / 5, with no failed run and no failed request.
-- nuanced:   sequential >= K x L, but some concurrent series misses K x L / 5
-             at some K, or hits a limit (a failed run, e.g. threads that
-             cannot be created, or failed requests).
-- inconclusive: no error-free sequential run or no concurrent run at K >= 100.
+- inconclusive: no headline pair measured error-free at one K >= MIN_K.
+- refuted:   a sequential repetition finished in less than K x L (the
+             claim's arithmetic is wrong), or every headline pair's speed-up
+             is clearly (whole CI) below GATHER_FACTOR.
+- confirmed: every check passes: each sequential run >= K x L in every
+             repetition; each headline pair's speed-up CI >= GATHER_FACTOR;
+             each all-at-once run (c:0) at K >= MIN_K has K x L / wall with
+             its CI >= GATHER_FACTOR (the 32 workers are bounded concurrency:
+             shown, not checked); no failed run, no failed request.
+- nuanced:   a check fails clearly, or a run hit a limit (failed run,
+             failed requests).
+- inconclusive: noise: no check failed, but a CI straddles its threshold.
 """
-import math
 from dataclasses import dataclass, field
 
-from . import fmt, stats
+from . import fmt, models, stats, verdict
 
 SCENARIO = "sync_vs_async"
-GATHER_FACTOR = 5      # concurrent: median wall < K x L / GATHER_FACTOR
+GATHER_FACTOR = 5      # concurrent: K x L / wall >= GATHER_FACTOR (CI)
 MIN_K = 100            # ... at every measured K >= MIN_K
 
 
@@ -38,8 +45,8 @@ MIN_K = 100            # ... at every measured K >= MIN_K
 class Series:
     model: str
     mode: str
-    label: str
-    colour: str
+    how: str              # what the mode does, in words (never a Python call for a C++ model)
+    marker: str = None    # None: the model's marker
 
     @property
     def id(self):
@@ -47,29 +54,72 @@ class Series:
 
     @property
     def sequential(self):
-        return self.mode == "sequential"
+        return self.mode.startswith("sequential")
+
+    @property
+    def m(self):
+        return models.get(self.model)
+
+    @property
+    def language(self):
+        return self.m.language
+
+    @property
+    def is_python(self):
+        return self.m.is_python
+
+    @property
+    def colour(self):
+        return self.m.colour
+
+    @property
+    def style_marker(self):
+        return self.marker or self.m.marker
+
+    def label(self, c=None):
+        """'asio_coro: all at once, one thread (c = all) [C++]'."""
+        conc = "" if c is None else (" (c = all)" if c == 0 else f" (c = {fmt.param(c)})")
+        return f"{self.model}: {self.how}{conc} [{self.language}]"
 
 
-# The order of the legend and the tables: sequential first.
+# The order of legends and tables: Python first (the claim is about Python),
+# then C++; within each, one by one before concurrent.
 SERIES = (
-    Series("blocking_curl", "sequential", "blocking_curl, sequential", "#d62728"),
-    Series("asio_coro", "sequential", "asio_coro, awaits one by one", "#ff7f0e"),
-    Series("threadpool_curl", "pool", "threadpool_curl, 32 threads", "#9467bd"),
-    Series("threadpool_curl", "thread_per_request", "threadpool_curl, a thread per request", "#8c564b"),
-    Series("curl_multi", "gather", "curl_multi, all at once", "#2ca02c"),
-    Series("asio_coro", "gather", "asio_coro, gathered", "#1f77b4"),
+    Series("py_requests", "sequential_nopool", "requests.get per URL, one by one, no pooling", "v"),
+    Series("py_requests", "sequential", "one Session, one by one"),
+    Series("py_requests_threads", "workers", "32 worker threads, a Session each"),
+    Series("py_aiohttp", "gather", "asyncio.gather, one ClientSession (default connector), one thread"),
+    Series("blocking_curl", "sequential", "one by one"),
+    Series("asio_coro", "sequential", "coroutine awaiting one by one", "D"),
+    Series("threadpool_curl", "workers", "32 worker threads"),
+    Series("threadpool_curl", "thread_per_request", "a thread per request", "*"),
+    Series("curl_multi", "gather", "all at once, one thread"),
+    Series("asio_coro", "gather", "all at once, coroutines on one thread"),
 )
 
+# (language, gathered series, sequential series): one thread with every
+# request in flight vs one thread awaiting them one by one.
+HEADLINE_PAIRS = (
+    (models.PYTHON, "py_aiohttp/gather", "py_requests/sequential"),
+    (models.CPP, "asio_coro/gather", "asio_coro/sequential"),
+)
+# The material's example fetches with requests.get (a new connection each
+# time) and compares with aiohttp (pooled): pooling changes with concurrency.
+POOLING_CONFOUND = ("py_requests/sequential_nopool", "py_requests/sequential", "py_aiohttp/gather")
+
 RULE_TEXT = (
-    f"L = the server delay of every URL. **Confirmed** when every repetition of every sequential run "
-    f"(`blocking_curl`, and `asio_coro` awaiting one by one) takes at least K × L, and every concurrent "
-    f"model (a thread per request, a pool of 32 threads, `curl_multi`, `asio_coro` gathered) finishes every "
-    f"measured K ≥ {MIN_K} in a median wall time under K × L / {GATHER_FACTOR}, with no failed run and no "
-    f"failed request. **Nuanced** when the sequential bound holds but some concurrent model misses "
-    f"K × L / {GATHER_FACTOR} at some K or hits a limit (a failed run, e.g. threads that cannot be created, "
-    f"or failed requests). **Refuted** when a sequential run beats K × L or no concurrent model beats "
-    f"K × L / {GATHER_FACTOR} at any K ≥ {MIN_K}. **Inconclusive** without an error-free sequential run or "
-    f"a concurrent run at K ≥ {MIN_K}. Extrapolated points never count.")
+    f"L = the server delay of every URL; only measured runs count. Headline pairs, measured at the same K: "
+    f"`py_aiohttp` gathering on one thread vs `py_requests` (one Session) one by one, and in C++ the same "
+    f"coroutine code both ways (`asio_coro` all at once vs awaiting one by one). **Confirmed** when every "
+    f"repetition of every sequential run takes at least K × L; each headline pair's speed-up (sequential ÷ "
+    f"concurrent wall time, 95 % CI from paired repetitions) is at least {GATHER_FACTOR}x at the largest K "
+    f"≥ {MIN_K} both sides ran; every run with all requests at once (c:0: gathered, a thread per request) at "
+    f"K ≥ {MIN_K} has K × L ÷ wall time at least {GATHER_FACTOR}x (CI; the 32 workers are bounded concurrency, "
+    f"shown but not checked); and no run or request failed. **Nuanced** when a check fails clearly or a run "
+    f"hits a limit (a failed run, failed requests). **Refuted** when a sequential repetition beats K × L or "
+    f"every headline speed-up is clearly under {GATHER_FACTOR}x. **Inconclusive** without a headline pair "
+    f"measured error-free at one K ≥ {MIN_K}; **inconclusive: noise** when no check fails but a confidence "
+    f"interval straddles its threshold.")
 
 
 def series_of(run):
@@ -82,8 +132,17 @@ def series_of(run):
     return None
 
 
+def by_id(sid):
+    return next((s for s in SERIES if s.id == sid), None)
+
+
 def k_of(run):
     return run.name.param("k")
+
+
+def c_of(runs, s):
+    """The series' concurrency (from its names): 0 = all at once."""
+    return next((r.name.param("c") for r in runs if series_of(r) == s), None)
 
 
 def delay_of(runs):
@@ -105,55 +164,110 @@ def index(runs):
     return {(series_of(r).id, k_of(r)): r for r in runs if series_of(r) and k_of(r) is not None}
 
 
-def rss_growth_mb(run):
-    """Median over repetitions of peak RSS minus the RSS at the run's start
-    (older results without rss_start_mb: the peak itself)."""
-    if run is None or run.failed:
-        return None
-    values = [rep["rss_mb"] - rep.get("rss_start_mb", 0) for rep in run.reps
-              if isinstance(rep.get("rss_mb"), (int, float))]
-    return stats.median(values)
+def clean(runs, sid, k):
+    """The error-free run of a series at K, or None."""
+    r = index(runs).get((sid, k))
+    return None if r is None or r.flagged else r
 
 
 def wall_ms(run):
     return None if run is None or run.failed else run.median("wall_ms")
 
 
-def ideal_ms(series, k, delay_ms, run=None):
-    """The wall time a series would need if every request took exactly L: K x L
-    one by one, ceil(K / c) x L for c workers, L when everything runs at once."""
-    if series.sequential:
-        return k * delay_ms
-    c = run.name.param("c") if run else (32 if series.mode == "pool" else 0)
-    if series.mode == "pool" and c:
-        return math.ceil(k / c) * delay_ms
-    return delay_ms
+# --- memory ------------------------------------------------------------------
+
+def run_memory_mb(rep):
+    """One repetition's memory of its own, MiB: `rss_growth_mb` (the run's peak above the
+    RSS at its start, C++ models in bench's process), else rss_mb − rss_start_mb, else
+    rss_mb (a Python model's child process: its whole peak, interpreter included; the
+    difference between two K cancels the interpreter out)."""
+    if isinstance(rep.get("rss_growth_mb"), (int, float)):
+        return rep["rss_growth_mb"]
+    if isinstance(rep.get("rss_mb"), (int, float)):
+        return rep["rss_mb"] - rep.get("rss_start_mb", 0)
+    return None
+
+
+def memory_mb(run):
+    if run is None or run.failed:
+        return None
+    return stats.median([run_memory_mb(rep) for rep in run.reps])
+
+
+def in_flight(run):
+    """Requests in flight at once: the server's peak of open connections (every request in
+    flight holds one: distinct URLs, one connection each until it is answered)."""
+    return None if run is None or run.failed else run.median("conns_peak")
 
 
 @dataclass
-class Point:
+class MemorySlope:
     series: Series
+    k1: int
+    k2: int
+    n1: float            # requests in flight at K1, K2 (server conns_peak)
+    n2: float
+    mb1: float           # the run's own memory at K1, K2, MiB
+    mb2: float
+
+    @property
+    def rss_per_inflight_kib(self):
+        return (self.mb2 - self.mb1) * 1024 / (self.n2 - self.n1)
+
+
+def memory_slope(runs, s):
+    """rss_per_inflight_kib: (memory at K2 − memory at K1) ÷ (in flight at K2 − at K1), KiB,
+    between the two largest in-flight counts among the error-free runs (each at the smallest K
+    that reached it: a connector limit can hold a larger K at the same count): what one more
+    request in flight costs, without the fixed costs a single run's figure carries. None for
+    the sequential series (always 1 in flight) or without two such runs."""
+    if s.sequential:
+        return None
+    first = {}  # in flight -> (K, memory), the smallest K reaching it
+    for k in ks(runs):
+        r = clean(runs, s.id, k)
+        n, mb = in_flight(r), memory_mb(r)
+        if r is not None and n is not None and mb is not None and n not in first:
+            first[n] = (k, mb)
+    if len(first) < 2:
+        return None
+    n1, n2 = sorted(first)[-2:]
+    (k1, mb1), (k2, mb2) = first[n1], first[n2]
+    return MemorySlope(s, k1, k2, n1, n2, mb1, mb2)
+
+
+# --- the verdict -------------------------------------------------------------
+
+@dataclass
+class Pair:
+    language: str
+    gathered: Series
+    sequential: Series
     k: int
-    wall_ms: float        # median (measured) or the ideal (extrapolated)
-    extrapolated: bool
-    run: object = None    # the Run when measured
+    seq_run: object
+    gat_run: object
+    speedup: tuple       # (estimate, low, high): sequential wall ÷ gathered wall, paired
+
+    @property
+    def seq_ms(self):
+        return wall_ms(self.seq_run)
+
+    @property
+    def gat_ms(self):
+        return wall_ms(self.gat_run)
 
 
-def points(runs):
-    """Every series at every K of the grid: measured where a run exists, else
-    extrapolated for the series that have a bound (sequential, pool)."""
-    L = delay_of(runs)
-    idx = index(runs)
+def headline_pairs(runs):
+    """Each headline pair at the largest K >= MIN_K where both sides ran error-free."""
     out = []
-    for s in series_present(runs):
-        for k in ks(runs):
-            run = idx.get((s.id, k))
-            if run is not None:
-                out.append(Point(s, k, wall_ms(run), False, run))
-            elif L is not None and (s.sequential or s.mode == "pool"):
-                c = next((r.name.param("c") for (sid, _), r in idx.items() if sid == s.id), None)
-                ideal = k * L if s.sequential else math.ceil(k / (c or 32)) * L
-                out.append(Point(s, k, ideal, True))
+    for language, gid, sid in HEADLINE_PAIRS:
+        common = [k for k in ks(runs) if k >= MIN_K and clean(runs, gid, k) and clean(runs, sid, k)]
+        if not common:
+            continue
+        k = common[-1]
+        seq, gat = clean(runs, sid, k), clean(runs, gid, k)
+        out.append(Pair(language, by_id(gid), by_id(sid), k, seq, gat,
+                        stats.paired_ratio_ci(seq.values("wall_ms"), gat.values("wall_ms"))))
     return out
 
 
@@ -162,77 +276,95 @@ class Verdict:
     word: str
     line: str
     reasons: list = field(default_factory=list)
-    speedups: dict = field(default_factory=dict)  # series id -> (K, factor, against extrapolated?)
+    checks: list = field(default_factory=list)
+    pairs: list = field(default_factory=list)
 
 
-def _largest_k_speedup(runs, s):
-    """Sequential (blocking_curl) wall ÷ this series' wall at the largest K the
-    series measured; the sequential figure is extrapolated (K x L) when not measured."""
-    L = delay_of(runs)
-    idx = index(runs)
-    measured = [(k, idx[(s.id, k)]) for k in ks(runs) if (s.id, k) in idx and not idx[(s.id, k)].flagged]
-    if not measured or L is None:
-        return None
-    k, run = measured[-1]
-    seq = idx.get(("blocking_curl/sequential", k))
-    seq_ms, extrapolated = (wall_ms(seq), False) if seq is not None and not seq.flagged else (k * L, True)
-    return k, stats.factor(seq_ms, wall_ms(run)), extrapolated
+class BoundCheck(verdict.Check):
+    """A check against a physical bound that must hold in every repetition: its figure is
+    the worst repetition, not an interval."""
+
+    @property
+    def figure(self):
+        return fmt.DASH if self.estimate is None else f"{fmt.sig(self.estimate)}{self.unit} (fastest repetition)"
+
+
+def _sequential_check(run, L):
+    k = k_of(run)
+    fastest = min(run.values("wall_ms"), default=None)
+    ratio = None if fastest is None else fastest / (k * L)
+    ok = ratio is not None and ratio >= 1
+    return BoundCheck(f"`{series_of(run).id}` at K = {fmt.count(k)}: every repetition ≥ K × L",
+                      verdict.PASSED if ok else verdict.FAILED, ratio, None, None, "≥ 1 × K × L", " × K × L",
+                      "a lower bound every repetition must meet, no interval needed")
+
+
+def _concurrent_check(run, L):
+    k = k_of(run)
+    ci = stats.ratio_ci([k * L / w for w in run.values("wall_ms") if w])
+    return verdict.at_least(f"`{series_of(run).id}` at K = {fmt.count(k)}: K × L ÷ wall", ci, GATHER_FACTOR)
+
+
+def _pair_check(p):
+    return verdict.at_least(f"{p.language}: `{p.sequential.id}` ÷ `{p.gathered.id}` at K = {fmt.count(p.k)}",
+                            p.speedup, GATHER_FACTOR)
+
+
+def pair_text(p):
+    est, lo, hi = p.speedup
+    return (f"`{p.sequential.model}` one by one took {fmt.sig(p.seq_ms)} ms, `{p.gathered.model}` with every "
+            f"request in flight on one thread {fmt.sig(p.gat_ms)} ms: {fmt.factor_ci(est, lo, hi)} faster")
 
 
 def decide(runs):
     L = delay_of(runs)
-    idx = index(runs)
+    pairs = headline_pairs(runs) if L is not None else []
+    if not pairs:
+        return Verdict(verdict.INCONCLUSIVE,
+                       f"Inconclusive: no single-thread pair (gathered vs one by one) measured error-free at one "
+                       f"K ≥ {MIN_K}.")
     sequential = [r for r in runs if series_of(r) and series_of(r).sequential and not r.flagged]
-    concurrent = [r for r in runs if series_of(r) and not series_of(r).sequential]
-    big = [r for r in concurrent if k_of(r) is not None and k_of(r) >= MIN_K]
-    if L is None or not sequential or not [r for r in big if not r.flagged]:
-        return Verdict("inconclusive", "Inconclusive: no error-free sequential run, or no concurrent run at "
-                                       f"K ≥ {MIN_K}.")
+    # The claim is about every request in flight at once (c:0); 32 workers are bounded
+    # concurrency (ceil(K/32) x L), shown beside them but not what the claim says.
+    all_at_once = [r for r in runs if series_of(r) and not series_of(r).sequential and r.name.param("c") == 0]
+    big = [r for r in all_at_once if not r.flagged and k_of(r) is not None and k_of(r) >= MIN_K]
+    checks = ([_pair_check(p) for p in pairs] + [_sequential_check(r, L) for r in sequential]
+              + [_concurrent_check(r, L) for r in big])
     reasons = []
-    too_fast = [r for r in sequential if min(r.values("wall_ms"), default=math.inf) < k_of(r) * L]
-    for r in too_fast:
-        reasons.append(f"`{r.name.text}` took {fmt.sig(min(r.values('wall_ms')))} ms < K × L = "
-                       f"{fmt.sig(k_of(r) * L)} ms")
-    bound = {r.name.text: k_of(r) * L / GATHER_FACTOR for r in big}
-    beats = [r for r in big if not r.flagged and wall_ms(r) is not None and wall_ms(r) < bound[r.name.text]]
-    misses = [r for r in big if not r.flagged and r not in beats]
-    limits = [r for r in concurrent if r.flagged]
-    speedups = {}
-    for s in series_present(runs):
-        if not s.sequential:
-            sp = _largest_k_speedup(runs, s)
-            if sp:
-                speedups[s.id] = sp
-    best = max(speedups.items(), key=lambda kv: (kv[1][0], kv[1][1] or 0), default=None)
-
-    def speed_text():
-        if not best:
-            return ""
-        sid, (k, f, extra) = best
-        return (f" At K = {fmt.count(k)} `{sid}` is {fmt.times(f)} faster than sequential"
-                + (" (against the extrapolated K × L, not a measured sequential run)" if extra else "") + ".")
-
-    if too_fast or not beats:
-        if not beats:
-            reasons.append(f"no concurrent model beats K × L / {GATHER_FACTOR} at K ≥ {MIN_K}")
-        return Verdict("refuted", "Refuted: " + "; ".join(reasons) + ".", reasons, speedups)
-    for r in misses:
-        reasons.append(f"`{series_of(r).id}` at K = {fmt.count(k_of(r))} took {fmt.sig(wall_ms(r))} ms, not under "
-                       f"K × L / {GATHER_FACTOR} = {fmt.sig(bound[r.name.text])} ms")
-    for r in limits:
+    for c in checks:
+        if c.status == verdict.FAILED:
+            reasons.append(f"{c.name}: {c.figure}, needs {c.threshold}")
+    for r in [r for r in runs if series_of(r) and r.flagged]:
         kinds = ", ".join(f"{k} {fmt.count(n)}" for k, n in sorted(r.errors_by_kind().items()))
         why = (f"failed ({r.error_message})" if r.failed
                else f"{fmt.count(r.errors)} failed requests" + (f" ({kinds})" if kinds else ""))
         reasons.append(f"`{series_of(r).id}` at K = {fmt.count(k_of(r))} hit a limit: {why}")
-    seq_ks = sorted({k_of(r) for r in sequential})
-    head = (f"sequential fetching took at least K × L (L = {fmt.param(L)} ms; measured up to K = "
-            f"{fmt.count(seq_ks[-1])}), and every concurrent model finished each K ≥ {MIN_K} in under "
-            f"K × L / {GATHER_FACTOR}.")
-    if not reasons:
-        return Verdict("confirmed", "Confirmed: " + head + speed_text(), reasons, speedups)
-    return Verdict("nuanced",
-                   f"Nuanced: sequential fetching took at least K × L (L = {fmt.param(L)} ms), but "
-                   + "; ".join(reasons) + "." + speed_text(), reasons, speedups)
+
+    only_cpp = not any(p.language == models.PYTHON for p in pairs)
+    if len({p.k for p in pairs}) == 1:
+        lead = f"at K = {fmt.count(pairs[0].k)} URLs of {fmt.param(L)} ms: " + "; ".join(
+            f"in {p.language}, " + pair_text(p) for p in pairs)
+    else:
+        lead = "; ".join(f"at K = {fmt.count(p.k)} URLs of {fmt.param(L)} ms, in {p.language}, " + pair_text(p)
+                         for p in pairs)
+    if only_cpp:
+        lead = "(C++ only: the Python models were not measured in this run) " + lead
+    seq_broken = [c for c in checks if c.status == verdict.FAILED and "K × L" in c.threshold]
+    pair_checks = checks[:len(pairs)]
+    if seq_broken or all(c.status == verdict.FAILED for c in pair_checks):
+        return Verdict(verdict.REFUTED, "Refuted: " + "; ".join(reasons) + ".", reasons, checks, pairs)
+    word = verdict.word_from(checks)
+    if word == verdict.CONFIRMED and reasons:
+        word = verdict.NUANCED
+    if word == verdict.CONFIRMED:
+        line = (f"Confirmed: {lead}. Every sequential run took at least K × L and every run at "
+                f"K ≥ {MIN_K} with every request at once stayed under K × L ÷ {GATHER_FACTOR}.")
+    elif word == verdict.NUANCED:
+        line = f"Nuanced: {lead}; but " + "; ".join(reasons) + "."
+    else:
+        line = (f"Inconclusive (noise): {lead}; but the repetitions spread too far to decide: "
+                + verdict.noise_text(checks) + ".")
+    return Verdict(word, line, reasons, checks, pairs)
 
 
 def signature(runs):
@@ -248,7 +380,7 @@ def signature(runs):
         if s.sequential:
             out.append((r, f"wall ≥ K × L = {fmt.sig(k * L)} ms in every repetition",
                         min(r.values("wall_ms"), default=0) >= k * L))
-        if s.model == "asio_coro":
+        if s.mode == "gather":
             out.append((r, "threads_created = 1", threads == 1))
         if s.mode == "thread_per_request":
             out.append((r, f"threads_created = K = {fmt.count(k)}", threads == k))

@@ -1,6 +1,7 @@
-"""The sync_vs_async report: the verdict rule on hand-made runs, the
-extrapolated points, and scripts/report end to end on the fixture (a run in
-which a thread per request failed at K = 10,000)."""
+"""The sync_vs_async report: the verdict rule on hand-made runs (headline pairs
+measured at one K, never extrapolated; confidence intervals; noise), memory per
+request in flight, the pooling confound, and scripts/report end to end on the
+fixture (a real quick run, see fixtures/sync_vs_async/make_fixture.py)."""
 import os
 import shutil
 import subprocess
@@ -8,7 +9,8 @@ import tempfile
 import unittest
 
 from . import REPO, helpers
-from report_lib import results
+from report_lib import results, verdict
+from report_lib import sync_vs_async as page
 from report_lib import sync_vs_async_verdict as sv
 
 REPORT = os.path.join(REPO, "scripts", "report")
@@ -17,16 +19,23 @@ L = 50
 
 # (model, mode, c) -> {K: median wall ms}: the shape of a healthy run.
 HEALTHY = {
+    ("py_requests", "sequential_nopool", 1): {10: 560, 100: 5600},
+    ("py_requests", "sequential", 1): {10: 520, 100: 5200},
+    ("py_requests_threads", "workers", 32): {10: 60, 100: 230},
+    ("py_aiohttp", "gather", 0): {10: 60, 100: 90, 1000: 700},
     ("blocking_curl", "sequential", 1): {10: 505, 100: 5050},
     ("asio_coro", "sequential", 1): {10: 506, 100: 5060},
     ("threadpool_curl", "thread_per_request", 0): {10: 53, 100: 80, 1000: 250, 10000: 1200},
-    ("threadpool_curl", "pool", 32): {10: 52, 100: 210, 1000: 1620},
+    ("threadpool_curl", "workers", 32): {10: 52, 100: 210},
     ("curl_multi", "gather", 0): {10: 52, 100: 64, 1000: 157, 10000: 2100},
     ("asio_coro", "gather", 0): {10: 51, 100: 55, 1000: 120, 10000: 1450},
 }
+# Memory of a run (MiB) = BASE + PER_KIB * in flight / 1024: a known slope per series.
+PER_KIB = {"asio_coro": 6, "curl_multi": 16, "threadpool_curl": 40, "py_aiohttp": 30, "py_requests_threads": 60}
 
 
-def runs(table=HEALTHY, failed=(), errors=()):
+def runs(table=HEALTHY, failed=(), errors=(), spread=None):
+    """spread: {(model, mode, k): [factor per repetition]} multiplies the wall times."""
     entries = []
     for (model, mode, c), by_k in table.items():
         for k, wall in by_k.items():
@@ -35,95 +44,119 @@ def runs(table=HEALTHY, failed=(), errors=()):
                 entries += [helpers.entry(name, i, error_occurred=True, error_message="run failed: EAGAIN")
                             for i in range(3)]
                 continue
-            threads = 1 if mode in ("sequential", "gather") else (k if c == 0 else min(k, c))
-            entries += [helpers.entry(name, i, wall_ms=wall, k=k, delay_ms=L, requests=k, threads_created=threads,
-                                      errors=(5 if (model, mode, k) in errors else 0))
-                        for i in range(3)]
+            threads = 1 if mode.startswith("sequential") or mode == "gather" else (k if c == 0 else min(k, c))
+            peak = 1 if mode.startswith("sequential") else (k if c == 0 else min(k, c))
+            mem = 2 + PER_KIB.get(model, 0) * peak / 1024
+            factors = (spread or {}).get((model, mode, k), [1.0, 1.01, 1.02])
+            extra = {"rss_mb": 30 + mem} if model.startswith("py_") else {"rss_growth_mb": mem}
+            entries += [helpers.entry(name, i, wall_ms=wall * f, k=k, delay_ms=L, requests=k,
+                                      threads_created=threads, conns_peak=peak, conns_opened=peak,
+                                      errors=(5 if (model, mode, k) in errors else 0), **extra)
+                        for i, f in enumerate(factors)]
     return results.group_benchmarks(entries)
 
 
 class SyncVsAsyncVerdictTest(unittest.TestCase):
-    def test_confirmed_on_a_healthy_run_with_the_speed_up(self):
+    def test_confirmed_with_measured_pairs_python_first(self):
         v = sv.decide(runs())
-        self.assertEqual(v.word, "confirmed", v.line)
-        self.assertTrue(v.line.startswith("Confirmed: sequential fetching took at least K × L"), v.line)
-        # The largest K of asio_coro gathered (10,000) against the extrapolated 10,000 x 50 ms.
-        k, factor, extrapolated = v.speedups["asio_coro/gather"]
-        self.assertEqual(k, 10000)
-        self.assertAlmostEqual(factor, 10000 * L / 1450)
-        self.assertTrue(extrapolated)
-        # The pool's largest K (1,000) has no measured sequential run either.
-        pool = v.speedups["threadpool_curl/pool"]
-        self.assertEqual(pool[0], 1000)
-        self.assertTrue(pool[2])
+        self.assertEqual(v.word, verdict.CONFIRMED, v.line)
+        self.assertEqual([p.language for p in v.pairs], ["Python", "C++"])
+        py, cpp = v.pairs
+        # Both sides measured at K = 100: never the extrapolated 1,000 x L of aiohttp's largest K.
+        self.assertEqual((py.k, py.sequential.id, py.gathered.id),
+                         (100, "py_requests/sequential", "py_aiohttp/gather"))
+        self.assertEqual((cpp.k, cpp.sequential.id, cpp.gathered.id),
+                         (100, "asio_coro/sequential", "asio_coro/gather"))
+        self.assertAlmostEqual(py.speedup[0], 5200 / 90, places=6)
+        self.assertTrue(v.line.startswith("Confirmed: at K = 100 URLs of 50 ms: in Python, `py_requests` one by "
+                                          "one took 5,250 ms, `py_aiohttp`"), v.line)
+        self.assertNotIn("extrapolated", v.line)
+
+    def test_cpp_only_says_python_was_not_measured(self):
+        table = {key: by_k for key, by_k in HEALTHY.items() if not key[0].startswith("py_")}
+        v = sv.decide(runs(table))
+        self.assertEqual(v.word, verdict.CONFIRMED, v.line)
+        self.assertIn("C++ only: the Python models were not measured in this run", v.line)
+
+    def test_no_pair_without_a_common_measured_k(self):
+        # Sequential only at K = 10: no pair at K >= 100, whatever the gathered runs did.
+        table = {key: ({10: by_k[10]} if key[1].startswith("sequential") else by_k) for key, by_k in HEALTHY.items()}
+        v = sv.decide(runs(table))
+        self.assertEqual(v.word, verdict.INCONCLUSIVE)
+        self.assertEqual(v.pairs, [])
+
+    def test_a_huge_cv_is_not_a_confident_verdict(self):
+        # aiohttp at K = 100 once 90 ms, once 2,000 ms: the speed-up's CI straddles 5x.
+        v = sv.decide(runs(spread={("py_aiohttp", "gather", 100): [1.0, 22.0]}))
+        self.assertEqual(v.word, verdict.NOISE, v.line)
+        self.assertTrue(v.line.startswith("Inconclusive (noise)"), v.line)
 
     def test_nuanced_when_a_thread_per_request_fails(self):
         v = sv.decide(runs(failed={("threadpool_curl", "thread_per_request", 10000)}))
-        self.assertEqual(v.word, "nuanced")
+        self.assertEqual(v.word, verdict.NUANCED)
         self.assertIn("`threadpool_curl/thread_per_request` at K = 10,000 hit a limit: failed", v.line)
 
     def test_nuanced_when_requests_fail(self):
         v = sv.decide(runs(errors={("curl_multi", "gather", 10000)}))
-        self.assertEqual(v.word, "nuanced")
+        self.assertEqual(v.word, verdict.NUANCED)
         self.assertIn("15 failed requests", v.line)  # 5 in each of the 3 repetitions
 
-    def test_nuanced_when_a_concurrent_model_misses_the_bound(self):
+    def test_nuanced_when_a_concurrent_model_clearly_misses_the_bound(self):
         table = dict(HEALTHY)
-        table[("threadpool_curl", "pool", 32)] = {10: 52, 100: 2100}  # > 100 x 50 / 5 = 1000 ms
+        table[("curl_multi", "gather", 0)] = {10: 52, 100: 2100}  # 5,000 / 2,100 = 2.4x < 5x
         v = sv.decide(runs(table))
-        self.assertEqual(v.word, "nuanced")
-        self.assertIn("`threadpool_curl/pool` at K = 100 took 2,100 ms, not under K × L / 5 = 1,000 ms", v.line)
+        self.assertEqual(v.word, verdict.NUANCED)
+        self.assertIn("`curl_multi/gather` at K = 100: K × L ÷ wall", v.line)
+
+    def test_bounded_workers_are_shown_not_checked(self):
+        # 32 workers take ceil(K/32) x L: bounded concurrency, not what the claim says.
+        table = dict(HEALTHY)
+        table[("threadpool_curl", "workers", 32)] = {10: 52, 100: 2100}
+        v = sv.decide(runs(table))
+        self.assertEqual(v.word, verdict.CONFIRMED, v.line)
+        self.assertFalse([c for c in v.checks if "workers" in c.name])
 
     def test_refuted_when_sequential_beats_k_times_l(self):
         table = dict(HEALTHY)
         table[("blocking_curl", "sequential", 1)] = {10: 300, 100: 3000}
-        v = sv.decide(runs(table))
-        self.assertEqual(v.word, "refuted")
+        self.assertEqual(sv.decide(runs(table)).word, verdict.REFUTED)
 
-    def test_refuted_when_no_concurrent_model_beats_the_bound(self):
-        table = {k: ({kk: kk * L for kk in v} if k[1] != "sequential" else v) for k, v in HEALTHY.items()}
-        v = sv.decide(runs(table))
-        self.assertEqual(v.word, "refuted")
-
-    def test_inconclusive_without_sequential_runs(self):
-        table = {k: v for k, v in HEALTHY.items() if k[1] != "sequential"}
-        self.assertEqual(sv.decide(runs(table)).word, "inconclusive")
+    def test_refuted_when_no_pair_beats_the_factor(self):
+        table = {key: ({k: k * L for k in by_k} if not key[1].startswith("sequential") else by_k)
+                 for key, by_k in HEALTHY.items()}
+        self.assertEqual(sv.decide(runs(table)).word, verdict.REFUTED)
 
 
-class SyncVsAsyncPointsTest(unittest.TestCase):
-    def test_extrapolated_points_are_marked_and_ideal(self):
-        pts = {(p.series.id, p.k): p for p in sv.points(runs())}
-        seq = pts[("blocking_curl/sequential", 1000)]
-        self.assertTrue(seq.extrapolated)
-        self.assertEqual(seq.wall_ms, 1000 * L)
-        self.assertIsNone(seq.run)
-        self.assertEqual(pts[("asio_coro/sequential", 10000)].wall_ms, 10000 * L)
-        pool = pts[("threadpool_curl/pool", 10000)]
-        self.assertTrue(pool.extrapolated)
-        self.assertEqual(pool.wall_ms, 313 * L)  # ceil(10,000 / 32) rounds of L
-        measured = pts[("blocking_curl/sequential", 100)]
-        self.assertFalse(measured.extrapolated)
-        self.assertEqual(measured.wall_ms, 5050)
+class SyncVsAsyncMeasuresTest(unittest.TestCase):
+    def test_memory_per_request_in_flight_is_the_slope_between_two_k(self):
+        rs = runs()
+        for sid, kib in (("asio_coro/gather", 6), ("threadpool_curl/thread_per_request", 40),
+                         ("py_aiohttp/gather", 30)):
+            m = sv.memory_slope(rs, sv.by_id(sid))
+            self.assertAlmostEqual(m.rss_per_inflight_kib, kib, places=6, msg=sid)
+        # The two largest K: 1,000 and 10,000 for asio_coro; Python's child peak (with its
+        # interpreter's 30 MiB) cancels out in the difference.
+        m = sv.memory_slope(rs, sv.by_id("asio_coro/gather"))
+        self.assertEqual((m.k1, m.k2), (1000, 10000))
+        self.assertIsNone(sv.memory_slope(rs, sv.by_id("py_requests/sequential")))
 
-    def test_unbounded_series_are_never_extrapolated(self):
-        table = dict(HEALTHY)
-        table[("curl_multi", "gather", 0)] = {10: 52, 100: 64}
-        keys = {(p.series.id, p.k) for p in sv.points(runs(table))}
-        self.assertNotIn(("curl_multi/gather", 10000), keys)
+    def test_run_memory_prefers_the_runs_own_growth(self):
+        self.assertEqual(sv.run_memory_mb({"rss_growth_mb": 3, "rss_mb": 90, "rss_start_mb": 80}), 3)
+        self.assertEqual(sv.run_memory_mb({"rss_mb": 90, "rss_start_mb": 80}), 10)
+        self.assertEqual(sv.run_memory_mb({"rss_mb": 40}), 40)
 
-    def test_memory_growth_subtracts_the_start_of_each_repetition(self):
-        name = f"sync_vs_async/asio_coro/gather/c:0/k:1000/delay_ms:{L}"
-        run, = results.group_benchmarks([helpers.entry(name, 0, rss_mb=40, rss_start_mb=30),
-                                         helpers.entry(name, 1, rss_mb=52, rss_start_mb=30),
-                                         helpers.entry(name, 2, rss_mb=31, rss_start_mb=20)])
-        self.assertEqual(sv.rss_growth_mb(run), 11)
-        old, = results.group_benchmarks([helpers.entry(name, 0, rss_mb=40)])
-        self.assertEqual(sv.rss_growth_mb(old), 40)
+    def test_pooling_share_of_the_gap(self):
+        # (5,600 − 5,200) ÷ (5,600 − 90) at K = 100.
+        self.assertAlmostEqual(page.pooling_share(runs()), 400 / 5510)
+        table = {key: by_k for key, by_k in HEALTHY.items() if key[1] != "sequential_nopool"}
+        self.assertIsNone(page.pooling_share(runs(table)))
 
     def test_signature_checks_threads(self):
         sig = sv.signature(runs())
         self.assertTrue(all(holds for _, _, holds in sig))
-        self.assertIn("threads_created = K = 10,000", [t for _, t, _ in sig])
+        texts = [(r.name.text, t) for r, t, _ in sig]
+        self.assertIn(("sync_vs_async/py_aiohttp/gather/c:0/k:1000/delay_ms:50", "threads_created = 1"), texts)
+        self.assertIn("threads_created = K = 10,000", [t for _, t in texts])
 
 
 class SyncVsAsyncEndToEndTest(unittest.TestCase):
@@ -135,32 +168,29 @@ class SyncVsAsyncEndToEndTest(unittest.TestCase):
                                     capture_output=True, text=True, timeout=120)
         with open(os.path.join(cls.tmp, "sync_vs_async", "README.md"), encoding="utf-8") as f:
             cls.page = f.read()
+        cls.results = results.load(FIXTURE.rsplit(os.sep, 1)[0], "sync_vs_async")
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def test_report_succeeds_with_the_verdict(self):
+    def test_report_succeeds_with_the_verdict_of_the_rule(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
-        self.assertIn("> **Verdict.** Nuanced: sequential fetching took at least K × L (L = 50 ms), but "
-                      "`threadpool_curl/thread_per_request` at K = 10,000 hit a limit", self.page)
+        v = sv.decide(self.results.runs)
+        self.assertIn("> **Verdict.** " + v.line, self.page)
         self.assertIn(sv.RULE_TEXT, self.page)
 
-    def test_extrapolated_points_are_marked_in_the_tables(self):
-        self.assertIn("*≥ 500,000 ms, extrapolated*", self.page)
-        self.assertIn("*blocking_curl/sequential, K = 10,000: extrapolated, not measured*", self.page)
-        self.assertIn("*threadpool_curl/pool, K = 10,000: extrapolated, not measured*", self.page)
+    def test_the_headline_is_a_measured_pair(self):
+        self.assertIn("| C++ | 100 | `asio_coro/sequential` |", self.page)
+        self.assertNotIn("extrapolated K × L,", self.page)
 
-    def test_memory_growth_is_in_the_table(self):
-        # asio_coro gathered at K = 10,000: peak 130 MiB, 12 MiB at the start.
-        self.assertRegex(self.page, r"`sync_vs_async/asio_coro/gather/c:0/k:10000/delay_ms:50` \| [^\n]*\| 130 \| 118 \|")
-
-    def test_the_failure_is_reported_as_data(self):
-        self.assertIn("**failed**: run failed (threadpool_curl, 10000 requests): Resource temporarily "
-                      "unavailable", self.page)
+    def test_memory_per_request_in_flight_is_reported(self):
+        self.assertIn("## Memory per request in flight", self.page)
+        self.assertRegex(self.page, r"\| `asio_coro/gather` \| C\+\+ \| [^\n]*\| \*\*[0-9.]+\*\* \|")
 
     def test_charts_exist_as_png_and_svg(self):
-        for stem in ("sync_vs_async_wall", "sync_vs_async_resources"):
+        for stem in ("sync_vs_async_headline", "sync_vs_async_wall", "sync_vs_async_memory",
+                     "sync_vs_async_resources"):
             png = os.path.join(self.tmp, "sync_vs_async", "charts", stem + ".png")
             with open(png, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", png)
