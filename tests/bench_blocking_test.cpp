@@ -1,12 +1,18 @@
 // The `blocking` scenario's quick grid run for real, checked by its
-// signatures: every benchmark present, no errors, every request seen by the
-// server, and the bounds the mechanism guarantees. Blocking sleeps on one
-// loop add up (total >= N*D, lag >= D); a pool of T threads needs at least
-// ceil(N/T) rounds of D; a timer wait overlaps (total < N*D/5); a blocking
-// server with 8 sleeping threads holds at most 8 connections and needs
-// ceil(N/8) rounds of its delay, and the timer server beats it by > 3x at
-// concurrency 64 (C/delay = 3200/s against 8/delay = 400/s).
+// signatures: every benchmark present (C++ and Python), no errors, every
+// request seen by the server, and the bounds the mechanism guarantees.
+// Blocking sleeps on one loop add up (total >= N*D, lag >= D); a pool of W
+// threads needs at least ceil(N/W) rounds of D; a timer wait overlaps
+// (total < N*D/5 in C++, < N*D/2 for Python's slower loop). CPU work is a
+// fixed amount: its CPU time cannot be spent faster than the CPUs the
+// workers may use allow (total >= work CPU time / cpus_available), and the C++
+// work is exactly C of thread CPU time per task; Python's to_thread runs it
+// under the GIL, one thread at a time (total >= 0.8 x its CPU time). A
+// blocking server with 8 sleeping threads holds at most 8 connections and
+// needs ceil(N/8) rounds of its delay, and the timer server beats it by > 3x
+// at concurrency 64 (C/delay = 3200/s against 8/delay = 400/s).
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <cmath>
 #include <cstdio>
@@ -39,7 +45,7 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   const auto [list_status, listing] = run(std::string(BENCH_PATH) + " " + filter + " --list");
   ASSERT_EQ(list_status, 0);
   const std::set<std::string> expected = lines_of(listing);
-  ASSERT_EQ(expected.size(), 12u) << listing;
+  ASSERT_EQ(expected.size(), 19u) << listing;  // 7 C++ and 6 Python loops, 6 server runs
 
   const int status = run(std::string(BENCH_PATH) + " " + filter + " --repetitions 2 --out " +
                          dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
@@ -76,27 +82,65 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
       continue;
     }
 
-    for (const char* counter : {"total_ms", "loop_lag_max_us", "loop_lag_p99_us", "other_p50_us",
-                                "other_p99_us", "tasks_ok", "task_conns"})
+    for (const char* counter :
+         {"total_ms", "loop_lag_max_us", "loop_lag_p99_us", "other_p50_us", "other_p99_us",
+          "tasks_ok", "task_conns", "cpu_s", "work_cpu_s", "cpus_available", "workers"})
       ASSERT_TRUE(b.contains(counter)) << name << " lacks " << counter;
     EXPECT_EQ(b["tasks_ok"], N) << name;
     EXPECT_EQ(b["task_conns"], N) << name << ": a connection per task";
     EXPECT_GE(b["other_requests"], 1) << name << ": the unrelated requests ran";
     const double total = b["total_ms"], lag_max = b["loop_lag_max_us"];
-    const int threads = param(name, "pool");
+    const double work_ms = b["work_cpu_s"].get<double>() * 1000, cpus = b["cpus_available"];
+    const double workers = b["workers"];
+    EXPECT_GE(cpus, 1) << name;
+    if (has(name, "/cpu/") || has(name, "/py_cpu/")) {
+      // Nothing finishes CPU work faster than the CPUs it may use allow.
+      EXPECT_GE(total, work_ms / cpus) << name << ": CPU work / CPUs";
+      EXPECT_GE(b["cpu_s"].get<double>() * 1000, 0.9 * work_ms) << name << ": the process spent it";
+    }
+    if (has(name, "/py_")) {
+      // The child may use every CPU this (unpinned) test may.
+      cpu_set_t own;
+      ASSERT_EQ(sched_getaffinity(0, sizeof own, &own), 0);
+      EXPECT_EQ(cpus, CPU_COUNT(&own)) << name;
+      EXPECT_GT(b["startup_ms"], 0) << name;
+    }
     if (has(name, "/client/timer/")) {
       EXPECT_GE(total, D) << name;
       EXPECT_LT(total, N * D / 5) << name << ": the timer waits overlap";
-    } else if (has(name, "/client/sleep/")) {
+    } else if (has(name, "/client/sleep/") || has(name, "/py_client/time_sleep/")) {
       EXPECT_GE(total, N * D) << name << ": blocking sleeps add up";
       EXPECT_GE(lag_max, D * 1000) << name << ": the heartbeat waits out a sleep";
-    } else if (has(name, "/client/offload/")) {
-      EXPECT_GE(total, std::ceil(N / threads) * D) << name << ": ceil(N/T) rounds of D";
-    } else if (has(name, "/cpu/on_loop/")) {
-      EXPECT_GE(total, N * C) << name;
-      EXPECT_GE(lag_max, C * 1000) << name << ": the heartbeat waits out a CPU burn";
-    } else if (has(name, "/cpu/offload/")) {
-      EXPECT_GE(total, std::ceil(N / threads) * C) << name;
+    } else if (has(name, "/client/offload/") || has(name, "/py_client/to_thread/")) {
+      ASSERT_GT(workers, 0) << name;
+      if (has(name, "/client/")) {
+        EXPECT_EQ(workers, param(name, "workers")) << name;
+      }
+      EXPECT_GE(total, std::ceil(N / workers) * D) << name << ": ceil(N/W) rounds of D";
+    } else if (has(name, "/py_client/asyncio_sleep/")) {
+      EXPECT_GE(total, D) << name;
+      EXPECT_LT(total, N * D / 2) << name << ": the asyncio.sleep waits overlap";
+    } else if (has(name, "/cpu/")) {
+      // A fixed amount of work: C of thread CPU time per task, wherever it runs.
+      EXPECT_GE(work_ms, N * C) << name;
+      if (has(name, "/on_loop/")) {
+        EXPECT_GE(total, N * C) << name;
+        EXPECT_GE(lag_max, C * 1000) << name << ": the heartbeat waits out the CPU work";
+      } else {
+        EXPECT_EQ(workers, param(name, "workers")) << name;
+        // The pool may use the CPUs its name says (the machine has at least 2 here).
+        EXPECT_EQ(cpus, std::min<long>(param(name, "cpus"), sysconf(_SC_NPROCESSORS_ONLN))) << name;
+      }
+    } else if (has(name, "/py_cpu/")) {
+      EXPECT_GT(b["work_iterations"], 0) << name;
+      if (has(name, "/on_loop/")) {
+        EXPECT_GE(lag_max, work_ms / N * 1000)
+            << name << ": the heartbeat waits out one task's work";
+      } else if (has(name, "/to_thread/")) {
+        EXPECT_GE(total, 0.8 * work_ms) << name << ": the GIL runs the work one thread at a time";
+      } else if (has(name, "/process_pool/")) {
+        EXPECT_EQ(workers, 2) << name;
+      }
     } else {
       ADD_FAILURE() << "unexpected benchmark " << name;
     }
@@ -115,6 +159,7 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   const auto spectra = nlohmann::json::parse(read(dir / "blocking" / "spectra.json"));
   EXPECT_EQ(spectra["benchmarks"].size(), expected.size());
 
-  expect_report(dir / "blocking", {"blocking_client", "blocking_lag", "blocking_server"});
+  expect_report(dir / "blocking",
+                {"blocking_client", "blocking_cpu", "blocking_lag", "blocking_server"});
   fs::remove_all(dir);
 }

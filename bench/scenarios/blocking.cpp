@@ -1,22 +1,34 @@
 // Scenario `blocking` (claims C3 and C5): what a blocking call does to an
 // event loop, and what sleeping handler threads do to a server.
 //
-// Names: blocking/client/<timer|sleep|offload>/tasks:100/wait_ms:10[/pool:T],
-// blocking/cpu/<on_loop|offload>/tasks:100/cpu_ms:5[/pool:4] and
-// blocking/server/<asio|blocking>/threads:<1|8>/c:<C>/delay_ms:20 (`pool:`,
-// not `threads:`, at the end: Google Benchmark strips a trailing /threads:N).
+// Names (`workers:`, not `threads:`, for thread pools: Google Benchmark strips
+// a trailing /threads:N, and "pool" is kept for connection pooling):
+//   blocking/client/<timer|sleep|offload>/tasks:100/wait_ms:10[/workers:T]
+//   blocking/cpu/on_loop/tasks:100/cpu_ms:5
+//   blocking/cpu/offload/tasks:100/cpu_ms:5/workers:4/cpus:<1|2>
+//   blocking/py_client/<asyncio_sleep|time_sleep|to_thread>/tasks:100/wait_ms:10
+//   blocking/py_cpu/<on_loop|to_thread>/tasks:100/cpu_ms:5
+//   blocking/py_cpu/process_pool/tasks:100/cpu_ms:5/workers:2
+//   blocking/server/<asio|blocking>/threads:<1|8>/c:<C>/delay_ms:20
 //
-// Client side (blocking/client/... and blocking/cpu/...): 100
-// coroutines on one io_context (one thread) each wait 10 ms, or burn 5 ms of
-// CPU, then make one GET to the shared mockd on a connection of their own
-// (bench/event_loop.cpp). The wait is a timer (asyncio.sleep), a blocking
-// sleep in the coroutine (time.sleep), or the blocking sleep on an
-// asio::thread_pool of 4 or 32 threads that the coroutine awaits
-// (asyncio.to_thread); the CPU burn runs on the loop or on a pool of 4. A
-// heartbeat on the same loop measures how late a 1 ms timer fires, and an
+// C++ client side (client/..., cpu/...): 100 coroutines on one io_context
+// (one thread) each wait 10 ms, or do 5 ms of CPU work (a fixed amount: until
+// the thread's own CPU time has advanced by 5 ms), then make one GET to the
+// shared mockd on a connection of their own (bench/event_loop.cpp). The wait
+// is a timer (asyncio.sleep's mechanism), a blocking sleep in the coroutine
+// (time.sleep's), or the blocking sleep on an asio::thread_pool the coroutine
+// awaits (asyncio.to_thread's); the CPU work runs on the loop or on a pool of
+// 4 threads allowed one CPU (the loop's: bench pins itself to CPU 0) or two.
+// A heartbeat on the same loop measures how late a 1 ms timer fires, and an
 // unrelated coroutine makes a request every 5 ms on one keep-alive connection.
 // Signatures: sleep total >= N*D, offloaded total >= ceil(N/T)*D, timer total
-// about D, lag >= D (or C) when the loop blocks.
+// about D, lag >= D (or C) when the loop blocks; CPU work: total >= N*C /
+// the CPUs the workers may use.
+//
+// Python client side (py_client/..., py_cpu/...): the same experiments on one
+// asyncio loop in a child /usr/bin/python3 running bench/python/event_loop.py
+// (started without a shell, dies with bench, allowed every CPU). Its CPU work
+// is a calibrated count of pure-Python steps, the same for every kind.
 //
 // Server side (blocking/server/...): mockd --engine asio (timers, one thread)
 // vs --engine blocking --threads 8 (handlers sleep), delay 20 ms, client
@@ -25,13 +37,17 @@
 // connection, so pooled clients beyond 8 would starve, not queue).
 // Signature: the blocking engine serves at most 8/20 ms = 400 requests/s and
 // holds at most 8 connections at once; the asio engine scales with C.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <set>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "event_loop.hpp"
 #include "http_get.hpp"
 #include "latency_stats.hpp"
@@ -48,21 +64,92 @@ constexpr double kCpuMs = 5;
 constexpr double kServerDelayMs = 20;
 constexpr int kBlockingThreads = 8;
 
-// The value below which `q` of the sorted values fall (nearest rank).
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(q / 100.0 * static_cast<double>(v.size())));
-  return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
+// ---- client side: one event loop --------------------------------------------
+
+// The shared mockd's address, for the event loops (C++ and Python).
+struct Address {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+Address address_of(const std::string& url) {  // http://HOST:PORT
+  const std::string hostport = url.substr(url.find("://") + 3);
+  const auto colon = hostport.rfind(':');
+  Address a{hostport.substr(0, colon),
+            static_cast<std::uint16_t>(std::stoi(hostport.substr(colon + 1)))};
+  if (a.host.size() > 2 && a.host.front() == '[') a.host = a.host.substr(1, a.host.size() - 2);
+  return a;
 }
 
-// ---- client side: one event loop -------------------------------------------
+// What one run of an event loop gave, C++ or Python, and the counters
+// both report (README "Scenario `blocking`").
+struct LoopRun {
+  loop::Result result;
+  int workers = 0;
+  double server_requests = 0, conns_opened = 0;
+};
+
+// Percentiles as every other counter of the suite computes them
+// (clients/latency_stats.hpp); an empty sample sets no counter.
+void set_percentile(benchmark::State& state, const char* name, const std::vector<double>& v,
+                    double q) {
+  if (!v.empty()) state.counters[name] = clients::percentile(v, q);
+}
+
+void set_loop_counters(benchmark::State& state, const LoopRun& run, double work_ms) {
+  const auto& r = run.result;
+  auto& k = state.counters;
+  k["total_ms"] = r.total_ms;
+  if (!r.lag_us.empty()) k["loop_lag_max_us"] = *std::max_element(r.lag_us.begin(), r.lag_us.end());
+  set_percentile(state, "loop_lag_p99_us", r.lag_us, 99);
+  set_percentile(state, "loop_lag_p50_us", r.lag_us, 50);
+  k["heartbeats"] = static_cast<double>(r.lag_us.size());
+  set_percentile(state, "other_p50_us", r.other_us, 50);
+  set_percentile(state, "other_p99_us", r.other_us, 99);
+  k["other_requests"] = static_cast<double>(r.other_ok);
+  k["tasks"] = kTasks;
+  k["tasks_ok"] = static_cast<double>(r.task_ok);
+  k["task_conns"] = static_cast<double>(r.task_conns);
+  k["work_ms"] = work_ms;
+  k["workers"] = run.workers;
+  k["cpus_available"] = r.cpus_available;
+  k["cpu_s"] = r.cpu_s;
+  k["work_cpu_s"] = r.work_cpu_s;
+  k["errors"] = static_cast<double>(r.errors);
+  k["requests"] = static_cast<double>(r.task_ok + r.other_ok + r.errors);
+  k["server_requests"] = run.server_requests;
+  k["conns_opened"] = run.conns_opened;
+  if (r.errors > 0) state.SetLabel("errors: " + r.error_example);
+}
+
+// Runs `once` per repetition between a reset and a read of the server's
+// counters; the run's total is the manual time. False if it threw (the
+// benchmark is then skipped with the message).
+template <typename Once>
+bool repeat_loop_runs(benchmark::State& state, const ServerEndpoint& server, LoopRun& run,
+                      Once once) {
+  for (auto _ : state) {
+    try {
+      harness::reset_stats(server.url);
+      once();
+      const auto stats = harness::fetch_stats(server.url);
+      run.server_requests = stats.value("requests_total", 0.0);
+      run.conns_opened = stats.value("connections_accepted", 0.0);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return false;
+    }
+    state.SetIterationTime(run.result.total_ms / 1000.0);
+  }
+  return true;
+}
 
 struct LoopCase {
   std::string name;
   loop::Work work;
   double work_ms;
-  int pool_threads;  // 0: no pool
+  int workers;    // 0: no pool
+  int pool_cpus;  // the CPUs the pool may use (loop::Config::pool_cpus)
 };
 
 std::vector<LoopCase> loop_cases() {
@@ -71,13 +158,19 @@ std::vector<LoopCase> loop_cases() {
   std::snprintf(wait, sizeof wait, "/wait_ms:%g", kWaitMs);
   std::snprintf(cpu, sizeof cpu, "/cpu_ms:%g", kCpuMs);
   return {
-      {"blocking/client/timer" + tail + wait, loop::Work::timer, kWaitMs, 0},
-      {"blocking/client/sleep" + tail + wait, loop::Work::sleep, kWaitMs, 0},
-      {"blocking/client/offload" + tail + wait + "/pool:4", loop::Work::sleep_offload, kWaitMs, 4},
-      {"blocking/client/offload" + tail + wait + "/pool:32", loop::Work::sleep_offload, kWaitMs,
-       32},
-      {"blocking/cpu/on_loop" + tail + cpu, loop::Work::cpu_on_loop, kCpuMs, 0},
-      {"blocking/cpu/offload" + tail + cpu + "/pool:4", loop::Work::cpu_offload, kCpuMs, 4},
+      {"blocking/client/timer" + tail + wait, loop::Work::timer, kWaitMs, 0, 0},
+      {"blocking/client/sleep" + tail + wait, loop::Work::sleep, kWaitMs, 0, 0},
+      {"blocking/client/offload" + tail + wait + "/workers:4", loop::Work::sleep_offload, kWaitMs,
+       4, 0},
+      {"blocking/client/offload" + tail + wait + "/workers:32", loop::Work::sleep_offload, kWaitMs,
+       32, 0},
+      {"blocking/cpu/on_loop" + tail + cpu, loop::Work::cpu_on_loop, kCpuMs, 0, 0},
+      // The pool on the loop's CPU (what the bench's pin gives it) and on two
+      // CPUs (what asyncio.to_thread's threads get in an unpinned program).
+      {"blocking/cpu/offload" + tail + cpu + "/workers:4/cpus:1", loop::Work::cpu_offload, kCpuMs,
+       4, 1},
+      {"blocking/cpu/offload" + tail + cpu + "/workers:4/cpus:2", loop::Work::cpu_offload, kCpuMs,
+       4, 2},
   };
 }
 
@@ -88,58 +181,147 @@ void run_loop_benchmark(benchmark::State& state, ScenarioContext& context, const
   } catch (const std::exception& e) {
     return skip(state, "no server: " + std::string(e.what()));
   }
-  // http://HOST:PORT
-  const std::string hostport = server.url.substr(server.url.find("://") + 3);
-  const auto colon = hostport.rfind(':');
+  const Address address = address_of(server.url);
   loop::Config config;
-  config.host = hostport.substr(0, colon);
-  if (config.host.size() > 2 && config.host.front() == '[')
-    config.host = config.host.substr(1, config.host.size() - 2);
-  config.port = static_cast<std::uint16_t>(std::stoi(hostport.substr(colon + 1)));
+  config.host = address.host;
+  config.port = address.port;
   config.target = "/";
   config.expected_bytes = 16;
   config.tasks = kTasks;
   config.work = c.work;
   config.work_time = std::chrono::microseconds(static_cast<long>(c.work_ms * 1000));
-  config.pool_threads = c.pool_threads;
+  config.workers = c.workers;
+  config.pool_cpus = c.pool_cpus;
 
-  loop::Result result;
-  double server_requests = 0, conns_opened = 0;
-  for (auto _ : state) {
-    try {
-      harness::reset_stats(server.url);
-      result = loop::run(config);
-      const auto stats = harness::fetch_stats(server.url);
-      server_requests = stats.value("requests_total", 0.0);
-      conns_opened = stats.value("connections_accepted", 0.0);
-    } catch (const std::exception& e) {
-      state.SkipWithError(e.what());
-      break;
-    }
-    state.SetIterationTime(result.total_ms / 1000.0);
+  LoopRun run;
+  run.workers = c.workers;
+  if (!repeat_loop_runs(state, server, run, [&] { run.result = loop::run(config); })) return;
+  context.spectra().add(c.name, run.result.lag_us);  // the loop lag spectrum
+  set_loop_counters(state, run, c.work_ms);
+}
+
+// ---- client side: the Python peers -------------------------------------------
+
+// The interpreter with the suite's packages (README "Python"), and the
+// script, in the source tree next to this file's folder.
+constexpr const char* kPython = "/usr/bin/python3";
+const std::string kPythonScript =
+    (std::filesystem::path(__FILE__).parent_path().parent_path() / "python" / "event_loop.py")
+        .string();
+constexpr auto kPythonTimeout = std::chrono::seconds(120);
+
+// Runs the script with `config` and returns its one-line JSON answer; throws
+// with the child's stderr when it gives none. `startup_ms`: from the spawn to
+// the script's first line after its imports (both read CLOCK_MONOTONIC).
+nlohmann::json run_python(const nlohmann::json& config, double* startup_ms = nullptr) {
+  using Clock = harness::ChildProcess::Clock;
+  const auto spawned = Clock::now();
+  harness::ChildProcess child({kPython, kPythonScript, config.dump()});
+  const auto line = child.read_line(Clock::now() + kPythonTimeout);
+  if (!line) {
+    const std::string tail = child.stderr_tail();
+    child.kill();
+    throw std::runtime_error("python child gave no result" + (tail.empty() ? "" : ": " + tail));
   }
-  context.spectra().add(c.name, result.lag_us);  // the loop lag spectrum
-  auto& k = state.counters;
-  k["total_ms"] = result.total_ms;
-  k["loop_lag_max_us"] =
-      result.lag_us.empty() ? 0 : *std::max_element(result.lag_us.begin(), result.lag_us.end());
-  k["loop_lag_p99_us"] = percentile(result.lag_us, 99);
-  k["loop_lag_p50_us"] = percentile(result.lag_us, 50);
-  k["heartbeats"] = static_cast<double>(result.lag_us.size());
-  k["other_p50_us"] = percentile(result.other_us, 50);
-  k["other_p99_us"] = percentile(result.other_us, 99);
-  k["other_requests"] = static_cast<double>(result.other_ok);
-  k["tasks"] = kTasks;
-  k["tasks_ok"] = static_cast<double>(result.task_ok);
-  k["task_conns"] = static_cast<double>(result.task_conns);
-  k["work_ms"] = c.work_ms;
-  k["pool_threads"] = c.pool_threads;
-  k["errors"] = static_cast<double>(result.errors);
-  k["requests"] = static_cast<double>(result.task_ok + result.other_ok + result.errors);
-  k["server_requests"] = server_requests;
-  k["conns_opened"] = conns_opened;
-  k["threads_created"] = c.pool_threads;  // besides the loop's own thread
-  if (result.errors > 0) state.SetLabel("errors: " + result.error_example);
+  child.wait_until(Clock::now() + std::chrono::seconds(10));
+  auto answer = nlohmann::json::parse(*line);
+  if (startup_ms && answer.contains("ready_monotonic_s"))
+    *startup_ms = (answer["ready_monotonic_s"].get<double>() -
+                   std::chrono::duration<double>(spawned.time_since_epoch()).count()) *
+                  1000.0;
+  return answer;
+}
+
+// Why the Python peers cannot run here, or nullopt.
+std::optional<std::string> python_missing() {
+  if (access(kPython, X_OK) != 0) return std::string(kPython) + " not found";
+  if (access(kPythonScript.c_str(), R_OK) != 0) return kPythonScript + " not found";
+  return std::nullopt;
+}
+
+// How many pure-Python steps take kCpuMs of CPU time on this machine: asked
+// once per bench process, so every py_cpu kind does the same work.
+long python_iterations() {
+  static std::optional<long> iterations;
+  if (!iterations) {
+    const auto answer = run_python({{"mode", "calibrate"}, {"cpu_ms", kCpuMs}});
+    if (answer.contains("error") || answer.contains("skip"))
+      throw std::runtime_error("calibration: " + answer.value("error", answer.value("skip", "")));
+    iterations = answer.at("iterations").get<long>();
+  }
+  return *iterations;
+}
+
+struct PyCase {
+  std::string name;
+  std::string kind;  // event_loop.py's kind
+  double work_ms;
+  int workers;  // the process pool's size; 0: none or asyncio's default executor
+};
+
+std::vector<PyCase> py_cases() {
+  const std::string tail = "/tasks:" + std::to_string(kTasks);
+  char wait[32], cpu[32];
+  std::snprintf(wait, sizeof wait, "/wait_ms:%g", kWaitMs);
+  std::snprintf(cpu, sizeof cpu, "/cpu_ms:%g", kCpuMs);
+  return {
+      {"blocking/py_client/asyncio_sleep" + tail + wait, "asyncio_sleep", kWaitMs, 0},
+      {"blocking/py_client/time_sleep" + tail + wait, "time_sleep", kWaitMs, 0},
+      {"blocking/py_client/to_thread" + tail + wait, "to_thread", kWaitMs, 0},
+      {"blocking/py_cpu/on_loop" + tail + cpu, "cpu_on_loop", kCpuMs, 0},
+      {"blocking/py_cpu/to_thread" + tail + cpu, "cpu_to_thread", kCpuMs, 0},
+      {"blocking/py_cpu/process_pool" + tail + cpu + "/workers:2", "cpu_process_pool", kCpuMs, 2},
+  };
+}
+
+void run_python_benchmark(benchmark::State& state, ScenarioContext& context, const PyCase& c) {
+  if (const auto why = python_missing()) return skip(state, *why);
+  ServerEndpoint server;
+  try {
+    server = context.servers().get(false);
+  } catch (const std::exception& e) {
+    return skip(state, "no server: " + std::string(e.what()));
+  }
+  const Address address = address_of(server.url);
+  const bool cpu = c.kind.rfind("cpu_", 0) == 0;
+  nlohmann::json config = {{"host", address.host}, {"port", address.port}, {"target", "/"},
+                           {"expected_bytes", 16}, {"tasks", kTasks},      {"kind", c.kind},
+                           {"work_ms", c.work_ms}, {"workers", c.workers}};
+  try {
+    if (cpu) config["iterations"] = python_iterations();
+  } catch (const std::exception& e) {
+    return skip(state, e.what());
+  }
+
+  LoopRun run;
+  double startup_ms = 0;
+  std::string python;
+  const bool ran = repeat_loop_runs(state, server, run, [&] {
+    const auto a = run_python(config, &startup_ms);
+    if (a.contains("skip")) throw std::runtime_error(a["skip"].get<std::string>());
+    if (a.contains("error")) throw std::runtime_error("python: " + a["error"].get<std::string>());
+    auto& r = run.result;
+    r.total_ms = a.at("total_ms");
+    r.lag_us = a.at("lag_us").get<std::vector<double>>();
+    r.other_us = a.at("other_us").get<std::vector<double>>();
+    r.task_ok = a.at("task_ok");
+    r.other_ok = a.at("other_ok");
+    r.errors = a.at("errors");
+    r.task_conns = a.at("task_conns");
+    r.error_example = a.value("error_example", "");
+    r.cpu_s = a.at("cpu_s");
+    r.work_cpu_s = a.at("work_cpu_s");
+    r.cpus_available = a.at("cpus_available");
+    run.workers = a.at("workers");
+    python = a.value("python", "");
+  });
+  if (!ran) return;
+  context.spectra().add(c.name, run.result.lag_us);
+  set_loop_counters(state, run, c.work_ms);
+  state.counters["startup_ms"] = startup_ms;
+  if (cpu)
+    state.counters["work_iterations"] = static_cast<double>(config["iterations"].get<long>());
+  if (run.result.errors == 0 && !python.empty()) state.SetLabel("Python " + python);
 }
 
 // ---- server side: timers vs sleeping threads ---------------------------------
@@ -271,6 +453,10 @@ void register_blocking(ScenarioContext& context) {
   for (const auto& c : loop_cases())
     context.add(c.name,
                 [&context, c](benchmark::State& state) { run_loop_benchmark(state, context, c); });
+  for (const auto& c : py_cases())
+    context.add(c.name, [&context, c](benchmark::State& state) {
+      run_python_benchmark(state, context, c);
+    });
 
   const std::vector<int> concurrencies =
       quick ? std::vector<int>{1, 16, 64} : std::vector<int>{1, 2, 4, 8, 16, 32, 64, 128, 256, 512};

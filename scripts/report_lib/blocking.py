@@ -1,11 +1,14 @@
 """Claims C3 (blocking sleep vs non-blocking wait) and C5 (CPU-bound work on
 the loop): the scenario module. verdict() gives the one-line verdict for the
 index; page.write_page() writes charts/ and README.md under DIR/blocking/. Every
-figure in the page comes from the results.
+figure in the page comes from the results. Python rows (asyncio) carry the
+claim; C++ rows (Boost.Asio) show the same mechanism without an interpreter,
+and are always labelled as C++.
 """
 
-from . import fmt
+from . import fmt, page, stats
 from . import blocking_verdict as bv
+from .models import CPP, PYTHON
 
 NAME = "blocking"
 TITLE = "C3/C5 blocking: a blocking call freezes the event loop"
@@ -17,10 +20,11 @@ CLAIM = (
     "all wait together (about D). The fix for a blocking call you cannot avoid is to move it to a thread "
     "pool (`asyncio.to_thread`, `run_in_executor`), which bounds the damage to ceil(N/threads)×D. The "
     "same holds for CPU-bound work (C5): a handler that computes for C ms delays every other task on the "
-    "loop by C ms. On the server side, a server whose T worker threads sleep in their handlers serves at "
-    "most T/D requests per second, whatever the concurrency, while a timer-based (async) server keeps "
-    "scaling. Here the event loop is one Boost.Asio `io_context` on one thread with C++20 coroutines, "
-    "the Python calls' equivalents are named beside each mode.")
+    "loop by C ms, so offload it to a thread or a process pool. On the server side, a server whose T "
+    "worker threads sleep in their handlers serves at most T/D requests per second, whatever the "
+    "concurrency, while a timer-based (async) server keeps scaling. Measured in Python (one asyncio "
+    "loop in a child interpreter) and, for the mechanism without an interpreter or a GIL, in C++ (one "
+    "Boost.Asio `io_context` on one thread with C++20 coroutines).")
 
 
 def verdict(results):
@@ -38,70 +42,87 @@ def sections(results, charts_written, v):
         "## In an interview\n\n" + _interview(runs),
         "## Caveats\n\n" + _caveats(results),
         "## Numbers\n\n" + _numbers(results),
-        "## Errors\n\n" + _errors(results),
+        "## Errors\n\n" + page.errors_section(results),
     ]
 
 
+def _first(runs, key, default=None):
+    for r in runs:
+        v = r.median(key)
+        if v is not None:
+            return v
+    return default
+
+
 def _setup(results):
-    ctx, runs = results.ctx, results.runs
-    loop = bv.client_runs(runs, "client") + bv.client_runs(runs, "cpu")
+    runs = results.runs
+    loop = bv.loop_runs(runs)
     n = bv.tasks(loop[0]) if loop else None
+    py = [r for r in loop if bv.language(r) == PYTHON]
+    py_cpus = sorted({fmt.param(bv.cpus(r)) for r in py if r.reps})
+    iterations = _first([r for r in py if bv.key(r).cpu], "work_iterations")
+    versions = sorted({rep["label"] for r in py for rep in r.reps if str(rep.get("label", "")).startswith("Python")})
     server = [r for r in runs if bv.key(r).group == "server"]
     cs = sorted({r.name.param("c") for r in server if r.name.param("c") is not None})
     sizes = sorted({(bv.key(r).kind, r.name.param("c"), int(r.median("requests") or 0)) for r in server})
     requests = "; ".join(f"{k} c:{c}: {fmt.count(q)}" for k, c, q in sizes)
     rows = [
-        ("machine", ctx("suite_machine", "not recorded")),
-        ("versions", ctx("suite_versions", "not recorded")),
-        ("client placement", ctx("suite_client", "not recorded")),
-        ("command", f"`{ctx('suite_command')}`" if ctx("suite_command") else "not recorded"),
-        ("run", f"{ctx('date', 'date not recorded')}, "
-                f"{'**quick** (fewer requests, numbers are rough)' if results.quick else 'full'}"),
-        ("event loop", f"one `asio::io_context` on one thread; {fmt.count(n)} coroutines spawned at once, each "
-                       "doing its wait or CPU burn and then one GET to the shared mockd (delay 0, 16-byte body, "
-                       "status and size checked) on a new connection of its own"),
-        ("ways of waiting", "`timer` = `asio::steady_timer` (`asyncio.sleep`); `sleep` = "
-                            "`std::this_thread::sleep_for` in the coroutine (`time.sleep`); `offload` = the "
-                            "blocking sleep on an `asio::thread_pool` of T threads, awaited by the coroutine "
-                            "(`asyncio.to_thread`)"),
-        ("CPU work", "`on_loop` = a busy loop reading the clock for C ms in the coroutine; `offload` = the "
-                     "same busy loop on an `asio::thread_pool`"),
-        ("measurements", "`total_ms` from spawning the tasks to the last response; a heartbeat coroutine "
-                         "on the same loop re-arms a 1 ms timer and records how late each tick fires "
-                         "(`loop_lag_max_us`, `loop_lag_p99_us`); an unrelated coroutine makes a request "
-                         "due every 5 ms from the start on one keep-alive connection, each timed from when "
-                         "it was due, so a request due during a stall counts the stall (`other_p50_us`, "
-                         "`other_p99_us`; a stalled loop also means fewer of them, `other requests`)"),
+        ("C++ event loop", f"one `asio::io_context` on bench's thread (pinned to CPU 0); {fmt.count(n)} "
+                           "coroutines spawned at once, each doing its wait or CPU work and then one GET to the "
+                           "shared mockd (delay 0, 16-byte body, status and size checked) on a new connection "
+                           "of its own"),
+        ("Python event loop", "one asyncio loop in a child `/usr/bin/python3 bench/python/event_loop.py` "
+                              f"({', '.join(versions) or 'version not recorded'}; started without a shell, dies "
+                              f"with bench, allowed every CPU: {', '.join(py_cpus) or '—'} CPUs); the same "
+                              "tasks, each GET written on asyncio's own streams (`asyncio.open_connection`) on "
+                              "a connection of its own: the loop, not a client library, is measured; "
+                              "interpreter start-up (`startup_ms`) is outside the timed part"),
+        ("ways of waiting", "Python `asyncio.sleep`, `time.sleep` in the coroutine, `asyncio.to_thread(time.sleep)` "
+                            "(asyncio's default executor, min(32, CPUs + 4) threads); C++ `asio::steady_timer` "
+                            "(mirrors `asyncio.sleep`), `std::this_thread::sleep_for` on the loop (mirrors "
+                            "`time.sleep`), `sleep_for` on an `asio::thread_pool` of W threads the coroutine "
+                            "awaits (mirrors `asyncio.to_thread`)"),
+        ("CPU work", "a fixed amount per task, the same wherever it runs. C++: computes until the thread's own "
+                     "CPU time (`CLOCK_THREAD_CPUTIME_ID`) has advanced by C, on the loop or on a pool of W "
+                     "threads allowed 1 CPU (the loop's) or 2 (`cpus:K`). Python: "
+                     + (f"{fmt.count(iterations)} steps" if iterations else "a calibrated count of steps")
+                     + " of pure-Python arithmetic (calibrated once per bench run to take C of CPU time), on "
+                       "the loop, via `asyncio.to_thread`, or via `loop.run_in_executor(ProcessPoolExecutor(W))`"),
+        ("measurements", "`total_ms` from creating the tasks to the last response; `cpu_s` the CPU time of "
+                         "the process during it (Python process pool: plus its workers'); `work_cpu_s` the "
+                         "CPU time of the work itself; `cpus_available` the CPUs the threads doing the work "
+                         "could use; a heartbeat on the loop sleeps 1 ms again and again and records how late "
+                         "it wakes (`loop_lag_*`); an unrelated request due every 5 ms on one keep-alive "
+                         "connection, timed from when it was due (`other_*`)"),
         ("server side", "mockd `--engine asio --threads 1` (delays on timers) vs `--engine blocking "
                         "--threads 8` (cpp-httplib, handlers sleep), each started for this scenario; client "
                         "`asio_coro` with a new connection per request (a thread-per-connection server pins "
                         "one pool thread per keep-alive connection, so pooled clients beyond 8 would starve "
                         f"rather than queue), concurrency {', '.join(str(c) for c in cs) or '—'}"),
         ("requests per server run", requests or "—"),
-        ("repetitions", f"{results.repetitions} per benchmark; medians and CV over them"),
     ]
-    return fmt.table(["", ""], rows)
+    return page.setup_table(results, rows)
 
 
 def _charts(written):
-    if not written:
-        return "Charts were not generated for this report (`--no-charts`)."
     captions = {
-        "blocking_client": "Total time of the 100 tasks by where the blocking part runs; the dashed line "
-                           "is the least total the mechanism allows.",
-        "blocking_lag": "Event-loop lag (how late a 1 ms heartbeat fires) and the latency of unrelated "
-                        "requests on the same loop.",
+        "blocking_client": "C3: total time of the 100 tasks by how they wait, Python and C++ side by side; "
+                           "the bar-shaped marker is the least total the mechanism allows.",
+        "blocking_cpu": "C5: wall time and CPU time of 100 tasks' CPU work by where it runs; the bar-shaped "
+                        "marker is the least wall time the work allows on the CPUs its threads could use.",
+        "blocking_lag": "Event-loop lag (how late a 1 ms heartbeat wakes) and the latency of unrelated "
+                        "requests on the same loop, Python and C++.",
         "blocking_server": "Requests per second against client concurrency for the two mockd engines, with "
                            "the thread pool's cap T/delay and the ideal C/delay.",
     }
-    return "\n\n".join(f"{captions[s]}\n\n![{s}](charts/{s}.png)\n([SVG](charts/{s}.svg))"
-                       for s in written if s in captions)
+    return page.charts_section(written, captions)
 
 
 def _part(title, rule, part):
-    out = [f"### {title}: **{part.word}**", "Rule: " + rule, "Measured: " + part.line + "."]
-    if part.reasons and part.word != "confirmed":
-        out.append("Why not confirmed: " + "; ".join(part.reasons) + ".")
+    out = [f"### {title}: **{part.word}**", page.verdict_section(rule, part, part.checks),
+           "Measured: " + part.line + "."]
+    if part.reasons:
+        out.append("Bounds or runs that failed: " + "; ".join(part.reasons) + ".")
     return "\n\n".join(out)
 
 
@@ -115,57 +136,86 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
+def _bound_text(run):
+    k = bv.key(run)
+    if k.cpu:
+        return "total ≥ CPU work (one thread)" if k.kind == "on_loop" else "total ≥ CPU work ÷ CPUs"
+    return {"timer": "total ≥ D", "asyncio_sleep": "total ≥ D", "sleep": "total ≥ N×D",
+            "time_sleep": "total ≥ N×D"}.get(k.kind, "total ≥ ceil(N/W)×D")
+
+
 def _bounds(runs):
     rows = []
-    for r in bv.client_runs(runs, "client") + bv.client_runs(runs, "cpu"):
+    for r in bv.loop_runs(runs):
         if not bv.clean(r):
             continue
-        b = bv.bound_ms(r)
-        k = bv.key(r)
-        holds = all(t >= b for t in r.values("total_ms"))
-        unit = "C" if k.group == "cpu" else "D"
-        what = {"timer": "≥ D", "sleep": "≥ N×D", "on_loop": "≥ N×C",
-                "offload": f"≥ ceil(N/T)×{unit}"}.get(k.kind, "")
-        rows.append([f"`{r.name.text}`", f"total {what} = {fmt.sig(b)} ms",
-                     f"{fmt.sig(min(r.values('total_ms')))} ms", "holds" if holds else "**broken**"])
+        fastest = min(r.reps, key=lambda rep: rep.get("total_ms", 0))
+        b = bv.bound_ms(r, fastest)
+        holds = not bv.bounds_broken(r)
+        rows.append([bv.label(r), f"`{r.name.text}`", f"{_bound_text(r)} = {fmt.sig(b)} ms",
+                     f"{fmt.sig(fastest.get('total_ms'))} ms", "holds" if holds else "**broken**"])
     for r in runs:
         k = bv.key(r)
         if k.group != "server" or not bv.clean(r) or k.kind != "blocking":
             continue
         holds = all(rep.get("conns_peak", 0) <= k.threads for rep in r.reps)
-        rows.append([f"`{r.name.text}`", f"connections open at once ≤ T = {k.threads}",
+        rows.append(["mockd blocking engine", f"`{r.name.text}`", f"connections open at once ≤ T = {k.threads}",
                      fmt.count(max(r.values("conns_peak"))), "holds" if holds else "**broken**"])
     if not rows:
         return "No error-free run to check."
-    return ("The least total time each way of waiting allows, against the fastest repetition; and for the "
-            "blocking server, the most connections the server had open at once (a connection is counted "
-            "when a pool thread serves it).\n\n"
-            + fmt.table(["benchmark", "bound", "measured (fastest repetition; for connections the most)", ""], rows))
+    return ("The least total time each way of waiting or working allows, against the fastest repetition (CPU "
+            "work: that repetition's own CPU time of the work ÷ the CPUs its threads could use; on the loop "
+            "the loop's lag max must also reach one task's wait or work); and for the blocking server, the "
+            "most connections the server had open at once (a connection is counted when a pool thread "
+            "serves it). \"broken\" means some repetition missed the bound.\n\n"
+            + fmt.table(["what", "benchmark", "bound", "measured (fastest repetition; for connections the most)",
+                         ""], rows))
+
+
+def _ms(run, counter, scale=1 / 1000):
+    v = run.median(counter) if bv.clean(run) else None
+    return None if v is None else v * scale
 
 
 def _why(runs):
-    sleep = bv.find(runs, "client", "sleep")
-    on = bv.find(runs, "cpu", "on_loop")
+    py_sleep = bv.find(runs, "py_client", "time_sleep")
+    py_on, py_thread = bv.find(runs, "py_cpu", "on_loop"), bv.find(runs, "py_cpu", "to_thread")
+    py_proc = bv.find(runs, "py_cpu", "process_pool")
+    cpp_offs = [r for r in bv.offloads(runs, "cpu") if bv.clean(r)]
     out = [
-        "- **One thread runs the loop.** A coroutine gives the thread back only at a `co_await` (an "
-        "`await`). `sleep_for` (`time.sleep`) holds the thread, so the loop cannot run the other tasks, "
-        "the heartbeat or the unrelated requests until it returns: N sleeps run one after another. A timer "
-        "wait registers a deadline and yields, so all N deadlines run out together.",
-        "- **The heartbeat sees the stall.** Its 1 ms timer is due during a blocking call and can only fire "
-        "after the loop regains the thread; Asio also runs every handler already queued before it checks "
-        "timers again, so with 100 tasks queued a stall can last all of them"
-        + (f" (here up to {fmt.sig(sleep.median('loop_lag_max_us') / 1000)} ms)" if bv.clean(sleep) else "")
-        + ".",
-        "- **A thread pool bounds it, not removes it.** Offloaded, the loop stays free, but the pool runs T "
-        "sleeps at a time: ceil(N/T) rounds of D. asyncio's default executor has min(32, cpu_count + 4) "
-        "workers; `asio::thread_pool`'s default is 2 × hardware threads.",
-        "- **CPU work is the same stall.** A busy loop never reaches a `co_await`"
-        + (f": {fmt.count(bv.tasks(on))} burns of {fmt.param(bv.work_ms(on))} ms run back to back"
-           if on is not None else "")
-        + ". Offloaded, it runs on pool threads; here bench is pinned to one CPU, so the pool and the loop "
-        "share that core and the kernel's scheduler, not the loop, decides who runs (in CPython the GIL "
-        "plays that part: a thread holding it for CPU work delays the loop by up to the 5 ms switch "
-        "interval).",
+        "- **One thread runs the loop.** A coroutine gives the thread back only at an `await`. `time.sleep` "
+        "holds the thread, so the loop cannot run the other tasks, the heartbeat or the unrelated requests "
+        "until it returns: N sleeps run one after another. `asyncio.sleep` registers a deadline and yields, "
+        "so all N deadlines run out together. The C++ loop shows the same with `sleep_for` against a timer.",
+        "- **The heartbeat sees the stall.** Its 1 ms sleep is due during a blocking call and can only end "
+        "after the loop regains the thread; both loops run every callback already queued before they look at "
+        "timers again, so with 100 tasks queued one stall lasts all of them"
+        + (f" (Python `time.sleep`: up to {fmt.sig(_ms(py_sleep, 'loop_lag_max_us'))} ms)"
+           if _ms(py_sleep, "loop_lag_max_us") is not None else "") + ".",
+        "- **A thread pool bounds the wait, not removes it.** Offloaded, the loop stays free, but the pool "
+        "runs W sleeps at a time: ceil(N/W) rounds of D. asyncio's default executor has min(32, CPUs + 4) "
+        "threads; the C++ rows use pools of 4 and 32.",
+        "- **CPU work is the same stall on the loop.** A computation never reaches an `await`: the tasks' "
+        "work runs back to back and the loop waits for all of it.",
+        "- **In Python a thread frees the loop, not the CPU.** Under the GIL only one thread runs Python "
+        "bytecode at a time; `to_thread` lets the loop thread take the GIL back between stretches of the "
+        "work (the switch interval is 5 ms), so the loop's lag drops, but the work itself still runs one "
+        "thread at a time and takes as long as on the loop"
+        + (f" (here {fmt.sig(_ms(py_thread, 'total_ms', 1))} ms for {fmt.sig(_ms(py_thread, 'work_cpu_s', 1000))} "
+           f"ms of CPU work, against {fmt.sig(_ms(py_on, 'total_ms', 1))} ms on the loop)"
+           if _ms(py_thread, "total_ms") is not None and _ms(py_on, "total_ms") is not None else "")
+        + ". Processes each have their own interpreter and GIL: a pool of W processes runs W tasks' work at "
+          "once on W CPUs"
+        + (f" (here {fmt.sig(_ms(py_proc, 'total_ms', 1))} ms on {fmt.param(bv.cpus(py_proc))} CPUs)"
+           if _ms(py_proc, "total_ms") is not None else "")
+        + ", at the price of sending arguments and results between processes.",
+        "- **Without a GIL (C++) threads do run in parallel, if they have CPUs.** Four C++ threads allowed "
+        "one CPU need as long as the loop did, because the same work needs the same CPU time; allowed two, "
+        "they need about half"
+        + (" (" + ", ".join(f"{bv.label(r)}: {fmt.sig(_ms(r, 'total_ms', 1))} ms wall, "
+                            f"{fmt.sig(_ms(r, 'cpu_s', 1))} CPU s" for r in cpp_offs) + ")" if cpp_offs else "")
+        + ". Work that spins until a wall-clock deadline would seem to finish sooner on a shared core while "
+          "doing less: the work here is counted in CPU time.",
         "- **Server side.** The blocking engine has T threads, each asleep for D per request: at most T "
         "requests in flight, T/D per second. The asio engine waits on timers: one thread keeps any number "
         "of requests waiting, so its rate grows with the concurrency until its CPU saturates.",
@@ -174,85 +224,101 @@ def _why(runs):
 
 
 def _interview(runs):
-    timer, sleep = bv.find(runs, "client", "timer"), bv.find(runs, "client", "sleep")
+    timer, sleep = bv.find(runs, "py_client", "asyncio_sleep"), bv.find(runs, "py_client", "time_sleep")
+    thread = bv.find(runs, "py_client", "to_thread")
+    on, cpu_thread = bv.find(runs, "py_cpu", "on_loop"), bv.find(runs, "py_cpu", "to_thread")
+    proc = bv.find(runs, "py_cpu", "process_pool")
     text = "> `time.sleep` in a coroutine blocks the thread that runs the event loop, so nothing else runs"
     if bv.clean(timer) and bv.clean(sleep):
-        text += (f": 100 tasks sleeping 10 ms took {fmt.sig(sleep.median('total_ms'))} ms with a blocking "
-                 f"sleep and {fmt.sig(timer.median('total_ms'))} ms with `asyncio.sleep`, and the loop "
+        text += (f": in Python, 100 tasks sleeping 10 ms took {fmt.sig(sleep.median('total_ms'))} ms with "
+                 f"`time.sleep` and {fmt.sig(timer.median('total_ms'))} ms with `asyncio.sleep`, and the loop "
                  f"stalled for up to {fmt.sig(sleep.median('loop_lag_max_us') / 1000)} ms")
-    text += (". Use `await asyncio.sleep`; for a blocking call you cannot replace, `asyncio.to_thread` moves "
-             "it to a thread pool, which limits the cost to ceil(N/threads) rounds. CPU-heavy work stalls "
-             "the loop the same way; offload it (a process pool in Python, because of the GIL). The same "
-             "arithmetic caps a server whose T threads sleep in handlers at T/delay requests per second.")
+    text += ". Use `await asyncio.sleep`; for a blocking call you cannot replace, `asyncio.to_thread` moves it "
+    text += "to a thread pool, which limits the cost to ceil(N/threads) rounds"
+    if bv.clean(thread):
+        text += (f" ({fmt.sig(thread.median('total_ms'))} ms with asyncio's {bv.workers(thread)} default "
+                 f"threads)")
+    text += (". CPU-heavy work stalls the loop the same way, and there a thread is only half a fix: "
+             "`to_thread` frees the loop, but the GIL runs the work one thread at a time, so it finishes no "
+             "sooner")
+    if bv.clean(on) and bv.clean(cpu_thread):
+        text += (f" ({fmt.sig(cpu_thread.median('total_ms'))} ms against {fmt.sig(on.median('total_ms'))} ms "
+                 f"on the loop, with the loop's lag down from {fmt.sig(on.median('loop_lag_max_us') / 1000)} "
+                 f"to {fmt.sig(cpu_thread.median('loop_lag_max_us') / 1000)} ms)")
+    text += "; a `ProcessPoolExecutor` uses the other cores"
+    if bv.clean(on) and bv.clean(proc):
+        est, lo, hi = stats.paired_ratio_ci(on.values("total_ms"), proc.values("total_ms"))
+        text += (f" ({fmt.sig(proc.median('total_ms'))} ms with {bv.workers(proc)} processes on "
+                 f"{fmt.param(bv.cpus(proc))} CPUs: {fmt.factor_ci(est, lo, hi)} the loop's speed)")
+    text += (". The same arithmetic caps a server whose T threads sleep in handlers at T/delay requests per "
+             "second.")
     return text
 
 
 def _caveats(results):
-    out = [
-        "- Client and mockd share one machine; bench is pinned to CPU 0, the mockd processes to CPU 1, so "
-        "thread pools on the client side share one core with the loop.",
-        "- The blocking engine is cpp-httplib 0.11.4, whose own listen backlog of 5 would drop bursts of "
+    items = [
+        "Client and mockd share one machine; bench is pinned to CPU 0 and the mockd processes to CPU 1. The "
+        "C++ pools for waits and the `cpus:1` CPU pool inherit bench's CPU; the `cpus:2` pool may use CPUs 0 "
+        "and 1 (mockd's too); the Python child and its threads and processes may use every CPU.",
+        "The Python CPU work is a count of steps calibrated once per bench run to take C ms of CPU time; "
+        "its CPU time varies a little between kinds and runs (`work_cpu_s` shows it), so the bounds use the "
+        "measured CPU time, not N×C.",
+        "Python's process pool is started (its workers forked and running) before the clock starts; the "
+        "child's interpreter start-up (`startup_ms`) is excluded as well.",
+        "The blocking engine is cpp-httplib 0.11.4, whose own listen backlog of 5 would drop bursts of "
         "new connections (the client's SYN is retransmitted after 1 s); mockd re-listens with a full "
-        "backlog. The steady rate (middle half of the completions, dashed lines against the whole-run "
-        "rate) leaves out the start-up ramp and stragglers.",
-        "- Server runs open a new connection per request (both engines): with keep-alive, cpp-httplib "
+        "backlog. The steady rate (middle half of the completions) leaves out the start-up ramp and "
+        "stragglers.",
+        "Server runs open a new connection per request (both engines): with keep-alive, cpp-httplib "
         "keeps a pool thread per open connection, so more clients than threads would wait for a connection "
         "to close rather than for a free thread.",
-        "- Loop lag is a max over about a thousand 1 ms ticks per run: one slow tick sets it. The p99 is "
-        "the steadier figure.",
-        "- Figures are rounded to 3 significant digits; absolute numbers vary ±20% between runs on this "
-        "kind of machine.",
+        "Loop lag is a max over the run's heartbeats (a few with a stalled loop, about a thousand in a "
+        "long run): one slow tick sets it.",
     ]
-    if results.quick:
-        out.insert(0, "- **Quick run**: fewer server points and requests; treat the numbers as a smoke test.")
-    return "\n".join(out)
+    return page.caveats(results, items, "total_ms", "total_ms")
 
 
 def _numbers(results):
     runs = results.runs
     loop_rows, server_rows = [], []
-    for r in runs:
-        k = bv.key(r)
+    for r in bv.loop_runs(runs):
         name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
+        lang = bv.language(r)
         if r.failed:
-            (server_rows if k.group == "server" else loop_rows).append(
-                [name, f"**failed**: {r.error_message}"])
+            loop_rows.append([name, lang, f"**failed**: {r.error_message}"])
             continue
         err = f"**{fmt.count(r.errors)}**" if r.errors else "0"
-        if k.group == "server":
-            server_rows.append([name, fmt.sig(r.median("steady_req_per_s")), fmt.pct(r.cv("steady_req_per_s")),
-                                fmt.sig(r.median("req_per_s")), fmt.sig(bv.server_cap(r)),
-                                fmt.sig(r.median("p50_us") / 1000), fmt.sig(r.median("p99_us") / 1000),
-                                fmt.count(r.median("requests")), fmt.count(r.median("conns_peak")), err])
-        else:
-            loop_rows.append([name, fmt.sig(r.median("total_ms")), fmt.pct(r.cv("total_ms")),
-                              fmt.sig(bv.bound_ms(r)), fmt.sig(r.median("loop_lag_max_us") / 1000),
-                              fmt.sig(r.median("loop_lag_p99_us") / 1000),
-                              fmt.sig(r.median("other_p50_us") / 1000), fmt.sig(r.median("other_p99_us") / 1000),
-                              fmt.count(r.median("other_requests")), err])
-    out = ["Medians over the repetitions; CV = standard deviation ÷ mean over the repetitions; errors summed "
-           "over all repetitions; ⚠ marks a failed benchmark or one with errors."]
-    if loop_rows:
-        out.append(fmt.table(["benchmark", "total ms", "CV", "bound ms", "lag max ms", "lag p99 ms",
-                              "other p50 ms", "other p99 ms", "other requests", "errors"],
-                             [row + [fmt.DASH] * (10 - len(row)) for row in loop_rows]))
-    if server_rows:
-        out.append(fmt.table(["benchmark", "steady req/s", "CV", "whole-run req/s", "T/D or C/D",
-                              "p50 ms", "p99 ms", "requests", "conns peak", "errors"],
-                             [row + [fmt.DASH] * (10 - len(row)) for row in server_rows]))
-    return "\n\n".join(out)
-
-
-def _errors(results):
-    flagged = [r for r in results.runs if r.flagged]
-    if not flagged:
-        return "No benchmark failed and no request failed."
-    lines = []
-    for r in flagged:
+        loop_rows.append([name, lang, fmt.sig(r.median("total_ms")), fmt.pct(r.cv("total_ms")),
+                          fmt.sig(bv.bound_ms(r)), fmt.sig(r.median("cpu_s")), fmt.sig(r.median("work_cpu_s")),
+                          fmt.param(bv.cpus(r)), fmt.count(bv.workers(r)),
+                          fmt.sig(_ms(r, "loop_lag_max_us") if not r.failed else None),
+                          fmt.sig((r.median("loop_lag_p99_us") or 0) / 1000 if r.median("loop_lag_p99_us") is not None else None),
+                          fmt.sig(r.median("other_p99_us") / 1000 if r.median("other_p99_us") is not None else None),
+                          fmt.count(r.median("other_requests")),
+                          fmt.sig(r.median("startup_ms")) if lang == PYTHON else fmt.DASH, err])
+    for r in runs:
+        if bv.key(r).group != "server":
+            continue
+        name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
         if r.failed:
-            lines.append(f"- `{r.name.text}`: **failed**: {r.error_message}")
-        else:
-            labels = sorted({rep["label"] for rep in r.reps if rep.get("label")})
-            lines.append(f"- `{r.name.text}`: {fmt.count(r.errors)} failed requests"
-                         + "".join(f"; {label}" for label in labels))
-    return "\n".join(lines)
+            server_rows.append([name, f"**failed**: {r.error_message}"])
+            continue
+        err = f"**{fmt.count(r.errors)}**" if r.errors else "0"
+        server_rows.append([name, fmt.sig(r.median("steady_req_per_s")), fmt.pct(r.cv("steady_req_per_s")),
+                            fmt.sig(r.median("req_per_s")), fmt.sig(bv.server_cap(r)),
+                            fmt.sig(r.median("p50_us") / 1000), fmt.sig(r.median("p99_us") / 1000),
+                            fmt.count(r.median("requests")), fmt.count(r.median("conns_peak")), err])
+    out = ["Medians over the repetitions; CV = standard deviation ÷ mean over the repetitions; errors summed "
+           "over all repetitions; ⚠ marks a failed benchmark or one with errors. `cpu_s`: CPU time of the "
+           "process during the run (Python process pool: with its workers'); `work_cpu_s`: CPU time of the "
+           "tasks' work; CPUs: `cpus_available`; W: threads or processes doing the work (0: the loop)."]
+    loop_header = ["benchmark", "language", "total ms", "CV", "bound ms", "cpu_s", "work_cpu_s", "CPUs", "W",
+                   "lag max ms", "lag p99 ms", "other p99 ms", "other requests", "startup ms", "errors"]
+    if loop_rows:
+        out.append(fmt.table(loop_header, [row + [fmt.DASH] * (len(loop_header) - len(row)) for row in loop_rows]))
+    server_header = ["benchmark", "steady req/s", "CV", "whole-run req/s", "T/D or C/D", "p50 ms", "p99 ms",
+                     "requests", "conns peak", "errors"]
+    if server_rows:
+        out.append(fmt.table(server_header,
+                             [row + [fmt.DASH] * (len(server_header) - len(row)) for row in server_rows]))
+    return "\n\n".join(out)

@@ -1,116 +1,254 @@
-"""Charts of claims C3 and C5 (blocking): blocking_client (total time per way
-of waiting, with the mechanism's bounds; the headline), blocking_lag (event
-loop lag and the unrelated requests' latency) and blocking_server (requests/s
-against concurrency for the two mockd engines, with T/D and C/D drawn), each
-.svg and .png under charts/.
+"""Charts of claims C3 and C5 (blocking), each .svg and .png under charts/:
+blocking_client (C3: total time per way of waiting, Python and C++, with the
+mechanism's bounds; the headline), blocking_cpu (C5: wall time and CPU time
+of the CPU work by where it runs, with the bound the CPUs allow),
+blocking_lag (event-loop lag and the unrelated requests' latency) and
+blocking_server (requests/s against concurrency for the two mockd engines).
+
+Conventions (as in models.py): Python rows are drawn with hollow square
+markers, C++ rows with filled circles; the colour is the way of waiting or
+working. Times are in ms. Values that span decades go on log axes as points,
+never bars; every panel of a figure has the same axis type.
 """
 from matplotlib.lines import Line2D
 
 from . import charts, fmt
 from . import blocking_verdict as bv
+from .models import CPP, PYTHON
 
-COLOURS = {"timer": "#2ca02c", "sleep": "#d62728", "offload": "#1f77b4", "on_loop": "#d62728"}
+# The colour of a way of waiting or working, whatever the language, and the
+# name each kind goes by in the legend.
+CLASSES = {
+    "timer": ("yields", "#2ca02c"), "asyncio_sleep": ("yields", "#2ca02c"),
+    "sleep": ("blocks the loop", "#d62728"), "time_sleep": ("blocks the loop", "#d62728"),
+    "on_loop": ("blocks the loop", "#d62728"),
+    "offload": ("thread pool", "#1f77b4"), "to_thread": ("thread pool", "#1f77b4"),
+    "process_pool": ("process pool", "#9467bd"),
+}
+KIND_NAMES = {"timer": "asio timer", "asyncio_sleep": "asyncio.sleep", "sleep": "sleep_for",
+              "time_sleep": "time.sleep", "on_loop": "work on the loop", "offload": "asio::thread_pool",
+              "to_thread": "asyncio.to_thread", "process_pool": "ProcessPoolExecutor"}
+OTHER = ("other", "#888888")
+LANG_MARKER = {CPP: "o", PYTHON: "s"}
 ASIO, BLOCKING = "#1f77b4", "#ff7f0e"
 
 
-def _label(run):
-    k = bv.key(run)
-    if k.kind == "offload":
-        return f"offload\n{k.threads} threads"
-    return {"timer": "timer\n(asyncio.sleep)", "sleep": "blocking sleep\n(time.sleep)",
-            "on_loop": "on the loop"}.get(k.kind, k.kind)
+def _colour(run):
+    return CLASSES.get(bv.key(run).kind, OTHER)[1]
+
+
+def _text(run):
+    return bv.label(run).replace("`", "")
 
 
 def _note(results, extra):
     ctx = results.ctx
     return "  ".join([f"Machine: {ctx('suite_machine', 'not recorded')}.",
-                      f"Client: {ctx('suite_client', 'not recorded')}.",
+                      f"Client: {ctx('suite_client', 'not recorded')}; the Python child may use every CPU.",
                       f"Medians of {results.repetitions or 'the'} repetitions"
                       f"{' (quick run)' if results.quick else ''}; {extra}"])
 
 
-def _bars(ax, runs, counter, scale, bounds=None):
-    """One bar per run (median of counter × scale), min–max error bars, optional bound markers."""
-    xs = range(len(runs))
-    for x, r in zip(xs, runs):
-        vals = [v * scale for v in r.values(counter)]
-        if not vals or r.failed:
-            charts.no_data(ax, "failed")
-            continue
-        v = r.median(counter) * scale
-        colour = COLOURS.get(bv.key(r).kind, "#888888")
-        ax.bar(x, v, 0.6, color=colour, edgecolor="black" if r.errors else colour,
-               hatch="///" if r.errors else None, zorder=2)
-        ax.errorbar(x, v, yerr=[[v - min(vals)], [max(vals) - v]], fmt="none", ecolor="black",
-                    elinewidth=0.8, capsize=2, zorder=3)
-        ax.annotate(fmt.compact(v), (x, max(vals)), xytext=(0, 3), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
-        if bounds:
-            b = bounds(r)
-            if b:
-                ax.plot([x - 0.4, x + 0.4], [b, b], color="black", linestyle="--", linewidth=1.2, zorder=4)
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels([_label(r) for r in runs])
-    ax.set_xlim(-0.6, max(len(runs), 3) - 0.4)
+def _point(ax, y, v, run, marker=None, size=7, zorder=3, face=None):
+    lang = bv.language(run)
+    colour = _colour(run)
+    hollow = lang == PYTHON or run.errors
+    ax.plot([v], [y], marker=marker or LANG_MARKER[lang], markersize=size, linestyle="none", color=colour,
+            markerfacecolor=face or ("white" if hollow else colour),
+            markeredgecolor="black" if run.errors else colour, markeredgewidth=1.4, zorder=zorder)
+
+
+def _rows(ax, runs):
+    """y positions top to bottom, labels in the run's language."""
+    ys = list(range(len(runs)))[::-1]
+    ax.set_yticks(ys)
+    ax.set_yticklabels([_text(r) for r in runs])
+    for tick, r in zip(ax.get_yticklabels(), runs):
+        if bv.language(r) == PYTHON:
+            tick.set_fontstyle("italic")
+    ax.set_ylim(-0.7, len(runs) - 0.3)
+    ax.grid(True, axis="x", which="major", alpha=0.3)
+    ax.grid(False, axis="y")
+    return ys
+
+
+def _language_handles(runs):
+    langs = [lang for lang in (PYTHON, CPP) if any(bv.language(r) == lang for r in runs)]
+    return [Line2D([], [], marker=LANG_MARKER[lang], linestyle="none", color="#444444",
+                   markerfacecolor="white" if lang == PYTHON else "#444444", label=lang) for lang in langs]
+
+
+def _class_handles(runs):
+    """One entry per colour drawn, naming the kinds drawn in it: 'blocks the loop: time.sleep, sleep_for'."""
+    names = {}
+    for r in runs:
+        kind = bv.key(r).kind
+        text, colour = CLASSES.get(kind, OTHER)
+        entry = names.setdefault((text, colour), [])
+        if KIND_NAMES.get(kind, kind) not in entry:
+            entry.append(KIND_NAMES.get(kind, kind))
+    return [Line2D([], [], color=colour, lw=6, label=f"{text}: {', '.join(kinds)}")
+            for (text, colour), kinds in names.items()]
+
+
+def _errors_handle(runs):
+    if any(r.errors for r in runs):
+        return [Line2D([], [], marker="o", linestyle="none", color="white", markeredgecolor="black",
+                       label="run had errors")]
+    return []
+
+
+def _failed(ax, y, run):
+    ax.annotate("failed", (0.02, y), xycoords=("axes fraction", "data"), color="crimson", fontsize=8,
+                va="center")
+
+
+def _finish(fig, title, note, legend):
+    """charts.finish, with the legend in rows of at most two entries (these legends are long)."""
+    height = fig.get_figheight()
+    fig.suptitle(title, fontsize=12, fontweight="bold", y=1 - 0.1 / height)
+    top = 1 - 0.45 / height
+    if legend:
+        ncol = min(len(legend), 2)
+        rows = -(-len(legend) // ncol)
+        fig.legend(handles=legend, loc="upper center", ncol=ncol, frameon=False,
+                   bbox_to_anchor=(0.5, 1 - 0.38 / height))
+        top -= 0.2 * rows / height
+    charts.footnote(fig, note)
+    fig.tight_layout(rect=(0, 0.55 / height, 1, top))
 
 
 def client(results, charts_dir):
-    runs = results.runs
-    panels = [("client", "C3: 100 tasks wait D ms, then one request each"),
-              ("cpu", "C5: 100 tasks burn C ms of CPU, then one request each")]
-    fig, axes = charts.figure(1, 2, width_per_col=6.4, height_per_row=4.2)
-    for ax, (group, title) in zip(axes[0], panels):
-        rs = bv.client_runs(runs, group)
-        if not rs:
-            charts.no_data(ax)
-            continue
-        _bars(ax, rs, "total_ms", 1.0, bv.bound_ms)
-        ax.set_yscale("log")
-        charts.readable_y(ax)
-        ax.margins(y=0.15)
-        ax.set_ylabel("total time, ms (log scale)")
-        w = bv.work_ms(rs[0])
-        ax.set_title(title.replace(" D ms", f" {fmt.param(w)} ms").replace(" C ms", f" {fmt.param(w)} ms"))
-    legend = [Line2D([0], [0], color="black", linestyle="--",
-                     label="least total the mechanism allows: D (timer), N×D (one thread), ceil(N/T)×D (T threads)")]
-    charts.finish(fig, "Total time of 100 tasks on one event loop, by where the blocking part runs",
-                  _note(results, "error bars: min–max of the repetitions."), legend)
+    """C3: total time per way of waiting (points, log ms axis), Python above C++."""
+    runs = [r for r in bv.loop_runs(results.runs) if not bv.key(r).cpu]
+    runs = [r for r in runs if bv.language(r) == PYTHON] + [r for r in runs if bv.language(r) == CPP]
+    fig, axes = charts.figure(1, 1, width_per_col=10, height_per_row=0.45 * max(len(runs), 4) + 1.2)
+    ax = axes[0][0]
+    if not runs:
+        charts.no_data(ax)
+    else:
+        ys = _rows(ax, runs)
+        bound_drawn = False
+        for y, r in zip(ys, runs):
+            vals = r.values("total_ms")
+            if r.failed or not vals:
+                _failed(ax, y, r)
+                continue
+            for v in vals:
+                ax.plot([v], [y], marker=".", markersize=4, color=_colour(r), alpha=0.7, zorder=2)
+            v = r.median("total_ms")
+            _point(ax, y, v, r, size=8)
+            ax.annotate(f"{fmt.compact(v)} ms", (v, y), xytext=(8, 4), textcoords="offset points", fontsize=8)
+            b = bv.bound_ms(r)
+            if b:
+                ax.plot([b], [y], marker="|", markersize=16, markeredgewidth=2.2, color="black", zorder=4)
+                bound_drawn = True
+        ax.set_xscale("log")
+        charts.ms_axis(ax, "x")
+        ax.set_xlabel("total time of the 100 tasks, ms (log scale)")
+        w = bv.work_ms(runs[0])
+        ax.set_title(f"C3: 100 tasks on one event loop wait {fmt.param(w)} ms each, then make one request")
+    legend = (_class_handles(runs) + _language_handles(runs) + _errors_handle(runs)
+              + ([Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color="black", linestyle="none",
+                         label="least total allowed: D, N×D, ceil(N/W)×D")] if runs and bound_drawn else []))
+    _finish(fig, "C3: a blocking sleep on the loop adds up, a yielding wait does not",
+                  _note(results, "small dots: each repetition; marker: the median."), legend)
     return charts.save(fig, charts_dir, "blocking_client")
 
 
+def cpu(results, charts_dir):
+    """C5: wall and CPU time of the CPU work by where it runs (linear ms axis: one decade)."""
+    runs = [r for r in bv.loop_runs(results.runs) if bv.key(r).cpu]
+    runs = [r for r in runs if bv.language(r) == PYTHON] + [r for r in runs if bv.language(r) == CPP]
+    fig, axes = charts.figure(1, 1, width_per_col=10, height_per_row=0.5 * max(len(runs), 4) + 1.2)
+    ax = axes[0][0]
+    cpu_drawn = bound_drawn = False
+    if not runs:
+        charts.no_data(ax)
+    else:
+        ys = _rows(ax, runs)
+        for y, r in zip(ys, runs):
+            if r.failed or not r.values("total_ms"):
+                _failed(ax, y, r)
+                continue
+            wall = r.median("total_ms")
+            _point(ax, y, wall, r, size=8)
+            label = f"{fmt.compact(wall)} ms wall"
+            c = r.median("cpu_s")
+            if c is not None:
+                ax.plot([c * 1000], [y - 0.22], marker="D", markersize=5, linestyle="none", color="#555555",
+                        zorder=3)
+                ax.plot([c * 1000, wall], [y - 0.22, y], color="#bbbbbb", lw=0.8, zorder=1)
+                cpu_drawn = True
+                label += f", {fmt.compact(c * 1000)} ms CPU, {fmt.param(bv.cpus(r))} CPU"
+                label += "s" if bv.cpus(r) != 1 else ""
+            ax.annotate(label, (wall, y), xytext=(8, 4), textcoords="offset points", fontsize=7.5)
+            b = bv.bound_ms(r)
+            if b:
+                ax.plot([b], [y], marker="|", markersize=16, markeredgewidth=2.2, color="black", zorder=4)
+                bound_drawn = True
+        right = max([r.median("total_ms") or 0 for r in runs] + [(r.median("cpu_s") or 0) * 1000 for r in runs])
+        ax.set_xlim(0, right * 1.5 if right else None)
+        charts.ms_axis(ax, "x")
+        ax.set_xlabel("ms (linear)")
+        ax.set_title(f"C5: 100 tasks each do {fmt.param(bv.work_ms(runs[0]))} ms of CPU work, then make one "
+                     "request")
+    legend = _class_handles(runs) + _language_handles(runs) + _errors_handle(runs)
+    if cpu_drawn:
+        legend.append(Line2D([], [], marker="D", markersize=5, linestyle="none", color="#555555",
+                             label="CPU time of the process (cpu_s)"))
+    if bound_drawn:
+        legend.append(Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color="black",
+                             linestyle="none", label="least wall time: CPU work ÷ CPUs usable"))
+    _finish(fig, "C5: where CPU work runs decides the loop's stall; CPUs (and the GIL) decide the wall time",
+                  _note(results, "wall time = total_ms; CPU time of the process during the run "
+                                 "(Python process pool: with its workers')."), legend)
+    return charts.save(fig, charts_dir, "blocking_cpu")
+
+
 def lag(results, charts_dir):
-    runs = results.runs
-    rs = bv.client_runs(runs, "client") + bv.client_runs(runs, "cpu")
-    fig, axes = charts.figure(1, 2, width_per_col=7.0, height_per_row=4.2)
-    specs = [(axes[0][0], [("loop_lag_max_us", "max", ""), ("loop_lag_p99_us", "p99", "55")],
-              "Event-loop lag: how late a 1 ms heartbeat timer fires"),
-             (axes[0][1], [("other_p99_us", "p99", ""), ("other_p50_us", "p50", "55")],
-              "Unrelated requests due every 5 ms: latency from when due")]
-    for ax, counters, title in specs:
-        width = 0.38
-        for i, (counter, _, alpha) in enumerate(counters):
-            for x, r in enumerate(rs):
+    """Loop lag (max, p99) and unrelated requests' latency (p99, p50): points on log ms axes."""
+    runs = bv.loop_runs(results.runs)
+    runs = [r for r in runs if bv.language(r) == PYTHON] + [r for r in runs if bv.language(r) == CPP]
+    fig, axes = charts.figure(1, 2, width_per_col=7.0, height_per_row=0.42 * max(len(runs), 4) + 1.2)
+    specs = [(axes[0][0], [("loop_lag_max_us", "max", None), ("loop_lag_p99_us", "p99", "+")],
+              "Event-loop lag (how late a 1 ms heartbeat wakes):\nmax (● □), p99 (+)"),
+             (axes[0][1], [("other_p99_us", "p99", None), ("other_p50_us", "p50", "+")],
+              "Unrelated requests due every 5 ms, latency from when due:\np99 (● □), p50 (+)")]
+    drawn = set()
+    for i, (ax, counters, title) in enumerate(specs):
+        if not runs:
+            charts.no_data(ax)
+            continue
+        ys = _rows(ax, runs)
+        if i == 1:
+            ax.set_yticklabels([])
+        for y, r in zip(ys, runs):
+            if r.failed:
+                _failed(ax, y, r)
+                continue
+            for counter, stat, marker in counters:
                 v = r.median(counter)
-                if v is None or r.failed:
+                if v is None or v <= 0:
                     continue
-                colour = COLOURS.get(bv.key(r).kind, "#888888") + alpha
-                ax.bar(x + (i - 0.5) * width, v / 1000, width * 0.95, color=colour, zorder=2)
-                ax.annotate(fmt.compact(v / 1000), (x + (i - 0.5) * width, v / 1000), xytext=(0, 2),
-                            textcoords="offset points", ha="center", va="bottom", fontsize=7)
-        ax.set_xticks(range(len(rs)))
-        ax.set_xticklabels([("CPU " if bv.key(r).group == "cpu" else "") + _label(r) for r in rs], fontsize=7.5)
-        ax.set_yscale("log")
-        charts.readable_y(ax)
-        ax.set_ylabel("ms (log scale)")
+                _point(ax, y, v / 1000, r, marker=marker, size=7 if marker is None else 9,
+                       zorder=3 if marker is None else 4)
+                drawn.add(stat if marker is None else "second")
+        ax.set_xscale("log")
+        charts.ms_axis(ax, "x")
+        ax.set_xlabel("ms (log scale)")
         ax.set_title(title)
-        ax.margins(y=0.15)
-    for r in rs[:1]:
-        axes[0][0].axhline(bv.work_ms(r), color="black", linestyle=":", linewidth=1)
-    legend = [Line2D([0], [0], color="#888888", lw=6, label="solid: lag max / requests' p99"),
-              Line2D([0], [0], color="#88888855", lw=6, label="pale: lag p99 / requests' p50"),
-              Line2D([0], [0], color="black", linestyle=":", label="the wait D")]
-    charts.finish(fig, "What the blocking part does to everything else on the loop",
-                  _note(results, "bars: medians over repetitions of each repetition's max/p99/p50."), legend)
+    if runs:
+        d = bv.work_ms(next((r for r in runs if not bv.key(r).cpu), runs[0]))
+        axes[0][0].axvline(d, color="black", linestyle=":", linewidth=1)
+    legend = _class_handles(runs) + _language_handles(runs) + _errors_handle(runs)
+    if "second" in drawn:
+        legend.append(Line2D([], [], marker="+", markersize=9, markeredgewidth=1.4, linestyle="none",
+                             color="#444444", label="lag p99 / requests' p50"))
+    if runs:
+        legend.append(Line2D([], [], color="black", linestyle=":", label="the wait D"))
+    _finish(fig, "What the blocking part does to everything else on the loop",
+                  _note(results, "medians over repetitions of each repetition's max/p99/p50."), legend)
     return charts.save(fig, charts_dir, "blocking_lag")
 
 
@@ -120,6 +258,7 @@ def server(results, charts_dir):
     ax = axes[0][0]
     delay = threads = None
     all_c = set()
+    errors_drawn = False
     for engine, colour in (("asio", ASIO), ("blocking", BLOCKING)):
         by_c = bv.server_runs(runs, engine)
         cs = sorted(c for c, r in by_c.items() if not r.failed)
@@ -137,7 +276,9 @@ def server(results, charts_dir):
                 markersize=4, label=label + ", whole run", zorder=3)
         for c in cs:
             if by_c[c].errors:
-                ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color="crimson", markersize=10)
+                ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color="crimson", markersize=10,
+                        label=None if errors_drawn else "run had errors")
+                errors_drawn = True
     if all_c and delay:
         xs = sorted(all_c)
         ax.plot(xs, [c * 1000.0 / delay for c in xs], ":", color=ASIO, label="ideal C/delay")
@@ -149,12 +290,12 @@ def server(results, charts_dir):
         ax.set_xticks(xs)
         ax.set_xticklabels([str(c) for c in xs])
         charts.readable_y(ax)
+        ax.legend(loc="upper left", fontsize=8)
     else:
         charts.no_data(ax)
     ax.set_xlabel("client concurrency (asio_coro, a new connection per request)")
     ax.set_ylabel("requests/s (median, log scale)")
     ax.set_title(f"mockd engines at a {fmt.param(delay)} ms delay: timers vs sleeping threads")
-    ax.legend(loc="upper left", fontsize=8)
     charts.finish(fig, "Requests per second against concurrency: timer-based vs thread-pool server",
                   _note(results, "steady rate = completions over the middle half of each run; whole run "
                                  "includes the start-up ramp and stragglers."))
@@ -163,5 +304,6 @@ def server(results, charts_dir):
 
 def write_all(results, charts_dir):
     return {"blocking_client": client(results, charts_dir),
+            "blocking_cpu": cpu(results, charts_dir),
             "blocking_lag": lag(results, charts_dir),
             "blocking_server": server(results, charts_dir)}

@@ -1,57 +1,59 @@
-"""Claims C3 and C5 (blocking): the runs by kind, the bounds the mechanism
-sets, and the verdict rules.
+"""Claims C3 and C5 (blocking): the runs by kind and language, the bounds the
+mechanism sets, and the verdict rules.
 
-Benchmark names:
-  blocking/client/<timer|sleep|offload>/tasks:<N>/wait_ms:<D>[/pool:<T>]
-  blocking/cpu/<on_loop|offload>/tasks:<N>/cpu_ms:<C>[/pool:<T>]
-(`pool:` rather than `threads:`: Google Benchmark's own suffix `/threads:N`
-is stripped from the end of names.)
-  blocking/server/<asio|blocking>/threads:<T>/c:<C>/delay_ms:<D>
+Benchmark names (`workers:` for thread and process pools; "pool" is kept for
+connection pooling, and Google Benchmark strips a trailing `/threads:N`):
+  C++ (one Boost.Asio loop; the mechanism):
+    blocking/client/<timer|sleep|offload>/tasks:<N>/wait_ms:<D>[/workers:<W>]
+    blocking/cpu/on_loop/tasks:<N>/cpu_ms:<C>
+    blocking/cpu/offload/tasks:<N>/cpu_ms:<C>/workers:<W>/cpus:<K>
+  Python (one asyncio loop; the claim):
+    blocking/py_client/<asyncio_sleep|time_sleep|to_thread>/tasks:<N>/wait_ms:<D>
+    blocking/py_cpu/<on_loop|to_thread>/tasks:<N>/cpu_ms:<C>
+    blocking/py_cpu/process_pool/tasks:<N>/cpu_ms:<C>/workers:<W>
+  Server: blocking/server/<asio|blocking>/threads:<T>/c:<C>/delay_ms:<D>
 
-The rules (also printed on the page, keep RULE_* in step with the code):
-C3, client side, from median total_ms and loop_lag_max_us of error-free runs:
-- confirmed: sleep total >= N*D, timer total < N*D/5, the sleep's loop lag
-  max >= D, and every offloaded run within [1, 1.5] x ceil(N/T)*D;
-- refuted:   sleep total < N*D/5 (blocking sleeps overlapped) or timer total
-             >= N*D (timer waits did not);
-- nuanced otherwise.
-C3, server side, from median steady_req_per_s (the middle half of each run):
-- confirmed: at every concurrency >= 2T the blocking engine stays at most
-  1.1 x T/D and reaches at least 0.5 x T/D (a plateau near the cap), and the
-  asio engine beats it by more than 3x at every concurrency >= 64;
-- refuted:   the blocking engine exceeds 1.1 x T/D somewhere, or the asio
-             engine is not 1.5x faster at concurrency >= 64;
-- nuanced otherwise.
-C5, from median loop_lag_max_us:
-- confirmed: the CPU burn on the loop lags the loop >= C, and offloaded the
-  loop's lag max is at least 5x smaller;
-- refuted:   on the loop the lag max stays below C;
-- nuanced otherwise.
-Overall: confirmed when all three parts are; refuted when the client side
-of C3 is; inconclusive when a part has no error-free data; else nuanced.
+The claims are about Python, so the Python rows decide each client-side part;
+the C++ rows show the mechanism without an interpreter and must agree (a
+C++ figure is never credited to a Python call). Bounds hold on every
+repetition by construction (a failure means a broken measurement); factors
+are decided on 95 % confidence intervals from the repetitions
+(stats.ratio_ci, verdict.py). The RULE_* texts below are printed on the page:
+keep them in step with the code.
 """
 import math
 from dataclasses import dataclass, field
 
-from . import fmt, stats
+from . import fmt, stats, verdict
+from .models import CPP, PYTHON
 
 SCENARIO = "blocking"
 
-NEAR_OFFLOAD = 1.5       # offloaded total within this factor of ceil(N/T)*D
-TIMER_BELOW = 5          # timer total < N*D / this
+NEAR_OFFLOAD = 1.5       # an offloaded wait's total below this x ceil(N/W)*D
+TIMER_BELOW = 5          # blocking total / non-blocking total at least this
 CAP_OVER = 1.1           # blocking engine at most this x T/D
 PLATEAU_MIN = 0.5        # and at least this x T/D at C >= 2T
 SERVER_FACTOR = 3.0      # asio / blocking at C >= 64, confirmed
 SERVER_REFUTE = 1.5      # asio / blocking at C >= 64 below this: refuted
 HIGH_C = 64
 LAG_FACTOR = 5.0         # on-loop lag max / offloaded lag max
+GIL_SERIAL = 0.9         # to_thread's total / its CPU work at least this: the work ran one thread at a time
+
+WAIT_GROUPS = {CPP: "client", PYTHON: "py_client"}
+CPU_GROUPS = {CPP: "cpu", PYTHON: "py_cpu"}
+BLOCKING_WAITS = ("sleep", "time_sleep")
+TIMER_WAITS = ("timer", "asyncio_sleep")
+OFFLOADS = ("offload", "to_thread", "process_pool")
 
 RULE_CLIENT = (
-    f"N tasks, each waiting D ms; medians of `total_ms` and `loop_lag_max_us`, error-free runs. "
-    f"**Confirmed** when the blocking sleep's total ≥ N×D, the timer's total < N×D/{TIMER_BELOW}, the "
-    f"blocking sleep's loop lag max ≥ D, and each offloaded run's total lies within 1–{NEAR_OFFLOAD}× "
-    f"ceil(N/T)×D (T pool threads); **refuted** when the blocking sleep's total < N×D/{TIMER_BELOW} or the "
-    f"timer's ≥ N×D; **nuanced** otherwise.")
+    f"N tasks on one loop each wait D ms, then make one request; error-free runs. The Python rows decide, "
+    f"the C++ rows (the same mechanism on an Asio loop) must agree. **Confirmed** when, in each language, "
+    f"every repetition of the blocking sleep takes ≥ N×D with a loop lag max ≥ D and every offloaded run "
+    f"≥ ceil(N/W)×D (W threads), and these factors clear their thresholds on their 95 % CI: blocking total "
+    f"÷ non-blocking total ≥ {TIMER_BELOW}, offloaded total ÷ ceil(N/W)×D < {NEAR_OFFLOAD}, and for "
+    f"`asyncio.sleep` loop lag max ÷ D < 1; **refuted** when Python's `time.sleep` total is under "
+    f"N×D/{TIMER_BELOW} (the sleeps overlapped) or `asyncio.sleep`'s is ≥ N×D; **nuanced** when a bound or "
+    f"a check fails; **inconclusive** without error-free Python runs, or when noise leaves a check open.")
 RULE_SERVER = (
     f"Median `steady_req_per_s` (completions per second over the middle half of each run). **Confirmed** "
     f"when at every concurrency ≥ 2T the blocking engine (T threads, delay D) stays ≤ {CAP_OVER}×T/D and "
@@ -60,24 +62,44 @@ RULE_SERVER = (
     f"the asio engine is under {fmt.times(SERVER_REFUTE)} faster at concurrency ≥ {HIGH_C}; **nuanced** "
     f"otherwise.")
 RULE_CPU = (
-    f"Median `loop_lag_max_us`. **Confirmed** when burning C ms of CPU per task on the loop lags the loop "
-    f"≥ C and offloading it makes the lag max at least {fmt.times(LAG_FACTOR)} smaller; **refuted** when "
-    f"the on-loop lag max stays below C; **nuanced** otherwise.")
+    f"N tasks each do a fixed amount of CPU work (C++: until the thread's own CPU time has advanced by C ms; "
+    f"Python: a calibrated count of pure-Python steps, the same for every kind), then make one request. "
+    f"Bounds on every repetition: total ≥ the work's CPU time ÷ the CPUs its threads may use, and on the "
+    f"loop a lag max ≥ one task's work. Checks on 95 % CIs: offloading cuts the loop's lag max by ≥ "
+    f"{fmt.times(LAG_FACTOR)} (every offload, both languages); the Python process pool finishes sooner "
+    f"than the loop (on-loop total ÷ process-pool total > 1); Python's `to_thread` total ÷ its CPU work ≥ "
+    f"{GIL_SERIAL} (the GIL runs the work one thread at a time). **Confirmed** would need `to_thread` to "
+    f"finish the work sooner as well; **nuanced** when the loop is freed but `to_thread` is held to one "
+    f"thread's pace by the GIL (the claim's \"offload it to a thread\" frees the loop, not the CPU); "
+    f"**refuted** when Python's work on the loop does not lag it; **inconclusive** without error-free "
+    f"Python runs, or when noise leaves a check open.")
 RULE_OVERALL = ("Overall: **confirmed** when all three parts are, **refuted** when the client side of C3 is, "
-                "**inconclusive** when a part has no error-free data, **nuanced** otherwise.")
+                "**inconclusive** when a part is, **nuanced** otherwise.")
 
 
 @dataclass(frozen=True)
 class Key:
-    group: str      # client | cpu | server
-    kind: str       # timer | sleep | offload | on_loop | asio | blocking
-    threads: int    # pool threads (client/cpu offload) or server threads; 0 when none
+    group: str      # client | cpu | py_client | py_cpu | server
+    kind: str       # timer | sleep | offload | on_loop | asyncio_sleep | time_sleep | to_thread | process_pool
+    threads: int    # pool workers (client side) or server threads; 0 when none in the name
+
+    @property
+    def language(self):
+        return PYTHON if self.group.startswith("py_") else CPP
+
+    @property
+    def cpu(self):
+        return self.group in CPU_GROUPS.values()
 
 
 def key(run):
     n = run.name
     group, kind = (list(n.labels) + [None, None])[:2]
-    return Key(group, kind, int(n.param("pool", n.param("threads", 0)) or 0))
+    return Key(group or "", kind or "", int(n.param("workers", n.param("threads", 0)) or 0))
+
+
+def language(run):
+    return key(run).language
 
 
 def clean(run):
@@ -86,6 +108,12 @@ def clean(run):
 
 def client_runs(runs, group="client"):
     return [r for r in runs if key(r).group == group]
+
+
+def loop_runs(runs):
+    """Every event-loop run (both languages, waits and CPU work), in the page's order."""
+    order = ["client", "py_client", "cpu", "py_cpu"]
+    return [r for g in order for r in runs if key(r).group == g]
 
 
 def server_runs(runs, engine):
@@ -102,8 +130,8 @@ def find(runs, group, kind, threads=0):
 
 
 def offloads(runs, group="client"):
-    return sorted((r for r in runs if key(r).group == group and key(r).kind == "offload"),
-                  key=lambda r: key(r).threads)
+    return sorted((r for r in runs if key(r).group == group and key(r).kind in OFFLOADS),
+                  key=lambda r: (workers(r) or 0, r.name.param("cpus", 0) or 0))
 
 
 def tasks(run):
@@ -114,16 +142,88 @@ def work_ms(run):
     return run.name.param("wait_ms", run.name.param("cpu_ms"))
 
 
-def bound_ms(run):
-    """The least total the mechanism allows: N*D on one thread, ceil(N/T)*D on T, D with timers."""
+def workers(run):
+    """The pool's threads or processes: from the name, else the counter (asyncio's default
+    executor reports its size)."""
+    w = run.name.param("workers")
+    if w is None:
+        w = run.median("workers")
+    return int(w) if w else 0
+
+
+def cpus(run, rep=None):
+    """CPUs the threads doing the blocking part could use (counter cpus_available)."""
+    v = rep.get("cpus_available") if rep is not None else run.median("cpus_available")
+    if not v:
+        v = run.name.param("cpus", 1)
+    return v
+
+
+def label(run):
+    """What a run is, by language: never a C++ figure under a Python call's name."""
+    k = key(run)
+    w = workers(run)
+    if k.language == PYTHON:
+        return {"asyncio_sleep": "Python `asyncio.sleep`",
+                "time_sleep": "Python `time.sleep`",
+                "to_thread": (f"Python `asyncio.to_thread(time.sleep)` ({w} threads)" if not k.cpu
+                              else f"Python `asyncio.to_thread(work)` ({w} threads)"),
+                "on_loop": "Python work on the loop",
+                "process_pool": f"Python `ProcessPoolExecutor({w})`"}.get(k.kind, f"Python {k.kind}")
+    return {"timer": "C++ `asio::steady_timer`",
+            "sleep": "C++ `sleep_for` on the loop",
+            "offload": (f"C++ `sleep_for` on {w} threads" if not k.cpu
+                        else f"C++ work on {w} threads, {fmt.param(run.name.param('cpus'))} CPU"
+                             + ("s" if run.name.param("cpus") != 1 else "")),
+            "on_loop": "C++ work on the loop"}.get(k.kind, f"C++ {k.kind}")
+
+
+def bound_ms(run, rep=None):
+    """The least total the mechanism allows (one repetition's, or from the medians): waits: N×D on
+    the loop, ceil(N/W)×D on W threads, D on timers; CPU work: its CPU time on one thread (on the
+    loop) or ÷ the CPUs the workers may use."""
     n, d, k = tasks(run), work_ms(run), key(run)
     if n is None or d is None:
         return None
-    if k.kind in ("sleep", "on_loop"):
+    if k.cpu:
+        cpu_s = rep.get("work_cpu_s") if rep is not None else run.median("work_cpu_s")
+        if cpu_s is None:
+            return None
+        work = cpu_s * 1000
+        return work if k.kind == "on_loop" else work / cpus(run, rep)
+    if k.kind in BLOCKING_WAITS:
         return n * d
-    if k.kind == "offload" and k.threads:
-        return math.ceil(n / k.threads) * d
+    if k.kind in OFFLOADS and workers(run):
+        return math.ceil(n / workers(run)) * d
     return d
+
+
+def task_work_ms(run, rep=None):
+    """One task's CPU work (ms): the work's CPU time ÷ N."""
+    cpu_s = rep.get("work_cpu_s") if rep is not None else run.median("work_cpu_s")
+    n = tasks(run)
+    return None if cpu_s is None or not n else cpu_s * 1000 / n
+
+
+def bounds_broken(run):
+    """The bound checks that fail on some error-free repetition, as text (empty: all hold)."""
+    out = []
+    k = key(run)
+    for i, rep in enumerate(run.reps):
+        b = bound_ms(run, rep)
+        if b is not None and rep.get("total_ms", 0) < b:
+            out.append(f"{label(run)}: repetition {i + 1} took {fmt.sig(rep['total_ms'])} ms, under the "
+                       f"bound {fmt.sig(b)} ms")
+        lag = rep.get("loop_lag_max_us")
+        lag_min = None
+        if k.kind in BLOCKING_WAITS:
+            lag_min = work_ms(run)
+        elif k.kind == "on_loop":
+            lag_min = task_work_ms(run, rep)
+        if lag_min is not None and lag is not None and lag < lag_min * 1000:
+            out.append(f"{label(run)}: repetition {i + 1}'s loop lag max {fmt.sig(lag / 1000)} ms is under "
+                       f"{fmt.sig(lag_min)} ms")
+    return out
 
 
 def server_cap(run):
@@ -136,47 +236,78 @@ def server_cap(run):
     return (min(c, k.threads) if k.kind == "blocking" else c) * 1000.0 / d
 
 
+def per_rep(run, fn):
+    return [v for v in (fn(rep) for rep in run.reps) if v is not None]
+
+
+def lag_over(run, ms):
+    """Per-repetition loop lag max ÷ ms, for ratio_ci."""
+    return per_rep(run, lambda rep: rep.get("loop_lag_max_us", 0) / 1000 / ms if ms else None)
+
+
 @dataclass
 class Part:
     word: str
     line: str
     reasons: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
+
+
+def _word(checks, reasons):
+    if reasons or any(c.status == verdict.FAILED for c in checks):
+        return verdict.NUANCED
+    return verdict.word_from(checks)
+
+
+def _wait_language(runs, lang, checks, reasons):
+    """Checks and figures of one language's wait runs; the figure text, or None without data."""
+    g = WAIT_GROUPS[lang]
+    timer = next((r for r in client_runs(runs, g) if key(r).kind in TIMER_WAITS), None)
+    sleep = next((r for r in client_runs(runs, g) if key(r).kind in BLOCKING_WAITS), None)
+    if not clean(timer) or not clean(sleep):
+        return None
+    n, d = tasks(sleep), work_ms(sleep)
+    for r in [timer, sleep] + offloads(runs, g):
+        if not clean(r):
+            reasons.append(f"{label(r)} had errors or failed")
+            continue
+        reasons.extend(bounds_broken(r))
+    slow = stats.paired_ratio_ci(sleep.values("total_ms"), timer.values("total_ms"))
+    checks.append(verdict.at_least(f"{label(sleep)} ÷ {label(timer)}, total", slow, TIMER_BELOW))
+    if lang == PYTHON:
+        checks.append(verdict.below(f"{label(timer)}: loop lag max ÷ D", stats.ratio_ci(lag_over(timer, d)), 1.0))
+    off_text = []
+    for r in offloads(runs, g):
+        if not clean(r):
+            continue
+        b = bound_ms(r)
+        checks.append(verdict.below(f"{label(r)}: total ÷ ceil(N/W)×D",
+                                    stats.ratio_ci([t / b for t in r.values("total_ms")]), NEAR_OFFLOAD))
+        off_text.append(f"{label(r)} {fmt.sig(r.median('total_ms'))} ms (bound {fmt.sig(b)})")
+    return (f"{lang}: {n} tasks waiting {fmt.param(d)} ms took {fmt.sig(timer.median('total_ms'))} ms with "
+            f"{label(timer)} and {fmt.sig(sleep.median('total_ms'))} ms with {label(sleep)} "
+            f"({fmt.factor_ci(*slow)} slower; N×D = {fmt.sig(n * d)} ms)"
+            + "".join(", " + t for t in off_text)
+            + f"; loop lag max {fmt.sig(sleep.median('loop_lag_max_us') / 1000)} ms with {label(sleep)}, "
+              f"{fmt.sig(timer.median('loop_lag_max_us') / 1000)} ms with {label(timer)}")
 
 
 def decide_client(runs):
-    timer, sleep = find(runs, "client", "timer"), find(runs, "client", "sleep")
-    offs = offloads(runs)
-    if not clean(timer) or not clean(sleep):
-        return Part("inconclusive", "no error-free timer and blocking-sleep runs")
-    n, d = tasks(sleep), work_ms(sleep)
-    nd = n * d
-    t_timer, t_sleep = timer.median("total_ms"), sleep.median("total_ms")
-    lag = sleep.median("loop_lag_max_us")
-    reasons = []
-    if t_sleep < nd:
-        reasons.append(f"the blocking sleep took {fmt.sig(t_sleep)} ms, under N×D = {fmt.sig(nd)} ms")
-    if t_timer >= nd / TIMER_BELOW:
-        reasons.append(f"the timer run took {fmt.sig(t_timer)} ms, not under N×D/{TIMER_BELOW}")
-    if lag is None or lag < d * 1000:
-        reasons.append(f"the blocking sleep's loop lag max {fmt.sig((lag or 0) / 1000)} ms is under D")
-    for r in offs:
-        if not clean(r):
-            reasons.append(f"the run with {key(r).threads} threads had errors")
-            continue
-        b, t = bound_ms(r), r.median("total_ms")
-        if not b <= t <= NEAR_OFFLOAD * b:
-            reasons.append(f"offloaded to {key(r).threads} threads it took {fmt.sig(t)} ms, "
-                           f"not within 1–{NEAR_OFFLOAD}× ceil(N/T)×D = {fmt.sig(b)} ms")
-    if t_sleep < nd / TIMER_BELOW or t_timer >= nd:
-        word = "refuted"
+    checks, reasons = [], []
+    py = _wait_language(runs, PYTHON, checks, reasons)
+    cpp = _wait_language(runs, CPP, checks, reasons)
+    if py is None:
+        return Part(verdict.INCONCLUSIVE, "no error-free Python `asyncio.sleep` and `time.sleep` runs"
+                    + (f" (the C++ mechanism: {cpp})" if cpp else ""), reasons, checks)
+    timer = next(r for r in client_runs(runs, "py_client") if key(r).kind in TIMER_WAITS)
+    sleep = next(r for r in client_runs(runs, "py_client") if key(r).kind in BLOCKING_WAITS)
+    nd = tasks(sleep) * work_ms(sleep)
+    if sleep.median("total_ms") < nd / TIMER_BELOW or timer.median("total_ms") >= nd:
+        word = verdict.REFUTED
     else:
-        word = "confirmed" if not reasons else "nuanced"
-    off_text = "".join(f", offloaded to {key(r).threads} threads {fmt.sig(r.median('total_ms'))} ms "
-                       f"(bound {fmt.sig(bound_ms(r))})" for r in offs if clean(r))
-    line = (f"{n} tasks waiting {fmt.param(d)} ms: timer {fmt.sig(t_timer)} ms, blocking sleep "
-            f"{fmt.sig(t_sleep)} ms ({fmt.times(stats.factor(t_sleep, t_timer))} slower; N×D = {fmt.sig(nd)} "
-            f"ms){off_text}; loop lag max {fmt.sig(lag / 1000)} ms with the blocking sleep")
-    return Part(word, line, reasons)
+        word = _word(checks, reasons)
+    line = py + (f". The mechanism without an interpreter (C++, Asio) — {cpp}" if cpp else "")
+    return Part(word, line, reasons, checks)
 
 
 def _steady(run):
@@ -237,30 +368,66 @@ def decide_server(runs):
     return Part(word, line, reasons)
 
 
-def decide_cpu(runs):
-    on = find(runs, "cpu", "on_loop")
-    offs = [r for r in offloads(runs, "cpu") if clean(r)]
-    if not clean(on) or not offs:
-        return Part("inconclusive", "no error-free CPU runs on and off the loop")
-    c = work_ms(on)
-    lag_on = on.median("loop_lag_max_us")
-    reasons = []
-    if lag_on < c * 1000:
-        reasons.append(f"the on-loop lag max {fmt.sig(lag_on / 1000)} ms is under C = {fmt.param(c)} ms")
-    parts = []
+def cpu_figure(run):
+    """'1,020 ms wall, 0.51 CPU s, 1 CPU'."""
+    c = cpus(run)
+    return (f"{fmt.sig(run.median('total_ms'))} ms wall, {fmt.sig(run.median('cpu_s'))} CPU s, "
+            f"{fmt.param(c)} CPU{'s' if c != 1 else ''}")
+
+
+def _cpu_language(runs, lang, checks, reasons):
+    g = CPU_GROUPS[lang]
+    on = find(runs, g, "on_loop")
+    offs = [r for r in offloads(runs, g)]
+    if not clean(on) or not any(clean(r) for r in offs):
+        return None
+    for r in [on] + offs:
+        if not clean(r):
+            reasons.append(f"{label(r)} had errors or failed")
+            continue
+        reasons.extend(bounds_broken(r))
+    parts = [f"{label(on)} {cpu_figure(on)}, loop lag max {fmt.sig(on.median('loop_lag_max_us') / 1000)} ms"]
     for r in offs:
-        lag_off = r.median("loop_lag_max_us")
-        f = stats.factor(lag_on, lag_off)
-        parts.append(f"offloaded to {key(r).threads} threads {fmt.sig(lag_off / 1000)} ms "
-                     f"({fmt.times(f)} smaller)")
-        if f is None or f < LAG_FACTOR:
-            reasons.append(f"offloaded to {key(r).threads} threads the lag max is only {fmt.times(f)} smaller")
-    word = "refuted" if lag_on < c * 1000 else ("confirmed" if not reasons else "nuanced")
-    other_on = on.median("other_p99_us")
-    line = (f"{tasks(on)} tasks burning {fmt.param(c)} ms of CPU: loop lag max {fmt.sig(lag_on / 1000)} ms "
-            f"on the loop, {', '.join(parts)}; unrelated requests' p99 {fmt.sig(other_on / 1000)} ms on the "
-            f"loop vs " + ", ".join(f"{fmt.sig(r.median('other_p99_us') / 1000)} ms" for r in offs))
-    return Part(word, line, reasons)
+        if not clean(r):
+            continue
+        freed = stats.paired_ratio_ci(on.values("loop_lag_max_us"), r.values("loop_lag_max_us"))
+        checks.append(verdict.at_least(f"{label(on)} ÷ {label(r)}, loop lag max", freed, LAG_FACTOR))
+        sooner = stats.paired_ratio_ci(on.values("total_ms"), r.values("total_ms"))
+        parts.append(f"{label(r)} {cpu_figure(r)}, loop lag max {fmt.sig(r.median('loop_lag_max_us') / 1000)} ms "
+                     f"(on-loop total ÷ this total: {fmt.factor_ci(*sooner)})")
+        if lang == PYTHON and key(r).kind == "process_pool":
+            checks.append(verdict.at_least(f"{label(on)} ÷ {label(r)}, total", sooner, 1.0, strict=True))
+        if lang == PYTHON and key(r).kind == "to_thread":
+            serial = stats.ratio_ci(per_rep(r, lambda rep: rep["total_ms"] / (rep["work_cpu_s"] * 1000)
+                                            if rep.get("work_cpu_s") else None))
+            checks.append(verdict.at_least(f"{label(r)}: total ÷ its CPU work (GIL: one thread at a time)",
+                                           serial, GIL_SERIAL))
+    c = work_ms(on)
+    return f"{lang}: {tasks(on)} tasks × {fmt.param(c)} ms of CPU work: " + "; ".join(parts)
+
+
+def decide_cpu(runs):
+    checks, reasons = [], []
+    py = _cpu_language(runs, PYTHON, checks, reasons)
+    cpp = _cpu_language(runs, CPP, checks, reasons)
+    if py is None:
+        return Part(verdict.INCONCLUSIVE, "no error-free Python CPU runs on and off the loop"
+                    + (f" (the C++ mechanism: {cpp})" if cpp else ""), reasons, checks)
+    on = find(runs, "py_cpu", "on_loop")
+    gil = [c for c in checks if "GIL" in c.name]
+    others = [c for c in checks if c not in gil]
+    if on.median("loop_lag_max_us") < (task_work_ms(on) or 0) * 1000:
+        word = verdict.REFUTED
+    elif reasons or any(c.status == verdict.FAILED for c in others):
+        word = verdict.NUANCED
+    else:
+        word = verdict.word_from(others)
+        if word == verdict.CONFIRMED and gil:
+            # The loop is freed; whether to_thread also finished the work sooner decides the rest.
+            word = {verdict.PASSED: verdict.NUANCED, verdict.FAILED: verdict.CONFIRMED}.get(
+                gil[0].status, verdict.NOISE)
+    line = py + (f". The mechanism without a GIL (C++, Asio) — {cpp}" if cpp else "")
+    return Part(word, line, reasons, checks)
 
 
 @dataclass
@@ -271,18 +438,22 @@ class Verdict:
     server: Part
     cpu: Part
 
+    @property
+    def checks(self):
+        return self.client.checks + self.cpu.checks
+
 
 def decide(runs):
     client, server, cpu = decide_client(runs), decide_server(runs), decide_cpu(runs)
     words = [client.word, server.word, cpu.word]
-    if client.word == "refuted":
-        word = "refuted"
-    elif "inconclusive" in words:
-        word = "inconclusive"
-    elif all(w == "confirmed" for w in words):
-        word = "confirmed"
+    if client.word == verdict.REFUTED:
+        word = verdict.REFUTED
+    elif any(w.startswith(verdict.INCONCLUSIVE) for w in words):
+        word = verdict.INCONCLUSIVE
+    elif all(w == verdict.CONFIRMED for w in words):
+        word = verdict.CONFIRMED
     else:
-        word = "nuanced"
+        word = verdict.NUANCED
     line = (f"{word.capitalize()}: C3 client side {client.word} ({client.line}); C3 server side "
             f"{server.word} ({server.line}); C5 {cpu.word} ({cpu.line}).")
     return Verdict(word, line, client, server, cpu)

@@ -1,7 +1,7 @@
 """The blocking scenario's report (claims C3 and C5): the verdict rules on
 hand-made runs, and scripts/report end to end on the fixture (a real quick
-run: 2 repetitions, the six event-loop runs and the server sweep at
-concurrency 1, 16 and 64)."""
+run: 2 repetitions, the C++ and Python event-loop runs and the server sweep
+at concurrency 1, 16 and 64)."""
 import os
 import shutil
 import subprocess
@@ -9,29 +9,63 @@ import tempfile
 import unittest
 
 from . import REPO, helpers
-from report_lib import blocking_verdict as bv
+from report_lib import blocking, blocking_verdict as bv
 from report_lib import results
 
 REPORT = os.path.join(REPO, "scripts", "report")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "blocking")
-CHARTS = ("blocking_client", "blocking_lag", "blocking_server")
+CHARTS = ("blocking_client", "blocking_cpu", "blocking_lag", "blocking_server")
 
 
-def loop_entries(timer=18, sleep=1030, off4=260, off32=41, sleep_lag=1.03e6, cpu_on=508, cpu_off=195,
-                 cpu_on_lag=5.05e5, cpu_off_lag=1.1e4):
-    spec = [("blocking/client/timer/tasks:100/wait_ms:10", timer, 2.5e3),
-            ("blocking/client/sleep/tasks:100/wait_ms:10", sleep, sleep_lag),
-            ("blocking/client/offload/tasks:100/wait_ms:10/pool:4", off4, 5e3),
-            ("blocking/client/offload/tasks:100/wait_ms:10/pool:32", off32, 4e3),
-            ("blocking/cpu/on_loop/tasks:100/cpu_ms:5", cpu_on, cpu_on_lag),
-            ("blocking/cpu/offload/tasks:100/cpu_ms:5/pool:4", cpu_off, cpu_off_lag)]
+def _entries(spec):
     out = []
-    for name, total, lag in spec:
+    for name, counters in spec:
         for i in range(2):
-            out.append(helpers.entry(name, i, total_ms=total, loop_lag_max_us=lag, loop_lag_p99_us=lag / 2,
-                                     other_p50_us=200, other_p99_us=2000, other_requests=10, requests=110,
-                                     server_requests=110))
+            c = dict(other_p50_us=200, other_p99_us=2000, other_requests=10, requests=110, server_requests=110,
+                     cpu_s=0.02, work_cpu_s=0.0)
+            c.update(counters)
+            c.setdefault("loop_lag_p99_us", c["loop_lag_max_us"] / 2)
+            out.append(helpers.entry(name, i, **c))
     return out
+
+
+def cpp_loop(timer=18, sleep=1030, off4=260, off32=41, sleep_lag=1.03e6, timer_lag=2.5e3, cpu_on=508,
+             cpu_off1=520, cpu_off2=262, cpu_on_lag=5.05e5, cpu_off_lag=1.1e4, work=0.5):
+    return _entries([
+        ("blocking/client/timer/tasks:100/wait_ms:10", dict(total_ms=timer, loop_lag_max_us=timer_lag)),
+        ("blocking/client/sleep/tasks:100/wait_ms:10", dict(total_ms=sleep, loop_lag_max_us=sleep_lag)),
+        ("blocking/client/offload/tasks:100/wait_ms:10/workers:4", dict(total_ms=off4, loop_lag_max_us=5e3)),
+        ("blocking/client/offload/tasks:100/wait_ms:10/workers:32", dict(total_ms=off32, loop_lag_max_us=4e3)),
+        ("blocking/cpu/on_loop/tasks:100/cpu_ms:5",
+         dict(total_ms=cpu_on, loop_lag_max_us=cpu_on_lag, work_cpu_s=work, cpu_s=work, cpus_available=1)),
+        ("blocking/cpu/offload/tasks:100/cpu_ms:5/workers:4/cpus:1",
+         dict(total_ms=cpu_off1, loop_lag_max_us=cpu_off_lag, work_cpu_s=work, cpu_s=work, cpus_available=1)),
+        ("blocking/cpu/offload/tasks:100/cpu_ms:5/workers:4/cpus:2",
+         dict(total_ms=cpu_off2, loop_lag_max_us=cpu_off_lag, work_cpu_s=work, cpu_s=work, cpus_available=2)),
+    ])
+
+
+def py_loop(asyncio_sleep=40, time_sleep=1120, to_thread=180, sleep_lag=1.1e6, timer_lag=4e3, on_loop=560,
+            cpu_thread=600, process=300, on_lag=5.5e5, thread_lag=6e4, process_lag=8e3, work=0.49):
+    py = dict(cpus_available=2, startup_ms=130)
+    return _entries([
+        ("blocking/py_client/asyncio_sleep/tasks:100/wait_ms:10",
+         dict(total_ms=asyncio_sleep, loop_lag_max_us=timer_lag, **py)),
+        ("blocking/py_client/time_sleep/tasks:100/wait_ms:10",
+         dict(total_ms=time_sleep, loop_lag_max_us=sleep_lag, **py)),
+        ("blocking/py_client/to_thread/tasks:100/wait_ms:10",
+         dict(total_ms=to_thread, loop_lag_max_us=5e3, workers=6, **py)),
+        ("blocking/py_cpu/on_loop/tasks:100/cpu_ms:5",
+         dict(total_ms=on_loop, loop_lag_max_us=on_lag, work_cpu_s=work, cpu_s=work, **py)),
+        ("blocking/py_cpu/to_thread/tasks:100/cpu_ms:5",
+         dict(total_ms=cpu_thread, loop_lag_max_us=thread_lag, work_cpu_s=work, cpu_s=work, workers=6, **py)),
+        ("blocking/py_cpu/process_pool/tasks:100/cpu_ms:5/workers:2",
+         dict(total_ms=process, loop_lag_max_us=process_lag, work_cpu_s=work, cpu_s=work, **py)),
+    ])
+
+
+def loop_entries(**kw):
+    return cpp_loop() + py_loop(**kw)
 
 
 def server_entries(blocking_rate=390, asio_per_c=47, cs=(1, 16, 64)):
@@ -52,27 +86,49 @@ def runs_of(*lists):
 
 
 class BlockingVerdict(unittest.TestCase):
-    def test_names_keep_the_pool_size(self):
+    def test_names_keep_the_pool_size_and_the_cpus(self):
         runs = runs_of(loop_entries())
-        self.assertEqual([bv.key(r).threads for r in bv.offloads(runs)], [4, 32])
+        self.assertEqual([bv.workers(r) for r in bv.offloads(runs)], [4, 32])
         self.assertEqual(bv.bound_ms(bv.offloads(runs)[0]), 250)
         self.assertEqual(bv.bound_ms(bv.find(runs, "client", "sleep")), 1000)
+        # asyncio's default executor reports its size: ceil(100/6) rounds of 10 ms.
+        self.assertEqual(bv.bound_ms(bv.find(runs, "py_client", "to_thread")), 170)
+        # CPU work: its CPU time on the CPUs the workers may use.
+        one, two = bv.offloads(runs, "cpu")
+        self.assertAlmostEqual(bv.bound_ms(one), 500)
+        self.assertAlmostEqual(bv.bound_ms(two), 250)
 
-    def test_all_parts_confirmed(self):
+    def test_the_gil_makes_c5_nuanced(self):
         v = bv.decide(runs_of(loop_entries(), server_entries()))
-        self.assertEqual((v.client.word, v.server.word, v.cpu.word), ("confirmed",) * 3)
-        self.assertEqual(v.word, "confirmed")
-        self.assertIn("1,030 ms", v.line)
+        self.assertEqual((v.client.word, v.server.word), ("confirmed", "confirmed"))
+        self.assertEqual(v.cpu.word, "nuanced")
+        self.assertEqual(v.word, "nuanced")
+        self.assertIn("Python `time.sleep`", v.line)
+        self.assertIn("1,120 ms", v.line)
 
-    def test_overlapping_sleeps_refute(self):
-        v = bv.decide(runs_of(loop_entries(sleep=30, sleep_lag=3e3), server_entries()))
+    def test_threads_that_finish_the_work_sooner_confirm_c5(self):
+        v = bv.decide(runs_of(loop_entries(cpu_thread=280), server_entries()))
+        self.assertEqual(v.cpu.word, "confirmed")
+        self.assertEqual(v.word, "confirmed")
+
+    def test_overlapping_python_sleeps_refute(self):
+        v = bv.decide(runs_of(loop_entries(time_sleep=30, sleep_lag=3e3), server_entries()))
         self.assertEqual(v.client.word, "refuted")
         self.assertEqual(v.word, "refuted")
 
-    def test_offload_far_from_its_bound_is_nuanced(self):
-        v = bv.decide(runs_of(loop_entries(off4=600), server_entries()))
+    def test_asyncio_sleep_lagging_past_d_is_nuanced(self):
+        v = bv.decide(runs_of(loop_entries(timer_lag=2e4), server_entries()))
         self.assertEqual(v.client.word, "nuanced")
-        self.assertEqual(v.word, "nuanced")
+
+    def test_offload_far_from_its_bound_is_nuanced(self):
+        v = bv.decide(runs_of(loop_entries(to_thread=600), server_entries()))
+        self.assertEqual(v.client.word, "nuanced")
+
+    def test_work_finished_faster_than_the_cpus_allow_is_a_broken_bound(self):
+        runs = runs_of(cpp_loop(cpu_off1=220), py_loop(), server_entries())
+        v = bv.decide(runs)
+        self.assertEqual(v.cpu.word, "nuanced")
+        self.assertTrue(any("under the bound" in r for r in v.cpu.reasons), v.cpu.reasons)
 
     def test_blocking_server_under_its_plateau_is_nuanced(self):
         v = bv.decide(runs_of(loop_entries(), server_entries(blocking_rate=100)))
@@ -84,13 +140,34 @@ class BlockingVerdict(unittest.TestCase):
         self.assertEqual(v.word, "nuanced")  # only the client side refutes the whole
 
     def test_offloaded_cpu_still_lagging_is_nuanced(self):
-        v = bv.decide(runs_of(loop_entries(cpu_off_lag=2e5), server_entries()))
+        v = bv.decide(runs_of(cpp_loop(cpu_off_lag=2e5), py_loop(), server_entries()))
         self.assertEqual(v.cpu.word, "nuanced")
+        self.assertTrue(any(c.status == "failed" for c in v.cpu.checks))
+
+    def test_without_python_runs_the_claim_is_inconclusive(self):
+        v = bv.decide(runs_of(cpp_loop(), server_entries()))
+        self.assertEqual(v.client.word, "inconclusive")
+        self.assertEqual(v.cpu.word, "inconclusive")
+        self.assertEqual(v.word, "inconclusive")
 
     def test_missing_server_runs_are_inconclusive(self):
         v = bv.decide(runs_of(loop_entries()))
         self.assertEqual(v.server.word, "inconclusive")
         self.assertEqual(v.word, "inconclusive")
+
+    def test_the_interview_quotes_python_figures_only(self):
+        runs = runs_of(loop_entries(), server_entries())
+        text = blocking._interview(runs)
+        self.assertIn("1,120 ms", text)       # Python time.sleep
+        self.assertNotIn("1,030", text)       # the C++ sleep_for figure
+        self.assertNotIn(" 18.0 ms", text)    # the C++ timer figure
+        cpp_only = blocking._interview(runs_of(cpp_loop()))
+        self.assertNotIn("1,030", cpp_only)
+
+    def test_labels_name_the_language(self):
+        for r in runs_of(loop_entries()):
+            text = bv.label(r)
+            self.assertTrue(text.startswith("Python " if r.name.labels[0].startswith("py_") else "C++ "), text)
 
 
 class BlockingReportEndToEnd(unittest.TestCase):
