@@ -3,9 +3,15 @@
 // lower bounds, or by generous bounds where the mechanism guarantees a large
 // factor (50 concurrent 200 ms delays in one thread must not take 10 s).
 #include <curl/curl.h>
+#include <dirent.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -53,7 +59,69 @@ double server_timing_ms(const harness::HttpReply& r) {
   return std::stod(v.substr(v.find("dur=") + 4));
 }
 
+// TCP_NODELAY on the socket of process `pid` whose peer is 127.0.0.1:`peer_port`:
+// each socket descriptor of the process is copied here with pidfd_getfd (a
+// child of ours, so the ptrace access check allows it) and matched by peer
+// address. Returns 1 or 0, or -1 with `why` set when no such socket is found.
+int nodelay_of_peer(pid_t pid, unsigned short peer_port, std::string& why) {
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return why = std::string("pidfd_open: ") + std::strerror(errno), -1;
+  why = "no socket of mockd has the peer port " + std::to_string(peer_port);
+  int found = -1;
+  DIR* dir = opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  while (dir && found < 0) {
+    const dirent* entry = readdir(dir);
+    if (!entry) break;
+    if (entry->d_name[0] == '.') continue;
+    const int fd = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, std::atoi(entry->d_name), 0));
+    if (fd < 0) {
+      if (errno == EPERM) why = "pidfd_getfd: " + std::string(std::strerror(errno));
+      continue;
+    }
+    sockaddr_in peer{};
+    socklen_t len = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
+        peer.sin_family == AF_INET && ntohs(peer.sin_port) == peer_port) {
+      int on = 0;
+      socklen_t size = sizeof on;
+      if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &size) == 0) found = on != 0;
+    }
+    close(fd);
+  }
+  if (dir) closedir(dir);
+  close(pidfd);
+  return found;
+}
+
 }  // namespace
+
+// Both engines turn Nagle's algorithm off on accepted connections: a response
+// written in two pieces must not wait for the client's ACK of the first.
+TEST_P(MockdEngine, SetsTcpNodelayOnAcceptedConnections) {
+  for (const bool tls : {false, true}) {
+    SCOPED_TRACE(tls ? "https" : "http");
+    const std::string cert = temp_path("mockd-cert.pem");
+    MockdProcess mockd(tls ? args({"--tls", "--cert-out", cert}) : args());
+    RawConnection c(mockd.port());  // for TLS the handshake never starts: accepted is enough
+    if (!tls) {
+      c.get("/");
+      const auto r = c.read_response();
+      ASSERT_TRUE(r);
+      ASSERT_EQ(r->status, 200);
+    }
+    sockaddr_in own{};
+    socklen_t len = sizeof own;
+    ASSERT_EQ(getsockname(c.fd(), reinterpret_cast<sockaddr*>(&own), &len), 0);
+    std::string why;
+    int nodelay = -1;
+    // The server may not have accepted yet (TLS: nothing was exchanged).
+    for (int i = 0; i < 100 && nodelay < 0; ++i, std::this_thread::sleep_for(10ms))
+      nodelay = nodelay_of_peer(mockd.pid(), ntohs(own.sin_port), why);
+    ASSERT_GE(nodelay, 0) << why;
+    EXPECT_EQ(nodelay, 1);
+    std::filesystem::remove(cert);
+  }
+}
 
 TEST_P(MockdEngine, PrintsItsListeningLineAndServes) {
   MockdProcess mockd(args());
