@@ -133,14 +133,18 @@ def footnote(fig, text):
     fig.text(0.01, 0.01, text, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
 
 
-def finish(fig, title, note, legend=None):
-    """Title on top, legend under it, footnote at the bottom, panels in between."""
+def finish(fig, title, note, legend=None, ncol=None):
+    """Title on top, legend under it (in rows of ncol entries; default: one row), footnote at
+    the bottom, panels in between."""
     fig.suptitle(title, fontsize=12, fontweight="bold", y=0.995)
     top = 0.95
     if legend:
-        fig.legend(handles=legend, loc="upper center", ncol=len(legend), frameon=False,
+        ncol = min(ncol or len(legend), len(legend))
+        fig.legend(handles=legend, loc="upper center", ncol=ncol, frameon=False,
                    bbox_to_anchor=(0.5, 0.965))
-        top = 0.93
+        rows = -(-len(legend) // ncol)
+        # Each extra legend row takes about 0.25 inch off the panels' top.
+        top = 0.93 - (rows - 1) * 0.25 / fig.get_figheight()
     footnote(fig, note)
     height = fig.get_figheight()
     fig.tight_layout(rect=(0, 0.5 / height, 1, top))
@@ -203,6 +207,15 @@ def grouped_points(ax, groups, series, value, spread=None, flag=None, width=0.8,
 def offsets(n, spacing=0.03):
     """Small symmetric offsets for n lines sharing x positions (as fractions of the step)."""
     return [(i - (n - 1) / 2) * spacing for i in range(n)]
+
+
+def language_divider(ax, names):
+    """A dotted vertical line between the last C++ model and the first Python one (x positions
+    are the indices of names, as grouped_points places them)."""
+    langs = [models.get(n).is_python for n in names]
+    for i in range(1, len(langs)):
+        if langs[i] and not langs[i - 1]:
+            ax.axvline(i - 0.5, color="#888888", linestyle=":", linewidth=1.0, zorder=1)
 
 
 def model_ticklabels(ax, names, conc=None):

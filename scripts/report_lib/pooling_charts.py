@@ -91,13 +91,15 @@ def _grid(results, title, note, draw, extra_legend=(), counter="req_per_s", what
     runs = results.runs
     names, protos, delays, lookup = pv.models(runs), pv.protos(runs), pv.delays(runs), _lookup(runs)
     conc = _conc_of(runs)
-    fig, axes = charts.figure(len(delays), len(protos))
+    # Wider panels when many models share them (C++ and Python side by side): labels must not collide.
+    fig, axes = charts.figure(len(delays), len(protos), width_per_col=max(6.4, 1.15 * len(names)))
     for row, delay in enumerate(delays):
         for col, proto in enumerate(protos):
             ax = axes[row][col]
             draw(ax, names, _series(runs, proto),
                  lambda m, s, proto=proto, delay=delay: lookup(m, s, proto, delay))
             charts.model_ticklabels(ax, names, conc)
+            charts.language_divider(ax, names)
             ax.set_title(f"{proto.upper()}, delay_ms:{fmt.param(delay)}")
     charts.finish(fig, title, _note(results, note, counter, what), _legend(runs, extra_legend))
     return fig
@@ -154,7 +156,7 @@ def throughput(results, charts_dir):
                 text += f"\n{_saved(pair.saved_us)}"
                 colour = "black"
             ax.annotate(text, (x, top), xytext=(0, 5), textcoords="offset points", ha="center", va="bottom",
-                        fontsize=7.5, fontweight="bold", color=colour, linespacing=1.0)
+                        fontsize=7, fontweight="bold", color=colour, linespacing=1.0)
         ax.set_ylabel("requests/s (median, log scale)")
         ax.margins(y=0.35)
 
@@ -277,7 +279,7 @@ def spectrum(results, charts_dir):
         handles.append(Line2D([], [], **st))
     charts.finish(fig, "Latency percentile spectrum at delay_ms:0: pooled (top) vs unpooled (bottom)",
                   _note(results, "spectra.json: each benchmark's repetitions pooled.", "p50_us", "p50"),
-                  handles or None)
+                  handles or None, ncol=5)
     return charts.save(fig, charts_dir, "pooling_spectrum")
 
 

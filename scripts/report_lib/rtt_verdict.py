@@ -1,4 +1,4 @@
-"""Scenario rtt (issue 6): what a new connection costs in round trips, with
+"""Scenario rtt (claim C1 over a network): what a new connection costs in round trips, with
 the kernel delaying every packet by RTT/2 each way (see rtt/ in the repo).
 
 Benchmark names: rtt/<model>/<pool|nopool>/<http|https_tls1.2|https_tls1.3>
