@@ -99,10 +99,10 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
       EXPECT_GE(b["cpu_s"].get<double>() * 1000, 0.9 * work_ms) << name << ": the process spent it";
     }
     if (has(name, "/py_")) {
-      // The child may use every CPU this (unpinned) test may.
+      // The child unpins itself: it may use at least every CPU this test may.
       cpu_set_t own;
       ASSERT_EQ(sched_getaffinity(0, sizeof own, &own), 0);
-      EXPECT_EQ(cpus, CPU_COUNT(&own)) << name;
+      EXPECT_GE(cpus, CPU_COUNT(&own)) << name;
       EXPECT_GT(b["startup_ms"], 0) << name;
     }
     if (has(name, "/client/timer/")) {
