@@ -10,24 +10,22 @@ import threading
 import model_protocol as mp
 
 requests, urllib3 = mp.import_or_report("requests", "urllib3")
-from urllib3 import connectionpool  # noqa: E402
+from urllib3 import connection  # noqa: E402
 
-# Connections opened by this thread: urllib3 opens each with its pool's
-# _new_conn, so counting calls tells which request opened one (a request runs
-# in one thread from start to end).
+# Connections opened by this thread: every socket urllib3 connects goes
+# through HTTPConnection._new_conn (HTTPS too), so counting its successful
+# calls tells which request opened one (a request runs in one thread).
 _opened = threading.local()
+_connect = connection.HTTPConnection._new_conn
 
 
-def _counting(original):
-    def new_conn(self):
-        _opened.count = getattr(_opened, "count", 0) + 1
-        return original(self)
-
-    return new_conn
+def _counting_new_conn(self):
+    sock = _connect(self)
+    _opened.count = getattr(_opened, "count", 0) + 1
+    return sock
 
 
-for _pool in (connectionpool.HTTPConnectionPool, connectionpool.HTTPSConnectionPool):
-    _pool._new_conn = _counting(_pool.__dict__["_new_conn"])
+connection.HTTPConnection._new_conn = _counting_new_conn
 
 
 def classify(exc):
