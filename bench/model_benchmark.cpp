@@ -106,21 +106,31 @@ double peak_rss_mb() {
 MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
                         const ServerEndpoint& server, const std::function<void()>& before_run,
                         const std::function<void()>& after_run) {
-  harness::reset_stats(server.url, server.cacert);
+  return measure_run(model, plan, std::vector<ServerEndpoint>{server}, before_run, after_run);
+}
+
+MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
+                        const std::vector<ServerEndpoint>& servers,
+                        const std::function<void()>& before_run,
+                        const std::function<void()>& after_run) {
+  for (const auto& s : servers) harness::reset_stats(s.url, s.cacert);
   if (before_run) before_run();
   reset_peak_rss();
   const clients::RunResult result = clients::run_model(model, plan);
   if (after_run) after_run();
   const double rss_mb = peak_rss_mb();
   MeasuredRun run;
-  run.stats = harness::fetch_stats(server.url, server.cacert);
+  for (const auto& s : servers) run.server_stats.push_back(harness::fetch_stats(s.url, s.cacert));
+  if (!run.server_stats.empty()) run.stats = run.server_stats.front();
   run.summary = clients::summarize(result);
   // A model run in a child process (Python) measured its own peak: this
   // process's would say nothing about it.
   if (!result.measured_by_model) run.summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
   for (const auto& s : result.samples)
-    if (s.error == clients::ErrorKind::none)
+    if (s.error == clients::ErrorKind::none) {
       run.latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
+      run.latency_targets.push_back(s.target);
+    }
   return run;
 }
 

@@ -35,15 +35,24 @@ struct ServerCounts {
 // One timed run of a client model: the server's counters reset before it
 // and read after it, the client's peak memory of this run alone.
 struct MeasuredRun {
-  clients::RunSummary summary;       // peak_rss_kib: this run's peak
-  nlohmann::json stats;              // the server's /stats after the run
-  std::vector<double> latencies_us;  // of the successful requests
+  clients::RunSummary summary;                 // peak_rss_kib: this run's peak
+  nlohmann::json stats;                        // the (first) server's /stats after the run
+  std::vector<nlohmann::json> server_stats;    // every server's /stats, in the order given
+  std::vector<double> latencies_us;            // of the successful requests
+  std::vector<std::uint32_t> latency_targets;  // the Plan::urls index of each of them
 };
 
 // `before_run` runs after the server's reset and before the peak-memory
 // reset; `after_run` right after the run, before anything else is read.
 MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
                         const ServerEndpoint& server, const std::function<void()>& before_run = {},
+                        const std::function<void()>& after_run = {});
+
+// The same against several servers (a plan whose urls span hosts): each
+// one's counters reset before the run and read after it.
+MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
+                        const std::vector<ServerEndpoint>& servers,
+                        const std::function<void()>& before_run = {},
                         const std::function<void()>& after_run = {});
 
 // "read=3, timeout=1 (first message)": a run's errors, for labels and skip reasons.

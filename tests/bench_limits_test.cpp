@@ -3,7 +3,7 @@
 // requests); the unlimited gather under a lowered open-file limit fails with
 // fd exhaustion while the limited one does not; a per-host limit holds on
 // every host; a semaphore without pooling opens one connection per request,
-// a pooled connector `limit`.
+// a semaphore over a pooled session and a connector at most `cap`.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -77,6 +77,10 @@ void check_fd(const Reps& reps) {
     EXPECT_EQ(b["fd_limit"], 256) << name;
     if (has(name, "limit:unlimited")) {
       ++unlimited;
+      // The process's own soft limit is far above the requests (the primer
+      // passed under it), so for a Python model forked inside the run these
+      // errors, and a server peak below the lowered limit, show that the
+      // child inherited the lowered limit.
       EXPECT_GT(b["fd_errors"], 0) << name << ": EMFILE expected";
       EXPECT_EQ(b["errors_fd_exhausted"], b["fd_errors"]) << name;
       // Every descriptor the process could open went to a connection at most.
@@ -106,7 +110,12 @@ void check_per_host(const Reps& reps) {
       EXPECT_GE(peak, 1) << name << " " << host;
       EXPECT_LE(peak, limit) << name << " " << host;
       if (per_host > 0) {
-        EXPECT_LE(peak, per_host) << name << " " << host;
+        // aiohttp can open one connection beyond limit_per_host while another
+        // is still closing or when a released slot is taken twice (the
+        // connector's release/wake-up race, aiohttp issues #4936, #5259); the
+        // report's verdict still flags it. The C++ models must hold it exactly.
+        const double slack = has(name, "/py_") ? 1 : 0;
+        EXPECT_LE(peak, per_host + slack) << name << " " << host;
       }
     }
     EXPECT_EQ(b["conns_peak"], sum) << name;
@@ -122,24 +131,53 @@ void check_per_host(const Reps& reps) {
   EXPECT_GE(runs, 4);
 }
 
+// The same cap three ways: a semaphore over a shared pooled session reuses
+// its connections (at most `cap`), a semaphore without pooling opens one per
+// request, a connector limit holds at most `cap` open.
 void check_cap(const Reps& reps) {
-  int semaphores = 0, connectors = 0;
+  std::map<std::string, int> runs;  // mode -> benchmarks
   for (const auto& [name, b] : reps) {
     if (!has(name, "/cap/")) continue;
     const double cap = b["cap"];
-    if (has(name, "/semaphore/")) {
-      ++semaphores;
-      EXPECT_EQ(b["conns_opened"], b["requests"]) << name;
+    EXPECT_GE(b["conns_opened"], 1) << name;
+    if (has(name, "/semaphore_unpooled/")) {
+      ++runs["semaphore_unpooled"];
+      EXPECT_EQ(b["conns_opened"], b["requests"]) << name << ": one connection per request";
       EXPECT_EQ(b["concurrency"], cap) << name;
+      EXPECT_LE(b["conns_peak"], cap) << name;
+    } else if (has(name, "/semaphore_pooled/")) {
+      ++runs["semaphore_pooled"];
+      EXPECT_LE(b["conns_opened"], cap) << name << ": the shared session pools";
+      EXPECT_LE(b["conns_peak"], cap) << name;
+      EXPECT_EQ(b["concurrency"], cap) << name;
+      EXPECT_EQ(b["limit"], 0) << name;
     } else {
-      ++connectors;
-      EXPECT_EQ(b["conns_opened"], cap) << name;
-      EXPECT_EQ(b["conns_peak"], cap) << name;
+      ASSERT_TRUE(has(name, "/connector/")) << name;
+      ++runs["connector"];
+      EXPECT_LE(b["conns_opened"], cap) << name;
+      EXPECT_LE(b["conns_peak"], cap) << name;
       EXPECT_EQ(b["limit"], cap) << name;
+      EXPECT_EQ(b["concurrency"], 0) << name;
     }
   }
-  EXPECT_GE(semaphores, 2);
-  EXPECT_GE(connectors, 2);
+  for (const char* mode : {"semaphore_pooled", "semaphore_unpooled", "connector"})
+    EXPECT_GE(runs[mode], 2) << mode;
+}
+
+// The Python model, when the suite has it, runs in every part.
+void check_python_rows(const std::set<std::string>& expected) {
+  bool python = false;
+  for (const auto& name : expected) python |= has(name, "/py_aiohttp/");
+  if (!python) {
+    // Not a skip: the C++ rows were checked; say that these were not.
+    std::printf("py_aiohttp is not registered in this build: its limits rows were not run\n");
+    return;
+  }
+  for (const char* part : {"/sweep/", "/fd/", "/per_host/", "/cap/"}) {
+    int n = 0;
+    for (const auto& name : expected) n += has(name, "/py_aiohttp/") && has(name, part);
+    EXPECT_GE(n, 2) << part;
+  }
 }
 
 }  // namespace
@@ -181,8 +219,9 @@ TEST(Limits, QuickRunMeetsTheSignature) {
     check_per_host(reps);
   }
   {
-    SCOPED_TRACE("semaphore vs connector");
+    SCOPED_TRACE("semaphore (pooled, unpooled) vs connector");
     check_cap(reps);
   }
   fs::remove_all(dir);
+  check_python_rows(expected);
 }

@@ -8,19 +8,24 @@
 //              EMFILE, errors expected) vs the same with limit 100 (no errors);
 //   per_host   three mockd hosts, one slow and two fast, a total limit alone
 //              vs the same total plus a per-host limit;
-//   cap        the same cap as a semaphore without pooling vs a pooled
-//              connector limit.
-// Signature: the server-observed peak = min(limit, requests); the semaphore
-// opens one connection per request, the connector `limit`.
+//   cap        the same cap three ways: a semaphore over one shared pooled
+//              session (concurrency = cap, pooling on), a semaphore with a
+//              new connection per request (pooling off), and a connector
+//              limit (every request issued at once, limit = cap).
+// Models: the C++ ones (asio_coro, curl_multi) and, when it is registered,
+// the Python one (py_aiohttp: aiohttp itself, run by /usr/bin/python3).
+// Signature: the server-observed peak = min(limit, requests); the unpooled
+// semaphore opens one connection per request, the pooled semaphore and the
+// connector at most `cap`.
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "http_get.hpp"
+#include "client_model.hpp"
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
 #include "run_summary.hpp"
@@ -34,23 +39,47 @@ constexpr double kSlowDelayMs = 500;
 constexpr double kFastDelayMs = 5;
 constexpr rlim_t kFdLimit = 256;
 constexpr std::size_t kFdRequests = 2000;
+// Still four times the fd limit: the Python child inherits the lowered soft
+// limit (it is forked inside the timed run), so it fails the same way.
+constexpr std::size_t kFdRequestsPython = 1000;
 constexpr std::size_t kFdSafeLimit = 100;
 constexpr std::size_t kPerHostTotal = 12;
 constexpr std::size_t kPerHostLimit = 4;
 constexpr std::size_t kPerHostRequests = 36;  // 12 per host
 constexpr std::size_t kCap = 32;
 
-const char* const kModels[] = {"asio_coro", "curl_multi"};
+const char* const kCppModels[] = {"asio_coro", "curl_multi"};
+// aiohttp, the library the claim is about; registered only when the suite
+// has the Python models (clients::has_model).
+const char* const kPythonModels[] = {"py_aiohttp"};
+
+std::vector<std::string> models() {
+  std::vector<std::string> out(std::begin(kCppModels), std::end(kCppModels));
+  for (const char* m : kPythonModels)
+    if (clients::has_model(m)) out.emplace_back(m);
+  return out;
+}
+
+bool is_python(const std::string& model) {
+  return model.rfind("py_", 0) == 0;
+}
+
+// Python requests cost about a hundred times the CPU of the C++ ones, so the
+// largest gathers are halved for it to keep each run to a second or two.
+std::size_t gather_size(const std::string& model, bool quick) {
+  if (quick) return 200;
+  return is_python(model) ? 1000 : 2000;
+}
 
 std::string limit_text(std::size_t limit) {
   return limit == 0 ? "unlimited" : std::to_string(limit);
 }
 
 // The sweep's requests: enough for about 16 waves of `limit` (a run of some
-// 300 ms), at most 2000 (the issue's gather); the unlimited run issues them
-// all at once.
-std::size_t sweep_requests(std::size_t limit, bool quick) {
-  const std::size_t most = quick ? 200 : 2000;
+// 300 ms), at most the gather's size (2000, the issue's gather; 1000 for
+// Python); the unlimited run issues them all at once.
+std::size_t sweep_requests(const std::string& model, std::size_t limit, bool quick) {
+  const std::size_t most = gather_size(model, quick);
   if (limit == 0) return most;
   return std::min(most, limit * (quick ? 8 : 16));
 }
@@ -84,16 +113,21 @@ class FdLimit {
 
 // The body for the parts run_model_benchmark cannot run: several hosts
 // (per-host counters and server peaks) and runs that are expected to fail
-// (the fd-limited gather). A primer of 20 requests under the normal fd limit
-// must pass every check first, so a broken set-up is skipped, never timed;
-// the timed runs then count their errors, as every run does.
+// (the fd-limited gather). The timed run is the shared measure_run; the fd
+// limit is lowered in its before-run hook and restored in its after-run hook
+// (and by FdLimit's destructor if the run throws), so a client model that
+// forks a child inside the run (the Python models) hands the lowered limit
+// on to it. verify_once's primer runs under the normal limit and must pass
+// every check first, so a broken set-up is skipped, never timed; the timed
+// runs then count their errors, as every run does.
 struct CustomBenchmark {
   std::string name;
   std::string model;
   std::vector<HostSpec> hosts;
   std::vector<bool> slow;  // per host: counted as slow (per-host latencies)
   clients::Plan plan;
-  rlim_t fd_limit = 0;  // 0: leave the process's limit alone
+  rlim_t fd_limit = 0;    // 0: leave the process's limit alone
+  std::size_t limit = 0;  // the nominal limit (0: none), for the counter
 };
 
 void run_custom(benchmark::State& state, ScenarioContext& context, const CustomBenchmark& spec) {
@@ -113,57 +147,49 @@ void run_custom(benchmark::State& state, ScenarioContext& context, const CustomB
 
   if (!verify_once(state, spec.name, spec.model, plan)) return;
 
-  clients::RunSummary summary;
-  std::vector<nlohmann::json> stats(servers.size());
-  std::vector<double> latencies_us, fast_us, slow_us;
+  MeasuredRun run;
   bool limit_applied = true;
   for (auto _ : state) {
-    for (const auto& s : servers) harness::reset_stats(s.url, s.cacert);
-    reset_peak_rss();
-    clients::RunResult result;
-    {
-      FdLimit fd(spec.fd_limit);
-      limit_applied = spec.fd_limit == 0 || fd.active();
-      result = clients::run_model(spec.model, plan);
-    }
-    const double rss_mb = peak_rss_mb();
-    for (std::size_t i = 0; i < servers.size(); ++i)
-      stats[i] = harness::fetch_stats(servers[i].url, servers[i].cacert);
-    summary = clients::summarize(result);
-    summary.peak_rss_kib = static_cast<long>(rss_mb * 1024);
-    state.SetIterationTime(summary.wall_s);
-    latencies_us.clear();
-    fast_us.clear();
-    slow_us.clear();
-    for (const auto& s : result.samples) {
-      if (s.error != clients::ErrorKind::none) continue;
-      const double us = std::chrono::duration<double, std::micro>(s.latency).count();
-      latencies_us.push_back(us);
-      const bool is_slow = s.target < spec.slow.size() && spec.slow[s.target];
-      (is_slow ? slow_us : fast_us).push_back(us);
-    }
+    std::optional<FdLimit> fd;
+    run = measure_run(
+        spec.model, plan, servers,
+        [&] {
+          if (spec.fd_limit == 0) return;
+          fd.emplace(spec.fd_limit);
+          limit_applied = fd->active();
+        },
+        [&] { fd.reset(); });
+    state.SetIterationTime(run.summary.wall_s);
   }
   if (!limit_applied) return skip(state, "setrlimit(RLIMIT_NOFILE) refused");
-  context.spectra().add(spec.name, latencies_us);
+  context.spectra().add(spec.name, run.latencies_us);
 
   // Several hosts: counts are added up, and conns_peak is the sum of their
   // peaks (which need not have happened at the same moment).
   ServerCounts server;
-  for (const auto& s : stats) server.add(s);
-  set_standard_counters(state, summary, server, plan);
+  for (const auto& s : run.server_stats) server.add(s);
+  set_standard_counters(state, run.summary, server, plan);
   auto& c = state.counters;
-  const auto fd_errors = summary.errors.find("fd_exhausted");
-  c["fd_errors"] = fd_errors == summary.errors.end() ? 0.0 : static_cast<double>(fd_errors->second);
-  if (stats.size() > 1) {
-    for (std::size_t i = 0; i < stats.size(); ++i) {
-      c["conns_peak_host" + std::to_string(i)] = stats[i].value("connections_peak", 0.0);
-      c["conns_opened_host" + std::to_string(i)] = stats[i].value("connections_accepted", 0.0);
+  const auto fd_errors = run.summary.errors.find("fd_exhausted");
+  c["fd_errors"] =
+      fd_errors == run.summary.errors.end() ? 0.0 : static_cast<double>(fd_errors->second);
+  if (run.server_stats.size() > 1) {
+    for (std::size_t i = 0; i < run.server_stats.size(); ++i) {
+      const auto& st = run.server_stats[i];
+      c["conns_peak_host" + std::to_string(i)] = st.value("connections_peak", 0.0);
+      c["conns_opened_host" + std::to_string(i)] = st.value("connections_accepted", 0.0);
     }
   }
-  c["limit"] = static_cast<double>(plan.limit);
+  c["limit"] = static_cast<double>(spec.limit);
   c["limit_per_host"] = static_cast<double>(plan.limit_per_host);
   if (spec.fd_limit != 0) c["fd_limit"] = static_cast<double>(spec.fd_limit);
   if (!spec.slow.empty()) {
+    std::vector<double> fast_us, slow_us;
+    for (std::size_t i = 0; i < run.latencies_us.size(); ++i) {
+      const auto target = run.latency_targets[i];
+      const bool is_slow = target < spec.slow.size() && spec.slow[target];
+      (is_slow ? slow_us : fast_us).push_back(run.latencies_us[i]);
+    }
     const auto fast = clients::latency_stats(fast_us);
     const auto slow = clients::latency_stats(slow_us);
     c["fast_p50_us"] = fast.p50;
@@ -180,12 +206,16 @@ std::string delay_query(double ms) {
 }
 
 // Every request issued at once (concurrency 0, aiohttp's gather), bounded
-// only by `limit`; mockd's default 16-byte body checked.
-clients::Plan gather(std::size_t requests, std::size_t limit) {
+// only by `limit` (0: none); mockd's default 16-byte body checked. The
+// Python aiohttp adapter reads plan limit 0 as aiohttp's default (100), so
+// "none" is passed to it as a limit of `requests`, which never binds: as
+// TCPConnector(limit=0) would, every request gets its connection at once.
+// The benchmark's `limit` counter and name stay 0 / unlimited.
+clients::Plan gather(const std::string& model, std::size_t requests, std::size_t limit) {
   clients::Plan plan;
   plan.requests = requests;
   plan.concurrency = 0;
-  plan.limit = limit;
+  plan.limit = limit == 0 && is_python(model) ? requests : limit;
   plan.timeout = std::chrono::seconds(30);
   plan.expected_bytes = 16;
   return plan;
@@ -198,31 +228,32 @@ void register_limits(ScenarioContext& context) {
   const std::vector<std::size_t> limits =
       quick ? std::vector<std::size_t>{1, 4, 32, 0}
             : std::vector<std::size_t>{1, 2, 4, 8, 16, 32, 64, 128, 256, 0};
-  for (const std::string model : kModels)
+  for (const std::string& model : models())
     for (std::size_t limit : limits) {
       ModelBenchmark spec;
       spec.name = "limits/" + model + "/sweep/limit:" + limit_text(limit) + "/delay_ms:20";
       spec.model = model;
       spec.target = delay_query(kSweepDelayMs);
-      spec.plan = gather(sweep_requests(limit, quick), limit);
-      context.add(spec.name, [&context, spec](benchmark::State& state) {
+      spec.plan = gather(model, sweep_requests(model, limit, quick), limit);
+      context.add(spec.name, [&context, spec, limit](benchmark::State& state) {
         run_model_benchmark(state, context, spec);
         state.counters["delay_ms"] = kSweepDelayMs;
-        state.counters["limit"] = static_cast<double>(spec.plan.limit);
+        state.counters["limit"] = static_cast<double>(limit);
       });
     }
 
   // Too many open files: the unlimited gather of 2000 under a soft
   // RLIMIT_NOFILE of 256 (errors expected), and the same with limit 100.
-  for (const std::string model : kModels)
+  for (const std::string& model : models())
     for (std::size_t limit : {std::size_t{0}, kFdSafeLimit}) {
       CustomBenchmark spec;
       spec.name = "limits/" + model + "/fd/fd_limit:" + std::to_string(kFdLimit) +
                   "/limit:" + limit_text(limit);
       spec.model = model;
       spec.hosts = {{"", delay_query(kSweepDelayMs)}};
-      spec.plan = gather(kFdRequests, limit);
+      spec.plan = gather(model, is_python(model) ? kFdRequestsPython : kFdRequests, limit);
       spec.fd_limit = kFdLimit;
+      spec.limit = limit;
       context.add(spec.name, [&context, spec](benchmark::State& state) {
         run_custom(state, context, spec);
         state.counters["delay_ms"] = kSweepDelayMs;
@@ -230,7 +261,7 @@ void register_limits(ScenarioContext& context) {
     }
 
   // Limit per host: one slow host and two fast ones, round-robin.
-  for (const std::string model : kModels)
+  for (const std::string& model : models())
     for (std::size_t per_host : {std::size_t{0}, kPerHostLimit}) {
       CustomBenchmark spec;
       spec.name = "limits/" + model + "/per_host/limit:" + std::to_string(kPerHostTotal) +
@@ -240,8 +271,9 @@ void register_limits(ScenarioContext& context) {
                     {"limits_host1", delay_query(kFastDelayMs)},
                     {"limits_host2", delay_query(kFastDelayMs)}};
       spec.slow = {true, false, false};
-      spec.plan = gather(kPerHostRequests, kPerHostTotal);
+      spec.plan = gather(model, kPerHostRequests, kPerHostTotal);
       spec.plan.limit_per_host = per_host;
+      spec.limit = kPerHostTotal;
       context.add(spec.name, [&context, spec](benchmark::State& state) {
         run_custom(state, context, spec);
         state.counters["slow_delay_ms"] = kSlowDelayMs;
@@ -249,22 +281,33 @@ void register_limits(ScenarioContext& context) {
       });
     }
 
-  // Semaphore (concurrency bound, no pooling) vs connector (pooled limit).
-  for (const std::string model : kModels)
-    for (bool connector : {false, true}) {
+  // The same cap three ways. A semaphore bounds the requests in flight (the
+  // model's concurrency: C workers, for aiohttp C tasks over one
+  // ClientSession); over a pooled session it reuses its connections, without
+  // pooling it opens one per request. A connector limit bounds the
+  // connections in use while every request is issued at once.
+  struct CapMode {
+    const char* name;
+    std::size_t concurrency, limit;
+    bool pooling;
+  };
+  const CapMode cap_modes[] = {{"semaphore_pooled", kCap, 0, true},
+                               {"semaphore_unpooled", kCap, 0, false},
+                               {"connector", 0, kCap, true}};
+  for (const std::string& model : models())
+    for (const CapMode& mode : cap_modes) {
       ModelBenchmark spec;
-      spec.name = "limits/" + model + "/cap/" + (connector ? "connector" : "semaphore") +
-                  "/cap:" + std::to_string(kCap) + "/delay_ms:20";
+      spec.name =
+          "limits/" + model + "/cap/" + mode.name + "/cap:" + std::to_string(kCap) + "/delay_ms:20";
       spec.model = model;
       spec.target = delay_query(kSweepDelayMs);
-      spec.plan = gather(quick ? 160 : 640, connector ? kCap : 0);
-      // The semaphore: at most cap requests in flight, a new connection each.
-      if (!connector) spec.plan.concurrency = kCap;
-      spec.plan.pooling = connector;
-      context.add(spec.name, [&context, spec](benchmark::State& state) {
+      spec.plan = gather(model, quick ? 160 : 640, mode.limit);
+      spec.plan.concurrency = mode.concurrency;
+      spec.plan.pooling = mode.pooling;
+      context.add(spec.name, [&context, spec, limit = mode.limit](benchmark::State& state) {
         run_model_benchmark(state, context, spec);
         state.counters["delay_ms"] = kSweepDelayMs;
-        state.counters["limit"] = static_cast<double>(spec.plan.limit);
+        state.counters["limit"] = static_cast<double>(limit);
         state.counters["cap"] = static_cast<double>(kCap);
       });
     }

@@ -16,9 +16,11 @@ CLAIM = (
     "Requests beyond the limit wait for a free slot instead of failing, so gathering thousands of "
     "requests at once does not run the process out of file descriptors (\"Too many open files\"). "
     "In aiohttp the wait for a slot runs inside the connect timeout, so queueing counts against "
-    "`connect`/`total`. Here the C++ equivalents (`asio_coro`: Asio coroutines with an aiohttp-like "
-    "connector; `curl_multi`: libcurl's `CURLMOPT_MAX_TOTAL_CONNECTIONS` / `CURLMOPT_MAX_HOST_CONNECTIONS`) "
-    "issue every request at once (the gather pattern) against the local mock server `mockd`.")
+    "`connect`/`total`. Measured with aiohttp itself (`py_aiohttp`: one `ClientSession` on a "
+    "`TCPConnector`, run by Python 3) where the run has it, and with two C++ models that show the "
+    "mechanism (`asio_coro`: Asio coroutines with an aiohttp-like connector; `curl_multi`: libcurl's "
+    "`CURLMOPT_MAX_TOTAL_CONNECTIONS` / `CURLMOPT_MAX_HOST_CONNECTIONS`). Every request is issued at once "
+    "(the gather pattern) against the local mock server `mockd`.")
 
 
 def verdict(results):
@@ -69,11 +71,20 @@ def _setup(results):
     ctx, runs = results.ctx, results.runs
     sweep_limits = sorted({lv.limit_of(r) for r in lv.part(runs, "sweep")} - {None},
                           key=lambda x: (x == 0, x))
-    sweep_sizes = {}
+    # Requests per limit; the Python model's largest gather is smaller, so
+    # models with the same sizes share one description.
+    sizes_by_model = {}
     for m in lv.models(runs):
-        for lim, r in lv.sweep(runs, m):
-            if r.values("requests"):
-                sweep_sizes[lim] = r.median("requests")
+        sizes = {lim: r.median("requests") for lim, r in lv.sweep(runs, m) if r.values("requests")}
+        if sizes:
+            sizes_by_model[m] = tuple(sorted(sizes.items(), key=lambda kv: (kv[0] == 0, kv[0])))
+    size_groups = {}
+    for m, sizes in sizes_by_model.items():
+        size_groups.setdefault(sizes, []).append(m)
+    sweep_sizes_text = "; ".join(
+        (f"{', '.join(f'`{m}`' for m in ms)}: " if len(size_groups) > 1 else "")
+        + ", ".join(f"{'unlimited' if k == 0 else 'limit ' + fmt.count(k)}: {fmt.count(n)}" for k, n in sizes)
+        for sizes, ms in size_groups.items())
     delay = next((lv.delay_ms(r) for r in lv.part(runs, "sweep") if lv.delay_ms(r)), None)
     fd = _first(runs, "fd")
     ph = _first(runs, "per_host")
@@ -85,19 +96,21 @@ def _setup(results):
         ("command", f"`{ctx('suite_command')}`" if ctx("suite_command") else "not recorded"),
         ("run", f"{ctx('date', 'date not recorded')} on {ctx('host_name', 'an unnamed host')}, "
                 f"{'**quick** (fewer requests, numbers are rough)' if results.quick else 'full'}"),
-        ("client models", ", ".join(f"`{m}`" for m in lv.models(runs))),
+        ("client models", ", ".join(lv.lang(m) for m in lv.models(runs))),
         ("sweep", f"limits {', '.join('unlimited' if x == 0 else fmt.count(x) for x in sweep_limits)}; "
                   f"server delay {fmt.param(delay)} ms; every request issued at once (`concurrency 0`), pooled; "
-                  "requests per repetition: "
-                  + ", ".join(f"{'unlimited' if k == 0 else 'limit ' + fmt.count(k)}: {fmt.count(n)}"
-                              for k, n in sorted(sweep_sizes.items(), key=lambda kv: (kv[0] == 0, kv[0])))
+                  "requests per repetition: " + sweep_sizes_text
                   + f" (about {fmt.count(_waves(runs))} waves of `limit` requests, at most the gather's size, "
                     "so a limit-1 run does not take a minute)"),
     ]
     if fd is not None:
         rows.append(("too many open files",
                      f"soft `RLIMIT_NOFILE` lowered to {fmt.count(fd.name.param('fd_limit'))} around each timed run "
-                     f"(restored right after), {fmt.count(fd.median('requests'))} requests at once, unlimited vs "
+                     "(restored right after; a Python model's interpreter, started inside the timed run, "
+                     "inherits it), "
+                     + ", ".join(f"{lv.lang(m)} {fmt.count(r.median('requests'))}" for m in lv.models(runs)
+                                 for r in [lv.fd_runs(runs, m)[0]] if _ok(r))
+                     + " requests at once, unlimited vs "
                      f"limit {', '.join(fmt.count(x) for x in sorted({lv.limit_of(r) for r in lv.part(runs, 'fd')} - {0, None}))}. "
                      "These runs are *expected* to have errors; a 20-request primer under the normal limit "
                      "checks the set-up first"))
@@ -109,10 +122,14 @@ def _setup(results):
                      f"at once; total limit {fmt.count(lv.limit_of(ph))} alone vs with `limit_per_host` "
                      f"{', '.join(fmt.count(x) for x in sorted({lv.limit_of(r, 'limit_per_host') for r in lv.part(runs, 'per_host')} - {0, None}))}"))
     if cap is not None:
+        c = fmt.count(cap.name.param("cap"))
         rows.append(("semaphore vs connector",
-                     f"cap {fmt.count(cap.name.param('cap'))}, {fmt.count(cap.median('requests'))} requests: "
-                     "`semaphore` = at most cap requests in flight, a new connection each (no pooling); "
-                     "`connector` = all issued at once, pooled, `limit` = cap"))
+                     f"cap {c}, {fmt.count(cap.median('requests'))} requests, the same cap three ways: "
+                     f"`semaphore_pooled` = at most {c} requests in flight over one shared pooled session "
+                     f"(concurrency {c}; for aiohttp {c} tasks over one `ClientSession`), no connector limit; "
+                     f"`semaphore_unpooled` = the same with a new connection per request (concurrency {c}, "
+                     f"pooling off); `connector` = every request issued at once (concurrency 0), pooled, "
+                     f"`limit` {c}"))
     rows.append(("repetitions", f"{results.repetitions} per benchmark; medians and CV over them"))
     return fmt.table(["", ""], rows)
 
@@ -121,13 +138,18 @@ def _charts(written):
     if not written:
         return "Charts were not generated for this report (`--no-charts`)."
     captions = {
-        "limits_throughput": "Requests per second vs limit (log x), with the ideal limit ÷ delay (dashed).",
-        "limits_latency": "p99 latency vs limit, with the predicted ⌈requests ÷ limit⌉ × delay (wide grey line): the "
-                          "last requests of a gather wait for every wave before them.",
+        "limits_throughput": "Successful requests per second vs limit (both axes log), with the ideal limit ÷ "
+                             "delay (dashed). Python models dashed with hollow markers.",
+        "limits_latency": "p99 latency (ms) vs limit, with the predicted ⌈requests ÷ limit⌉ × delay (wide grey "
+                          "line): the last requests of a gather wait for every wave before them.",
         "limits_peak": "The server's peak of open connections vs limit; wide grey line: min(limit, requests).",
-        "limits_per_host": "Fast hosts' p50 and p99 with a total limit alone vs a total plus a per-host limit.",
-        "limits_fd_cap": "Left: fd-exhaustion errors under a lowered open-file limit. Right: connections "
-                         "opened by a semaphore (no pooling) vs a pooled connector with the same cap.",
+        "limits_per_host": "Fast hosts' p50 and p99 (ms, log scale, points) with a total limit alone vs a total "
+                           "plus a per-host limit.",
+        "limits_fd": "The gather under a lowered open-file limit: left, successful and failed requests per "
+                     "repetition; right, the successful requests per second, with the share that failed "
+                     "written beside each point (the unlimited run finishes fast because most requests fail).",
+        "limits_cap": "The same cap three ways: connections the server accepted (left) and successful "
+                      "requests per second (right), both linear.",
     }
     out = []
     for stem in written:
@@ -140,7 +162,8 @@ def _verdict_section(v):
     lines = [v.line, "", "Rule: " + lv.RULE_TEXT, "",
              "Checks behind it:", ""]
     names = {"peak": "peak = min(limit, requests)", "rate": "throughput vs limit ÷ delay",
-             "fd": "fd-limited gather", "per_host": "per-host limit", "cap": "semaphore vs connector"}
+             "fd": "fd-limited gather", "per_host": "per-host limit",
+             "cap": "semaphore (pooled, unpooled) vs connector"}
     for c in v.checks:
         lines.append(f"- {'✓' if c.holds else '✗'} {names[c.name]}: {c.text}")
     if not v.checks:
@@ -160,7 +183,7 @@ def _per_host(runs):
                          _ms(r.median("slow_p50_us")), peaks, fmt.sig(r.median("req_per_s"))])
         if _ok(total_only) and _ok(with_ph):
             f = stats.factor(total_only.median("fast_p99_us"), with_ph.median("fast_p99_us"))
-            notes.append(f"`{m}`: the fast hosts' p99 is {_ms(total_only.median('fast_p99_us'))} with a total "
+            notes.append(f"{lv.lang(m)}: the fast hosts' p99 is {_ms(total_only.median('fast_p99_us'))} with a total "
                          f"limit alone and {_ms(with_ph.median('fast_p99_us'))} with a per-host limit "
                          f"({fmt.times(f)} lower); the slow host's p50 goes from "
                          f"{_ms(total_only.median('slow_p50_us'))} to {_ms(with_ph.median('slow_p50_us'))}.")
@@ -175,32 +198,50 @@ def _per_host(runs):
                              "server peak host 0 / 1 / 2", "req/s"], rows)
 
 
+CAP_LABELS = {
+    "semaphore_pooled": "semaphore over one pooled session",
+    "semaphore_unpooled": "semaphore, new connection per request",
+    "connector": "connector limit",
+}
+
+
 def _cap(runs):
     rows, notes = [], []
     for m in lv.models(runs):
-        by_mode = {lv.key(r).mode: r for r in lv.part(runs, "cap", m) if _ok(r)}
-        for mode in ("semaphore", "connector"):
-            r = by_mode.get(mode)
+        by_mode = {mode: lv.cap_run(runs, m, mode) for mode in lv.CAP_MODES}
+        for mode in lv.CAP_MODES:
+            r = by_mode[mode]
             if r is None:
                 continue
-            rows.append([f"`{r.name.text}`", fmt.sig(r.median("req_per_s")), fmt.pct(r.cv("req_per_s")),
+            rows.append([lv.lang(m), CAP_LABELS[mode], fmt.count(r.median("concurrency")),
+                         fmt.count(r.median("limit")) if r.median("limit") else "none",
                          fmt.count(r.median("conns_opened")), fmt.count(r.median("conns_peak")),
+                         fmt.sig(r.median("req_per_s")), fmt.count(r.errors), fmt.pct(r.cv("req_per_s")),
                          _ms(r.median("p50_us")), _ms(r.median("p99_us")), fmt.sig(r.median("cpu_s"))])
-        if "semaphore" in by_mode and "connector" in by_mode:
-            s, c = by_mode["semaphore"], by_mode["connector"]
-            notes.append(f"`{m}`: connector ÷ semaphore throughput {fmt.times(stats.factor(c.median('req_per_s'), s.median('req_per_s')))}; "
-                         f"connections opened {fmt.count(s.median('conns_opened'))} (semaphore) vs "
-                         f"{fmt.count(c.median('conns_opened'))} (connector).")
+        pooled, unpooled, conn = (by_mode[k] for k in lv.CAP_MODES)
+        if pooled and unpooled and conn:
+            vs_unpooled = lv.cap_rate_ci(runs, m, "connector", "semaphore_unpooled")
+            vs_pooled = lv.cap_rate_ci(runs, m, "connector", "semaphore_pooled")
+            notes.append(
+                f"{lv.lang(m)}: connections opened {fmt.count(pooled.median('conns_opened'))} (pooled semaphore), "
+                f"{fmt.count(unpooled.median('conns_opened'))} (unpooled semaphore), "
+                f"{fmt.count(conn.median('conns_opened'))} (connector); connector ÷ pooled semaphore "
+                f"throughput {fmt.factor_ci(*vs_pooled)}, connector ÷ unpooled semaphore "
+                f"{fmt.factor_ci(*vs_unpooled)}.")
     if not rows:
         return "Not measured in this run."
-    text = ("Both bound the requests in flight to the same cap, so with a server wait that dominates they "
-            "reach about the same throughput. The semaphore without pooling opens a connection per request "
-            "(on a real network each costs a round trip, over TLS a handshake); the connector opens `cap` "
-            "and reuses them. Latency clocks differ: the semaphore's requests start when they get a permit, "
-            "the connector's at the gather's start, so its p99 includes the wait for a slot.\n\n")
+    text = ("A semaphore bounds the work in flight; a connector limit bounds the connections in use. With "
+            "one shared pooled session under the semaphore (how real code is written: N tasks, one "
+            "`ClientSession`) each task's connection goes back to the pool and the next request reuses it, "
+            "so it opens about as few connections as the connector does. Only a semaphore over no pooling "
+            "(a new session or `Connection: close` per request) opens one connection per request; on a real "
+            "network each costs a round trip, over TLS also a handshake. Latency clocks differ: under a "
+            "semaphore a request starts when it gets a permit, under the connector at the gather's start, "
+            "so the connector's p99 includes the wait for a slot. req/s counts successful requests only; "
+            "ratios are geometric means of the paired repetitions with their 95 % interval.\n\n")
     text += "\n".join(f"- {n}" for n in notes) + "\n\n" if notes else ""
-    return text + fmt.table(["benchmark", "req/s", "CV", "conns opened", "server peak", "p50", "p99",
-                             "client CPU s"], rows)
+    return text + fmt.table(["model", "bound", "concurrency", "limit", "conns opened", "server peak", "req/s",
+                             "failed", "CV", "p50", "p99", "client CPU s"], rows)
 
 
 def _why(runs):
@@ -214,19 +255,24 @@ def _why(runs):
     for m in lv.models(runs):
         unl, lim = lv.fd_runs(runs, m)
         if _ok(unl) and _ok(lim):
+            child = (" (the Python interpreter is started inside the timed run and inherits the lowered "
+                     "limit; its own default is far above the requests, and the 20-request primer under "
+                     "it passed)") if lv.is_python(m) else ""
             parts.append(
-                f"`{m}` under {fmt.count(unl.name.param('fd_limit'))} descriptors: unlimited, the server saw a "
-                f"peak of {fmt.count(unl.median('conns_peak'))} connections before `socket()`/`connect()` "
-                f"returned EMFILE for {fmt.count(unl.median('fd_errors'))} of {fmt.count(unl.median('requests'))} "
-                f"requests; with limit {fmt.count(lv.limit_of(lim))} all {fmt.count(lim.median('requests'))} "
-                f"succeeded at {fmt.sig(lim.median('req_per_s'))} req/s (p99 {_ms(lim.median('p99_us'))}: the wait).")
+                f"{lv.lang(m)} under {fmt.count(unl.name.param('fd_limit'))} descriptors{child}: unlimited, the "
+                f"server saw a peak of {fmt.count(unl.median('conns_peak'))} connections before "
+                f"`socket()`/`connect()` returned EMFILE for {fmt.count(unl.median('fd_errors'))} of "
+                f"{fmt.count(unl.median('requests'))} requests (only {fmt.count(unl.median('requests') - unl.median('errors'))} "
+                f"succeeded, {fmt.sig(unl.median('req_per_s'))} successful req/s); with limit "
+                f"{fmt.count(lv.limit_of(lim))} all {fmt.count(lim.median('requests'))} succeeded at "
+                f"{fmt.sig(lim.median('req_per_s'))} req/s (p99 {_ms(lim.median('p99_us'))}: the wait).")
     sw = []
     for m in lv.models(runs):
         s = dict(lv.sweep(runs, m))
         lo = next((s[k] for k in sorted(s) if k and _ok(s[k])), None)
         unl = s.get(0)
         if lo is not None and _ok(unl):
-            sw.append(f"`{m}`: limit {fmt.count(lv.limit_of(lo))} {fmt.sig(lo.median('req_per_s'))} req/s, "
+            sw.append(f"{lv.lang(m)}: limit {fmt.count(lv.limit_of(lo))} {fmt.sig(lo.median('req_per_s'))} req/s, "
                       f"unlimited {fmt.sig(unl.median('req_per_s'))} req/s "
                       f"({fmt.count(unl.median('requests'))} requests at once, server peak "
                       f"{fmt.count(unl.median('conns_peak'))})")
@@ -236,12 +282,16 @@ def _why(runs):
 
 
 def _interview(runs):
-    return ("\"A connector limit caps the connections open at once; aiohttp's default is 100 in total and "
-            "unlimited per host. Requests over the limit wait for a slot, so a big `gather` neither opens "
-            "thousands of sockets nor hits 'Too many open files'. Throughput is then about limit ÷ latency, "
-            "and the wait counts against the connect/total timeout, so a too-small limit shows up as "
-            "timeouts. With one slow host, add `limit_per_host` so it cannot take every slot. A semaphore "
-            "bounds concurrency too, but without a pooled connector every request opens a new connection.\"")
+    return ("\"A connector limit caps the connections in use at once; aiohttp's default is 100 in total and "
+            "unlimited per host. Only connections handed out to requests count: idle ones kept in the pool "
+            "do not (aiohttp's connector counts acquired connections). Requests over the limit wait for a "
+            "slot, so a big `gather` neither opens thousands of sockets nor hits 'Too many open files'. "
+            "Throughput is then about limit ÷ latency, and the wait counts against the connect/total timeout, "
+            "so a too-small limit shows up as timeouts. With one slow host, add `limit_per_host` so it cannot "
+            "take every slot. A semaphore is a different bound: it limits the work in flight, not the "
+            "connections. Put it over one shared session, as real code does, and the session still pools, so "
+            "it opens no more connections than the connector would; only a semaphore over a fresh connection "
+            "per request pays a connect (and a TLS handshake) every time.\"")
 
 
 def _caveats(results):
@@ -258,7 +308,11 @@ def _caveats(results):
         "- The server's peak is sampled by mockd; in the per-host part `conns_peak` is the sum of the three "
         "hosts' peaks, which need not have happened at the same moment.",
         "- `curl_multi` maps the limits onto libcurl's own queue (`CURLMOPT_MAX_TOTAL_CONNECTIONS`); "
-        "`asio_coro` implements aiohttp's connector semantics itself. Neither is aiohttp.",
+        "`asio_coro` implements aiohttp's connector semantics itself. Neither is aiohttp: the claim's "
+        "figures are `py_aiohttp`'s where the run has it.",
+        "- The Python model runs in a child interpreter per run; its sweep is sized to at most "
+        "1,000 requests (full run) because each Python request costs far more CPU than a C++ one, so its "
+        "throughput can fall short of limit ÷ delay once the client's CPU is the bound.",
         "- Figures are rounded to 3 significant digits.",
     ]
     if results.quick:
@@ -267,27 +321,29 @@ def _caveats(results):
 
 
 def _numbers(results):
-    header = ["benchmark", "req/s (median)", "CV", "p50 µs", "p99 µs", "p99.9 µs", "requests",
-              "conns opened", "server peak", "errors (fd)"]
+    header = ["benchmark", "language", "req/s (successful, median)", "failed (fd)", "CV", "p50 µs", "p99 µs",
+              "p99.9 µs", "requests", "conns opened", "server peak"]
     rows = []
     for r in results.runs:
         name = f"`{r.name.text}`"
+        language = lv.registry.get(lv.key(r).model).language
         if r.failed:
-            rows.append([f"⚠ {name}", f"**failed**: {r.error_message}"] + [fmt.DASH] * (len(header) - 2))
+            rows.append([f"⚠ {name}", language, f"**failed**: {r.error_message}"] + [fmt.DASH] * (len(header) - 3))
             continue
         expected = _expected_errors(r)
         mark = "⚠ " if r.flagged and not expected else ""
         errors = fmt.count(r.errors)
         if r.errors:
             errors = f"**{errors}** ({fmt.count(r.total('fd_errors'))})" + (" expected" if expected else "")
-        rows.append([mark + name, fmt.sig(r.median("req_per_s")), fmt.pct(r.cv("req_per_s")),
+        rows.append([mark + name, language, fmt.sig(r.median("req_per_s")), errors, fmt.pct(r.cv("req_per_s")),
                      fmt.sig(r.median("p50_us")), fmt.sig(r.median("p99_us")), fmt.sig(r.percentile(99.9)),
                      fmt.count(r.median("requests")), fmt.count(r.median("conns_opened")),
-                     fmt.count(r.median("conns_peak")), errors])
-    note = ("Medians over the repetitions; CV = standard deviation ÷ mean of req/s; p99.9 from spectra.json "
-            "(successful requests of all repetitions pooled); requests, connections and peak per repetition "
-            "(counted by the server); errors summed over all repetitions, fd-exhaustion ones in brackets. "
-            "⚠ marks an unexpected failure.")
+                     fmt.count(r.median("conns_peak"))])
+    note = ("Medians over the repetitions; req/s counts successful requests only, and the failed requests "
+            "(summed over all repetitions, fd-exhaustion ones in brackets) stand beside it; CV = standard "
+            "deviation ÷ mean of req/s; p99.9 from spectra.json (successful requests of all repetitions "
+            "pooled); requests, connections and peak per repetition (counted by the server). ⚠ marks an "
+            "unexpected failure.")
     return note + "\n\n" + fmt.table(header, rows)
 
 
@@ -304,7 +360,8 @@ def _errors(results):
         if r.failed:
             lines.append(f"- `{r.name.text}`: **failed**: {r.error_message}")
             continue
-        kinds = r.errors_by_kind()
+        # errors_per_s is a rate beside the counts, not a kind of error.
+        kinds = {k: n for k, n in r.errors_by_kind().items() if k != "per_s"}
         detail = ", ".join(f"{k} {fmt.count(n)}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
         reps = sum(1 for rep in r.reps if rep.get("errors"))
         what = "expected (the point of this run)" if _expected_errors(r) else "**unexpected**"

@@ -5,7 +5,9 @@ Benchmark names:
   limits/<model>/sweep/limit:<N|unlimited>/delay_ms:<D>
   limits/<model>/fd/fd_limit:<F>/limit:<N|unlimited>
   limits/<model>/per_host/limit:<N>/limit_per_host:<M|unlimited>
-  limits/<model>/cap/<semaphore|connector>/cap:<C>/delay_ms:<D>
+  limits/<model>/cap/<semaphore_pooled|semaphore_unpooled|connector>/cap:<C>/delay_ms:<D>
+Models: the C++ ones (asio_coro, curl_multi: the mechanism) and, when the
+run has it, py_aiohttp (aiohttp itself: the claim's library).
 
 The rule (also printed on the page; keep RULE_TEXT in step with decide()):
 - peak:  every repetition of every limited sweep run has the server's peak of
@@ -15,8 +17,9 @@ The rule (also printed on the page; keep RULE_TEXT in step with decide()):
 - fd:    under the lowered open-file limit the unlimited gather has
          fd-exhaustion errors in every repetition and the limited gather
          none at all;
-- extra: where measured, no host's peak exceeds limit_per_host, and the
-         semaphore opens one connection per request, the connector `cap`.
+- extra: where measured, no host's peak exceeds limit_per_host; the
+         unpooled semaphore opens one connection per request, the pooled
+         semaphore and the connector at most `cap` (peak at most `cap`).
 Refuted when a limit did not hold (a peak above the limit in any limited run,
 per host included) or the limited gather failed under the fd limit (the
 claim's two promises); confirmed when all four hold; nuanced otherwise;
@@ -24,10 +27,11 @@ inconclusive without a usable sweep.
 """
 from dataclasses import dataclass, field
 
-from . import fmt, stats
+from . import fmt, models as registry, stats
 
 SCENARIO = "limits"
-MODEL_ORDER = ("asio_coro", "curl_multi")
+CLAIM_MODEL = "py_aiohttp"  # the library the claim is about; the C++ models show the mechanism
+CAP_MODES = ("semaphore_pooled", "semaphore_unpooled", "connector")
 RATE_LIMIT_MAX = 32    # the throughput check covers limits up to this
 RATE_FACTOR = 2.0      # ... and allows this factor either way
 
@@ -37,7 +41,8 @@ RULE_TEXT = (
     f"{RATE_LIMIT_MAX} the median throughput is within a factor {fmt.sig(RATE_FACTOR, 2)} of the ideal "
     "limit ÷ delay; (3) under the lowered open-file limit the unlimited gather fails with fd exhaustion "
     "in every repetition while the limited gather has no error at all; (4) where measured, no host's peak "
-    "exceeds `limit_per_host`, the semaphore opens one connection per request and the connector `cap`. "
+    "exceeds `limit_per_host`, the semaphore without pooling opens one connection per request, and the "
+    "semaphore over a pooled session and the connector at most `cap` (and hold at most `cap` open). "
     "**Refuted** when a limit did not hold (a peak above the limit, total or per host) or the limited "
     "gather failed under the fd limit. **Nuanced** otherwise (e.g. throughput far from limit ÷ delay, or "
     "the unlimited gather did not run out of descriptors). **Inconclusive** without a sweep run.")
@@ -47,7 +52,7 @@ RULE_TEXT = (
 class Key:
     model: str
     part: str    # sweep | fd | per_host | cap
-    mode: str    # cap: semaphore | connector; else None
+    mode: str    # cap: semaphore_pooled | semaphore_unpooled | connector; else None
 
 
 def key(run):
@@ -64,9 +69,17 @@ def limit_of(run, param="limit"):
 
 
 def models(runs):
-    present = {key(r).model for r in runs} - {None}
-    ordered = [m for m in MODEL_ORDER if m in present]
-    return ordered + sorted(present - set(ordered))
+    """The models in the run, C++ first, in the registry's order (report_lib/models.py)."""
+    return registry.ordered({key(r).model for r in runs})
+
+
+def is_python(model):
+    return registry.get(model).is_python
+
+
+def lang(model):
+    """'`py_aiohttp` (Python)', '`asio_coro` (C++)': every row says its language."""
+    return registry.get(model).table_label()
 
 
 def part(runs, name, model=None):
@@ -186,6 +199,10 @@ def per_host_checks(runs):
     return out
 
 
+def cap_run(runs, model, mode):
+    return next((r for r in part(runs, "cap", model) if key(r).mode == mode and _usable(r)), None)
+
+
 def cap_checks(runs):
     out = []
     for r in part(runs, "cap"):
@@ -193,19 +210,29 @@ def cap_checks(runs):
             continue
         cap = r.name.param("cap")
         opened = r.values("conns_opened")
+        peaks = r.values("conns_peak")
         requests = r.values("requests")
-        if key(r).mode == "semaphore":
+        if key(r).mode == "semaphore_unpooled":
             holds = bool(opened) and opened == requests
             want = "one per request"
         else:
-            holds = bool(opened) and all(o == cap for o in opened)
-            want = f"{fmt.count(cap)}"
+            holds = bool(opened) and all(o <= cap for o in opened) and all(p <= cap for p in peaks)
+            want = f"at most {fmt.count(cap)}, peak at most {fmt.count(cap)}"
         holds = holds and r.errors == 0
-        above = key(r).mode == "connector" and any(p > cap for p in r.values("conns_peak"))
+        above = key(r).mode == "connector" and any(p > cap for p in peaks)
         out.append(Check("cap", r, holds, above,
-                         f"`{r.name.text}`: opened {', '.join(sorted({fmt.count(o) for o in opened}))} "
-                         f"per repetition (expected {want})"))
+                         f"`{r.name.text}`: opened {', '.join(sorted({fmt.count(o) for o in opened}))}, "
+                         f"peak {', '.join(sorted({fmt.count(p) for p in peaks}))} per repetition "
+                         f"(expected {want})"))
     return out
+
+
+def cap_rate_ci(runs, model, mode_a, mode_b):
+    """req/s of mode_a ÷ mode_b for a model: (estimate, low, high) from paired repetitions."""
+    a, b = cap_run(runs, model, mode_a), cap_run(runs, model, mode_b)
+    if a is None or b is None:
+        return None, None, None
+    return stats.paired_ratio_ci(a.values("req_per_s"), b.values("req_per_s"))
 
 
 def all_checks(runs):
@@ -231,14 +258,32 @@ class Verdict:
     reasons: list = field(default_factory=list)
 
 
-def _fd_summary(runs):
+def _fd_summary(runs, model_list):
     parts = []
-    for model in models(runs):
+    for model in model_list:
         unl, lim = fd_runs(runs, model)
         if _usable(unl) and _usable(lim):
             parts.append(f"`{model}` {fmt.count(unl.median('fd_errors'))} of "
                          f"{fmt.count(unl.median('requests'))} vs {fmt.count(lim.median('fd_errors'))}")
     return "; ".join(parts)
+
+
+def _figures(runs, checks, model_list):
+    """'the server's peak … in 6 of 6 limited sweep runs, throughput …, fd …' for these models."""
+    peaks = [c for c in checks if c.name == "peak" and key(c.run).model in model_list]
+    rates = [stats.factor(c.run.median("req_per_s"), ideal_rate(limit_of(c.run), c.run))
+             for c in checks if c.name == "rate" and key(c.run).model in model_list]
+    rates = [f for f in rates if f is not None]
+    text = (f"the server's peak of open connections equalled min(limit, requests) in "
+            f"{sum(c.holds for c in peaks)} of {len(peaks)} limited sweep runs")
+    if rates:
+        text += (f", throughput was {fmt.times(min(rates))}–{fmt.times(max(rates))} the ideal limit ÷ delay "
+                 f"for limits ≤ {RATE_LIMIT_MAX}")
+    fd = _fd_summary(runs, model_list)
+    if fd:
+        text += (", and under the lowered fd limit the unlimited gather lost requests to EMFILE while the "
+                 f"limited one did not ({fd})")
+    return text
 
 
 def decide(runs):
@@ -258,19 +303,17 @@ def decide(runs):
         if not any(c.name == "fd" for c in checks):
             reasons.append("the fd-limited runs were not measured")
 
-    peaks = [c for c in checks if c.name == "peak"]
-    rates = [stats.factor(c.run.median("req_per_s"), ideal_rate(limit_of(c.run), c.run))
-             for c in checks if c.name == "rate"]
-    rates = [f for f in rates if f is not None]
-    line = (f"{word.capitalize()}: the server's peak of open connections equalled min(limit, requests) in "
-            f"{sum(c.holds for c in peaks)} of {len(peaks)} limited sweep runs")
-    if rates:
-        line += (f", throughput was {fmt.times(min(rates))}–{fmt.times(max(rates))} the ideal limit ÷ delay "
-                 f"for limits ≤ {RATE_LIMIT_MAX}")
-    fd = _fd_summary(runs)
-    if fd:
-        line += f", and under the lowered fd limit the unlimited gather lost requests to EMFILE while the limited one did not ({fd})"
-    line += "."
+    all_models = models(runs)
+    claim = [m for m in all_models if m == CLAIM_MODEL]
+    cpp = [m for m in all_models if not is_python(m)]
+    if claim:
+        line = (f"{word.capitalize()}: for aiohttp itself (`{CLAIM_MODEL}`), "
+                + _figures(runs, checks, claim) + ". ")
+        if cpp:
+            line += "The C++ models show the mechanism: " + _figures(runs, checks, cpp) + "."
+    else:
+        line = (f"{word.capitalize()} for the C++ models that mirror aiohttp's connector (aiohttp itself was "
+                f"not measured in this run): " + _figures(runs, checks, all_models) + ".")
     if word != "confirmed" and reasons:
         line += " Not as predicted: " + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + "."
     return Verdict(word, line, checks, reasons)

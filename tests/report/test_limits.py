@@ -1,6 +1,7 @@
 """The limits scenario's report: the verdict rule on hand-made runs, and
 scripts/report end to end on the fixture (a real quick run: 2 repetitions,
-limits 1, 4, 32 and unlimited, the fd, per-host and cap parts)."""
+limits 1, 4, 32 and unlimited, the fd, per-host and cap parts; C++ models and
+py_aiohttp)."""
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from report_lib import results
 
 REPORT = os.path.join(REPO, "scripts", "report")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "limits")
-CHARTS = ("limits_throughput", "limits_latency", "limits_peak", "limits_per_host", "limits_fd_cap")
+CHARTS = ("limits_throughput", "limits_latency", "limits_peak", "limits_per_host", "limits_fd", "limits_cap")
 
 
 def sweep_entries(model="asio_coro", limits=(1, 4, 32, 0), delay=20, rate_factor=0.95, peak=None, errors=0):
@@ -53,6 +54,18 @@ def per_host_entries(model="asio_coro", host_peak=4):
                                      fast_p50_us=1.1e4, fast_p99_us=fast_p99, slow_p50_us=5e5,
                                      conns_peak_host0=peaks[0], conns_peak_host1=peaks[1],
                                      conns_peak_host2=peaks[2], conns_peak=sum(peaks), conns_opened=sum(peaks)))
+    return out
+
+
+def cap_entries(model="asio_coro", cap=32, requests=160, pooled_opened=32, connector_peak=32):
+    out = []
+    modes = (("semaphore_pooled", cap, 0, pooled_opened, cap), ("semaphore_unpooled", cap, 0, requests, cap),
+             ("connector", 0, cap, cap, connector_peak))
+    for mode, concurrency, limit, opened, peak in modes:
+        name = f"limits/{model}/cap/{mode}/cap:{cap}/delay_ms:20"
+        for i in range(2):
+            out.append(helpers.entry(name, i, req_per_s=1400 + 10 * i, requests=requests, limit=limit,
+                                     concurrency=concurrency, cap=cap, conns_opened=opened, conns_peak=peak))
     return out
 
 
@@ -98,6 +111,32 @@ class LimitsVerdictTest(unittest.TestCase):
     def test_inconclusive_without_a_sweep(self):
         self.assertEqual(lv.decide(runs_of(fd_entries())).word, "inconclusive")
 
+    def test_cap_three_ways_hold(self):
+        v = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries()))
+        self.assertEqual(v.word, "confirmed", v.reasons)
+        self.assertEqual(sum(c.name == "cap" for c in v.checks), 3)
+
+    def test_pooled_semaphore_opening_a_connection_per_request_is_not_as_predicted(self):
+        v = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries(pooled_opened=160)))
+        self.assertEqual(v.word, "nuanced")
+        self.assertIn("semaphore_pooled", v.line)
+
+    def test_connector_above_its_cap_refutes(self):
+        v = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries(connector_peak=33)))
+        self.assertEqual(v.word, "refuted")
+
+    def test_aiohttp_figure_leads_and_cpp_is_the_mechanism(self):
+        v = lv.decide(runs_of(sweep_entries(), sweep_entries("py_aiohttp"), fd_entries(),
+                              fd_entries("py_aiohttp", unlimited_errors=700)))
+        self.assertEqual(v.word, "confirmed", v.reasons)
+        self.assertTrue(v.line.startswith("Confirmed: for aiohttp itself (`py_aiohttp`)"), v.line)
+        self.assertIn("The C++ models show the mechanism", v.line)
+        self.assertLess(v.line.index("`py_aiohttp` 700 of 2,000"), v.line.index("`asio_coro` 1,750 of 2,000"))
+
+    def test_without_aiohttp_the_line_says_so(self):
+        v = lv.decide(runs_of(sweep_entries(), fd_entries()))
+        self.assertIn("aiohttp itself was not measured", v.line)
+
     def test_names_parse_into_parts(self):
         r = runs_of(fd_entries())[0]
         self.assertEqual(lv.key(r).part, "fd")
@@ -121,18 +160,37 @@ class LimitsReportEndToEndTest(unittest.TestCase):
 
     def test_report_succeeds_with_a_verdict_and_its_rule(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
-        self.assertIn("> **Verdict.** Confirmed:", self.page)
+        # The verdict is whatever the rule makes of the fixture (a real run), word and line.
+        v = lv.decide(results.load(self.tmp, "limits").runs)
+        self.assertIn(f"> **Verdict.** {v.line}", self.page)
         self.assertIn(lv.RULE_TEXT, self.page)
+        # aiohttp's figures lead; the C++ models are the mechanism.
+        self.assertIn("for aiohttp itself (`py_aiohttp`)", v.line)
+        self.assertIn("The C++ models show the mechanism", v.line)
 
     def test_expected_errors_are_reported_as_expected(self):
         self.assertIn("`limits/asio_coro/fd/fd_limit:256/limit:unlimited`: 3,506 failed requests in 2 of 2 "
                       "repetitions (fd_exhausted 3,506); expected", self.page)
+        self.assertIn("`limits/py_aiohttp/fd/fd_limit:256/limit:unlimited`: 1,500 failed requests in 2 of 2 "
+                      "repetitions (fd_exhausted 1,500); expected", self.page)
         self.assertNotIn("**unexpected**", self.page)
 
     def test_fixture_numbers_reach_the_page(self):
         # Per-host section: medians of the fixture's two repetitions.
-        self.assertIn("| `limits/asio_coro/per_host/limit:12/limit_per_host:4` | 10.7 ms | 16.0 ms |", self.page)
-        self.assertIn("connections opened 160 (semaphore) vs 32 (connector)", self.page)
+        self.assertIn("| `limits/asio_coro/per_host/limit:12/limit_per_host:4` | 15.1 ms | 20.4 ms |", self.page)
+        # The cap three ways, C++ and Python side by side, marked by language.
+        for model in ("`asio_coro` (C++)", "`curl_multi` (C++)", "`py_aiohttp` (Python)"):
+            self.assertIn(f"- {model}: connections opened 32 (pooled semaphore), 160 (unpooled semaphore), "
+                          "32 (connector)", self.page)
+        self.assertIn("| `py_aiohttp` (Python) | semaphore, new connection per request | 32 | none | 160 | 32 |",
+                      self.page)
+
+    def test_failures_stand_beside_rates(self):
+        # The fd-limited unlimited gather: its successful rate with the failures next to it.
+        row = next(line for line in self.page.splitlines()
+                   if line.startswith("| `limits/py_aiohttp/fd/fd_limit:256/limit:unlimited`"))
+        self.assertIn("| Python |", row)
+        self.assertIn("**1,500** (1,500) expected", row)
 
     def test_charts_are_written(self):
         for stem in CHARTS:
