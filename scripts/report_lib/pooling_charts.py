@@ -152,8 +152,9 @@ def throughput(results, charts_dir):
                 text, colour = "excluded", "#999999"
             else:
                 lo, hi = pair.factor_ci[1:]
-                text = ("same" if fmt.includes_one(lo, hi) else fmt.times(pair.factor))
-                text += f"\n{_saved(pair.saved_us)}"
+                # An interval that includes 1 makes the p50 difference noise too: not quoted.
+                text = ("same\n(CI has 1x)" if fmt.includes_one(lo, hi)
+                        else f"{fmt.times(pair.factor)}\n{_saved(pair.saved_us)}")
                 colour = "black"
             ax.annotate(text, (x, top), xytext=(0, 5), textcoords="offset points", ha="center", va="bottom",
                         fontsize=7, fontweight="bold", color=colour, linespacing=1.0)

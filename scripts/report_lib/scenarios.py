@@ -8,6 +8,12 @@ blocking, sync_vs_async, rtt, ...) is one module with
 
 plus <NAME>_charts.write_all(results, charts_dir) for its charts, and one
 line in SCENARIOS below.
+
+The shared engine does the rest (see each module's docstring): models.py
+(every model's look and language), stats.ratio_ci / paired_ratio_ci (95 %
+CIs from paired repetitions), verdict.py (checks on those intervals,
+"inconclusive: noise"), page.py (setup table, numbers table, errors,
+captions, caveats, verdict section), charts.py (chart rules and helpers).
 """
 from . import pooling, sync_vs_async, limits, blocking
 from . import rtt
