@@ -103,21 +103,6 @@ def _failed(ax, y, run):
                 va="center")
 
 
-def _finish(fig, title, note, legend):
-    """charts.finish, with the legend in rows of at most two entries (these legends are long)."""
-    height = fig.get_figheight()
-    fig.suptitle(title, fontsize=12, fontweight="bold", y=1 - 0.1 / height)
-    top = 1 - 0.45 / height
-    if legend:
-        ncol = min(len(legend), 2)
-        rows = -(-len(legend) // ncol)
-        fig.legend(handles=legend, loc="upper center", ncol=ncol, frameon=False,
-                   bbox_to_anchor=(0.5, 1 - 0.38 / height))
-        top -= 0.2 * rows / height
-    charts.footnote(fig, note)
-    fig.tight_layout(rect=(0, 0.55 / height, 1, top))
-
-
 def client(results, charts_dir):
     """C3: total time per way of waiting (points, log ms axis), Python above C++."""
     runs = [r for r in bv.loop_runs(results.runs) if not bv.key(r).cpu]
@@ -151,8 +136,8 @@ def client(results, charts_dir):
     legend = (_class_handles(runs) + _language_handles(runs) + _errors_handle(runs)
               + ([Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color="black", linestyle="none",
                          label="least total allowed: D, N×D, ceil(N/W)×D")] if runs and bound_drawn else []))
-    _finish(fig, "C3: a blocking sleep on the loop adds up, a yielding wait does not",
-                  _note(results, "small dots: each repetition; marker: the median."), legend)
+    charts.finish(fig, "C3: a blocking sleep on the loop adds up, a yielding wait does not",
+                  _note(results, "small dots: each repetition; marker: the median."), legend, ncol=2)
     return charts.save(fig, charts_dir, "blocking_client")
 
 
@@ -200,9 +185,9 @@ def cpu(results, charts_dir):
     if bound_drawn:
         legend.append(Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color="black",
                              linestyle="none", label="least wall time: CPU work ÷ CPUs usable"))
-    _finish(fig, "C5: where CPU work runs decides the loop's stall; CPUs (and the GIL) decide the wall time",
+    charts.finish(fig, "C5: where CPU work runs decides the loop's stall; CPUs (and the GIL) decide the wall time",
                   _note(results, "wall time = total_ms; CPU time of the process during the run "
-                                 "(Python process pool: with its workers')."), legend)
+                                 "(Python process pool: with its workers')."), legend, ncol=2)
     return charts.save(fig, charts_dir, "blocking_cpu")
 
 
@@ -247,8 +232,8 @@ def lag(results, charts_dir):
                              color="#444444", label="lag p99 / requests' p50"))
     if runs:
         legend.append(Line2D([], [], color="black", linestyle=":", label="the wait D"))
-    _finish(fig, "What the blocking part does to everything else on the loop",
-                  _note(results, "medians over repetitions of each repetition's max/p99/p50."), legend)
+    charts.finish(fig, "What the blocking part does to everything else on the loop",
+                  _note(results, "medians over repetitions of each repetition's max/p99/p50."), legend, ncol=2)
     return charts.save(fig, charts_dir, "blocking_lag")
 
 

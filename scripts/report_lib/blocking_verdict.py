@@ -51,7 +51,8 @@ RULE_CLIENT = (
     f"every repetition of the blocking sleep takes ≥ N×D with a loop lag max ≥ D and every offloaded run "
     f"≥ ceil(N/W)×D (W threads), and these factors clear their thresholds on their 95 % CI: blocking total "
     f"÷ non-blocking total ≥ {TIMER_BELOW}, offloaded total ÷ ceil(N/W)×D < {NEAR_OFFLOAD}, and for "
-    f"`asyncio.sleep` loop lag max ÷ D < 1; **refuted** when Python's `time.sleep` total is under "
+    f"`asyncio.sleep` the median heartbeat's lag ÷ D < 1 (the median: the max also catches the loop busy with "
+    f"the 100 requests that follow the wait); **refuted** when Python's `time.sleep` total is under "
     f"N×D/{TIMER_BELOW} (the sleeps overlapped) or `asyncio.sleep`'s is ≥ N×D; **nuanced** when a bound or "
     f"a check fails; **inconclusive** without error-free Python runs, or when noise leaves a check open.")
 RULE_SERVER = (
@@ -240,9 +241,9 @@ def per_rep(run, fn):
     return [v for v in (fn(rep) for rep in run.reps) if v is not None]
 
 
-def lag_over(run, ms):
-    """Per-repetition loop lag max ÷ ms, for ratio_ci."""
-    return per_rep(run, lambda rep: rep.get("loop_lag_max_us", 0) / 1000 / ms if ms else None)
+def lag_over(run, ms, counter="loop_lag_max_us"):
+    """Per-repetition loop lag (max by default) ÷ ms, for ratio_ci."""
+    return per_rep(run, lambda rep: rep[counter] / 1000 / ms if ms and rep.get(counter) else None)
 
 
 @dataclass
@@ -275,7 +276,10 @@ def _wait_language(runs, lang, checks, reasons):
     slow = stats.paired_ratio_ci(sleep.values("total_ms"), timer.values("total_ms"))
     checks.append(verdict.at_least(f"{label(sleep)} ÷ {label(timer)}, total", slow, TIMER_BELOW))
     if lang == PYTHON:
-        checks.append(verdict.below(f"{label(timer)}: loop lag max ÷ D", stats.ratio_ci(lag_over(timer, d)), 1.0))
+        # The median tick: the max also catches the loop busy with the 100 connections that follow
+        # the wait (real work on the loop, in C++ too), which says nothing about the sleep.
+        checks.append(verdict.below(f"{label(timer)}: loop lag p50 ÷ D",
+                                    stats.ratio_ci(lag_over(timer, d, "loop_lag_p50_us")), 1.0))
     off_text = []
     for r in offloads(runs, g):
         if not clean(r):
@@ -289,7 +293,8 @@ def _wait_language(runs, lang, checks, reasons):
             f"({fmt.factor_ci(*slow)} slower; N×D = {fmt.sig(n * d)} ms)"
             + "".join(", " + t for t in off_text)
             + f"; loop lag max {fmt.sig(sleep.median('loop_lag_max_us') / 1000)} ms with {label(sleep)}, "
-              f"{fmt.sig(timer.median('loop_lag_max_us') / 1000)} ms with {label(timer)}")
+              f"{fmt.sig(timer.median('loop_lag_max_us') / 1000)} ms with {label(timer)} (median tick "
+              f"{fmt.sig((timer.median('loop_lag_p50_us') or 0) / 1000)} ms)")
 
 
 def decide_client(runs):
