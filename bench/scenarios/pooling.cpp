@@ -43,9 +43,9 @@ std::size_t requests_for(const PoolingConfig& c, bool quick) {
   if (is_python(c.model)) {
     const bool sequential = is_sequential(c.model);
     if (quick) return c.https && !c.pooling ? (sequential ? 20 : 64) : (sequential ? 100 : 320);
-    if (c.https && !c.pooling) return sequential ? 60 : 200;
+    if (c.https && !c.pooling) return sequential ? 60 : 400;
     if (c.delay_ms > 0) return sequential ? 150 : 1000;
-    if (c.https) return sequential ? 300 : 600;
+    if (c.https) return sequential ? 300 : 1200;
     return c.pooling ? (sequential ? 500 : 1600) : (sequential ? 300 : 1000);
   }
   if (quick) return is_sequential(c.model) ? 100 : 320;
