@@ -78,7 +78,6 @@ def _setup(results):
              "`session_cache:off` disable it, so every new connection does a full handshake"
              if any(pv.key(r).session_cache == "off" for r in runs) else "on (libcurl's default)")
     rows = [
-        ("server", results.ctx("suite_server", "not recorded")),
         ("C++ client models (concurrency)", listed(models.cpp_models(names)) or "none"),
         ("Python client models (concurrency)", listed(py) if py else "Python peers not measured in this run"),
         ("modes", "`pool` (connections kept and reused: one client or session for all requests), `nopool` "
