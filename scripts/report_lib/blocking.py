@@ -8,7 +8,7 @@ and are always labelled as C++.
 
 from . import fmt, page, stats
 from . import blocking_verdict as bv
-from .models import CPP, PYTHON
+from .models import PYTHON
 
 NAME = "blocking"
 TITLE = "C3/C5 blocking: a blocking call freezes the event loop"
@@ -200,19 +200,21 @@ def _why(runs):
         "- **In Python a thread frees the loop, not the CPU.** Under the GIL only one thread runs Python "
         "bytecode at a time; `to_thread` lets the loop thread take the GIL back between stretches of the "
         "work (the switch interval is 5 ms), so the loop's lag drops, but the work itself still runs one "
-        "thread at a time and takes as long as on the loop"
+        "thread at a time: the total cannot drop below the work's CPU time, whatever the CPUs"
         + (f" (here {fmt.sig(_ms(py_thread, 'total_ms', 1))} ms for {fmt.sig(_ms(py_thread, 'work_cpu_s', 1000))} "
-           f"ms of CPU work, against {fmt.sig(_ms(py_on, 'total_ms', 1))} ms on the loop)"
+           f"ms of CPU work on {fmt.param(bv.cpus(py_thread))} CPUs; on the loop "
+           f"{fmt.sig(_ms(py_on, 'total_ms', 1))} ms)"
            if _ms(py_thread, "total_ms") is not None and _ms(py_on, "total_ms") is not None else "")
-        + ". Processes each have their own interpreter and GIL: a pool of W processes runs W tasks' work at "
-          "once on W CPUs"
-        + (f" (here {fmt.sig(_ms(py_proc, 'total_ms', 1))} ms on {fmt.param(bv.cpus(py_proc))} CPUs)"
+        + ". Processes each have their own interpreter and GIL: a pool of W processes can run W tasks' work "
+          "at once on W free CPUs"
+        + (f" (here {fmt.sig(_ms(py_proc, 'total_ms', 1))} ms for {fmt.sig(_ms(py_proc, 'work_cpu_s', 1000))} ms "
+           f"of CPU work on {fmt.param(bv.cpus(py_proc))} CPUs)"
            if _ms(py_proc, "total_ms") is not None else "")
         + ", at the price of sending arguments and results between processes.",
-        "- **Without a GIL (C++) threads do run in parallel, if they have CPUs.** Four C++ threads allowed "
-        "one CPU need as long as the loop did, because the same work needs the same CPU time; allowed two, "
-        "they need about half"
-        + (" (" + ", ".join(f"{bv.label(r)}: {fmt.sig(_ms(r, 'total_ms', 1))} ms wall, "
+        "- **Without a GIL (C++) threads do run in parallel, if they have CPUs.** The same work needs the same "
+        "CPU time wherever it runs, so four C++ threads allowed one CPU need at least that CPU time, and "
+        "allowed two, at least half of it, if the second CPU is free"
+        + (" (" + "; ".join(f"{bv.label(r).replace('`', '')}: {fmt.sig(_ms(r, 'total_ms', 1))} ms wall, "
                             f"{fmt.sig(_ms(r, 'cpu_s', 1))} CPU s" for r in cpp_offs) + ")" if cpp_offs else "")
         + ". Work that spins until a wall-clock deadline would seem to finish sooner on a shared core while "
           "doing less: the work here is counted in CPU time.",
@@ -239,17 +241,19 @@ def _interview(runs):
         text += (f" ({fmt.sig(thread.median('total_ms'))} ms with asyncio's {bv.workers(thread)} default "
                  f"threads)")
     text += (". CPU-heavy work stalls the loop the same way, and there a thread is only half a fix: "
-             "`to_thread` frees the loop, but the GIL runs the work one thread at a time, so it finishes no "
-             "sooner")
+             "`to_thread` frees the loop, but the GIL runs the work one thread at a time, so it takes at least "
+             "its whole CPU time however many cores there are")
     if bv.clean(on) and bv.clean(cpu_thread):
-        text += (f" ({fmt.sig(cpu_thread.median('total_ms'))} ms against {fmt.sig(on.median('total_ms'))} ms "
-                 f"on the loop, with the loop's lag down from {fmt.sig(on.median('loop_lag_max_us') / 1000)} "
-                 f"to {fmt.sig(cpu_thread.median('loop_lag_max_us') / 1000)} ms)")
+        text += (f" ({fmt.sig(cpu_thread.median('total_ms'))} ms for "
+                 f"{fmt.sig(cpu_thread.median('work_cpu_s') * 1000)} ms of CPU work, with the loop's lag down "
+                 f"from {fmt.sig(on.median('loop_lag_max_us') / 1000)} ms on the loop to "
+                 f"{fmt.sig(cpu_thread.median('loop_lag_max_us') / 1000)} ms)")
     text += "; a `ProcessPoolExecutor` uses the other cores"
     if bv.clean(on) and bv.clean(proc):
         est, lo, hi = stats.paired_ratio_ci(on.values("total_ms"), proc.values("total_ms"))
         text += (f" ({fmt.sig(proc.median('total_ms'))} ms with {bv.workers(proc)} processes on "
-                 f"{fmt.param(bv.cpus(proc))} CPUs: {fmt.factor_ci(est, lo, hi)} the loop's speed)")
+                 f"{fmt.param(bv.cpus(proc))} CPUs against {fmt.sig(on.median('total_ms'))} ms on the loop: "
+                 f"{fmt.factor_ci(est, lo, hi)})")
     text += (". The same arithmetic caps a server whose T threads sleep in handlers at T/delay requests per "
              "second.")
     return text
@@ -278,6 +282,11 @@ def _caveats(results):
     return page.caveats(results, items, "total_ms", "total_ms")
 
 
+def _median_ms(run, counter_us):
+    v = run.median(counter_us)
+    return None if v is None else v / 1000
+
+
 def _numbers(results):
     runs = results.runs
     loop_rows, server_rows = [], []
@@ -291,9 +300,9 @@ def _numbers(results):
         loop_rows.append([name, lang, fmt.sig(r.median("total_ms")), fmt.pct(r.cv("total_ms")),
                           fmt.sig(bv.bound_ms(r)), fmt.sig(r.median("cpu_s")), fmt.sig(r.median("work_cpu_s")),
                           fmt.param(bv.cpus(r)), fmt.count(bv.workers(r)),
-                          fmt.sig(_ms(r, "loop_lag_max_us") if not r.failed else None),
-                          fmt.sig((r.median("loop_lag_p99_us") or 0) / 1000 if r.median("loop_lag_p99_us") is not None else None),
-                          fmt.sig(r.median("other_p99_us") / 1000 if r.median("other_p99_us") is not None else None),
+                          fmt.sig(_median_ms(r, "loop_lag_max_us")), fmt.sig(_median_ms(r, "loop_lag_p99_us")),
+                          fmt.sig(_median_ms(r, "loop_lag_p50_us")),
+                          fmt.sig(_median_ms(r, "other_p99_us")),
                           fmt.count(r.median("other_requests")),
                           fmt.sig(r.median("startup_ms")) if lang == PYTHON else fmt.DASH, err])
     for r in runs:
@@ -313,7 +322,7 @@ def _numbers(results):
            "process during the run (Python process pool: with its workers'); `work_cpu_s`: CPU time of the "
            "tasks' work; CPUs: `cpus_available`; W: threads or processes doing the work (0: the loop)."]
     loop_header = ["benchmark", "language", "total ms", "CV", "bound ms", "cpu_s", "work_cpu_s", "CPUs", "W",
-                   "lag max ms", "lag p99 ms", "other p99 ms", "other requests", "startup ms", "errors"]
+                   "lag max ms", "lag p99 ms", "lag p50 ms", "other p99 ms", "other requests", "startup ms", "errors"]
     if loop_rows:
         out.append(fmt.table(loop_header, [row + [fmt.DASH] * (len(loop_header) - len(row)) for row in loop_rows]))
     server_header = ["benchmark", "steady req/s", "CV", "whole-run req/s", "T/D or C/D", "p50 ms", "p99 ms",
