@@ -79,6 +79,20 @@ class ReportEndToEndTest(unittest.TestCase):
             self.assertEqual([n for n in names if n.endswith(".tmp")], [], root)
 
 
+class ScriptsPythonTest(unittest.TestCase):
+    def test_uses_debians_python_even_with_another_first_on_path(self):
+        with tempfile.TemporaryDirectory() as d:
+            fake = os.path.join(d, "python3")
+            with open(fake, "w") as f:
+                f.write("#!/bin/sh\necho not-debian\n")
+            os.chmod(fake, 0o755)
+            env = dict(os.environ, PATH=d + os.pathsep + os.environ.get("PATH", ""))
+            r = subprocess.run([os.path.join(REPO, "scripts", "python"), "-c", "import sys; print(sys.executable)"],
+                               capture_output=True, text=True, timeout=60, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(), "/usr/bin/python3")
+
+
 class ReportBadInputTest(unittest.TestCase):
     def test_missing_bench_json(self):
         with tempfile.TemporaryDirectory() as d:
