@@ -243,8 +243,15 @@ void start_pool(std::optional<asio::thread_pool>& pool, int threads, int cpus) {
     if (pthread_setaffinity_np(pthread_self(), sizeof wanted, &wanted) != 0)
       throw std::runtime_error("cannot allow the pool CPUs 0.." + std::to_string(cpus - 1));
   }
+  // The calling thread gets its own CPUs back even if the pool fails to start.
+  struct Restore {
+    bool active;
+    const cpu_set_t& own;
+    ~Restore() {
+      if (active) pthread_setaffinity_np(pthread_self(), sizeof own, &own);
+    }
+  } restore{cpus > 0, own};
   pool.emplace(static_cast<std::size_t>(threads));
-  if (cpus > 0) pthread_setaffinity_np(pthread_self(), sizeof own, &own);
 }
 
 }  // namespace
