@@ -34,11 +34,10 @@ the RTT checked.
 """
 from dataclasses import dataclass, field
 
-from . import fmt, stats
+from . import fmt, models as model_registry, stats
 from . import verdict as checks_mod
 
 SCENARIO = "rtt"
-MODEL_ORDER = ("asio_coro", "blocking_curl", "curl_multi")
 PROTOS = ("http", "https_tls1.3", "https_tls1.2")
 PROTO_LABEL = {"http": "HTTP", "https_tls1.3": "HTTPS, TLS 1.3", "https_tls1.2": "HTTPS, TLS 1.2"}
 # Round trips a new connection must add at the least (TCP, plus TLS).
@@ -89,8 +88,8 @@ def by_key(runs):
 
 
 def models(runs):
-    present = {key(r).model for r in runs}
-    return [m for m in MODEL_ORDER if m in present] + sorted(present - set(MODEL_ORDER))
+    """Models present, in the registry's order (models.py), unknown ones last."""
+    return model_registry.ordered({key(r).model for r in runs})
 
 
 def protos(runs):
