@@ -94,23 +94,6 @@ double current_rss_mb() {
   return 0;
 }
 
-// measure_run for a Python model, which measures itself in its child
-// process (wall, CPU, peak RSS): the same server counters and latencies, but
-// the child's peak RSS kept, where measure_run would put bench's own (which
-// does not include the child) in its place.
-MeasuredRun measure_child_run(const std::string& model, const clients::Plan& plan,
-                              const ServerEndpoint& server) {
-  harness::reset_stats(server.url, server.cacert);
-  const clients::RunResult result = clients::run_model(model, plan);
-  MeasuredRun run;
-  run.stats = harness::fetch_stats(server.url, server.cacert);
-  run.summary = clients::summarize(result);
-  for (const auto& s : result.samples)
-    if (s.error == clients::ErrorKind::none)
-      run.latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
-  return run;
-}
-
 // Like run_model_benchmark, but with one URL per request and a run that may
 // throw (thread creation) recorded as a failed benchmark.
 void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode& mode,
@@ -142,16 +125,13 @@ void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode
   double rss_start_mb = 0;
   for (auto _ : state) {
     try {
-      if (python_model(mode)) {
-        run = measure_child_run(mode.model, plan, server);
-      } else {
-        run = measure_run(mode.model, plan, server, [&] {
-          // Hand back what earlier runs left in malloc's arenas (10,000 threads
-          // leave plenty), so the peak reflects this run; rss_start_mb says what remained.
-          malloc_trim(0);
-          rss_start_mb = current_rss_mb();
-        });
-      }
+      // A Python model's rss_mb is its child's own peak (measure_run keeps it).
+      run = measure_run(mode.model, plan, server, [&] {
+        // Hand back what earlier runs left in malloc's arenas (10,000 threads
+        // leave plenty), so the peak reflects this run; rss_start_mb says what remained.
+        malloc_trim(0);
+        rss_start_mb = current_rss_mb();
+      });
       state.SetIterationTime(run.summary.wall_s);
     } catch (const std::exception& e) {
       failure = e.what();

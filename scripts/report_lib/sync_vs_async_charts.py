@@ -75,9 +75,9 @@ def _log_k(ax, ks, label="K (URLs fetched, each delayed L ms)"):
     ax.grid(True, axis="both", alpha=0.3)
 
 
-def _offset(i, n):
+def _offset(i, n, decades=0.007):
     """A multiplicative x offset on a log axis, so series at the same K stay apart."""
-    return 10 ** ((i - (n - 1) / 2) * 0.007)
+    return 10 ** ((i - (n - 1) / 2) * decades)
 
 
 def headline_k(runs):
@@ -92,7 +92,7 @@ def headline_chart(results, charts_dir):
     runs = results.runs
     L, k = sv.delay_of(runs), headline_k(runs)
     rows = [s for s in sv.series_present(runs) if sv.index(runs).get((s.id, k)) is not None]
-    fig, axes = charts.figure(1, 1, width_per_col=10, height_per_row=0.5 * max(len(rows), 3) + 1.6)
+    fig, axes = charts.figure(1, 1, width_per_col=12, height_per_row=0.5 * max(len(rows), 3) + 1.6)
     ax = axes[0][0]
     ax.set_xscale("log")
     drawn, failed, errors = [], False, False
@@ -130,7 +130,7 @@ def headline_chart(results, charts_dir):
         hi = max([k * L] + [v for s in drawn for v in sv.index(runs)[(s.id, k)].values("wall_ms")])
         ax.set_xlim(lo / 1.5, hi * 3)
     charts.ms_axis(ax, "x")
-    ax.set_xlabel("wall time of the whole run, ms (log); small points: repetitions, large: median")
+    ax.set_xlabel("wall time of the run, ms (log); small points: repetitions, large: median")
     ax.grid(True, axis="x", alpha=0.3)
     ax.grid(False, axis="y")
     ax.set_ylim(-0.7, len(rows) - 0.3)
@@ -238,7 +238,8 @@ def resources_chart(results, charts_dir):
     drawn, failed, errors = set(), False, False
     for (counter, title), ax in zip(panels, axes[0]):
         for i, s in enumerate(present):
-            off = _offset(i, len(present))
+            # Wider apart than on the wall chart: several series sit on 1 thread, 1 connection.
+            off = _offset(i, len(present), 0.014)
             xs, ys, bad = [], [], []
             for k in ks:
                 run = sv.index(runs).get((s.id, k))
@@ -249,9 +250,8 @@ def resources_chart(results, charts_dir):
                     continue
                 v = run.median(counter)
                 if v is not None and v > 0:
-                    # Shifted up or down a little too: several series sit on 1 thread.
                     xs.append(k * off)
-                    ys.append(v * off ** 3.5)
+                    ys.append(v)
                     if run.errors:
                         _with_errors(ax, [(k * off, v)])
                         errors = True
@@ -268,8 +268,8 @@ def resources_chart(results, charts_dir):
     fig.suptitle("C4: what concurrency costs: threads and connections", fontsize=12, fontweight="bold", y=0.995)
     fig.legend(handles=handles, loc="upper center", ncol=2, frameon=False, fontsize=7.5,
                bbox_to_anchor=(0.5, 0.955))
-    charts.footnote(fig, _note(results, "Points at one K are shifted slightly apart (sideways and up or down) so "
-                                        "none hides another."))
+    charts.footnote(fig, _note(results, "Points at one K are shifted slightly sideways so none hides "
+                                        "another; values are not shifted."))
     rows = math.ceil(len(handles) / 2)
     fig.tight_layout(rect=(0, 0.5 / fig.get_figheight(), 1, 0.93 - 0.035 * rows))
     return charts.save(fig, charts_dir, "sync_vs_async_resources")

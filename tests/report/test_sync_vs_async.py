@@ -151,6 +151,15 @@ class SyncVsAsyncMeasuresTest(unittest.TestCase):
         table = {key: by_k for key, by_k in HEALTHY.items() if key[1] != "sequential_nopool"}
         self.assertIsNone(page.pooling_share(runs(table)))
 
+    def test_pooling_that_did_not_help_is_said_so(self):
+        table = dict(HEALTHY)
+        table[("py_requests", "sequential_nopool", 1)] = {10: 515, 100: 5150}  # faster than the Session
+        rs = runs(table)
+        self.assertLess(page.pooling_share(rs), 0)
+        text = page._pooling_confound(rs, L)
+        self.assertIn("was not slower than one Session here", text)
+        self.assertNotIn("-", text.split("\n")[-1].split("ratio")[0])  # no negative cost in words
+
     def test_signature_checks_threads(self):
         sig = sv.signature(runs())
         self.assertTrue(all(holds for _, _, holds in sig))
