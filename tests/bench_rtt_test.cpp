@@ -179,6 +179,9 @@ int client_nodelay(const std::string& model) {
 TEST(Rtt, ClientModelsSetTcpNodelay) {
   for (const std::string model : {"asio_coro", "blocking_curl", "curl_multi"})
     EXPECT_EQ(client_nodelay(model), 1) << model;
+  // cpp-httplib's client leaves Nagle on (CPPHTTPLIB_TCP_NODELAY defaults to
+  // false), which also shows that the check can fail.
+  EXPECT_EQ(client_nodelay("blocking_httplib"), 0);
 }
 
 TEST(Rtt, RttOptionDelaysOtherScenarios) {
