@@ -76,6 +76,15 @@ bool write_report(const std::string& out, const std::string& scenario, bool no_c
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// A /proc/sys value as one line of text ("2", "32768 60999"), or "unknown".
+std::string sysctl(const std::string& path) {
+  std::ifstream in("/proc/sys/" + path);
+  std::string value;
+  if (!std::getline(in, value)) return "unknown";
+  std::replace(value.begin(), value.end(), '\t', ' ');
+  return value;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -217,6 +226,9 @@ int main(int argc, char** argv) {
     for (const auto& [name, version] : clients::python_versions())
       benchmark::AddCustomContext(name, version);
     benchmark::AddCustomContext("suite_quick", quick ? "true" : "false");
+    // What the pooling report's TIME_WAIT reasoning rests on (read, not assumed).
+    benchmark::AddCustomContext("suite_tcp_tw_reuse", sysctl("net/ipv4/tcp_tw_reuse"));
+    benchmark::AddCustomContext("suite_ip_local_port_range", sysctl("net/ipv4/ip_local_port_range"));
     benchmark::AddCustomContext("suite_repetitions", std::to_string(repetitions));
     benchmark::AddCustomContext(
         "suite_server", servers.empty()
