@@ -315,6 +315,23 @@ def _caveats(results):
         "throughput can fall short of limit ÷ delay once the client's CPU is the bound.",
         "- Figures are rounded to 3 significant digits.",
     ]
+    if any(lv.is_python(m) for m in lv.models(results.runs)):
+        out.append("- `py_aiohttp` reads a plan's limit 0 as aiohttp's default (100), so its `unlimited` runs "
+                   "and its semaphore runs are given a limit equal to their number of requests, which never "
+                   "binds (as `TCPConnector(limit=0)` would not).")
+    over = [r for r in lv.part(results.runs, "per_host") if _ok(r) and lv.limit_of(r, "limit_per_host")
+            and any(max(r.values(h) or [0]) > lv.limit_of(r, "limit_per_host") for h in lv.HOSTS)]
+    if over:
+        out.append(
+            "- A host's server-side peak went above `limit_per_host` in "
+            + ", ".join(f"`{r.name.text}` ({lv.lang(lv.key(r).model)}; highest per host "
+                        f"{' / '.join(fmt.count(max(r.values(h))) for h in lv.HOSTS)})" for r in over)
+            + ". aiohttp's connector counts the connections acquired by requests; the server counts every "
+            "open socket, idle pooled ones and ones being closed included. aiohttp's hand-over of a freed "
+            "slot to a waiting request is known to race (aiohttp issue #4936), and `py_aiohttp` counts new "
+            "connections with a `TraceConfig`, for which aiohttp 3.8 awaits `on_connection_create_end` "
+            "after taking the new connection's placeholder off its count: another window. The total limit, "
+            "which keeps the process under its open-file limit, held.")
     if results.quick:
         out.insert(0, "- **Quick run**: fewer limits and requests; treat the numbers as a smoke test.")
     return "\n".join(out)

@@ -161,6 +161,16 @@ def peak(results, charts_dir):
                         reference=reference)
 
 
+def _marker_handles(models):
+    """Legend entries for the model markers (grey: colour is the series there); Python hollow."""
+    out = []
+    for m in models:
+        reg = registry.get(m)
+        out.append(Line2D([], [], color="#555555", marker=reg.marker, linestyle="none",
+                          markerfacecolor="white" if reg.is_python else "#555555", label=reg.label()))
+    return out
+
+
 def _model_groups(models):
     """x tick labels: model name and language."""
     return [registry.get(m).name + ("\n(Python)" if registry.get(m).is_python else "\n(C++)") for m in models]
@@ -198,9 +208,10 @@ def per_host(results, charts_dir):
                                        markers=lambda m, s: registry.get(m).marker,
                                        hollow=lambda m, s: registry.get(m).is_python)
         drawn |= {s for (_, s) in placed}
-        for (x, top) in placed.values():
-            ax.annotate(fmt.sig(top) + " ms", (x, top), xytext=(4, 0), textcoords="offset points",
-                        ha="left", va="center", fontsize=7.5)
+        for (m, s), (x, _top) in placed.items():
+            # The median beside its point (top would be the error bar's end).
+            ax.annotate(fmt.sig(value(m, s)) + " ms", (x, value(m, s)), xytext=(5, 0),
+                        textcoords="offset points", ha="left", va="center", fontsize=7.5)
         if placed:
             ax.set_yscale("log")
             ax.set_xticklabels(_model_groups(models))
@@ -214,7 +225,7 @@ def per_host(results, charts_dir):
         setup = (f"3 hosts round-robin, one slow ({fmt.param(example.median('slow_delay_ms'))} ms), two fast "
                  f"({fmt.param(example.median('fast_delay_ms'))} ms); ")
     legend = [Line2D([], [], color=c, marker="o", linestyle="none", label=label)
-              for k, label, c in series if k in drawn]
+              for k, label, c in series if k in drawn] + (_marker_handles(models) if drawn else [])
     charts.finish(fig, "Limit per host: fast hosts no longer queue behind the slow one",
                   _note(results, setup + "medians of each repetition's fast-host percentiles, error bars "
                                  "min–max; hollow markers: Python."), legend)
@@ -291,7 +302,7 @@ def fd(results, charts_dir):
     ax.set_ylabel("successful requests/s (median)")
     ax.set_title("successful throughput, failed share beside it")
     legend = [Line2D([], [], color=c, marker="s", linestyle="none", label=label)
-              for k, label, c in series if k in drawn]
+              for k, label, c in series if k in drawn] + (_marker_handles(models) if placed else [])
     charts.finish(fig, "Too many open files: the unlimited gather fails, a connector limit does not",
                   _note(results, "the soft limit is lowered around each timed run only; "
                                  "hollow markers: Python."), legend)

@@ -90,8 +90,14 @@ class LimitsVerdictTest(unittest.TestCase):
         self.assertEqual(v.word, "refuted")
         self.assertIn("limit:100", v.line)
 
-    def test_refuted_when_a_per_host_limit_is_exceeded(self):
+    def test_nuanced_when_a_host_goes_above_limit_per_host_only(self):
+        # The total limit held (6 <= 12): aiohttp's per-host count covers acquired connections only.
         v = lv.decide(runs_of(sweep_entries(), fd_entries(), per_host_entries(host_peak=6)))
+        self.assertEqual(v.word, "nuanced")
+        self.assertIn("limit_per_host:4", v.line)
+
+    def test_refuted_when_a_host_goes_above_the_total_limit(self):
+        v = lv.decide(runs_of(sweep_entries(), fd_entries(), per_host_entries(host_peak=13)))
         self.assertEqual(v.word, "refuted")
 
     def test_nuanced_when_throughput_is_far_from_limit_over_delay(self):
