@@ -40,7 +40,7 @@ constexpr double kFastDelayMs = 5;
 constexpr rlim_t kFdLimit = 256;
 constexpr std::size_t kFdRequests = 2000;
 // Still four times the fd limit: the Python child inherits the lowered soft
-// limit (it is forked inside the timed run), so it fails the same way.
+// limit (it is started by the run, after the limit is lowered), so it fails the same way.
 constexpr std::size_t kFdRequestsPython = 1000;
 constexpr std::size_t kFdSafeLimit = 100;
 constexpr std::size_t kPerHostTotal = 12;

@@ -106,7 +106,7 @@ def _setup(results):
     if fd is not None:
         rows.append(("too many open files",
                      f"soft `RLIMIT_NOFILE` lowered to {fmt.count(fd.name.param('fd_limit'))} around each timed run "
-                     "(restored right after; a Python model's interpreter, started inside the timed run, "
+                     "(restored right after; a Python model's interpreter, started by the run after it is lowered, "
                      "inherits it), "
                      + ", ".join(f"{lv.lang(m)} {fmt.count(r.median('requests'))}" for m in lv.models(runs)
                                  for r in [lv.fd_runs(runs, m)[0]] if _ok(r))
@@ -255,17 +255,17 @@ def _why(runs):
     for m in lv.models(runs):
         unl, lim = lv.fd_runs(runs, m)
         if _ok(unl) and _ok(lim):
-            child = (" (the Python interpreter is started inside the timed run and inherits the lowered "
-                     "limit; its own default is far above the requests, and the 20-request primer under "
-                     "it passed)") if lv.is_python(m) else ""
+            child = (" The Python interpreter is started by the run after the limit is lowered (its start-up "
+                     "is not timed), so it inherits it; its own default is far above the requests, and the "
+                     "20-request primer under that default passed.") if lv.is_python(m) else ""
             parts.append(
-                f"{lv.lang(m)} under {fmt.count(unl.name.param('fd_limit'))} descriptors{child}: unlimited, the "
+                f"{lv.lang(m)} under {fmt.count(unl.name.param('fd_limit'))} descriptors: unlimited, the "
                 f"server saw a peak of {fmt.count(unl.median('conns_peak'))} connections before "
                 f"`socket()`/`connect()` returned EMFILE for {fmt.count(unl.median('fd_errors'))} of "
                 f"{fmt.count(unl.median('requests'))} requests (only {fmt.count(unl.median('requests') - unl.median('errors'))} "
                 f"succeeded, {fmt.sig(unl.median('req_per_s'))} successful req/s); with limit "
                 f"{fmt.count(lv.limit_of(lim))} all {fmt.count(lim.median('requests'))} succeeded at "
-                f"{fmt.sig(lim.median('req_per_s'))} req/s (p99 {_ms(lim.median('p99_us'))}: the wait).")
+                f"{fmt.sig(lim.median('req_per_s'))} req/s (p99 {_ms(lim.median('p99_us'))}: the wait)." + child)
     sw = []
     for m in lv.models(runs):
         s = dict(lv.sweep(runs, m))
