@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 
 #include "mockd_process.hpp"
@@ -54,6 +55,16 @@ TEST(RttEmulation, SelfCheckPassesAtTwoMilliseconds) {
 TEST(RttEmulation, NoDelayAtZero) {
   REQUIRE_EMULATION();
   expect_self_check(0);
+}
+
+TEST(RttEmulation, AutocorkingIsOffInTheNamespace) {
+  // A packet held in the queue has not left the host, so autocorking would
+  // hold the socket's next small write back for RTT/2 (see private_network.cpp).
+  REQUIRE_EMULATION();
+  std::ifstream in("/proc/sys/net/ipv4/tcp_autocorking");
+  int value = -1;
+  in >> value;
+  EXPECT_EQ(value, 0);
 }
 
 TEST(RttEmulation, SelfCheckFailsWithTheWrongDelay) {
