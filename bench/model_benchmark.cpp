@@ -1,5 +1,6 @@
 #include "model_benchmark.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -12,6 +13,26 @@ namespace {
 
 // Requests in the primer that checks a configuration before it is timed.
 constexpr std::size_t kPrimerRequests = 20;
+
+// Debian's bundle of the system's trusted CAs (package ca-certificates).
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+// The system bundle with `cacert` appended, written once beside `cacert`.
+std::string with_system_bundle(const std::string& cacert) {
+  const std::string path = cacert + ".with-system-bundle.pem";
+  if (std::filesystem::exists(path)) return path;
+  std::ifstream system(kSystemCaBundle), server(cacert);
+  if (!system || !server)
+    throw std::runtime_error(std::string("no system CA bundle at ") + kSystemCaBundle +
+                             " (Debian package ca-certificates)");
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << system.rdbuf() << "\n" << server.rdbuf();
+  }
+  std::filesystem::rename(tmp, path);
+  return path;
+}
 
 }  // namespace
 
@@ -145,6 +166,13 @@ void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
   clients::Plan plan = spec.plan;
   plan.urls = {server.url + spec.target};
   plan.cacert = server.cacert;
+  if (spec.system_ca_bundle) {
+    try {
+      plan.cacert = with_system_bundle(server.cacert);
+    } catch (const std::exception& e) {
+      return skip(state, e.what());
+    }
+  }
   if (!verify_once(state, spec.name, spec.model, plan)) return;
 
   MeasuredRun run;

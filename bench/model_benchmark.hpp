@@ -24,6 +24,11 @@ struct ModelBenchmark {
   bool https = false;  // which mockd to use
   std::string target;  // path and query appended to the server's URL, e.g. "/?delay_ms=5"
   clients::Plan plan;  // urls and cacert are filled in from the server
+  // Verify against the system's CA bundle with the server's certificate
+  // appended (what a client verifying a public site loads), not against the
+  // server's certificate alone: Python's TLS clients load the whole bundle
+  // for every new SSL context, so the size of the bundle is part of the cost.
+  bool system_ca_bundle = false;
 };
 
 // The server's figures for one run: one mockd's /stats, or several added up.

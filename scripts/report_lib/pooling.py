@@ -317,6 +317,7 @@ def _nuance(runs):
                      f"{fmt.sig(min(rates))}–{fmt.sig(max(rates))} req/s: the handshakes' CPU on both sides of "
                      f"one machine caps throughput.")
         out.append(text)
+    out.extend(_ca_bundle_nuance(runs))
     effects = [e for e in pv.cache_effects(runs) if e.factor is not None]
     for d in sorted({e.delay_ms for e in effects}):
         at = [e for e in effects if e.delay_ms == d]
@@ -356,6 +357,27 @@ def _nuance(runs):
                        f"not, so the ratio is smaller while the time saved per request is similar (see the "
                        f"factor table).")
     return "\n".join(out) if out else "Not enough error-free pairs to quantify."
+
+
+def _ca_bundle_nuance(runs):
+    """What a Python session per request pays to load its CA file: the same pair measured
+    against mockd's one certificate and against the system bundle (`ca_bundle:system`)."""
+    out = []
+    for server, system in pv.ca_bundle_pairs(runs):
+        if server is None or system.factor is None or server.factor is None:
+            continue
+        api = models.get(system.model).python_api or system.model
+        slower = stats.factor(server.unpooled.median("req_per_s"), system.unpooled.median("req_per_s"))
+        out.append(
+            f"- **The CA bundle is loaded per session** (`{system.model}`, {api}): verified against the "
+            f"system's CA bundle with mockd's certificate appended, as verifying a public site does, a "
+            f"session per request managed {fmt.sig(system.unpooled.median('req_per_s'))} req/s, "
+            f"{fmt.times(slower)} fewer than against mockd's certificate alone "
+            f"({fmt.sig(server.unpooled.median('req_per_s'))} req/s): each new session builds a TLS "
+            f"context and parses the whole bundle. Pooling gains {fmt.factor_ci(*system.factor_ci)} with "
+            f"the system bundle, {fmt.factor_ci(*server.factor_ci)} with the one certificate; the first "
+            f"is what a program talking to a public API sees.")
+    return out
 
 
 def _as_fast(f):

@@ -65,12 +65,16 @@ class Key:
     proto: str           # http | https
     delay_ms: float
     session_cache: str   # on | off
+    # The CA file HTTPS is verified against: mockd's certificate alone ("server"), or the
+    # system's bundle with it appended ("system", `/ca_bundle:system`).
+    ca_bundle: str = "server"
 
 
 def key(run):
     n = run.name
     model, mode, proto = (list(n.labels) + [None, None, None])[:3]
-    return Key(model, mode, proto, n.param("delay_ms"), str(n.param("session_cache", "on")))
+    return Key(model, mode, proto, n.param("delay_ms"), str(n.param("session_cache", "on")),
+               str(n.param("ca_bundle", "server")))
 
 
 def by_key(runs):
@@ -168,6 +172,23 @@ def pairs(runs, delay_ms, session_cache="on"):
             unpooled = index.get(Key(model, "nopool", proto, delay_ms, session_cache))
             if pooled or unpooled:
                 out.append(Pair(model, proto, delay_ms, pooled, unpooled))
+    return out
+
+
+def ca_bundle_pairs(runs):
+    """[(server_pair, system_pair)] for each model that also ran against the system CA
+    bundle (HTTPS, delay 0): the same comparison with mockd's one certificate and with the
+    system's whole bundle as the CA file."""
+    index = by_key(runs)
+    out = []
+    for model in models(runs):
+        def pair(ca):
+            pooled = index.get(Key(model, "pool", "https", 0, "on", ca))
+            unpooled = index.get(Key(model, "nopool", "https", 0, "on", ca))
+            return Pair(model, "https", 0, pooled, unpooled) if pooled or unpooled else None
+        system = pair("system")
+        if system is not None:
+            out.append((pair("server"), system))
     return out
 
 
