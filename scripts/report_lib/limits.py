@@ -3,7 +3,7 @@ verdict for the index; page.write_page() writes charts/ and README.md under
 DIR/limits/. Every figure on the page comes from the results.
 """
 
-from . import fmt, stats
+from . import fmt, page, stats
 from . import limits_verdict as lv
 
 NAME = "limits"
@@ -33,14 +33,14 @@ def sections(results, charts_written, v):
     return [
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),
-        "## Verdict\n\n" + _verdict_section(v),
+        "## Verdict\n\n" + _verdict_section(runs, v),
         "## Limit per host\n\n" + _per_host(runs),
         "## Semaphore vs connector\n\n" + _cap(runs),
         "## Why it happens\n\n" + _why(runs),
         "## In an interview\n\n" + _interview(runs),
         "## Caveats\n\n" + _caveats(results),
         "## Numbers\n\n" + _numbers(results),
-        "## Errors\n\n" + _errors(results),
+        "## Errors\n\n" + page.errors_section(results, expected_error),
     ]
 
 
@@ -48,10 +48,6 @@ def sections(results, charts_written, v):
 
 def _ok(run):
     return run is not None and not run.failed and bool(run.reps)
-
-
-def _ms(us):
-    return fmt.DASH if us is None else fmt.sig(us / 1000.0) + " ms"
 
 
 def _first(runs, part_name):
@@ -90,12 +86,6 @@ def _setup(results):
     ph = _first(runs, "per_host")
     cap = _first(runs, "cap")
     rows = [
-        ("machine", ctx("suite_machine", "not recorded")),
-        ("versions", ctx("suite_versions", "not recorded")),
-        ("server", ctx("suite_server", "not recorded")),
-        ("command", f"`{ctx('suite_command')}`" if ctx("suite_command") else "not recorded"),
-        ("run", f"{ctx('date', 'date not recorded')} on {ctx('host_name', 'an unnamed host')}, "
-                f"{'**quick** (fewer requests, numbers are rough)' if results.quick else 'full'}"),
         ("client models", ", ".join(lv.lang(m) for m in lv.models(runs))),
         ("sweep", f"limits {', '.join('unlimited' if x == 0 else fmt.count(x) for x in sweep_limits)}; "
                   f"server delay {fmt.param(delay)} ms; every request issued at once (`concurrency 0`), pooled; "
@@ -130,14 +120,11 @@ def _setup(results):
                      f"`semaphore_unpooled` = the same with a new connection per request (concurrency {c}, "
                      f"pooling off); `connector` = every request issued at once (concurrency 0), pooled, "
                      f"`limit` {c}"))
-    rows.append(("repetitions", f"{results.repetitions} per benchmark; medians and CV over them"))
-    return fmt.table(["", ""], rows)
+    return page.setup_table(results, rows)
 
 
 def _charts(written):
-    if not written:
-        return "Charts were not generated for this report (`--no-charts`)."
-    captions = {
+    return page.charts_section(written, {
         "limits_throughput": "Successful requests per second vs limit (both axes log), with the ideal limit ÷ "
                              "delay (dashed). Python models dashed with hollow markers.",
         "limits_latency": "p99 latency (ms) vs limit, with the predicted ⌈requests ÷ limit⌉ × delay (wide grey "
@@ -150,25 +137,21 @@ def _charts(written):
                      "written beside each point (the unlimited run finishes fast because most requests fail).",
         "limits_cap": "The same cap three ways: connections the server accepted (left) and successful "
                       "requests per second (right), both linear.",
-    }
-    out = []
-    for stem in written:
-        out.append(f"![{stem}](charts/{stem}.png)\n\n{captions.get(stem, '')} "
-                   f"([SVG](charts/{stem}.svg))")
+    })
+
+
+def _verdict_section(runs, v):
+    out = [page.verdict_section(lv.RULE_TEXT, v, v.checks, "limits_verdict.py")]
+    bound = [(m, limit, r) for m in lv.models(runs) for limit, r, checked in lv.rate_runs(runs, m) if not checked]
+    if bound:
+        out.append("Not checked against limit ÷ delay, because the ideal is above what the model managed with "
+                   "every request in flight (its unlimited sweep run), so the client's CPU, not the server's "
+                   "wait, bounds them: "
+                   + "; ".join(f"`{r.name.text}`: {fmt.sig(r.median('req_per_s'))} req/s = "
+                               f"{fmt.factor_ci(*lv.rate_factor_ci(r))} the ideal "
+                               f"{fmt.sig(lv.ideal_rate(limit, r))}, unlimited "
+                               f"{fmt.sig(lv.unlimited_rate(runs, m))} req/s" for m, limit, r in bound) + ".")
     return "\n\n".join(out)
-
-
-def _verdict_section(v):
-    lines = [v.line, "", "Rule: " + lv.RULE_TEXT, "",
-             "Checks behind it:", ""]
-    names = {"peak": "peak = min(limit, requests)", "rate": "throughput vs limit ÷ delay",
-             "fd": "fd-limited gather", "per_host": "per-host limit",
-             "cap": "semaphore (pooled, unpooled) vs connector"}
-    for c in v.checks:
-        lines.append(f"- {'✓' if c.holds else '✗'} {names[c.name]}: {c.text}")
-    if not v.checks:
-        lines.append("- none could be computed")
-    return "\n".join(lines)
 
 
 def _per_host(runs):
@@ -179,14 +162,14 @@ def _per_host(runs):
             if not _ok(r):
                 continue
             peaks = " / ".join(fmt.count(r.median(h)) for h in lv.HOSTS)
-            rows.append([f"`{r.name.text}`", _ms(r.median("fast_p50_us")), _ms(r.median("fast_p99_us")),
-                         _ms(r.median("slow_p50_us")), peaks, fmt.sig(r.median("req_per_s"))])
+            rows.append([f"`{r.name.text}`", fmt.ms(r.median("fast_p50_us")), fmt.ms(r.median("fast_p99_us")),
+                         fmt.ms(r.median("slow_p50_us")), peaks, fmt.sig(r.median("req_per_s"))])
         if _ok(total_only) and _ok(with_ph):
             f = stats.factor(total_only.median("fast_p99_us"), with_ph.median("fast_p99_us"))
-            notes.append(f"{lv.lang(m)}: the fast hosts' p99 is {_ms(total_only.median('fast_p99_us'))} with a total "
-                         f"limit alone and {_ms(with_ph.median('fast_p99_us'))} with a per-host limit "
+            notes.append(f"{lv.lang(m)}: the fast hosts' p99 is {fmt.ms(total_only.median('fast_p99_us'))} with a total "
+                         f"limit alone and {fmt.ms(with_ph.median('fast_p99_us'))} with a per-host limit "
                          f"({fmt.times(f)} lower); the slow host's p50 goes from "
-                         f"{_ms(total_only.median('slow_p50_us'))} to {_ms(with_ph.median('slow_p50_us'))}.")
+                         f"{fmt.ms(total_only.median('slow_p50_us'))} to {fmt.ms(with_ph.median('slow_p50_us'))}.")
     if not rows:
         return "Not measured in this run."
     text = ("With a total limit alone, the slow host's requests keep their slots for the whole delay while "
@@ -217,7 +200,7 @@ def _cap(runs):
                          fmt.count(r.median("limit")) if r.median("limit") else "none",
                          fmt.count(r.median("conns_opened")), fmt.count(r.median("conns_peak")),
                          fmt.sig(r.median("req_per_s")), fmt.count(r.errors), fmt.pct(r.cv("req_per_s")),
-                         _ms(r.median("p50_us")), _ms(r.median("p99_us")), fmt.sig(r.median("cpu_s"))])
+                         fmt.ms(r.median("p50_us")), fmt.ms(r.median("p99_us")), fmt.sig(r.median("cpu_s"))])
         pooled, unpooled, conn = (by_mode[k] for k in lv.CAP_MODES)
         if pooled and unpooled and conn:
             vs_unpooled = lv.cap_rate_ci(runs, m, "connector", "semaphore_unpooled")
@@ -265,7 +248,7 @@ def _why(runs):
                 f"{fmt.count(unl.median('requests'))} requests (only {fmt.count(unl.median('requests') - unl.median('errors'))} "
                 f"succeeded, {fmt.sig(unl.median('req_per_s'))} successful req/s); with limit "
                 f"{fmt.count(lv.limit_of(lim))} all {fmt.count(lim.median('requests'))} succeeded at "
-                f"{fmt.sig(lim.median('req_per_s'))} req/s (p99 {_ms(lim.median('p99_us'))}: the wait)." + child)
+                f"{fmt.sig(lim.median('req_per_s'))} req/s (p99 {fmt.ms(lim.median('p99_us'))}: the wait)." + child)
     sw = []
     for m in lv.models(runs):
         s = dict(lv.sweep(runs, m))
@@ -297,33 +280,34 @@ def _interview(runs):
 def _caveats(results):
     waves = _waves(results.runs)
     out = [
-        "- Loopback on one 2-core machine, client and server pinned to different cores; absolute rates vary "
-        "about ±20% between runs, compare ratios.",
-        f"- The sweep sizes its runs by the limit (about {fmt.count(waves)} waves of `limit` requests) rather "
+        "Loopback on one machine, client and server pinned to different cores (see the setup): no network "
+        "round trip, so a new connection costs CPU only (the [rtt](../rtt/README.md) scenario measures what "
+        "it costs over an emulated round trip).",
+        f"The sweep sizes its runs by the limit (about {fmt.count(waves)} waves of `limit` requests) rather "
         "than always the full gather, so a limit-1 run takes a fraction of a second instead of a minute; "
         "the unlimited run issues the full gather. So p99 stays near waves × delay across the limits.",
-        "- The fd-limited runs lower only the soft limit of the bench process itself (mockd keeps its own), "
+        "The fd-limited runs lower only the soft limit of the bench process itself (mockd keeps its own), "
         "and the process already holds some descriptors (server pipes, libraries), so fewer than the limit "
         "are left for connections.",
-        "- The server's peak is sampled by mockd; in the per-host part `conns_peak` is the sum of the three "
+        "The server's peak is sampled by mockd; in the per-host part `conns_peak` is the sum of the three "
         "hosts' peaks, which need not have happened at the same moment.",
-        "- `curl_multi` maps the limits onto libcurl's own queue (`CURLMOPT_MAX_TOTAL_CONNECTIONS`); "
+        "`curl_multi` maps the limits onto libcurl's own queue (`CURLMOPT_MAX_TOTAL_CONNECTIONS`); "
         "`asio_coro` implements aiohttp's connector semantics itself. Neither is aiohttp: the claim's "
         "figures are `py_aiohttp`'s where the run has it.",
-        "- The Python model runs in a child interpreter per run; its sweep is sized to at most "
+        "The Python model runs in a child interpreter per run; its sweep is sized to at most "
         "1,000 requests (full run) because each Python request costs far more CPU than a C++ one, so its "
-        "throughput can fall short of limit ÷ delay once the client's CPU is the bound.",
-        "- Figures are rounded to 3 significant digits.",
+        "throughput can fall short of limit ÷ delay once the client's CPU is the bound (the rule then leaves "
+        "the run unchecked: its ideal is above the model's own unlimited-gather throughput).",
     ]
     if any(lv.is_python(m) for m in lv.models(results.runs)):
-        out.append("- `py_aiohttp` reads a plan's limit 0 as aiohttp's default (100), so its `unlimited` runs "
+        out.append("`py_aiohttp` reads a plan's limit 0 as aiohttp's default (100), so its `unlimited` runs "
                    "and its semaphore runs are given a limit equal to their number of requests, which never "
                    "binds (as `TCPConnector(limit=0)` would not).")
     over = [r for r in lv.part(results.runs, "per_host") if _ok(r) and lv.limit_of(r, "limit_per_host")
             and any(max(r.values(h) or [0]) > lv.limit_of(r, "limit_per_host") for h in lv.HOSTS)]
     if over:
         out.append(
-            "- A host's server-side peak went above `limit_per_host` in "
+            "A host's server-side peak went above `limit_per_host` in "
             + ", ".join(f"`{r.name.text}` ({lv.lang(lv.key(r).model)}; highest per host "
                         f"{' / '.join(fmt.count(max(r.values(h))) for h in lv.HOSTS)})" for r in over)
             + ". aiohttp's connector counts the connections acquired by requests; the server counts every "
@@ -332,56 +316,37 @@ def _caveats(results):
             "connections with a `TraceConfig`, for which aiohttp 3.8 awaits `on_connection_create_end` "
             "after taking the new connection's placeholder off its count: another window. The total limit, "
             "which keeps the process under its open-file limit, held.")
-    if results.quick:
-        out.insert(0, "- **Quick run**: fewer limits and requests; treat the numbers as a smoke test.")
-    return "\n".join(out)
+    return page.caveats(results, out, counter="req_per_s", what="successful req/s")
 
 
 def _numbers(results):
-    header = ["benchmark", "language", "req/s (successful, median)", "failed (fd)", "CV", "p50 µs", "p99 µs",
-              "p99.9 µs", "requests", "conns opened", "server peak"]
-    rows = []
-    for r in results.runs:
-        name = f"`{r.name.text}`"
-        language = lv.registry.get(lv.key(r).model).language
-        if r.failed:
-            rows.append([f"⚠ {name}", language, f"**failed**: {r.error_message}"] + [fmt.DASH] * (len(header) - 3))
-            continue
-        expected = _expected_errors(r)
-        mark = "⚠ " if r.flagged and not expected else ""
-        errors = fmt.count(r.errors)
-        if r.errors:
-            errors = f"**{errors}** ({fmt.count(r.total('fd_errors'))})" + (" expected" if expected else "")
-        rows.append([mark + name, language, fmt.sig(r.median("req_per_s")), errors, fmt.pct(r.cv("req_per_s")),
-                     fmt.sig(r.median("p50_us")), fmt.sig(r.median("p99_us")), fmt.sig(r.percentile(99.9)),
-                     fmt.count(r.median("requests")), fmt.count(r.median("conns_opened")),
-                     fmt.count(r.median("conns_peak"))])
+    def ms_of(counter):
+        return page.counter_column(f"{counter[:-3]} ms", counter, scale=1e-3)
+
+    def fd_cell(run):
+        return fmt.count(run.total("fd_errors")) if run.values("fd_errors") else fmt.DASH
+    columns = [
+        page.counter_column("req/s (successful, median)", "req_per_s"),
+        page.cv_column("req_per_s", "CV"),
+        ms_of("p50_us"), ms_of("p99_us"),
+        page.Column("p99.9 ms", lambda r: fmt.sig(None if r.percentile(99.9) is None else r.percentile(99.9) / 1000)),
+        page.counter_column("requests", "requests", fmt.count),
+        page.counter_column("conns opened", "conns_opened", fmt.count),
+        page.counter_column("server peak", "conns_peak", fmt.count),
+        page.Column("fd errors", fd_cell),
+    ]
     note = ("Medians over the repetitions; req/s counts successful requests only, and the failed requests "
-            "(summed over all repetitions, fd-exhaustion ones in brackets) stand beside it; CV = standard "
+            "(errors and, of them, fd exhaustion: summed over all repetitions) stand beside it; CV = standard "
             "deviation ÷ mean of req/s; p99.9 from spectra.json (successful requests of all repetitions "
-            "pooled); requests, connections and peak per repetition (counted by the server). ⚠ marks an "
-            "unexpected failure.")
-    return note + "\n\n" + fmt.table(header, rows)
+            "pooled); requests, connections and peak per repetition (counted by the server; in the per-host "
+            "part the sum over the three hosts). ⚠ marks a failed benchmark or unexpected errors; the "
+            "fd-limited unlimited gathers' errors are expected.")
+    return page.numbers_table(results, columns, note=note, expected=expected_error)
 
 
-def _expected_errors(run):
-    return lv.key(run).part == "fd" and lv.limit_of(run) == 0
-
-
-def _errors(results):
-    flagged = [r for r in results.runs if r.flagged]
-    if not flagged:
-        return "No benchmark failed and no request failed."
-    lines = []
-    for r in flagged:
-        if r.failed:
-            lines.append(f"- `{r.name.text}`: **failed**: {r.error_message}")
-            continue
-        # errors_per_s is a rate beside the counts, not a kind of error.
-        kinds = {k: n for k, n in r.errors_by_kind().items() if k != "per_s"}
-        detail = ", ".join(f"{k} {fmt.count(n)}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
-        reps = sum(1 for rep in r.reps if rep.get("errors"))
-        what = "expected (the point of this run)" if _expected_errors(r) else "**unexpected**"
-        lines.append(f"- `{r.name.text}`: {fmt.count(r.errors)} failed requests in {reps} of {len(r.reps)} "
-                     f"repetitions ({detail}); {what}")
-    return "\n".join(lines)
+def expected_error(run, kind):
+    """Why an error kind is expected in this run (for page.errors_section / numbers_table), else None:
+    the unlimited gather under a lowered open-file limit is meant to run out of descriptors."""
+    if lv.key(run).part == "fd" and lv.limit_of(run) == 0 and kind == "fd_exhausted":
+        return "no connector limit under a lowered open-file limit: the point of this run"
+    return None

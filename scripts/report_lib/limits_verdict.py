@@ -1,5 +1,5 @@
 """Claim C2 (limits): the parts of the scenario, their signatures, and the
-verdict rule.
+verdict rule, as named checks (verdict.py) for page.verdict_section.
 
 Benchmark names:
   limits/<model>/sweep/limit:<N|unlimited>/delay_ms:<D>
@@ -9,48 +9,70 @@ Benchmark names:
 Models: the C++ ones (asio_coro, curl_multi: the mechanism) and, when the
 run has it, py_aiohttp (aiohttp itself: the claim's library).
 
+Two kinds of check. Where the signature is an exact count (the server's
+peak, connections opened, errors) the check is exact and needs no interval:
+it holds in every repetition or it does not (CountCheck). Where the headline
+is a ratio (throughput against limit / delay, the connector against a
+semaphore over a pooled session) the check is decided on the 95 % CI of the
+paired repetitions (stats.ratio_ci) and may be undecided by noise.
+
 The rule (also printed on the page; keep RULE_TEXT in step with decide()):
 - peak:  every repetition of every limited sweep run has the server's peak of
-         open connections equal to min(limit, requests);
-- rate:  for every limit <= 32 the median req/s is within a factor 2 of the
-         ideal limit / delay (the server's wait bounds each connection);
+         open connections equal to min(limit, requests), without errors;
+- rate:  for every limit <= 32 whose ideal limit / delay the client can reach
+         (at most the model's own unlimited-gather throughput: above it the
+         client's CPU, not the server's wait, is the bound), the CI of
+         req/s / (limit / delay) lies within a factor 2 either way;
 - fd:    under the lowered open-file limit the unlimited gather has
          fd-exhaustion errors in every repetition and the limited gather
          none at all;
 - extra: where measured, no host's peak exceeds limit_per_host; the
          unpooled semaphore opens one connection per request, the pooled
-         semaphore and the connector at most `cap` (peak at most `cap`).
+         semaphore and the connector at most `cap` (peak at most `cap`); and
+         the connector is not faster than the semaphore over one pooled
+         session by CAP_RATE_MAX or more (CI of the paired req/s ratio).
 Refuted when a total limit did not hold (a peak above the limit in any
 limited run) or the limited gather failed under the fd limit (the claim's
 two promises); a host's peak above limit_per_host (with the total limit
 held) makes it nuanced, not refuted: aiohttp's per-host count covers
-acquired connections only, and the server also sees the idle pooled ones;
-confirmed when all four hold; nuanced otherwise; inconclusive without a
-usable sweep.
+acquired connections only, and the server also sees the idle pooled ones.
+Otherwise verdict.word_from: confirmed when every check passed (and the fd
+part was measured), nuanced when one failed clearly, inconclusive: noise
+when none failed but an interval straddles its bound; inconclusive without
+a usable sweep.
 """
 from dataclasses import dataclass, field
 
-from . import fmt, models as registry, stats
+from . import fmt, models as registry, stats, verdict
 
 SCENARIO = "limits"
 CLAIM_MODEL = "py_aiohttp"  # the library the claim is about; the C++ models show the mechanism
 CAP_MODES = ("semaphore_pooled", "semaphore_unpooled", "connector")
 RATE_LIMIT_MAX = 32    # the throughput check covers limits up to this
 RATE_FACTOR = 2.0      # ... and allows this factor either way
+CAP_RATE_MAX = 1.25    # connector ÷ pooled-semaphore req/s must stay below this
 
 RULE_TEXT = (
     "**Confirmed** when (1) in every repetition of every limited sweep run the server's peak of open "
-    "connections equals min(limit, requests); (2) for every limit up to "
-    f"{RATE_LIMIT_MAX} the median throughput is within a factor {fmt.sig(RATE_FACTOR, 2)} of the ideal "
-    "limit ÷ delay; (3) under the lowered open-file limit the unlimited gather fails with fd exhaustion "
-    "in every repetition while the limited gather has no error at all; (4) where measured, no host's peak "
-    "exceeds `limit_per_host`, the semaphore without pooling opens one connection per request, and the "
-    "semaphore over a pooled session and the connector at most `cap` (and hold at most `cap` open). "
+    "connections equals min(limit, requests) (an exact count); (2) for every limit up to "
+    f"{RATE_LIMIT_MAX} the 95 % CI of the throughput ÷ the ideal limit ÷ delay lies within a factor "
+    f"{fmt.sig(RATE_FACTOR, 2)} either way, where the client can reach that ideal at all (it is at most "
+    "the model's own unlimited-gather throughput; above it the client's CPU, not the server's wait, is the "
+    "bound, and the run is listed but not checked); (3) under the lowered open-file limit the unlimited "
+    "gather fails with fd exhaustion in every repetition while the limited gather has no error at all; "
+    "(4) where measured, no host's peak exceeds `limit_per_host`, the semaphore without pooling opens one "
+    "connection per request, the semaphore over a pooled session and the connector at most `cap` (and "
+    "hold at most `cap` open), and the connector is not faster than the semaphore over one pooled session "
+    f"by {fmt.compact(CAP_RATE_MAX)}x or more (95 % CI of connector ÷ pooled-semaphore req/s below "
+    f"{fmt.compact(CAP_RATE_MAX)}x). "
     "**Refuted** when a total limit did not hold (a server peak above it) or the limited gather failed "
-    "under the fd limit. **Nuanced** otherwise (e.g. throughput far from limit ÷ delay, the unlimited "
-    "gather did not run out of descriptors, or a host's peak above `limit_per_host` while the total limit "
-    "held: the per-host count covers connections in use, the server also sees idle pooled ones). "
-    "**Inconclusive** without a sweep run.")
+    "under the fd limit. **Nuanced** when a check clearly fails otherwise (e.g. throughput far from "
+    "limit ÷ delay, the unlimited gather did not run out of descriptors, or a host's peak above "
+    "`limit_per_host` while the total limit held: the per-host count covers connections in use, the server "
+    "also sees idle pooled ones), or when the fd part was not measured. **Inconclusive: noise** when no "
+    "check fails but an interval straddles its bound. **Inconclusive** without a sweep run. Counts are "
+    "exact checks (every repetition); ratios are geometric means of the paired repetitions' ratios with "
+    "their 95 % CI.")
 
 
 @dataclass(frozen=True)
@@ -111,16 +133,61 @@ def ideal_rate(limit, run):
 
 
 @dataclass
-class Check:
-    name: str       # peak | rate | fd | per_host | cap
-    run: object
-    holds: bool
-    broken_limit: bool  # a cap exceeded (refutes the claim)
-    text: str
+class LimitsCheck(verdict.Check):
+    """A verdict.Check that knows its part and run. `counted` set: an exact-count check,
+    whose figure is the count itself (no interval: it holds in every repetition or not)."""
+    part: str = ""          # peak | rate | fd | per_host | cap | cap_rate
+    run: object = None
+    refutes: bool = False   # failing it breaks one of the claim's two promises
+    counted: str = ""
+
+    @property
+    def figure(self):
+        if self.counted:
+            return self.counted
+        return verdict.Check.figure.fget(self)
+
+    @property
+    def holds(self):
+        return self.status == verdict.PASSED
+
+
+def _count_check(part, run, name, holds, counted, needs, refutes=False, note=""):
+    return LimitsCheck(name, verdict.PASSED if holds else verdict.FAILED, threshold=needs, unit="",
+                       note=note or "exact count, every repetition", part=part, run=run,
+                       refutes=refutes and not holds, counted=counted)
+
+
+def _tagged(check, part, run):
+    """A verdict.at_least / below result, tagged with its part and run."""
+    return LimitsCheck(**vars(check), part=part, run=run)
+
+
+def _within(name, ci, low, high, note=""):
+    """Passed when the whole interval lies in [low, high]; failed when it lies wholly outside;
+    otherwise (straddling a bound, or no interval) undecided."""
+    est, lo, hi = ci if ci is not None else (None, None, None)
+    if est is None or lo is None or hi is None:
+        status = verdict.UNDECIDED
+    elif low <= lo and hi <= high:
+        status = verdict.PASSED
+    elif hi < low or lo > high:
+        status = verdict.FAILED
+    else:
+        status = verdict.UNDECIDED
+    if not note and status == verdict.UNDECIDED:
+        note = ("no interval (fewer than 2 paired repetitions)" if lo is None or hi is None
+                else "the interval straddles a bound: noise")
+    return verdict.Check(name, status, est, lo, hi, f"{fmt.compact(low)}–{fmt.compact(high)}x", "x", note)
 
 
 def _usable(run):
     return run is not None and not run.failed and run.reps
+
+
+def _short(run):
+    """The benchmark name without the scenario: 'asio_coro/sweep/limit:4/delay_ms:20'."""
+    return run.name.text.split("/", 1)[-1]
 
 
 def peak_checks(runs):
@@ -134,24 +201,53 @@ def peak_checks(runs):
             holds = bool(got) and all(g == w for g, w in zip(got, want)) and r.errors == 0
             above = any(g > limit for g in got)
             seen = ", ".join(fmt.count(g) for g in sorted(set(got)))
-            out.append(Check("peak", r, holds, above,
-                             f"`{r.name.text}`: peak {seen} over {len(got)} repetitions, "
-                             f"min(limit, requests) = {fmt.count(want[0] if want else None)}"))
+            counted = f"peak {seen} in {len(got)} repetitions" + (f", {fmt.count(r.errors)} errors" if r.errors else "")
+            out.append(_count_check("peak", r, f"`{_short(r)}`: server's peak = min(limit, requests)", holds,
+                                    counted, f"= {fmt.count(want[0] if want else None)} in every repetition, "
+                                             "no error", refutes=above))
     return out
+
+
+def unlimited_rate(runs, model):
+    """The model's unlimited-gather throughput (median req/s), the most its client managed with
+    every request in flight: a limit whose ideal is above it is bound by the client's CPU."""
+    r = dict(sweep(runs, model)).get(0)
+    return r.median("req_per_s") if _usable(r) and not r.errors else None
+
+
+def rate_runs(runs, model):
+    """[(limit, run, checked)] for the limited sweep runs up to RATE_LIMIT_MAX; checked is False
+    when the ideal limit ÷ delay is above the model's unlimited-gather throughput (CPU-bound)."""
+    ceiling = unlimited_rate(runs, model)
+    out = []
+    for limit, r in sweep(runs, model):
+        if not limit or limit > RATE_LIMIT_MAX or not _usable(r):
+            continue
+        ideal = ideal_rate(limit, r)
+        out.append((limit, r, ceiling is None or ideal is None or ideal <= ceiling))
+    return out
+
+
+def rate_factor_ci(run):
+    """req/s ÷ (limit ÷ delay) per repetition: (estimate, low, high)."""
+    ideal = ideal_rate(limit_of(run), run)
+    if not ideal:
+        return None, None, None
+    return stats.ratio_ci([v / ideal for v in run.values("req_per_s")])
 
 
 def rate_checks(runs):
     out = []
     for model in models(runs):
-        for limit, r in sweep(runs, model):
-            if not limit or limit > RATE_LIMIT_MAX or not _usable(r):
+        for limit, r, checked in rate_runs(runs, model):
+            if not checked:
                 continue
-            ideal = ideal_rate(limit, r)
-            f = stats.factor(r.median("req_per_s"), ideal)
-            holds = f is not None and 1 / RATE_FACTOR <= f <= RATE_FACTOR and r.errors == 0
-            out.append(Check("rate", r, holds, False,
-                             f"`{r.name.text}`: {fmt.sig(r.median('req_per_s'))} req/s = {fmt.times(f)} "
-                             f"the ideal {fmt.sig(ideal)}"))
+            name = f"`{_short(r)}`: req/s ÷ ideal {fmt.sig(ideal_rate(limit, r))} (limit ÷ delay)"
+            if r.errors:
+                out.append(_count_check("rate", r, name, False, f"{fmt.count(r.errors)} errors",
+                                        "no error", note="a run with errors is not measured clean"))
+                continue
+            out.append(_tagged(_within(name, rate_factor_ci(r), 1 / RATE_FACTOR, RATE_FACTOR), "rate", r))
     return out
 
 
@@ -173,15 +269,15 @@ def fd_checks(runs):
         if _usable(unl):
             per_rep = unl.values("fd_errors")
             holds = bool(per_rep) and all(v > 0 for v in per_rep)
-            out.append(Check("fd", unl, holds, False,
-                             f"`{unl.name.text}`: fd errors per repetition "
-                             f"{fmt.count(min(per_rep)) if per_rep else fmt.DASH}–"
-                             f"{fmt.count(max(per_rep)) if per_rep else fmt.DASH} (expected > 0 in each)"))
+            counted = (f"fd errors {fmt.count(min(per_rep))}–{fmt.count(max(per_rep))} per repetition"
+                       if per_rep else "no fd errors counted")
+            out.append(_count_check("fd", unl, f"`{_short(unl)}`: runs out of descriptors", holds, counted,
+                                    "> 0 fd errors in every repetition"))
         if _usable(lim):
             holds = lim.errors == 0
-            out.append(Check("fd", lim, holds, not holds,
-                             f"`{lim.name.text}`: {fmt.count(lim.errors)} errors in all repetitions "
-                             f"(expected 0)"))
+            out.append(_count_check("fd", lim, f"`{_short(lim)}`: the limit keeps it under the fd limit", holds,
+                                    f"{fmt.count(lim.errors)} errors in {len(lim.reps)} repetitions",
+                                    "0 errors", refutes=True))
     return out
 
 
@@ -199,9 +295,12 @@ def per_host_checks(runs):
         cap = per_host or total
         holds = bool(peaks) and (not cap or all(p <= cap for p in peaks)) and r.errors == 0
         # Only a host above the total limit breaks the claim; above limit_per_host alone is not as predicted.
-        out.append(Check("per_host", r, holds, bool(total) and any(p > total for p in peaks),
-                         f"`{r.name.text}`: highest peak per host {', '.join(fmt.count(p) for p in peaks)} "
-                         f"(cap {fmt.count(cap) if cap else 'none'})"))
+        which = "limit_per_host" if per_host else "the total limit"
+        out.append(_count_check("per_host", r, f"`{_short(r)}`: no host above {which}", holds,
+                                f"highest peak per host {' / '.join(fmt.count(p) for p in peaks)}"
+                                + (f", {fmt.count(r.errors)} errors" if r.errors else ""),
+                                f"≤ {fmt.count(cap)} per host" if cap else "no cap",
+                                refutes=bool(total) and any(p > total for p in peaks)))
     return out
 
 
@@ -220,29 +319,47 @@ def cap_checks(runs):
         requests = r.values("requests")
         if key(r).mode == "semaphore_unpooled":
             holds = bool(opened) and opened == requests
-            want = "one per request"
+            want = "opened = requests (one per request)"
+            name = "one connection per request"
         else:
             holds = bool(opened) and all(o <= cap for o in opened) and all(p <= cap for p in peaks)
-            want = f"at most {fmt.count(cap)}, peak at most {fmt.count(cap)}"
+            want = f"opened ≤ {fmt.count(cap)}, peak ≤ {fmt.count(cap)}"
+            name = "connections bounded by the cap"
         holds = holds and r.errors == 0
         above = key(r).mode == "connector" and any(p > cap for p in peaks)
-        out.append(Check("cap", r, holds, above,
-                         f"`{r.name.text}`: opened {', '.join(sorted({fmt.count(o) for o in opened}))}, "
-                         f"peak {', '.join(sorted({fmt.count(p) for p in peaks}))} per repetition "
-                         f"(expected {want})"))
+        out.append(_count_check("cap", r, f"`{_short(r)}`: {name}", holds,
+                                f"opened {', '.join(sorted({fmt.count(o) for o in opened}))}, peak "
+                                f"{', '.join(sorted({fmt.count(p) for p in peaks}))} per repetition"
+                                + (f", {fmt.count(r.errors)} errors" if r.errors else ""),
+                                want + ", no error", refutes=above))
     return out
 
 
 def cap_rate_ci(runs, model, mode_a, mode_b):
     """req/s of mode_a ÷ mode_b for a model: (estimate, low, high) from paired repetitions."""
     a, b = cap_run(runs, model, mode_a), cap_run(runs, model, mode_b)
-    if a is None or b is None:
+    if a is None or b is None or a.errors or b.errors:
         return None, None, None
     return stats.paired_ratio_ci(a.values("req_per_s"), b.values("req_per_s"))
 
 
+def cap_rate_checks(runs):
+    """The connector ÷ the semaphore over one pooled session, req/s, per model: a semaphore over a
+    shared session pools too, so the connector should not be clearly faster."""
+    out = []
+    for model in models(runs):
+        conn = cap_run(runs, model, "connector")
+        if conn is None or cap_run(runs, model, "semaphore_pooled") is None:
+            continue
+        ci = cap_rate_ci(runs, model, "connector", "semaphore_pooled")
+        out.append(_tagged(verdict.below(f"{lang(model)}: connector ÷ semaphore over one pooled session, req/s",
+                                         ci, CAP_RATE_MAX), "cap_rate", conn))
+    return out
+
+
 def all_checks(runs):
-    return peak_checks(runs) + rate_checks(runs) + fd_checks(runs) + per_host_checks(runs) + cap_checks(runs)
+    return (peak_checks(runs) + rate_checks(runs) + fd_checks(runs) + per_host_checks(runs) + cap_checks(runs)
+            + cap_rate_checks(runs))
 
 
 def fast_p99_pair(runs, model):
@@ -276,15 +393,20 @@ def _fd_summary(runs, model_list):
 
 def _figures(runs, checks, model_list):
     """'the server's peak … in 6 of 6 limited sweep runs, throughput …, fd …' for these models."""
-    peaks = [c for c in checks if c.name == "peak" and key(c.run).model in model_list]
-    rates = [stats.factor(c.run.median("req_per_s"), ideal_rate(limit_of(c.run), c.run))
-             for c in checks if c.name == "rate" and key(c.run).model in model_list]
+    peaks = [c for c in checks if c.part == "peak" and key(c.run).model in model_list]
+    rates = [rate_factor_ci(c.run)[0] for c in checks if c.part == "rate" and key(c.run).model in model_list]
     rates = [f for f in rates if f is not None]
     text = (f"the server's peak of open connections equalled min(limit, requests) in "
             f"{sum(c.holds for c in peaks)} of {len(peaks)} limited sweep runs")
     if rates:
-        text += (f", throughput was {fmt.times(min(rates))}–{fmt.times(max(rates))} the ideal limit ÷ delay "
-                 f"for limits ≤ {RATE_LIMIT_MAX}")
+        span = fmt.times(min(rates)) if fmt.times(min(rates)) == fmt.times(max(rates)) else \
+            f"{fmt.times(min(rates))}–{fmt.times(max(rates))}"
+        text += f", throughput was {span} the ideal limit ÷ delay for limits ≤ {RATE_LIMIT_MAX}"
+    bound = [(m, limit, r) for m in model_list for limit, r, checked in rate_runs(runs, m) if not checked]
+    if bound:
+        text += (" (" + ", ".join(f"limit {fmt.count(limit)}: {fmt.times(rate_factor_ci(r)[0])}" for _m, limit, r in bound)
+                 + ", not checked: its ideal is above the model's unlimited-gather throughput, so the client's CPU is the "
+                 "bound)")
     fd = _fd_summary(runs, model_list)
     if fd:
         text += (", and under the lowered fd limit the unlimited gather lost requests to EMFILE while the "
@@ -292,34 +414,42 @@ def _figures(runs, checks, model_list):
     return text
 
 
+def _listed(items, most=3):
+    return "; ".join(items[:most]) + ("; …" if len(items) > most else "")
+
+
 def decide(runs):
     checks = all_checks(runs)
-    if not any(c.name == "peak" for c in checks):
-        return Verdict("inconclusive", "Inconclusive: no usable limited sweep run.", checks,
+    if not any(c.part == "peak" for c in checks):
+        return Verdict(verdict.INCONCLUSIVE, "Inconclusive: no usable limited sweep run.", checks,
                        ["no usable sweep run"])
-    broken = [c for c in checks if c.broken_limit]
-    failing = [c for c in checks if not c.holds]
-    reasons = [c.text for c in failing]
-    if broken:
-        word = "refuted"
-    elif not failing and any(c.name == "fd" for c in checks):
-        word = "confirmed"
+    failing = [c for c in checks if c.status == verdict.FAILED]
+    reasons = [f"{c.name}: {c.figure}, needs {c.threshold}" for c in failing]
+    if any(c.refutes for c in checks):
+        word = verdict.REFUTED
     else:
-        word = "nuanced"
-        if not any(c.name == "fd" for c in checks):
-            reasons.append("the fd-limited runs were not measured")
+        word = verdict.word_from(checks)
+    if not any(c.part == "fd" for c in checks):
+        reasons.append("the fd-limited runs were not measured")
+        if word == verdict.CONFIRMED:
+            word = verdict.NUANCED
 
     all_models = models(runs)
     claim = [m for m in all_models if m == CLAIM_MODEL]
     cpp = [m for m in all_models if not is_python(m)]
+    head = verdict.capitalised(word)
     if claim:
-        line = (f"{word.capitalize()}: for aiohttp itself (`{CLAIM_MODEL}`), "
-                + _figures(runs, checks, claim) + ". ")
+        line = f"{head}: for aiohttp itself (`{CLAIM_MODEL}`), " + _figures(runs, checks, claim) + ". "
         if cpp:
             line += "The C++ models show the mechanism: " + _figures(runs, checks, cpp) + "."
     else:
-        line = (f"{word.capitalize()} for the C++ models that mirror aiohttp's connector (aiohttp itself was "
+        line = (f"{head} for the C++ models that mirror aiohttp's connector (aiohttp itself was "
                 f"not measured in this run): " + _figures(runs, checks, all_models) + ".")
-    if word != "confirmed" and reasons:
-        line += " Not as predicted: " + "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "") + "."
+    line = line.rstrip()
+    if word == verdict.NOISE:
+        undecided = verdict.undecided(checks)
+        line += " Undecided by noise: " + _listed([f"{c.name}: {c.figure}, needs {c.threshold}"
+                                                    for c in undecided]) + "."
+    if word != verdict.CONFIRMED and reasons:
+        line += " Not as predicted: " + _listed(reasons) + "."
     return Verdict(word, line, checks, reasons)

@@ -146,8 +146,9 @@ def model_of_labels(run):
     return (labels[0] if labels else None), run.name.param("c")
 
 
-def numbers_table(results, columns, model_of=model_of_labels, note=""):
-    """One row per benchmark: name, model with language, the columns, errors."""
+def numbers_table(results, columns, model_of=model_of_labels, note="", expected=None):
+    """One row per benchmark: name, model with language, the columns, errors. expected(run, kind)
+    as for errors_section: a run whose every error kind is expected gets no ⚠, its count 'expected'."""
     header = ["benchmark", "model"] + [c.header for c in columns] + ["errors"]
     rows = []
     for r in results.runs:
@@ -159,10 +160,17 @@ def numbers_table(results, columns, model_of=model_of_labels, note=""):
             rows.append([f"⚠ {name}", lang, f"**failed**{failed_reps(r)}: {r.error_message}"]
                         + [fmt.DASH] * (len(columns)))
             continue
-        rows.append([f"⚠ {name}" if r.flagged else name, lang] + [c.cell(r) for c in columns]
-                    + [f"**{fmt.count(r.errors)}**" if r.errors else "0"])
+        as_expected = only_expected_errors(r, expected)
+        rows.append([f"⚠ {name}" if r.flagged and not as_expected else name, lang] + [c.cell(r) for c in columns]
+                    + [(f"**{fmt.count(r.errors)}**" + (" expected" if as_expected else "")) if r.errors else "0"])
     text = fmt.table(header, rows)
     return (note + "\n\n" + text) if note else text
+
+
+def only_expected_errors(run, expected):
+    """True when the run has errors and expected(run, kind) gives a reason for every kind."""
+    kinds = run.errors_by_kind()
+    return bool(expected and run.errors and kinds and all(expected(run, k) for k in kinds))
 
 
 def failed_reps(run):

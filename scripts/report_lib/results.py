@@ -112,7 +112,8 @@ class Run:
         kinds = {}
         for rep in self.reps:
             for key, value in rep.items():
-                if key.startswith("errors_") and isinstance(value, (int, float)) and value:
+                # errors_per_s is a rate beside the counts (bench writes it for every run), not a kind.
+                if key.startswith("errors_") and key != "errors_per_s" and isinstance(value, (int, float)) and value:
                     kind = key[len("errors_"):]
                     kinds[kind] = kinds.get(kind, 0) + value
         return kinds
