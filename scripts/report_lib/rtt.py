@@ -82,7 +82,9 @@ def _verdict_section(runs, v):
     out = [page.verdict_section(rv.RULE_TEXT, v, v.checks, "rtt_verdict.py")]
     if v.expectations:
         out.append("Expectation checks (shown, not deciding the word): an unpooled request's round trips "
-                   "against the textbook count, with a tolerance taken from this run.\n\n"
+                   "against the textbook count k, with a tolerance taken from this run: k × (the pooled request's "
+                   "excess over its 1 RTT + the unpooled request's p50 at RTT 0 ÷ RTT), since the CPU between "
+                   "packets is spread over the round trips and each part starts from a sleep of RTT/2.\n\n"
                    + page.checks_table(v.expectations))
     xs = [x for x in rv.rtts(runs) if x > 0]
     rows = []
@@ -187,8 +189,9 @@ def _why(runs, v):
     if off and v.rtt_ms:
         listed = "; ".join(f"{e.subject} {fmt.sig(e.estimate)} RTT, expected {e.expected} "
                            f"({fmt.sig((e.estimate - e.expected) * v.rtt_ms)} ms more)" for e in off)
-        out.append(f"- Beyond the tolerance this run allows (its own request time at RTT 0 and the pooled "
-                   f"excess, see the expectation checks), at RTT {fmt.param(v.rtt_ms)} ms: {listed}. Time "
+        out.append(f"- Beyond the tolerance this run allows (per round trip, the pooled excess plus the "
+                   f"request's own time at RTT 0; see the expectation checks), at RTT {fmt.param(v.rtt_ms)} ms: "
+                   f"{listed}. Time "
                    f"beyond a handshake's CPU is waiting: one side holding a write until an acknowledgement "
                    f"comes back (Nagle's algorithm, delayed ACKs) would do it.")
     at0 = stats.median([rv.p50_ms(rv.cell(runs, m, "nopool", p, 0)) for m in rv.models(runs)

@@ -27,6 +27,15 @@ def runs(rtts_per_request, rtt_ms=20, errors=0):
     return results.group_benchmarks(entries)
 
 
+def at_rtt0(p50_ms, protos=("http", "https_tls1.3", "https_tls1.2"), models=("asio_coro", "blocking_curl"),
+            session_cache="on"):
+    """Unpooled runs at RTT 0 taking p50_ms each: the request's CPU and the delayer, no sleep."""
+    off = "/session_cache:off" if session_cache == "off" else ""
+    return results.group_benchmarks([helpers.entry(f"rtt/{m}/nopool/{p}/rtt_ms:0{off}", i, p50_us=p50_ms * 1000,
+                                                   rtt_ms=0, requests=10)
+                                     for m in models for p in protos for i in range(2)])
+
+
 def grid(pooled=1.03, http=2.05, tls13=3.7, tls12=4.3, models=("asio_coro", "blocking_curl")):
     cells = {}
     for m in models:
@@ -37,6 +46,10 @@ def grid(pooled=1.03, http=2.05, tls13=3.7, tls12=4.3, models=("asio_coro", "blo
         cells[(m, "pool", "https_tls1.2")] = pooled
         cells[(m, "nopool", "https_tls1.2")] = tls12
     return cells
+
+
+def tls13_expectation(run_list):
+    return [e for e in rv.decide(run_list).expectations if e.subject == "unpooled HTTPS, TLS 1.3"][0]
 
 
 class RttVerdictTest(unittest.TestCase):
@@ -78,7 +91,7 @@ class RttVerdictTest(unittest.TestCase):
         self.assertIn("run as root", v.line)
 
     def test_expectation_checks_name_round_trips_above_the_textbook_but_keep_the_word(self):
-        v = rv.decide(runs(grid(http=2.01, tls13=3.6, tls12=4.02)))
+        v = rv.decide(runs(grid(http=2.01, tls13=3.6, tls12=4.02)) + at_rtt0(0.2))
         self.assertEqual(v.word, "confirmed", v.line)
         status = {e.subject: e.status for e in v.expectations}
         self.assertEqual(status["unpooled HTTP"], "passed")
@@ -86,15 +99,50 @@ class RttVerdictTest(unittest.TestCase):
         self.assertIn("Off the textbook count: unpooled HTTPS, TLS 1.3 3.60 RTT (expected 3)", v.line)
 
     def test_tolerance_comes_from_the_runs_own_time_at_rtt_0(self):
-        # A request that costs 4 ms without any delay may take 3 + 4/20 RTT at RTT 20 ms.
-        at0 = [helpers.entry(f"rtt/{m}/nopool/https_tls1.3/rtt_ms:0", i, p50_us=4000, rtt_ms=0, requests=10)
-               for m in ("asio_coro", "blocking_curl") for i in range(2)]
-        slow = runs(grid(tls13=3.15), rtt_ms=20) + results.group_benchmarks(at0)
-        e = [e for e in rv.decide(slow).expectations if e.subject == "unpooled HTTPS, TLS 1.3"][0]
+        # A request that costs 4 ms without any delay may take up to 3 × (0.03 + 4/20) RTT more at RTT 20 ms.
+        slow = runs(grid(tls13=3.15), rtt_ms=20) + at_rtt0(4.0, protos=("https_tls1.3",))
+        e = tls13_expectation(slow)
         self.assertEqual(e.status, "passed", e.note)
-        # Without the RTT-0 runs the same 3.15 RTT is beyond the tolerance.
-        e = [e for e in rv.decide(runs(grid(tls13=3.15))).expectations if e.subject == "unpooled HTTPS, TLS 1.3"][0]
+        # Without the RTT-0 runs the CPU is not measured: above 3 × the pooled excess is inconclusive, not failed.
+        e = tls13_expectation(runs(grid(tls13=3.15)))
+        self.assertEqual(e.status, "inconclusive", e.note)
+        self.assertIn("no RTT-0 run", e.note)
+        self.assertNotIn("Off the textbook count", rv.decide(runs(grid(tls13=3.15))).line)
+
+    def test_tolerance_is_per_round_trip(self):
+        # Pooled 1.03 RTT at 20 ms and 1 ms at RTT 0: each of TLS 1.3's 3 round trips may carry
+        # 0.03 + 1/20 RTT, so up to 3.24 RTT passes and 3.4 RTT (a wait) fails.
+        e = tls13_expectation(runs(grid(tls13=3.2)) + at_rtt0(1.0))
+        self.assertEqual(e.status, "passed", e.note)
+        self.assertEqual(e.threshold, "2.95–3.24 RTT")
+        self.assertIn("3 round trips × (pooled excess 0.0300 RTT + RTT-0 request time 1.00 ms)", e.note)
+        e = tls13_expectation(runs(grid(tls13=3.4)) + at_rtt0(1.0))
         self.assertEqual(e.status, "failed", e.note)
+        # TLS 1.2 (4 round trips) gets 4 × the same per round trip; HTTP 2 ×.
+        v = rv.decide(runs(grid(http=2.1, tls12=4.3)) + at_rtt0(1.0))
+        status = {e.subject: (e.status, e.threshold) for e in v.expectations}
+        self.assertEqual(status["unpooled HTTPS, TLS 1.2"], ("passed", "3.95–4.32 RTT"))
+        self.assertEqual(status["unpooled HTTP"], ("passed", "1.95–2.16 RTT"))
+
+    def test_a_real_wait_of_half_an_rtt_stays_beyond_the_tolerance(self):
+        # The delayer holds packets for RTT/2: a write held back once costs at least that much.
+        e = tls13_expectation(runs(grid(tls13=3.0 + 0.5 + 0.1)) + at_rtt0(1.0))
+        self.assertEqual(e.status, "failed", e.note)
+
+    def test_session_cache_off_uses_its_own_time_at_rtt_0(self):
+        cells = grid()
+        for m in ("asio_coro", "blocking_curl"):
+            cells[(m, "nopool", "https_tls1.3/session_cache:off")] = 3.45
+        r = runs(cells) + at_rtt0(0.5) + at_rtt0(3.0, protos=("https_tls1.3",), session_cache="off")
+        e = [e for e in rv.decide(r).expectations if e.subject == "unpooled HTTPS, TLS 1.3, session_cache:off"][0]
+        self.assertEqual(e.status, "passed", e.note)  # 3 × (0.03 + 3/20) = 0.54 RTT allowed
+        self.assertIn("RTT-0 request time 3.00 ms", e.note)
+
+    def test_the_floor_is_said_when_it_sets_the_tolerance(self):
+        e = [e for e in rv.decide(runs(grid(pooled=1.0, http=2.01)) + at_rtt0(0.01)).expectations
+             if e.subject == "unpooled HTTP"][0]
+        self.assertIn("≥ 2 round trips", e.note)
+        self.assertIn("the delayer's jitter", e.note)
 
     def test_resumed_tls12_handshakes_expect_three_round_trips(self):
         entries = []
@@ -158,6 +206,13 @@ class RttReportTest(unittest.TestCase):
         self.assertEqual(len(loaded.runs), 40)
         for r in loaded.runs:
             self.assertIn(f"`{r.name.text}`", self.page)
+
+    def test_rule_and_expectation_tolerances_are_stated(self):
+        self.assertIn(rv.RULE_TEXT, self.page)
+        # The fixture has RTT-0 runs: each expectation says its tolerance per round trip.
+        self.assertRegex(self.page, r"\| unpooled HTTPS, TLS 1\.3 takes 3 RTT \| \*\*\w+\*\* \| .* \| tolerance from the "
+                                    r"run: \+[0-9.]+ RTT \([0-9.]+ ms\) = 3 round trips × \(pooled excess [0-9.]+ RTT "
+                                    r"\+ RTT-0 request time [0-9.]+ ms\)")
 
     def test_time_saved_beside_the_factor(self):
         self.assertIn("### What pooling saves per request", self.page)
