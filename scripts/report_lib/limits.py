@@ -64,7 +64,7 @@ def _waves(runs):
 # --- sections ---------------------------------------------------------------
 
 def _setup(results):
-    ctx, runs = results.ctx, results.runs
+    runs = results.runs
     sweep_limits = sorted({lv.limit_of(r) for r in lv.part(runs, "sweep")} - {None},
                           key=lambda x: (x == 0, x))
     # Requests per limit; the Python model's largest gather is smaller, so
