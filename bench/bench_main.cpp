@@ -13,8 +13,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cerrno>
 #include <boost/version.hpp>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -228,7 +228,8 @@ int main(int argc, char** argv) {
     benchmark::AddCustomContext("suite_quick", quick ? "true" : "false");
     // What the pooling report's TIME_WAIT reasoning rests on (read, not assumed).
     benchmark::AddCustomContext("suite_tcp_tw_reuse", sysctl("net/ipv4/tcp_tw_reuse"));
-    benchmark::AddCustomContext("suite_ip_local_port_range", sysctl("net/ipv4/ip_local_port_range"));
+    benchmark::AddCustomContext("suite_ip_local_port_range",
+                                sysctl("net/ipv4/ip_local_port_range"));
     benchmark::AddCustomContext("suite_repetitions", std::to_string(repetitions));
     benchmark::AddCustomContext(
         "suite_server", servers.empty()

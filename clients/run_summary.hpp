@@ -22,7 +22,7 @@ struct RunSummary {
   // (a run where every connection fails would otherwise look fastest).
   double requests_per_s = 0;
   double errors_per_s = 0;  // failed requests per wall second, shown beside it
-  LatencyStats latency_us;    // successful requests only
+  LatencyStats latency_us;  // successful requests only
   std::size_t connections_opened = 0;
   std::map<std::string, std::size_t> errors;  // by ErrorKind name, non-zero only
   std::map<int, std::size_t> status_codes;    // 0: no response

@@ -12,7 +12,7 @@ namespace mockd {
 
 // Hard ceilings that no option lifts: a cap given on the command line must
 // lie within them, so a typo cannot turn a cap into "unbounded".
-inline constexpr double kCeilingDelayMs = 600'000;                 // 10 minutes
+inline constexpr double kCeilingDelayMs = 600'000;                      // 10 minutes
 inline constexpr std::uint64_t kCeilingBytes = std::uint64_t{1} << 30;  // 1 GiB
 inline constexpr std::size_t kCeilingHeaderBytes = std::size_t{1} << 20;
 

@@ -1,8 +1,8 @@
 // bench's command line against bad input: an output path is only ever a
 // path (no shell sees it), bad option values are refused with exit 2, and a
 // run where nothing could be measured exits non-zero.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -94,7 +94,8 @@ std::vector<pid_t> children_of(pid_t parent, const std::string& comm) {
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     const std::string stat = read(entry.path() / "stat");
     const auto close_paren = stat.rfind(')');
-    if (close_paren == std::string::npos || stat.find("(" + comm + ")") == std::string::npos) continue;
+    if (close_paren == std::string::npos || stat.find("(" + comm + ")") == std::string::npos)
+      continue;
     char state = 0;
     int ppid = 0;
     if (std::sscanf(stat.c_str() + close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == parent)
@@ -116,8 +117,13 @@ bool alive(pid_t pid) {
 TEST(BenchCli, KilledBenchLeavesNoServerRunning) {
   const auto dir = fresh_dir("bench-cli-sigkill");
   // A benchmark long enough to be killed in the middle: 100 sequential 50 ms requests a run.
-  std::vector<std::string> all = {BENCH_PATH, "--filter=sync_vs_async/asio_coro/sequential/.*/k:100/",
-                                  "--repetitions", "5", "--no-charts", "--out", (dir / "out").string()};
+  std::vector<std::string> all = {BENCH_PATH,
+                                  "--filter=sync_vs_async/asio_coro/sequential/.*/k:100/",
+                                  "--repetitions",
+                                  "5",
+                                  "--no-charts",
+                                  "--out",
+                                  (dir / "out").string()};
   std::vector<char*> argv;
   for (auto& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);

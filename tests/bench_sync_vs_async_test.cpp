@@ -41,10 +41,10 @@ TEST(SyncVsAsync, ListsEveryModelAndBoundsTheSequentialOnes) {
   EXPECT_EQ(names.size(), 3u * 4 + 3 * 2 + python) << listing;
   EXPECT_TRUE(names.contains("sync_vs_async/asio_coro/gather/c:0/k:10000/delay_ms:50"));
   EXPECT_TRUE(
-      names.contains("sync_vs_async/threadpool_curl/thread_per_request/c:0/k:10000/delay_ms:50"));
+      names.contains("sync_vs_async/threads_curl/thread_per_request/c:0/k:10000/delay_ms:50"));
   EXPECT_TRUE(names.contains("sync_vs_async/asio_coro/sequential/c:1/k:100/delay_ms:50"));
   EXPECT_FALSE(names.contains("sync_vs_async/blocking_curl/sequential/c:1/k:1000/delay_ms:50"));
-  EXPECT_FALSE(names.contains("sync_vs_async/threadpool_curl/workers/c:32/k:1000/delay_ms:50"));
+  EXPECT_FALSE(names.contains("sync_vs_async/threads_curl/workers/c:32/k:1000/delay_ms:50"));
   EXPECT_EQ(names.contains("sync_vs_async/py_requests/sequential_nopool/c:1/k:100/delay_ms:50"),
             python_models());
   EXPECT_EQ(names.contains("sync_vs_async/py_aiohttp/gather/c:0/k:1000/delay_ms:50"),
@@ -105,7 +105,7 @@ TEST(SyncVsAsync, QuickRunMeetsTheSignature) {
     if (has(name, "/thread_per_request/")) {
       EXPECT_EQ(threads, k) << name << ": a thread per request";
     }
-    if (has(name, "/threadpool_curl/workers/")) {
+    if (has(name, "/threads_curl/workers/")) {
       EXPECT_EQ(threads, std::min(k, 32.0)) << name;
     }
   }

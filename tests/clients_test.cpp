@@ -27,7 +27,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::vector<std::string> kModels = {"blocking_curl", "blocking_httplib", "threadpool_curl",
+const std::vector<std::string> kModels = {"blocking_curl", "blocking_httplib", "threads_curl",
                                           "curl_multi", "asio_coro"};
 const std::vector<std::string> kClientModelsWithLimits = {"curl_multi", "asio_coro"};
 
@@ -213,7 +213,7 @@ TEST_P(ClientModels, PooledOpensOneConnectionPerWorker) {
   const long accepted = server_stat(mockd_, "connections_accepted");
   if (sequential(model))
     EXPECT_EQ(accepted, 1);
-  else if (model == "threadpool_curl")
+  else if (model == "threads_curl")
     EXPECT_EQ(accepted, 8);
   else
     EXPECT_LE(accepted, 8);
@@ -233,7 +233,7 @@ TEST_P(ClientModels, UnpooledOpensOneConnectionPerRequest) {
 TEST_P(ClientModels, ThreadsAreOneUnlessThePoolHasWorkers) {
   const std::string& model = GetParam();
   const auto r = run_model(model, plan_for(model, true, mockd_.url() + "/x", 16));
-  EXPECT_EQ(r.threads, model == "threadpool_curl" ? 8u : 1u);
+  EXPECT_EQ(r.threads, model == "threads_curl" ? 8u : 1u);
 }
 
 TEST_P(ClientModels, TlsSessionCacheResumesNewConnectionsOnlyForCurl) {
@@ -342,8 +342,8 @@ TEST_P(ClientModelsWithLimits, UnlimitedRunOutOfFileDescriptorsFailsAndALimitedO
 
 TEST(ClientFdLimit, ThreadPoolWorkersOutOfFileDescriptorsReportFdExhausted) {
   harness::MockdProcess mockd;
-  auto plan = plan_for("threadpool_curl", false, mockd.url() + "/x?delay_ms=200", 40, 40);
-  EXPECT_GT(fd_exhausted_under_fd_limit("threadpool_curl", plan, 12), 0);
+  auto plan = plan_for("threads_curl", false, mockd.url() + "/x?delay_ms=200", 40, 40);
+  EXPECT_GT(fd_exhausted_under_fd_limit("threads_curl", plan, 12), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Limits, ClientModelsWithLimits, testing::ValuesIn(kClientModelsWithLimits),

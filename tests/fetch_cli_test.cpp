@@ -23,8 +23,8 @@ TEST(FetchCli, BadValuesAreRefusedWithExitTwo) {
   // Port 1 on loopback: nothing listens, so a value that slipped through would
   // show as a run of connect errors with exit 0 instead of exit 2.
   const std::string url = " http://127.0.0.1:1/";
-  for (const char* bad : {"--rate 1e-300", "--rate nan", "-c -1", "-n 99999999999999999999",
-                          "-n 0", "-n 100000000 --rate 0.001", "--limit -3", "--bogus"}) {
+  for (const char* bad : {"--rate 1e-300", "--rate nan", "-c -1", "-n 99999999999999999999", "-n 0",
+                          "-n 100000000 --rate 0.001", "--limit -3", "--bogus"}) {
     const auto [status, err] = run_fetch(std::string("-m asio_coro ") + bad + url);
     EXPECT_EQ(status, 2) << bad << " -> " << err;
     EXPECT_FALSE(err.empty()) << bad;

@@ -76,7 +76,7 @@ std::string limit_text(std::size_t limit) {
 }
 
 // The sweep's requests: enough for about 16 waves of `limit` (a run of some
-// 300 ms), at most the gather's size (2000, the issue's gather; 1000 for
+// 300 ms), at most the gather's size (2000, the claim's gather of thousands; 1000 for
 // Python); the unlimited run issues them all at once.
 std::size_t sweep_requests(const std::string& model, std::size_t limit, bool quick) {
   const std::size_t most = gather_size(model, quick);

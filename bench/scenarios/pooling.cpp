@@ -44,7 +44,8 @@ std::size_t requests_for(const PoolingConfig& c, bool quick) {
   if (is_python(c.model)) {
     const bool sequential = is_sequential(c.model);
     // Loading the system bundle takes ~23 ms here: about 25 new sessions a second.
-    if (c.system_ca_bundle && !c.pooling) return quick ? (sequential ? 10 : 32) : (sequential ? 30 : 64);
+    if (c.system_ca_bundle && !c.pooling)
+      return quick ? (sequential ? 10 : 32) : (sequential ? 30 : 64);
     if (quick) return c.https && !c.pooling ? (sequential ? 20 : 64) : (sequential ? 100 : 320);
     if (c.https && !c.pooling) return sequential ? 60 : 400;
     if (c.delay_ms > 0) return sequential ? 150 : 1000;
@@ -72,7 +73,7 @@ void register_pooling(ScenarioContext& context) {
   const std::vector<double> delays = quick ? std::vector<double>{0} : std::vector<double>{0, 5};
   std::vector<PoolingConfig> configs;
   for (const std::string model :
-       {"blocking_curl", "blocking_httplib", "threadpool_curl", "curl_multi", "asio_coro",
+       {"blocking_curl", "blocking_httplib", "threads_curl", "curl_multi", "asio_coro",
         "py_requests", "py_requests_threads", "py_aiohttp", "py_aiohttp_uvloop"})
     for (double delay : delays)
       for (bool https : {false, true})

@@ -54,7 +54,7 @@ struct Mode {
   std::size_t max_k = 0;  // 0: every K; else measured up to this K only
 };
 
-// Concurrency 0 = all at once: for threadpool_curl a thread per request, for
+// Concurrency 0 = all at once: for threads_curl a thread per request, for
 // curl_multi every transfer added at once, for asio_coro one coroutine per
 // request, for py_aiohttp asyncio.gather over one ClientSession. Pooling stays
 // on (each model's default session) except in `sequential_nopool`, the
@@ -63,8 +63,8 @@ struct Mode {
 constexpr Mode kModes[] = {
     {"blocking_curl", "sequential", 1, true, kSequentialMaxK},
     {"asio_coro", "sequential", 1, true, kSequentialMaxK},
-    {"threadpool_curl", "thread_per_request", 0},
-    {"threadpool_curl", "workers", 32, true, kWorkersMaxK},
+    {"threads_curl", "thread_per_request", 0},
+    {"threads_curl", "workers", 32, true, kWorkersMaxK},
     {"curl_multi", "gather", 0},
     {"asio_coro", "gather", 0},
     {"py_requests", "sequential", 1, true, kSequentialMaxK},

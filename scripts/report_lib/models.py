@@ -85,7 +85,7 @@ MODELS = {m.name: m for m in (
        "libcurl easy handle, one request at a time on the calling thread"),
     _m(20, "blocking_httplib", CPP, "http.client.HTTPConnection", "#e377c2", "v",
        "cpp-httplib client, one request at a time on the calling thread"),
-    _m(30, "threadpool_curl", CPP, "concurrent.futures.ThreadPoolExecutor + requests.Session", "#17becf", "P",
+    _m(30, "threads_curl", CPP, "concurrent.futures.ThreadPoolExecutor + requests.Session", "#17becf", "P",
        "a thread per worker, each with its own libcurl easy handle"),
     _m(40, "curl_multi", CPP, "asyncio.gather over one aiohttp.ClientSession", "#8c564b", "^",
        "one thread driving many transfers through libcurl's multi interface"),

@@ -217,7 +217,7 @@ def _memory(runs):
            "Memory = the run's own growth (C++: `rss_growth_mb`) or the child's peak (Python: `rss_mb`).\n\n"
            + fmt.table(["series", "language", "K", "in flight", "memory MiB", "rss_per_inflight_kib"], rows)]
     by = {m.series.id: m.rss_per_inflight_kib for m in slopes}
-    coro, thread = by.get("asio_coro/gather"), by.get("threadpool_curl/thread_per_request")
+    coro, thread = by.get("asio_coro/gather"), by.get("threads_curl/thread_per_request")
     if coro is not None and thread is not None:
         if coro > thread:
             out.append(f"Here a coroutine in flight cost more resident memory than a thread ({fmt.sig(coro)} vs "

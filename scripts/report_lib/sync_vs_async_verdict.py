@@ -5,8 +5,8 @@ Benchmark names: sync_vs_async/<model>/<mode>/c:<C>/k:<K>/delay_ms:<L>. A
 series is one (model, mode): `sequential` (one request after another, pooled:
 blocking_curl; asio_coro awaiting one by one; py_requests with one Session),
 `sequential_nopool` (py_requests: requests.get per URL, a new connection each),
-`thread_per_request` (threadpool_curl, c:0), `workers` (32 worker threads:
-threadpool_curl, py_requests_threads), `gather` (every request in flight at
+`thread_per_request` (threads_curl, c:0), `workers` (32 worker threads:
+threads_curl, py_requests_threads), `gather` (every request in flight at
 once: curl_multi, asio_coro, py_aiohttp, each on one thread). Each run fetches
 K URLs, each answered after L ms. Only measured runs count: nothing is
 extrapolated.
@@ -91,8 +91,8 @@ SERIES = (
     Series("py_aiohttp", "gather", "asyncio.gather, one ClientSession (default connector), one thread"),
     Series("blocking_curl", "sequential", "one by one"),
     Series("asio_coro", "sequential", "coroutine awaiting one by one", "D"),
-    Series("threadpool_curl", "workers", "32 worker threads"),
-    Series("threadpool_curl", "thread_per_request", "a thread per request", "*"),
+    Series("threads_curl", "workers", "32 worker threads"),
+    Series("threads_curl", "thread_per_request", "a thread per request", "*"),
     Series("curl_multi", "gather", "all at once, one thread"),
     Series("asio_coro", "gather", "all at once, coroutines on one thread"),
 )

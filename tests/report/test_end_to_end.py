@@ -56,9 +56,9 @@ class ReportEndToEndTest(unittest.TestCase):
     def test_failed_and_erroring_benchmarks_are_flagged_and_listed(self):
         errors = self.page.split("## Errors", 1)[1]
         self.assertIn("`pooling/blocking_httplib/nopool/https/c:1/delay_ms:5`: **failed**", errors)
-        self.assertIn("`pooling/threadpool_curl/nopool/http/c:32/delay_ms:0`: 37 failed requests", errors)
+        self.assertIn("`pooling/threads_curl/nopool/http/c:32/delay_ms:0`: 37 failed requests", errors)
         self.assertIn("connect 35, read 2", errors)
-        self.assertIn("| ⚠ `pooling/threadpool_curl/nopool/http/c:32/delay_ms:0` |", self.page)
+        self.assertIn("| ⚠ `pooling/threads_curl/nopool/http/c:32/delay_ms:0` |", self.page)
         self.assertIn("| ⚠ `pooling/blocking_httplib/nopool/https/c:1/delay_ms:5` | blocking_httplib (C++) | **failed**",
                       self.page)
 

@@ -47,7 +47,7 @@ class GroupingTest(unittest.TestCase):
         self.assertEqual(run.error_message, "TLS refused")
 
     def test_errors_are_summed_by_kind_over_repetitions(self):
-        name = "pooling/threadpool_curl/nopool/http/c:32/delay_ms:0"
+        name = "pooling/threads_curl/nopool/http/c:32/delay_ms:0"
         entries = [helpers.entry(name, 0, errors=3, errors_connect=3),
                    helpers.entry(name, 1, errors=5, errors_connect=4, errors_read=1)]
         [run] = results.group_benchmarks(entries)

@@ -25,13 +25,13 @@ HEALTHY = {
     ("py_aiohttp", "gather", 0): {10: 60, 100: 90, 1000: 700},
     ("blocking_curl", "sequential", 1): {10: 505, 100: 5050},
     ("asio_coro", "sequential", 1): {10: 506, 100: 5060},
-    ("threadpool_curl", "thread_per_request", 0): {10: 53, 100: 80, 1000: 250, 10000: 1200},
-    ("threadpool_curl", "workers", 32): {10: 52, 100: 210},
+    ("threads_curl", "thread_per_request", 0): {10: 53, 100: 80, 1000: 250, 10000: 1200},
+    ("threads_curl", "workers", 32): {10: 52, 100: 210},
     ("curl_multi", "gather", 0): {10: 52, 100: 64, 1000: 157, 10000: 2100},
     ("asio_coro", "gather", 0): {10: 51, 100: 55, 1000: 120, 10000: 1450},
 }
 # Memory of a run (MiB) = BASE + PER_KIB * in flight / 1024: a known slope per series.
-PER_KIB = {"asio_coro": 6, "curl_multi": 16, "threadpool_curl": 40, "py_aiohttp": 30, "py_requests_threads": 60}
+PER_KIB = {"asio_coro": 6, "curl_multi": 16, "threads_curl": 40, "py_aiohttp": 30, "py_requests_threads": 60}
 
 
 def runs(table=HEALTHY, failed=(), errors=(), spread=None):
@@ -92,9 +92,9 @@ class SyncVsAsyncVerdictTest(unittest.TestCase):
         self.assertTrue(v.line.startswith("Inconclusive (noise)"), v.line)
 
     def test_nuanced_when_a_thread_per_request_fails(self):
-        v = sv.decide(runs(failed={("threadpool_curl", "thread_per_request", 10000)}))
+        v = sv.decide(runs(failed={("threads_curl", "thread_per_request", 10000)}))
         self.assertEqual(v.word, verdict.NUANCED)
-        self.assertIn("`threadpool_curl/thread_per_request` at K = 10,000 hit a limit: failed", v.line)
+        self.assertIn("`threads_curl/thread_per_request` at K = 10,000 hit a limit: failed", v.line)
 
     def test_nuanced_when_requests_fail(self):
         v = sv.decide(runs(errors={("curl_multi", "gather", 10000)}))
@@ -111,7 +111,7 @@ class SyncVsAsyncVerdictTest(unittest.TestCase):
     def test_bounded_workers_are_shown_not_checked(self):
         # 32 workers take ceil(K/32) x L: bounded concurrency, not what the claim says.
         table = dict(HEALTHY)
-        table[("threadpool_curl", "workers", 32)] = {10: 52, 100: 2100}
+        table[("threads_curl", "workers", 32)] = {10: 52, 100: 2100}
         v = sv.decide(runs(table))
         self.assertEqual(v.word, verdict.CONFIRMED, v.line)
         self.assertFalse([c for c in v.checks if "workers" in c.name])
@@ -130,7 +130,7 @@ class SyncVsAsyncVerdictTest(unittest.TestCase):
 class SyncVsAsyncMeasuresTest(unittest.TestCase):
     def test_memory_per_request_in_flight_is_the_slope_between_two_k(self):
         rs = runs()
-        for sid, kib in (("asio_coro/gather", 6), ("threadpool_curl/thread_per_request", 40),
+        for sid, kib in (("asio_coro/gather", 6), ("threads_curl/thread_per_request", 40),
                          ("py_aiohttp/gather", 30)):
             m = sv.memory_slope(rs, sv.by_id(sid))
             self.assertAlmostEqual(m.rss_per_inflight_kib, kib, places=6, msg=sid)

@@ -54,8 +54,8 @@ class PoolingVerdictTest(unittest.TestCase):
 
     def test_pairs_with_errors_are_left_out_of_the_factor(self):
         runs = helpers.pooling_runs(factors(http=3.0, https=30.0))
-        entries = helpers.reps("pooling/threadpool_curl/pool/http/c:32/delay_ms:0", [100000])
-        entries += helpers.reps("pooling/threadpool_curl/nopool/http/c:32/delay_ms:0", [1000], errors=7)
+        entries = helpers.reps("pooling/threads_curl/pool/http/c:32/delay_ms:0", [100000])
+        entries += helpers.reps("pooling/threads_curl/nopool/http/c:32/delay_ms:0", [1000], errors=7)
         runs += results.group_benchmarks(entries)
         v = pv.decide(runs)
         self.assertEqual(v.word, "confirmed")
@@ -74,18 +74,18 @@ class PoolingVerdictTest(unittest.TestCase):
         # repetitions swing so much (CV near 60 %) that its interval straddles 1.2x.
         runs = helpers.pooling_runs(factors(http={"blocking_curl": 3.0, "curl_multi": 3.0, "asio_coro": 3.0},
                                             https=30.0))
-        runs = [r for r in runs if "threadpool_curl" not in r.name.text]
-        name = "pooling/threadpool_curl/%s/http/c:32/delay_ms:0"
+        runs = [r for r in runs if "threads_curl" not in r.name.text]
+        name = "pooling/threads_curl/%s/http/c:32/delay_ms:0"
         entries = helpers.reps(name % "pool", [4000, 1000, 3600]) + helpers.reps(name % "nopool", [1000, 1100, 1200])
         entries += helpers.reps(name.replace("http", "https") % "pool", [30000] * 3)
         entries += helpers.reps(name.replace("http", "https") % "nopool", [1000] * 3)
         runs += results.group_benchmarks(entries)
-        pair = [p for p in pv.pairs(runs, 0) if p.model == "threadpool_curl" and p.proto == "http"][0]
+        pair = [p for p in pv.pairs(runs, 0) if p.model == "threads_curl" and p.proto == "http"][0]
         self.assertGreater(pair.factor_cv, 0.5)
         v = pv.decide(runs)
         self.assertEqual(v.word, "inconclusive: noise", v.line)
         self.assertTrue(v.line.startswith("Inconclusive: noise: pooling is"), v.line)
-        self.assertIn("Undecided by noise: `threadpool_curl` gains over HTTP:", v.line)
+        self.assertIn("Undecided by noise: `threads_curl` gains over HTTP:", v.line)
 
     def test_python_figures_are_quoted_and_kept_out_of_the_cpp_median(self):
         f = factors(http=3.0, https=30.0)

@@ -1,4 +1,4 @@
-// threadpool_curl: a fixed pool of worker threads (ThreadPoolExecutor with
+// threads_curl: a fixed pool of worker threads (ThreadPoolExecutor with
 // blocking requests), one per unit of concurrency, each taking the next
 // request from a shared counter with its own libcurl easy handle. Pooled, each
 // worker keeps its own connection (libcurl 7.88 cannot safely share one
@@ -46,7 +46,7 @@ void run(const Plan& plan, RunResult& result) {
   }
 }
 
-const ModelRegistrar registrar("threadpool_curl", run);
+const ModelRegistrar registrar("threads_curl", run);
 
 }  // namespace
 }  // namespace clients
