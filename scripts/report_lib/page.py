@@ -76,6 +76,16 @@ def run_text(results):
             + ("**quick** (`--quick`: fewer requests, numbers are rough)" if results.quick else "full"))
 
 
+def python_versions(results):
+    """Debian's Python and the libraries the Python models use, as bench recorded them."""
+    ctx = results.ctx
+    if ctx("python_version") is None:
+        return "not recorded"
+    libs = [f"{name} {ctx(f'{name}_version')}" for name in ("aiohttp", "requests", "urllib3", "uvloop")
+            if ctx(f"{name}_version") is not None]
+    return f"CPython {ctx('python_version')} (`/usr/bin/python3`)" + (": " + ", ".join(libs) if libs else "")
+
+
 def setup_table(results, rows=()):
     """The setup table: the rows every scenario has, then the scenario's own (label, text) rows."""
     ctx = results.ctx
@@ -83,6 +93,7 @@ def setup_table(results, rows=()):
     common = [
         ("machine", ctx("suite_machine", "not recorded")),
         ("versions", ctx("suite_versions", "not recorded")),
+        ("Python", python_versions(results)),
         ("command", f"`{ctx('suite_command')}`" if ctx("suite_command") else "not recorded"),
         ("run", run_text(results)),
         ("repetitions", f"{results.repetitions} per benchmark; medians, CVs and 95 % CIs over them"),
