@@ -254,6 +254,26 @@ def expectation_check(runs, rtt_ms, proto, u_ci, pooled_p, session_cache="on"):
                             f"{fmt.sig(k - MIN_TOLERANCE_RTTS)}–{fmt.sig(k + tol)} RTT", " RTT", note, k, subject)
 
 
+def python_figures(runs, rtt_ms, protocols):
+    """' The Python libraries themselves: `py_aiohttp` (aiohttp.ClientSession) unpooled 2.05 / 3.17
+    / 4.17 RTT, pooled 1.03 / …': the figure a reader of the claim quotes, beside the median."""
+    out = []
+    for m in models(runs):
+        entry = model_registry.get(m)
+        if not entry.is_python:
+            continue
+        cells = {mode: [in_rtts(cell(runs, m, mode, p, rtt_ms)) for p in protocols] for mode in ("nopool", "pool")}
+        if any(v is None for vs in cells.values() for v in vs):
+            continue
+        out.append(f"`{m}` ({entry.python_api}) " + ", ".join(
+            f"{'unpooled' if mode == 'nopool' else 'pooled'} " + " / ".join(fmt.sig(v) for v in vs) + " RTT"
+            for mode, vs in cells.items()))
+    if not out:
+        return ""
+    return (" The Python libraries themselves (" + " / ".join(PROTO_LABEL[p] for p in protocols) + "): "
+            + "; ".join(out) + ".")
+
+
 def decide(runs):
     usable = [r for r in rtts(runs) if r >= MIN_RTT_MS]
     if not usable:
@@ -298,7 +318,8 @@ def decide(runs):
                       for p in both)
     head = "Inconclusive: noise" if word == checks_mod.NOISE else word.capitalize()
     line = (f"**{head}** at RTT {fmt.param(rtt_ms)} ms: without pooling each request paid "
-            f"{parts}; pooled {pooled_text} RTT (p50, median over models); a new connection added {saved}.")
+            f"{parts}; pooled {pooled_text} RTT (p50, median over models); a new connection added {saved}."
+            + python_figures(runs, rtt_ms, both))
     if word == checks_mod.NOISE:
         line += " Undecided by noise: " + checks_mod.noise_text(checks) + "."
     elif reasons:
