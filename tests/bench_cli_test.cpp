@@ -22,9 +22,9 @@ using namespace bench_test_support;
 
 namespace {
 
-// Runs bench with `args` as an argument vector (no shell), in `cwd`, its
-// output discarded; returns the exit status.
-int run_bench(const std::vector<std::string>& args, const fs::path& cwd) {
+// Starts bench with `args` as an argument vector (no shell), in `cwd`, its
+// output discarded; returns its pid (-1 if it could not be started).
+pid_t spawn_bench(const std::vector<std::string>& args, const fs::path& cwd) {
   std::vector<std::string> all = {BENCH_PATH};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -40,7 +40,13 @@ int run_bench(const std::vector<std::string>& args, const fs::path& cwd) {
   const int rc = posix_spawn(&pid, all[0].c_str(), &actions, nullptr, argv.data(), environ);
   fs::current_path(before);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
+  return rc == 0 ? pid : -1;
+}
+
+// Runs bench to the end; returns its exit status.
+int run_bench(const std::vector<std::string>& args, const fs::path& cwd) {
+  const pid_t pid = spawn_bench(args, cwd);
+  if (pid < 0) return -1;
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -117,23 +123,11 @@ bool alive(pid_t pid) {
 TEST(BenchCli, KilledBenchLeavesNoServerRunning) {
   const auto dir = fresh_dir("bench-cli-sigkill");
   // A benchmark long enough to be killed in the middle: 100 sequential 50 ms requests a run.
-  std::vector<std::string> all = {BENCH_PATH,
-                                  "--filter=sync_vs_async/asio_coro/sequential/.*/k:100/",
-                                  "--repetitions",
-                                  "5",
-                                  "--no-charts",
-                                  "--out",
-                                  (dir / "out").string()};
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t bench = -1;
-  ASSERT_EQ(posix_spawn(&bench, all[0].c_str(), &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t bench =
+      spawn_bench({"--filter=sync_vs_async/asio_coro/sequential/.*/k:100/", "--repetitions", "5",
+                   "--no-charts", "--out", (dir / "out").string()},
+                  dir);
+  ASSERT_GT(bench, 0);
 
   std::vector<pid_t> servers;
   for (int i = 0; i < 200 && servers.empty(); ++i) {  // up to 10 s for bench to start its mockd

@@ -1,5 +1,5 @@
-// What the bench tests share: running build/bench as a user would, and
-// reading the files it writes.
+// What the tests of the suite's programs share: running build/bench (and
+// fetch, mockd) as a user would, and reading the files they write.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -40,6 +40,17 @@ inline std::pair<int, std::string> run(const std::string& command) {
   while (std::size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   const int status = pclose(p);
   return {WEXITSTATUS(status), out};
+}
+
+// Runs a shell command with its stdout discarded; returns its exit status
+// (-1 if it did not exit) and what it wrote to stderr.
+inline std::pair<int, std::string> run_stderr(const std::string& command) {
+  std::string err;
+  FILE* p = popen((command + " 2>&1 >/dev/null").c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) err.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
 }
 
 inline bool has(const std::string& name, const std::string& part) {

@@ -2,21 +2,17 @@
 // wrapped or reached vector::reserve is refused with exit status 2 and one
 // line naming the option, before any request is made.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
+
+#include "bench_test_support.hpp"
 
 namespace {
 
+using bench_test_support::run_stderr;
+
 std::pair<int, std::string> run_fetch(const std::string& args) {
-  const std::string command = std::string(FETCH_PATH) + " " + args + " 2>&1 >/dev/null";
-  FILE* p = popen(command.c_str(), "r");
-  std::string err;
-  char buf[512];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) err.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
+  return run_stderr(std::string(FETCH_PATH) + " " + args);
 }
 
 TEST(FetchCli, BadValuesAreRefusedWithExitTwo) {

@@ -2,25 +2,17 @@
 // that no option lifts, a bad value is refused with exit status 2 and one
 // line naming the option, and the refused values never start a server.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
+#include "bench_test_support.hpp"
 #include "mockd_process.hpp"
 
 namespace {
 
-// Runs mockd with `args` (a fixed, test-owned command line) and returns its
-// exit status and stderr.
+// Runs mockd with `args` (a fixed, test-owned command line): exit status and stderr.
 std::pair<int, std::string> run_mockd(const std::string& args) {
-  const std::string command = harness::default_mockd_path() + " " + args + " 2>&1 >/dev/null";
-  FILE* p = popen(command.c_str(), "r");
-  std::string err;
-  char buf[512];
-  while (std::size_t n = fread(buf, 1, sizeof buf, p)) err.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, err};
+  return bench_test_support::run_stderr(harness::default_mockd_path() + " " + args);
 }
 
 TEST(MockdOptions, CapsBeyondTheirCeilingOrNotANumberAreRefused) {

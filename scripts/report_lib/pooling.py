@@ -422,6 +422,11 @@ def _interview(results, v):
                     else f"shrinks to {fmt.times(ci.get(('http', d), (None,))[0])}")
                  + f", but over HTTPS pooling still wins {fmt.times(ci.get(('https', d), (None,))[0])}: "
                    f"handshakes cost CPU, not waiting. ")
+    bundle = [(system.model, system) for _server, system in pv.ca_bundle_pairs(runs) if system.factor is not None]
+    if bundle:
+        text += ("Verified against the system's CA bundle, as a public API needs, every new session also parses "
+                 "the whole bundle: there pooling was "
+                 + "; ".join(f"{fmt.factor_ci(*p.factor_ci)} for `{m}`" for m, p in bundle) + ". ")
     text += ("On a real network each new connection also costs round trips (see [rtt](../rtt/README.md)). "
              "Create the session once, share it, close it at shutdown.")
     return text
