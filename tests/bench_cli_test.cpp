@@ -148,3 +148,11 @@ TEST(BenchCli, KilledBenchLeavesNoServerRunning) {
   }
   fs::remove_all(dir);
 }
+
+TEST(BenchReport, VerdictWordIsReadFromThePage) {
+  EXPECT_EQ(verdict_word("# T\n\n> **Verdict.** Nuanced: pooling is 6x\n"), "nuanced");
+  EXPECT_EQ(verdict_word("> **Verdict.** **Confirmed** at RTT 50 ms: ..."), "confirmed");
+  EXPECT_EQ(verdict_word("> **Verdict.** Inconclusive: noise: F = 2x"), "inconclusive: noise");
+  EXPECT_EQ(verdict_word("> **Verdict.** **Inconclusive**: no run"), "inconclusive");
+  EXPECT_EQ(verdict_word("no verdict here"), "");
+}

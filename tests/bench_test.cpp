@@ -133,14 +133,14 @@ TEST(Pooling, QuickRunMeetsTheSignature) {
       EXPECT_EQ(opened, requests) << name << ": unpooled opens one connection per request";
     } else if (name.find("/py_requests/") != std::string::npos) {
       EXPECT_EQ(opened, 1) << name << ": one requests.Session keeps one connection";
-    } else if (name.find("/curl_multi/") != std::string::npos ||
-               name.find("/asio_coro/") != std::string::npos ||
-               name.find("/py_") != std::string::npos) {
-      // (py_requests_threads: a worker thread that never ran a request opens nothing.)
+    } else if (name.find("/blocking_") != std::string::npos) {
+      EXPECT_EQ(opened, 1) << name << ": one handle or client keeps one connection";
+    } else {
+      // At most one connection per request in flight (or per worker). Not
+      // exactly one per worker: in a short run a worker thread that started
+      // after the shared counter ran out made no request and opened nothing.
       EXPECT_GE(opened, 1) << name;
       EXPECT_LE(opened, concurrency) << name << ": pooled opens at most one per request in flight";
-    } else {
-      EXPECT_EQ(opened, concurrency) << name << ": pooled opens one connection per worker";
     }
     if (name.find("/https/") != std::string::npos) {
       EXPECT_EQ(b["tls_handshakes"], opened) << name;

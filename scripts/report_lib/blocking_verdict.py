@@ -466,8 +466,10 @@ def decide(runs):
     words = [client.word, server.word, cpu.word]
     if client.word == verdict.REFUTED:
         word = verdict.REFUTED
-    elif any(w.startswith(verdict.INCONCLUSIVE) for w in words):
+    elif verdict.INCONCLUSIVE in words:  # a part had nothing to judge
         word = verdict.INCONCLUSIVE
+    elif verdict.NOISE in words:  # a part's interval straddles its threshold
+        word = verdict.NOISE
     elif all(w == verdict.CONFIRMED for w in words):
         word = verdict.CONFIRMED
     else:

@@ -362,7 +362,7 @@ def decide(runs):
     elif word == verdict.NUANCED:
         line = f"Nuanced: {lead}; but " + "; ".join(reasons) + "."
     else:
-        line = (f"Inconclusive (noise): {lead}; but the repetitions spread too far to decide: "
+        line = (f"Inconclusive: noise: {lead}; but the repetitions spread too far to decide: "
                 + verdict.noise_text(checks) + ".")
     return Verdict(word, line, reasons, checks, pairs)
 

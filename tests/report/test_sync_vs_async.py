@@ -89,7 +89,7 @@ class SyncVsAsyncVerdictTest(unittest.TestCase):
         # aiohttp at K = 100 once 90 ms, once 2,000 ms: the speed-up's CI straddles 5x.
         v = sv.decide(runs(spread={("py_aiohttp", "gather", 100): [1.0, 22.0]}))
         self.assertEqual(v.word, verdict.NOISE, v.line)
-        self.assertTrue(v.line.startswith("Inconclusive (noise)"), v.line)
+        self.assertTrue(v.line.startswith("Inconclusive: noise"), v.line)
 
     def test_nuanced_when_a_thread_per_request_fails(self):
         v = sv.decide(runs(failed={("threads_curl", "thread_per_request", 10000)}))
