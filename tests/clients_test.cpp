@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "client_model.hpp"
+#include "client_test_support.hpp"
 #include "http_get.hpp"
 #include "latency_stats.hpp"
 #include "mockd_process.hpp"
@@ -40,20 +41,6 @@ std::size_t count(const RunResult& r, ErrorKind kind) {
                        [&](const Sample& s) { return s.error == kind; });
 }
 
-// Every sample, with the first bad one named, so a failure says which request and why.
-void expect_all(const RunResult& r, ErrorKind kind) {
-  for (std::size_t i = 0; i < r.samples.size(); ++i)
-    ASSERT_EQ(r.samples[i].error, kind)
-        << "request " << i << " got " << to_string(r.samples[i].error) << ", expected "
-        << to_string(kind) << "; status " << r.samples[i].status
-        << (r.error_examples.empty() ? "" : "; " + r.error_examples.front());
-}
-
-long server_stat(const harness::MockdProcess& mockd, const char* name,
-                 const std::string& cacert = {}) {
-  return harness::fetch_stats(mockd.url(), cacert).at(name).get<long>();
-}
-
 Plan plan_for(const std::string& model, bool pooled, std::string url, std::size_t requests,
               std::size_t concurrency = 8) {
   Plan plan;
@@ -62,11 +49,6 @@ Plan plan_for(const std::string& model, bool pooled, std::string url, std::size_
   plan.concurrency = sequential(model) ? 1 : concurrency;
   plan.pooling = pooled;
   return plan;
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::path(testing::TempDir()) / (name + "." + std::to_string(::getpid())))
-      .string();
 }
 
 // --- Every model, pooled and unpooled ---------------------------------------

@@ -21,6 +21,7 @@
 
 #include "child_process.hpp"
 #include "client_model.hpp"
+#include "client_test_support.hpp"
 #include "http_get.hpp"
 #include "mockd_process.hpp"
 
@@ -32,19 +33,6 @@ using namespace std::chrono_literals;
 const std::vector<std::string> kPythonModels = {"py_requests", "py_requests_threads", "py_aiohttp",
                                                 "py_aiohttp_uvloop"};
 
-void expect_all(const RunResult& r, ErrorKind kind) {
-  for (std::size_t i = 0; i < r.samples.size(); ++i)
-    ASSERT_EQ(r.samples[i].error, kind)
-        << "request " << i << " got " << to_string(r.samples[i].error) << ", expected "
-        << to_string(kind) << "; status " << r.samples[i].status
-        << (r.error_examples.empty() ? "" : "; " + r.error_examples.front());
-}
-
-long server_stat(const harness::MockdProcess& mockd, const char* name,
-                 const std::string& cacert = {}) {
-  return harness::fetch_stats(mockd.url(), cacert).at(name).get<long>();
-}
-
 Plan plan_for(bool pooled, std::string url, std::size_t requests, std::size_t concurrency = 4) {
   Plan plan;
   plan.urls = {std::move(url)};
@@ -52,11 +40,6 @@ Plan plan_for(bool pooled, std::string url, std::size_t requests, std::size_t co
   plan.concurrency = concurrency;
   plan.pooling = pooled;
   return plan;
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::path(testing::TempDir()) / (name + "." + std::to_string(::getpid())))
-      .string();
 }
 
 // Sets an environment variable for one scope.
