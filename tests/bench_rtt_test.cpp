@@ -101,8 +101,10 @@ TEST(Rtt, QuickRunCostsTheExpectedRoundTrips) {
         EXPECT_GE(rtts, resumes ? 3.0 : 4.0) << name;  // a resumed TLS 1.2 handshake: 1 RTT
     }
   }
-  // The emulated delays are exact, so even the quick grid must confirm.
-  expect_report(dir / "rtt", {"rtt_latency", "rtt_speedup"}, {"confirmed"});
+  // The emulated delays are exact, so the quick grid confirms, or leaves a
+  // check undecided when two repetitions make its interval wide; it never
+  // finds the round trips nuanced or refuted.
+  expect_report(dir / "rtt", {"rtt_latency", "rtt_speedup"}, {"confirmed", "inconclusive: noise"});
   fs::remove_all(dir);
 }
 
