@@ -70,40 +70,49 @@ def grouped_bars(ax, groups, series, value, spread=None, flag=None, width=0.8):
     marker instead of a bar, a run with errors a hatched bar.
     Returns {(group, key): (x_centre, top)} for annotations.
     """
-    n = max(len(series), 1)
-    bar_w = width / n
+    bar_w = width / max(len(series), 1)
     placed = {}
+    for group, key, colour, x, state, v in _slots(groups, series, value, flag, width):
+        if state == "failed" or v is None:
+            ax.plot([x], [0], marker="x", color="crimson", markersize=8, clip_on=False,
+                    transform=ax.get_xaxis_transform(), zorder=4)
+            ax.annotate("failed", (x, 0), xycoords=("data", "axes fraction"), xytext=(0, 8),
+                        textcoords="offset points", rotation=90, ha="center", va="bottom",
+                        fontsize=7.5, color="crimson")
+            continue
+        ax.bar(x, v, bar_w * 0.92, color=colour, edgecolor="black" if state == "errors" else colour,
+               hatch="///" if state == "errors" else None, linewidth=0.6, zorder=2)
+        top = v
+        lo_hi = spread(group, key) if spread else None
+        if lo_hi and None not in lo_hi:
+            lo, hi = lo_hi
+            ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor="black",
+                        elinewidth=0.8, capsize=2, zorder=3)
+            top = max(v, hi)
+        placed[(group, key)] = (x, top)
+    _group_axis(ax, groups)
+    return placed
+
+
+def _slots(groups, series, value, flag, width):
+    """(group, key, colour, x, state, value) for every series a group has, the slots centred so
+    that a missing series leaves no hole; state is flag(group, key) (None without flag)."""
+    step = width / max(len(series), 1)
     for gi, group in enumerate(groups):
         present = [s for s in series if value(group, s[0]) is not None or (flag and flag(group, s[0]) == "failed")]
-        for si, (key, label, colour) in enumerate(present):
-            # Centre the bars a group actually has, so a missing series leaves no hole.
-            x = gi - width / 2 + bar_w * (si + 0.5) + (n - len(present)) * bar_w / 2
-            state = flag(group, key) if flag else None
-            v = value(group, key)
-            if state == "failed" or v is None:
-                ax.plot([x], [0], marker="x", color="crimson", markersize=8, clip_on=False,
-                        transform=ax.get_xaxis_transform(), zorder=4)
-                ax.annotate("failed", (x, 0), xycoords=("data", "axes fraction"), xytext=(0, 8),
-                            textcoords="offset points", rotation=90, ha="center", va="bottom",
-                            fontsize=7.5, color="crimson")
-                continue
-            ax.bar(x, v, bar_w * 0.92, color=colour, edgecolor="black" if state == "errors" else colour,
-                   hatch="///" if state == "errors" else None, linewidth=0.6, zorder=2)
-            top = v
-            lo_hi = spread(group, key) if spread else None
-            if lo_hi and None not in lo_hi:
-                lo, hi = lo_hi
-                ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor="black",
-                            elinewidth=0.8, capsize=2, zorder=3)
-                top = max(v, hi)
-            placed[(group, key)] = (x, top)
+        for si, (key, _label, colour) in enumerate(present):
+            x = gi - width / 2 + step * (si + 0.5) + (len(series) - len(present)) * step / 2
+            yield group, key, colour, x, flag(group, key) if flag else None, value(group, key)
+
+
+def _group_axis(ax, groups):
+    """One tick per group; room for at least 3 groups, centred, so one or two models do not
+    get a mark a panel wide."""
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups)
-    # Room for at least 3 groups, centred: one or two models do not get bars a panel wide.
     half = max(len(groups), 3) / 2
     centre = (len(groups) - 1) / 2
     ax.set_xlim(centre - half - 0.1, centre + half + 0.1)
-    return placed
 
 
 def no_data(ax, text="no successful run"):
@@ -170,36 +179,25 @@ def grouped_points(ax, groups, series, value, spread=None, flag=None, width=0.8,
     where bars would have no base. markers(group, key) -> marker (default 'o');
     hollow(group, key) -> True draws a hollow marker (Python models).
     Returns {(group, key): (x_centre, top)}."""
-    n = max(len(series), 1)
-    step = width / n
     placed = {}
-    for gi, group in enumerate(groups):
-        present = [s for s in series if value(group, s[0]) is not None or (flag and flag(group, s[0]) == "failed")]
-        for si, (key, label, colour) in enumerate(present):
-            x = gi - width / 2 + step * (si + 0.5) + (n - len(present)) * step / 2
-            state = flag(group, key) if flag else None
-            v = value(group, key)
-            if state == "failed" or v is None:
-                ax.plot([x], [0.02], marker="x", color="crimson", markersize=8, clip_on=False,
-                        transform=ax.get_xaxis_transform(), zorder=4)
-                continue
-            empty = hollow(group, key) if hollow else False
-            ax.plot([x], [v], marker=markers(group, key) if markers else "o", markersize=7, linestyle="none",
-                    color=colour, markerfacecolor="white" if empty or state == "errors" else colour,
-                    markeredgecolor="black" if state == "errors" else colour, markeredgewidth=1.3, zorder=3)
-            top = v
-            lo_hi = spread(group, key) if spread else None
-            if lo_hi and None not in lo_hi:
-                lo, hi = lo_hi
-                ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor=colour,
-                            elinewidth=0.9, capsize=2.5, zorder=2)
-                top = max(v, hi)
-            placed[(group, key)] = (x, top)
-    ax.set_xticks(range(len(groups)))
-    ax.set_xticklabels(groups)
-    half = max(len(groups), 3) / 2
-    centre = (len(groups) - 1) / 2
-    ax.set_xlim(centre - half - 0.1, centre + half + 0.1)
+    for group, key, colour, x, state, v in _slots(groups, series, value, flag, width):
+        if state == "failed" or v is None:
+            ax.plot([x], [0.02], marker="x", color="crimson", markersize=8, clip_on=False,
+                    transform=ax.get_xaxis_transform(), zorder=4)
+            continue
+        empty = hollow(group, key) if hollow else False
+        ax.plot([x], [v], marker=markers(group, key) if markers else "o", markersize=7, linestyle="none",
+                color=colour, markerfacecolor="white" if empty or state == "errors" else colour,
+                markeredgecolor="black" if state == "errors" else colour, markeredgewidth=1.3, zorder=3)
+        top = v
+        lo_hi = spread(group, key) if spread else None
+        if lo_hi and None not in lo_hi:
+            lo, hi = lo_hi
+            ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor=colour,
+                        elinewidth=0.9, capsize=2.5, zorder=2)
+            top = max(v, hi)
+        placed[(group, key)] = (x, top)
+    _group_axis(ax, groups)
     ax.grid(True, axis="y", which="major", alpha=0.3)
     return placed
 
