@@ -58,6 +58,16 @@ void skip(benchmark::State& state, const std::string& why) {
   }
 }
 
+std::optional<ServerEndpoint> server_or_skip(benchmark::State& state, ScenarioContext& context,
+                                             bool https) {
+  try {
+    return context.servers().get(https);
+  } catch (const std::exception& e) {
+    skip(state, "no server: " + std::string(e.what()));
+    return std::nullopt;
+  }
+}
+
 bool verify_once(benchmark::State& state, const std::string& name, const std::string& model,
                  const clients::Plan& plan) {
   static std::set<std::string> verified;
@@ -157,12 +167,9 @@ MeasuredRun measure_run(const std::string& model, const clients::Plan& plan,
 
 void run_model_benchmark(benchmark::State& state, ScenarioContext& context,
                          const ModelBenchmark& spec) {
-  ServerEndpoint server;
-  try {
-    server = context.servers().get(spec.https);
-  } catch (const std::exception& e) {
-    return skip(state, "no server: " + std::string(e.what()));
-  }
+  const auto found = server_or_skip(state, context, spec.https);
+  if (!found) return;
+  const ServerEndpoint& server = *found;
   clients::Plan plan = spec.plan;
   plan.urls = {server.url + spec.target};
   plan.cacert = server.cacert;

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,11 @@ std::string error_summary(const clients::RunSummary& summary);
 // Marks a benchmark as skipped with `why` (shown in the console, the JSON and
 // the report) and consumes its iteration loop, as Google Benchmark requires.
 void skip(benchmark::State& state, const std::string& why);
+
+// The shared mockd (plain HTTP or HTTPS) the scenario runs against; without
+// one, nullopt with the benchmark skipped and the reason given.
+std::optional<ServerEndpoint> server_or_skip(benchmark::State& state, ScenarioContext& context,
+                                             bool https);
 
 // Verify before measuring: the first time `name` runs, a primer of up to 20
 // requests of `plan` must all pass the model's checks (status, size). Returns

@@ -175,12 +175,9 @@ std::vector<LoopCase> loop_cases() {
 }
 
 void run_loop_benchmark(benchmark::State& state, ScenarioContext& context, const LoopCase& c) {
-  ServerEndpoint server;
-  try {
-    server = context.servers().get(false);
-  } catch (const std::exception& e) {
-    return skip(state, "no server: " + std::string(e.what()));
-  }
+  const auto found = server_or_skip(state, context, false);
+  if (!found) return;
+  const ServerEndpoint& server = *found;
   const Address address = address_of(server.url);
   loop::Config config;
   config.host = address.host;
@@ -276,12 +273,9 @@ std::vector<PyCase> py_cases() {
 
 void run_python_benchmark(benchmark::State& state, ScenarioContext& context, const PyCase& c) {
   if (const auto why = python_missing()) return skip(state, *why);
-  ServerEndpoint server;
-  try {
-    server = context.servers().get(false);
-  } catch (const std::exception& e) {
-    return skip(state, "no server: " + std::string(e.what()));
-  }
+  const auto found = server_or_skip(state, context, false);
+  if (!found) return;
+  const ServerEndpoint& server = *found;
   const Address address = address_of(server.url);
   const bool cpu = c.kind.rfind("cpu_", 0) == 0;
   nlohmann::json config = {{"host", address.host}, {"port", address.port}, {"target", "/"},

@@ -99,12 +99,9 @@ double current_rss_mb() {
 void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode& mode,
                    std::size_t k) {
   const std::string name = name_of(mode, k);
-  ServerEndpoint server;
-  try {
-    server = context.servers().get(false);
-  } catch (const std::exception& e) {
-    return skip(state, "no server: " + std::string(e.what()));
-  }
+  const auto found = server_or_skip(state, context, false);
+  if (!found) return;
+  const ServerEndpoint& server = *found;
   clients::Plan plan;
   plan.urls.reserve(k);
   char target[64];
