@@ -91,14 +91,15 @@ def headline_k(runs):
 def headline_chart(results, charts_dir):
     runs = results.runs
     L, k = sv.delay_of(runs), headline_k(runs)
-    rows = [s for s in sv.series_present(runs) if sv.index(runs).get((s.id, k)) is not None]
+    index = sv.index(runs)
+    rows = [s for s in sv.series_present(runs) if index.get((s.id, k)) is not None]
     fig, axes = charts.figure(1, 1, width_per_col=12, height_per_row=0.5 * max(len(rows), 3) + 1.6)
     ax = axes[0][0]
     ax.set_xscale("log")
     drawn, failed, errors = [], False, False
     for i, s in enumerate(rows):
         y = len(rows) - 1 - i
-        run = sv.index(runs)[(s.id, k)]
+        run = index[(s.id, k)]
         if run.failed:
             ax.plot([0.02], [y], marker="x", color="crimson", markersize=9, transform=ax.get_yaxis_transform())
             failed = True
@@ -126,8 +127,8 @@ def headline_chart(results, charts_dir):
                     xytext=(-4, -2), textcoords="offset points", ha="right", va="top", fontsize=8, color="#555555")
         ax.annotate(f"L = {fmt.ms(L * 1000)}", (L, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
                     textcoords="offset points", ha="left", va="top", fontsize=8, color="#555555")
-        lo = min([L] + [v for s in drawn for v in sv.index(runs)[(s.id, k)].values("wall_ms")])
-        hi = max([k * L] + [v for s in drawn for v in sv.index(runs)[(s.id, k)].values("wall_ms")])
+        lo = min([L] + [v for s in drawn for v in index[(s.id, k)].values("wall_ms")])
+        hi = max([k * L] + [v for s in drawn for v in index[(s.id, k)].values("wall_ms")])
         ax.set_xlim(lo / 1.5, hi * 3)
     charts.ms_axis(ax, "x")
     ax.set_xlabel("wall time of the run, ms (log); small points: repetitions, large: median")
@@ -146,6 +147,7 @@ def headline_chart(results, charts_dir):
 def wall_chart(results, charts_dir):
     runs = results.runs
     L, ks = sv.delay_of(runs), sv.ks(runs)
+    index = sv.index(runs)
     fig, axes = charts.figure(1, 1, width_per_col=14, height_per_row=5.6)
     ax = axes[0][0]
     present = sv.series_present(runs)
@@ -154,7 +156,7 @@ def wall_chart(results, charts_dir):
         off = _offset(i, len(present))
         pts, bad = [], []
         for k in ks:
-            run = sv.index(runs).get((s.id, k))
+            run = index.get((s.id, k))
             if run is None:
                 continue
             if run.failed:
@@ -232,6 +234,7 @@ def memory_chart(results, charts_dir):
 def resources_chart(results, charts_dir):
     runs = results.runs
     ks = sv.ks(runs)
+    index = sv.index(runs)
     present = sv.series_present(runs)
     panels = [("threads_created", "threads created (log)"), ("conns_peak", "server: peak open connections (log)")]
     fig, axes = charts.figure(1, 2, width_per_col=5.6, height_per_row=4.4)
@@ -242,7 +245,7 @@ def resources_chart(results, charts_dir):
             off = _offset(i, len(present), 0.014)
             xs, ys, bad = [], [], []
             for k in ks:
-                run = sv.index(runs).get((s.id, k))
+                run = index.get((s.id, k))
                 if run is None:
                     continue
                 if run.failed:
