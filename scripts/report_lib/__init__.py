@@ -1,11 +1,13 @@
 """Chart and report generator of the benchmark suite.
 
 `scripts/report --out DIR --scenario NAME` reads DIR/NAME/bench.json (Google
-Benchmark's JSON) and spectra.json, writes DIR/NAME/README.md and its charts,
-then rewrites the index DIR/README.md. One concern per module:
+Benchmark's JSON), spectra.json and run.json, writes DIR/NAME/README.md and its
+charts, then rewrites the index DIR/README.md, and prints the headline figures.
+One concern per module:
 
-- results.py   load bench.json/spectra.json, parse names, group repetitions
+- results.py   load bench.json/spectra.json/run.json, parse names, group repetitions
 - stats.py     median, CV, factors, 95 % CIs from paired repetitions (ratio_ci)
+- headline.py  headline figures with their CIs, this run beside the committed reference
 - verdict.py   named checks decided on CIs (passed / failed / inconclusive: noise)
 - models.py    the client-model registry: colour, marker, order, label, language, Python API
 - fmt.py       number formatting (factor_ci, faster_ci) and Markdown tables

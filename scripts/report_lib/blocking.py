@@ -6,7 +6,7 @@ claim; C++ rows (Boost.Asio) show the same mechanism without an interpreter,
 and are always labelled as C++.
 """
 
-from . import fmt, page, stats
+from . import fmt, headline as hl, page, stats
 from . import blocking_verdict as bv
 from .models import PYTHON
 
@@ -29,6 +29,39 @@ CLAIM = (
 
 def verdict(results):
     return bv.decide(results.runs)
+
+
+def headline(results):
+    """The factors the verdict line quotes, per language (Python first): the blocking wait ÷ the
+    timer on one loop (C3, total time), each offload's speed-up over the same CPU work on the
+    loop (C5), and the asio ÷ blocking server at the highest concurrency both served error-free
+    (steady req/s), each from paired repetitions with its 95 % CI."""
+    runs = results.runs
+    out = []
+    for lang in (PYTHON, bv.CPP):
+        group = bv.WAIT_GROUPS[lang]
+        timer = next((r for r in bv.client_runs(runs, group) if bv.key(r).kind in bv.TIMER_WAITS), None)
+        sleep = next((r for r in bv.client_runs(runs, group) if bv.key(r).kind in bv.BLOCKING_WAITS), None)
+        if bv.clean(timer) and bv.clean(sleep):
+            out.append(hl.figure(f"C3: {bv.label(sleep)} ÷ {bv.label(timer)}, total time",
+                                 stats.paired_ratio_ci(sleep.values("total_ms"), timer.values("total_ms"))))
+    for lang in (PYTHON, bv.CPP):
+        on = bv.find(runs, bv.CPU_GROUPS[lang], "on_loop")
+        if not bv.clean(on):
+            continue
+        for r in bv.offloads(runs, bv.CPU_GROUPS[lang]):
+            if bv.clean(r):
+                out.append(hl.figure(f"C5: {bv.label(on)} ÷ {bv.label(r)}, total time",
+                                     stats.paired_ratio_ci(on.values("total_ms"), r.values("total_ms"))))
+    asio, blocking = bv.server_runs(runs, "asio"), bv.server_runs(runs, "blocking")
+    both = [c for c in sorted(set(asio) & set(blocking))
+            if c is not None and c >= bv.HIGH_C and bv.clean(asio[c]) and bv.clean(blocking[c])]
+    if both:
+        c = both[-1]
+        out.append(hl.figure(f"C3 server: asio ÷ blocking engine, steady req/s, c:{c}",
+                             stats.paired_ratio_ci(asio[c].values("steady_req_per_s"),
+                                                   blocking[c].values("steady_req_per_s"))))
+    return hl.measured(out)
 
 
 def sections(results, charts_written, v):

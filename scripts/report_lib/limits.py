@@ -3,7 +3,7 @@ verdict for the index; page.write_page() writes charts/ and README.md under
 DIR/limits/. Every figure on the page comes from the results.
 """
 
-from . import fmt, page, stats
+from . import fmt, headline as hl, page, stats
 from . import limits_verdict as lv
 
 NAME = "limits"
@@ -25,6 +25,24 @@ CLAIM = (
 
 def verdict(results):
     return lv.decide(results.runs)
+
+
+def headline(results):
+    """The ratios the verdict decides on intervals, per model (aiohttp first): throughput ÷ the
+    ideal limit ÷ delay at the largest limit the rule checks, and the connector ÷ the semaphore
+    over one pooled session (req/s). The exact counts (peaks, fd errors) have no interval and
+    are left to the verdict line."""
+    runs = results.runs
+    names = sorted(lv.models(runs), key=lambda m: m != lv.CLAIM_MODEL)
+    out = []
+    for model in names:
+        checked = [(limit, r) for limit, r, ok in lv.rate_runs(runs, model) if ok and not r.errors]
+        if checked:
+            limit, r = checked[-1]
+            out.append(hl.figure(f"`{model}` throughput ÷ (limit ÷ delay), limit:{limit}", lv.rate_factor_ci(r)))
+        out.append(hl.figure(f"`{model}` connector ÷ semaphore over one pooled session, req/s",
+                             lv.cap_rate_ci(runs, model, "connector", "semaphore_pooled")))
+    return hl.measured(out)
 
 
 def sections(results, charts_written, v):

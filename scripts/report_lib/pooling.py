@@ -4,7 +4,7 @@ DIR/pooling/. Every figure in the page comes from the results, so the page
 is regenerated, never hand-edited.
 """
 
-from . import fmt, models, page, stats
+from . import fmt, headline as hl, models, page, stats
 from . import pooling_verdict as pv
 
 NAME = "pooling"
@@ -31,6 +31,24 @@ def verdict(results):
     if results.quick:
         v.line += " Quick run (`--quick`): few requests per repetition, a first look."
     return v
+
+
+def headline(results):
+    """The factors a reader quotes, at delay_ms:0 with their 95 % CIs: aiohttp and requests
+    (pooled ÷ unpooled req/s) over HTTPS and HTTP, then F (median of the C++ models) over both.
+    Whatever the run did not measure error-free is left out."""
+    runs = results.runs
+    out = []
+    for model, name in ((pv.AIOHTTP, "aiohttp"), (pv.REQUESTS, "requests")):
+        for proto in ("https", "http"):
+            p = pv.python_pair(runs, model, proto)
+            if p is not None:
+                out.append(hl.figure(f"{name} (`{model}`) pooled ÷ unpooled, {proto.upper()}", p.factor_ci))
+    at0 = pv.pairs(runs, 0)
+    for proto in ("https", "http"):
+        out.append(hl.figure(f"F, median of the C++ models, pooled ÷ unpooled, {proto.upper()}",
+                             pv.median_factor_ci(at0, proto)))
+    return hl.measured(out)
 
 
 def sections(results, charts_written, v):

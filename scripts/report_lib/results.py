@@ -1,5 +1,13 @@
 """Loads one scenario's results: DIR/<scenario>/bench.json (Google Benchmark's
-JSON) and spectra.json, and groups the repetitions of each benchmark into a Run.
+JSON), spectra.json and run.json, and groups the repetitions of each benchmark
+into a Run.
+
+run.json (optional: older results have none) is bench's account of the run as
+a whole: {"scenario", "mode": default|quick|reference, "measure_s", "budget_s",
+"target_ci", "repetitions_min", "repetitions_max", "stop":
+converged|budget|cap|fixed, "finished"}. Repetitions may differ between
+benchmarks (adaptive runs stop a pair once its interval is tight); pairing by
+repetition index then uses the shorter side (stats.paired_ratios, median_across).
 
 Google Benchmark writes one entry per repetition ("run_type": "iteration")
 and then its own aggregates (mean, median, stddev, cv). The aggregates are
@@ -139,6 +147,7 @@ class Results:
     directory: str
     context: dict
     runs: list  # in the order bench.json lists them
+    run: dict = None  # run.json, when bench wrote one
 
     def ctx(self, key, default=None):
         return self.context.get(key, default)
@@ -151,9 +160,27 @@ class Results:
         counts = [len(r.reps) for r in self.runs if r.reps]
         return max(counts) if counts else None
 
+    def run_info(self, key, default=None):
+        """A field of run.json; default without run.json or the field."""
+        return (self.run or {}).get(key, default)
+
+    @property
+    def repetition_counts(self):
+        """Repetitions measured per benchmark, failed benchmarks left out (sorted)."""
+        return sorted(len(r.reps) for r in self.runs if r.reps and not r.failed)
+
+    @property
+    def mode(self):
+        """default | quick | reference, from run.json or the context (suite_mode); 'quick' for an
+        older quick run (suite_quick); None when the run does not say."""
+        mode = self.run_info("mode") or self.ctx("suite_mode")
+        if mode:
+            return str(mode)
+        return "quick" if str(self.ctx("suite_quick", "")).lower() in ("true", "1", "yes") else None
+
     @property
     def quick(self):
-        return str(self.ctx("suite_quick", "")).lower() in ("true", "1", "yes")
+        return self.mode == "quick" or str(self.ctx("suite_quick", "")).lower() in ("true", "1", "yes")
 
 
 def _read_json(path, what):
@@ -202,4 +229,12 @@ def load(out_dir, scenario):
     spectra = _read_json(spectra_path, "spectra.json") if os.path.exists(spectra_path) else {}
     for run in runs:
         run.spectrum = spectra.get("benchmarks", {}).get(run.name.text)
-    return Results(scenario=scenario, directory=directory, context=bench.get("context", {}), runs=runs)
+
+    # run.json is optional too (older results have none); an unreadable one is an error, as for
+    # spectra.json, rather than a setup table that silently says less.
+    run_path = os.path.join(directory, "run.json")
+    run_info = _read_json(run_path, "run.json") if os.path.exists(run_path) else None
+    if run_info is not None and not isinstance(run_info, dict):
+        raise ReportError(f"{run_path} is not a JSON object")
+    return Results(scenario=scenario, directory=directory, context=bench.get("context", {}), runs=runs,
+                   run=run_info)

@@ -4,7 +4,7 @@ page.write_page() writes charts/ and README.md under DIR/rtt/, from the
 shared page parts (page.py) plus this module's prose. Every figure comes
 from the results.
 """
-from . import fmt, models, page, stats
+from . import fmt, headline as hl, models, page, stats
 from . import rtt_verdict as rv
 
 NAME = "rtt"
@@ -25,6 +25,17 @@ def verdict(results):
     if results.quick:
         v.line += " Quick run (`--quick`): few requests per repetition, a first look."
     return v
+
+
+def headline(results):
+    """What the verdict line quotes with an interval: the round trips a new connection adds
+    (U − P, median over models, per repetition) per protocol at the largest RTT the rule uses."""
+    v = rv.decide(results.runs)
+    if v.rtt_ms is None:
+        return []
+    return hl.measured(hl.figure(f"round trips a new connection adds, {rv.PROTO_LABEL[p]}, RTT {fmt.param(v.rtt_ms)} ms",
+                                 v.saved_ci.get(p), unit=" RTT")
+                       for p in rv.PROTOS if p in v.saved_ci)
 
 
 def sections(results, charts_written, v):

@@ -3,14 +3,21 @@ blocking, sync_vs_async, rtt, ...) is one module with
 
     NAME, TITLE, CLAIM, HEADLINE_CHART  (chart path relative to DIR/<NAME>/)
     verdict(results) -> object with .word and .line (one Markdown sentence)
+    headline(results) -> [headline.Figure(label, estimate, low, high, unit="x")]:
+        the handful of figures a reader quotes, each with its 95 % CI, in the
+        order the verdict line quotes them; a figure the run did not measure is
+        left out (a default run measures fewer rows than the reference), and
+        labels stay the same between runs, since figures are matched by label
     sections(results, charts_written, verdict) -> the page's sections (page.py
-        adds the heading, the claim and the footer)
+        adds the heading, the section "This run beside the reference" built
+        from headline(), the claim and the footer)
 
 plus <NAME>_charts.write_all(results, charts_dir) for its charts, and one
 line in SCENARIOS below.
 
 The shared engine does the rest (see each module's docstring): models.py
-(every model's look and language), stats.ratio_ci / paired_ratio_ci (95 %
+(every model's look and language), headline.py (Figure, the reference
+beside this run, the CLI's headline lines), stats.ratio_ci / paired_ratio_ci (95 %
 CIs from paired repetitions), verdict.py (checks on those intervals,
 "inconclusive: noise"), page.py (setup table, numbers table, errors,
 captions, caveats, verdict section), charts.py (chart rules and helpers).

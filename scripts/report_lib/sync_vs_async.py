@@ -4,7 +4,7 @@ gives the page between its claim and its footer (page.write_page). Every
 figure in the page comes from the results; nothing is extrapolated.
 """
 
-from . import fmt, models, page, stats
+from . import fmt, headline as hl, models, page, stats
 from . import sync_vs_async_verdict as sv
 
 NAME = "sync_vs_async"
@@ -24,6 +24,16 @@ CLAIM = (
 
 def verdict(results):
     return sv.decide(results.runs)
+
+
+def headline(results):
+    """The verdict's pairs: one by one ÷ every request in flight on one thread (wall time), per
+    language, at the largest K >= MIN_K both ran error-free, with the 95 % CI."""
+    if sv.delay_of(results.runs) is None:
+        return []
+    return hl.measured(hl.figure(f"{p.language}: `{p.sequential.id}` ÷ `{p.gathered.id}`, wall time, "
+                                 f"K = {fmt.count(p.k)}", p.speedup)
+                       for p in sv.headline_pairs(results.runs))
 
 
 def sections(results, charts_written, v):

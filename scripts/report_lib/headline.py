@@ -1,0 +1,157 @@
+"""Headline figures: the handful of numbers a reader quotes from a scenario, each
+with its 95 % confidence interval, and the page section that sets a run's
+figures beside the committed reference run's.
+
+Every scenario module has headline(results) -> [Figure], in the order a reader
+quotes them. A figure that was not measured in the run is left out (a default
+run measures fewer models and parameters than the reference), so callers match
+figures by label, never by position.
+
+Two figures agree when their 95 % intervals overlap. That is a loose test on
+purpose: it asks whether this machine could be measuring the same thing as the
+reference, not whether the two runs are identical.
+
+The reference is the committed run in <repo>/results (repo = the directory
+above scripts/), or SUITE_REFERENCE_DIR when set (the tests point it at their
+fixtures). It is only ever read.
+"""
+import os
+from dataclasses import dataclass
+
+from . import fmt, results as results_mod
+
+REFERENCE_ENV = "SUITE_REFERENCE_DIR"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+AGREES, DIFFERS = "agrees", "differs"
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str          # what it is, stable between runs: "aiohttp pooled ÷ unpooled, HTTPS"
+    estimate: float
+    low: float = None   # the 95 % interval; None without one (fewer than 2 repetitions)
+    high: float = None
+    unit: str = "x"     # appended to every number: "x" -> 6.06x, " RTT" -> 2.07 RTT
+
+    @property
+    def has_interval(self):
+        return self.low is not None and self.high is not None
+
+    def number(self, value):
+        return f"{fmt.sig(value)}{self.unit}"
+
+    @property
+    def half_width(self):
+        """The interval's larger side as a fraction of the estimate, max(high/est - 1, 1 - low/est);
+        None without an interval or for an estimate that is not positive (a ratio of it means nothing)."""
+        if not self.has_interval or self.estimate is None or self.estimate <= 0:
+            return None
+        return max(self.high / self.estimate - 1, 1 - self.low / self.estimate)
+
+    @property
+    def text(self):
+        """'6.06x (95 % CI 5.81–6.32x)' or '6.06x (no interval)'."""
+        if self.estimate is None:
+            return fmt.DASH
+        if not self.has_interval:
+            return f"{self.number(self.estimate)} (no interval)"
+        return f"{self.number(self.estimate)} ({fmt.ci(self.low, self.high, self.unit)})"
+
+    @property
+    def line(self):
+        """'6.06x (95 % CI 5.81–6.32x, ±4.3 %)': the text with the interval's half width in percent."""
+        if self.estimate is None or not self.has_interval:
+            return self.text
+        half = self.half_width
+        spread = f", ±{fmt.pct(half)}" if half is not None else ""
+        return f"{self.number(self.estimate)} ({fmt.ci(self.low, self.high, self.unit)}{spread})"
+
+
+def figure(label, ci, unit="x"):
+    """A Figure from an (estimate, low, high) triple; None when nothing was measured."""
+    est, lo, hi = ci if ci is not None else (None, None, None)
+    if est is None:
+        return None
+    return Figure(label, est, lo, hi, unit)
+
+
+def measured(figures):
+    """The figures that exist (figure() gives None for what was not measured)."""
+    return [f for f in figures if f is not None]
+
+
+def agreement(a, b):
+    """'agrees' when both intervals overlap, 'differs' when they do not; None when either has none."""
+    if a is None or b is None or not a.has_interval or not b.has_interval:
+        return None
+    return AGREES if a.low <= b.high and b.low <= a.high else DIFFERS
+
+
+def cli_lines(figures):
+    """One line per figure, as the report CLI prints them after its other lines."""
+    return [f"report: {f.label}: {f.line}" for f in figures]
+
+
+# --- the reference beside this run ---------------------------------------------
+
+def reference_dir():
+    """Where the committed reference run lives: SUITE_REFERENCE_DIR, else <repo>/results."""
+    return os.environ.get(REFERENCE_ENV) or os.path.join(REPO, "results")
+
+
+def is_reference(results, ref_dir=None):
+    """True when this page's results are the reference's own directory."""
+    ref = os.path.join(ref_dir or reference_dir(), results.scenario)
+    return os.path.realpath(results.directory) == os.path.realpath(ref)
+
+
+def _shown_path(path):
+    """The reference's folder as a reader of the page should see it: relative to the repo when
+    inside it ('results/pooling/'), else as given."""
+    real, repo = os.path.realpath(path), os.path.realpath(REPO)
+    if real == repo or real.startswith(repo + os.sep):
+        return os.path.relpath(real, repo) + "/"
+    return path.rstrip("/") + "/"
+
+
+def _mode_text(ref):
+    mode = ref.mode
+    return f", a {mode} run" if mode else ""
+
+
+def beside_section(module, results, ref_dir=None):
+    """The page section "This run beside the reference", or None when the page *is* the reference.
+    A missing or unreadable reference gives one line instead of a table."""
+    if is_reference(results, ref_dir):
+        return None
+    base = ref_dir or reference_dir()
+    where = os.path.join(base, results.scenario)
+    shown = _shown_path(where)
+    title = "## This run beside the reference\n\n"
+    if not os.path.isfile(os.path.join(where, "bench.json")):
+        return title + f"No committed reference to compare with: `{shown}bench.json` does not exist."
+    try:
+        ref = results_mod.load(base, results.scenario)
+        ref_figures = module.headline(ref)
+    except (results_mod.ReportError, OSError, ValueError, KeyError, TypeError) as e:
+        return title + f"The committed reference `{shown}bench.json` could not be read ({e}); nothing to compare with."
+    mine = module.headline(results)
+    theirs = {f.label: f for f in ref_figures}
+    rows = []
+    for f in mine:
+        other = theirs.get(f.label)
+        word = agreement(f, other)
+        rows.append([f.label, f.text, other.text if other else "not in the reference",
+                     f"**{word}**" if word == DIFFERS else (word or fmt.DASH)])
+    labels = {f.label for f in mine}
+    for other in ref_figures:
+        if other.label not in labels:
+            rows.append([other.label, "not measured in this run", other.text, fmt.DASH])
+    ctx = ref.ctx
+    sentence = (f"The committed reference (`{shown}`) was measured {ctx('date', 'at a date not recorded')} on "
+                f"{ctx('host_name', 'an unnamed host')} ({ctx('suite_machine', 'machine not recorded')})"
+                f"{_mode_text(ref)}. Two figures agree when their 95 % confidence intervals overlap.")
+    if not rows:
+        return title + sentence + "\n\nNeither run has a headline figure to compare."
+    return (title + sentence + "\n\n"
+            + fmt.table(["figure", "this run (95 % CI)", "committed reference (95 % CI)", "intervals"], rows))
