@@ -1,7 +1,9 @@
 // bench: runs the suite's scenarios on Google Benchmark against mockd and
-// writes, per scenario, results/<scenario>/bench.json (Google Benchmark's
-// format, so compare.py works), spectra.json, and then the charts and report
-// (scripts/report). See README "The bench driver".
+// writes, per scenario, <out>/<scenario>/bench.json (Google Benchmark's
+// format, so compare.py works), spectra.json, run.json (how the run went),
+// then the charts and report (scripts/report). User runs go to the
+// git-ignored results-local/; only --reference writes the committed
+// results/. See README "The bench driver".
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
 #include <httplib.h>
@@ -15,15 +17,25 @@
 #include <algorithm>
 #include <boost/version.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "atomic_file.hpp"
+#include "cli_checks.hpp"
+#include "cli_usage.hpp"
+#include "cost_model.hpp"
+#include "gbench_flags.hpp"
 #include "private_network.hpp"
+#include "progress.hpp"
 #include "python_model.hpp"
 #include "scenario.hpp"
+#include "schedule.hpp"
 #include "suite_reporter.hpp"
 
 namespace {
@@ -61,15 +73,22 @@ std::string versions() {
 
 // Runs scripts/report for one scenario as an argument vector, never through a
 // shell: the output directory is the user's text and may hold any character.
-bool write_report(const std::string& out, const std::string& scenario, bool no_charts) {
+// `quiet_stdout`: its lines go to stderr (stdout carries JSON).
+bool write_report(const std::string& out, const std::string& scenario, bool no_charts,
+                  bool quiet_stdout) {
   const std::string script = std::string(SUITE_SOURCE_DIR) + "/scripts/report";
   std::vector<std::string> args = {script, "--out", out, "--scenario", scenario};
   if (no_charts) args.push_back("--no-charts");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (quiet_stdout) posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
   pid_t pid = -1;
-  if (posix_spawn(&pid, script.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return false;
+  const int spawned = posix_spawn(&pid, script.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return false;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -85,30 +104,98 @@ std::string sysctl(const std::string& path) {
   return value;
 }
 
+namespace fs = std::filesystem;
+
+// The committed reference results: written only by --reference runs.
+const fs::path kReferenceDir = fs::path(SUITE_SOURCE_DIR) / "results";
+
+bool same_place(const fs::path& a, const fs::path& b) {
+  std::error_code ignored;
+  return fs::weakly_canonical(fs::absolute(a), ignored) ==
+         fs::weakly_canonical(fs::absolute(b), ignored);
+}
+
+std::string now_iso() {
+  const std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%FT%T%z", std::localtime(&t));
+  return buf;
+}
+
+// DIR/<scenario>/run.json: how the run went, for the report's setup table
+// and the README's durations.
+void write_run_json(const fs::path& path, const std::string& scenario, bench::Mode mode,
+                    const bench::RepetitionPolicy& policy, const bench::ScheduleOutcome& outcome,
+                    const std::string& command, bool finished) {
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& g : outcome.groups) {
+    nlohmann::json entry = {{"label", g.label}, {"repetitions", g.repetitions}, {"state", g.state}};
+    if (g.ci)
+      entry["ratio"] = {{"estimate", g.ci->estimate}, {"low", g.ci->low}, {"high", g.ci->high}};
+    groups.push_back(entry);
+  }
+  const nlohmann::json run = {
+      {"scenario", scenario},
+      {"mode", bench::mode_name(mode)},
+      {"command", command},
+      {"measure_s", outcome.measure_s},
+      {"budget_s", policy.adaptive && policy.budget_s > 0 ? nlohmann::json(policy.budget_s)
+                                                          : nlohmann::json(nullptr)},
+      {"target_ci", policy.adaptive ? nlohmann::json(policy.target) : nlohmann::json(nullptr)},
+      {"repetitions_min", outcome.repetitions_min},
+      {"repetitions_max", outcome.repetitions_max},
+      {"stop", finished ? outcome.stop : "interrupted"},
+      {"groups", groups},
+      {"finished", now_iso()},
+  };
+  bench::write_file_atomically(path, run.dump(1) + "\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
       "bench: measures the suite's claims about sync vs async I/O against mockd.\n"
-      "Every --benchmark_* option of Google Benchmark passes through."};
-  std::string filter = ".";
-  bool list = false, quick = false, no_charts = false;
-  std::string out = "results";
-  // Ten: one repetition of a fast benchmark spreads by 5-15 % on this shared
-  // machine; the median of ten is steady enough to compare ratios.
-  int repetitions = 10;
+      "Google Benchmark's --benchmark_* flags are honoured or refused with the suite's option."};
+  app.set_version_flag("--version", std::string(cli_usage::version));
+  std::string filter;
+  bool list = false, quick = false, reference = false, no_charts = false;
+  std::string out = "results-local";
+  int repetitions = 0;  // 0: the mode's own
+  bench::RepetitionPolicy adaptive{
+      .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 110};
+  double target_percent = 5;
   std::vector<std::string> servers;
   std::string cacert;
   app.add_option("--filter", filter,
                  "Regular expression selecting benchmarks by name (a scenario name selects it)");
   app.add_flag("--list", list, "Print the selected benchmark names and exit");
-  app.add_flag("--quick", quick, "A reduced grid with fewer requests (CI, first look)");
-  app.add_option("--out", out, "Results directory")
+  auto* quick_flag =
+      app.add_flag("--quick", quick, "A first look: reduced grid, few requests, 3 repetitions");
+  app.add_flag("--reference", reference,
+               "The long grid behind the committed results, 10 repetitions of everything; the "
+               "only mode that may write into results/")
+      ->excludes(quick_flag);
+  app.add_option("--out", out,
+                 "Results directory (default: the git-ignored results-local; results/ is the "
+                 "committed reference and takes --reference runs only)")
       ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; })
       ->capture_default_str();
   app.add_option("--repetitions", repetitions,
-                 "Repetitions of every benchmark (medians and CV are over these)")
-      ->check(CLI::Range(1, 1000))
+                 "Repetitions of every benchmark (default: 3 quick, 10 reference, adaptive "
+                 "otherwise)")
+      ->check(cli_checks::integer_in(1, 1000));
+  app.add_option("--budget", adaptive.budget_s,
+                 "Default mode: seconds of measuring per scenario after which no new round starts")
+      ->check(cli_checks::number_in(1, 86'400, "s"))
+      ->capture_default_str();
+  app.add_option("--target-ci", target_percent,
+                 "Default mode: repeat a comparison until its 95 % interval is within this many "
+                 "percent of its factor")
+      ->check(cli_checks::number_in(0.1, 100, "%"))
+      ->capture_default_str();
+  app.add_option("--max-repetitions", adaptive.max, "Default mode: at most this many repetitions")
+      ->check(cli_checks::integer_in(4, 1000))
       ->capture_default_str();
   app.add_option("--server", servers,
                  "Use this mockd instead of starting one (http:// and/or https://)");
@@ -116,20 +203,10 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   app.add_flag("--no-charts", no_charts, "Write JSON and reports but no charts");
   double rtt_ms = -1;
-  app.add_option(
-         "--rtt-ms", rtt_ms,
-         "Emulate this network round-trip time for every selected benchmark (root; not with "
-         "the rtt scenario, which sweeps its own)")
-      ->check([](const std::string& v) {
-        // CLI::Range lets NaN through (every comparison with it is false).
-        double x = 0;
-        try {
-          x = std::stod(v);
-        } catch (const std::exception&) {
-          return std::string("not a number: ") + v;
-        }
-        return x >= 0 && x <= 10'000 ? std::string() : "must be in [0, 10000] ms, got " + v;
-      });
+  app.add_option("--rtt-ms", rtt_ms,
+                 "Emulate this network round-trip time for every selected benchmark (root; not "
+                 "with the rtt scenario, which sweeps its own)")
+      ->check(cli_checks::number_in(0, 10'000, "ms"));
   bool no_pin = false;
   app.add_flag("--no-pin", no_pin,
                "Do not pin the client to CPU 0 and the servers bench starts to CPU 1");
@@ -137,48 +214,78 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is a ParseError too
+    return cli_usage::exit_code(app, e, "bench");
   }
-
-  // Each repetition is one iteration: one full run of a plan, timed by the
-  // run itself (manual time). The user's --benchmark_* flags come after ours
-  // and win.
-  std::string repetitions_flag = "--benchmark_repetitions=" + std::to_string(repetitions);
-  std::string min_time_flag = "--benchmark_min_time=0";
-  std::vector<char*> gbench_args = {argv[0], repetitions_flag.data(), min_time_flag.data()};
-  for (auto& extra : app.remaining_for_passthrough(true)) {
-    if (extra.rfind("--benchmark_", 0) != 0) {
-      std::cerr << "bench: unknown option " << extra << " (see --help)\n";
-      return 2;
-    }
-  }
-  std::vector<std::string> extras = app.remaining();
-  for (auto& e : extras) gbench_args.push_back(e.data());
-  int gbench_argc = static_cast<int>(gbench_args.size());
-  benchmark::Initialize(&gbench_argc, gbench_args.data());
-  if (benchmark::ReportUnrecognizedArguments(gbench_argc, gbench_args.data())) return 2;
 
   try {
+    const bench::GbenchFlags gbench = bench::parse_gbench_flags(app.remaining());
+    if (gbench.filter) {
+      if (!filter.empty())
+        throw std::invalid_argument("--benchmark_filter and --filter: give one of them");
+      filter = *gbench.filter;
+    }
+    if (gbench.repetitions) {
+      if (repetitions != 0)
+        throw std::invalid_argument("--benchmark_repetitions and --repetitions: give one of them");
+      repetitions = *gbench.repetitions;
+    }
+    list = list || gbench.list;
+    if (filter.empty()) filter = ".";
+    adaptive.target = target_percent / 100;
+    adaptive.max = std::max(adaptive.max, adaptive.min);
+
+    const bench::Mode mode = quick       ? bench::Mode::quick
+                             : reference ? bench::Mode::reference
+                                         : bench::Mode::standard;
+    if (same_place(out, kReferenceDir) && mode != bench::Mode::reference)
+      throw std::invalid_argument(
+          "--out " + out +
+          ": that folder holds the committed reference run; only a --reference run writes there "
+          "(user runs go to results-local/)");
+    bench::RepetitionPolicy policy;
+    if (repetitions > 0)
+      policy.fixed = repetitions;
+    else if (mode == bench::Mode::quick)
+      policy.fixed = 3;
+    else if (mode == bench::Mode::reference)
+      // Ten: one repetition of a fast benchmark spreads by 5-15 % on this
+      // shared machine; ten give a t-interval a fraction of that wide.
+      policy.fixed = 10;
+    else
+      policy = adaptive;
+
+    // One repetition per Google Benchmark run, one iteration each: the
+    // rounds (schedule.hpp) repeat them; each iteration is one full run of a
+    // plan, timed by the run itself (manual time).
+    std::string repetitions_flag = "--benchmark_repetitions=1";
+    std::string min_time_flag = "--benchmark_min_time=0";
+    std::vector<std::string> passed = gbench.passed;
+    std::vector<char*> gbench_args = {argv[0], repetitions_flag.data(), min_time_flag.data()};
+    for (auto& p : passed) gbench_args.push_back(p.data());
+    int gbench_argc = static_cast<int>(gbench_args.size());
+    benchmark::Initialize(&gbench_argc, gbench_args.data());
+    if (benchmark::ReportUnrecognizedArguments(gbench_argc, gbench_args.data())) return 2;
+
     const std::regex selected_by = bench::make_filter(filter);
-    bench::RunOptions options{quick, repetitions};
+    const bench::RunOptions options{mode, mode == bench::Mode::quick};
     // Client and server each get a core of their own (when there are two):
     // otherwise they steal each other's time slices and the spread grows.
     const bool pin = !no_pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2;
     bench::ServerSet server_set(servers, cacert, pin ? 1 : -1);
     bench::Spectra spectra;
 
-    // Select first: --list and the progress total need the names.
+    // Select first: --list and the progress need the names. Each scenario
+    // keeps its context (its benchmarks' bodies refer to it) until the end.
     struct Selection {
       const bench::Scenario* scenario;
-      std::vector<std::string> names;
+      std::unique_ptr<bench::ScenarioContext> context;
     };
     std::vector<Selection> selections;
     for (const auto& scenario : bench::scenarios()) {
-      std::vector<std::string> names;
-      bench::ScenarioContext probe(selected_by, options, server_set, spectra, names);
-      scenario.register_benchmarks(probe);
-      benchmark::ClearRegisteredBenchmarks();
-      if (!names.empty()) selections.push_back({&scenario, std::move(names)});
+      auto context =
+          std::make_unique<bench::ScenarioContext>(selected_by, options, server_set, spectra);
+      scenario.register_benchmarks(*context);
+      if (!context->benchmarks().empty()) selections.push_back({&scenario, std::move(context)});
     }
     if (selections.empty()) {
       std::cerr << "bench: --filter '" << filter << "' selects no benchmark (try --list)\n";
@@ -186,7 +293,7 @@ int main(int argc, char** argv) {
     }
     if (list) {
       for (const auto& s : selections)
-        for (const auto& n : s.names) std::cout << n << "\n";
+        for (const auto& b : s.context->benchmarks()) std::cout << b.name << "\n";
       return 0;
     }
 
@@ -225,12 +332,14 @@ int main(int argc, char** argv) {
     // The interpreter and libraries the py_* client models run with.
     for (const auto& [name, version] : clients::python_versions())
       benchmark::AddCustomContext(name, version);
-    benchmark::AddCustomContext("suite_quick", quick ? "true" : "false");
+    benchmark::AddCustomContext("suite_mode", bench::mode_name(mode));
+    benchmark::AddCustomContext("suite_quick", mode == bench::Mode::quick ? "true" : "false");
     // What the pooling report's TIME_WAIT reasoning rests on (read, not assumed).
     benchmark::AddCustomContext("suite_tcp_tw_reuse", sysctl("net/ipv4/tcp_tw_reuse"));
     benchmark::AddCustomContext("suite_ip_local_port_range",
                                 sysctl("net/ipv4/ip_local_port_range"));
-    benchmark::AddCustomContext("suite_repetitions", std::to_string(repetitions));
+    if (!policy.adaptive)
+      benchmark::AddCustomContext("suite_repetitions", std::to_string(policy.fixed));
     benchmark::AddCustomContext(
         "suite_server", servers.empty()
                             ? std::string("mockd --engine asio --threads 1 (started by bench)") +
@@ -244,23 +353,45 @@ int main(int argc, char** argv) {
       benchmark::AddCustomContext("suite_rtt_ms", rtt_text.str());
     }
 
+    const bool color = gbench.color.value_or(isatty(STDOUT_FILENO) != 0);
+    bench::Progress progress(isatty(STDERR_FILENO) != 0);
     std::size_t with_errors = 0, measured = 0;
     int report_failures = 0;
     for (const auto& s : selections) {
-      const std::filesystem::path dir = std::filesystem::path(out) / s.scenario->name;
-      std::filesystem::create_directories(dir);
-      std::vector<std::string> names;
-      bench::ScenarioContext context(selected_by, options, server_set, spectra, names);
-      s.scenario->register_benchmarks(context);
-      bench::SuiteReporter reporter(dir / "bench.json", dir / "spectra.json", spectra,
-                                    names.size());
-      benchmark::RunSpecifiedBenchmarks(&reporter);
-      benchmark::ClearRegisteredBenchmarks();
+      const std::string& name = s.scenario->name;
+      const fs::path dir = fs::path(out) / name;
+      fs::create_directories(dir);
+      std::vector<std::string> order;
+      for (const auto& b : s.context->benchmarks()) order.push_back(b.name);
+      bench::SuiteReporter reporter(dir / "bench.json", dir / "spectra.json", spectra, order);
+      bench::CostModel costs(kReferenceDir / name / "bench.json");
+      write_run_json(dir / "run.json", name, mode, policy, {}, command, false);
+      const bench::ScheduleOutcome outcome =
+          bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), policy,
+                            reporter, progress, costs);
+      reporter.write_files();
+      write_run_json(dir / "run.json", name, mode, policy, outcome, command, true);
       with_errors += reporter.benchmarks_with_errors();
-
       measured += reporter.benchmarks_measured();
-      if (!write_report(out, s.scenario->name, no_charts)) {
-        std::cerr << "bench: the report for " << s.scenario->name << " failed\n";
+
+      if (gbench.json)
+        std::cout << reporter.json() << std::flush;
+      else
+        std::cout << "\n" << reporter.table(color);
+      std::ostringstream summary;
+      summary << name << ": measured for " << bench::duration_text(outcome.measure_s) << ", "
+              << outcome.repetitions_min;
+      if (outcome.repetitions_max != outcome.repetitions_min)
+        summary << "-" << outcome.repetitions_max;
+      summary << " repetitions (" << bench::mode_name(mode) << " mode, " << outcome.stop << ")";
+      for (const auto& g : outcome.groups)
+        summary << "\n  " << g.label << ": " << bench::ratio_text(g.ci) << ", " << g.repetitions
+                << " repetitions, " << g.state;
+      progress.say(summary.str());
+
+      progress.say("bench: drawing the charts and writing the report for " + name + " ...");
+      if (!write_report(out, name, no_charts, gbench.json)) {
+        std::cerr << "bench: the report for " << name << " failed\n";
         ++report_failures;
       } else {
         std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";

@@ -1,5 +1,6 @@
 #include "scenario.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace bench {
@@ -11,6 +12,18 @@ std::vector<Scenario>& registry() {
 }
 
 }  // namespace
+
+const char* mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::quick:
+      return "quick";
+    case Mode::standard:
+      return "default";
+    case Mode::reference:
+      return "reference";
+  }
+  return "default";
+}
 
 ScenarioRegistrar::ScenarioRegistrar(Scenario scenario) {
   registry().push_back(std::move(scenario));
@@ -35,16 +48,20 @@ bool filter_selects(const std::regex& filter, const std::string& name) {
   return std::regex_search(name, filter);
 }
 
-bool ScenarioContext::add(const std::string& name, std::function<void(benchmark::State&)> fn) {
+bool ScenarioContext::add(const std::string& name, std::function<void(benchmark::State&)> body,
+                          double requests) {
   if (!filter_selects(filter_, name)) return false;
-  selected_.push_back(name);
-  // One iteration per repetition and the repetition count come from flags
-  // the driver passes to Google Benchmark (--benchmark_min_time=0,
-  // --benchmark_repetitions): set here, they would be appended to every name.
-  benchmark::RegisterBenchmark(name.c_str(), std::move(fn))
-      ->UseManualTime()
-      ->Unit(benchmark::kMillisecond);
+  benchmarks_.push_back({name, std::move(body), requests});
   return true;
+}
+
+void ScenarioContext::compare(Comparison comparison) {
+  auto selected = [&](const std::string& name) {
+    return std::any_of(benchmarks_.begin(), benchmarks_.end(),
+                       [&](const BenchmarkEntry& b) { return b.name == name; });
+  };
+  if (selected(comparison.numerator) && selected(comparison.denominator))
+    comparisons_.push_back(std::move(comparison));
 }
 
 }  // namespace bench

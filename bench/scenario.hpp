@@ -1,7 +1,8 @@
-// A scenario is one claim's experiment: a file under bench/ that registers
-// its benchmarks (names carrying their configuration) with a static
-// ScenarioRegistrar. The driver selects benchmarks by --filter before
-// registering them, so servers are only started for what will run.
+// A scenario is one claim's experiment: a file under bench/scenarios/ that
+// registers its benchmarks (names carrying their configuration) with a
+// static ScenarioRegistrar, and declares which of them are compared. The
+// driver selects benchmarks by --filter, then runs them in rounds (see
+// schedule.hpp), so servers are only started for what will run.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -16,40 +17,72 @@
 
 namespace bench {
 
+// How much a run measures (README "Modes").
+enum class Mode {
+  quick,      // a first look: a reduced grid, few requests, 3 repetitions
+  standard,   // the default: the claim's headline grid, repetitions until its intervals are tight
+  reference,  // the long grid behind the committed results, 10 repetitions of everything
+};
+
+const char* mode_name(Mode mode);  // "quick", "default", "reference"
+
 struct RunOptions {
-  bool quick = false;
-  int repetitions = 10;
+  Mode mode = Mode::standard;
+  bool quick = false;  // mode == Mode::quick, kept for the scenarios' grids
+};
+
+// One registered benchmark: its name and body. `requests` (0: not a request
+// count) lets the driver predict its cost from the committed reference run.
+struct BenchmarkEntry {
+  std::string name;
+  std::function<void(benchmark::State&)> body;
+  double requests = 0;
+};
+
+// Two benchmarks compared by the ratio numerator ÷ denominator of a counter,
+// repetition i with repetition i: the driver runs them side by side in every
+// round and, in the default mode, repeats them until the group's interval is
+// tight. Comparisons of one `group` (e.g. every C++ model over HTTPS) run the
+// same number of repetitions, and the group is tight when the 95 % interval
+// of its per-repetition median ratio (the report's headline figure) is.
+struct Comparison {
+  std::string group;  // a label for the console: "C++ models over HTTPS, delay 0"
+  std::string numerator, denominator;
+  std::string counter = "req_per_s";
 };
 
 // What a scenario's registration function gets.
 class ScenarioContext {
  public:
   ScenarioContext(const std::regex& filter, const RunOptions& options, ServerSet& servers,
-                  Spectra& spectra, std::vector<std::string>& selected)
-      : filter_(filter),
-        options_(options),
-        servers_(servers),
-        spectra_(spectra),
-        selected_(selected) {}
+                  Spectra& spectra)
+      : filter_(filter), options_(options), servers_(servers), spectra_(spectra) {}
 
   const RunOptions& options() const { return options_; }
   ServerSet& servers() { return servers_; }
   Spectra& spectra() { return spectra_; }
 
-  // Registers `fn` as benchmark `name` (manual time) if the filter selects
+  // Registers `body` as benchmark `name` (manual time) if the filter selects
   // it; returns whether it did.
-  bool add(const std::string& name, std::function<void(benchmark::State&)> fn);
+  bool add(const std::string& name, std::function<void(benchmark::State&)> body,
+           double requests = 0);
+  // Declares a comparison; kept only when the filter selected both sides.
+  void compare(Comparison comparison);
+
+  const std::vector<BenchmarkEntry>& benchmarks() const { return benchmarks_; }
+  const std::vector<Comparison>& comparisons() const { return comparisons_; }
 
  private:
   const std::regex& filter_;
   const RunOptions& options_;
   ServerSet& servers_;
   Spectra& spectra_;
-  std::vector<std::string>& selected_;
+  std::vector<BenchmarkEntry> benchmarks_;
+  std::vector<Comparison> comparisons_;
 };
 
 struct Scenario {
-  std::string name;  // first segment of its benchmark names, results/<name>/
+  std::string name;  // first segment of its benchmark names, <out>/<name>/
   std::function<void(ScenarioContext&)> register_benchmarks;
 };
 

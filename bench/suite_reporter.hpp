@@ -1,15 +1,18 @@
-// The reporter of a bench run: Google Benchmark's console table on stdout,
-// a progress line per benchmark on stderr ("[i/N] name ... ETA"), errors
-// called out, and Google Benchmark's JSON kept in memory and rewritten
-// (atomically) after every benchmark, with the spectra beside it, so an
-// interrupted run keeps what finished and compare.py can read the file.
+// Collects a scenario's repetitions as Google Benchmark reports them (one
+// run per benchmark per round, see schedule.hpp) and writes them out:
+// bench.json in Google Benchmark's JSON format (every repetition, indexed in
+// the order it ran, so compare.py and the report read it), rewritten
+// atomically after every benchmark with the spectra beside it, so an
+// interrupted run keeps what finished; and, at the end, the console table.
 #pragma once
 
 #include <benchmark/benchmark.h>
 
-#include <chrono>
 #include <filesystem>
-#include <sstream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "spectra.hpp"
 
@@ -17,30 +20,40 @@ namespace bench {
 
 class SuiteReporter : public benchmark::BenchmarkReporter {
  public:
+  // `order`: the scenario's benchmark names in registration order (the
+  // order bench.json lists them in).
   SuiteReporter(std::filesystem::path json_path, std::filesystem::path spectra_path,
-                const Spectra& spectra, std::size_t total_benchmarks);
+                const Spectra& spectra, std::vector<std::string> order);
 
   bool ReportContext(const Context& context) override;
   void ReportRuns(const std::vector<Run>& runs) override;
-  void Finalize() override;
+  void Finalize() override {}
 
-  // Benchmarks whose runs had failed requests or that were skipped with an error.
-  std::size_t benchmarks_with_errors() const { return with_errors_; }
-  // Benchmarks that were timed (not skipped), failed requests or not.
-  std::size_t benchmarks_measured() const { return done_ - skipped_; }
+  // Writes bench.json and spectra.json with every repetition so far.
+  void write_files() const;
+  // Google Benchmark's JSON of every repetition so far (NaN written as null).
+  std::string json() const;
+
+  // A counter's value in each repetition of `name`, in the order they ran.
+  std::vector<double> values(const std::string& name, const std::string& counter) const;
+  std::size_t repetitions(const std::string& name) const;
+  // Skipped with an error (never timed), or had failed requests.
+  bool skipped(const std::string& name) const;
+  double failed_requests(const std::string& name) const;
+
+  std::size_t benchmarks_measured() const;
+  std::size_t benchmarks_with_errors() const;
+
+  // One line per benchmark: repetitions, median time, req/s, p50, p99,
+  // connections and errors; every counter stays in bench.json.
+  std::string table(bool color) const;
 
  private:
-  void write_json(bool final);
-
-  benchmark::ConsoleReporter console_;
-  benchmark::JSONReporter json_;
-  std::ostringstream json_text_;
   std::filesystem::path json_path_, spectra_path_;
   const Spectra& spectra_;
-  std::size_t total_, done_ = 0, with_errors_ = 0, skipped_ = 0;
-  double errors_ = 0;    // failed requests over the current benchmark's repetitions
-  std::string failure_;  // its SkipWithError message, if any
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::vector<std::string> order_;
+  std::optional<Context> context_;
+  std::map<std::string, std::vector<Run>> runs_;
 };
 
 }  // namespace bench

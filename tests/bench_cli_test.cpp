@@ -6,9 +6,11 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -155,4 +157,139 @@ TEST(BenchReport, VerdictWordIsReadFromThePage) {
   EXPECT_EQ(verdict_word("> **Verdict.** Inconclusive: noise: F = 2x"), "inconclusive: noise");
   EXPECT_EQ(verdict_word("> **Verdict.** **Inconclusive**: no run"), "inconclusive");
   EXPECT_EQ(verdict_word("no verdict here"), "");
+}
+
+// --- Google Benchmark's flags, --version, the committed reference ----------
+
+namespace {
+
+// Runs bench through `sh -c` with stdout captured and stderr to `err`;
+// (status, stdout).
+std::pair<int, std::string> bench_out(const std::string& args, const fs::path& err) {
+  return run(std::string(BENCH_PATH) + " " + args + " 2>" + err.string());
+}
+
+const std::string kOneQuick =
+    "--filter=pooling/asio_coro/pool/http/ --quick --repetitions 1 --no-charts";
+
+}  // namespace
+
+TEST(BenchCli, VersionPrintsTheSuitesVersion) {
+  const auto [status, out] = run(std::string(BENCH_PATH) + " --version");
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(out.find(SUITE_VERSION), std::string::npos) << out;
+}
+
+TEST(BenchCli, UsageErrorsAreOneLineOnStderrAndExitTwo) {
+  const auto dir = fresh_dir("bench-cli-usage");
+  for (const std::string bad : {"--bogus", "--repetitions=0", "--quick --reference",
+                                "--benchmark_bogus=1", "--filter=no_such_scenario"}) {
+    const auto [status, out] = bench_out(bad + " --list", dir / "err");
+    EXPECT_EQ(status, 2) << bad;
+    const std::string err = read(dir / "err");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << bad << ": " << err;
+    EXPECT_EQ(err.rfind("bench: ", 0), 0u) << err;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(BenchCli, BenchmarkFilterSelectsAsFilterDoes) {
+  const auto [status, listed] =
+      run(std::string(BENCH_PATH) + " --benchmark_filter=pooling/asio_coro/ --list");
+  const auto [status2, listed2] =
+      run(std::string(BENCH_PATH) + " --filter=pooling/asio_coro/ --list");
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(listed, listed2);
+  EXPECT_FALSE(listed.empty());
+  EXPECT_EQ(
+      run(std::string(BENCH_PATH) + " --benchmark_filter=x --filter=y --list 2>/dev/null").first,
+      2);
+}
+
+TEST(BenchCli, BenchmarkListTestsListsAndWritesNothing) {
+  const auto dir = fresh_dir("bench-cli-list-tests");
+  const auto [status, listed] =
+      run("cd " + dir.string() + " && " + BENCH_PATH + " --filter=pooling --benchmark_list_tests");
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(listed.find("pooling/asio_coro/pool/https/c:32/delay_ms:0"), std::string::npos);
+  EXPECT_TRUE(fs::is_empty(dir)) << "--benchmark_list_tests wrote files";
+  fs::remove_all(dir);
+}
+
+TEST(BenchCli, BenchmarkFormatJsonPutsGoogleBenchmarksJsonOnStdout) {
+  const auto dir = fresh_dir("bench-cli-json");
+  const auto [status, out] = bench_out(
+      kOneQuick + " --benchmark_format=json --out " + (dir / "out").string(), dir / "err");
+  ASSERT_EQ(status, 0) << read(dir / "err");
+  const auto doc = nlohmann::json::parse(out);  // throws on anything but one JSON document
+  EXPECT_EQ(doc.at("benchmarks").size(), 1u);
+  EXPECT_EQ(doc.at("context").at("suite_mode"), "quick");
+  EXPECT_EQ(out, read(dir / "out" / "pooling" / "bench.json"));
+  fs::remove_all(dir);
+}
+
+TEST(BenchCli, NoColourCodesUnlessAskedFor) {
+  const auto dir = fresh_dir("bench-cli-colour");
+  const std::string out_dir = " --out " + (dir / "out").string();
+  // stdout is a pipe here: no colour by default, nor with --benchmark_color=false.
+  for (const std::string flag : {"", " --benchmark_color=false"}) {
+    const auto [status, out] = bench_out(kOneQuick + flag + out_dir, dir / "err");
+    ASSERT_EQ(status, 0) << read(dir / "err");
+    EXPECT_EQ(out.find('\033'), std::string::npos) << "flag:" << flag;
+    EXPECT_NE(out.find("req/s"), std::string::npos) << out;
+  }
+  const auto [status, out] =
+      bench_out(kOneQuick + " --benchmark_color=true" + out_dir, dir / "err");
+  ASSERT_EQ(status, 0);
+  EXPECT_NE(out.find('\033'), std::string::npos) << "--benchmark_color=true";
+  fs::remove_all(dir);
+}
+
+TEST(BenchCli, BenchmarkRepetitionsSetsTheRepetitionsAndTheContext) {
+  const auto dir = fresh_dir("bench-cli-reps");
+  const auto [status, out] = bench_out(
+      "--filter=pooling/asio_coro/pool/http/ --quick --no-charts "
+      "--benchmark_repetitions=2 --out " +
+          (dir / "out").string(),
+      dir / "err");
+  ASSERT_EQ(status, 0) << read(dir / "err");
+  const auto doc = nlohmann::json::parse(read(dir / "out" / "pooling" / "bench.json"));
+  EXPECT_EQ(doc.at("context").at("suite_repetitions"), "2");
+  ASSERT_EQ(doc.at("benchmarks").size(), 2u);
+  EXPECT_EQ(doc.at("benchmarks")[1].at("repetition_index"), 1);
+  EXPECT_EQ(doc.at("benchmarks")[1].at("repetitions"), 2);
+  fs::remove_all(dir);
+}
+
+TEST(BenchCli, FlagsThatWouldHalfWorkAreRefusedNamingTheSuitesOption) {
+  const auto dir = fresh_dir("bench-cli-refused");
+  for (const std::string flag :
+       {"--benchmark_report_aggregates_only=true", "--benchmark_display_aggregates_only=true",
+        "--benchmark_out=x.json", "--benchmark_out_format=json", "--benchmark_min_time=1",
+        "--benchmark_enable_random_interleaving=true", "--benchmark_counters_tabular=true",
+        "--benchmark_format=csv", "--benchmark_time_unit=us"}) {
+    const auto [status, out] =
+        bench_out(kOneQuick + " " + flag + " --out " + (dir / "out").string(), dir / "err");
+    EXPECT_EQ(status, 2) << flag;
+    const std::string err = read(dir / "err");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << flag << ": " << err;
+    EXPECT_NE(err.find(flag.substr(0, flag.find('='))), std::string::npos) << err;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out")) << "a refused flag still ran";
+  fs::remove_all(dir);
+}
+
+TEST(BenchCli, OnlyAReferenceRunMayWriteIntoTheCommittedResults) {
+  const fs::path committed = fs::path(SUITE_SOURCE_DIR) / "results";
+  const auto dir = fresh_dir("bench-cli-committed");
+  const auto [status, out] = bench_out(kOneQuick + " --out " + committed.string(), dir / "err");
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(read(dir / "err").find("--reference"), std::string::npos) << read(dir / "err");
+  // The default goes to results-local/ in the working directory.
+  const auto [status2, out2] =
+      run("cd " + dir.string() + " && " + BENCH_PATH + " " + kOneQuick + " 2>/dev/null");
+  EXPECT_EQ(status2, 0);
+  EXPECT_TRUE(fs::exists(dir / "results-local" / "pooling" / "bench.json"));
+  EXPECT_TRUE(fs::exists(dir / "results-local" / "pooling" / "run.json"));
+  fs::remove_all(dir);
 }

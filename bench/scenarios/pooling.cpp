@@ -34,29 +34,59 @@ bool is_curl(const std::string& model) {
   return model.find("curl") != std::string::npos;
 }
 
-// Enough requests for a run of about a second on this kind of machine (a
-// shorter one is at the mercy of the scheduler); full TLS handshakes cost
-// milliseconds of CPU each, so unpooled HTTPS runs fewer.
-std::size_t requests_for(const PoolingConfig& c, bool quick) {
+// The reference grid: enough requests for a run of about a second on this
+// kind of machine (a shorter one is at the mercy of the scheduler); full TLS
+// handshakes cost milliseconds of CPU each, so unpooled HTTPS runs fewer.
+std::size_t reference_requests(const PoolingConfig& c) {
   // The Python models make 60 to 1,500 requests a second here, 10 to 100
   // times fewer than the C++ ones; requests.get over HTTPS is the slowest (a
-  // new SSLContext and a full handshake per request). Quick runs make a fifth as many or fewer.
+  // new SSLContext and a full handshake per request).
   if (is_python(c.model)) {
     const bool sequential = is_sequential(c.model);
     // Loading the system bundle takes ~23 ms here: about 25 new sessions a second.
-    if (c.system_ca_bundle && !c.pooling)
-      return quick ? (sequential ? 10 : 32) : (sequential ? 30 : 64);
-    if (quick) return c.https && !c.pooling ? (sequential ? 20 : 64) : (sequential ? 100 : 320);
+    if (c.system_ca_bundle && !c.pooling) return sequential ? 30 : 64;
     if (c.https && !c.pooling) return sequential ? 60 : 400;
     if (c.delay_ms > 0) return sequential ? 150 : 1000;
     if (c.https) return sequential ? 300 : 1200;
     return c.pooling ? (sequential ? 500 : 1600) : (sequential ? 300 : 1000);
   }
-  if (quick) return is_sequential(c.model) ? 100 : 320;
   if (c.delay_ms > 0) return is_sequential(c.model) ? 200 : 6400;
   if (c.https && !c.pooling) return is_sequential(c.model) ? 800 : 1280;
   if (!c.pooling) return 10'000;
   return is_sequential(c.model) ? 10'000 : 40'000;
+}
+
+// The default grid: most runs take about 0.2 s, so that repetitions
+// (interleaved, the pair's two sides alternating) rather than long runs
+// tighten the interval. Where a request's cost does not depend on the run's
+// length (one connection used over and over, or a new one per request), a
+// short run measures the same per-request cost as a long one. The pooled
+// runs of the concurrent and the Python models are the exception: their
+// connections' set-up (32 TLS handshakes on the server's one thread, or a
+// handshake in Python) is spread over the run, so they keep the reference's
+// length and the factor stays comparable with it.
+std::size_t default_requests(const PoolingConfig& c) {
+  const bool sequential = is_sequential(c.model);
+  if (is_python(c.model)) {
+    if (c.pooling) return reference_requests(c);
+    return c.https ? (sequential ? 50 : 128) : (sequential ? 200 : 400);
+  }
+  if (c.https && !c.pooling) return sequential ? (c.model == "blocking_httplib" ? 60 : 200) : 320;
+  if (!c.pooling) return sequential ? 2000 : 3200;
+  if (sequential) return 2000;
+  return reference_requests(c);
+}
+
+std::size_t requests_for(const PoolingConfig& c, Mode mode) {
+  switch (mode) {
+    case Mode::reference:
+      return reference_requests(c);
+    case Mode::quick:
+      return std::max<std::size_t>(default_requests(c) / 4, 16);
+    case Mode::standard:
+      break;
+  }
+  return default_requests(c);
 }
 
 std::string name_of(const PoolingConfig& c, int concurrency) {
@@ -68,17 +98,39 @@ std::string name_of(const PoolingConfig& c, int concurrency) {
          (c.system_ca_bundle ? "/ca_bundle:system" : "");
 }
 
+// The comparison a pooled/unpooled pair belongs to: the C++ models together
+// (the report's headline is their median, repetition by repetition), each
+// Python model on its own (its figure is quoted by itself).
+std::string group_of(const PoolingConfig& c) {
+  char delay[32];
+  std::snprintf(delay, sizeof delay, "%g", c.delay_ms);
+  std::string group = (is_python(c.model) ? c.model : std::string("C++ models (median)")) +
+                      " pool/nopool over " + (c.https ? "HTTPS" : "HTTP") + ", delay_ms:" + delay;
+  if (!c.session_cache) group += ", session cache off";
+  if (c.system_ca_bundle) group += ", system CA bundle";
+  return group;
+}
+
 void register_pooling(ScenarioContext& context) {
-  const bool quick = context.options().quick;
-  const std::vector<double> delays = quick ? std::vector<double>{0} : std::vector<double>{0, 5};
+  const Mode mode = context.options().mode;
+  const bool reference = mode == Mode::reference;
+  // The default and quick runs measure the headline: every C++ model and the
+  // two libraries the claim names, at delay 0. The reference adds a 5 ms
+  // server delay, requests in threads, aiohttp on uvloop, libcurl's TLS
+  // session cache off and the system CA bundle.
+  const std::vector<double> delays = reference ? std::vector<double>{0, 5} : std::vector<double>{0};
+  std::vector<std::string> models = {"blocking_curl", "blocking_httplib", "threads_curl",
+                                     "curl_multi",    "asio_coro",        "py_requests"};
+  if (reference) models.push_back("py_requests_threads");
+  models.push_back("py_aiohttp");
+  if (reference) models.push_back("py_aiohttp_uvloop");
   std::vector<PoolingConfig> configs;
-  for (const std::string model :
-       {"blocking_curl", "blocking_httplib", "threads_curl", "curl_multi", "asio_coro",
-        "py_requests", "py_requests_threads", "py_aiohttp", "py_aiohttp_uvloop"})
+  for (const std::string& model : models)
     for (double delay : delays)
       for (bool https : {false, true})
         for (bool pooling : {true, false}) {
           configs.push_back({model, pooling, https, delay, true});
+          if (!reference) continue;
           if (https && !pooling && is_curl(model))
             configs.push_back({model, pooling, https, delay, false});
           // Python's TLS clients load the CA bundle for every new SSL context
@@ -98,17 +150,29 @@ void register_pooling(ScenarioContext& context) {
     char target[64];
     std::snprintf(target, sizeof target, "/?delay_ms=%g", c.delay_ms);
     spec.target = target;
-    spec.plan.requests = requests_for(c, quick);
+    spec.plan.requests = requests_for(c, mode);
     spec.plan.concurrency = static_cast<std::size_t>(concurrency);
     spec.plan.pooling = c.pooling;
     spec.plan.tls_session_cache = c.session_cache;
     spec.system_ca_bundle = c.system_ca_bundle;
     spec.plan.timeout = std::chrono::seconds(10);
     spec.plan.expected_bytes = 16;  // mockd's default body
-    context.add(spec.name, [&context, spec, delay = c.delay_ms](benchmark::State& state) {
-      run_model_benchmark(state, context, spec);
-      state.counters["delay_ms"] = delay;
-    });
+    context.add(
+        spec.name,
+        [&context, spec, delay = c.delay_ms](benchmark::State& state) {
+          run_model_benchmark(state, context, spec);
+          state.counters["delay_ms"] = delay;
+        },
+        static_cast<double>(spec.plan.requests));
+  }
+  // Each unpooled run against the pooled run of its model, protocol, delay and CA bundle.
+  for (const auto& c : configs) {
+    if (c.pooling) continue;
+    PoolingConfig pooled = c;
+    pooled.pooling = true;
+    pooled.session_cache = true;
+    const int concurrency = is_sequential(c.model) ? 1 : 32;
+    context.compare({group_of(c), name_of(pooled, concurrency), name_of(c, concurrency)});
   }
 }
 

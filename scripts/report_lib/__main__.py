@@ -1,4 +1,5 @@
-"""Command line: python -m report_lib --out DIR --scenario NAME [--no-charts].
+"""Command line: python -m report_lib --out DIR --scenario NAME [--no-charts], or
+python -m report_lib --record-durations DIR [DIR ...] (durations.py).
 Prints the page's path, the index's path, the verdict line, then one line per
 headline figure: 'report: <label>: 6.06x (95 % CI 5.81–6.32x, ±4.3 %)'.
 Bad input ends with a one-line message on stderr and exit status 2."""
@@ -6,16 +7,30 @@ import argparse
 import os
 import sys
 
-from . import headline, index, page, results, scenarios
+from . import durations, headline, index, page, results, scenarios
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="scripts/report",
                                      description="Writes DIR/NAME/README.md (+ charts) and the index DIR/README.md.")
-    parser.add_argument("--out", required=True, metavar="DIR", help="results directory (holds NAME/bench.json)")
-    parser.add_argument("--scenario", required=True, metavar="NAME", help="one of: " + ", ".join(scenarios.known()))
+    parser.add_argument("--out", metavar="DIR", help="results directory (holds NAME/bench.json)")
+    parser.add_argument("--scenario", metavar="NAME", help="one of: " + ", ".join(scenarios.known()))
     parser.add_argument("--no-charts", action="store_true", help="skip the charts (matplotlib not needed)")
+    parser.add_argument("--record-durations", nargs="+", metavar="DIR",
+                        help="merge the finished runs' run.json under each DIR into results/durations.json "
+                             "and rewrite the README's durations table")
     args = parser.parse_args(argv)
+    if args.record_durations:
+        ok, record = durations.record_durations(args.record_durations, os.path.join(REPO, "results", "durations.json"),
+                                                os.path.join(REPO, "README.md"))
+        if not ok:
+            return _fail("README.md has no durations markers")
+        print(f"report: durations of {sum(len(m) for m in record.values())} runs in results/durations.json and README.md")
+        return 0
+    if not args.out or not args.scenario:
+        return _fail("--out and --scenario are required (or --record-durations DIR)")
 
     module = scenarios.get(args.scenario)
     if module is None:

@@ -1,0 +1,37 @@
+// What each benchmark is expected to cost, for the ETA: its own repetitions
+// once it has run; before that, the committed reference run's time for it
+// (per request, scaled to this run's request count); else the mean of what
+// this scenario's benchmarks cost so far.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scenario.hpp"
+
+namespace bench {
+
+class CostModel {
+ public:
+  // Reads `reference` (a bench.json) if it exists; a missing or unreadable
+  // file only makes the first estimates rougher.
+  explicit CostModel(const std::filesystem::path& reference);
+
+  void measured(const std::string& name, double seconds);
+  double expected(const BenchmarkEntry& entry) const;
+
+ private:
+  struct Reference {
+    double seconds = 0;   // median time of one repetition, with a Python model's start-up
+    double requests = 0;  // its request count, 0 if it has none
+    double startup_s = 0;
+  };
+  std::map<std::string, Reference> reference_;
+  std::map<std::string, std::vector<double>> measured_;
+  double measured_sum_ = 0;
+  std::size_t measured_count_ = 0;
+};
+
+}  // namespace bench

@@ -1,0 +1,55 @@
+// What bench tells the user while it measures (stderr): the benchmark
+// running now, where it is in the round, time so far and an ETA from each
+// benchmark's expected cost. On a terminal one status line is redrawn in
+// place twice a second, so it moves while a long benchmark runs; otherwise
+// (a log, CI) a line per round and a heartbeat line every 30 s.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace bench {
+
+class Progress {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Status {
+    std::string scenario, benchmark;
+    int round = 0;             // 1-based
+    int index = 0, count = 0;  // the benchmark's place in this round
+    double expected_s = 0;     // its expected cost
+    double after_s = 0;        // expected time left after it
+    Clock::time_point scenario_started;
+  };
+
+  explicit Progress(bool terminal);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void begin(const Status& status);
+  void end();
+  // A message on a line of its own (the status line is cleared first).
+  void say(const std::string& text);
+
+ private:
+  void tick();
+  std::string render(Clock::time_point now) const;  // caller holds mutex_
+
+  const bool terminal_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool running_ = false, stop_ = false, drawn_ = false;
+  Status status_;
+  Clock::time_point started_, last_heartbeat_;
+  std::thread ticker_;
+};
+
+// "1m05s", "42s".
+std::string duration_text(double seconds);
+
+}  // namespace bench

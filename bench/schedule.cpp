@@ -1,0 +1,251 @@
+#include "schedule.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <numeric>
+#include <set>
+
+namespace bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Benchmarks run together: the sides of a comparison, or one benchmark alone.
+struct Unit {
+  std::vector<std::size_t> members;  // indices into the benchmarks, registration order
+  std::set<std::string> groups;      // comparison groups it belongs to (none: alone)
+  bool dead = false;                 // a member was skipped: repeating it would not help
+};
+
+struct Group {
+  std::string label;
+  std::vector<const Comparison*> comparisons;
+  bool done = false;
+  GroupOutcome outcome;
+};
+
+std::vector<Unit> units_of(const std::vector<BenchmarkEntry>& benchmarks,
+                           const std::vector<Comparison>& comparisons) {
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < benchmarks.size(); ++i) index[benchmarks[i].name] = i;
+  // Union-find over comparisons: a benchmark compared with two others joins both.
+  std::vector<std::size_t> parent(benchmarks.size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto root = [&](std::size_t i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  for (const auto& c : comparisons)
+    parent[root(index.at(c.numerator))] = root(index.at(c.denominator));
+  std::map<std::size_t, std::size_t> unit_of_root;
+  std::vector<Unit> units;
+  for (std::size_t i = 0; i < benchmarks.size(); ++i) {
+    auto [it, fresh] = unit_of_root.try_emplace(root(i), units.size());
+    if (fresh) units.emplace_back();
+    units[it->second].members.push_back(i);
+  }
+  for (const auto& c : comparisons)
+    units[unit_of_root.at(root(index.at(c.numerator)))].groups.insert(c.group);
+  return units;
+}
+
+}  // namespace
+
+std::string ratio_text(const std::optional<RatioCi>& ci) {
+  if (!ci) return "no interval yet";
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%.3gx (95 %% CI %.3g-%.3gx, ±%.1f %%)", ci->estimate, ci->low,
+                ci->high, 100 * ci->half_width());
+  return buf;
+}
+
+ScheduleOutcome run_rounds(const std::string& scenario,
+                           const std::vector<BenchmarkEntry>& benchmarks,
+                           const std::vector<Comparison>& comparisons,
+                           const RepetitionPolicy& policy, SuiteReporter& reporter,
+                           Progress& progress, CostModel& costs) {
+  const auto started = Clock::now();
+  std::vector<Unit> units = units_of(benchmarks, comparisons);
+  std::vector<Group> groups;
+  for (const auto& c : comparisons) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const Group& g) { return g.label == c.group; });
+    if (it == groups.end())
+      it = groups.insert(groups.end(),
+                         Group{c.group, {}, false, GroupOutcome{c.group, 0, std::nullopt, ""}});
+    it->comparisons.push_back(&c);
+  }
+  auto group_done = [&](const std::string& label) {
+    return std::find_if(groups.begin(), groups.end(),
+                        [&](const Group& g) { return g.label == label; })
+        ->done;
+  };
+  auto reps_of = [&](const Unit& u) {
+    return static_cast<int>(reporter.repetitions(benchmarks[u.members.front()].name));
+  };
+  auto unit_cost = [&](const Unit& u) {
+    double s = 0;
+    for (auto i : u.members) s += costs.expected(benchmarks[i]);
+    return s;
+  };
+  auto needs_round = [&](const Unit& u) {
+    if (u.dead) return false;
+    if (!policy.adaptive || u.groups.empty()) return reps_of(u) < policy.fixed;
+    return std::any_of(u.groups.begin(), u.groups.end(),
+                       [&](const auto& g) { return !group_done(g); });
+  };
+  // Repetitions a unit is expected to need after `reps` (for the ETA).
+  auto more_reps = [&](const Unit& u, int reps) {
+    if (u.dead) return 0;
+    if (!policy.adaptive || u.groups.empty()) return std::max(0, policy.fixed - reps);
+    int most = 0;
+    for (const auto& g : groups) {
+      if (g.done || !u.groups.contains(g.label)) continue;
+      int need = std::max(1, policy.min - reps);
+      if (g.outcome.ci && reps >= 2) {
+        const double ratio = g.outcome.ci->half_width() / policy.target;
+        need = std::max(need, static_cast<int>(std::ceil(reps * ratio * ratio)) - reps);
+      }
+      most = std::max(most, std::min(need, policy.max - reps));
+    }
+    return most;
+  };
+  // Decides each open group after a round: tight enough, or hopeless.
+  auto update_groups = [&](bool announce) {
+    for (auto& g : groups) {
+      std::vector<std::vector<double>> series;
+      bool broken = false, each_tight = true;
+      for (const Comparison* c : g.comparisons) {
+        for (const auto* side : {&c->numerator, &c->denominator})
+          broken = broken || reporter.skipped(*side) || reporter.failed_requests(*side) > 0;
+        const auto num = reporter.values(c->numerator, c->counter);
+        const auto den = reporter.values(c->denominator, c->counter);
+        std::vector<double> ratios;
+        for (std::size_t i = 0; i < std::min(num.size(), den.size()); ++i)
+          ratios.push_back(den[i] > 0 ? num[i] / den[i] : 0);
+        // Each comparison decides a check of its own in the report (every
+        // model's factor against a threshold), so it must be fairly tight too.
+        const auto own = ratio_ci(ratios);
+        each_tight = each_tight && own && own->half_width() <= 2 * policy.target;
+        series.push_back(std::move(ratios));
+      }
+      const auto medians = median_across(series);
+      g.outcome.repetitions = static_cast<int>(medians.size());
+      g.outcome.ci = ratio_ci(medians);
+      if (g.done || !policy.adaptive) continue;
+      if (broken) {
+        g.done = true;
+        g.outcome.state = "errors";
+      } else if (g.outcome.repetitions >= policy.min && g.outcome.ci && each_tight &&
+                 g.outcome.ci->half_width() <= policy.target) {
+        g.done = true;
+        g.outcome.state = "converged";
+      }
+      if (g.done && announce)
+        progress.say("  " + scenario + ": " + g.label + ": " + ratio_text(g.outcome.ci) +
+                     " after " + std::to_string(g.outcome.repetitions) + " repetitions" +
+                     (g.outcome.state == "errors" ? ", stopped: a side had errors" : ""));
+    }
+  };
+
+  ScheduleOutcome outcome;
+  for (int round = 0;; ++round) {
+    std::vector<Unit*> todo;
+    for (auto& u : units)
+      if (needs_round(u)) todo.push_back(&u);
+    if (todo.empty()) {
+      outcome.stop = policy.adaptive ? "converged" : "fixed";
+      break;
+    }
+    double round_cost = 0;
+    for (auto* u : todo) round_cost += unit_cost(*u);
+    const double elapsed = seconds_since(started);
+    if (policy.adaptive && round >= policy.min && policy.budget_s > 0 &&
+        elapsed + round_cost > policy.budget_s) {
+      outcome.stop = "budget";
+      break;
+    }
+    if (policy.adaptive && round >= policy.max) {
+      outcome.stop = "cap";
+      break;
+    }
+
+    // The time left after this round, for the ETA.
+    double later = 0;
+    for (auto& u : units) {
+      const bool runs = std::find(todo.begin(), todo.end(), &u) != todo.end();
+      later += more_reps(u, reps_of(u) + (runs ? 1 : 0)) * unit_cost(u);
+    }
+    if (policy.adaptive && policy.budget_s > 0)
+      later = std::min(later, std::max(0.0, policy.budget_s - elapsed - round_cost));
+    int count = 0;
+    for (auto* u : todo) count += static_cast<int>(u->members.size());
+    char line[160];
+    std::snprintf(line, sizeof line, "%s: round %d, %d benchmarks, %s elapsed, ETA %s",
+                  scenario.c_str(), round + 1, count, duration_text(elapsed).c_str(),
+                  duration_text(round_cost + later).c_str());
+    progress.say(line);
+
+    benchmark::ClearRegisteredBenchmarks();
+    double rest = round_cost;
+    int position = 0;
+    for (auto* u : todo) {
+      std::vector<std::size_t> order = u->members;
+      if (round % 2 == 1) std::reverse(order.begin(), order.end());
+      for (auto i : order) {
+        const BenchmarkEntry& entry = benchmarks[i];
+        const double expected = costs.expected(entry);
+        rest -= expected;
+        Progress::Status status{scenario,
+                                entry.name,
+                                round + 1,
+                                ++position,
+                                count,
+                                expected,
+                                std::max(0.0, rest) + later,
+                                started};
+        benchmark::RegisterBenchmark(entry.name.c_str(),
+                                     [&entry, &progress, &costs, status](benchmark::State& state) {
+                                       progress.begin(status);
+                                       const auto t0 = Clock::now();
+                                       entry.body(state);
+                                       costs.measured(entry.name, seconds_since(t0));
+                                       progress.end();
+                                     })
+            ->UseManualTime()
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();
+    for (auto* u : todo)
+      for (auto i : u->members)
+        if (reporter.skipped(benchmarks[i].name)) u->dead = true;
+    update_groups(true);
+  }
+  benchmark::ClearRegisteredBenchmarks();
+  update_groups(false);
+
+  outcome.measure_s = seconds_since(started);
+  bool any = false;
+  for (const auto& b : benchmarks) {
+    const int reps = static_cast<int>(reporter.repetitions(b.name));
+    if (reps == 0) continue;
+    outcome.repetitions_min = any ? std::min(outcome.repetitions_min, reps) : reps;
+    outcome.repetitions_max = any ? std::max(outcome.repetitions_max, reps) : reps;
+    any = true;
+  }
+  for (auto& g : groups) {
+    if (g.outcome.state.empty()) g.outcome.state = policy.adaptive ? outcome.stop : "fixed";
+    outcome.groups.push_back(g.outcome);
+  }
+  return outcome;
+}
+
+}  // namespace bench

@@ -1,0 +1,210 @@
+// The driver's rounds (bench/schedule.hpp) with stand-in benchmarks whose
+// "throughput" the test chooses: the two sides of a comparison run next to
+// each other with their order swapped every round, a fixed policy gives
+// every benchmark its count, an adaptive one stops a group when its interval
+// is tight (or at its cap, or on errors, or when the budget is spent).
+#include "schedule.hpp"
+
+#include <benchmark/benchmark.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "ratio_ci.hpp"
+
+namespace fs = std::filesystem;
+using namespace bench;
+
+namespace {
+
+struct Harness {
+  fs::path dir;
+  Spectra spectra;
+  std::vector<std::string> calls;
+  std::vector<BenchmarkEntry> entries;
+  std::vector<Comparison> comparisons;
+
+  Harness() {
+    dir = fs::temp_directory_path() /
+          ("schedule_test." + std::to_string(::getpid()) + "." +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir);
+    static bool initialized = false;
+    if (!initialized) {
+      // As bench_main does: one iteration per Google Benchmark run.
+      static std::string a0 = "schedule_test", a1 = "--benchmark_repetitions=1",
+                         a2 = "--benchmark_min_time=0";
+      static char* argv[] = {a0.data(), a1.data(), a2.data()};
+      int argc = 3;
+      benchmark::Initialize(&argc, argv);
+      initialized = true;
+    }
+  }
+  ~Harness() { fs::remove_all(dir); }
+
+  // A benchmark whose repetition r reports req_per_s = rate(r).
+  void add(const std::string& name, std::function<double(int)> rate, double errors = 0,
+           bool skip = false, double sleep_s = 0) {
+    entries.push_back({name, [this, name, rate, errors, skip, sleep_s](benchmark::State& state) {
+                         const int r =
+                             static_cast<int>(std::count(calls.begin(), calls.end(), name));
+                         calls.push_back(name);
+                         if (skip) {
+                           state.SkipWithError("stand-in skipped");
+                           for (auto _ : state) {
+                           }
+                           return;
+                         }
+                         for (auto _ : state) {
+                           if (sleep_s > 0)
+                             std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
+                           state.SetIterationTime(0.001);
+                         }
+                         state.counters["req_per_s"] = rate(r);
+                         state.counters["errors"] = errors;
+                       }});
+  }
+
+  ScheduleOutcome run(const RepetitionPolicy& policy) {
+    std::vector<std::string> order;
+    for (const auto& e : entries) order.push_back(e.name);
+    SuiteReporter reporter(dir / "bench.json", dir / "spectra.json", spectra, order);
+    Progress progress(false);
+    CostModel costs(dir / "no-reference.json");
+    auto outcome = run_rounds("stand_in", entries, comparisons, policy, reporter, progress, costs);
+    reps.clear();
+    for (const auto& n : order) reps[n] = reporter.repetitions(n);
+    return outcome;
+  }
+
+  std::map<std::string, std::size_t> reps;
+};
+
+RepetitionPolicy fixed(int n) {
+  RepetitionPolicy p;
+  p.fixed = n;
+  return p;
+}
+
+RepetitionPolicy adaptive(int min, int max, double budget_s = 0) {
+  RepetitionPolicy p;
+  p.adaptive = true;
+  p.fixed = 2;
+  p.min = min;
+  p.max = max;
+  p.target = 0.05;
+  p.budget_s = budget_s;
+  return p;
+}
+
+}  // namespace
+
+TEST(Schedule, FixedPolicyInterleavesTheSidesOfAComparisonAndSwapsTheirOrder) {
+  Harness h;
+  h.add("s/a", [](int) { return 200.0; });
+  h.add("s/solo", [](int) { return 50.0; });
+  h.add("s/b", [](int) { return 100.0; });
+  h.comparisons.push_back({"a over b", "s/a", "s/b"});
+  const auto outcome = h.run(fixed(3));
+  // The pair runs together where its first member was registered; the solo
+  // benchmark after it.
+  const std::vector<std::string> expected = {"s/a",    "s/b", "s/solo", "s/b",   "s/a",
+                                             "s/solo", "s/a", "s/b",    "s/solo"};
+  EXPECT_EQ(h.calls, expected);
+  EXPECT_EQ(outcome.stop, "fixed");
+  EXPECT_EQ(outcome.repetitions_min, 3);
+  EXPECT_EQ(outcome.repetitions_max, 3);
+  ASSERT_EQ(outcome.groups.size(), 1u);
+  ASSERT_TRUE(outcome.groups[0].ci);
+  EXPECT_DOUBLE_EQ(outcome.groups[0].ci->estimate, 2.0);
+}
+
+TEST(Schedule, AdaptiveStopsAGroupAtItsMinimumWhenTheRatioIsSteady) {
+  Harness h;
+  h.add("s/a", [](int) { return 300.0; });
+  h.add("s/b", [](int) { return 100.0; });
+  h.add("s/solo", [](int) { return 1.0; });
+  h.comparisons.push_back({"a over b", "s/a", "s/b"});
+  const auto outcome = h.run(adaptive(4, 12));
+  EXPECT_EQ(h.reps["s/a"], 4u);
+  EXPECT_EQ(h.reps["s/b"], 4u);
+  EXPECT_EQ(h.reps["s/solo"], 2u);  // in no comparison: the fixed count
+  EXPECT_EQ(outcome.stop, "converged");
+  EXPECT_EQ(outcome.groups.at(0).state, "converged");
+}
+
+TEST(Schedule, AdaptiveRepeatsANoisyGroupUpToItsCap) {
+  Harness h;
+  h.add("s/a", [](int r) { return r % 2 ? 300.0 : 120.0; });
+  h.add("s/b", [](int) { return 100.0; });
+  h.comparisons.push_back({"a over b", "s/a", "s/b"});
+  const auto outcome = h.run(adaptive(3, 7));
+  EXPECT_EQ(h.reps["s/a"], 7u);
+  EXPECT_EQ(outcome.stop, "cap");
+  EXPECT_EQ(outcome.groups.at(0).state, "cap");
+}
+
+TEST(Schedule, AGroupRunsItsComparisonsTheSameNumberOfTimes) {
+  Harness h;
+  h.add("s/a1", [](int) { return 200.0; });  // steady on its own
+  h.add("s/b1", [](int) { return 100.0; });
+  h.add("s/a2", [](int r) { return r % 2 ? 400.0 : 100.0; });  // noisy
+  h.add("s/b2", [](int) { return 100.0; });
+  h.comparisons.push_back({"g", "s/a1", "s/b1"});
+  h.comparisons.push_back({"g", "s/a2", "s/b2"});
+  h.run(adaptive(3, 6));
+  EXPECT_EQ(h.reps["s/a1"], 6u);
+  EXPECT_EQ(h.reps["s/a2"], 6u);
+}
+
+TEST(Schedule, ASkippedSideStopsItsComparison) {
+  Harness h;
+  h.add(
+      "s/a", [](int) { return 200.0; }, 0, /*skip=*/true);
+  h.add("s/b", [](int) { return 100.0; });
+  h.comparisons.push_back({"a over b", "s/a", "s/b"});
+  const auto outcome = h.run(adaptive(4, 12));
+  EXPECT_EQ(std::count(h.calls.begin(), h.calls.end(), "s/a"), 1);
+  EXPECT_EQ(outcome.groups.at(0).state, "errors");
+}
+
+TEST(Schedule, FailedRequestsStopAnAdaptiveComparison) {
+  Harness h;
+  h.add(
+      "s/a", [](int) { return 200.0; }, /*errors=*/3);
+  h.add("s/b", [](int) { return 100.0; });
+  h.comparisons.push_back({"a over b", "s/a", "s/b"});
+  const auto outcome = h.run(adaptive(4, 12));
+  EXPECT_EQ(h.reps["s/a"], 1u);
+  EXPECT_EQ(outcome.groups.at(0).state, "errors");
+}
+
+TEST(Schedule, NoRoundStartsPastTheBudgetOnceTheMinimumIsDone) {
+  Harness h;
+  h.add(
+      "s/a", [](int r) { return r % 2 ? 300.0 : 120.0; }, 0, false, 0.05);
+  h.add(
+      "s/b", [](int) { return 100.0; }, 0, false, 0.05);
+  h.comparisons.push_back({"a over b", "s/a", "s/b"});
+  const auto outcome = h.run(adaptive(2, 100, /*budget_s=*/0.5));
+  EXPECT_EQ(outcome.stop, "budget");
+  EXPECT_GE(h.reps["s/a"], 2u);  // the minimum runs whatever the budget
+  EXPECT_LT(h.reps["s/a"], 100u);
+}
+
+TEST(RatioCi, MatchesTheReportsDefinition) {
+  // stats.ratio_ci([2.0, 2.2, 1.8, 2.1]) in scripts/report_lib/stats.py.
+  const auto ci = ratio_ci({2.0, 2.2, 1.8, 2.1});
+  ASSERT_TRUE(ci);
+  EXPECT_NEAR(ci->estimate, 2.01946, 1e-4);
+  EXPECT_NEAR(ci->low, 1.76121, 1e-4);
+  EXPECT_NEAR(ci->high, 2.31559, 1e-4);
+  EXPECT_FALSE(ratio_ci({2.0}));
+  EXPECT_FALSE(ratio_ci({2.0, 0.0}));
+}
+
+TEST(RatioCi, MedianAcrossTakesTheShortestSeries) {
+  EXPECT_EQ(median_across({{1, 5, 9}, {3, 3}, {2, 4, 6, 8}}), (std::vector<double>{2, 4}));
+}
