@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <deque>
 #include <list>
 #include <map>
 #include <memory>
@@ -172,6 +173,11 @@ struct Run {
   RunResult& result;
   ssl::context* tls;  // null when no target is https
   Pool pool;
+  std::vector<std::pair<std::string, std::string>> headers;  // request_headers(plan)
+  // One per request started, by index. A deque, because a coroutine holds its
+  // sample across suspensions while others append theirs (a timed plan does
+  // not know its count); moved into the result at the end.
+  std::deque<Sample> samples;
   std::size_t next = 0;
 };
 
@@ -248,8 +254,21 @@ template <class Stream>
 awaitable<bool> exchange(Run& run, Stream& stream, Connection& c, const Target& t,
                          Clock::time_point deadline, Sample& s, bool& got_some,
                          std::string& failure) {
-  http::request<http::empty_body> req{http::verb::get, t.path, 11};
+  // span_body: the plan's body is sent from where it is, never copied.
+  http::request<http::span_body<const char>> req;
+  req.method_string(run.plan.method);
+  req.target(t.path);
+  req.version(11);
   req.set(http::field::host, t.authority);
+  for (const auto& [name, value] : run.headers) {
+    // The plan may name its own Host; any other header may repeat.
+    if (beast::iequals(name, "Host"))
+      req.set(name, value);
+    else
+      req.insert(name, value);
+  }
+  req.body() = {run.plan.body.data(), run.plan.body.size()};
+  req.prepare_payload();
   req.keep_alive(run.plan.pooling);
   c.lowest().expires_at(deadline);
   auto [wec, wn] = co_await http::async_write(stream, req, nothrow);
@@ -260,6 +279,10 @@ awaitable<bool> exchange(Run& run, Stream& stream, Connection& c, const Target& 
   }
   http::response_parser<CountingBody> parser;
   parser.body_limit(boost::none);
+  // A response to HEAD announces a length but carries no body; the parser then
+  // never calls the body's init(), so its count starts at 0 here.
+  parser.get().body() = 0;
+  if (run.plan.method == "HEAD") parser.skip(true);
   auto [rec, rn] = co_await http::async_read(stream, c.buffer, parser, nothrow);
   got_some = parser.got_some();
   if (parser.is_header_done()) s.status = parser.get().result_int();
@@ -273,7 +296,7 @@ awaitable<bool> exchange(Run& run, Stream& stream, Connection& c, const Target& 
 }
 
 awaitable<void> fetch(Run& run, std::size_t i) {
-  Sample& s = run.result.samples[i];
+  Sample& s = run.samples[i];
   s.target = static_cast<std::uint32_t>(i % run.targets.size());
   const Target& t = run.targets[s.target];
   const auto due = run.schedule.due(i);
@@ -318,7 +341,10 @@ awaitable<void> fetch(Run& run, std::size_t i) {
 }
 
 awaitable<void> worker(Run& run) {
-  while (run.next < run.plan.requests) co_await fetch(run, run.next++);
+  while (run.schedule.more(run.next)) {
+    run.samples.emplace_back();  // at index run.next: one thread, indices in order
+    co_await fetch(run, run.next++);
+  }
 }
 
 void configure_tls(ssl::context& tls, const Plan& plan) {
@@ -343,19 +369,28 @@ void run(const Plan& plan, RunResult& result) {
     configure_tls(*tls, plan);
   }
   result.threads = 1;
-  result.samples.resize(plan.requests);
-  Run state{plan,      targets, Schedule(plan, result.started), result, tls ? &*tls : nullptr,
-            Pool(plan)};
+  Run state{plan,
+            targets,
+            Schedule(plan, result.started),
+            result,
+            tls ? &*tls : nullptr,
+            Pool(plan),
+            request_headers(plan),
+            {}};
   const auto rethrow = [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   };
   if (plan.concurrency == 0) {
+    // Never a timed plan (run_model refuses one with concurrency 0).
+    state.samples.resize(plan.requests);
     for (std::size_t i = 0; i < plan.requests; ++i) asio::co_spawn(io, fetch(state, i), rethrow);
   } else {
     for (std::size_t w = 0; w < std::min(plan.concurrency, plan.requests); ++w)
       asio::co_spawn(io, worker(state), rethrow);
   }
   io.run();
+  result.samples.assign(std::make_move_iterator(state.samples.begin()),
+                        std::make_move_iterator(state.samples.end()));
 }
 
 const ModelRegistrar registrar("asio_coro", run);

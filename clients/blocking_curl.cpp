@@ -14,9 +14,8 @@ void run(const Plan& plan, RunResult& result) {
   const Schedule schedule(plan, result.started);
   EasyTransfer transfer(plan);
   result.threads = 1;
-  result.samples.resize(plan.requests);
-  for (std::size_t i = 0; i < plan.requests; ++i)
-    perform_request(transfer, plan, targets, schedule, i, result.samples[i], result);
+  for (std::size_t i = 0; schedule.more(i); ++i)
+    perform_request(transfer, plan, targets, schedule, i, result.samples.emplace_back(), result);
 }
 
 const ModelRegistrar registrar("blocking_curl", run);

@@ -23,6 +23,37 @@ std::map<std::string, ModelFn, std::less<>>& registry() {
 
 constexpr double kMaxOpenLoopSeconds = 1e6;  // about 11.6 days
 
+// RFC 9110's token: what a method and a header name may be made of.
+bool is_token(std::string_view text) {
+  if (text.empty()) return false;
+  for (const char c : text) {
+    const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos)
+      return false;
+  }
+  return true;
+}
+
+// A header value may not end the header line early (request smuggling) nor
+// hold a NUL, which libcurl's C strings would cut it at.
+bool is_header_value(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+void check_request(const Plan& plan) {
+  if (!is_token(plan.method))
+    throw std::invalid_argument("method '" + plan.method + "' is not an HTTP token");
+  for (const auto& [name, value] : plan.headers) {
+    if (!is_token(name))
+      throw std::invalid_argument("header name '" + name + "' is not an HTTP token");
+    if (!is_header_value(value))
+      throw std::invalid_argument("header " + name + ": the value holds a CR, LF or NUL");
+  }
+  if (plan.body.size() > kMaxRequestBodyBytes)
+    throw std::invalid_argument("the request body is larger than " +
+                                std::to_string(kMaxRequestBodyBytes) + " bytes");
+}
+
 std::chrono::microseconds cpu_time(const rusage& u) {
   using std::chrono::microseconds, std::chrono::seconds;
   return seconds(u.ru_utime.tv_sec) + microseconds(u.ru_utime.tv_usec) +
@@ -69,12 +100,23 @@ bool has_model(std::string_view name) {
   return registry().contains(name);
 }
 
+bool plain_get(const Plan& plan) {
+  return plan.method == "GET" && plan.headers.empty() && plan.body.empty();
+}
+
 RunResult run_model(std::string_view name, const Plan& plan) {
   const auto it = registry().find(name);
   if (it == registry().end()) throw std::invalid_argument("unknown model: " + std::string(name));
   parse_targets(plan);  // throws on a bad URL before anything is measured
   if (plan.requests == 0) throw std::invalid_argument("the plan has no requests");
   if (plan.rate_per_s && !(*plan.rate_per_s > 0)) throw std::invalid_argument("rate must be > 0");
+  check_request(plan);
+  // Concurrency 0 starts every request at once: with a duration, that would
+  // be the whole request cap.
+  if (plan.duration && plan.concurrency == 0)
+    throw std::invalid_argument("a timed plan needs a concurrency of at least 1");
+  if (plan.duration && plan.duration->count() <= 0)
+    throw std::invalid_argument("duration must be > 0");
   // The last request's due time must fit the clock (a rate of 1e-300 would
   // overflow it): an open-loop plan may last at most kMaxOpenLoopSeconds.
   if (plan.rate_per_s &&
@@ -90,7 +132,8 @@ RunResult run_model(std::string_view name, const Plan& plan) {
 
   RunResult result;
   result.model = std::string(name);
-  result.samples.reserve(plan.requests);
+  // A timed plan's request count is only a ceiling: its samples grow as it runs.
+  if (!plan.duration) result.samples.reserve(plan.requests);
   rusage before{}, after{};
   getrusage(RUSAGE_SELF, &before);
   result.started = Clock::now();

@@ -4,6 +4,7 @@
 // each model's file), so a scenario can run any model with any plan.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace clients {
@@ -19,7 +21,18 @@ using Clock = std::chrono::steady_clock;
 
 struct Plan {
   std::vector<std::string> urls;  // requests go round-robin over these
+  // How many requests; with `duration` set, the most there may be (samples
+  // are then added as requests start, not allocated up front).
   std::size_t requests = 1;
+  // A timed run (hey -z): no request starts after start + duration (open loop:
+  // none is due after it). Needs a concurrency of at least 1.
+  std::optional<std::chrono::milliseconds> duration;
+  // The request every URL gets. A body without a Content-Type header is sent
+  // as application/octet-stream by every model (libcurl would otherwise say
+  // form-urlencoded). HEAD responses are read without a body.
+  std::string method = "GET";
+  std::vector<std::pair<std::string, std::string>> headers;  // in order, repeats allowed
+  std::string body;
   // Requests in flight at once (workers for the thread pool). 0 = all of them
   // at once, bounded only by the connection limits (aiohttp's gather pattern);
   // the sequential models always run 1.
@@ -43,7 +56,16 @@ struct Plan {
   // from each URL's query if present, else do not check the size.
   int expected_status = 200;
   std::optional<std::uint64_t> expected_bytes;
+  // If set, incremented once per finished request (C++ models; fetch's
+  // progress line reads it from another thread). Not part of the plan's JSON.
+  std::atomic<std::size_t>* completed = nullptr;
 };
+
+// The largest request body a plan may send.
+inline constexpr std::size_t kMaxRequestBodyBytes = 16u << 20;
+// Whether a plan asks for anything but a plain GET without headers or body
+// (the Python models run only those).
+bool plain_get(const Plan& plan);
 
 enum class ErrorKind {
   none,
@@ -108,7 +130,9 @@ bool has_model(std::string_view name);
 
 // Runs `plan` on the named model and measures wall time, CPU and memory around
 // it. Throws std::invalid_argument for an unknown model or an unusable plan
-// (no URLs, a URL that does not parse), std::runtime_error when a model cannot
+// (no URLs, a URL that does not parse, a method that is not an HTTP token, a
+// header with a bad name or a CR/LF in its value, a body over
+// kMaxRequestBodyBytes, a timed plan with concurrency 0), std::runtime_error when a model cannot
 // run at all (a Python model whose package is missing); a failing request is
 // never thrown.
 RunResult run_model(std::string_view name, const Plan& plan);

@@ -36,33 +36,35 @@ void run(const Plan& plan, RunResult& result) {
   curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS,
                     static_cast<long>(plan.limit_per_host));
   result.threads = 1;
-  result.samples.resize(plan.requests);
 
   // Easy handles are recycled, so their TLS session caches live across transfers.
   std::vector<std::unique_ptr<EasyTransfer>> handles;
   std::vector<EasyTransfer*> idle;
   std::unordered_map<CURL*, InFlight> in_flight;
-  std::size_t next = 0, done = 0;
-  while (done < plan.requests) {
+  // Samples are added as transfers start (a timed plan does not know how
+  // many there will be) and found again by index, never by reference.
+  std::size_t next = 0;
+  bool more = schedule.more(0);
+  while (more || !in_flight.empty()) {
     // Start every transfer that is due, up to the concurrency.
     const auto is_due = [&](std::size_t i) {
       return !schedule.open_loop() || schedule.due(i) <= Clock::now();
     };
-    while (next < plan.requests && in_flight.size() < cap && is_due(next)) {
+    while (more && in_flight.size() < cap && is_due(next)) {
       if (idle.empty()) {
         handles.push_back(std::make_unique<EasyTransfer>(plan));
         idle.push_back(handles.back().get());
       }
       EasyTransfer* t = idle.back();
       idle.pop_back();
-      Sample& s = result.samples[next];
+      Sample& s = result.samples.emplace_back();
       s.target = static_cast<std::uint32_t>(next % targets.size());
       const auto began = Clock::now();
       s.start = schedule.open_loop() ? schedule.due(next) : began;
       t->prepare(targets[s.target]);
       curl_multi_add_handle(multi.get(), t->handle());
       in_flight.emplace(t->handle(), InFlight{next, began, t});
-      ++next;
+      more = schedule.more(++next);
     }
     int running = 0;
     curl_multi_perform(multi.get(), &running);
@@ -78,13 +80,13 @@ void run(const Plan& plan, RunResult& result) {
       finish_sample(s, plan, targets[s.target], f.began);
       curl_multi_remove_handle(multi.get(), f.transfer->handle());
       idle.push_back(f.transfer);
-      ++done;
     }
-    if (done == plan.requests) break;
+    more = more && schedule.more(next);  // a timed plan ends while transfers run
+    if (!more && in_flight.empty()) break;
     // Wait for a socket unless more requests can start now; in an open loop,
     // only until the next one is due.
     int wait_ms = 1000;
-    if (next < plan.requests && in_flight.size() < cap) {
+    if (more && in_flight.size() < cap) {
       const auto until =
           schedule.open_loop() ? schedule.due(next) - Clock::now() : Clock::duration::zero();
       wait_ms = static_cast<int>(std::clamp<long long>(

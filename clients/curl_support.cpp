@@ -73,10 +73,38 @@ EasyTransfer::EasyTransfer(const Plan& plan) {
     curl_easy_setopt(easy_, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(easy_, CURLOPT_FORBID_REUSE, 1L);
   }
+  set_request(plan);
+}
+
+void EasyTransfer::set_request(const Plan& plan) {
+  if (plan.method == "HEAD") {
+    // Only NOBODY makes libcurl expect a response without a body.
+    curl_easy_setopt(easy_, CURLOPT_NOBODY, 1L);
+  } else if (plan.method != "GET" || !plan.body.empty()) {
+    // POSTFIELDS sends the body (a Content-Length even when empty, as other
+    // clients do for POST); CUSTOMREQUEST then names the method.
+    curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(plan.body.size()));
+    curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, plan.body.data());
+    if (plan.method != "POST") curl_easy_setopt(easy_, CURLOPT_CUSTOMREQUEST, plan.method.c_str());
+  }
+  const auto append = [this](const std::string& line) {
+    curl_slist* more = curl_slist_append(headers_, line.c_str());
+    if (!more) throw std::bad_alloc();
+    headers_ = more;
+  };
+  const auto headers = request_headers(plan);
+  // "Name;" is how libcurl sends a header with an empty value ("Name:" would drop it).
+  for (const auto& [name, value] : headers)
+    append(value.empty() ? name + ";" : name + ": " + value);
+  // libcurl would wait up to a second for a `100 Continue` before a body over
+  // 1 KiB; no other model asks for one. "Expect:" drops that header.
+  if (!plan.body.empty() && !has_header(headers, "Expect")) append("Expect:");
+  if (headers_) curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
 }
 
 EasyTransfer::~EasyTransfer() {
   curl_easy_cleanup(easy_);
+  curl_slist_free_all(headers_);
 }
 
 void EasyTransfer::prepare(const Target& target) {

@@ -18,6 +18,7 @@ void ensure_curl_global_init();
 
 class EasyTransfer {
  public:
+  // Keeps a pointer to plan.body: the plan must outlive the transfer.
   explicit EasyTransfer(const Plan& plan);
   ~EasyTransfer();
   EasyTransfer(const EasyTransfer&) = delete;
@@ -31,9 +32,11 @@ class EasyTransfer {
   void finish(CURLcode rc, Sample& s, RunResult& result);
 
  private:
+  void set_request(const Plan& plan);  // method, headers, body
   static std::size_t on_body(char* data, std::size_t size, std::size_t n, void* self);
 
   CURL* easy_;
+  curl_slist* headers_ = nullptr;  // the plan's headers, as libcurl takes them
   std::uint64_t body_bytes_ = 0;
   char error_[CURL_ERROR_SIZE] = {};
 };

@@ -1,14 +1,150 @@
 // fetch: runs one plan on one client model against any HTTP(S) server and
-// prints what hey/oha print (throughput, latency percentiles, connections,
-// errors by kind, CPU, memory), or JSON with --json. Failed requests are
+// prints what hey/oha print (throughput, latency percentiles and histogram,
+// connections, errors by kind, CPU, memory), or JSON with --json. Its options
+// follow hey's and oha's (-n, -c, -z, -m, -H, -d, -D, -T). Failed requests are
 // results, not failures: the exit status is non-zero only for bad options.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <condition_variable>
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <mutex>
+#include <stop_token>
+#include <thread>
 
 #include "cli_checks.hpp"
+#include "cli_usage.hpp"
 #include "client_model.hpp"
 #include "run_summary.hpp"
+
+namespace {
+
+// Hard ceilings no option lifts: a run of at most a day, and at most
+// kMaxRequests requests (a timed run's samples must fit in memory).
+constexpr double kMaxDurationS = 86'400;
+constexpr std::int64_t kMaxRequests = 100'000'000;
+constexpr std::size_t kDefaultRequests = 200;  // hey's and oha's default
+
+// hey's and oha's duration syntax: a number with a unit (500ms, 10s, 2m, 1h),
+// or plain seconds. Stored back as milliseconds.
+CLI::Validator duration_in_ms() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        const std::string unit(ptr, end);
+        double scale = 0;
+        if (unit.empty() || unit == "s") scale = 1;
+        if (unit == "ms") scale = 1e-3;
+        if (unit == "m") scale = 60;
+        if (unit == "h") scale = 3600;
+        if (ec != std::errc() || scale == 0 || !std::isfinite(value))
+          return "must be a duration such as 10s, 500ms, 2m or 30, got '" + text + "'";
+        const double seconds = value * scale;
+        if (!(seconds >= 0.001) || seconds > kMaxDurationS)
+          return "must be between 1ms and " + std::to_string(static_cast<long>(kMaxDurationS)) +
+                 "s, got " + text;
+        text = std::to_string(std::llround(seconds * 1000));
+        return "";
+      },
+      "DURATION (10s, 500ms, 2m; plain: seconds)");
+}
+
+// "Name: value" as hey and curl take it; the value loses its surrounding blanks.
+std::pair<std::string, std::string> split_header(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0)
+    throw CLI::ValidationError("-H", "'" + text + "' is not 'Name: value'");
+  std::string value = text.substr(colon + 1);
+  const auto first = value.find_first_not_of(" \t");
+  value = first == std::string::npos
+              ? ""
+              : value.substr(first, value.find_last_not_of(" \t") - first + 1);
+  return {text.substr(0, colon), value};
+}
+
+// The whole file, refused beyond the body cap before it is read.
+std::string read_body_file(const std::string& path) {
+  const auto size = std::filesystem::file_size(path);
+  if (size > clients::kMaxRequestBodyBytes)
+    throw std::invalid_argument("-D " + path + ": larger than " +
+                                std::to_string(clients::kMaxRequestBodyBytes) + " bytes");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument("-D " + path + ": cannot read it");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A line on stderr, rewritten in place, while a run lasts more than a second
+// (elapsed time, requests done, their rate), only when stderr is a terminal:
+// a log or a pipe gets nothing. Erased when the run ends.
+class ProgressLine {
+ public:
+  ProgressLine(const clients::Plan& plan, const std::atomic<std::size_t>& completed)
+      : plan_(plan), completed_(completed) {
+    if (!isatty(STDERR_FILENO)) return;
+    thread_ = std::jthread([this](std::stop_token stop) { draw_until(stop); });
+  }
+  ~ProgressLine() {
+    if (!thread_.joinable()) return;
+    thread_.request_stop();
+    thread_.join();
+    if (drawn_) std::fputs("\r\x1b[K", stderr);
+  }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+ private:
+  void draw_until(std::stop_token stop) {
+    using namespace std::chrono_literals;
+    const auto start = clients::Clock::now();
+    std::mutex mutex;
+    std::unique_lock lock(mutex);
+    // Quiet for the first second: a short run needs no progress line. (The
+    // waits end early when the run ends: request_stop wakes them.)
+    cv_.wait_for(lock, stop, 1s, [] { return false; });
+    while (!stop.stop_requested()) {
+      const double elapsed = std::chrono::duration<double>(clients::Clock::now() - start).count();
+      const std::size_t done = completed_.load(std::memory_order_relaxed);
+      std::string text = "fetch: " + fixed(elapsed, 1) + " s";
+      if (plan_.duration)
+        text += " of " + fixed(std::chrono::duration<double>(*plan_.duration).count(), 1) + " s";
+      // The Python models count nothing until their child reports at the end.
+      if (done > 0) {
+        text += ", " + std::to_string(done) + " requests";
+        if (!plan_.duration) text += " of " + std::to_string(plan_.requests);
+        text += ", " + fixed(static_cast<double>(done) / elapsed, 0) + " req/s";
+      }
+      std::fprintf(stderr, "\r%s\x1b[K", text.c_str());
+      std::fflush(stderr);
+      drawn_ = true;
+      cv_.wait_for(lock, stop, 250ms, [] { return false; });
+    }
+  }
+  static std::string fixed(double value, int decimals) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+    return buf;
+  }
+
+  const clients::Plan& plan_;
+  const std::atomic<std::size_t>& completed_;
+  std::condition_variable_any cv_;
+  bool drawn_ = false;  // written by the thread, read after join
+  std::jthread thread_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -19,16 +155,35 @@ int main(int argc, char** argv) {
   bool no_pool = false, no_session_cache = false, json = false;
   std::optional<double> rate;
   std::optional<std::uint64_t> expect_bytes;
+  std::optional<long> duration_ms;
+  std::vector<std::string> header_lines;
+  std::string method = plan.method, content_type, body_file;
+  plan.requests = kDefaultRequests;
 
   std::string models;
   for (const auto& name : clients::model_names()) models += (models.empty() ? "" : ", ") + name;
-  app.add_option("-m,--model", model, "Client model: " + models)
+  // No short name: -m is the method, as in hey and oha.
+  app.add_option("--model", model, "Client model: " + models)
       ->required()
       ->check(CLI::IsMember(clients::model_names()));
   // Bounded so a typo fails here with a clear line, not in vector::reserve.
-  app.add_option("-n,--requests", plan.requests, "Number of requests")
-      ->transform(cli_checks::integer_in(1, 100'000'000))
-      ->capture_default_str();
+  auto* requests_opt = app.add_option("-n,--requests", plan.requests, "Number of requests")
+                           ->transform(cli_checks::integer_in(1, kMaxRequests))
+                           ->capture_default_str();
+  app.add_option("-z,--duration", duration_ms,
+                 "Send requests for this long instead of -n (10s, 500ms, 2m; plain: seconds), "
+                 "then wait for those in flight")
+      ->transform(duration_in_ms())
+      ->excludes(requests_opt);
+  app.add_option("-m,--method", method, "HTTP method")->capture_default_str();
+  app.add_option("-H,--header", header_lines, "Request header 'Name: value' (repeatable)")
+      ->allow_extra_args(false);
+  auto* data_opt = app.add_option("-d,--data", plan.body, "Request body");
+  app.add_option("-D,--data-file", body_file, "Request body from this file")
+      ->check(CLI::ExistingFile)
+      ->excludes(data_opt);
+  app.add_option("-T,--content-type", content_type,
+                 "Content-Type header (default with a body: application/octet-stream)");
   app.add_option("-c,--concurrency", plan.concurrency,
                  "Requests in flight (workers); 0: all at once, bounded by the limits. "
                  "blocking_* models always run 1")
@@ -66,10 +221,17 @@ int main(int argc, char** argv) {
                  "Body size every response must have (default: bytes=N in the URL)");
   app.add_flag("--json", json, "Print the plan and the summary as JSON");
   app.add_option("urls", plan.urls, "URLs, requested round-robin")->required();
+  app.set_version_flag("--version", "fetch " + std::string(cli_usage::version));
   try {
     app.parse(argc, argv);
+    for (const auto& h : header_lines) plan.headers.push_back(split_header(h));
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is a ParseError too; usage errors exit 2
+    return cli_usage::exit_code(app, e, "fetch");
+  }
+  if (duration_ms && plan.concurrency == 0) {
+    std::cerr << "fetch: -z needs a concurrency of at least 1 (-c 0 would start every request "
+                 "at once)\n";
+    return 2;
   }
 
   plan.pooling = !no_pool;
@@ -78,10 +240,26 @@ int main(int argc, char** argv) {
   plan.keepalive_timeout = std::chrono::milliseconds(keepalive_ms);
   plan.rate_per_s = rate;
   plan.expected_bytes = expect_bytes;
+  if (duration_ms) {
+    plan.duration = std::chrono::milliseconds(*duration_ms);
+    plan.requests = kMaxRequests;  // a ceiling only: the duration ends the run
+  }
+  // hey upper-cases the method too (-m post); HTTP methods are case-sensitive.
+  std::transform(method.begin(), method.end(), method.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  plan.method = method;
+  if (!content_type.empty()) plan.headers.emplace_back("Content-Type", content_type);
+  std::atomic<std::size_t> completed{0};
+  plan.completed = &completed;
   std::signal(SIGPIPE, SIG_IGN);  // a server that hangs up is a request error, not our death
 
   try {
-    const auto summary = clients::summarize(clients::run_model(model, plan));
+    if (!body_file.empty()) plan.body = read_body_file(body_file);
+    const auto result = [&] {
+      const ProgressLine progress(plan, completed);
+      return clients::run_model(model, plan);
+    }();
+    const auto summary = clients::summarize(result);
     if (json)
       std::cout << nlohmann::json{{"plan", clients::to_json(plan)},
                                   {"result", clients::to_json(summary)}}

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <memory>
@@ -79,7 +81,30 @@ Clock::time_point Schedule::due(std::size_t i) const {
                       std::chrono::duration<double>(static_cast<double>(i) / *rate_));
 }
 
+bool Schedule::more(std::size_t i) const {
+  if (i >= requests_) return false;
+  if (!end_) return true;
+  return (rate_ ? due(i) : Clock::now()) < *end_;
+}
+
+bool has_header(const std::vector<std::pair<std::string, std::string>>& headers,
+                std::string_view name) {
+  return std::any_of(headers.begin(), headers.end(), [name](const auto& h) {
+    return std::equal(
+        h.first.begin(), h.first.end(), name.begin(), name.end(),
+        [](unsigned char a, unsigned char b) { return std::tolower(a) == std::tolower(b); });
+  });
+}
+
+std::vector<std::pair<std::string, std::string>> request_headers(const Plan& plan) {
+  auto headers = plan.headers;
+  if (!plan.body.empty() && !has_header(headers, "Content-Type"))
+    headers.emplace_back("Content-Type", "application/octet-stream");
+  return headers;
+}
+
 void finish_sample(Sample& s, const Plan& plan, const Target& target, Clock::time_point began) {
+  if (plan.completed) plan.completed->fetch_add(1, std::memory_order_relaxed);
   s.latency = s.end - s.start;
   if (s.error != ErrorKind::none) return;
   if (s.end - began > plan.timeout)

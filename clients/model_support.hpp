@@ -30,23 +30,40 @@ std::vector<Target> parse_targets(const Plan& plan);
 // The `bytes=N` parameter of a URL's query, if there is one.
 std::optional<std::uint64_t> bytes_param(std::string_view url);
 
-// When request `i` is due: now for a closed loop, start + i / rate for an open one.
+// When request `i` is due: now for a closed loop, start + i / rate for an open
+// one; and whether it is to be made at all.
 class Schedule {
  public:
-  Schedule(const Plan& plan, Clock::time_point start) : rate_(plan.rate_per_s), start_(start) {}
+  Schedule(const Plan& plan, Clock::time_point start)
+      : rate_(plan.rate_per_s), start_(start), requests_(plan.requests) {
+    if (plan.duration) end_ = start + *plan.duration;
+  }
   bool open_loop() const { return rate_.has_value(); }
   Clock::time_point due(std::size_t i) const;
+  // Request `i` is within the plan: under its request count and, for a timed
+  // plan, starting (or, in an open loop, due) before its end.
+  bool more(std::size_t i) const;
 
  private:
   std::optional<double> rate_;
   Clock::time_point start_;
+  std::size_t requests_;
+  std::optional<Clock::time_point> end_;
 };
+
+// The plan's headers as sent: a body without a Content-Type gets
+// application/octet-stream, the same from every model.
+std::vector<std::pair<std::string, std::string>> request_headers(const Plan& plan);
+// Whether `headers` has one named `name` (case-insensitive, as HTTP names are).
+bool has_header(const std::vector<std::pair<std::string, std::string>>& headers,
+                std::string_view name);
 
 // Fills in the parts of a sample that do not depend on the library, and
 // applies the checks when the transfer itself succeeded: a status other than
 // expected is `status`, a wrong size `body_size`, and a request that took
 // longer than the plan's timeout (a library enforcing only per-read timeouts)
-// is `timeout`. `began` is when the request actually started.
+// is `timeout`. `began` is when the request actually started. Counts the
+// request in plan.completed.
 void finish_sample(Sample& s, const Plan& plan, const Target& target, Clock::time_point began);
 
 // Records `message` as the example of `kind` unless one is already there.

@@ -116,6 +116,15 @@ void read_result(const Plan& plan, const std::string& line, RunResult& result) {
 void run_python_model(const std::string& model, const Plan& plan, RunResult& result) {
   if (plan.rate_per_s)
     throw std::invalid_argument(model + ": the Python models run closed-loop only (no rate)");
+  // Refused, not ignored: a run that silently sent plain GETs would be
+  // compared with one that did not.
+  if (!plain_get(plan))
+    throw std::invalid_argument(model +
+                                ": the Python models send GET without extra headers or a body "
+                                "only (no method, headers or body)");
+  if (plan.duration)
+    throw std::invalid_argument(model +
+                                ": the Python models run a number of requests, not a duration");
   const std::string script = script_dir() + "/" + model + ".py";
   const auto launched = Clock::now();
   harness::ChildProcess child({python_path(), script});

@@ -1,6 +1,8 @@
 #include "run_summary.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 namespace clients {
@@ -15,6 +17,25 @@ std::string line(const char* format, auto... args) {
 }
 
 }  // namespace
+
+std::vector<HistogramBucket> latency_histogram(const std::vector<double>& latencies_us) {
+  if (latencies_us.empty()) return {};
+  const auto [lo, hi] = std::minmax_element(latencies_us.begin(), latencies_us.end());
+  const double fastest = *lo, width = (*hi - *lo) / static_cast<double>(kHistogramBuckets - 1);
+  std::vector<HistogramBucket> buckets(kHistogramBuckets);
+  for (std::size_t i = 0; i < kHistogramBuckets; ++i)
+    buckets[i].upper_us = fastest + width * static_cast<double>(i);
+  buckets.back().upper_us = *hi;  // exactly the slowest, whatever the rounding
+  for (const double v : latencies_us) {
+    // The first bound at or above v; rounding may put v one bucket off, so check.
+    auto i = width > 0 ? static_cast<std::size_t>(std::ceil((v - fastest) / width)) : 0;
+    i = std::min(i, kHistogramBuckets - 1);
+    while (i + 1 < kHistogramBuckets && buckets[i].upper_us < v) ++i;
+    while (i > 0 && buckets[i - 1].upper_us >= v) --i;
+    ++buckets[i].count;
+  }
+  return buckets;
+}
 
 RunSummary summarize(const RunResult& r) {
   RunSummary s;
@@ -33,6 +54,7 @@ RunSummary summarize(const RunResult& r) {
   s.ok = latencies_us.size();
   s.requests_per_s = s.wall_s > 0 ? static_cast<double>(s.ok) / s.wall_s : 0;
   s.errors_per_s = s.wall_s > 0 ? static_cast<double>(s.requests - s.ok) / s.wall_s : 0;
+  s.histogram = latency_histogram(latencies_us);
   s.latency_us = latency_stats(std::move(latencies_us));
   for (const auto& [kind, n] : errors) s.errors[std::string(to_string(kind))] = n;
   s.connections_opened = r.connections_opened;
@@ -49,6 +71,9 @@ nlohmann::json to_json(const RunSummary& s) {
   const auto& l = s.latency_us;
   nlohmann::json status_codes = nlohmann::json::object();
   for (const auto& [code, n] : s.status_codes) status_codes[std::to_string(code)] = n;
+  nlohmann::json histogram = nlohmann::json::array();
+  for (const auto& b : s.histogram)
+    histogram.push_back({{"upper_us", b.upper_us}, {"count", b.count}});
   nlohmann::json j = {
       {"model", s.model},
       {"requests", s.requests},
@@ -66,6 +91,7 @@ nlohmann::json to_json(const RunSummary& s) {
         {"p99", l.p99},
         {"p99.9", l.p999},
         {"max", l.max}}},
+      {"latency_histogram", histogram},
       {"connections_opened", s.connections_opened},
       {"errors", s.errors},
       {"status_codes", status_codes},
@@ -98,6 +124,11 @@ nlohmann::json to_json(const Plan& p) {
       {"expected_status", p.expected_status},
       {"expected_bytes",
        p.expected_bytes ? nlohmann::json(*p.expected_bytes) : nlohmann::json(nullptr)},
+      {"duration_ms", p.duration ? nlohmann::json(p.duration->count()) : nlohmann::json(nullptr)},
+      {"method", p.method},
+      {"headers", p.headers},
+      // Its size only: a body may be megabytes, and binary.
+      {"body_bytes", p.body.size()},
   };
   return j;
 }
@@ -116,6 +147,20 @@ std::string format_summary(const RunSummary& s) {
                 ms(l.p90), ms(l.p99), ms(l.p999), ms(l.max));
     out += line("              min %.3f  mean %.3f  stddev %.3f\n", ms(l.min), ms(l.mean),
                 ms(l.stddev));
+  }
+  if (!s.histogram.empty()) {
+    out += "Latency histogram (ms):\n";
+    std::size_t most = 0;
+    for (const auto& b : s.histogram) most = std::max(most, b.count);
+    // hey's layout, with the counts padded to one width instead of a tab.
+    constexpr std::size_t kBarWidth = 40;
+    const int count_width = std::snprintf(nullptr, 0, "[%zu]", most);
+    for (const auto& b : s.histogram) {
+      char count[32];
+      std::snprintf(count, sizeof count, "[%zu]", b.count);
+      out += line("  %10.3f %-*s |%s\n", ms(b.upper_us), count_width, count,
+                  std::string((b.count * kBarWidth + most / 2) / most, '#').c_str());
+    }
   }
   out += line("Connections:  %zu opened\n", s.connections_opened);
   if (!s.errors.empty()) {

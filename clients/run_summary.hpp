@@ -14,6 +14,19 @@
 
 namespace clients {
 
+// One bar of the latency histogram: requests whose latency is above the
+// previous bucket's bound and at most this one's.
+struct HistogramBucket {
+  double upper_us = 0;
+  std::size_t count = 0;
+};
+
+// hey's response-time histogram: kHistogramBuckets bounds evenly spaced from
+// the fastest to the slowest latency (the first bound is the fastest, so its
+// bucket holds only requests that fast). Empty for no latencies.
+inline constexpr std::size_t kHistogramBuckets = 11;
+std::vector<HistogramBucket> latency_histogram(const std::vector<double>& latencies_us);
+
 struct RunSummary {
   std::string model;
   std::size_t requests = 0, ok = 0;
@@ -21,8 +34,9 @@ struct RunSummary {
   // Successful requests per wall second: a failed request is not throughput
   // (a run where every connection fails would otherwise look fastest).
   double requests_per_s = 0;
-  double errors_per_s = 0;  // failed requests per wall second, shown beside it
-  LatencyStats latency_us;  // successful requests only
+  double errors_per_s = 0;                 // failed requests per wall second, shown beside it
+  LatencyStats latency_us;                 // successful requests only
+  std::vector<HistogramBucket> histogram;  // of the same latencies
   std::size_t connections_opened = 0;
   std::map<std::string, std::size_t> errors;  // by ErrorKind name, non-zero only
   std::map<int, std::size_t> status_codes;    // 0: no response
@@ -39,7 +53,8 @@ RunSummary summarize(const RunResult& result);
 nlohmann::json to_json(const RunSummary& summary);
 nlohmann::json to_json(const Plan& plan);
 
-// A few lines in the manner of hey/oha; errors only when there are any.
+// A few lines in the manner of hey/oha, with hey's histogram; errors only
+// when there are any.
 std::string format_summary(const RunSummary& summary);
 
 }  // namespace clients

@@ -4,6 +4,7 @@
 // worker keeps its own connection (libcurl 7.88 cannot safely share one
 // connection cache between threads); unpooled, every request connects afresh.
 // The plan's connection limits do not apply: the worker count is the cap.
+#include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -15,12 +16,22 @@
 namespace clients {
 namespace {
 
+// Each worker keeps its samples with their request indices (a timed plan does
+// not know how many there will be, so there is no shared array to write into);
+// run() puts them in request order.
+struct WorkerResult {
+  RunResult result;
+  std::vector<std::size_t> indices;
+};
+
 void work(const Plan& plan, const std::vector<Target>& targets, const Schedule& schedule,
-          std::atomic<std::size_t>& next, RunResult& shared, RunResult& mine) {
+          std::atomic<std::size_t>& next, WorkerResult& mine) {
   EasyTransfer transfer(plan);
-  // Each index is taken, and its sample written, by one worker only.
-  for (std::size_t i; (i = next.fetch_add(1)) < plan.requests;)
-    perform_request(transfer, plan, targets, schedule, i, shared.samples[i], mine);
+  for (std::size_t i; schedule.more(i = next.fetch_add(1));) {
+    mine.indices.push_back(i);
+    perform_request(transfer, plan, targets, schedule, i, mine.result.samples.emplace_back(),
+                    mine.result);
+  }
 }
 
 void run(const Plan& plan, RunResult& result) {
@@ -30,19 +41,29 @@ void run(const Plan& plan, RunResult& result) {
   // Concurrency 0 (gather everything) here means a thread per request.
   const std::size_t workers =
       plan.concurrency == 0 ? plan.requests : std::min(plan.concurrency, plan.requests);
-  result.samples.resize(plan.requests);
-  std::vector<RunResult> per_worker(workers);
+  std::vector<WorkerResult> per_worker(workers);
   std::atomic<std::size_t> next{0};
   {
     std::vector<std::jthread> threads;
     for (std::size_t w = 0; w < workers; ++w)
       threads.emplace_back(work, std::cref(plan), std::cref(targets), std::cref(schedule),
-                           std::ref(next), std::ref(result), std::ref(per_worker[w]));
+                           std::ref(next), std::ref(per_worker[w]));
   }
   result.threads = workers;
-  for (const auto& r : per_worker) {
-    result.connections_opened += r.connections_opened;
-    merge_error_examples(result, r);
+  // Each index was taken once, but a timed plan may leave a gap (a worker
+  // that took index i saw the end pass while another had already started
+  // i + 1), so the samples are sorted by index rather than placed at it.
+  std::vector<std::pair<std::size_t, const Sample*>> order;
+  for (const auto& w : per_worker)
+    for (std::size_t k = 0; k < w.indices.size(); ++k)
+      order.emplace_back(w.indices[k], &w.result.samples[k]);
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  result.samples.reserve(order.size());
+  for (const auto& [index, sample] : order) result.samples.push_back(*sample);
+  for (const auto& w : per_worker) {
+    result.connections_opened += w.result.connections_opened;
+    merge_error_examples(result, w.result);
   }
 }
 

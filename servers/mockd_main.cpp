@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli_checks.hpp"
+#include "cli_usage.hpp"
 #include "engine.hpp"
 
 namespace {
@@ -85,10 +86,11 @@ int main(int argc, char** argv) {
                  "On SIGINT/SIGTERM, wait this long for in-flight requests")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
+  app.set_version_flag("--version", "mockd " + std::string(cli_usage::version));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is a ParseError too; usage errors exit 2
+    return cli_usage::exit_code(app, e, "mockd");
   }
 
   const bool blocking = engine_name == "blocking";

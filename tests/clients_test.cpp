@@ -3,17 +3,26 @@
 // by the server), respects connection limits, times out, reports bad
 // responses by kind, and speaks verified HTTPS. Counts are exact; times are
 // only bounded generously. Every suite name starts with Client (ctest -R Client).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <tuple>
+#include <vector>
 
 #include "client_model.hpp"
 #include "client_test_support.hpp"
@@ -345,6 +354,201 @@ TEST(ClientAsioCoro, IdleConnectionsPastTheKeepAliveTimeoutAreNotReused) {
 }
 
 // --- Plumbing: registry, plan checks, statistics ------------------------------
+
+// --- The request itself: method, headers, body; timed plans ----------------
+
+// A one-thread HTTP/1.1 server that keeps every request's bytes (header and
+// Content-Length body) and answers each with a 2-byte body on the same
+// connection: what a model really sends, byte for byte.
+class CaptureServer {
+ public:
+  CaptureServer() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        listen(listen_fd_, 16) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+      throw std::runtime_error("capture server: cannot listen");
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::jthread([this] { serve(); });
+  }
+  ~CaptureServer() {
+    shutdown(listen_fd_, SHUT_RDWR);  // ends a blocked accept()
+    thread_.join();
+    close(listen_fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    for (int c; (c = accept(listen_fd_, nullptr, nullptr)) >= 0; close(c)) {
+      timeval tv{5, 0};  // a client that neither sends nor closes cannot hang the test
+      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::string pending;
+      char buf[65536];
+      for (ssize_t n; (n = recv(c, buf, sizeof buf, 0)) > 0;) {
+        pending.append(buf, static_cast<std::size_t>(n));
+        for (std::size_t end; (end = pending.find("\r\n\r\n")) != std::string::npos;) {
+          std::string head = pending.substr(0, end);
+          for (auto& ch : head)
+            ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          const auto at = head.find("\r\ncontent-length:");
+          const std::size_t body = at == std::string::npos ? 0 : std::stoul(head.substr(at + 17));
+          if (pending.size() < end + 4 + body) break;
+          {
+            std::lock_guard lock(mutex_);
+            requests_.push_back(pending.substr(0, end + 4 + body));
+          }
+          pending.erase(0, end + 4 + body);
+          const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+          if (::send(c, reply.data(), reply.size(), MSG_NOSIGNAL) < 0) break;
+        }
+      }
+    }
+  }
+
+  int listen_fd_ = -1;
+  unsigned short port_ = 0;
+  std::mutex mutex_;
+  std::vector<std::string> requests_;
+  std::jthread thread_;
+};
+
+class ClientRequests : public testing::TestWithParam<std::string> {};
+
+TEST_P(ClientRequests, MethodHeadersAndBodyAreSentAsPlanned) {
+  const std::string& model = GetParam();
+  CaptureServer server;
+  auto plan = plan_for(model, true, server.url() + "/p?q=1", 3, 1);
+  plan.method = "PUT";
+  plan.headers = {{"X-Test", "a b"}, {"X-Test", "again"}, {"X-Empty", ""}};
+  plan.body = std::string("hello\0world", 11);  // binary: a NUL must not cut it
+  std::atomic<std::size_t> completed{0};
+  plan.completed = &completed;
+  const auto r = run_model(model, plan);
+  expect_all(r, ErrorKind::none);
+  EXPECT_EQ(completed.load(), 3u);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  for (const auto& req : requests) {
+    EXPECT_TRUE(req.starts_with("PUT /p?q=1 HTTP/1.1\r\n")) << req;
+    EXPECT_NE(req.find("\r\nX-Test: a b\r\n"), std::string::npos) << req;
+    EXPECT_NE(req.find("\r\nX-Test: again\r\n"), std::string::npos) << req;
+    EXPECT_NE(req.find("\r\nX-Empty:"), std::string::npos) << req;
+    EXPECT_NE(req.find("\r\nContent-Type: application/octet-stream\r\n"), std::string::npos) << req;
+    EXPECT_EQ(req.find("Expect:"), std::string::npos) << req;  // no 100-continue round trip
+    EXPECT_TRUE(req.ends_with(std::string("\r\n\r\nhello\0world", 15))) << req;
+  }
+}
+
+TEST_P(ClientRequests, PlanContentTypeWinsAndPostWithoutBodySaysLengthZero) {
+  const std::string& model = GetParam();
+  CaptureServer server;
+  auto plan = plan_for(model, true, server.url() + "/p", 2, 1);
+  plan.method = "POST";
+  plan.headers = {{"Content-Type", "text/plain"}};
+  expect_all(run_model(model, plan), ErrorKind::none);
+  plan.body = "x";
+  expect_all(run_model(model, plan), ErrorKind::none);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& req = requests[i];
+    EXPECT_TRUE(req.starts_with("POST /p HTTP/1.1\r\n")) << req;
+    EXPECT_NE(req.find(i < 2 ? "\r\nContent-Length: 0\r\n" : "\r\nContent-Length: 1\r\n"),
+              std::string::npos)
+        << req;
+    EXPECT_EQ(req.find("octet-stream"), std::string::npos) << req;
+  }
+}
+
+TEST_P(ClientRequests, HeadIsAnsweredWithoutABodyOnAReusedConnection) {
+  const std::string& model = GetParam();
+  harness::MockdProcess mockd;
+  auto plan = plan_for(model, true, mockd.url() + "/x?bytes=1000", 20, 2);
+  plan.method = "HEAD";
+  plan.expected_bytes = 0;  // the header says 1000; no body follows
+  const auto r = run_model(model, plan);
+  expect_all(r, ErrorKind::none);
+  for (const Sample& s : r.samples) EXPECT_EQ(s.body_bytes, 0u);
+  EXPECT_EQ(server_stat(mockd, "requests_total"), 20);
+  EXPECT_LE(r.connections_opened, 2u);  // a body left unread would have broken reuse
+}
+
+TEST_P(ClientRequests, TimedPlanStartsRequestsUntilItsEndAndCountsEachOnce) {
+  const std::string& model = GetParam();
+  harness::MockdProcess mockd;
+  harness::reset_stats(mockd.url());
+  auto plan = plan_for(model, true, mockd.url() + "/x?delay_ms=5&bytes=10", 1'000'000, 2);
+  plan.duration = 300ms;
+  std::atomic<std::size_t> completed{0};
+  plan.completed = &completed;
+  const auto r = run_model(model, plan);
+  expect_all(r, ErrorKind::none);
+  EXPECT_GE(r.wall, 300ms);
+  // 5 ms a request: a handful at least, and far below the ceiling.
+  EXPECT_GE(r.samples.size(), 10u);
+  EXPECT_LT(r.samples.size(), 1'000u);
+  EXPECT_EQ(completed.load(), r.samples.size());
+  EXPECT_EQ(server_stat(mockd, "requests_total"), static_cast<long>(r.samples.size()));
+  for (const Sample& s : r.samples) {
+    EXPECT_LT(s.start, r.started + 300ms);
+    EXPECT_EQ(s.body_bytes, 10u);
+  }
+}
+
+TEST_P(ClientRequests, TimedOpenLoopPlanMakesRateTimesDurationRequests) {
+  const std::string& model = GetParam();
+  harness::MockdProcess mockd;
+  auto plan = plan_for(model, true, mockd.url() + "/x", 1'000'000, 2);
+  plan.duration = 500ms;
+  plan.rate_per_s = 40;  // due at 0, 25, ..., 475 ms
+  const auto r = run_model(model, plan);
+  expect_all(r, ErrorKind::none);
+  EXPECT_EQ(r.samples.size(), 20u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Request, ClientRequests, testing::ValuesIn(kModels), model_name);
+
+TEST(ClientRegistry, BadRequestsAndTimedGatherAreRefused) {
+  Plan good;
+  good.urls = {"http://127.0.0.1:1/"};
+  std::vector<Plan> bad(7, good);
+  bad[0].method = "GE T";
+  bad[1].method = "";
+  bad[2].headers = {{"Bad Name", "x"}};
+  bad[3].headers = {{"X-Split", "a\r\nInjected: yes"}};
+  bad[4].headers = {{"X-Nul", std::string("a\0b", 3)}};
+  bad[5].body.assign(kMaxRequestBodyBytes + 1, 'x');
+  bad[6].duration = 100ms;
+  bad[6].concurrency = 0;
+  for (const auto& model : kModels)
+    for (std::size_t i = 0; i < bad.size(); ++i)
+      EXPECT_THROW(run_model(model, bad[i]), std::invalid_argument) << model << " plan " << i;
+}
+
+TEST(ClientRunSummary, HistogramIsHeysElevenEvenBoundsFromFastestToSlowest) {
+  std::vector<double> latencies;
+  for (int i = 0; i <= 10; ++i) latencies.push_back(100 + 10 * i);  // 100, 110, ..., 200
+  latencies.push_back(105);                                         // above 100, at most 110
+  const auto h = latency_histogram(latencies);
+  ASSERT_EQ(h.size(), kHistogramBuckets);
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    EXPECT_DOUBLE_EQ(h[i].upper_us, 100 + 10.0 * static_cast<double>(i));
+    EXPECT_EQ(h[i].count, i == 1 ? 2u : 1u) << "bucket " << i;
+  }
+  EXPECT_TRUE(latency_histogram({}).empty());
+  const auto same = latency_histogram({7, 7, 7});
+  ASSERT_EQ(same.size(), kHistogramBuckets);
+  EXPECT_EQ(same[0].count, 3u);
+}
 
 TEST(ClientRegistry, ListsEveryModel) {
   auto names = model_names();

@@ -1,35 +1,153 @@
-// fetch's command line against bad input: each value that once overflowed,
-// wrapped or reached vector::reserve is refused with exit status 2 and one
-// line naming the option, before any request is made.
+// fetch's command line: hey's and oha's options (-n with a default of 200,
+// -z, -m, -H, -d, -D, -T), the text summary with its latency histogram,
+// --json with the same, --version; and bad input: each value that once
+// overflowed, wrapped or reached vector::reserve is refused with exit status
+// 2 and exactly one line on stderr, before any request is made.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "bench_test_support.hpp"
+#include "cli_usage.hpp"
+#include "http_get.hpp"
+#include "mockd_process.hpp"
 
 namespace {
 
+using bench_test_support::run;
 using bench_test_support::run_stderr;
 
 std::pair<int, std::string> run_fetch(const std::string& args) {
   return run_stderr(std::string(FETCH_PATH) + " " + args);
 }
 
-TEST(FetchCli, BadValuesAreRefusedWithExitTwo) {
+// Exit status and stdout, stderr discarded.
+std::pair<int, std::string> fetch_stdout(const std::string& args) {
+  return run(std::string(FETCH_PATH) + " " + args + " 2>/dev/null");
+}
+
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST(FetchCli, BadValuesAreRefusedWithExitTwoAndOneLine) {
   // Port 1 on loopback: nothing listens, so a value that slipped through would
   // show as a run of connect errors with exit 0 instead of exit 2.
   const std::string url = " http://127.0.0.1:1/";
-  for (const char* bad : {"--rate 1e-300", "--rate nan", "-c -1", "-n 99999999999999999999", "-n 0",
-                          "-n 100000000 --rate 0.001", "--limit -3", "--bogus"}) {
-    const auto [status, err] = run_fetch(std::string("-m asio_coro ") + bad + url);
+  for (const char* bad : {"--rate 1e-300",
+                          "--rate nan",
+                          "-c -1",
+                          "-n 99999999999999999999",
+                          "-n 0",
+                          "-n 100000000 --rate 0.001",
+                          "--limit -3",
+                          "--bogus",
+                          "-z 0",
+                          "-z 10d",
+                          "-z nan",
+                          "-z -1s",
+                          "-z 100000",
+                          "-z 1s -n 5",
+                          "-z 1 -c 0",
+                          "-H novalue",
+                          "-H 'Bad Name: x'",
+                          "-m 'GE T'",
+                          "-D /nonexistent/body",
+                          "-d x -D /etc/hostname"}) {
+    const auto [status, err] = run_fetch(std::string("--model asio_coro ") + bad + url);
     EXPECT_EQ(status, 2) << bad << " -> " << err;
-    EXPECT_FALSE(err.empty()) << bad;
+    EXPECT_EQ(lines(err), 1u) << bad << " -> " << err;
+    EXPECT_TRUE(err.starts_with("fetch: ")) << bad << " -> " << err;
   }
+  // No --model at all: CLI11's own message, in one line too.
+  const auto [status, err] = run_fetch("http://127.0.0.1:1/");
+  EXPECT_EQ(status, 2);
+  EXPECT_EQ(err, "fetch: --model is required (see --help)\n");
 }
 
 TEST(FetchCli, FailedRequestsAreResultsNotUsageErrors) {
-  const auto [status, err] = run_fetch("-m asio_coro -n 3 http://127.0.0.1:1/");
+  const auto [status, err] = run_fetch("--model asio_coro -n 3 http://127.0.0.1:1/");
   EXPECT_EQ(status, 0) << err;
+}
+
+TEST(FetchCli, VersionAndHelpGoToStdoutWithExitZero) {
+  const auto [status, out] = fetch_stdout("--version");
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(out, "fetch " + std::string(cli_usage::version) + "\n");
+  const auto [help_status, help] = fetch_stdout("--help");
+  EXPECT_EQ(help_status, 0);
+  for (const char* option : {"-z,--duration", "-m,--method", "-H,--header", "-d,--data", "--model"})
+    EXPECT_NE(help.find(option), std::string::npos) << option;
+}
+
+TEST(FetchCli, PythonModelsRefuseWhatTheyCannotSend) {
+  for (const char* args : {"-m POST", "-d x", "-H 'X-A: 1'", "-z 1s"}) {
+    const auto [status, err] =
+        run_fetch(std::string("--model py_requests ") + args + " http://127.0.0.1:1/");
+    EXPECT_EQ(status, 2) << args << " -> " << err;
+    EXPECT_EQ(lines(err), 1u) << args << " -> " << err;
+  }
+}
+
+class FetchRun : public testing::Test {
+ protected:
+  harness::MockdProcess mockd_;
+};
+
+TEST_F(FetchRun, DefaultIs200RequestsWithAHistogramOfElevenBars) {
+  const auto [status, out] = fetch_stdout("--model asio_coro -c 4 " + mockd_.url() + "/x");
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("Requests:     200 in "), std::string::npos) << out;
+  const auto at = out.find("Latency histogram (ms):\n");
+  ASSERT_NE(at, std::string::npos) << out;
+  // Eleven lines "  <bound> [<count>] |<bar>", the counts adding up to 200.
+  std::size_t bars = 0, total = 0, pos = out.find('\n', at) + 1;
+  for (std::size_t end; (end = out.find('\n', pos)) != std::string::npos; pos = end + 1) {
+    const std::string line = out.substr(pos, end - pos);
+    const auto open = line.find('['), close = line.find(']');
+    if (close == std::string::npos || line.find(" |", close) == std::string::npos) break;
+    if (!line.starts_with("  ") || open == std::string::npos || close == std::string::npos) break;
+    ++bars;
+    total += std::stoul(line.substr(open + 1, close - open - 1));
+  }
+  EXPECT_EQ(bars, 11u) << out;
+  EXPECT_EQ(total, 200u) << out;
+}
+
+TEST_F(FetchRun, JsonCarriesTheHistogramAndThePlansRequest) {
+  const auto [status, out] = fetch_stdout(
+      "--model curl_multi -c 2 -n 40 -m post -d hello -H 'X-A: 1' -T text/plain --json " +
+      mockd_.url() + "/x");
+  ASSERT_EQ(status, 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["plan"]["method"], "POST");  // upper-cased, as hey does
+  EXPECT_EQ(j["plan"]["body_bytes"], 5);
+  EXPECT_EQ(j["plan"]["headers"],
+            nlohmann::json::parse(R"([["X-A","1"],["Content-Type","text/plain"]])"));
+  EXPECT_EQ(j["result"]["ok"], 40);
+  std::size_t total = 0;
+  for (const auto& bucket : j["result"]["latency_histogram"])
+    total += bucket["count"].get<std::size_t>();
+  EXPECT_EQ(total, 40u);
+  EXPECT_EQ(j["result"]["latency_histogram"].size(), 11u);
+}
+
+TEST_F(FetchRun, DurationRunsAtLeastThatLongAndStaysQuietWhenStderrIsNotATerminal) {
+  harness::reset_stats(mockd_.url());
+  // Over a second, so a progress line would be due if stderr were a terminal.
+  const auto [status, out] =
+      run(std::string(FETCH_PATH) + " --model threads_curl -c 2 -z 1200ms --json " + mockd_.url() +
+          "/x?delay_ms=2 2>&1");
+  ASSERT_EQ(status, 0) << out;
+  const auto j = nlohmann::json::parse(out);  // nothing but the JSON: no progress line
+  EXPECT_GE(j["result"]["wall_s"].get<double>(), 1.2);
+  EXPECT_EQ(j["plan"]["duration_ms"], 1200);
+  const auto requests = j["result"]["requests"].get<long>();
+  EXPECT_GE(requests, 10);
+  EXPECT_EQ(j["result"]["ok"].get<long>(), requests);
+  EXPECT_EQ(harness::fetch_stats(mockd_.url()).at("requests_total").get<long>(), requests);
 }
 
 }  // namespace

@@ -3,9 +3,11 @@
 // line naming the option, and the refused values never start a server.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "bench_test_support.hpp"
+#include "cli_usage.hpp"
 #include "mockd_process.hpp"
 
 namespace {
@@ -25,6 +27,24 @@ TEST(MockdOptions, CapsBeyondTheirCeilingOrNotANumberAreRefused) {
     EXPECT_NE(err.find(std::string(bad).substr(0, std::string(bad).find(' '))), std::string::npos)
         << bad << " -> " << err;
   }
+}
+
+TEST(MockdOptions, BadOptionIsOneLineOnStderrAndExitTwo) {
+  for (const char* bad : {"--bogus", "--max-bytes -1", "--engine nope", "--threads"}) {
+    const auto [status, err] = run_mockd(bad);
+    EXPECT_EQ(status, 2) << bad;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << bad << " -> " << err;
+    EXPECT_TRUE(err.starts_with("mockd: ") && err.ends_with(" (see --help)\n"))
+        << bad << " -> " << err;
+  }
+}
+
+TEST(MockdOptions, VersionIsPrintedOnStdoutWithExitZero) {
+  const auto [status, out] =
+      bench_test_support::run(harness::default_mockd_path() + " --version 2>/dev/null");
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(out, "mockd " + std::string(cli_usage::version) + "\n");
+  EXPECT_FALSE(cli_usage::version.empty());
 }
 
 TEST(MockdOptions, CapsWithinTheirCeilingStartTheServer) {

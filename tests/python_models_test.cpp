@@ -247,6 +247,26 @@ TEST(PythonAdapter, OpenLoopIsRefused) {
     EXPECT_THROW(run_model(model, plan), std::invalid_argument);
 }
 
+// fetch's -m/-H/-d/-z reach the Python models only to be refused: a run that
+// quietly sent plain GETs would be compared with one that did not.
+TEST(PythonAdapter, MethodHeadersBodyAndDurationAreRefused) {
+  const auto base = plan_for(true, "http://127.0.0.1:9/x", 4);
+  std::vector<Plan> plans(4, base);
+  plans[0].method = "POST";
+  plans[1].headers = {{"X-Test", "1"}};
+  plans[2].body = "hello";
+  plans[3].duration = std::chrono::milliseconds(100);
+  for (const auto& model : kPythonModels)
+    for (const auto& plan : plans) {
+      try {
+        run_model(model, plan);
+        ADD_FAILURE() << model << " accepted the plan";
+      } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find(model), std::string::npos) << e.what();
+      }
+    }
+}
+
 // Stand-ins for py_requests.py that misbehave after the ready line.
 class PythonAdapterFaults : public testing::Test {
  protected:

@@ -88,6 +88,15 @@ def bytes_param(url):
 
 class Plan:
     def __init__(self, j):
+        # The adapter refuses these before starting the child; a plan that
+        # gets here with them anyway fails loudly rather than sending plain GETs.
+        if (
+            j.get("method", "GET") != "GET"
+            or j.get("headers")
+            or j.get("body_bytes", 0)
+            or j.get("duration_ms") is not None
+        ):
+            raise ValueError("the Python models send plain GETs of a number of requests only")
         self.urls = j["urls"]
         self.requests = int(j["requests"])
         self.concurrency = int(j["concurrency"])
