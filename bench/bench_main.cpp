@@ -163,6 +163,9 @@ int main(int argc, char** argv) {
   std::string out = "results-local";
   int repetitions = 0;  // 0: the mode's own
   bench::RepetitionPolicy adaptive{
+      // The policy: a comparison group's least and most repetitions.
+      {"policy_min", policy.adaptive ? policy.min : policy.fixed},
+      {"policy_max", policy.adaptive ? policy.max : policy.fixed},
       .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 110};
   double target_percent = 5;
   std::vector<std::string> servers;

@@ -116,7 +116,8 @@ def repetitions_text(results):
         measured = f"{results.repetitions or fmt.DASH} per benchmark"
     info = results.run_info
     target, budget = info("target_ci"), info("budget_s")
-    lo, hi = info("repetitions_min"), info("repetitions_max")
+    # The policy's bounds (run.json policy_min/policy_max), not the counts measured.
+    lo, hi = info("policy_min"), info("policy_max")
     bounds = ""
     if lo is not None and hi is not None:
         bounds = f"at least {lo}, at most {hi}" if lo != hi else f"{lo}"
@@ -145,8 +146,8 @@ def measuring_text(results):
         why = STOP_TEXT.get(stop, f"`{stop}`")
         if stop == "budget" and info("budget_s"):
             why += f" ({fmt.compact(info('budget_s'))} s)"
-        elif stop == "cap" and info("repetitions_max"):
-            why += f" ({info('repetitions_max')} repetitions)"
+        elif stop == "cap" and info("policy_max"):
+            why += f" ({info('policy_max')} repetitions)"
         parts.append(f"stopped: {why}")
     if finished:
         parts.append(f"finished {finished}")

@@ -325,7 +325,7 @@ class BesideReferenceTest(unittest.TestCase):
 
 class RunJsonTest(unittest.TestCase):
     RUN = {"scenario": "pooling", "mode": "default", "measure_s": 97.3, "budget_s": 110, "target_ci": 0.05,
-           "repetitions_min": 4, "repetitions_max": 12, "stop": "budget", "finished": "2026-11-30T00:10:00+00:00"}
+           "repetitions_min": 4, "repetitions_max": 6, "policy_min": 4, "policy_max": 12, "stop": "budget", "finished": "2026-11-30T00:10:00+00:00"}
 
     def test_setup_table_shows_mode_adaptive_repetitions_and_why_it_stopped(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -342,7 +342,7 @@ class RunJsonTest(unittest.TestCase):
 
     def test_fixed_reference_run(self):
         run = dict(self.RUN, mode="reference", budget_s=None, target_ci=None, repetitions_min=10,
-                   repetitions_max=10, stop="fixed", measure_s=610)
+                   repetitions_max=10, policy_min=10, policy_max=10, stop="fixed", measure_s=610)
         with tempfile.TemporaryDirectory() as tmp:
             r = write_run(tmp, [e for e in default_pooling_entries() if e["repetition_index"] < 4], run_json=run)
         table = page.setup_table(r)
