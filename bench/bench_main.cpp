@@ -396,6 +396,7 @@ int main(int argc, char** argv) {
       if (!write_report(out, name, no_charts, gbench.json)) {
         std::cerr << "bench: the report for " << name << " failed\n";
         ++report_failures;
+      progress.clear();
       } else {
         std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";
       }

@@ -69,6 +69,12 @@ void Progress::say(const std::string& text) {
   std::cerr << std::flush;
 }
 
+void Progress::clear() {
+  std::lock_guard lock(mutex_);
+  if (terminal_ && drawn_) std::cerr << "\r\033[K" << std::flush;
+  drawn_ = false;
+}
+
 std::string Progress::render(Clock::time_point now) const {
   const double running = std::chrono::duration<double>(now - started_).count();
   const double elapsed = std::chrono::duration<double>(now - status_.scenario_started).count();
@@ -90,6 +96,7 @@ void Progress::tick() {
     const auto now = Clock::now();
     if (terminal_) {
       std::cerr << "\r\033[K" << fit(render(now)) << std::flush;
+      drawn_ = true;
     } else if (now - last_heartbeat_ >= std::chrono::seconds(30)) {
       std::cerr << render(now) << std::endl;
       last_heartbeat_ = now;

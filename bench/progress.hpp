@@ -35,6 +35,8 @@ class Progress {
   void end();
   // A message on a line of its own (the status line is cleared first).
   void say(const std::string& text);
+  // Erases the status line, before something else writes to the terminal.
+  void clear();
 
  private:
   void tick();
