@@ -85,13 +85,29 @@ bool write_report(const std::string& out, const std::string& scenario, bool no_c
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (quiet_stdout) posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+  // The script runs in a process group of its own, so an interrupt stops
+  // its children too (the shell's subshells, Python).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   pid_t pid = -1;
-  const int spawned = posix_spawn(&pid, script.c_str(), &actions, nullptr, argv.data(), environ);
+  int spawned = ECANCELED;
+  if (bench::begin_spawn()) {
+    spawned = posix_spawn(&pid, script.c_str(), &actions, &attr, argv.data(), environ);
+    bench::end_spawn(spawned == 0 ? -pid : 0);
+  }
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
+  // Interrupted: the signal thread stops the child and ends the run (exit
+  // 130/143); it must not go on as if the report had merely failed.
+  while (spawned != 0 && bench::interrupted()) pause();
   if (spawned != 0) return false;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  bench::untrack_child(-pid);
+  while (bench::interrupted()) pause();
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

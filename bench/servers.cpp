@@ -1,40 +1,117 @@
 #include "servers.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace bench {
 namespace {
 
-// PIDs of started children, readable from a signal handler.
+// PIDs of started children (servers, the report script), readable from any thread.
 std::array<std::atomic<pid_t>, 16> g_children{};
 
-void remember_child(pid_t pid) {
-  for (auto& slot : g_children) {
-    pid_t empty = 0;
-    if (slot.compare_exchange_strong(empty, pid)) return;
+// The signal that interrupted the run (0: none), set by the handler.
+std::atomic<int> g_interrupted{0};
+// Children being started and not yet tracked: the cleanup waits for them.
+std::atomic<int> g_spawning{0};
+// The handler's end of the pipe to the thread that cleans up.
+int g_signal_pipe = -1;
+
+// Temporary directories to remove when the run is interrupted.
+std::mutex g_temp_dirs_mutex;
+std::vector<std::filesystem::path> g_temp_dirs;
+
+constexpr const char* kTempPrefix = "bench-";
+constexpr const char* kLockName = ".bench.lock";
+
+void remove_temp_dirs() {
+  std::lock_guard lock(g_temp_dirs_mutex);
+  for (const auto& dir : g_temp_dirs) {
+    std::error_code ignored;
+    // A mockd still writing its certificate may add a file while the tree is
+    // removed; a second pass takes it.
+    if (std::filesystem::remove_all(dir, ignored) == static_cast<std::uintmax_t>(-1))
+      std::filesystem::remove_all(dir, ignored);
   }
+  g_temp_dirs.clear();
 }
 
-void forget_child(pid_t pid) {
-  for (auto& slot : g_children) {
-    pid_t expected = pid;
-    slot.compare_exchange_strong(expected, 0);
+// Whether `pid` (a child of ours) has exited, without reaping it: the thread
+// that started it reaps it. ECHILD: already reaped.
+bool exited(pid_t pid) {
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return true;
+  return info.si_pid == pid;
+}
+
+// Runs in an ordinary thread (not in the signal handler), so it may allocate
+// and remove files: stops every child, waits up to 2 s for them (then
+// SIGKILL), removes the temporary directories and exits 128 + signal.
+[[noreturn]] void clean_up_and_exit(int sig) {
+  // A child being started now is tracked in a moment; after this no other
+  // starts (begin_spawn sees the interrupt).
+  for (int i = 0; i < 2000 && g_spawning.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::vector<pid_t> tracked;  // negative: a process group
+  for (auto& slot : g_children)
+    if (const pid_t pid = slot.load(); pid != 0) tracked.push_back(pid);
+  for (const pid_t pid : tracked) kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  for (const pid_t pid : tracked) {
+    const pid_t leader = pid < 0 ? -pid : pid;
+    while (!exited(leader) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // A group's other members (a shell's subshell) go too, even if the
+    // leader went first.
+    if (!exited(leader) || pid < 0) kill(pid, SIGKILL);
   }
+  remove_temp_dirs();
+  constexpr char msg[] = "\nbench: interrupted; stopped the processes it started\n";
+  [[maybe_unused]] auto n = write(STDERR_FILENO, msg, sizeof msg - 1);
+  _exit(128 + sig);
 }
 
 extern "C" void on_signal(int sig) {
-  for (auto& slot : g_children)
-    if (const pid_t pid = slot.load(); pid > 0) kill(pid, SIGTERM);
-  constexpr char msg[] = "\nbench: interrupted; stopped the servers it started\n";
-  [[maybe_unused]] auto n = write(STDERR_FILENO, msg, sizeof msg - 1);
-  _exit(128 + sig);
+  int expected = 0;
+  if (!g_interrupted.compare_exchange_strong(expected, sig)) return;  // already stopping
+  const char byte = static_cast<char>(sig);
+  [[maybe_unused]] auto n = write(g_signal_pipe, &byte, 1);
+}
+
+// The run is ending normally (main returned, exit() called) while an
+// interrupt is being handled: let the cleaning thread set the exit status.
+void wait_for_interrupt_cleanup() {
+  if (g_interrupted.load() != 0)
+    for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+// Directories bench-XXXXXX left by a bench that died without cleaning up
+// (SIGKILL): each live bench holds an flock on the lock file in its
+// directory, which the kernel releases when the process dies however it
+// dies. A directory whose lock can be taken has no owner and is removed; one
+// without a lock file (being created, or not ours) is left alone.
+void remove_orphaned_temp_dirs(const std::filesystem::path& parent) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kTempPrefix, 0) != 0 || !entry.is_directory(ec)) continue;
+    const int fd = open((entry.path() / kLockName).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) std::filesystem::remove_all(entry.path(), ec);
+    close(fd);
+  }
 }
 
 bool is_https(const std::string& url) {
@@ -43,10 +120,54 @@ bool is_https(const std::string& url) {
 
 }  // namespace
 
+void track_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t empty = 0;
+    if (slot.compare_exchange_strong(empty, pid)) return;
+  }
+}
+
+void untrack_child(pid_t pid) {
+  for (auto& slot : g_children) {
+    pid_t expected = pid;
+    slot.compare_exchange_strong(expected, 0);
+  }
+}
+
+bool begin_spawn() {
+  g_spawning.fetch_add(1);
+  if (g_interrupted.load() == 0) return true;
+  g_spawning.fetch_sub(1);
+  return false;
+}
+
+void end_spawn(pid_t pid) {
+  if (pid != 0) track_child(pid);
+  g_spawning.fetch_sub(1);
+}
+
+bool interrupted() {
+  return g_interrupted.load() != 0;
+}
+
 void stop_children_on_signals() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot make a pipe for signals");
+    g_signal_pipe = fds[1];
+    std::thread([read_end = fds[0]] {
+      char sig = 0;
+      while (read(read_end, &sig, 1) != 1) {
+      }
+      clean_up_and_exit(static_cast<unsigned char>(sig));
+    }).detach();
+    std::atexit(wait_for_interrupt_cleanup);
+  });
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
@@ -72,11 +193,16 @@ ServerSet::ServerSet(std::vector<std::string> external, std::string cacert, int 
 
 ServerSet::~ServerSet() {
   for (auto& p : started_) {
-    forget_child(p->pid());
+    untrack_child(p->pid());
     p->stop();
   }
   started_.clear();
-  if (!temp_dir_.empty()) std::filesystem::remove_all(temp_dir_);
+  if (!temp_dir_.empty()) {
+    std::filesystem::remove_all(temp_dir_);
+    std::lock_guard lock(g_temp_dirs_mutex);
+    std::erase(g_temp_dirs, temp_dir_);
+  }
+  if (temp_lock_fd_ >= 0) close(temp_lock_fd_);
 }
 
 const ServerEndpoint& ServerSet::get(bool https) {
@@ -108,9 +234,23 @@ const ServerEndpoint& ServerSet::get_named(const std::string& key,
 
 std::filesystem::path ServerSet::temp_dir() {
   if (temp_dir_.empty()) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bench-XXXXXX").string();
+    const auto parent = std::filesystem::temp_directory_path();
+    remove_orphaned_temp_dirs(parent);
+    std::string tmpl = (parent / (std::string(kTempPrefix) + "XXXXXX")).string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot make a temporary directory");
     temp_dir_ = tmpl;
+    {
+      std::lock_guard lock(g_temp_dirs_mutex);
+      g_temp_dirs.push_back(temp_dir_);
+    }
+    // Held until this process ends: see remove_orphaned_temp_dirs.
+    // Locked under another name, then renamed: another bench never sees the
+    // lock file unlocked.
+    const auto staged = temp_dir_ / (std::string(kLockName) + ".new");
+    temp_lock_fd_ = open(staged.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (temp_lock_fd_ < 0 || flock(temp_lock_fd_, LOCK_EX) != 0 ||
+        std::rename(staged.c_str(), (temp_dir_ / kLockName).c_str()) != 0)
+      throw std::runtime_error("cannot lock the temporary directory " + temp_dir_.string());
   }
   return temp_dir_;
 }
@@ -120,7 +260,7 @@ ServerEndpoint ServerSet::start(std::vector<std::string> args, const std::string
   if (server_cpu_ >= 0) launcher = {"taskset", "-c", std::to_string(server_cpu_)};
   auto process = std::make_unique<harness::MockdProcess>(args, std::chrono::seconds(10),
                                                          harness::default_mockd_path(), launcher);
-  remember_child(process->pid());
+  track_child(process->pid());
   if (on_start) on_start(process->port());
   std::string description = "mockd";
   for (const auto& a : args)

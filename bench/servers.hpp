@@ -4,6 +4,8 @@
 // Ctrl-C (see stop_children_on_signals).
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -53,7 +55,8 @@ class ServerSet {
   std::optional<ServerEndpoint> http_, https_;
   std::map<std::string, ServerEndpoint> named_;
   std::vector<std::unique_ptr<harness::MockdProcess>> started_;
-  std::filesystem::path temp_dir_;
+  std::filesystem::path temp_dir_;  // removed at exit and on SIGINT/SIGTERM
+  int temp_lock_fd_ = -1;           // flock held while this process lives
   std::string external_cacert_;
   int server_cpu_;
 };
@@ -62,8 +65,26 @@ class ServerSet {
 // kernel refused.
 bool pin_to_cpu(int cpu);
 
-// On SIGINT/SIGTERM: stop every mockd this process started, then exit
-// (130/143). Results written so far stay, as they are written atomically.
+// On SIGINT/SIGTERM: stop every child this process tracks (the mockd
+// processes it started, the report script), remove its temporary directory,
+// then exit 130/143, even if the main thread is waiting for a child. Results
+// written so far stay, as they are written atomically. The work is done by a
+// thread of its own, not in the signal handler. A temporary directory left by
+// a bench killed with SIGKILL is removed by the next bench that makes one
+// (each holds an flock in its directory while it lives).
 void stop_children_on_signals();
+
+// A child process a signal must stop (see stop_children_on_signals); a
+// negative pid is a process group (-leader), stopped as a whole.
+void track_child(pid_t pid);
+void untrack_child(pid_t pid);
+// Around starting a child a signal must stop: begin_spawn() returns false
+// once the run is interrupted (start nothing then); otherwise start it and
+// call end_spawn(pid) (0: it did not start), which tracks it. A signal
+// arriving in between waits for end_spawn, so the child is always stopped.
+bool begin_spawn();
+void end_spawn(pid_t pid);
+// Whether SIGINT/SIGTERM arrived: the run is being stopped and exits soon.
+bool interrupted();
 
 }  // namespace bench
