@@ -34,59 +34,38 @@ bool is_curl(const std::string& model) {
   return model.find("curl") != std::string::npos;
 }
 
-// The reference grid: enough requests for a run of about a second on this
-// kind of machine (a shorter one is at the mercy of the scheduler); full TLS
-// handshakes cost milliseconds of CPU each, so unpooled HTTPS runs fewer.
-std::size_t reference_requests(const PoolingConfig& c) {
-  // The Python models make 60 to 1,500 requests a second here, 10 to 100
-  // times fewer than the C++ ones; requests.get over HTTPS is the slowest (a
-  // new SSLContext and a full handshake per request).
-  if (is_python(c.model)) {
-    const bool sequential = is_sequential(c.model);
-    // Loading the system bundle takes ~23 ms here: about 25 new sessions a second.
-    if (c.system_ca_bundle && !c.pooling) return sequential ? 30 : 64;
-    if (c.https && !c.pooling) return sequential ? 60 : 400;
-    if (c.delay_ms > 0) return sequential ? 150 : 1000;
-    if (c.https) return sequential ? 300 : 1200;
-    return c.pooling ? (sequential ? 500 : 1600) : (sequential ? 300 : 1000);
-  }
-  if (c.delay_ms > 0) return is_sequential(c.model) ? 200 : 6400;
-  if (c.https && !c.pooling) return is_sequential(c.model) ? 800 : 1280;
-  if (!c.pooling) return 10'000;
-  return is_sequential(c.model) ? 10'000 : 40'000;
-}
-
-// The default grid: most runs take about 0.2 s, so that repetitions
-// (interleaved, the pair's two sides alternating) rather than long runs
-// tighten the interval. Where a request's cost does not depend on the run's
-// length (one connection used over and over, or a new one per request), a
-// short run measures the same per-request cost as a long one. The pooled
-// runs of the concurrent and the Python models are the exception: their
-// connections' set-up (32 TLS handshakes on the server's one thread, or a
-// handshake in Python) is spread over the run, so they keep the reference's
-// length and the factor stays comparable with it.
-std::size_t default_requests(const PoolingConfig& c) {
+// Requests per run. Most runs take about 0.2 s here, so that repetitions
+// (interleaved, a pair's two sides alternating) rather than long runs tighten
+// the interval: where a request's cost does not depend on the run's length
+// (one connection used over and over, or a new one per request), a short run
+// measures the same per-request cost as a long one. The pooled runs of the
+// concurrent and the Python models are longer: their connections' set-up (32
+// TLS handshakes on the server's one thread, or a handshake in Python) is
+// spread over the run, and the longer the run, the less it weighs. Every mode
+// runs a benchmark it shares with another with the same count, so the
+// default run and the reference measure the same thing; --quick makes a
+// quarter as many.
+std::size_t requests_per_run(const PoolingConfig& c) {
   const bool sequential = is_sequential(c.model);
   if (is_python(c.model)) {
-    if (c.pooling) return reference_requests(c);
-    return c.https ? (sequential ? 50 : 128) : (sequential ? 200 : 400);
+    // requests.get over HTTPS is the slowest: a new SSLContext and a full
+    // handshake per request, a few hundred a second; loading the system CA
+    // bundle takes ~23 ms more per session.
+    if (c.system_ca_bundle && !c.pooling) return sequential ? 10 : 32;
+    if (!c.pooling) return c.https ? (sequential ? 50 : 128) : (sequential ? 200 : 400);
+    if (c.delay_ms > 0) return sequential ? 60 : 1000;
+    if (c.https) return sequential ? 300 : 1200;
+    return sequential ? 500 : 1600;
   }
+  if (c.delay_ms > 0) return sequential ? 40 : 1280;  // 0.2 s of 5 ms waits
   if (c.https && !c.pooling) return sequential ? (c.model == "blocking_httplib" ? 60 : 200) : 320;
   if (!c.pooling) return sequential ? 2000 : 3200;
-  if (sequential) return 2000;
-  return reference_requests(c);
+  return sequential ? 2000 : 40'000;
 }
 
 std::size_t requests_for(const PoolingConfig& c, Mode mode) {
-  switch (mode) {
-    case Mode::reference:
-      return reference_requests(c);
-    case Mode::quick:
-      return std::max<std::size_t>(default_requests(c) / 4, 16);
-    case Mode::standard:
-      break;
-  }
-  return default_requests(c);
+  const std::size_t n = requests_per_run(c);
+  return mode == Mode::quick ? std::max<std::size_t>(n / 4, 16) : n;
 }
 
 std::string name_of(const PoolingConfig& c, int concurrency) {

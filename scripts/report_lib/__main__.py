@@ -1,5 +1,6 @@
 """Command line: python -m report_lib --out DIR --scenario NAME [--no-charts], or
-python -m report_lib --record-durations DIR [DIR ...] (durations.py).
+python -m report_lib --record-durations DIR [DIR ...] (durations.py), or
+python -m report_lib --guide DIR (DIR/GUIDE.md, the interview guide: guide.py).
 Prints the page's path, the index's path, the verdict line, then one line per
 headline figure: 'report: <label>: 6.06x (95 % CI 5.81–6.32x, ±4.3 %)'.
 Bad input ends with a one-line message on stderr and exit status 2."""
@@ -7,7 +8,7 @@ import argparse
 import os
 import sys
 
-from . import durations, headline, index, page, results, scenarios
+from . import durations, guide, headline, index, page, results, scenarios
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -21,7 +22,14 @@ def main(argv=None):
     parser.add_argument("--record-durations", nargs="+", metavar="DIR",
                         help="merge the finished runs' run.json under each DIR into results/durations.json "
                              "and rewrite the README's durations table")
+    parser.add_argument("--guide", metavar="DIR",
+                        help="write DIR/GUIDE.md, the interview guide, from every DIR/NAME/bench.json")
     args = parser.parse_args(argv)
+    if args.guide:
+        if not os.path.isdir(args.guide):
+            return _fail(f"--guide {args.guide}: no such directory")
+        print(f"report: {guide.write(args.guide)}")
+        return 0
     if args.record_durations:
         ok, record = durations.record_durations(args.record_durations, os.path.join(REPO, "results", "durations.json"),
                                                 os.path.join(REPO, "README.md"))
