@@ -3,7 +3,7 @@
 - The committed results/GUIDE.md is what the generator writes today from results/*/bench.json
   (regenerated into a temporary copy of results/ through the command line).
 - Every number in it comes from the JSON: each figure is recomputed here from the runs, through
-  the scenario modules and the runs' own medians rather than guide.py's helpers, and must appear
+  the scenario modules and the runs' own medians rather than guide_data.py's helpers, and must appear
   in the page; every bold span holding a digit must be one of those values; and no figure with a
   unit (x, ms, RTT, KiB, %, req/s) may stand outside bold, where nothing would check it.
 - Every relative link in README.md, results/GUIDE.md, docs/claims.md, examples/README.md and
