@@ -36,9 +36,18 @@ def load(name):
     return results.load(RESULTS, name)
 
 
-def run(loaded, name):
-    """The run with exactly this benchmark name (without '/manual_time'), or None."""
-    return next((r for r in loaded.runs if r.name.text == name), None)
+def runs_of(loaded, *labels, **params):
+    """The runs with exactly these labels (the name's plain segments) and these parameter values;
+    a parameter given as None must be absent (session_cache=None: the default cache)."""
+    return [r for r in loaded.runs if r.name.labels == labels
+            and all(r.name.param(k) == v if v is not None else k not in r.name.params for k, v in params.items())]
+
+
+def one(loaded, *labels, **params):
+    found = runs_of(loaded, *labels, **params)
+    if len(found) != 1:
+        raise AssertionError(f"{len(found)} runs match {labels} {params} in {loaded.scenario}")
+    return found[0]
 
 
 def ms(value_ms):
@@ -66,11 +75,12 @@ def expected_values():
                 add(f"{name}: {f.label}", f.text)
 
     pooling = load("pooling")
+    at0 = dict(delay_ms=0, session_cache=None, ca_bundle=None)
     for mode in ("pool", "nopool"):
-        r = run(pooling, f"pooling/py_aiohttp/{mode}/https/c:32/delay_ms:0")
+        r = one(pooling, "py_aiohttp", mode, "https", **at0)
         add(f"pooling {mode} requests", fmt.count(r.median("requests")))
         add(f"pooling {mode} connections", fmt.count(r.median("conns_opened")))
-    uv, plain = (run(pooling, f"pooling/{m}/pool/https/c:32/delay_ms:0") for m in ("py_aiohttp_uvloop", "py_aiohttp"))
+    uv, plain = (one(pooling, m, "pool", "https", **at0) for m in ("py_aiohttp_uvloop", "py_aiohttp"))
     add("uvloop ÷ asyncio", fmt.factor_ci(*stats.paired_ratio_ci(uv.values("req_per_s"), plain.values("req_per_s"))))
 
     rtt = load("rtt")
@@ -78,46 +88,45 @@ def expected_values():
     add("rtt", f"{fmt.param(rtt_ms)} ms")
     for model in ("py_aiohttp", "asio_coro"):
         for mode in ("pool", "nopool"):
-            r = run(rtt, f"rtt/{model}/{mode}/https_tls1.3/rtt_ms:{fmt.param(rtt_ms)}")
+            r = one(rtt, model, mode, "https_tls1.3", rtt_ms=rtt_ms, session_cache=None)
             add(f"rtt {model} {mode}", f"{fmt.sig(r.median('p50_rtts'))} RTT")
 
     limits = load("limits")
     for model in ("py_aiohttp", "asio_coro"):
-        unl = run(limits, f"limits/{model}/fd/fd_limit:256/limit:unlimited")
-        lim = run(limits, f"limits/{model}/fd/fd_limit:256/limit:100")
+        fd = runs_of(limits, model, "fd")
+        unl = next(r for r in fd if r.name.param("limit") == "unlimited")
+        lim = next(r for r in fd if r.name.param("limit") != "unlimited")
         add(f"{model} fd errors", fmt.count(unl.median("fd_errors")))
         add(f"{model} fd requests", fmt.count(unl.median("requests")))
         add(f"{model} limited errors", fmt.count(lim.errors))
-    sweep = [r for r in limits.runs if r.name.text.startswith("limits/py_aiohttp/sweep/limit:")
-             and "unlimited" not in r.name.text]
+    sweep = [r for r in runs_of(limits, "py_aiohttp", "sweep") if r.name.param("limit") != "unlimited"]
     held = [r for r in sweep if not r.errors and all(rep["conns_peak"] == min(r.name.param("limit"), rep["requests"])
                                                      for rep in r.reps)]
     add("aiohttp sweep runs at min(limit, requests)", fmt.count(len(held)))
     add("aiohttp limited sweep runs", fmt.count(len(sweep)))
     for mode in ("semaphore_unpooled", "semaphore_pooled", "connector"):
-        r = run(limits, f"limits/py_aiohttp/cap/{mode}/cap:32/delay_ms:20")
+        r = one(limits, "py_aiohttp", "cap", mode)
         add(f"cap {mode} requests", fmt.count(r.median("requests")))
         add(f"cap {mode} connections", fmt.count(r.median("conns_opened")))
 
     blocking = load("blocking")
-    sleep = run(blocking, "blocking/py_client/time_sleep/tasks:100/wait_ms:10")
-    timer = run(blocking, "blocking/py_client/asyncio_sleep/tasks:100/wait_ms:10")
-    off = run(blocking, "blocking/py_client/to_thread/tasks:100/wait_ms:10")
-    workers = int(off.median("workers"))
-    add("tasks", fmt.count(sleep.name.param("tasks")))
-    add("wait", f"{fmt.param(sleep.name.param('wait_ms'))} ms")
+    sleep, timer, off = (one(blocking, "py_client", kind) for kind in ("time_sleep", "asyncio_sleep", "to_thread"))
+    tasks, wait_ms, workers = sleep.name.param("tasks"), sleep.name.param("wait_ms"), int(off.median("workers"))
+    add("tasks", fmt.count(tasks))
+    add("wait", f"{fmt.param(wait_ms)} ms")
     add("time.sleep total", ms(sleep.median("total_ms")))
     add("asyncio.sleep total", ms(timer.median("total_ms")))
     add("time.sleep lag", fmt.ms(sleep.median("loop_lag_max_us")))
     add("to_thread workers", fmt.count(workers))
     add("to_thread total", ms(off.median("total_ms")))
-    add("to_thread bound", ms(math.ceil(100 / workers) * 10))
+    add("to_thread bound", ms(math.ceil(tasks / workers) * wait_ms))
     for kind in ("on_loop", "to_thread"):
-        add(f"cpu lag {kind}", fmt.ms(run(blocking, f"blocking/py_cpu/{kind}/tasks:100/cpu_ms:5").median("loop_lag_max_us")))
-    servers = [r for r in blocking.runs if r.name.text.startswith("blocking/server/blocking/threads:8/")]
-    add("server threads", fmt.count(8))
+        add(f"cpu lag {kind}", fmt.ms(one(blocking, "py_cpu", kind).median("loop_lag_max_us")))
+    servers = runs_of(blocking, "server", "blocking")
+    threads, delay_ms = servers[0].name.param("threads"), servers[0].name.param("delay_ms")
+    add("server threads", fmt.count(threads))
     add("blocking engine top", f"{fmt.sig(max(r.median('steady_req_per_s') for r in servers))} req/s")
-    add("T/D", f"{fmt.sig(8 * 1000 / servers[0].name.param('delay_ms'))} req/s")
+    add("T/D", f"{fmt.sig(threads * 1000 / delay_ms)} req/s")
 
     sync = load("sync_vs_async")
     k = max(p.k for p in sv.headline_pairs(sync.runs))
@@ -125,17 +134,14 @@ def expected_values():
     add("L", f"{fmt.param(sv.delay_of(sync.runs))} ms")
     for series in ("py_requests/sequential", "py_requests/sequential_nopool", "py_aiohttp/gather",
                    "py_requests_threads/workers"):
-        model, mode = series.split("/")
-        r = next(r for r in sync.runs if r.name.text.startswith(f"sync_vs_async/{model}/{mode}/")
-                 and r.name.param("k") == k)
+        r = one(sync, *series.split("/"), k=k)
         add(f"{series} wall", ms(r.median("wall_ms")))
         add(f"{series} threads", fmt.count(r.median("threads_created")))
         add(f"{series} in flight", fmt.count(r.median("conns_peak")))
-    biggest = max(r.name.param("k") for r in sync.runs if r.name.text.startswith("sync_vs_async/py_aiohttp/gather/"))
-    r = next(r for r in sync.runs if r.name.text.startswith("sync_vs_async/py_aiohttp/gather/")
-             and r.name.param("k") == biggest)
-    add("largest aiohttp gather", fmt.count(biggest))
-    add("its peak", fmt.count(r.median("conns_peak")))
+    gathers = runs_of(sync, "py_aiohttp", "gather")
+    biggest = max(gathers, key=lambda r: r.name.param("k"))
+    add("largest aiohttp gather", fmt.count(biggest.name.param("k")))
+    add("its peak", fmt.count(biggest.median("conns_peak")))
     add("pooling share", fmt.pct(max(sva.pooling_share(sync.runs), 0.0), 0))
     for series in ("py_aiohttp/gather", "py_requests_threads/workers"):
         add(f"{series} memory", f"{fmt.sig(sv.memory_slope(sync.runs, sv.by_id(series)).rss_per_inflight_kib)} KiB")
