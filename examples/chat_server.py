@@ -36,13 +36,12 @@ async def handle(reader, writer):
 
 async def main():
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    slow_socket = socket.socket()
-    slow_socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    slow_socket.connect(("127.0.0.1", port))
-    await asyncio.open_connection(sock=slow_socket)  # connected, never reads
-    fast, _ = await asyncio.open_connection("127.0.0.1", port)
-    _, sender = await asyncio.open_connection("127.0.0.1", port)
+    address = server.sockets[0].getsockname()
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window, soon full
+    slow.connect(address)  # connected, never reads
+    fast, _ = await asyncio.open_connection(*address)
+    _, sender = await asyncio.open_connection(*address)
     while len(clients) < 3:
         await asyncio.sleep(0.01)
     async def read_all():  # the fast reader keeps reading while the sender sends
@@ -51,7 +50,7 @@ async def main():
     for _ in range(N):
         sender.write(b"x" * 999 + b"\n"); await sender.drain()
     got = await asyncio.wait_for(reading, 10)
-    slow_dropped = [w.get_extra_info("peername") for w in dropped] == [slow_socket.getsockname()]
+    slow_dropped = [w.get_extra_info("peername") for w in dropped] == [slow.getsockname()]
     print(f"fast reader got {got} of {N} lines\nslow reader dropped, and only it: {slow_dropped}")
 
 asyncio.run(main())
