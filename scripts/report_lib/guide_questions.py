@@ -280,9 +280,9 @@ QUESTIONS = [
              "Passing work between producer and consumer tasks; give it a `maxsize` for backpressure.",
              HOLDS, scenario=PENDING["C10"], examples=["producer_consumer.py"]),
     Question("Q19", "Timeouts.",
-             "`asyncio.timeout()` (3.11) and `wait_for` cancel the work when time is up; `wait_for` then waits for "
-             "the cancelled task to finish. aiohttp's `ClientTimeout(total=...)` also counts the wait for a free "
-             "connection.",
+             "`asyncio.timeout()` (3.11) and `wait_for` cancel the work when time is up and return once the "
+             "cancelled code has finished, so slow cleanup overruns them. aiohttp's `ClientTimeout(total=...)` "
+             "also counts the wait for a free connection.",
              HALF, "`wait_for` sets a maximum execution time",
              "it can overrun while the cancelled task cleans up; and a pool wait can use up an aiohttp timeout "
              "before the request is sent.",
