@@ -56,9 +56,26 @@ def merge(record, runs):
     return merged
 
 
+def timed_seconds(bench_json_path):
+    """The sum of a bench.json's timed runs (real_time, plus a Python model's start-up): a lower
+    bound of its measuring time, for runs made before bench wrote run.json. None if unreadable."""
+    data = _read(bench_json_path)
+    if not data:
+        return None
+    total = 0.0
+    for b in data.get("benchmarks", []):
+        if b.get("run_type") != "iteration" or b.get("error_occurred"):
+            continue
+        scale = {"ms": 1e-3, "us": 1e-6, "ns": 1e-9, "s": 1.0}.get(b.get("time_unit", "ms"), 1e-3)
+        total += float(b.get("real_time", 0)) * scale + float(b.get("startup_ms", 0) or 0) / 1000
+    return total
+
+
 def _cell(entry):
     if not entry:
         return "not recorded yet"
+    if entry.get("timed_only"):
+        return f"over {_minutes(entry['measure_s'])} (timed runs only; measured before `run.json`)"
     s = entry["measure_s"]
     when = (entry.get("finished") or "")[:10]
     lo, hi = entry.get("repetitions_min"), entry.get("repetitions_max")
@@ -97,9 +114,26 @@ def rewrite_readme(readme_path, record):
     return True
 
 
+def with_reference_lower_bounds(record, reference_dir):
+    """For a committed reference without a recorded duration, the sum of its timed runs."""
+    merged = {s: dict(m) for s, m in record.items()}
+    if not os.path.isdir(reference_dir):
+        return merged
+    for name in sorted(os.listdir(reference_dir)):
+        if "reference" in merged.get(name, {}):
+            continue
+        seconds = timed_seconds(os.path.join(reference_dir, name, "bench.json"))
+        if seconds:
+            merged.setdefault(name, {})["reference"] = {"measure_s": round(seconds, 1), "timed_only": True}
+    return merged
+
+
 def record_durations(run_dirs, record_path, readme_path):
     record = _read(record_path) or {}
+    # An entry estimated from timed runs gives way to a recorded run.
+    record = {s: {m: e for m, e in modes.items() if not e.get("timed_only")} for s, modes in record.items()}
     for d in run_dirs:
         record = merge(record, finished_runs(d))
+    record = with_reference_lower_bounds(record, os.path.dirname(record_path))
     files.write_text(record_path, json.dumps(record, indent=1, sort_keys=True) + "\n")
     return rewrite_readme(readme_path, record), record

@@ -57,6 +57,24 @@ class DurationsTest(unittest.TestCase):
         with open(self.readme, encoding="utf-8") as f:
             self.assertIn("not recorded yet", f.read())
 
+    def test_a_reference_without_run_json_shows_the_sum_of_its_timed_runs(self):
+        os.makedirs(os.path.join(self.dir, "rtt"))
+        with open(os.path.join(self.dir, "rtt", "bench.json"), "w", encoding="utf-8") as f:
+            json.dump({"benchmarks": [
+                {"run_type": "iteration", "real_time": 60000.0, "time_unit": "ms", "startup_ms": 5000},
+                {"run_type": "aggregate", "real_time": 1e9, "time_unit": "ms"},
+                {"run_type": "iteration", "real_time": 15000.0, "time_unit": "ms"}]}, f)
+        ok, record = durations.record_durations([], self.record, self.readme)
+        self.assertTrue(ok)
+        self.assertEqual(record["rtt"]["reference"]["measure_s"], 80.0)
+        with open(self.readme, encoding="utf-8") as f:
+            self.assertIn("over 1 min 20 s (timed runs only", f.read())
+        # A recorded reference run replaces the estimate.
+        runs = os.path.join(self.dir, "runs")
+        _run(runs, "rtt", "reference", 300.0, stop="fixed")
+        _, record = durations.record_durations([runs], self.record, self.readme)
+        self.assertNotIn("timed_only", record["rtt"]["reference"])
+
     def test_a_readme_without_markers_is_refused(self):
         with open(self.readme, "w", encoding="utf-8") as f:
             f.write("# no markers\n")
