@@ -5,13 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "ratio_ci.hpp"
+
 namespace bench {
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 // "pooling/x/pool/http/c:1/delay_ms:0/manual_time" -> the registered name.
 std::string registered_name(std::string name) {
@@ -39,7 +36,7 @@ CostModel::CostModel(const std::filesystem::path& reference) {
     }
     for (const auto& [name, s] : seconds) {
       const double start = median(startup[name]);
-      reference_[name] = {median(s) + start, median(requests[name]), start};
+      reference_[name] = {median(s) + start, median(requests[name]), start};  // s is never empty
     }
   } catch (const std::exception&) {
     reference_.clear();  // an estimate, never a reason to fail

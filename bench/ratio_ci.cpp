@@ -39,6 +39,13 @@ std::optional<RatioCi> ratio_ci(const std::vector<double>& ratios) {
   return RatioCi{std::exp(mean), std::exp(mean - half), std::exp(mean + half)};
 }
 
+double median(std::vector<double> values) {
+  if (values.empty()) return NAN;
+  std::sort(values.begin(), values.end());
+  const std::size_t m = values.size();
+  return m % 2 ? values[m / 2] : (values[m / 2 - 1] + values[m / 2]) / 2;
+}
+
 std::vector<double> median_across(const std::vector<std::vector<double>>& series) {
   if (series.empty()) return {};
   std::size_t n = series.front().size();
@@ -47,9 +54,7 @@ std::vector<double> median_across(const std::vector<std::vector<double>>& series
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<double> column;
     for (const auto& s : series) column.push_back(s[i]);
-    std::sort(column.begin(), column.end());
-    const std::size_t m = column.size();
-    out.push_back(m % 2 ? column[m / 2] : (column[m / 2 - 1] + column[m / 2]) / 2);
+    out.push_back(median(std::move(column)));
   }
   return out;
 }

@@ -22,6 +22,10 @@ double t975(int df);
 // Nullopt with fewer than two ratios or a non-positive one.
 std::optional<RatioCi> ratio_ci(const std::vector<double>& ratios);
 
+// The median of `values` (NaN when empty): the statistic the console table,
+// the cost model and the groups share.
+double median(std::vector<double> values);
+
 // The element-wise median of several series (as long as the shortest): the
 // per-repetition median over a group's comparisons.
 std::vector<double> median_across(const std::vector<std::vector<double>>& series);

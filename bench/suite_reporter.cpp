@@ -9,16 +9,10 @@
 #include <utility>
 
 #include "atomic_file.hpp"
+#include "ratio_ci.hpp"
 
 namespace bench {
 namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size();
-  return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
-}
 
 // "84,605" / "1.23" / "-": a console cell.
 std::string cell(double v, int decimals = 0) {
