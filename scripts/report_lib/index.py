@@ -39,6 +39,9 @@ def render(out_dir):
             "One directory per scenario: `bench.json` (Google Benchmark's JSON), `spectra.json` (latency "
             "percentiles), and the report `README.md` with its charts. Verdicts are computed from the "
             "numbers by each scenario's rule, stated on its page.\n\n")
+    if os.path.exists(os.path.join(out_dir, "GUIDE.md")):
+        text += ("Read first: [the interview guide](GUIDE.md), every question with its measured answer, "
+                 "in ten minutes.\n\n")
     text += fmt.table(["scenario", "verdict", "headline chart"], rows) if rows else "No scenario results yet."
     if charts:
         text += "\n\n## Headline charts\n\n" + "\n\n".join(charts)
