@@ -160,6 +160,9 @@ void write_run_json(const fs::path& path, const std::string& scenario, bench::Mo
       {"target_ci", policy.adaptive ? nlohmann::json(policy.target) : nlohmann::json(nullptr)},
       {"repetitions_min", outcome.repetitions_min},
       {"repetitions_max", outcome.repetitions_max},
+      // The policy: a comparison group's least and most repetitions.
+      {"policy_min", policy.adaptive ? policy.min : policy.fixed},
+      {"policy_max", policy.adaptive ? policy.max : policy.fixed},
       {"stop", finished ? outcome.stop : "interrupted"},
       {"groups", groups},
       {"finished", now_iso()},
@@ -179,9 +182,6 @@ int main(int argc, char** argv) {
   std::string out = "results-local";
   int repetitions = 0;  // 0: the mode's own
   bench::RepetitionPolicy adaptive{
-      // The policy: a comparison group's least and most repetitions.
-      {"policy_min", policy.adaptive ? policy.min : policy.fixed},
-      {"policy_max", policy.adaptive ? policy.max : policy.fixed},
       .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 110};
   double target_percent = 5;
   std::vector<std::string> servers;
@@ -393,6 +393,7 @@ int main(int argc, char** argv) {
       with_errors += reporter.benchmarks_with_errors();
       measured += reporter.benchmarks_measured();
 
+      progress.clear();
       if (gbench.json)
         std::cout << reporter.json() << std::flush;
       else
@@ -412,7 +413,6 @@ int main(int argc, char** argv) {
       if (!write_report(out, name, no_charts, gbench.json)) {
         std::cerr << "bench: the report for " << name << " failed\n";
         ++report_failures;
-      progress.clear();
       } else {
         std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";
       }
