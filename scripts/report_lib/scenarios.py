@@ -24,8 +24,9 @@ captions, caveats, verdict section), charts.py (chart rules and helpers).
 """
 from . import pooling, sync_vs_async, limits, blocking
 from . import rtt
+from . import calibration
 
-SCENARIOS = {m.NAME: m for m in (pooling, sync_vs_async, limits, blocking, rtt)}
+SCENARIOS = {m.NAME: m for m in (pooling, sync_vs_async, limits, blocking, rtt, calibration)}
 
 
 def get(name):
