@@ -71,14 +71,13 @@ std::string versions() {
          OpenSSL_version(OPENSSL_VERSION) + ", cpp-httplib " + CPPHTTPLIB_VERSION;
 }
 
-// Runs scripts/report for one scenario as an argument vector, never through a
+// Runs scripts/report with `options` as an argument vector, never through a
 // shell: the output directory is the user's text and may hold any character.
 // `quiet_stdout`: its lines go to stderr (stdout carries JSON).
-bool write_report(const std::string& out, const std::string& scenario, bool no_charts,
-                  bool quiet_stdout) {
+bool run_report_script(std::vector<std::string> options, bool quiet_stdout) {
   const std::string script = std::string(SUITE_SOURCE_DIR) + "/scripts/report";
-  std::vector<std::string> args = {script, "--out", out, "--scenario", scenario};
-  if (no_charts) args.push_back("--no-charts");
+  std::vector<std::string> args = {script};
+  args.insert(args.end(), options.begin(), options.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -109,6 +108,14 @@ bool write_report(const std::string& out, const std::string& scenario, bool no_c
   bench::untrack_child(-pid);
   while (bench::interrupted()) pause();
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// The charts and report of one scenario.
+bool write_report(const std::string& out, const std::string& scenario, bool no_charts,
+                  bool quiet_stdout) {
+  std::vector<std::string> options = {"--out", out, "--scenario", scenario};
+  if (no_charts) options.push_back("--no-charts");
+  return run_report_script(options, quiet_stdout);
 }
 
 // A /proc/sys value as one line of text ("2", "32768 60999"), or "unknown".
@@ -415,6 +422,14 @@ int main(int argc, char** argv) {
         ++report_failures;
       } else {
         std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";
+      }
+    }
+    // A new reference changes the figures the interview guide quotes.
+    if (mode == bench::Mode::reference && same_place(out, kReferenceDir)) {
+      progress.say("bench: regenerating the interview guide, " + out + "/GUIDE.md ...");
+      if (!run_report_script({"--guide", out}, gbench.json)) {
+        std::cerr << "bench: the interview guide failed\n";
+        ++report_failures;
       }
     }
     if (with_errors > 0)
