@@ -37,13 +37,17 @@ constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 constexpr std::size_t kGarbageBytes = 256;
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
 
-// Keeps only what mockd needs from a request (method, target, keep-alive) and
-// discards any body, so parsing allocates nothing beyond the reused target.
+// Keeps only what mockd needs from a request (method, target, keep-alive,
+// whether the client waits for 100 Continue) and discards any body, so
+// parsing allocates nothing beyond the reused target.
 class RequestParser : public http::basic_parser<true> {
  public:
   explicit RequestParser(std::string& target) : target_(target) {}
   http::verb method() const { return method_; }
   int version() const { return version_; }
+  // "Expect: 100-continue" on an HTTP/1.1 request: the client may wait for
+  // an interim 100 before it sends the body.
+  bool expects_continue() const { return expect_continue_ && version_ >= 11; }
 
  private:
   void on_request_impl(http::verb method, beast::string_view, beast::string_view target,
@@ -53,8 +57,23 @@ class RequestParser : public http::basic_parser<true> {
     target_.assign(target.data(), target.size());
   }
   void on_response_impl(int, beast::string_view, int, error_code&) override {}
-  void on_field_impl(http::field, beast::string_view, beast::string_view, error_code&) override {}
-  void on_header_impl(error_code&) override {}
+  void on_field_impl(http::field name, beast::string_view, beast::string_view value,
+                     error_code& ec) override {
+    if (name == http::field::expect && beast::iequals(value, "100-continue"))
+      expect_continue_ = true;
+    if (name == http::field::transfer_encoding) has_transfer_encoding_ = true;
+    // Beast takes "5, 5" as 5 (RFC 9110 allows it); the blocking engine
+    // cannot, so both accept digits only.
+    if (name == http::field::content_length &&
+        (value.empty() || value.find_first_not_of("0123456789") != beast::string_view::npos))
+      ec = http::error::bad_content_length;
+  }
+  void on_header_impl(error_code& ec) override {
+    // RFC 9112 §6.3: a request whose Transfer-Encoding does not end in
+    // chunked has no reliable length; Beast would read no body and take the
+    // body's bytes for the next request (e.g. "chunked, identity").
+    if (has_transfer_encoding_ && !chunked()) ec = http::error::bad_transfer_encoding;
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
   std::size_t on_body_impl(beast::string_view body, error_code&) override { return body.size(); }
   void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
@@ -66,7 +85,11 @@ class RequestParser : public http::basic_parser<true> {
   std::string& target_;
   http::verb method_ = http::verb::unknown;
   int version_ = 11;
+  bool expect_continue_ = false;
+  bool has_transfer_encoding_ = false;
 };
+
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 std::string_view reason(int status) {
   auto r = http::obsolete_reason(static_cast<http::status>(status));
@@ -245,7 +268,21 @@ class AsioEngine final : public Engine {
       parser.header_limit(static_cast<std::uint32_t>(config_.limits.max_header_bytes));
       parser.body_limit(kRequestBodyLimit);
       lowest.expires_after(config_.header_timeout);
-      auto [ec, n] = co_await http::async_read(stream, conn.buffer, parser, nothrow);
+      auto [ec, n] = co_await http::async_read_header(stream, conn.buffer, parser, nothrow);
+      // Beast applies its header limit only to a header still incomplete in
+      // the buffer; one that arrived whole is measured here (n: the bytes
+      // the parser consumed, the whole header).
+      if (!ec && n > config_.limits.max_header_bytes) ec = http::error::header_limit;
+      if (!ec && !parser.is_done()) {
+        // A body follows. A client that sent "Expect: 100-continue" may wait
+        // for the interim answer before sending it (curl waits 1 s).
+        if (parser.expects_continue()) {
+          auto [wec, wn] = co_await asio::async_write(
+              stream, asio::buffer(kContinue.data(), kContinue.size()), nothrow);
+          if (wec) co_return;
+        }
+        std::tie(ec, n) = co_await http::async_read(stream, conn.buffer, parser, nothrow);
+      }
       if (ec == beast::error::timeout) {
         stats_.header_timeout();
         co_return;

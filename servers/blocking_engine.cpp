@@ -6,8 +6,16 @@
 // cpp-httplib gives a handler no access to its socket and never closes a
 // connection because a *response* says `Connection: close`; for close=1 and
 // faults the handler finds its socket by address (socket_of below). Its
-// compiled-in header cap (8 KiB) and per-read timeout stand in for
-// --max-header-bytes and --header-timeout-ms.
+// per-read timeout stands in for --header-timeout-ms.
+//
+// Most requests are answered from the library's pre-routing hook, which runs
+// once the header is parsed and before any body is read: there mockd checks
+// the header's size against --max-header-bytes and refuses ambiguous body
+// framing (request smuggling material), and answers every request without a
+// body itself, whatever its method or path. Only requests with a body go on
+// to the library's method routes, which read (and mockd discards) it. What
+// the library decides before that hook (pipelining, the request line, header
+// lines without a colon or over 8 KiB) stays as it is: see README.
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <httplib.h>
@@ -18,6 +26,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -146,6 +155,52 @@ HttplibServer make_server(const ServerConfig& config) {
   return wrapped;
 }
 
+// Bodies up to this size are built as one string (the library keeps
+// sending those at shutdown); larger ones are streamed from the shared body
+// block, so clients that do not read cannot make each thread hold a copy.
+constexpr std::size_t kStringBodyLimit = 1 << 20;
+
+// How a request's body is framed, from its parsed header.
+enum class Framing { none, sized, chunked, ambiguous };
+
+// RFC 9112 §6: one Content-Length of digits, or Transfer-Encoding exactly
+// "chunked" (the only coding cpp-httplib decodes), never both. Anything else
+// could be read one way here and another way by a proxy in front.
+Framing framing_of(const httplib::Request& req, std::string& why) {
+  const auto lengths = req.get_header_value_count("Content-Length");
+  const auto codings = req.get_header_value_count("Transfer-Encoding");
+  if (lengths > 0 && codings > 0)
+    return why = "both Content-Length and Transfer-Encoding", Framing::ambiguous;
+  if (lengths > 1) return why = "more than one Content-Length", Framing::ambiguous;
+  if (codings > 1) return why = "more than one Transfer-Encoding", Framing::ambiguous;
+  if (codings == 1) {
+    const std::string coding = req.get_header_value("Transfer-Encoding");
+    if (strcasecmp(coding.c_str(), "chunked") != 0)
+      return why = "Transfer-Encoding other than chunked", Framing::ambiguous;
+    return Framing::chunked;
+  }
+  if (lengths == 0) return Framing::none;
+  const std::string length = req.get_header_value("Content-Length");
+  if (length.empty() || length.size() > 18 ||
+      length.find_first_not_of("0123456789") != std::string::npos)
+    return why = "Content-Length is not a number", Framing::ambiguous;
+  return std::stoull(length) == 0 ? Framing::none : Framing::sized;
+}
+
+// The header's size as sent, less optional whitespace: the request line and
+// each "Name: value" line with its CRLF. cpp-httplib caps each line at 8 KiB
+// but not their sum. The library's own entries for the peer are not counted.
+std::size_t header_bytes(const httplib::Request& req) {
+  std::size_t n = req.method.size() + 1 + req.target.size() + 1 + req.version.size() + 2 + 2;
+  for (const auto& [name, value] : req.headers) {
+    if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+        name == "LOCAL_PORT")
+      continue;
+    n += name.size() + 2 + value.size() + 2;
+  }
+  return n;
+}
+
 class BlockingEngine final : public Engine {
  public:
   BlockingEngine(const ServerConfig& config, Stats& stats)
@@ -158,6 +213,8 @@ class BlockingEngine final : public Engine {
     server_.set_keep_alive_timeout(std::max<time_t>(1, config.idle_timeout.count() / 1000));
     server_.set_read_timeout(
         std::chrono::duration_cast<std::chrono::microseconds>(config.header_timeout));
+    // A client that stops reading holds a thread this long per blocked write.
+    server_.set_write_timeout(std::chrono::seconds(5));
     server_.set_payload_max_length(1 << 20);
     server_.set_tcp_nodelay(true);
 
@@ -169,12 +226,18 @@ class BlockingEngine final : public Engine {
     server_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       after_response(req, res);
     });
-    for (const char* pattern : {".*"}) {
-      server_.Get(pattern, handler);
-      server_.Post(pattern, handler);
-      server_.Put(pattern, handler);
-      server_.Delete(pattern, handler);
-    }
+    server_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      return pre_route(req, res);
+    });
+    // Requests with a body: the library reads it, then routes by method.
+    // The pattern matches any path, newlines (%0A) included.
+    const char* any_path = "[\\s\\S]*";
+    server_.Get(any_path, handler);
+    server_.Post(any_path, handler);
+    server_.Put(any_path, handler);
+    server_.Delete(any_path, handler);
+    server_.Patch(any_path, handler);
+    server_.Options(any_path, handler);
 
     port_ = config.port == 0 ? server_.bind_to_any_port(config.host)
                              : (server_.bind_to_port(config.host, config.port) ? config.port : -1);
@@ -220,16 +283,47 @@ class BlockingEngine final : public Engine {
     ~InFlight() { n.fetch_sub(1); }
   };
 
+  // Runs once the header is parsed, before the library reads any body.
+  httplib::Server::HandlerResponse pre_route(const httplib::Request& req, httplib::Response& res) {
+    std::string why;
+    if (header_bytes(req) > config_.limits.max_header_bytes) {
+      refuse(res, 431, "request header larger than the cap (--max-header-bytes)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    const Framing framing = framing_of(req, why);
+    if (framing == Framing::ambiguous) {
+      stats_.malformed_request();
+      refuse(res, 400, "ambiguous request body framing: " + why);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (framing != Framing::none) return httplib::Server::HandlerResponse::Unhandled;
+    // No body (RFC 9112 §6.3: a request without Content-Length or
+    // Transfer-Encoding has none): answered here, whatever the method, so the
+    // library neither waits for a body of a POST until the client closes nor
+    // answers 404 for a method it has no route for.
+    handle(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  }
+
+  // An error answer of ours, after which the connection is closed.
+  void refuse(httplib::Response& res, int status, const std::string& message) {
+    stats_.request_served(status);
+    res.status = status;
+    res.set_header("Server", "mockd");
+    res.set_header("Connection", "close");  // after_response closes it
+    res.set_content("{\"error\":\"" + message + "\"}\n", "application/json");
+  }
+
   void handle(const httplib::Request& req, httplib::Response& res) {
     InFlight in_flight(in_flight_);
     res.set_header("Server", "mockd");  // marks answers of ours, see after_response
-    if (is_stats_path(req.path)) return answer_stats(req, res);
+    const auto [path, query] = split_target(req.target);
+    if (is_stats_path(path)) return answer_stats(req, path, res);
     if (!connection_counted) {
       connection_counted = true;
       const bool resumed = req.ssl && SSL_session_reused(const_cast<SSL*>(req.ssl)) == 1;
       stats_.connection_counted(config_.tls.has_value(), resumed);
     }
-    const auto query = split_target(req.target).query;
     auto parsed = parse_request_params(query, config_.limits);
     if (parsed.error) {
       stats_.request_served(400);
@@ -256,6 +350,22 @@ class BlockingEngine final : public Engine {
     const std::size_t body = plan.body_bytes;
     if (body == 0) {
       res.set_content("", "text/plain");
+      return;
+    }
+    if (plan.drip.count() == 0 && body > kStringBodyLimit) {
+      // Streamed from the shared block: eight clients that do not read a
+      // 64 MiB body would otherwise hold 512 MiB of copies.
+      res.set_content_provider(
+          body, "text/plain",
+          [body](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+            const std::size_t end = std::min(body, offset + length);
+            for (std::size_t at = offset; at < end;) {
+              const auto slice = body_slice(at, end - at);
+              if (!sink.write(slice.data(), slice.size())) return false;
+              at += slice.size();
+            }
+            return true;
+          });
       return;
     }
     if (plan.drip.count() == 0) {
@@ -300,10 +410,10 @@ class BlockingEngine final : public Engine {
       shutdown(fd, SHUT_RD);
   }
 
-  void answer_stats(const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/stats" && req.method == "GET") {
+  void answer_stats(const httplib::Request& req, std::string_view path, httplib::Response& res) {
+    if (path == "/stats" && (req.method == "GET" || req.method == "HEAD")) {
       res.set_content(stats_.to_json("blocking"), "application/json");
-    } else if (req.path == "/stats/reset" && req.method == "POST") {
+    } else if (path == "/stats/reset" && req.method == "POST") {
       stats_.reset();
       res.set_content(stats_.to_json("blocking"), "application/json");
     } else {

@@ -40,6 +40,18 @@ class Engine {
   virtual void stop() = 0;
 };
 
+// What cpp-httplib gives the blocking engine no way to see: the library
+// accepts, reads idle connections and does TLS handshakes itself, and
+// answers a stalled header with a plain 400.
+inline constexpr Uncounted kBlockingUncounted =
+    Uncounted::header_timeouts | Uncounted::idle_timeouts | Uncounted::tls_handshake_failures |
+    Uncounted::accept_fd_exhausted;
+
+// The blocking engine's default idle timeout: an idle keep-alive connection
+// holds one of its few threads, so a handful of silent clients would
+// otherwise stop it for the asio engine's 60 s (cpp-httplib's own default).
+inline constexpr std::chrono::milliseconds kBlockingIdleTimeout{5'000};
+
 // Both throw std::runtime_error when they cannot bind or set up TLS.
 std::unique_ptr<Engine> make_asio_engine(const ServerConfig& config, Stats& stats);
 std::unique_ptr<Engine> make_blocking_engine(const ServerConfig& config, Stats& stats);

@@ -14,10 +14,32 @@ struct Target {
   std::string_view query;
 };
 
+// True if `text` starts with `prefix`, ignoring ASCII case.
+inline bool starts_with_nocase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+// A request target's path and query. An absolute-form target
+// ("http://host/stats?x", RFC 9112 §3.2.2, which a server must accept) is
+// taken as its origin form ("/stats?x"): the host is ignored, as mockd
+// serves any host, and "http://host" alone is the path "/".
 inline Target split_target(std::string_view target) {
+  if (starts_with_nocase(target, "http://") || starts_with_nocase(target, "https://")) {
+    const auto authority = target.substr(target.find("//") + 2);
+    const auto end = authority.find_first_of("/?");
+    target = end == std::string_view::npos ? std::string_view{} : authority.substr(end);
+  }
   auto q = target.find('?');
-  if (q == std::string_view::npos) return {target, {}};
-  return {target.substr(0, q), target.substr(q + 1)};
+  std::string_view path = target.substr(0, q), query;
+  if (q != std::string_view::npos) query = target.substr(q + 1);
+  if (path.empty()) path = "/";
+  return {path, query};
 }
 
 // Requests to these paths read or reset the counters and are not counted.

@@ -39,13 +39,19 @@ int main(int argc, char** argv) {
   bool tls = false;
   std::string cert_out, cert_file, key_file, tls_version = "any";
   long header_timeout_ms = config.header_timeout.count();
-  long idle_timeout_ms = config.idle_timeout.count();
+  std::optional<long> idle_timeout_ms;
   long shutdown_timeout_ms = config.shutdown_timeout.count();
 
   app.add_option("--host", config.host, "Address to bind")->capture_default_str();
   app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
   app.add_option("--engine", engine_name,
-                 "asio (timers, coroutines) or blocking (cpp-httplib, sleeping threads)")
+                 "asio (timers, coroutines) or blocking (cpp-httplib 0.11.4, sleeping threads; "
+                 "its limits: pipelined requests after the first are lost, a header line without "
+                 "a colon is ignored, a header line over 8 KiB or an unknown or lowercase method "
+                 "answers 400, a request body needs Content-Length or chunked, an idle "
+                 "connection holds a thread for --idle-timeout-ms (default 5 s here), its stats "
+                 "show header_timeouts, idle_timeouts, tls_handshake_failures and "
+                 "accept_fd_exhausted as null; see README)")
       ->check(CLI::IsMember({"asio", "blocking"}))
       ->capture_default_str();
   app.add_option("--threads", threads, "Threads (default: 1 for asio, 8 for blocking)")
@@ -79,9 +85,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1L, 3'600'000L))
       ->capture_default_str();
   app.add_option("--idle-timeout-ms", idle_timeout_ms,
-                 "Close a keep-alive connection idle this long")
-      ->check(CLI::Range(1L, 3'600'000L))
-      ->capture_default_str();
+                 "Close a keep-alive connection idle this long (default 60000 for asio, 5000 "
+                 "for blocking, which rounds it up to whole seconds)")
+      ->check(CLI::Range(1L, 3'600'000L));
   app.add_option("--shutdown-timeout-ms", shutdown_timeout_ms,
                  "On SIGINT/SIGTERM, wait this long for in-flight requests")
       ->check(CLI::Range(0L, 600'000L))
@@ -96,7 +102,9 @@ int main(int argc, char** argv) {
   const bool blocking = engine_name == "blocking";
   config.threads = threads.value_or(blocking ? 8 : 1);
   config.header_timeout = std::chrono::milliseconds(header_timeout_ms);
-  config.idle_timeout = std::chrono::milliseconds(idle_timeout_ms);
+  config.idle_timeout = idle_timeout_ms ? std::chrono::milliseconds(*idle_timeout_ms)
+                        : blocking      ? mockd::kBlockingIdleTimeout
+                                        : config.idle_timeout;
   config.shutdown_timeout = std::chrono::milliseconds(shutdown_timeout_ms);
   config.tls_version = tls_version == "1.2"   ? mockd::TlsVersion::v1_2
                        : tls_version == "1.3" ? mockd::TlsVersion::v1_3
@@ -119,7 +127,7 @@ int main(int argc, char** argv) {
           throw std::runtime_error("cannot write " + cert_out);
       }
     }
-    mockd::Stats stats;
+    mockd::Stats stats(blocking ? mockd::kBlockingUncounted : mockd::Uncounted::none);
     auto engine = blocking ? mockd::make_blocking_engine(config, stats)
                            : mockd::make_asio_engine(config, stats);
     stop_on_signals(*engine);

@@ -4,7 +4,8 @@
 
 namespace mockd {
 
-Stats::Stats() : reset_at_(started_.time_since_epoch().count()) {}
+Stats::Stats(Uncounted uncounted)
+    : uncounted_(uncounted), reset_at_(started_.time_since_epoch().count()) {}
 
 void Stats::connection_counted(bool tls, bool tls_resumed) {
   connections_accepted_.fetch_add(1, std::memory_order_relaxed);
@@ -53,6 +54,9 @@ std::string Stats::to_json(std::string_view engine) const {
   nlohmann::json faults = nlohmann::json::object();
   for (auto f : {Fault::reset, Fault::empty, Fault::garbage})
     faults[std::string(to_string(f))] = load(faults_[static_cast<std::size_t>(f)]);
+  auto counted = [this](Uncounted which, const Counter& c) {
+    return has(uncounted_, which) ? nlohmann::json(nullptr) : nlohmann::json(load(c));
+  };
   const auto now = steady_clock::now();
   const auto reset_at = steady_clock::time_point(steady_clock::duration(reset_at_.load()));
   nlohmann::json j = {
@@ -65,11 +69,12 @@ std::string Stats::to_json(std::string_view engine) const {
       {"faults", faults},
       {"tls_handshakes", load(tls_handshakes_)},
       {"tls_resumed", load(tls_resumed_)},
-      {"tls_handshake_failures", load(tls_handshake_failures_)},
-      {"header_timeouts", load(header_timeouts_)},
-      {"idle_timeouts", load(idle_timeouts_)},
+      {"tls_handshake_failures",
+       counted(Uncounted::tls_handshake_failures, tls_handshake_failures_)},
+      {"header_timeouts", counted(Uncounted::header_timeouts, header_timeouts_)},
+      {"idle_timeouts", counted(Uncounted::idle_timeouts, idle_timeouts_)},
       {"malformed_requests", load(malformed_requests_)},
-      {"accept_fd_exhausted", load(accept_fd_exhausted_)},
+      {"accept_fd_exhausted", counted(Uncounted::accept_fd_exhausted, accept_fd_exhausted_)},
       {"uptime_s", duration<double>(now - started_).count()},
       {"since_reset_s", duration<double>(now - reset_at).count()},
   };

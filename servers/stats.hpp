@@ -15,9 +15,25 @@
 
 namespace mockd {
 
+// Counters an engine may be unable to count: /stats shows those as null
+// ("not available"), never as a 0 that would read as "none happened".
+enum class Uncounted : unsigned {
+  none = 0,
+  header_timeouts = 1,
+  idle_timeouts = 2,
+  tls_handshake_failures = 4,
+  accept_fd_exhausted = 8,
+};
+constexpr Uncounted operator|(Uncounted a, Uncounted b) {
+  return static_cast<Uncounted>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
+}
+constexpr bool has(Uncounted set, Uncounted one) {
+  return (static_cast<unsigned>(set) & static_cast<unsigned>(one)) != 0;
+}
+
 class Stats {
  public:
-  Stats();
+  explicit Stats(Uncounted uncounted = Uncounted::none);
 
   // A connection served its first counted request; `tls_resumed` only matters
   // for TLS connections (an abbreviated handshake with a resumed session).
@@ -60,6 +76,7 @@ class Stats {
   Counter idle_timeouts_{0};
   Counter malformed_requests_{0};
   Counter accept_fd_exhausted_{0};
+  const Uncounted uncounted_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::atomic<std::chrono::steady_clock::rep> reset_at_;
 };
