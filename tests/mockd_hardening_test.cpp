@@ -215,6 +215,20 @@ TEST(HardeningBlocking, SilentConnectionsHoldThreadsOnlyForTheIdleTimeout) {
   for (auto& c : silent) EXPECT_TRUE(closed_by_server(c));
 }
 
+TEST(HardeningBlocking, DefaultIdleTimeoutIsSeconds) {
+  // No --idle-timeout-ms: the blocking engine's own default (5 s, not the
+  // asio engine's 60 s) frees threads held by silent clients.
+  MockdProcess mockd({"--engine", "blocking", "--threads", "2"});
+  std::vector<RawConnection> silent;
+  for (int i = 0; i < 2; ++i) silent.emplace_back(mockd.port());
+  std::this_thread::sleep_for(100ms);
+  RawConnection next(mockd.port(), 9s);
+  next.get("/");
+  const auto r = next.read_response();
+  ASSERT_TRUE(r) << "two silent clients stopped a two-thread server for more than 9 s";
+  EXPECT_EQ(r->status, 200);
+}
+
 TEST(HardeningBlocking, ClientsThatDoNotReadALargeBodyDoNotGrowTheServer) {
   MockdProcess mockd({"--engine", "blocking", "--threads", "2"});
   const long before = rss_kib(mockd.pid());
