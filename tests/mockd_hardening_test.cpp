@@ -302,3 +302,18 @@ TEST_P(Hardening, AbsoluteFormTargetIsItsOriginForm) {
   const auto s = harness::fetch_stats(mockd.url());
   EXPECT_EQ(s["requests_total"], 2) << "the request to /stats was counted";
 }
+
+// --- the limits that stay are stated where a user looks -------------------
+
+TEST(HardeningBlocking, HelpStatesTheBlockingEnginesLimits) {
+  FILE* p = popen((harness::default_mockd_path() + " --help").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string help;
+  char buf[4096];
+  while (std::size_t n = fread(buf, 1, sizeof buf, p)) help.append(buf, n);
+  EXPECT_EQ(pclose(p), 0);
+  for (const char* limit :
+       {"pipelined requests after the first are lost", "a header line without a colon is ignored",
+        "over 8 KiB", "lowercase method", "default 5 s", "as null"})
+    EXPECT_NE(help.find(limit), std::string::npos) << "--help does not say: " << limit;
+}
