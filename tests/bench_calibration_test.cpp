@@ -172,10 +172,15 @@ TEST(Calibration, QuickRunMeasuresTheHarnessAgainstNginxAndWrk) {
     } else {
       EXPECT_GE(b["server_requests"].get<double>(), requests) << name << ": the server saw each";
     }
-    if (has(name, "/mockd/keepalive/")) EXPECT_LE(b["conns_opened"].get<double>(), c) << name;
-    if (has(name, "/mockd/close/")) EXPECT_EQ(b["conns_opened"], requests) << name;
-    if (has(name, "/mockd/") && has(name, "/https/"))
+    if (has(name, "/mockd/keepalive/")) {
+      EXPECT_LE(b["conns_opened"].get<double>(), c) << name;
+    }
+    if (has(name, "/mockd/close/")) {
+      EXPECT_EQ(b["conns_opened"], requests) << name;
+    }
+    if (has(name, "/mockd/") && has(name, "/https/")) {
       EXPECT_EQ(b["tls_handshakes"], b["conns_opened"]) << name;
+    }
     if (has(name, "/client/wrk/")) {
       EXPECT_EQ(b["conns_opened"], c) << name << ": wrk keeps its C connections";
       EXPECT_GE(b["real_time"].get<double>(), 1000.0) << name << ": wrk runs whole seconds";
@@ -183,7 +188,9 @@ TEST(Calibration, QuickRunMeasuresTheHarnessAgainstNginxAndWrk) {
       EXPECT_EQ(b["server_requests"], requests) << name;
       EXPECT_LE(b["conns_opened"].get<double>(), c) << name;
     }
-    if (has(name, "/null/")) EXPECT_EQ(b["requests"], 125'000) << name;
+    if (has(name, "/null/")) {
+      EXPECT_EQ(b["requests"], 125'000) << name;
+    }
   }
   EXPECT_EQ(seen, expected_names());
 
