@@ -293,7 +293,7 @@ int main(int argc, char** argv) {
     if (benchmark::ReportUnrecognizedArguments(gbench_argc, gbench_args.data())) return 2;
 
     const std::regex selected_by = bench::make_filter(filter);
-    const bench::RunOptions options{mode, mode == bench::Mode::quick};
+    const bench::RunOptions options{mode};
     // Client and server each get a core of their own (when there are two):
     // otherwise they steal each other's time slices and the spread grows.
     const bool pin = !no_pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2;

@@ -28,7 +28,7 @@ const char* mode_name(Mode mode);  // "quick", "default", "reference"
 
 struct RunOptions {
   Mode mode = Mode::standard;
-  bool quick = false;  // mode == Mode::quick, kept for the scenarios' grids
+  bool quick() const { return mode == Mode::quick; }
 };
 
 // One registered benchmark: its name and body. `requests` (0: not a request

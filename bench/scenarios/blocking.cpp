@@ -443,7 +443,7 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
 }
 
 void register_blocking(ScenarioContext& context) {
-  const bool quick = context.options().quick;
+  const bool quick = context.options().quick();
   for (const auto& c : loop_cases())
     context.add(c.name,
                 [&context, c](benchmark::State& state) { run_loop_benchmark(state, context, c); });

@@ -222,7 +222,7 @@ clients::Plan gather(const std::string& model, std::size_t requests, std::size_t
 }
 
 void register_limits(ScenarioContext& context) {
-  const bool quick = context.options().quick;
+  const bool quick = context.options().quick();
 
   // Sweep: the limit from 1 to 256 and unlimited, everything issued at once.
   const std::vector<std::size_t> limits =

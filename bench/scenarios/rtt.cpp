@@ -142,7 +142,7 @@ void run_rtt_benchmark(benchmark::State& state, ScenarioContext& context, const 
 }
 
 void register_rtt(ScenarioContext& context) {
-  const bool quick = context.options().quick;
+  const bool quick = context.options().quick();
   const std::vector<double> rtts =
       quick ? std::vector<double>{0, 20} : std::vector<double>{0, 1, 10, 50};
   std::vector<RttConfig> configs;

@@ -160,7 +160,7 @@ void run_fetch_all(benchmark::State& state, ScenarioContext& context, const Mode
 }
 
 void register_sync_vs_async(ScenarioContext& context) {
-  const bool quick = context.options().quick;
+  const bool quick = context.options().quick();
   const std::vector<std::size_t> ks = quick ? std::vector<std::size_t>{10, 100, 1000}
                                             : std::vector<std::size_t>{10, 100, 1000, 10'000};
   for (const Mode& m : kModes) {
