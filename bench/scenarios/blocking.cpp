@@ -10,6 +10,7 @@
 //   blocking/py_cpu/<on_loop|to_thread>/tasks:100/cpu_ms:5
 //   blocking/py_cpu/process_pool/tasks:100/cpu_ms:5/workers:2
 //   blocking/server/<asio|blocking>/threads:<1|8>/c:<C>/delay_ms:20
+//   blocking/silent/<asio|blocking>/threads:<1|8>/silent:8/idle_timeout_ms:2000
 //
 // C++ client side (client/..., cpu/...): 100 coroutines on one io_context
 // (one thread) each wait 10 ms, or do 5 ms of CPU work (a fixed amount: until
@@ -37,6 +38,9 @@
 // connection, so pooled clients beyond 8 would starve, not queue).
 // Signature: the blocking engine serves at most 8/20 ms = 400 requests/s and
 // holds at most 8 connections at once; the asio engine scales with C.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,7 +48,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "child_process.hpp"
@@ -442,6 +448,111 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
   }
 }
 
+// ---- server side: connections that send nothing ------------------------------
+//
+// blocking/silent/<asio|blocking>/threads:<1|8>/silent:8/idle_timeout_ms:2000:
+// 8 clients (the blocking engine's thread count) connect and send nothing (a stalled client, a port
+// scanner), then one real GET is timed. A thread-per-connection server has given each silent
+// connection a thread that waits in read() until the idle timeout, so the real request waits for
+// that long; a server of timers reads from all of them at once and answers at once. Signature: the
+// blocking engine's wait
+// >= the idle timeout; the asio engine's far below it.
+
+constexpr int kSilentIdleTimeoutMs = 2000;
+// Time the silent connections get to be accepted before the real request.
+constexpr int kSilentSettleMs = 100;
+
+// Connected TCP sockets that never send a byte; closed on destruction.
+class SilentConnections {
+ public:
+  SilentConnections(const std::string& url, int count) {
+    const Address a = address_of(url);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(a.port);
+    if (inet_pton(AF_INET, a.host.c_str(), &addr.sin_addr) != 1)
+      throw std::runtime_error("silent connections need a numeric IPv4 address: " + url);
+    for (int i = 0; i < count; ++i) {
+      const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        if (fd >= 0) close(fd);
+        throw std::runtime_error("could not open a silent connection to " + url);
+      }
+      fds_.push_back(fd);
+    }
+  }
+  ~SilentConnections() {
+    for (int fd : fds_) close(fd);
+  }
+  SilentConnections(const SilentConnections&) = delete;
+  SilentConnections& operator=(const SilentConnections&) = delete;
+
+ private:
+  std::vector<int> fds_;
+};
+
+std::string silent_name(const std::string& engine, int threads) {
+  return "blocking/silent/" + engine + "/threads:" + std::to_string(threads) +
+         "/silent:" + std::to_string(kBlockingThreads) +
+         "/idle_timeout_ms:" + std::to_string(kSilentIdleTimeoutMs);
+}
+
+void run_silent_benchmark(benchmark::State& state, ScenarioContext& context,
+                          const std::string& engine, int threads, const std::string& name) {
+  ServerEndpoint server;
+  try {
+    // A server of its own: the silent connections must not disturb the
+    // throughput benchmarks' server.
+    server = context.servers().get_named(
+        "blocking-silent-" + engine, {"--engine", engine, "--threads", std::to_string(threads),
+                                      "--idle-timeout-ms", std::to_string(kSilentIdleTimeoutMs)});
+  } catch (const std::exception& e) {
+    return skip(state, "no server: " + std::string(e.what()));
+  }
+  clients::Plan plan;
+  plan.urls = {server.url + "/"};
+  plan.requests = 1;
+  plan.concurrency = 1;
+  plan.timeout = std::chrono::seconds(30);
+  plan.expected_bytes = 16;
+  if (!verify_once(state, name, "blocking_curl", plan)) return;
+
+  clients::RunSummary summary;
+  nlohmann::json stats;
+  for (auto _ : state) {
+    try {
+      harness::reset_stats(server.url);
+      {
+        SilentConnections silent(server.url, kBlockingThreads);
+        // Let the server accept them and hand each to a thread (or a coroutine).
+        std::this_thread::sleep_for(std::chrono::milliseconds(kSilentSettleMs));
+        summary = clients::summarize(clients::run_model("blocking_curl", plan));
+      }
+      stats = harness::fetch_stats(server.url);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+    state.SetIterationTime(summary.wall_s);
+  }
+  if (summary.ok > 0) context.spectra().add(name, {summary.latency_us.max});
+  std::size_t errors = 0;
+  for (const auto& [kind, n] : summary.errors) {
+    errors += n;
+    state.counters["errors_" + kind] = static_cast<double>(n);
+  }
+  auto& k = state.counters;
+  k["wait_ms"] = summary.latency_us.max / 1000.0;  // the one request's latency
+  k["silent"] = kBlockingThreads;
+  k["server_threads"] = threads;
+  k["idle_timeout_ms"] = kSilentIdleTimeoutMs;
+  k["settle_ms"] = kSilentSettleMs;
+  k["conns_opened"] = stats.value("connections_accepted", 0.0);
+  k["server_requests"] = stats.value("requests_total", 0.0);
+  k["errors"] = static_cast<double>(errors);
+  k["requests"] = static_cast<double>(summary.requests);
+}
+
 void register_blocking(ScenarioContext& context) {
   const bool quick = context.options().quick();
   for (const auto& c : loop_cases())
@@ -464,6 +575,13 @@ void register_blocking(ScenarioContext& context) {
         run_server_benchmark(state, context, c, name);
       });
     }
+  for (const auto& [engine, threads] :
+       std::vector<std::pair<std::string, int>>{{"asio", 1}, {"blocking", kBlockingThreads}}) {
+    const std::string name = silent_name(engine, threads);
+    context.add(name, [&context, engine, threads, name](benchmark::State& state) {
+      run_silent_benchmark(state, context, engine, threads, name);
+    });
+  }
 }
 
 const ScenarioRegistrar registrar({"blocking", register_blocking});

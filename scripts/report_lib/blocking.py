@@ -72,6 +72,7 @@ def sections(results, charts_written, v):
         "## Charts\n\n" + _charts(charts_written),
         "## Verdict\n\n" + _verdict_section(runs, v),
         "## Why it happens\n\n" + _why(runs),
+        "## Connections that send nothing\n\n" + _silent(runs),
         "## In an interview\n\n" + _interview(runs),
         "## Caveats\n\n" + _caveats(results),
         "## Numbers\n\n" + _numbers(results),
@@ -313,6 +314,42 @@ def _caveats(results):
         "long run): one slow tick sets it.",
     ]
     return page.caveats(results, items, "total_ms", "total_ms")
+
+
+def _silent(runs):
+    """blocking/silent/<engine>/...: as many connections as the blocking engine has threads
+    connect and send nothing, then one real request is timed."""
+    found = {bv.key(r).kind: r for r in runs if bv.key(r).group == "silent" and r.reps}
+    blocking, asio = found.get("blocking"), found.get("asio")
+    if not blocking and not asio:
+        return "Not measured in this run."
+    first = blocking or asio
+    silent, idle = first.median("silent"), first.median("idle_timeout_ms")
+    settle = first.median("settle_ms")
+    parts = [f"{fmt.count(silent)} clients connect and send nothing (a stalled client, a port scanner); "
+             f"{fmt.sig(settle)} ms later one real request is timed. Both servers close an idle connection "
+             f"after {fmt.sig(idle)} ms (`--idle-timeout-ms`)."]
+    rows = []
+    for engine, run in (("blocking", blocking), ("asio", asio)):
+        if run is None:
+            continue
+        flag = "⚠ " if run.flagged else ""
+        rows.append([f"{flag}`{run.name.text}`", fmt.count(run.median("server_threads")),
+                     fmt.sig(run.median("wait_ms")), fmt.count(run.median("conns_opened")),
+                     f"**{fmt.count(run.errors)}**" if run.errors else "0"])
+    if blocking and asio and not blocking.flagged and not asio.flagged:
+        wb, wa = blocking.median("wait_ms"), asio.median("wait_ms")
+        parts.append(f"The blocking engine answered the real request after **{fmt.sig(wb)} ms**: each of its "
+                     f"{fmt.count(blocking.median('server_threads'))} threads sat in `read()` on a silent "
+                     f"connection until the idle timeout freed it. The asio engine, one thread with a "
+                     f"coroutine per connection, answered in **{fmt.sig(wa)} ms**. A thread-per-connection "
+                     f"server is taken offline by as many stalled clients as it has threads, for as long as "
+                     f"its idle timeout; this is why mockd's blocking engine closes idle connections sooner "
+                     f"by default than its asio engine.")
+    # mockd counts a connection at its first request, so the silent ones are not in this count.
+    table = fmt.table(["benchmark", "server threads", "wait (ms, median)", "connections that made a request",
+                       "errors"], rows)
+    return "\n\n".join(parts) + "\n\n" + table
 
 
 def _median_ms(run, counter_us):
