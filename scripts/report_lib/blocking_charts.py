@@ -45,7 +45,7 @@ def _note(results, extra):
     ctx = results.ctx
     return "  ".join([f"Machine: {ctx('suite_machine', 'not recorded')}.",
                       f"Client: {ctx('suite_client', 'not recorded')}; the Python child may use every CPU.",
-                      f"Medians of {results.repetitions or 'the'} repetitions"
+                      f"Medians of {results.repetitions_label or 'the'} repetitions"
                       f"{' (quick run)' if results.quick else ''}; {extra}"])
 
 

@@ -21,7 +21,7 @@ def _note(results):
     ctx = results.ctx
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
-        f"Ratios of req/s paired repetition by repetition, {results.repetitions or 'the'} repetitions"
+        f"Ratios of req/s paired repetition by repetition, {results.repetitions_label or 'the'} repetitions"
         f"{' (QUICK RUN: few requests)' if results.quick else ''}; error bars: 95 % CI.",
         "Server pairs: asio_coro at 32 connections against mockd and nginx (same body, certificate, CPU). "
         "Client pairs: each model against wrk with as many connections, on one mockd.",

@@ -24,7 +24,7 @@ REFERENCE = "#bbbbbb"
 
 def _note(results, extra):
     ctx = results.ctx
-    reps = results.repetitions
+    reps = results.repetitions_label
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
         f"Server: {ctx('suite_server', 'not recorded')}.",

@@ -59,7 +59,7 @@ def _conc_of(runs):
 
 def _note(results, extra, counter="req_per_s", what="req/s"):
     ctx = results.ctx
-    reps = results.repetitions
+    reps = results.repetitions_label
     parts = [f"Machine: {ctx('suite_machine', 'not recorded')}.",
              f"Server: {ctx('suite_server', 'not recorded')}.",
              f"Medians of {reps or 'the'} repetitions{' (QUICK RUN: few requests)' if results.quick else ''}; "

@@ -160,6 +160,14 @@ class Results:
         counts = [len(r.reps) for r in self.runs if r.reps]
         return max(counts) if counts else None
 
+    @property
+    def repetitions_label(self):
+        """'10', or '4–10' when an adaptive run repeated its benchmarks unequally: for footers."""
+        counts = self.repetition_counts
+        if counts and counts[0] != counts[-1]:
+            return f"{counts[0]}–{counts[-1]}"
+        return self.repetitions
+
     def run_info(self, key, default=None):
         """A field of run.json; default without run.json or the field."""
         return (self.run or {}).get(key, default)

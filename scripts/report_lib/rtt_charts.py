@@ -26,7 +26,7 @@ def _note(results, extra):
     ctx = results.ctx
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
-        f"Medians of {results.repetitions or 'the'} repetitions{' (QUICK RUN: few requests)' if results.quick else ''}; "
+        f"Medians of {results.repetitions_label or 'the'} repetitions{' (QUICK RUN: few requests)' if results.quick else ''}; "
         f"one request at a time (concurrency 1); {extra}",
         "RTT emulated in a private network namespace: every packet to and from the server delayed by RTT/2.",
         charts.spread_note(results, "p50_us", "p50")])

@@ -40,7 +40,7 @@ def _note(results, extra=""):
     ctx = results.ctx
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
-        f"Medians of {results.repetitions or 'the'} repetitions{' (quick run)' if results.quick else ''}.",
+        f"Medians of {results.repetitions_label or 'the'} repetitions{' (quick run)' if results.quick else ''}.",
         charts.spread_note(results, "wall_ms", "wall time"), extra, "Loopback, one machine."])
 
 

@@ -90,3 +90,19 @@ class LoadTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class RepetitionsLabelTest(unittest.TestCase):
+    def _results(self, counts):
+        runs = []
+        for i, n in enumerate(counts):
+            run = results.Run(results.parse_name(f"pooling/m{i}/pool/http/c:1/delay_ms:0"))
+            run.reps = [{"req_per_s": 1.0}] * n
+            runs.append(run)
+        return results.Results("pooling", "/nowhere", {}, runs)
+
+    def test_equal_counts_give_the_count(self):
+        self.assertEqual(self._results([10, 10]).repetitions_label, 10)
+
+    def test_an_adaptive_run_gives_the_range(self):
+        self.assertEqual(self._results([4, 10, 6]).repetitions_label, "4–10")
