@@ -366,6 +366,16 @@ double steady_rate(std::vector<clients::Clock::time_point> ends) {
   return s > 0 ? static_cast<double>(b - a) / s : 0;
 }
 
+// errors_<kind> counters for a run's failed requests; returns their total.
+std::size_t error_counters(benchmark::State& state, const clients::RunSummary& summary) {
+  std::size_t errors = 0;
+  for (const auto& [kind, n] : summary.errors) {
+    errors += n;
+    state.counters["errors_" + kind] = static_cast<double>(n);
+  }
+  return errors;
+}
+
 void run_server_benchmark(benchmark::State& state, ScenarioContext& context, const ServerCase& c,
                           const std::string& name) {
   ServerEndpoint server;
@@ -413,11 +423,7 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
   }
   context.spectra().add(name, latencies_us);
 
-  std::size_t errors = 0;
-  for (const auto& [kind, n] : summary.errors) {
-    errors += n;
-    state.counters["errors_" + kind] = static_cast<double>(n);
-  }
+  const std::size_t errors = error_counters(state, summary);
   auto& k = state.counters;
   k["req_per_s"] = summary.requests_per_s;
   k["steady_req_per_s"] = steady;
@@ -536,11 +542,7 @@ void run_silent_benchmark(benchmark::State& state, ScenarioContext& context,
     state.SetIterationTime(summary.wall_s);
   }
   if (summary.ok > 0) context.spectra().add(name, {summary.latency_us.max});
-  std::size_t errors = 0;
-  for (const auto& [kind, n] : summary.errors) {
-    errors += n;
-    state.counters["errors_" + kind] = static_cast<double>(n);
-  }
+  const std::size_t errors = error_counters(state, summary);
   auto& k = state.counters;
   k["wait_ms"] = summary.latency_us.max / 1000.0;  // the one request's latency
   k["silent"] = kBlockingThreads;
