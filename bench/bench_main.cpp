@@ -395,7 +395,6 @@ int main(int argc, char** argv) {
       const bench::ScheduleOutcome outcome =
           bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), policy,
                             reporter, progress, costs);
-      reporter.write_files();
       write_run_json(dir / "run.json", name, mode, policy, outcome, command, true);
       with_errors += reporter.benchmarks_with_errors();
       measured += reporter.benchmarks_measured();
