@@ -390,6 +390,7 @@ int main(int argc, char** argv) {
       std::vector<std::string> order;
       for (const auto& b : s.context->benchmarks()) order.push_back(b.name);
       bench::SuiteReporter reporter(dir / "bench.json", dir / "spectra.json", spectra, order);
+      reporter.write_series(s.context->series(), dir / "series.json");
       bench::CostModel costs(kReferenceDir / name / "bench.json");
       write_run_json(dir / "run.json", name, mode, policy, {}, command, false);
       const bench::ScheduleOutcome outcome =

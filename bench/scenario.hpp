@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "series.hpp"
 #include "servers.hpp"
 #include "spectra.hpp"
 
@@ -61,6 +62,8 @@ class ScenarioContext {
   const RunOptions& options() const { return options_; }
   ServerSet& servers() { return servers_; }
   Spectra& spectra() { return spectra_; }
+  // This scenario's values over time (series.json beside its bench.json).
+  Series& series() { return series_; }
 
   // Registers `body` as benchmark `name` (manual time) if the filter selects
   // it; returns whether it did.
@@ -77,6 +80,7 @@ class ScenarioContext {
   const RunOptions& options_;
   ServerSet& servers_;
   Spectra& spectra_;
+  Series series_;
   std::vector<BenchmarkEntry> benchmarks_;
   std::vector<Comparison> comparisons_;
 };

@@ -86,6 +86,7 @@ std::string SuiteReporter::json() const {
 void SuiteReporter::write_files() const {
   write_file_atomically(json_path_, json());
   spectra_.write(spectra_path_);
+  if (series_ && !series_->empty()) series_->write(series_path_);
 }
 
 std::vector<double> SuiteReporter::values(const std::string& name,

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "series.hpp"
 #include "spectra.hpp"
 
 namespace bench {
@@ -29,7 +30,12 @@ class SuiteReporter : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>& runs) override;
   void Finalize() override {}
 
-  // Writes bench.json and spectra.json with every repetition so far.
+  // Also writes `series` (when it has any) to `path` with the other files.
+  void write_series(const Series& series, std::filesystem::path path) {
+    series_ = &series;
+    series_path_ = std::move(path);
+  }
+  // Writes bench.json and spectra.json (and series.json) with every repetition so far.
   void write_files() const;
   // Google Benchmark's JSON of every repetition so far (NaN written as null).
   std::string json() const;
@@ -51,6 +57,8 @@ class SuiteReporter : public benchmark::BenchmarkReporter {
  private:
   std::filesystem::path json_path_, spectra_path_;
   const Spectra& spectra_;
+  const Series* series_ = nullptr;
+  std::filesystem::path series_path_;
   std::vector<std::string> order_;
   std::optional<Context> context_;
   std::map<std::string, std::vector<Run>> runs_;

@@ -148,6 +148,11 @@ class Results:
     context: dict
     runs: list  # in the order bench.json lists them
     run: dict = None  # run.json, when bench wrote one
+    series_data: dict = None  # series.json "benchmarks": {benchmark name: {key: [values]}}
+
+    def series(self, benchmark, key):
+        """A benchmark's values over time from series.json (its last repetition), None if absent."""
+        return (self.series_data or {}).get(strip_suffixes(benchmark), {}).get(key)
 
     def ctx(self, key, default=None):
         return self.context.get(key, default)
@@ -244,5 +249,10 @@ def load(out_dir, scenario):
     run_info = _read_json(run_path, "run.json") if os.path.exists(run_path) else None
     if run_info is not None and not isinstance(run_info, dict):
         raise ReportError(f"{run_path} is not a JSON object")
+    # series.json: only scenarios that record values over time write one.
+    series_path = os.path.join(directory, "series.json")
+    series_data = _read_json(series_path, "series.json") if os.path.exists(series_path) else {}
+    if not isinstance(series_data, dict) or not isinstance(series_data.get("benchmarks", {}), dict):
+        raise ReportError(f"{series_path} has no \"benchmarks\" object")
     return Results(scenario=scenario, directory=directory, context=bench.get("context", {}), runs=runs,
-                   run=run_info)
+                   run=run_info, series_data=series_data.get("benchmarks", {}))

@@ -87,6 +87,20 @@ class LoadTest(unittest.TestCase):
             self.assertEqual(run.percentile(99.9), 900.0)
             self.assertIsNone(run.percentile(99.99))
 
+    def test_series_by_benchmark_and_key(self):
+        name = "pooling/asio_coro/pool/http/c:32/delay_ms:0"
+        with tempfile.TemporaryDirectory() as d:
+            os.mkdir(os.path.join(d, "pooling"))
+            with open(os.path.join(d, "pooling", "bench.json"), "w") as f:
+                json.dump({"context": {}, "benchmarks": helpers.reps(name, [1000])}, f)
+            loaded = results.load(d, "pooling")
+            self.assertIsNone(loaded.series(name, "started"))  # no series.json: no series
+            with open(os.path.join(d, "pooling", "series.json"), "w") as f:
+                json.dump({"benchmarks": {name: {"started": [3, 0, 5]}}}, f)
+            loaded = results.load(d, "pooling")
+            self.assertEqual(loaded.series(name + "/manual_time", "started"), [3, 0, 5])
+            self.assertIsNone(loaded.series(name, "completed"))
+
 
 if __name__ == "__main__":
     unittest.main()
