@@ -3,8 +3,11 @@
 // serves any number of delayed requests at once; responses are written from a
 // shared read-only body block, so the hot path allocates nothing once a
 // connection has warmed up.
+#include <sys/socket.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -325,16 +328,21 @@ class AsioEngine final : public Engine {
       conn.counted = true;
       stats_.connection_counted(ssl_ != nullptr, tls_resumed);
     }
+    const auto arrived = std::chrono::steady_clock::now();
+    stats_.request_started();
     const auto parsed = parse_request_params(query, config_.limits);
     if (parsed.error) {
       stats_.request_served(400);
-      co_return co_await send_simple(stream, conn, 400, param_error_json(*parsed.error),
-                                     keep_alive);
+      const bool open =
+          co_await send_simple(stream, conn, 400, param_error_json(*parsed.error), keep_alive);
+      stats_.request_completed();
+      co_return open;
     }
     const ResponsePlan plan = plan_response(parsed.params, config_.limits);
-    if (plan.delay.count() > 0) {
-      conn.timer.expires_after(plan.delay);
-      co_await conn.timer.async_wait(nothrow);
+    if (plan.delay.count() > 0 && !co_await wait_out_delay(conn, plan.delay)) {
+      stats_.request_cancelled(std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - arrived));
+      co_return false;
     }
     if (plan.fault != Fault::none) {
       stats_.fault_sent(plan.fault);
@@ -352,8 +360,29 @@ class AsioEngine final : public Engine {
     else
       ec = co_await write_with_body(stream, conn, body);
     if (ec) co_return false;
+    stats_.request_completed();
     if (close) co_await graceful_close(stream, conn);
     co_return !close;
+  }
+
+  // Waits out a request's delay while watching its connection, so that a
+  // client that gives up (a timeout, a cancelled task) is seen from the
+  // server: false when the client closed or reset the connection first.
+  // What can be seen is a FIN or RST on the socket; bytes that arrive
+  // instead (a pipelined request, a TLS alert) end the watch, and the rest
+  // of the delay is waited out as before.
+  asio::awaitable<bool> wait_out_delay(Connection& conn, std::chrono::microseconds delay) {
+    using namespace asio::experimental::awaitable_operators;
+    conn.timer.expires_after(delay);
+    const auto passed = co_await (conn.timer.async_wait(nothrow) ||
+                                  conn.socket.async_wait(tcp::socket::wait_read, nothrow));
+    if (passed.index() == 0) co_return true;
+    char byte;
+    const ssize_t n = ::recv(conn.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+      co_return false;  // end of stream or reset: the client is gone
+    co_await conn.timer.async_wait(nothrow);
+    co_return true;
   }
 
   template <class Stream>

@@ -324,6 +324,7 @@ class BlockingEngine final : public Engine {
       const bool resumed = req.ssl && SSL_session_reused(const_cast<SSL*>(req.ssl)) == 1;
       stats_.connection_counted(config_.tls.has_value(), resumed);
     }
+    stats_.request_started();
     auto parsed = parse_request_params(query, config_.limits);
     if (parsed.error) {
       stats_.request_served(400);
@@ -405,6 +406,7 @@ class BlockingEngine final : public Engine {
   void after_response(const httplib::Request& req, const httplib::Response& res) {
     const bool ours = res.has_header("Server");
     if (!ours) stats_.malformed_request();
+    if (ours && !is_stats_path(split_target(req.target).path)) stats_.request_completed();
     if (ours && res.get_header_value("Connection") != "close") return;
     if (const int fd = socket_of(req.remote_addr, req.remote_port, req.local_port); fd >= 0)
       shutdown(fd, SHUT_RD);

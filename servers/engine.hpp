@@ -42,10 +42,11 @@ class Engine {
 
 // What cpp-httplib gives the blocking engine no way to see: the library
 // accepts, reads idle connections and does TLS handshakes itself, and
-// answers a stalled header with a plain 400.
+// answers a stalled header with a plain 400. A handler cannot watch its
+// connection during a delay either, so a client that gives up is not seen.
 inline constexpr Uncounted kBlockingUncounted =
     Uncounted::header_timeouts | Uncounted::idle_timeouts | Uncounted::tls_handshake_failures |
-    Uncounted::accept_fd_exhausted;
+    Uncounted::accept_fd_exhausted | Uncounted::requests_cancelled;
 
 // The blocking engine's default idle timeout: an idle keep-alive connection
 // holds one of its few threads, so a handful of silent clients would

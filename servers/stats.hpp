@@ -23,6 +23,7 @@ enum class Uncounted : unsigned {
   idle_timeouts = 2,
   tls_handshake_failures = 4,
   accept_fd_exhausted = 8,
+  requests_cancelled = 16,
 };
 constexpr Uncounted operator|(Uncounted a, Uncounted b) {
   return static_cast<Uncounted>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
@@ -40,6 +41,13 @@ class Stats {
   void connection_counted(bool tls, bool tls_resumed);
   // A counted connection closed.
   void connection_closed();
+  // A request (not to /stats) whose header was parsed: it entered the server.
+  void request_started();
+  // Its response was written in full (the blocking engine: handed to cpp-httplib).
+  void request_completed();
+  // Its client closed the connection while the server still waited out the
+  // request's delay, `in_server` after it arrived; no response was sent.
+  void request_cancelled(std::chrono::microseconds in_server);
   void request_served(int status);
   void fault_sent(Fault fault);
   void header_timeout() { header_timeouts_.fetch_add(1, std::memory_order_relaxed); }
@@ -59,6 +67,12 @@ class Stats {
   std::int64_t connections_peak() const { return connections_peak_.load(); }
   std::uint64_t requests_total() const { return load(requests_total_); }
 
+  // The timeline: events per bucket since the last reset, for as long as
+  // kTimelineBuckets covers (later events are only counted as "late"). Fixed
+  // arrays, so a request never allocates to be counted.
+  static constexpr std::chrono::milliseconds kTimelineBucket{10};
+  static constexpr std::size_t kTimelineBuckets = 6'000;  // 60 s
+
  private:
   using Counter = std::atomic<std::uint64_t>;
   static std::uint64_t load(const Counter& c) { return c.load(std::memory_order_relaxed); }
@@ -67,6 +81,16 @@ class Stats {
   std::atomic<std::int64_t> connections_active_{0};
   std::atomic<std::int64_t> connections_peak_{0};
   Counter requests_total_{0};
+  Counter requests_started_{0};
+  Counter requests_cancelled_{0};
+  Counter cancelled_in_server_us_sum_{0};
+  Counter cancelled_in_server_us_max_{0};
+  using Timeline = std::array<std::atomic<std::uint32_t>, kTimelineBuckets>;
+  void count_in_timeline(Timeline& timeline);
+  Timeline started_by_bucket_{};
+  Timeline completed_by_bucket_{};
+  Timeline cancelled_by_bucket_{};
+  Counter timeline_late_{0};
   std::array<Counter, 600> requests_by_status_{};
   std::array<Counter, 4> faults_{};  // indexed by Fault
   Counter tls_handshakes_{0};

@@ -279,6 +279,96 @@ TEST_P(MockdEngine, StatusAndFailRateAreObeyedAndCounted) {
   EXPECT_EQ(s["requests_by_status"]["200"], 1);
 }
 
+// requests_started counts every request that entered the server, the timeline
+// spreads them over 10 ms buckets, and only a full response counts as completed.
+TEST_P(MockdEngine, TimelineCountsStartedAndCompletedRequests) {
+  MockdProcess mockd(args());
+  harness::reset_stats(mockd.url());
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(harness::http_request(mockd.url() + "/?delay_ms=15").status, 200);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?delay_ms=oops").status, 400);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_started"], 6);
+  const auto& t = s["timeline"];
+  EXPECT_EQ(t["bucket_ms"], 10);
+  auto sum = [](const nlohmann::json& list) {
+    long n = 0;
+    for (const auto& v : list) n += v.get<long>();
+    return n;
+  };
+  EXPECT_EQ(sum(t["started"]), 6);
+  EXPECT_EQ(sum(t["completed"]), 6);
+  EXPECT_EQ(t["started"].size(), t["completed"].size());
+  // Five requests of 15 ms one after another span at least 7 buckets.
+  EXPECT_GE(t["started"].size(), 7u);
+  EXPECT_EQ(t["late"], 0);
+  if (blocking()) {
+    EXPECT_TRUE(s["requests_cancelled"].is_null());
+    EXPECT_TRUE(t["cancelled"].is_null());
+  } else {
+    EXPECT_EQ(s["requests_cancelled"], 0);
+    EXPECT_EQ(sum(t["cancelled"]), 0);
+  }
+  harness::reset_stats(mockd.url());
+  const auto after = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(after["requests_started"], 0);
+  EXPECT_EQ(after["timeline"]["started"].size(), 0u);
+}
+
+// A client that closes its connection while the server waits out the delay
+// is seen: counted as cancelled (with the time it waited), never as completed,
+// and no response is written.
+TEST(MockdAsio, ClientLeavingDuringTheDelayIsCountedAsCancelled) {
+  MockdProcess mockd({"--engine", "asio"});
+  harness::reset_stats(mockd.url());
+  for (int i = 0; i < 3; ++i) {
+    RawConnection c(mockd.port());
+    c.get("/?delay_ms=5000");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c.close();
+  }
+  // A reset (RST) is seen too: SO_LINGER 0 makes close() send one.
+  {
+    RawConnection c(mockd.port());
+    c.get("/?delay_ms=5000");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c.reset();
+  }
+  // One that stays gets its answer.
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?delay_ms=50").status, 200);
+  nlohmann::json s;
+  for (int i = 0; i < 50; ++i) {  // the server sees the last close a moment later
+    s = harness::fetch_stats(mockd.url());
+    if (s["requests_cancelled"] == 4) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(s["requests_started"], 5);
+  EXPECT_EQ(s["requests_cancelled"], 4);
+  EXPECT_EQ(s["requests_total"], 1);  // only the one answered
+  EXPECT_GE(s["cancelled_in_server_ms"]["max"].get<double>(), 100.0);
+  EXPECT_GE(s["cancelled_in_server_ms"]["sum"].get<double>(), 400.0);
+  long cancelled = 0, completed = 0;
+  for (const auto& v : s["timeline"]["cancelled"]) cancelled += v.get<long>();
+  for (const auto& v : s["timeline"]["completed"]) completed += v.get<long>();
+  EXPECT_EQ(cancelled, 4);
+  EXPECT_EQ(completed, 1);
+}
+
+// Bytes that arrive during the delay (a pipelined request) are not a client
+// leaving: both requests are answered in order.
+TEST(MockdAsio, PipelinedRequestDuringTheDelayIsNotACancellation) {
+  MockdProcess mockd({"--engine", "asio"});
+  RawConnection c(mockd.port());
+  c.send("GET /?delay_ms=100 HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  c.send("GET /?bytes=3 HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto first = c.read_response();
+  const auto second = c.read_response();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(second->body.size(), 3u);
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["requests_cancelled"], 0);
+}
+
 TEST_P(MockdEngine, FaultResetSendsRst) {
   MockdProcess mockd(args());
   RawConnection c(mockd.port());
@@ -427,8 +517,7 @@ TEST_P(MockdEngine, HttpsWorksWithTheWrittenCertificateAndCountsHandshakes) {
 // Three unpooled requests: every handshake counted, and between `min_resumed`
 // and `max_resumed` of them resumed (exact when the two are equal).
 void expect_unpooled_requests_resume(MockdProcess& mockd, const std::string& cert, long version,
-                                     bool server_closes, int min_resumed = 2,
-                                     int max_resumed = 2) {
+                                     bool server_closes, int min_resumed = 2, int max_resumed = 2) {
   CURL* h = curl_easy_init();
   curl_easy_setopt(h, CURLOPT_URL, (mockd.url() + "/").c_str());
   curl_easy_setopt(h, CURLOPT_CAINFO, cert.c_str());

@@ -65,6 +65,14 @@ class RawConnection {
     fd_ = -1;
   }
 
+  // Closes with an RST instead of a FIN (SO_LINGER with a zero timeout).
+  void reset() {
+    if (fd_ < 0) return;
+    linger hard{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    close();
+  }
+
   bool send(const std::string& data) {
     return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
   }
