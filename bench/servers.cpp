@@ -266,7 +266,8 @@ ServerEndpoint ServerSet::start(std::vector<std::string> args, const std::string
   for (const auto& a : args)
     if (a.find('/') == std::string::npos) description += " " + a;
   if (server_cpu_ >= 0) description += ", pinned to CPU " + std::to_string(server_cpu_);
-  ServerEndpoint endpoint{process->url(), cacert, description + " (started by bench)"};
+  ServerEndpoint endpoint{process->url(), cacert, description + " (started by bench)",
+                          process->pid()};
   started_.push_back(std::move(process));
   return endpoint;
 }

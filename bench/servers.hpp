@@ -22,6 +22,7 @@ struct ServerEndpoint {
   std::string url;          // scheme://host:port, no trailing slash
   std::string cacert;       // https: the certificate to verify against
   std::string description;  // for the results' context
+  int pid = 0;              // a server bench started: its process (0: an external server)
 };
 
 class ServerSet {
@@ -41,6 +42,10 @@ class ServerSet {
   // added), kept under `key` until the end of the run, never an external
   // server. Throws std::runtime_error when it cannot start.
   const ServerEndpoint& get_named(const std::string& key, const std::vector<std::string>& args);
+
+  // The CPU started servers are pinned to (-1: not pinned); a scenario that
+  // starts a server of its own pins it there too.
+  int server_cpu() const { return server_cpu_; }
 
   // Called with the port of every mockd this set starts, before it is used
   // (bench --rtt-ms: route its packets through the delayer).

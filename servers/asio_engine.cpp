@@ -351,7 +351,14 @@ class AsioEngine final : public Engine {
     }
     stats_.request_served(plan.status);
     const bool close = plan.close || !keep_alive || stopping_;
-    build_header(conn, plan.status, plan.body_bytes, close, &plan.delay, "text/plain");
+    // --time-handlers: what a timing middleware sees, the span from the
+    // parsed request to the response it is about to send.
+    std::chrono::microseconds handler_time{-1};
+    if (config_.time_handlers)
+      handler_time = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - arrived);
+    build_header(conn, plan.status, plan.body_bytes, close, &plan.delay, "text/plain",
+                 handler_time);
     const bool head = method == http::verb::head;
     const std::size_t body = head ? 0 : plan.body_bytes;
     error_code ec;
@@ -402,7 +409,8 @@ class AsioEngine final : public Engine {
   }
 
   static void build_header(Connection& conn, int status, std::size_t content_length, bool close,
-                           const std::chrono::microseconds* delay, std::string_view content_type) {
+                           const std::chrono::microseconds* delay, std::string_view content_type,
+                           std::chrono::microseconds handler_time = std::chrono::microseconds{-1}) {
     std::string& h = conn.header;
     h.clear();
     h += "HTTP/1.1 ";
@@ -416,6 +424,10 @@ class AsioEngine final : public Engine {
     if (delay) {
       h += "\r\nServer-Timing: ";
       append_server_timing(h, *delay);
+      if (handler_time.count() >= 0) {
+        h += ", ";
+        append_server_timing(h, handler_time, "handler");
+      }
     }
     if (close)
       h += "\r\nConnection: close";

@@ -26,6 +26,10 @@ struct ServerConfig {
   std::chrono::milliseconds shutdown_timeout{5'000};  // in-flight requests get this long to finish
   std::optional<TlsIdentity> tls;
   TlsVersion tls_version = TlsVersion::any;
+  // The middleware scenario's C++ side: time each request from its parsed
+  // header to its response header, and send that as "handler;dur=" in
+  // Server-Timing (asio engine only).
+  bool time_handlers = false;
 };
 
 class Engine {

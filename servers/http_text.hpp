@@ -48,8 +48,10 @@ inline bool is_stats_path(std::string_view path) {
 }
 
 // Appends "delay;dur=12.345" (milliseconds, as the Server-Timing header wants).
-inline void append_server_timing(std::string& out, std::chrono::microseconds delay) {
-  out += "delay;dur=";
+inline void append_server_timing(std::string& out, std::chrono::microseconds delay,
+                                 std::string_view name = "delay") {
+  out += name;
+  out += ";dur=";
   char buf[32];
   const auto us = delay.count();
   auto end = std::to_chars(buf, buf + sizeof buf, us / 1000).ptr;

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", threads, "Threads (default: 1 for asio, 8 for blocking)")
       ->check(CLI::Range(1, 1024));
+  app.add_flag("--time-handlers", config.time_handlers,
+               "Add \"handler;dur=<ms>\" to Server-Timing: the time from the parsed request to "
+               "its response header, as a timing middleware measures it (asio engine only)");
   app.add_flag("--tls", tls,
                "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
   app.add_option("--cert-out", cert_out, "Write the certificate (PEM) here, for clients to verify");
@@ -109,6 +112,10 @@ int main(int argc, char** argv) {
   config.tls_version = tls_version == "1.2"   ? mockd::TlsVersion::v1_2
                        : tls_version == "1.3" ? mockd::TlsVersion::v1_3
                                               : mockd::TlsVersion::any;
+  if (blocking && config.time_handlers) {
+    std::cerr << "mockd: --time-handlers needs --engine asio\n";
+    return 2;
+  }
   if (!tls && (!cert_out.empty() || !cert_file.empty() || tls_version != "any")) {
     std::cerr << "mockd: --cert-out, --cert, --key and --tls-version need --tls\n";
     return 2;

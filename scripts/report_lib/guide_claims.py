@@ -12,7 +12,7 @@ from .guide_data import (blocking_server, blocking_wait, fig, joined, limits_fd,
 # name its results will have (DIR/<name>/bench.json). docs/claims.md lists the same names.
 PENDING = {
     "C6": "retry", "C7": "timeouts", "C8": "cancellation", "C9": "hedging", "C10": "queue",
-    "C11": "files", "C12": "chat_udp", "C13": "middleware", "C14": "threads_vs_coroutines",
+    "C11": "files", "C12": "streams", "C13": "middleware", "C14": "tasks",
     "C5-await": "await_yield",
 }
 

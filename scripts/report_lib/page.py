@@ -41,13 +41,15 @@ Figure = headline.Figure
 
 
 def write_page(module, results, charts=True, reference_dir=None):
-    """Draws DIR/<NAME>/charts/* with the module <NAME>_charts (unless charts is
+    """Draws DIR/<NAME>/charts/* with the report module's <module>_charts (unless charts is
     False), writes DIR/<NAME>/README.md, and returns the page's path.
     reference_dir: where the committed reference lives (default: headline.reference_dir())."""
     written = {}
     if charts:
         # Imported only here, so that --no-charts runs on a python3 without matplotlib.
-        drawer = importlib.import_module(f".{module.NAME}_charts", __package__)
+        # Named after the report module, which is the scenario's name unless that is taken
+        # (the files scenario's module is file_reads: files.py writes files).
+        drawer = importlib.import_module(f"{module.__name__}_charts")
         written = drawer.write_all(results, os.path.join(results.directory, "charts"))
     path = os.path.join(results.directory, "README.md")
     files.write_text(path, render(module, results, written, reference_dir))

@@ -1,0 +1,293 @@
+// Scenario `middleware` (claim C13): a server middleware that times every
+// handler, as the material writes it around `await handler(request)`.
+//
+// Two servers, each with and without the timing:
+// - aiohttp (bench/scenarios/python/middleware_server.py): a web.Application
+//   with the material's middleware, or with none;
+// - mockd --time-handlers: the same span taken in C++ (two clock reads from
+//   the parsed request to the response header), or mockd without it.
+// The same client drives all four (asio_coro, 8 keep-alive connections), so
+// the only difference between a pair is the middleware.
+//
+// Two questions, two kinds of benchmark:
+// - `overhead`: what the middleware costs per request, as the server's own
+//   CPU time per request (its threads' run time from /proc/<pid>/task/*/schedstat,
+//   nanoseconds), with and without it, side by side in every round;
+// - `span`: what the middleware measures. Sequential requests with a 20 ms
+//   delay read back "handler;dur=" from Server-Timing: it must be at least
+//   the delay, and the client's latency is longer again by what the
+//   middleware cannot see (reading, parsing and writing the request).
+// Signature: every span >= its delay (exact count of violations: 0); no
+// errors; the timed and untimed servers answer every request.
+#include <dirent.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "client_model.hpp"
+#include "http_get.hpp"
+#include "model_benchmark.hpp"
+#include "scenario.hpp"
+#include "servers.hpp"
+
+namespace bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr double kSpanDelayMs = 20;
+constexpr std::size_t kConcurrency = 8;
+
+struct Server {
+  const char* name;        // the name's server part
+  const char* middleware;  // "none" or "timing"
+};
+
+constexpr Server kServers[] = {
+    {"aiohttp", "none"},
+    {"aiohttp", "timing"},
+    {"mockd", "none"},
+    {"mockd", "timing"},
+};
+
+bool is_aiohttp(const Server& s) {
+  return std::string_view(s.name) == "aiohttp";
+}
+
+// Requests per overhead run: about a second of the slower server's work.
+std::size_t overhead_requests(const Server& s, const RunOptions& options) {
+  const std::size_t full = is_aiohttp(s) ? 6'000 : 60'000;
+  return options.quick() ? full / 4 : full;
+}
+
+std::string overhead_name(const Server& s) {
+  return std::string("middleware/") + s.name + "/" + s.middleware +
+         "/overhead/c:" + std::to_string(kConcurrency) + "/delay_ms:0";
+}
+
+std::string span_name(const Server& s) {
+  char delay[32];
+  std::snprintf(delay, sizeof delay, "%g", kSpanDelayMs);
+  return std::string("middleware/") + s.name + "/" + s.middleware + "/span/c:1/delay_ms:" + delay;
+}
+
+// The aiohttp server, started on first use and kept for the run: a child
+// process without a shell that dies with bench, pinned like mockd.
+class AiohttpServer {
+ public:
+  AiohttpServer(const std::string& middleware, int cpu)
+      : process_({"/usr/bin/python3", std::string(SCENARIO_PYTHON_DIR) + "/middleware_server.py",
+                  "--middleware", middleware, "--cpu", std::to_string(cpu)}) {
+    track_child(process_.pid());
+    const auto line = process_.read_line(std::chrono::steady_clock::now() + 20s);
+    const std::string prefix = "listening on ";
+    if (!line || line->rfind(prefix, 0) != 0)
+      throw std::runtime_error("the aiohttp server did not start: " + process_.stderr_tail(600));
+    url_ = line->substr(prefix.size());
+  }
+  ~AiohttpServer() {
+    process_.close_stdin();  // its signal to stop
+    process_.wait_until(std::chrono::steady_clock::now() + 5s);
+    untrack_child(process_.pid());
+  }
+  ServerEndpoint endpoint() const {
+    return {url_, "", "aiohttp server (middleware_server.py, started by bench)", process_.pid()};
+  }
+
+ private:
+  harness::ChildProcess process_;
+  std::string url_;
+};
+
+// The server for `s`: an aiohttp process of this scenario's, or a mockd of
+// its own (with --time-handlers for the timed one).
+std::optional<ServerEndpoint> server_for(benchmark::State& state, ScenarioContext& context,
+                                         const Server& s) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<AiohttpServer>> aiohttp;
+  try {
+    if (!is_aiohttp(s)) {
+      std::vector<std::string> args = {"--engine", "asio", "--threads", "1"};
+      if (std::string_view(s.middleware) == "timing") args.push_back("--time-handlers");
+      return context.servers().get_named(std::string("middleware_mockd_") + s.middleware, args);
+    }
+    std::lock_guard lock(mutex);
+    auto& server = aiohttp[s.middleware];
+    if (!server)
+      server = std::make_unique<AiohttpServer>(s.middleware,
+                                               std::max(0, context.servers().server_cpu()));
+    return server->endpoint();
+  } catch (const std::exception& e) {
+    skip(state, std::string("server not started: ") + e.what());
+    return std::nullopt;
+  }
+}
+
+// CPU time the process `pid` has run, all its threads, in nanoseconds
+// (schedstat's first field: exact, where /proc/<pid>/stat counts 10 ms ticks).
+std::optional<double> process_cpu_ns(int pid) {
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = opendir(tasks.c_str());
+  if (!dir) return std::nullopt;
+  double total = 0;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream in(tasks + "/" + entry->d_name + "/schedstat");
+    double ns = 0;
+    if (in >> ns) total += ns;
+  }
+  closedir(dir);
+  return total;
+}
+
+void run_overhead(benchmark::State& state, ScenarioContext& context, const Server& s) {
+  const auto server = server_for(state, context, s);
+  if (!server) return;
+  clients::Plan plan;
+  plan.urls = {server->url + "/?delay_ms=0"};
+  plan.requests = overhead_requests(s, context.options());
+  plan.concurrency = kConcurrency;
+  plan.expected_bytes = 16;
+  const std::string name = overhead_name(s);
+  if (!verify_once(state, name, "asio_coro", plan)) return;
+
+  // The aiohttp server has no /stats: no server counters to reset or read.
+  const std::vector<ServerEndpoint> with_stats =
+      is_aiohttp(s) ? std::vector<ServerEndpoint>{} : std::vector<ServerEndpoint>{*server};
+  MeasuredRun run;
+  double cpu_ns = 0;
+  std::optional<double> cpu_before;
+  for (auto _ : state) {
+    run = measure_run(
+        "asio_coro", plan, with_stats, [&] { cpu_before = process_cpu_ns(server->pid); },
+        [&] {
+          const auto after = process_cpu_ns(server->pid);
+          cpu_ns = cpu_before && after ? *after - *cpu_before : std::nan("");
+        });
+    state.SetIterationTime(run.summary.wall_s);
+  }
+  context.spectra().add(name, run.latencies_us);
+  ServerCounts counts;
+  if (!is_aiohttp(s)) counts.add(run.stats);
+  set_standard_counters(state, run.summary, counts, plan);
+  auto& c = state.counters;
+  if (is_aiohttp(s))
+    for (const char* unknown :
+         {"conns_opened", "conns_peak", "tls_handshakes", "tls_resumed", "server_requests"})
+      c.erase(unknown);
+  c["conns_opened_client"] = static_cast<double>(run.summary.connections_opened);
+  // Per successful request: a failed one did not go through the handler.
+  const double ok = static_cast<double>(run.summary.ok);
+  c["server_cpu_us_per_req"] = ok > 0 ? cpu_ns / 1e3 / ok : std::nan("");
+  c["timed"] = std::string_view(s.middleware) == "timing" ? 1 : 0;
+}
+
+// "delay;dur=20.000, handler;dur=20.153" -> 20.153 (nullopt if absent).
+std::optional<double> handler_ms(const std::string& server_timing) {
+  const std::string key = "handler;dur=";
+  const auto at = server_timing.find(key);
+  if (at == std::string::npos) return std::nullopt;
+  try {
+    return std::stod(server_timing.substr(at + key.size()));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+void run_span(benchmark::State& state, ScenarioContext& context, const Server& s) {
+  const auto server = server_for(state, context, s);
+  if (!server) return;
+  char target[64];
+  std::snprintf(target, sizeof target, "/?delay_ms=%g", kSpanDelayMs);
+  const std::string url = server->url + target;
+  const std::size_t requests = context.options().quick() ? 20 : 50;
+
+  std::vector<double> span_ms, latency_ms;
+  std::size_t errors = 0, missing = 0, below_delay = 0;
+  double wall_s = 0;
+  for (auto _ : state) {
+    span_ms.clear();
+    latency_ms.clear();
+    errors = missing = below_delay = 0;
+    const auto started = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < requests; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto reply = harness::http_request(url);
+      const double elapsed_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      if (reply.status != 200 || reply.body.size() != 16) {
+        ++errors;
+        continue;
+      }
+      latency_ms.push_back(elapsed_ms);
+      const auto header = reply.headers.find("server-timing");
+      const auto span = header == reply.headers.end() ? std::nullopt : handler_ms(header->second);
+      if (!span) {
+        ++missing;
+        continue;
+      }
+      span_ms.push_back(*span);
+      if (*span < kSpanDelayMs) ++below_delay;
+    }
+    wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    state.SetIterationTime(wall_s);
+  }
+  auto median = [](std::vector<double> v) {
+    if (v.empty()) return std::nan("");
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  auto& c = state.counters;
+  const bool timed = std::string_view(s.middleware) == "timing";
+  c["requests"] = static_cast<double>(requests);
+  c["errors"] = static_cast<double>(errors);
+  if (errors) c["errors_status"] = static_cast<double>(errors);
+  c["delay_ms"] = kSpanDelayMs;
+  c["latency_p50_ms"] = median(latency_ms);
+  c["timed"] = timed ? 1 : 0;
+  if (timed) {
+    // Every answer of a timed server must carry the span: one without is an
+    // error of the middleware, counted, not skipped.
+    c["span_missing"] = static_cast<double>(missing);
+    c["span_below_delay"] = static_cast<double>(below_delay);
+    c["span_p50_ms"] = median(span_ms);
+    c["span_min_ms"] =
+        span_ms.empty() ? std::nan("") : *std::min_element(span_ms.begin(), span_ms.end());
+    // What the client waited beyond what the middleware saw.
+    c["unseen_p50_ms"] = median(latency_ms) - median(span_ms);
+  }
+  if (errors || (timed && missing))
+    state.SetLabel("errors: " + std::to_string(errors) +
+                   ", spans missing: " + std::to_string(missing));
+}
+
+void register_middleware(ScenarioContext& context) {
+  for (const Server& s : kServers) {
+    context.add(
+        overhead_name(s), [&context, &s](benchmark::State& st) { run_overhead(st, context, s); },
+        static_cast<double>(overhead_requests(s, context.options())));
+  }
+  for (const Server& s : kServers)
+    context.add(span_name(s), [&context, &s](benchmark::State& st) { run_span(st, context, s); });
+  // The headline: each server's CPU per request with the middleware ÷ without,
+  // the two runs side by side in every round.
+  context.compare({"aiohttp: timing middleware vs none", overhead_name(kServers[1]),
+                   overhead_name(kServers[0]), "server_cpu_us_per_req"});
+  context.compare({"mockd: --time-handlers vs none", overhead_name(kServers[3]),
+                   overhead_name(kServers[2]), "server_cpu_us_per_req"});
+}
+
+const ScenarioRegistrar registrar({"middleware", register_middleware});
+
+}  // namespace
+}  // namespace bench

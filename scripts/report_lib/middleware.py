@@ -1,0 +1,167 @@
+"""Scenario middleware (claim C13): what a timing middleware measures and what
+it costs. verdict() gives the one-line verdict for the index;
+page.write_page() writes charts/ and README.md under DIR/middleware/ from the
+shared page parts plus this module's prose. Every figure comes from the results.
+"""
+from . import fmt, headline as hl, page
+from . import middleware_verdict as mv
+
+NAME = "middleware"
+TITLE = "Middleware: timing every handler, and what that costs"
+HEADLINE_CHART = "charts/middleware_cost.png"
+
+CLAIM = (
+    "Interview material asks where a middleware should time a request, and answers: around "
+    "`await handler(request)`, taking the clock before and after. Two things follow that a reader can "
+    "check. The span it reports is the handler's time, so it must be at least whatever the handler "
+    "waited for, and it leaves out what happened before the handler ran (reading and parsing the "
+    "request) and after (writing the response). And wrapping every request in one more coroutine is "
+    "cheap next to the request itself. This scenario checks both, with the material's aiohttp middleware "
+    "and with the same two clock reads in C++ (`mockd --time-handlers`), each server measured with and "
+    "without its timing under the same client.")
+
+
+def verdict(results):
+    v = mv.decide(results.runs)
+    if results.quick:
+        v.line += " Quick run (`--quick`): fewer requests per repetition, a first look."
+    return v
+
+
+def headline(results):
+    """The cost ratios and costs per request with their 95 % CIs, then the span's excess over the delay."""
+    v = mv.decide(results.runs)
+    runs = results.runs
+    return hl.measured([
+        hl.figure("aiohttp: server CPU per request, timing middleware ÷ none", v.cost.get("aiohttp")),
+        hl.figure("aiohttp: timing middleware's cost per request", v.cost_us.get("aiohttp"), unit=" µs"),
+        hl.figure("mockd: server CPU per request, --time-handlers ÷ none", v.cost.get("mockd")),
+        hl.figure("aiohttp: reported span beyond the 20 ms delay", mv.span_excess_ci(runs, "aiohttp"), unit=" ms"),
+        hl.figure("aiohttp: client latency beyond the reported span", mv.unseen_ci(runs, "aiohttp"), unit=" ms"),
+    ])
+
+
+def sections(results, charts_written, v):
+    return [
+        "## Setup\n\n" + _setup(results),
+        "## Charts\n\n" + _charts(charts_written),
+        "## Verdict\n\n" + page.verdict_section(mv.RULE_TEXT, v, v.checks, "middleware_verdict.py"),
+        "## What the span covers\n\n" + _span_section(results.runs),
+        "## Why\n\n" + _why(results.runs, v),
+        "## In an interview\n\n" + _interview(results.runs, v),
+        "## Caveats\n\n" + _caveats(results),
+        "## Numbers\n\n" + _numbers(results),
+        "## Errors\n\n" + page.errors_section(results),
+    ]
+
+
+def _requests(runs, server):
+    r = mv.find(runs, server, "none", "overhead")
+    return fmt.count(r.median("requests")) if r is not None and r.reps else fmt.DASH
+
+
+def _setup(results):
+    runs = results.runs
+    rows = [
+        ("servers", "aiohttp (`bench/scenarios/python/middleware_server.py`: a `web.Application` answering "
+                    "`GET /?delay_ms=D` with mockd's 16-byte body after `asyncio.sleep`, access log off), with "
+                    "the material's middleware or with none; mockd (`--engine asio --threads 1`), with "
+                    "`--time-handlers` or without. Each server is one process on the server's CPU"),
+        ("the middleware", "`t0 = time.perf_counter(); response = await handler(request)`, then the span "
+                           "appended to the response's `Server-Timing` as `handler;dur=<ms>`; mockd's takes "
+                           "`steady_clock::now()` when the request's header is parsed and again when the "
+                           "response header is built"),
+        ("client", "`asio_coro`, 8 keep-alive connections (the same client for all four servers), every "
+                   "response's status and 16-byte size checked"),
+        ("cost", "the server's CPU time per successful request: the run time of all its threads "
+                 "(`/proc/<pid>/task/*/schedstat`, nanoseconds) over the run ÷ requests; "
+                 f"{_requests(runs, 'aiohttp')} requests to aiohttp and {_requests(runs, 'mockd')} to mockd per "
+                 "repetition; timed and untimed run next to each other in every round"),
+        ("span", "requests one after another with `delay_ms=20`, each on a new connection; the timed "
+                 "server's `handler;dur=` read back from every answer"),
+    ]
+    return page.setup_table(results, rows)
+
+
+def _charts(written):
+    return page.charts_section(written, {
+        "middleware_cost": "The server's CPU time per request without and with the timing, for aiohttp (left) "
+                           "and mockd (right): medians over the repetitions, with the range of the repetitions.",
+        "middleware_span": "Where a 20 ms request's time goes, as the client saw it (medians): the delay the "
+                           "handler waited, the rest of the span the middleware reported, and the client's "
+                           "latency beyond the span, which the middleware does not see.",
+    })
+
+
+def _span_section(runs):
+    rows = []
+    for server in mv.SERVERS:
+        r = mv.find(runs, server, "timing", "span")
+        if r is None or r.failed or not r.reps:
+            continue
+        below, missing, checked = mv.span_counts(r)
+        rows.append([mv.SERVER_LABEL[server], fmt.count(checked), fmt.sig(r.median("delay_ms")),
+                     fmt.sig(r.median("span_p50_ms")), fmt.sig(min(r.values("span_min_ms"))),
+                     fmt.sig(r.median("latency_p50_ms")), fmt.count(below), fmt.count(missing)])
+    if not rows:
+        return "The span runs did not run."
+    return ("Every answer of the timed servers, one request at a time (medians over repetitions; the "
+            "shortest span over all of them):\n\n"
+            + fmt.table(["server", "answers", "delay, ms", "span p50, ms", "shortest span, ms", "client p50, ms",
+                         "spans < delay", "spans missing"], rows))
+
+
+def _why(runs, v):
+    out = []
+    a_none = mv.find(runs, "aiohttp", "none", "overhead")
+    m_none = mv.find(runs, "mockd", "none", "overhead")
+    if mv.clean(a_none) and mv.clean(m_none) and "aiohttp" in v.cost_us:
+        a_cpu, m_cpu = a_none.median("server_cpu_us_per_req"), m_none.median("server_cpu_us_per_req")
+        out.append(f"- A request costs the untimed aiohttp server {fmt.sig(a_cpu)} µs of CPU and mockd "
+                   f"{fmt.sig(m_cpu)} µs. The middleware adds {fmt.sig(v.cost_us['aiohttp'][0])} µs to aiohttp's: "
+                   "one more coroutine frame around the handler, two `perf_counter()` calls, formatting the "
+                   "span and setting a header. That is Python's cost per call and per object, not a cost of "
+                   "timing as such.")
+    if "mockd" in v.cost_us:
+        out.append(f"- The same span in C++ is two reads of a vDSO clock and a few bytes of header: "
+                   f"{fmt.sig(v.cost_us['mockd'][0] * 1e3)} ns per request here "
+                   f"({fmt.ci(*[x * 1e3 for x in v.cost_us['mockd'][1:]], unit=' ns')}), below what this "
+                   "measurement can separate from zero when the interval includes it.")
+    out.append("- The span starts after aiohttp has read and parsed the request and ends before the response "
+               "is written, so the client's latency is always longer; under load, the time a request waits "
+               "for the event loop before its handler starts is missing from it too. A middleware measures "
+               "the handler; to see what users wait, measure at the client or at a proxy in front.")
+    return "\n".join(out)
+
+
+def _interview(runs, v):
+    cost = v.cost_us.get("aiohttp")
+    figure = f" (here about {fmt.sig(cost[0])} µs per request on aiohttp)" if cost else ""
+    return ("> Put the clock around `await handler(request)` in a middleware: it then times the handler and "
+            "everything the handler awaits, for every route, in one place. It does not see the time before "
+            "the handler ran (parsing, waiting for the loop) or writing the response, so it understates what "
+            f"the client waits. The wrapper itself is cheap{figure}; what is worth timing is the handler.")
+
+
+def _caveats(results):
+    return page.caveats(results, [
+        "The cost is the server's CPU per request at 8 connections, with the server saturated; a server that "
+        "idles between requests pays the same per request but never notices it.",
+        "One middleware only. A stack of them (logging, authentication, compression) costs each its own "
+        "coroutine frame and call; they add up per request.",
+        "The span runs open a new connection per request (the test client's way), which lengthens the "
+        "client's side, not the span.",
+        "CPU time from schedstat counts every thread of the server process; the aiohttp server's only other "
+        "thread waits on its stdin and runs for microseconds.",
+    ], counter="server_cpu_us_per_req", what="server CPU per request")
+
+
+def _numbers(results):
+    cols = [
+        page.counter_column("req/s", "req_per_s"),
+        page.counter_column("server CPU µs/request", "server_cpu_us_per_req"),
+        page.counter_column("p50, µs", "p50_us"),
+        page.counter_column("p99, µs", "p99_us"),
+        page.cv_column("server_cpu_us_per_req", "CPU cv"),
+    ]
+    return page.numbers_table(results, cols, note="Overhead runs; medians over the repetitions.")

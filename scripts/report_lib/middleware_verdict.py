@@ -1,0 +1,165 @@
+"""Scenario middleware (claim C13): which runs pair up, the figures, and the
+verdict rule.
+
+Benchmark names:
+  middleware/<aiohttp|mockd>/<none|timing>/overhead/c:8/delay_ms:0
+      asio_coro at 8 keep-alive connections against the server, with the
+      timing middleware (aiohttp) or --time-handlers (mockd), or without;
+      server_cpu_us_per_req is the server's own CPU time per request;
+  middleware/<aiohttp|mockd>/<none|timing>/span/c:1/delay_ms:20
+      sequential requests with a 20 ms delay; the timed server reports the
+      handler's span in Server-Timing (span_p50_ms, span_min_ms,
+      span_below_delay, span_missing) and the client its latency.
+
+The cost ratio is the server's CPU time per request with the timing ÷ without,
+repetition i with repetition i (bench runs the two next to each other), with a
+95 % CI (stats.paired_ratio_ci). The cost in µs is that ratio's excess over 1
+times the untimed server's median CPU per request.
+
+The rule (printed on the page; keep RULE_TEXT in step with decide()):
+- confirmed: for each server, every span the middleware reported was at
+  least the handler's delay and none was missing (exact counts), and the
+  cost ratio's whole interval is below COST_MAX (the timing costs less than a
+  quarter of the server's CPU per request);
+- nuanced: a span was below the delay or missing, or a cost interval lies
+  wholly above COST_MAX;
+- inconclusive: noise when a cost interval straddles COST_MAX; inconclusive
+  when a side did not run.
+"""
+from dataclasses import dataclass, field
+
+from . import fmt, stats
+from . import verdict as checks_mod
+
+SERVERS = ("aiohttp", "mockd")
+SERVER_LABEL = {"aiohttp": "aiohttp, timing middleware", "mockd": "mockd, --time-handlers (C++)"}
+COST_MAX = 1.25
+
+RULE_TEXT = (
+    "Error-free runs only. For each server (aiohttp with the material's middleware, mockd with the same "
+    "span taken in C++): every `handler;dur=` span the timed server reported must be at least the 20 ms "
+    "the handler waited, and none may be missing (exact counts over every repetition); and the server's "
+    "CPU time per request with the timing ÷ without, paired repetition by repetition, must have its whole "
+    f"95 % confidence interval below {COST_MAX}x. **Confirmed** (the middleware times the handler, and "
+    "cheaply) when all of that holds for both servers; **nuanced** when a span fell short or went missing, "
+    f"or a cost interval lies wholly at or above {COST_MAX}x; **inconclusive: noise** when a cost interval "
+    f"straddles {COST_MAX}x; **inconclusive** when a run is missing. Why a quarter: a request costs the "
+    "server tens to hundreds of microseconds; a wrapper that costs less than a quarter of that is not what "
+    "a profile of a real handler (a database call, a template) would point at.")
+
+
+def parts(run):
+    """(server, middleware, kind) from the name: ("aiohttp", "timing", "overhead")."""
+    labels = run.name.labels
+    return tuple(labels[:3]) if len(labels) >= 3 else (None, None, None)
+
+
+def find(runs, server, middleware, kind):
+    return next((r for r in runs if parts(r) == (server, middleware, kind)), None)
+
+
+def clean(run):
+    return run is not None and not run.failed and not run.flagged and bool(run.reps)
+
+
+def cost_ci(runs, server):
+    """(est, low, high) of CPU per request timed ÷ untimed; None unless both ran cleanly."""
+    a, b = find(runs, server, "timing", "overhead"), find(runs, server, "none", "overhead")
+    if not clean(a) or not clean(b):
+        return None
+    ci = stats.paired_ratio_ci(a.values("server_cpu_us_per_req"), b.values("server_cpu_us_per_req"))
+    return ci if ci[0] is not None else None
+
+
+def cost_us_ci(runs, server):
+    """The timing's cost per request in µs: (ratio − 1) × the untimed median, with the ratio's interval."""
+    ci, base = cost_ci(runs, server), find(runs, server, "none", "overhead")
+    if ci is None or not clean(base):
+        return None
+    cpu = base.median("server_cpu_us_per_req")
+    return tuple((r - 1) * cpu for r in ci)
+
+
+def span_counts(run):
+    """(below the delay, missing, spans checked) summed over the repetitions; None when absent."""
+    if run is None or run.failed:
+        return None
+    below = run.total("span_below_delay")
+    missing = run.total("span_missing")
+    checked = run.total("requests") - run.total("errors")
+    return below, missing, checked
+
+
+def span_excess_ci(runs, server):
+    """Median span − delay (ms) over repetitions, mean with a 95 % CI; None when absent."""
+    r = find(runs, server, "timing", "span")
+    if r is None or r.failed:
+        return None
+    delay = r.median("delay_ms")
+    ci = stats.mean_ci([v - delay for v in r.values("span_p50_ms")])
+    return ci if ci[0] is not None else None
+
+
+def unseen_ci(runs, server):
+    """The client's latency beyond the span (ms): what the middleware cannot see."""
+    r = find(runs, server, "timing", "span")
+    if r is None or r.failed:
+        return None
+    ci = stats.mean_ci(r.values("unseen_p50_ms"))
+    return ci if ci[0] is not None else None
+
+
+@dataclass
+class Verdict:
+    word: str
+    line: str
+    checks: list = field(default_factory=list)
+    cost: dict = field(default_factory=dict)     # server -> (est, low, high), ratio
+    cost_us: dict = field(default_factory=dict)  # server -> (est, low, high), µs
+
+
+def _span_check(runs, server):
+    counts = span_counts(find(runs, server, "timing", "span"))
+    name = f"{SERVER_LABEL[server]}: spans ≥ the delay, none missing"
+    if counts is None or counts[2] <= 0:
+        return checks_mod.Check(name, checks_mod.UNDECIDED, note="not measured")
+    below, missing, checked = counts
+    ok = below == 0 and missing == 0
+    return checks_mod.Check(name, checks_mod.PASSED if ok else checks_mod.FAILED, threshold="0 short, 0 missing",
+                            unit="", note=f"{fmt.count(below)} short and {fmt.count(missing)} missing of "
+                                          f"{fmt.count(checked)} answers")
+
+
+def decide(runs):
+    checks, cost, cost_us = [], {}, {}
+    for server in SERVERS:
+        checks.append(_span_check(runs, server))
+        ci = cost_ci(runs, server)
+        if ci is not None:
+            cost[server], cost_us[server] = ci, cost_us_ci(runs, server)
+        checks.append(checks_mod.below(f"{SERVER_LABEL[server]}: CPU per request, timed ÷ untimed", ci, COST_MAX))
+    missing = [c for c in checks if c.status == checks_mod.UNDECIDED and c.estimate is None]
+    word = checks_mod.INCONCLUSIVE if missing else checks_mod.word_from(checks)
+    line = _line(word, cost, cost_us, checks)
+    return Verdict(word, line, checks, cost, cost_us)
+
+
+def _line(word, cost, cost_us, checks):
+    a = cost.get("aiohttp")
+    figures = []
+    if a is not None:
+        figures.append(f"aiohttp's timing middleware costs {fmt.sig(cost_us['aiohttp'][0])} µs of server CPU "
+                       f"per request ({fmt.factor_ci(*a)} the untimed server)")
+    m = cost.get("mockd")
+    if m is not None:
+        figures.append(f"the same span in C++ {fmt.sig(cost_us['mockd'][0] * 1e3)} ns ({fmt.factor_ci(*m)})")
+    text = "; ".join(figures) if figures else "no cost was measured"
+    if word == checks_mod.CONFIRMED:
+        return (f"**Confirmed**: wrapped around `await handler(request)`, the middleware reports at least the "
+                f"handler's own wait every time, and cheaply: {text}.")
+    if word == checks_mod.NUANCED:
+        failed = "; ".join(c.name for c in checks if c.status == checks_mod.FAILED)
+        return f"**Nuanced**: {failed} did not hold; {text}."
+    if word == checks_mod.NOISE:
+        return f"**Inconclusive: noise**: {checks_mod.noise_text(checks)}; {text}."
+    return f"**Inconclusive**: a side did not run; {text}."
