@@ -1,0 +1,98 @@
+"""The middleware scenario's report: the verdict rule on hand-made runs, and
+scripts/report end to end on the fixture (a real quick run: 3 repetitions of
+every benchmark, measured while the machine was busy)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from . import REPO, helpers
+from report_lib import middleware, results
+from report_lib import middleware_verdict as mv
+
+REPORT = os.path.join(REPO, "scripts", "report")
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "middleware")
+
+
+def grid(aiohttp_cpu=((150, 160), (150, 158), (150, 161)), mockd_cpu=((10, 10.1), (10, 10.0), (10, 10.2)),
+         below=0, missing=0, errors=0):
+    """Every benchmark, one entry per repetition. *_cpu: (untimed, timed) CPU µs per request per repetition."""
+    entries = []
+    for server, cpu in (("aiohttp", aiohttp_cpu), ("mockd", mockd_cpu)):
+        for i, (untimed, timed) in enumerate(cpu):
+            for mw, value in (("none", untimed), ("timing", timed)):
+                entries.append(helpers.entry(f"middleware/{server}/{mw}/overhead/c:8/delay_ms:0", i,
+                                             server_cpu_us_per_req=value, req_per_s=1e6 / value, requests=6000,
+                                             errors=errors))
+                span = {"span_below_delay": below, "span_missing": missing, "span_p50_ms": 20.4,
+                        "span_min_ms": 20.1, "unseen_p50_ms": 1.5} if mw == "timing" else {}
+                entries.append(helpers.entry(f"middleware/{server}/{mw}/span/c:1/delay_ms:20", i, requests=50,
+                                             delay_ms=20, latency_p50_ms=21.9, **span))
+    return results.group_benchmarks(entries)
+
+
+class MiddlewareVerdictTest(unittest.TestCase):
+    def test_correct_spans_and_a_small_cost_confirm(self):
+        v = mv.decide(grid())
+        self.assertEqual(v.word, "confirmed", v.line)
+        self.assertEqual(len(v.checks), 4)
+        self.assertAlmostEqual(v.cost["aiohttp"][0], (160 / 150 * 158 / 150 * 161 / 150) ** (1 / 3), places=6)
+        # The cost in µs is the ratio's excess times the untimed median.
+        self.assertAlmostEqual(v.cost_us["aiohttp"][0], (v.cost["aiohttp"][0] - 1) * 150, places=6)
+
+    def test_a_span_shorter_than_the_delay_is_nuanced(self):
+        v = mv.decide(grid(below=1))
+        self.assertEqual(v.word, "nuanced", v.line)
+        self.assertIn("spans ≥ the delay", v.line)
+
+    def test_a_missing_span_is_nuanced(self):
+        self.assertEqual(mv.decide(grid(missing=2)).word, "nuanced")
+
+    def test_an_expensive_middleware_is_nuanced(self):
+        v = mv.decide(grid(aiohttp_cpu=((100, 200), (100, 210), (100, 190))))
+        self.assertEqual(v.word, "nuanced", v.line)
+
+    def test_an_interval_across_the_bound_is_noise(self):
+        v = mv.decide(grid(aiohttp_cpu=((100, 90), (100, 160), (100, 120))))
+        self.assertEqual(v.word, "inconclusive: noise", v.line)
+
+    def test_runs_with_errors_are_left_out(self):
+        v = mv.decide(grid(errors=1))
+        self.assertEqual(v.word, "inconclusive", v.line)
+
+    def test_headline_figures(self):
+        figures = middleware.headline(results.Results("middleware", "", {}, grid()))
+        labels = [f.label for f in figures]
+        self.assertEqual(labels[0], "aiohttp: server CPU per request, timing middleware ÷ none")
+        self.assertIn("aiohttp: reported span beyond the 20 ms delay", labels)
+
+
+class MiddlewarePageTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "middleware"))
+        cls.proc = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "middleware"], capture_output=True,
+                                  text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        with open(os.path.join(cls.tmp, "middleware", "README.md")) as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def test_report_runs_and_draws_both_charts(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        for stem in ("middleware_cost", "middleware_span"):
+            self.assertTrue(os.path.exists(os.path.join(self.tmp, "middleware", "charts", stem + ".png")))
+
+    def test_page_has_its_sections_and_the_computed_verdict(self):
+        for heading in ("## Verdict", "## What the span covers", "## Why", "## In an interview", "## Caveats"):
+            self.assertIn(heading, self.page)
+        loaded = results.load(self.tmp, "middleware")
+        self.assertIn(middleware.verdict(loaded).line.split(":")[0], self.page)
+
+
+if __name__ == "__main__":
+    unittest.main()
