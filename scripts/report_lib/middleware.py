@@ -7,7 +7,7 @@ from . import fmt, headline as hl, page
 from . import middleware_verdict as mv
 
 NAME = "middleware"
-TITLE = "Middleware: timing every handler, and what that costs"
+TITLE = "C13 middleware: timing every handler, and what that costs"
 HEADLINE_CHART = "charts/middleware_cost.png"
 
 CLAIM = (

@@ -25,6 +25,15 @@ captions, caveats, verdict section), charts.py (chart rules and helpers).
 from . import pooling, sync_vs_async, limits, blocking
 from . import rtt
 from . import calibration
+from . import queue
+from . import file_reads
+from . import tasks
+from . import streams
+from . import middleware
+from . import timeouts
+from . import cancellation
+from . import hedging
+from . import retry
 
 # One line per scenario module, in the order of the claims.
 _MODULES = (
@@ -34,6 +43,15 @@ _MODULES = (
     blocking,
     rtt,
     calibration,
+    queue,
+    file_reads,
+    streams,
+    middleware,
+    timeouts,
+    cancellation,
+    tasks,
+    hedging,
+    retry,
 )
 SCENARIOS = {m.NAME: m for m in _MODULES}
 

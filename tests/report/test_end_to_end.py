@@ -25,8 +25,8 @@ class ReportEndToEndTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="report_test.")
         shutil.copytree(FIXTURE, os.path.join(cls.tmp, "pooling"))
         # A scenario directory without a generator yet: the index must still list it.
-        os.makedirs(os.path.join(cls.tmp, "timeouts"))
-        shutil.copy(os.path.join(FIXTURE, "bench.json"), os.path.join(cls.tmp, "timeouts", "bench.json"))
+        os.makedirs(os.path.join(cls.tmp, "await_yield"))
+        shutil.copy(os.path.join(FIXTURE, "bench.json"), os.path.join(cls.tmp, "await_yield", "bench.json"))
         cls.result = run_report("--out", cls.tmp, "--scenario", "pooling")
         with open(os.path.join(cls.tmp, "pooling", "README.md"), encoding="utf-8") as f:
             cls.page = f.read()
@@ -72,7 +72,7 @@ class ReportEndToEndTest(unittest.TestCase):
             index = f.read()
         self.assertIn("[pooling](pooling/README.md) | Confirmed: pooling is", index)
         self.assertIn("pooling/charts/pooling_throughput.png", index)
-        self.assertIn("| `timeouts` | no report generator yet |", index)
+        self.assertIn("| `await_yield` | no report generator yet |", index)
 
     def test_no_temporary_files_are_left(self):
         for root, _dirs, names in os.walk(self.tmp):

@@ -1,0 +1,149 @@
+"""The files scenario's report (module file_reads, NAME "files"): the verdict
+rule on hand-made runs, and scripts/report end to end on the fixture (a real
+quick run, trimmed to 2 repetitions: every reader on tmpfs and on the disk
+with a cold cache, 1,000 files of 64 KiB)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from . import REPO, helpers
+from report_lib import file_reads, results, scenarios
+from report_lib import file_reads_verdict as fv
+
+REPORT = os.path.join(REPO, "scripts", "report")
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "files")
+SUFFIX = {"thread_pool": "/workers:6", "io_uring": "/qd:64"}
+
+
+def grid(aiofiles=(0.5, 0.55), cold_aiofiles=None, threads=6, ring_threads=1, errors=0,
+         places=("tmpfs_warm", "disk_cold")):
+    """Every reader at every place, two repetitions; aiofiles' MiB/s = plain's × the factor per
+    repetition (cold_aiofiles: on disk_cold instead), its reading threads `threads`."""
+    entries = []
+    for place in places:
+        factors = cold_aiofiles if (cold_aiofiles and place == "disk_cold") else aiofiles
+        for reader in fv.READERS:
+            name = f"files/{reader}/{place}/files:1000/kib:64{SUFFIX.get(reader, '')}"
+            for i, f in enumerate(factors):
+                rate = 100.0 * (f if reader == "py_aiofiles" else 2.0 if reader in ("thread_pool", "io_uring")
+                                else 1.0)
+                n = (threads if reader in ("py_aiofiles", "py_to_thread", "thread_pool")
+                     else ring_threads if reader == "io_uring" else 1)
+                entries.append(helpers.entry(name, i, mib_per_s=rate, wall_ms=64000 / rate, files=1000,
+                                             files_ok=1000, reading_threads=n, workers=6,
+                                             errors=errors if reader == "py_aiofiles" else 0,
+                                             resident_before_pct=0 if place == "disk_cold" else 100))
+    return results.group_benchmarks(entries)
+
+
+class FilesVerdictTest(unittest.TestCase):
+    def test_registered_under_the_scenario_name(self):
+        self.assertIs(scenarios.get("files"), file_reads)
+
+    def test_threads_and_slower_everywhere_refutes(self):
+        v = fv.decide(grid(aiofiles=(0.5, 0.55)))
+        self.assertEqual(v.word, "refuted", v.line)
+        self.assertEqual(v.aiofiles_threads, (6, 6))
+        self.assertIn("6 threads", v.line)
+
+    def test_threads_and_faster_on_a_cold_disk_is_nuanced(self):
+        v = fv.decide(grid(aiofiles=(0.5, 0.55), cold_aiofiles=(1.8, 1.9)))
+        self.assertEqual(v.word, "nuanced", v.line)
+        self.assertEqual(v.reasons, ["disk, cold cache, 1,000 × 64 KiB"])
+
+    def test_an_interval_across_one_is_noise(self):
+        self.assertEqual(fv.decide(grid(aiofiles=(0.5, 0.55), cold_aiofiles=(0.6, 1.5))).word, "inconclusive: noise")
+
+    def test_reads_on_the_loop_thread_alone_would_confirm(self):
+        self.assertEqual(fv.decide(grid(threads=1)).word, "confirmed")
+
+    def test_io_uring_on_two_threads_fails_its_check_but_not_the_word(self):
+        v = fv.decide(grid(ring_threads=2))
+        ring = [c for c in v.checks if c.name.startswith("io_uring")][0]
+        self.assertEqual(ring.status, "failed")
+        self.assertEqual(v.word, "refuted")
+
+    def test_errors_leave_a_run_out(self):
+        v = fv.decide(grid(errors=3))
+        self.assertEqual(v.word, "inconclusive")
+
+    def test_aiofiles_missing_is_inconclusive_with_the_reason(self):
+        why = "aiofiles is not installed for /usr/bin/python3 (Debian package python3-aiofiles)"
+        runs = [r for r in grid() if fv.key(r).reader != "py_aiofiles"]
+        runs += results.group_benchmarks([helpers.entry(f"files/py_aiofiles/{p}/files:1000/kib:64",
+                                                        error_occurred=True, error_message=why)
+                                          for p in ("tmpfs_warm", "disk_cold")])
+        v = fv.decide(runs)
+        self.assertEqual(v.word, "inconclusive")
+        self.assertIn("python3-aiofiles", v.line)
+
+    def test_ratios_pair_repetitions(self):
+        v = fv.decide(grid(aiofiles=(0.5, 2.0)))
+        est, lo, hi = v.ratios[(fv.RULE_PAIR, "tmpfs_warm", (1000, 64))]
+        self.assertAlmostEqual(est, 1.0)
+        self.assertLess(lo, 0.5)
+        self.assertGreater(hi, 2.0)
+
+    def test_headline_figures(self):
+        r = results.Results("files", "/nowhere", {}, grid())
+        labels = [f.label for f in file_reads.headline(r)]
+        self.assertEqual(labels, [
+            "aiofiles ÷ plain reads, tmpfs, warm, 1,000 × 64 KiB",
+            "thread pool ÷ sequential reads, tmpfs, warm, 1,000 × 64 KiB",
+            "io_uring ÷ sequential reads, tmpfs, warm, 1,000 × 64 KiB",
+            "aiofiles ÷ plain reads, disk, cold cache, 1,000 × 64 KiB",
+            "thread pool ÷ sequential reads, disk, cold cache, 1,000 × 64 KiB",
+            "io_uring ÷ sequential reads, disk, cold cache, 1,000 × 64 KiB",
+        ])
+        self.assertAlmostEqual(file_reads.headline(r)[1].estimate, 2.0)
+
+
+class FilesReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="report_files_test.")
+        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "files"))
+        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "files"], capture_output=True,
+                                    text=True, timeout=120)
+        with open(os.path.join(cls.tmp, "files", "README.md"), encoding="utf-8") as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_report_succeeds(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        self.assertIn("report: aiofiles ÷ plain reads, tmpfs, warm, 1,000 × 64 KiB:", self.result.stdout)
+        self.assertIn("report: io_uring ÷ sequential reads, disk, cold cache, 1,000 × 64 KiB:", self.result.stdout)
+
+    def test_page_sections(self):
+        for section in ("## The claim", "## Setup", "## Charts", "## Verdict", "## Why", "## In an interview",
+                        "## Caveats", "## Numbers", "## Errors"):
+            self.assertIn(section, self.page)
+        self.assertIn("> **Quick run**", self.page)
+
+    def test_verdict_is_decided_by_the_rule(self):
+        fixture = results.load(self.tmp, "files")
+        v = fv.decide(fixture.runs)
+        self.assertNotEqual(v.word, "inconclusive", v.line)
+        self.assertIn(v.line.split(":")[0], self.page)
+        self.assertGreater(v.aiofiles_threads[0], 1)
+        self.assertEqual(v.io_uring_threads, (1, 1))
+
+    def test_every_benchmark_in_the_numbers(self):
+        for reader in fv.READERS:
+            for place in ("tmpfs_warm", "disk_cold"):
+                self.assertIn(f"`files/{reader}/{place}/files:1000/kib:64{SUFFIX.get(reader, '')}`", self.page)
+
+    def test_charts_written(self):
+        for stem in ("files_ratios", "files_throughput", "files_threads"):
+            for ext in ("png", "svg"):
+                path = os.path.join(self.tmp, "files", "charts", f"{stem}.{ext}")
+                self.assertGreater(os.path.getsize(path), 1000, path)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,153 @@
+"""The queue report: the verdict rule on hand-made runs (the bound exact, the
+growth, backpressure, the factors with their intervals, missing pairs), and
+scripts/report end to end on the fixture (a real quick run, trimmed: two
+repetitions, series shortened)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from . import REPO, helpers
+from report_lib import queue as page
+from report_lib import queue_verdict as qv
+from report_lib import results
+
+REPORT = os.path.join(REPO, "scripts", "report")
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "queue")
+TAIL = "consumers:4/producer_us:100/work_us:1000/items:4000"
+
+
+def rep(bounded, i, depth=None, p99=None, producer=None, consumer=3000.0, errors=0):
+    """One repetition's counters, shaped like a healthy quick run unless told otherwise."""
+    if bounded:
+        depth = 100 if depth is None else depth
+        producer = consumer * 1.02 if producer is None else producer
+        p99 = 40.0 if p99 is None else p99
+        production = 4000 / producer
+    else:
+        depth = 3000 + 10 * i if depth is None else depth
+        producer = 10000.0 if producer is None else producer
+        p99 = 1000.0 + 5 * i if p99 is None else p99
+        production = 0.4
+    expected = max(0.0, (producer - consumer) * production)
+    return dict(maxsize=100 if bounded else 0, max_depth=depth, expected_depth=expected, p99_ms=p99,
+                p50_ms=p99 / 2, producer_items_per_s=producer, consumer_items_per_s=consumer,
+                production_s=production, total_s=4000 / consumer, items=4000, produced=4000,
+                consumed=4000 - errors, errors=errors, rss_growth_mb=10.0 if not bounded else 0.5,
+                peak_queued_mb=depth * 4096 / 2 ** 20, producer_lag_ms=0.0, threads=1, item_bytes=4096,
+                **({"errors_lost": errors} if errors else {}))
+
+
+def grid(langs=("cpp", "python"), reps=3, overrides=None):
+    """Every benchmark for the languages given; overrides: {(lang, bounded): {counter: [values]}}."""
+    entries = []
+    for lang in langs:
+        u_impl, b_impl = qv.IMPLS[lang]
+        for bounded, impl in ((False, u_impl), (True, b_impl)):
+            name = (f"queue/{impl}/{'bounded' if bounded else 'unbounded'}/maxsize:{100 if bounded else 0}/"
+                    + TAIL)
+            for i in range(reps):
+                counters = rep(bounded, i, **{k: v[i] for k, v in (overrides or {}).get((lang, bounded), {}).items()})
+                entries.append(helpers.entry(name, i, **counters))
+    return results.group_benchmarks(entries)
+
+
+class QueueVerdictTest(unittest.TestCase):
+    def test_healthy_run_confirms(self):
+        v = qv.decide(grid())
+        self.assertEqual(v.word, "confirmed", v.line)
+        self.assertEqual(len(v.checks), 10)
+        self.assertIn("C++ (Asio)", v.line)
+        self.assertIn("Python (asyncio.Queue)", v.line)
+
+    def test_one_repetition_over_the_bound_fails_exactly(self):
+        v = qv.decide(grid(overrides={("cpp", True): {"depth": [100, 101, 100]}}))
+        self.assertEqual(v.word, "nuanced", v.line)
+        self.assertIn("C++ (Asio): bounded peak depth ≤ maxsize", v.reasons)
+
+    def test_a_producer_not_held_back_fails_backpressure(self):
+        v = qv.decide(grid(overrides={("python", True): {"producer": [9000, 9100, 9050]}}))
+        self.assertEqual(v.word, "nuanced", v.line)
+        self.assertIn("Python (asyncio.Queue): bounded producer rate ÷ consumer rate", v.reasons)
+
+    def test_unbounded_growth_below_half_the_rates_difference_fails(self):
+        v = qv.decide(grid(overrides={("cpp", False): {"depth": [500, 510, 490]}}))
+        self.assertIn("C++ (Asio): unbounded peak ÷ (rates' difference × time)", v.reasons)
+
+    def test_wide_interval_across_the_factor_is_noise(self):
+        v = qv.decide(grid(overrides={("python", False): {"p99": [100.0, 2000.0, 150.0]}}))
+        self.assertEqual(v.word, "inconclusive: noise", v.line)
+
+    def test_errors_leave_the_pair_out(self):
+        v = qv.decide(grid(overrides={("cpp", True): {"errors": [0, 3, 0]}}))
+        self.assertEqual(v.word, "inconclusive")
+        self.assertIn("no error-free C++ (Asio) pair", v.line)
+
+    def test_one_language_alone_is_judged_on_its_own(self):
+        v = qv.decide(grid(langs=("python",)))
+        self.assertEqual(v.word, "confirmed", v.line)
+        self.assertEqual(set(v.figures), {"python"})
+
+    def test_factors_are_paired_ratios(self):
+        f = qv.decide(grid()).figures["cpp"]
+        # 3000, 3010, 3020 over 100 each: 30, 30.1, 30.2, geometric mean inside a tight interval.
+        self.assertAlmostEqual(f.depth[0], 30.1, places=2)
+        self.assertGreater(f.depth[1], 29.5)
+        self.assertLess(f.depth[2], 30.7)
+        self.assertEqual(f.bounded_max, 100)
+
+    def test_headline_labels(self):
+        r = results.Results("queue", "/nowhere", {}, grid())
+        labels = [f.label for f in page.headline(r)]
+        self.assertEqual(labels[0], "C++ (Asio): peak depth, unbounded ÷ bounded")
+        self.assertIn("Python (asyncio.Queue): p99 latency, unbounded ÷ bounded", labels)
+        self.assertEqual(len(labels), 6)
+
+
+class QueueReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="report_queue_test.")
+        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "queue"))
+        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "queue"], capture_output=True,
+                                    text=True, timeout=120)
+        with open(os.path.join(cls.tmp, "queue", "README.md"), encoding="utf-8") as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_report_succeeds(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        self.assertIn("report: C++ (Asio): peak depth, unbounded ÷ bounded:", self.result.stdout)
+
+    def test_page_sections(self):
+        for section in ("## The claim", "## Setup", "## Charts", "## Verdict", "## Why it happens",
+                        "## In an interview", "## Caveats", "## Numbers", "## Errors"):
+            self.assertIn(section, self.page)
+        self.assertIn("> **Quick run**", self.page)
+
+    def test_verdict_is_decided_by_the_rule(self):
+        fixture = results.load(self.tmp, "queue")
+        v = qv.decide(fixture.runs)
+        self.assertEqual(v.word, "confirmed", v.line)
+        self.assertIn(v.line.split(".")[0], self.page)
+
+    def test_series_are_read(self):
+        fixture = results.load(self.tmp, "queue")
+        name = next(r.name.text for r in fixture.runs if qv.key(r).bounded)
+        depth = page.series(fixture, name, "depth")
+        self.assertTrue(depth)
+        self.assertLessEqual(max(depth), 100)
+
+    def test_charts_written(self):
+        for stem in ("queue_depth", "queue_latency"):
+            for ext in ("png", "svg"):
+                path = os.path.join(self.tmp, "queue", "charts", f"{stem}.{ext}")
+                self.assertGreater(os.path.getsize(path), 1000, path)
+
+
+if __name__ == "__main__":
+    unittest.main()

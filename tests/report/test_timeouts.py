@@ -1,0 +1,141 @@
+"""The timeouts scenario's report: the verdict rule on hand-made runs, and
+scripts/report end to end on the fixture (a real quick run, trimmed to 2
+repetitions; see fixtures/timeouts/README.txt)."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from . import REPO, helpers
+from report_lib import results, timeouts
+from report_lib import timeouts_verdict as tv
+
+REPORT = os.path.join(REPO, "scripts", "report")
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "timeouts")
+TAIL = "timeouts/tail/{client}/{bound}{t}/c:10/n:200/p50_ms:5/p99_ms:100"
+BOUNDS = {"py_aiohttp": ("wait_for", "timeout", "client_timeout"), "asio_coro": ("deadline",),
+          "curl_multi": ("curlopt_timeout",)}
+
+
+def grid(p99_ratio=(0.5, 0.51), overrun=lambda x: (x + 2, x + 3), pool_seen=(1, 1), errors=0):
+    """Every benchmark of the quick grid, two repetitions each. p99_ratio: the timed runs' p99
+    over the untimed ones', per repetition; overrun(x): the median overrun per repetition with a
+    clean-up of x ms; pool_seen: what mockd saw in never_free, per repetition."""
+    entries = []
+    for client, bounds in BOUNDS.items():
+        for i in range(2):
+            entries.append(helpers.entry(TAIL.format(client=client, bound="none", t=""), i, requests=200, ok=200,
+                                         timed_out=0, wait_p99_ms=100, wait_max_ms=200, timeout_ms=0))
+        for bound in bounds:
+            for i, r in enumerate(p99_ratio):
+                entries.append(helpers.entry(TAIL.format(client=client, bound=bound, t="/timeout_ms:50"), i,
+                                             requests=200, ok=190, timed_out=10, wait_p99_ms=100 * r,
+                                             wait_max_ms=52, timeout_ms=50, errors=errors))
+    for client, bound, xs in (("py_aiohttp", "wait_for", (0, 25, 50, 100)), ("py_aiohttp", "timeout", (50,)),
+                              ("asio", "or_timer", (0, 25, 50, 100))):
+        for x in xs:
+            for i, o in enumerate(overrun(x)):
+                entries.append(helpers.entry(f"timeouts/overrun/{client}/{bound}/timeout_ms:50/cleanup_ms:{x}", i,
+                                             trials=3, timed_out=3, cleanup_before_return=3, cleanup_ms=x,
+                                             overrun_median_ms=o, overrun_max_ms=o + 1, timeout_ms=50))
+    for case, limit, hold, waiters, expected in (("never_free", 1, 150, 3, 1), ("freed_late", 1, 60, 1, 2),
+                                                 ("no_limit", 0, 150, 3, 4)):
+        for i in range(2):
+            seen = pool_seen[i] if case == "never_free" else expected
+            timed = waiters if case == "never_free" else (1 if case == "freed_late" else 0)
+            entries.append(helpers.entry(f"timeouts/pool_wait/py_aiohttp/{case}/limit:{limit}/timeout_ms:100/"
+                                         f"hold_ms:{hold}", i, waiters=waiters, timed_out=timed,
+                                         got_connection=expected, expected_connections=expected,
+                                         server_requests_seen=seen, server_requests_started=seen,
+                                         waiter_max_ms=105, timeout_ms=100))
+    return results.group_benchmarks(entries)
+
+
+class TimeoutsVerdictTest(unittest.TestCase):
+    def test_bounded_tail_with_an_overrun_is_nuanced(self):
+        v = tv.decide(grid())
+        self.assertEqual(v.word, "nuanced", v.line)
+        self.assertEqual(len(v.checks), 5 + 2)  # five tail pairs, the overrun, the pool count
+        self.assertIn("no maximum execution time", v.line)
+
+    def test_no_overrun_confirms_the_claim(self):
+        v = tv.decide(grid(overrun=lambda x: (1.0, 1.2)))
+        self.assertEqual(v.word, "confirmed", v.line)
+
+    def test_a_timeout_that_does_not_cut_the_tail_refutes(self):
+        v = tv.decide(grid(p99_ratio=(0.98, 1.0)))
+        self.assertEqual(v.word, "refuted", v.line)
+
+    def test_a_wide_tail_interval_is_noise(self):
+        v = tv.decide(grid(p99_ratio=(0.3, 1.2)))
+        self.assertEqual(v.word, "inconclusive: noise", v.line)
+
+    def test_a_pool_count_that_differs_is_reported(self):
+        v = tv.decide(grid(pool_seen=(1, 2)))
+        pool = [c for c in v.checks if c.name.startswith("pool wait")][0]
+        self.assertEqual(pool.status, "failed")
+        self.assertIn("repetition 2", pool.note)
+        self.assertEqual(v.word, "nuanced")
+
+    def test_runs_with_errors_are_left_out(self):
+        v = tv.decide(grid(errors=2))
+        self.assertEqual(v.word, "inconclusive", v.line)
+        self.assertIn("tail pair", v.line)
+
+    def test_overrun_is_the_mean_of_the_repetitions(self):
+        v = tv.decide(grid(overrun=lambda x: (x + 2, x + 4)))
+        est, lo, hi = v.overruns["timeouts/overrun/py_aiohttp/wait_for/timeout_ms:50/cleanup_ms:100"]
+        self.assertAlmostEqual(est, 103)
+        self.assertLess(lo, 103)
+        self.assertGreater(hi, 103)
+
+    def test_headline_figures(self):
+        r = results.Results("timeouts", "/nowhere", {}, grid())
+        labels = [f.label for f in timeouts.headline(r)]
+        self.assertIn("p99 wait, py_aiohttp, asyncio.wait_for ÷ without", labels)
+        self.assertIn("Python asyncio.wait_for overrun, clean-up 100 ms", labels)
+        self.assertIn("C++ Asio `request || timer` overrun, clean-up 100 ms", labels)
+        self.assertEqual(labels[-1], "pool wait (never_free): requests mockd saw")
+
+
+class TimeoutsReportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="report_timeouts_test.")
+        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "timeouts"))
+        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "timeouts"], capture_output=True,
+                                    text=True, timeout=120)
+        with open(os.path.join(cls.tmp, "timeouts", "README.md"), encoding="utf-8") as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_report_succeeds(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        self.assertIn("report: p99 wait, py_aiohttp, asyncio.wait_for ÷ without:", self.result.stdout)
+
+    def test_page_sections(self):
+        for section in ("## The claim", "## Setup", "## Charts", "## Verdict", "## Why it happens",
+                        "## In an interview", "## Caveats", "## Numbers", "## Errors"):
+            self.assertIn(section, self.page)
+        self.assertIn("> **Quick run**", self.page)
+
+    def test_verdict_is_decided_by_the_rule(self):
+        fixture = results.load(self.tmp, "timeouts")
+        v = tv.decide(fixture.runs)
+        self.assertIn(v.word, ("nuanced", "inconclusive: noise"), v.line)
+        self.assertIn(v.line.split(":")[0], self.page)
+
+    def test_charts_written(self):
+        for stem in ("timeouts_overrun", "timeouts_tail", "timeouts_pool_wait"):
+            for ext in ("png", "svg"):
+                path = os.path.join(self.tmp, "timeouts", "charts", f"{stem}.{ext}")
+                self.assertTrue(os.path.exists(path), path)
+                self.assertGreater(os.path.getsize(path), 1000, path)
+
+
+if __name__ == "__main__":
+    unittest.main()
