@@ -58,6 +58,7 @@
 #include "http_get.hpp"
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "run_summary.hpp"
 #include "scenario.hpp"
 
@@ -205,41 +206,20 @@ void run_loop_benchmark(benchmark::State& state, ScenarioContext& context, const
 
 // ---- client side: the Python peers -------------------------------------------
 
-// The interpreter with the suite's packages (README "Python"), and the
-// script, in the source tree next to this file's folder.
-constexpr const char* kPython = "/usr/bin/python3";
+// The asyncio side's script, in the source tree next to this file's folder
+// (bench/python/event_loop.py); run through python_experiment.hpp.
 const std::string kPythonScript =
     (std::filesystem::path(__FILE__).parent_path().parent_path() / "python" / "event_loop.py")
         .string();
 constexpr auto kPythonTimeout = std::chrono::seconds(120);
 
-// Runs the script with `config` and returns its one-line JSON answer; throws
-// with the child's stderr when it gives none. `startup_ms`: from the spawn to
-// the script's first line after its imports (both read CLOCK_MONOTONIC).
 nlohmann::json run_python(const nlohmann::json& config, double* startup_ms = nullptr) {
-  using Clock = harness::ChildProcess::Clock;
-  const auto spawned = Clock::now();
-  harness::ChildProcess child({kPython, kPythonScript, config.dump()});
-  const auto line = child.read_line(Clock::now() + kPythonTimeout);
-  if (!line) {
-    const std::string tail = child.stderr_tail();
-    child.kill();
-    throw std::runtime_error("python child gave no result" + (tail.empty() ? "" : ": " + tail));
-  }
-  child.wait_until(Clock::now() + std::chrono::seconds(10));
-  auto answer = nlohmann::json::parse(*line);
-  if (startup_ms && answer.contains("ready_monotonic_s"))
-    *startup_ms = (answer["ready_monotonic_s"].get<double>() -
-                   std::chrono::duration<double>(spawned.time_since_epoch()).count()) *
-                  1000.0;
-  return answer;
+  return run_python_script(kPythonScript, config, kPythonTimeout, startup_ms);
 }
 
 // Why the Python peers cannot run here, or nullopt.
 std::optional<std::string> python_missing() {
-  if (access(kPython, X_OK) != 0) return std::string(kPython) + " not found";
-  if (access(kPythonScript.c_str(), R_OK) != 0) return kPythonScript + " not found";
-  return std::nullopt;
+  return bench::python_missing(kPythonScript);
 }
 
 // How many pure-Python steps take kCpuMs of CPU time on this machine: asked

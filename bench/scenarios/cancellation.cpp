@@ -46,6 +46,7 @@
 #include "child_process.hpp"
 #include "http_get.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "scenario.hpp"
 
 namespace bench {
@@ -66,8 +67,7 @@ constexpr std::size_t kBodyBytes = 16;  // mockd's default body
 // the counters are read.
 constexpr auto kSettle = std::chrono::milliseconds(50);
 
-constexpr const char* kPython = "/usr/bin/python3";
-const std::string kScript = std::string(SCENARIO_PYTHON_DIR) + "/cancellation.py";
+const std::string kScript = scenario_script("cancellation.py");
 constexpr auto kPythonTimeout = std::chrono::seconds(60);
 
 std::string num(double v) {
@@ -231,26 +231,12 @@ RaceRun run_cpp_race(const ServerEndpoint& server, const RaceCase& c) {
 // ---- Python: one child per repetition ------------------------------------------------
 
 std::optional<std::string> python_missing() {
-  if (access(kPython, X_OK) != 0) return std::string(kPython) + " not found";
-  if (access(kScript.c_str(), R_OK) != 0) return kScript + " not found";
-  return std::nullopt;
+  return bench::python_missing(kScript);
 }
 
 // Runs the script with `config`; its one JSON line, or throws with the reason.
 nlohmann::json run_python(const nlohmann::json& config) {
-  harness::ChildProcess child({kPython, kScript, config.dump()});
-  const auto line = child.read_line(Clock::now() + kPythonTimeout);
-  if (!line) {
-    const std::string tail = child.stderr_tail();
-    child.kill();
-    throw std::runtime_error("python child gave no result" + (tail.empty() ? "" : ": " + tail));
-  }
-  child.wait_until(Clock::now() + std::chrono::seconds(10));
-  auto answer = nlohmann::json::parse(*line);
-  if (answer.contains("skip")) throw std::runtime_error(answer["skip"].get<std::string>());
-  if (answer.contains("error"))
-    throw std::runtime_error("python: " + answer["error"].get<std::string>());
-  return answer;
+  return run_python_script(kScript, config, kPythonTimeout);
 }
 
 nlohmann::json python_config(const ServerEndpoint& server, const std::string& kind) {

@@ -51,6 +51,7 @@
 #include "http_get.hpp"
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "scenario.hpp"
 
 namespace bench {
@@ -76,8 +77,7 @@ constexpr std::size_t kConcurrency = 20;
 // Seeds of repetition r start at r * kSeedStride: 2N seeds per run fit below it.
 constexpr std::uint64_t kSeedStride = 10'000'000;
 
-const std::string kPython = "/usr/bin/python3";
-const std::string kPythonScript = std::string(SCENARIO_PYTHON_DIR) + "/hedging.py";
+const std::string kPythonScript = scenario_script("hedging.py");
 constexpr auto kPythonTimeout = std::chrono::seconds(120);
 
 // ---- the distribution's quantiles ------------------------------------------
@@ -292,26 +292,12 @@ tcp::endpoint endpoint_of(const std::string& url, std::string& host) {  // http:
 
 // Why the Python side cannot run here, or nullopt.
 std::optional<std::string> python_missing() {
-  if (access(kPython.c_str(), X_OK) != 0) return kPython + " not found";
-  if (access(kPythonScript.c_str(), R_OK) != 0) return kPythonScript + " not found";
-  return std::nullopt;
+  return bench::python_missing(kPythonScript);
 }
 
 // Runs hedging.py with `config`; its one JSON line, or throws with the reason.
 nlohmann::json run_python(const nlohmann::json& config) {
-  harness::ChildProcess child({kPython, kPythonScript, config.dump()});
-  const auto line = child.read_line(Clock::now() + kPythonTimeout);
-  if (!line) {
-    const std::string tail = child.stderr_tail();
-    child.kill();
-    throw std::runtime_error("python child gave no result" + (tail.empty() ? "" : ": " + tail));
-  }
-  child.wait_until(Clock::now() + std::chrono::seconds(10));
-  auto answer = nlohmann::json::parse(*line);
-  if (answer.contains("skip")) throw std::runtime_error(answer["skip"].get<std::string>());
-  if (answer.contains("error"))
-    throw std::runtime_error("python: " + answer["error"].get<std::string>());
-  return answer;
+  return run_python_script(kPythonScript, config, kPythonTimeout);
 }
 
 // ---- first completed -------------------------------------------------------------

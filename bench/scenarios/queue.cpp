@@ -407,11 +407,12 @@ void run_queue_benchmark(benchmark::State& state, ScenarioContext& context, cons
 }
 
 void register_queue(ScenarioContext& context) {
-  const Mode mode = context.options().mode;
-  // Items per run: with 4 x 1 ms consumers a run lasts about items / 4,000 s, nearer items / 3,000
-  // s with timer slack on a busy machine; a round of the 4 benchmarks then takes about 1.8 ms per
-  // item: the default's 10 rounds stay within 100 s, the reference's within 150 s.
-  const std::size_t items = mode == Mode::quick ? 4000 : mode == Mode::reference ? 7000 : 5000;
+  // Items per run, the same in every mode: the peak depth of the unbounded queue grows with the
+  // run's length, so runs of different lengths would not be comparable ("This run beside the
+  // reference"). With 4 x 1 ms consumers a run lasts about items / 4,000 s; a round of the 4
+  // benchmarks takes about 1.8 ms per item, so 10 rounds stay within 100 s. Modes differ in
+  // repetitions only.
+  constexpr std::size_t items = 5000;
   constexpr std::size_t kMaxsize = 100;
   for (const char* language : {"cpp", "python"}) {
     const bool python = std::string(language) == "python";

@@ -54,6 +54,7 @@
 #include "http_get.hpp"
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "scenario.hpp"
 
 namespace bench {
@@ -90,35 +91,19 @@ std::vector<int> cleanup_values(Mode mode) {
 
 // ---- the Python side -----------------------------------------------------------
 
-constexpr const char* kPython = "/usr/bin/python3";
-const std::string kPythonScript =
-    (std::filesystem::path(SCENARIO_PYTHON_DIR) / "timeouts.py").string();
+const std::string kPythonScript = scenario_script("timeouts.py");
 constexpr auto kPythonTimeout = std::chrono::seconds(60);
 
 // Why the Python side cannot run here, or nullopt.
 std::optional<std::string> python_missing() {
-  if (access(kPython, X_OK) != 0) return std::string(kPython) + " not found";
-  if (access(kPythonScript.c_str(), R_OK) != 0) return kPythonScript + " not found";
-  return std::nullopt;
+  return bench::python_missing(kPythonScript);
 }
 
 // Runs timeouts.py with `config` (no shell; the child dies with bench) and
 // returns its one-line answer; throws with the reason when there is none, or
 // when the script reports an error or a missing package.
 nlohmann::json run_python(const nlohmann::json& config) {
-  harness::ChildProcess child({kPython, kPythonScript, config.dump()});
-  const auto line = child.read_line(Clock::now() + kPythonTimeout);
-  if (!line) {
-    const std::string tail = child.stderr_tail();
-    child.kill();
-    throw std::runtime_error("python child gave no result" + (tail.empty() ? "" : ": " + tail));
-  }
-  child.wait_until(Clock::now() + std::chrono::seconds(5));
-  auto answer = nlohmann::json::parse(*line);
-  if (answer.contains("skip")) throw std::runtime_error(answer["skip"].get<std::string>());
-  if (answer.contains("error"))
-    throw std::runtime_error("python: " + answer["error"].get<std::string>());
-  return answer;
+  return run_python_script(kPythonScript, config, kPythonTimeout);
 }
 
 // ---- counters shared by the parts ----------------------------------------------

@@ -169,7 +169,7 @@ QUESTIONS = [
              "Around the call: `async def timing(request, handler)` reads a monotonic clock, `await "
              "handler(request)`, and records the difference in a `finally` so failures are timed too. It sees the "
              "handler and the middlewares inside it, not the time a request waited before the server read it.",
-             HOLDS, scenario=PENDING["C13"]),
+             HOLDS, scenario="middleware"),
     Question("P1", "Fetch several URLs in parallel.",
              "One `ClientSession`, one task per URL, `asyncio.gather` (or a `TaskGroup`), and a cap: the "
              "connector's limit or a semaphore. It runs on one thread: the requests are concurrent, not parallel.",
@@ -192,33 +192,33 @@ QUESTIONS = [
              BUGGY, "a broadcast loop that writes and awaits `drain()` for each client in turn",
              "one reader that stops reading stalls every broadcast; the client set can change during the awaits "
              "(RuntimeError); without `drain()` and without a bound, buffers grow without limit.",
-             PENDING["C12"], examples=["chat_server.py"]),
+             "streams", examples=["chat_server.py"]),
     Question("P4", "Producer and consumer with `asyncio.Queue`.",
              "`asyncio.Queue(maxsize=N)`: `put` waits while the queue is full, which slows the producer to the "
              "consumer's pace (backpressure); stop consumers with a sentinel, or `join()` then cancel them.",
              HALF, "an unbounded `Queue()`",
              "it works, but a faster producer fills memory without limit; `maxsize` is the fix.",
-             PENDING["C10"], examples=["producer_consumer.py"]),
+             "queue", examples=["producer_consumer.py"]),
     Question("P5", "A UDP echo server.",
              "Subclass `asyncio.DatagramProtocol`, answer in `datagram_received` with `transport.sendto`, and "
              "start it with `loop.create_datagram_endpoint`. UDP keeps message boundaries and may lose datagrams: "
              "clients need timeouts.",
              HALF, "a protocol class with `datagram_received`",
              "it works, but the class should derive from `DatagramProtocol`, which supplies the other callbacks.",
-             PENDING["C12"], examples=["udp_echo.py"]),
+             "streams", examples=["udp_echo.py"]),
     Question("P6", "Read files concurrently with aiofiles.",
              "Regular files cannot be read without blocking through epoll, so aiofiles runs each call on the "
              "loop's default thread pool (`min(32, cpus + 4)` threads): the concurrency is threads. io_uring is "
              "the kernel's asynchronous path; asyncio does not use it.",
              HALF, "aiofiles reads files asynchronously",
              "it moves blocking reads to threads; per small read that adds a thread hand-off.",
-             PENDING["C11"], examples=["read_files.py"]),
+             "files", examples=["read_files.py"]),
     Question("P7", "Retry a flaky call with exponential backoff.",
              "Retry only transient failures (5xx, connection errors, timeouts), double the wait each time up to a "
              "cap, add jitter (a random wait between 0 and the backoff), and bound the attempts and total time.",
              HALF, "exponential backoff without jitter",
              "it works for one client; many clients that failed together retry together, in synchronized waves.",
-             PENDING["C6"], examples=["retry_backoff.py"]),
+             "retry", examples=["retry_backoff.py"]),
     Question("P8", "asyncio or threading?",
              "Threads for blocking libraries and a modest number of concurrent waits; asyncio for many "
              "concurrent I/O waits on one thread. For CPU work in CPython neither: the GIL runs one thread's "
@@ -246,12 +246,12 @@ QUESTIONS = [
              "pending) at FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, cancelling nothing. `TaskGroup` "
              "(3.11) cancels the rest on the first failure.",
              WRONG, "gather cancels the remaining tasks if one fails", "it cancels none of them.",
-             PENDING["C8"], examples=["taskgroup_vs_gather.py"]),
+             "cancellation", examples=["taskgroup_vs_gather.py"]),
     Question("P12", "`wait(FIRST_COMPLETED)`.",
              "Wrap each coroutine in a task, `await asyncio.wait(tasks, return_when=FIRST_COMPLETED)`, use the "
              "done set, then cancel the pending tasks yourself: `wait` cancels nothing.",
              WRONG, "coroutines passed straight to `wait()`", "Python 3.11 refuses them with TypeError.",
-             PENDING["C9"]),
+             "hedging"),
     Question("P13", "`asyncio.sleep` vs `time.sleep`.",
              "`time.sleep` blocks the thread, and with it every task on the loop; `asyncio.sleep` suspends only "
              "the calling task on a timer.",
@@ -278,7 +278,7 @@ QUESTIONS = [
              HOLDS, scenario="limits", measured=_q15, charts=[("limits", "charts/limits_cap.png")]),
     Question("Q17", "What is `asyncio.Queue` for?",
              "Passing work between producer and consumer tasks; give it a `maxsize` for backpressure.",
-             HOLDS, scenario=PENDING["C10"], examples=["producer_consumer.py"]),
+             HOLDS, scenario="queue", examples=["producer_consumer.py"]),
     Question("Q19", "Timeouts.",
              "`asyncio.timeout()` (3.11) and `wait_for` cancel the work when time is up and return once the "
              "cancelled code has finished, so slow cleanup overruns them. aiohttp's `ClientTimeout(total=...)` "
@@ -286,25 +286,25 @@ QUESTIONS = [
              HALF, "`wait_for` sets a maximum execution time",
              "it can overrun while the cancelled task cleans up; and a pool wait can use up an aiohttp timeout "
              "before the request is sent.",
-             PENDING["C7"], examples=["timeouts.py"]),
+             "timeouts", examples=["timeouts.py"]),
     Question("Q22", "`asyncio.shield`.",
              "`shield(task)` keeps the inner task running when the awaiting caller is cancelled; the caller still "
              "gets `CancelledError`, cancelling the inner task directly still works, and you must keep a reference "
              "to it.",
              HALF, "it protects a task so it runs to completion",
-             "only from the caller's cancellation, and only while something references it.", PENDING["C8"]),
+             "only from the caller's cancellation, and only while something references it.", "cancellation"),
     Question("Q18", "Cancelling a task.",
              "`task.cancel()` asks: `CancelledError` is raised at the task's next await. Clean up in `finally` or "
              "`except` and re-raise; swallowing it breaks `TaskGroup` and `asyncio.timeout`.",
              HALF, "`cancel()` terminates the task gracefully",
-             "it is a request the task can ignore, delivered only at an await.", PENDING["C8"]),
+             "it is a request the task can ignore, delivered only at an await.", "cancellation"),
     Question("Q9", "Exceptions in tasks.",
              "A task stores its exception; it surfaces when the task is awaited or its result read. Never read, it "
              "is only logged (\"Task exception was never retrieved\") when the task is collected, and the loop "
              "holds tasks weakly: keep references (a set plus `add_done_callback(set.discard)`) or use a "
              "`TaskGroup`.",
              MISLEADING, "`create_task` captures the exceptions of background tasks",
-             "it stores them where nobody may look, and an unreferenced task can vanish.", PENDING["C8"]),
+             "it stores them where nobody may look, and an unreferenced task can vanish.", "cancellation"),
     Question("Q7, P15", "What does `await` do?",
              "It suspends the coroutine until the awaited object is done, and gives the loop control only if it "
              "actually has to wait. Awaiting a coroutine that finishes without waiting runs it inline; a loop of "

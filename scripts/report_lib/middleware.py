@@ -123,10 +123,12 @@ def _why(runs, v):
                    "span and setting a header. That is Python's cost per call and per object, not a cost of "
                    "timing as such.")
     if "mockd" in v.cost_us:
+        lo, hi = v.cost_us["mockd"][1:]
+        verdict = ("an interval that includes zero: too small for this measurement to see"
+                   if lo <= 0 <= hi else "what this measurement can resolve of it")
         out.append(f"- The same span in C++ is two reads of a vDSO clock and a few bytes of header: "
                    f"{fmt.sig(v.cost_us['mockd'][0] * 1e3)} ns per request here "
-                   f"({fmt.ci(*[x * 1e3 for x in v.cost_us['mockd'][1:]], unit=' ns')}), below what this "
-                   "measurement can separate from zero when the interval includes it.")
+                   f"({fmt.ci(lo * 1e3, hi * 1e3, unit=' ns')}), {verdict}.")
     out.append("- The span starts after aiohttp has read and parsed the request and ends before the response "
                "is written, so the client's latency is always longer; under load, the time a request waits "
                "for the event loop before its handler starts is missing from it too. A middleware measures "

@@ -152,7 +152,11 @@ def _line(word, cost, cost_us, checks):
                        f"per request ({fmt.factor_ci(*a)} the untimed server)")
     m = cost.get("mockd")
     if m is not None:
-        figures.append(f"the same span in C++ {fmt.sig(cost_us['mockd'][0] * 1e3)} ns ({fmt.factor_ci(*m)})")
+        if m[1] <= 1 <= m[2]:
+            figures.append(f"the same span in C++ costs nothing this measurement can tell from zero "
+                           f"({fmt.factor_ci(*m)})")
+        else:
+            figures.append(f"the same span in C++ {fmt.sig(cost_us['mockd'][0] * 1e3)} ns ({fmt.factor_ci(*m)})")
     text = "; ".join(figures) if figures else "no cost was measured"
     if word == checks_mod.CONFIRMED:
         return (f"**Confirmed**: wrapped around `await handler(request)`, the middleware reports at least the "

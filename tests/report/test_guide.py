@@ -215,32 +215,34 @@ class GuideTest(unittest.TestCase):
                                "Q1, Q5, Q10"])
 
     def test_pending_scenario_fills_in_from_its_json(self):
-        """A scenario not in the suite says so, and shows its verdict once its bench.json exists with a
-        report module (here: the pooling module registered under the pending name)."""
+        """A claim whose scenario is not written yet says so, and shows its verdict once its
+        bench.json exists with a report module (here: a made-up claim C99 whose scenario `demo` is
+        the pooling module under another name)."""
+        from unittest import mock
         from report_lib import guide
-        empty = os.path.join(self.tmp, "empty")
-        os.makedirs(empty)
-        self.assertIn("fills in from `queue/bench.json`", guide.render(empty))
-        copy = os.path.join(self.tmp, "pending")
-        os.makedirs(os.path.join(copy, "queue"))
-        with open(os.path.join(RESULTS, "pooling", "bench.json"), encoding="utf-8") as f:
-            renamed = f.read().replace('"pooling/', '"queue/')  # the benchmarks as the new scenario's
-        with open(os.path.join(copy, "queue", "bench.json"), "w", encoding="utf-8") as f:
-            f.write(renamed)
-        pooling = scenarios.SCENARIOS["pooling"]
-        saved = scenarios.SCENARIOS.get("queue")
-        scenarios.SCENARIOS["queue"] = pooling
-        try:
-            page = guide.render(copy)
-        finally:
-            if saved is None:
-                del scenarios.SCENARIOS["queue"]
-            else:
-                scenarios.SCENARIOS["queue"] = saved
-        row = next(line for line in page.splitlines() if line.startswith("| C10 "))
+        pending = {**guide.PENDING, "C99": "demo"}
+        claims = [("C99", "A claim measured later")]
+        with mock.patch.object(guide, "PENDING", pending), mock.patch.object(guide, "PENDING_CLAIMS", claims):
+            empty = os.path.join(self.tmp, "empty")
+            os.makedirs(empty)
+            row = next(line for line in guide.render(empty).splitlines() if line.startswith("| C99 "))
+            self.assertIn("not in the suite yet", row)
+            self.assertIn("fills in from `demo/bench.json`", row)
+            copy = os.path.join(self.tmp, "pending")
+            os.makedirs(os.path.join(copy, "demo"))
+            with open(os.path.join(RESULTS, "pooling", "bench.json"), encoding="utf-8") as f:
+                renamed = f.read().replace('"pooling/', '"demo/')  # the benchmarks as the new scenario's
+            with open(os.path.join(copy, "demo", "bench.json"), "w", encoding="utf-8") as f:
+                f.write(renamed)
+            pooling = scenarios.SCENARIOS["pooling"]
+            with mock.patch.dict(scenarios.SCENARIOS, {"demo": pooling}):
+                page = guide.render(copy)
+        row = next(line for line in page.splitlines() if line.startswith("| C99 "))
         self.assertIn(pooling.verdict(load("pooling")).word, row)
         self.assertIn(bold(figure_text("pooling", "py_aiohttp", "HTTPS")), row)
         self.assertNotIn("not in the suite yet", row)
+        cells = [c.strip() for c in row.split(" | ")]
+        self.assertEqual(cells[2:4], ["—", "—"], "unsorted figures stay out of the Python and C++ columns")
 
 
 def relative_links(path):

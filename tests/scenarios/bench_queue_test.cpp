@@ -20,10 +20,10 @@ using namespace bench_test_support;
 namespace {
 
 const char* const kNames[] = {
-    "queue/asio_deque/unbounded/maxsize:0/consumers:4/producer_us:100/work_us:1000/items:4000",
-    "queue/asio_channel/bounded/maxsize:100/consumers:4/producer_us:100/work_us:1000/items:4000",
-    "queue/py_asyncio/unbounded/maxsize:0/consumers:4/producer_us:100/work_us:1000/items:4000",
-    "queue/py_asyncio/bounded/maxsize:100/consumers:4/producer_us:100/work_us:1000/items:4000",
+    "queue/asio_deque/unbounded/maxsize:0/consumers:4/producer_us:100/work_us:1000/items:5000",
+    "queue/asio_channel/bounded/maxsize:100/consumers:4/producer_us:100/work_us:1000/items:5000",
+    "queue/py_asyncio/unbounded/maxsize:0/consumers:4/producer_us:100/work_us:1000/items:5000",
+    "queue/py_asyncio/bounded/maxsize:100/consumers:4/producer_us:100/work_us:1000/items:5000",
 };
 
 TEST(Queue, ListsBoundedAndUnboundedInBothLanguages) {
