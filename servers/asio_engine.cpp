@@ -481,8 +481,14 @@ class AsioEngine final : public Engine {
                                     bool keep_alive, std::string_view type = "application/json") {
     const bool close = !keep_alive || stopping_;
     build_header(conn, status, body.size(), close, nullptr, type);
-    std::array<asio::const_buffer, 2> bufs{asio::buffer(conn.header), asio::buffer(body)};
-    auto [ec, n] = co_await asio::async_write(stream, bufs, nothrow);
+    // The buffer list as write_with_body passes it (a span over the connection's own vector):
+    // over TLS, a std::array of the two with a body past 16 KiB (a long /stats timeline) sent
+    // the header and never the body.
+    conn.gather.clear();
+    conn.gather.emplace_back(conn.header.data(), conn.header.size());
+    conn.gather.emplace_back(body.data(), body.size());
+    auto [ec, n] = co_await asio::async_write(
+        stream, std::span<const asio::const_buffer>(conn.gather), nothrow);
     if (ec) co_return false;
     if (close) co_await graceful_close(stream, conn);
     co_return !close;

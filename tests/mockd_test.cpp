@@ -509,6 +509,23 @@ TEST_P(MockdEngine, HttpsWorksWithTheWrittenCertificateAndCountsHandshakes) {
   std::filesystem::remove(cert);
 }
 
+// A /stats body past one TLS record (16 KiB): a timeline over 6.5 s makes it
+// about 18 KB. The asio engine once sent its header and never its body.
+TEST(MockdAsio, LargeStatsBodyArrivesWholeOverHttps) {
+  const std::string cert = temp_path("mockd-cert-large.pem");
+  MockdProcess mockd({"--engine", "asio", "--tls", "--cert-out", cert});
+  harness::HttpOptions options;
+  options.cacert = cert;
+  ASSERT_EQ(harness::http_request(mockd.url() + "/?delay_ms=6500", options).status, 200);
+  options.timeout = std::chrono::seconds(10);
+  const auto r = harness::http_request(mockd.url() + "/stats", options);
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_GT(r.body.size(), 16'384u);
+  const auto s = nlohmann::json::parse(r.body);
+  EXPECT_GE(s["timeline"]["started"].size(), 650u);
+  std::filesystem::remove(cert);
+}
+
 // Three unpooled requests from one curl handle, which keeps its TLS session
 // cache: the second and third connections resume the first one's session.
 // TLS 1.3 resumes with a ticket; libcurl turns TLS 1.2 tickets off, so 1.2
