@@ -35,6 +35,7 @@
 #include "child_process.hpp"
 #include "client_model.hpp"
 #include "http_get.hpp"
+#include "latency_stats.hpp"
 #include "model_benchmark.hpp"
 #include "scenario.hpp"
 #include "servers.hpp"
@@ -241,12 +242,7 @@ void run_span(benchmark::State& state, ScenarioContext& context, const Server& s
     wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     state.SetIterationTime(wall_s);
   }
-  auto median = [](std::vector<double> v) {
-    if (v.empty()) return std::nan("");
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  };
+  auto median = [](const std::vector<double>& v) { return clients::percentile(v, 50); };
   auto& c = state.counters;
   const bool timed = std::string_view(s.middleware) == "timing";
   c["requests"] = static_cast<double>(requests);
