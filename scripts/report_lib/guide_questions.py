@@ -1,355 +1,508 @@
-"""The guide's questions, in the order of the interview material: the short answer, the mark
-(holds, half-true, wrong, ...), what the material says and what is true instead, the scenario that
-measures it with the sentence of measured values, and links (charts, the runnable example, the C++
-models). API_ANSWERS: the language and API questions, answered briefly without a measurement.
+"""The guide's questions, in the interview material's order: what the material answers, the one
+sentence to say instead (with what it rests on), the mark, and one measured line from an experiment
+about that very question (or none: explanation only).
+
+The mark is not typed alone: each question lists what supports the material's answer and what
+contradicts it (guide_checks.judge), and the test fails when the family of the typed mark (✓ ⚠ ✗)
+differs from the one the checks give. API_ANSWERS: language questions answered in a sentence, each
+resting on a runnable snippet (python_facts) or marked explanation-only.
 """
 from dataclasses import dataclass, field
 
-from .guide_claims import PENDING
-from .guide_data import (blocking_cpu_lag, blocking_offload, blocking_wait, fig, gather_capped, joined,
-                         limits_cap, limits_fd, limits_peaks, memory_kib, plain_http, pooling_counts,
-                         pooling_share, rtt_cells, sva_count, sva_run, sva_setup, sva_wall, uvloop_factor)
+from . import fmt
+from . import cancellation_verdict as cv
+from . import hedging_verdict as hv
+from . import verdict
+from .guide_checks import (CONFIRMED, EXPLANATION, NUANCED, REFUTED, Fact, Fails, Passes, Rule, Sentence, exact,
+                           figure_at_least)
+from .guide_data import Fig, Line, Part, Val, every_rep, median_of, ms_of
 
-# The marks: ✓ the material's answer holds, ⚠ it is half-true (or worded wrongly, ...), ✗ it is wrong.
+# The marks and the verdict family each belongs to.
 HOLDS, HALF, WRONG = "✓ holds", "⚠ half-true", "✗ wrong"
 WORDING, MISLEADING, CONFOUNDED, OUTDATED = "⚠ wording", "⚠ misleading", "⚠ confounded", "⚠ outdated"
 BUGGY = "✗ buggy"
+FAMILY = {HOLDS: CONFIRMED, HALF: NUANCED, WORDING: NUANCED, MISLEADING: NUANCED, CONFOUNDED: NUANCED,
+          OUTDATED: NUANCED, WRONG: REFUTED, BUGGY: REFUTED}
+MARK_OF = {CONFIRMED: HOLDS, NUANCED: HALF, REFUTED: WRONG}
 
-
-# --- the questions ---------------------------------------------------------------
 
 @dataclass
 class Question:
     qid: str
     text: str
-    answer: str
+    say: Sentence                  # the sentence to say in an interview
     mark: str = HOLDS
-    material: str = ""                 # what the material says
-    truth: str = ""                    # what is true instead (for a mark other than holds)
-    scenario: str = None               # the scenario that measures it (or a PENDING name)
-    measured: object = None            # data -> a sentence with its bold values, or None
-    charts: list = field(default_factory=list)   # [(scenario, chart path)]
+    material: str = ""             # what the material answers (shown for a mark other than holds)
+    supports: tuple = ()           # backing that holds when the material's answer does
+    against: tuple = ()            # backing that holds where it is wrong
+    measured: Line = None          # one line from an experiment about this question; None: explanation only
+    experiments: tuple = ()        # the scenarios whose experiments are about this question
     examples: list = field(default_factory=list)  # file names under examples/
-    cpp: list = field(default_factory=list)       # repository paths of the C++ equivalents
 
 
-def _a1(d):
-    c, rtt = pooling_counts(d), rtt_cells(d, "py_aiohttp")
-    parts = [x for x in (
-        joined("aiohttp pooled ÷ a session per request: ", fig(d, "pooling", "py_aiohttp", "HTTPS"),
-               " over HTTPS, ", plain_http(d, "py_aiohttp"), " over HTTP"),
-        c and f"the server counted {c[1]} connections for {c[0]} pooled requests and {c[3]} for {c[2]} unpooled",
-        rtt and f"at RTT {rtt[0]} an unpooled aiohttp request over TLS 1.3 took {rtt[1]}, a pooled one {rtt[2]}",
-        joined("the C++ clients gain ", fig(d, "pooling", "median of the C++ models", "HTTPS"),
-               " over HTTPS on the same server: libcurl's figure, not aiohttp's")) if x]
-    return "; ".join(parts) + "." if parts else None
+# --- small readers ------------------------------------------------------------------
+
+def _run(runs, *labels, **params):
+    found = [r for r in runs if r.name.labels == labels
+             and all(r.name.param(k) == v for k, v in params.items())]
+    return found[0] if len(found) == 1 else None
 
 
-def _a3(d):
-    fd, peaks = limits_fd(d, "py_aiohttp"), limits_peaks(d, "py_aiohttp")
-    unpooled, pooled = limits_cap(d, "py_aiohttp", "semaphore_unpooled"), limits_cap(d, "py_aiohttp", "connector")
-    capped = gather_capped(d)
-    parts = [x for x in (
-        peaks and f"the server's peak equalled min(limit, requests) in {peaks[0]} of {peaks[1]} aiohttp runs",
-        fd and (f"under a lowered open-file limit an unlimited gather lost {fd[0]} of {fd[1]} requests to EMFILE, "
-                f"a limited one {fd[2]}"),
-        joined("connector ÷ semaphore over one shared session, req/s: ", fig(d, "limits", "py_aiohttp", "semaphore")),
-        unpooled and pooled and (f"a semaphore with a session per request opened {unpooled[1]} connections for "
-                                 f"{unpooled[0]} requests, the connector {pooled[1]}"),
-        capped and f"gathering {capped[0]} URLs with the default connector, the server saw at most {capped[1]} "
-                   "connections at once") if x]
-    return "; ".join(parts) + "." if parts else None
+def _blocking(kind, group):
+    return lambda runs: _run(runs, group, kind)
 
 
-def _p1(d):
-    s = sva_setup(d)
-    return joined(s and s[0], " URLs of ", s and s[1], ": `requests` one by one ",
-                  sva_wall(d, "py_requests/sequential"), ", `aiohttp` gathered ", sva_wall(d, "py_aiohttp/gather"),
-                  " (", fig(d, "sync_vs_async", "Python:"), " faster) on ",
-                  sva_count(d, "py_aiohttp/gather", "threads_created"), " thread.")
+def _lag(group, kind):
+    return Val("blocking", lambda runs: median_of(_run(runs, group, kind), "loop_lag_max_us", fmt.ms))
 
 
-def _p2(d):
-    s = sva_setup(d)
-    return joined("at K = ", s and s[0], ": `requests.get` per URL ", sva_wall(d, "py_requests/sequential_nopool"),
-                  ", one `Session` ", sva_wall(d, "py_requests/sequential"), ", `aiohttp` gathered ",
-                  sva_wall(d, "py_aiohttp/gather"), ". Pooling closes ", pooling_share(d),
-                  " of the gap; overlapping the waits closes the rest.")
+def _total(group, kind):
+    return Val("blocking", lambda runs: median_of(_run(runs, group, kind), "total_ms", ms_of))
 
 
-def _p8(d):
-    return joined("the same pure-Python work, on the loop ÷ `to_thread`: ",
-                  fig(d, "blocking", "C5: Python", "to_thread"), " (no faster), ÷ `ProcessPoolExecutor`: ",
-                  fig(d, "blocking", "C5: Python", "ProcessPoolExecutor"), "; C++ threads, no GIL, on 2 CPUs: ",
-                  fig(d, "blocking", "C5: C++", "2 CPUs"), ".")
+def _param(scenario, find, key, show=fmt.param):
+    def get(runs):
+        r = find(runs)
+        return None if r is None or r.name.param(key) is None else show(r.name.param(key))
+    return Val(scenario, get)
 
 
-def _p14(d):
-    return joined("Python work on the loop ÷ on threads: ", fig(d, "blocking", "C5: Python", "to_thread"),
-                  ", ÷ in processes: ", fig(d, "blocking", "C5: Python", "ProcessPoolExecutor"), ".")
+def _sva(series, k=100):
+    return lambda runs: _run(runs, *series.split("/"), k=k)
 
 
-def _p9(d):
-    k, r = sva_run(d, "py_requests_threads/workers")
-    s = sva_setup(d)
-    if r is None or s is None:
+def _sva_wall(series):
+    return Val("sync_vs_async", lambda runs: median_of(_sva(series)(runs), "wall_ms", ms_of))
+
+
+def _semantics(variant):
+    return lambda runs: next((r for r in cv.semantics(runs) if cv.key(r).variant == variant), None)
+
+
+def _sem_count(variant, counter):
+    return Val("cancellation", lambda runs: every_rep(_semantics(variant)(runs), counter))
+
+
+def _sem_rule(variant, *counters):
+    """The semantics run's counts equal what the mechanism gives (cancellation_verdict.EXPECTED)."""
+    def expected(counter):
+        want = cv.EXPECTED[variant][counter]
+        return (lambda run: run.name.param("k")) if want == "k" else want
+    return tuple(exact("cancellation", f"{variant}: {c} as the mechanism gives", _semantics(variant), c, expected(c))
+                 for c in counters)
+
+
+def _threads_one(series):
+    return exact("sync_vs_async", f"{series}: one thread", _sva(series), "threads_created", 1)
+
+
+def _wall_below(slow, fast, factor, name):
+    """Rule: the slow series' wall time ÷ the fast one's ≥ factor (paired repetitions)."""
+    from . import stats
+
+    def compute(data):
+        runs = data.runs("sync_vs_async")
+        a, b = _sva(slow)(runs), _sva(fast)(runs)
+        if a is None or b is None or a.flagged or b.flagged:
+            return None
+        return verdict.at_least(name, stats.paired_ratio_ci(a.values("wall_ms"), b.values("wall_ms")), factor)
+    return Rule("sync_vs_async", name, compute)
+
+
+def _wait_form(runs):
+    form = hv.coroutine_form(runs)
+    return form[0] if form and form[0] else None
+
+
+def _uvloop_factor(runs):
+    """py_aiohttp_uvloop ÷ py_aiohttp, pooled HTTPS req/s at delay 0, paired repetitions."""
+    from . import pooling_verdict as pv, stats
+    index_ = pv.by_key(runs)
+    uv = index_.get(pv.Key("py_aiohttp_uvloop", "pool", "https", 0, "on"))
+    plain = index_.get(pv.Key("py_aiohttp", "pool", "https", 0, "on"))
+    if uv is None or plain is None or uv.flagged or plain.flagged:
         return None
-    return joined(sva_count(d, "py_requests_threads/workers", "threads_created"), " `requests` threads fetched ",
-                  s[0], " URLs of ", s[1], " in ", sva_wall(d, "py_requests_threads/workers"),
-                  ": their waits overlapped, the GIL did not serialize them.")
+    est, lo, hi = stats.paired_ratio_ci(uv.values("req_per_s"), plain.values("req_per_s"))
+    return None if est is None else f"{fmt.sig(est)}x ({fmt.sig(lo)}–{fmt.sig(hi)})"
 
 
-def _p10(d):
-    lag = blocking_cpu_lag(d)
-    return joined("loop lag max with the work on the loop ", lag and lag[0], ", with `to_thread` ", lag and lag[1],
-                  "; total time, on the loop ÷ `to_thread`: ", fig(d, "blocking", "C5: Python", "to_thread"),
-                  ", ÷ `ProcessPoolExecutor`: ", fig(d, "blocking", "C5: Python", "ProcessPoolExecutor"), ".")
+def _udp_echo_works(data):
+    r = _run(data.runs("streams"), "udp", "py_asyncio", window=1, bytes=64)
+    if r is None or r.failed or not r.reps:
+        return None
+    ok = r.errors == 0 and all(v > 0 for v in r.values("round_trips_per_s") or [0])
+    return verdict.Check("asyncio UDP echo answers, window 1", verdict.PASSED if ok else verdict.FAILED,
+                         threshold="no error, round trips > 0", unit="")
 
 
-def _p13(d):
-    w = blocking_wait(d)
-    return joined(w and w[0], " tasks waiting ", w and w[1], ": `time.sleep` ", w and w[2], ", `asyncio.sleep` ",
-                  w and w[3], " (", fig(d, "blocking", "C3: Python"), "); the loop's heartbeat was late by up to ",
-                  w and w[4], " with `time.sleep`. C++, same mechanism: ", fig(d, "blocking", "C3: C++"), ".")
+# --- the questions --------------------------------------------------------------
 
+POOLED_HTTPS = Passes("pooling", "`py_aiohttp`", "HTTPS")
+TLS_RTTS = Passes("rtt", "adds over HTTPS, TLS 1.3")
+TO_THREAD_CPU_LAG = Fails("blocking", "Python `asyncio.to_thread(work)`", "loop lag max")
+TO_THREAD_SLEEP = Passes("blocking", "Python `asyncio.to_thread(time.sleep)`")
+PROCESS_POOL_LAG = Passes("blocking", "Python `ProcessPoolExecutor(2)`, loop lag max")
+THREADS_NO_FASTER = Passes("blocking", "Python `asyncio.to_thread(work)`", "GIL")
+GATHER_LEFT_RUNNING = Passes("cancellation", "gather", "siblings completed after the error")
+TASKGROUP_CANCELS = Passes("cancellation", "TaskGroup", "siblings cancelled at the server")
+SEMAPHORE_POOLS = Passes("limits", "py_aiohttp/cap/semaphore_pooled", "bounded by the cap")
+CONNECTOR_CAPS = Passes("limits", "py_aiohttp/sweep", "min(limit, requests)")
 
-def _q12(d):
-    w, off = blocking_wait(d), blocking_offload(d)
-    return joined(w and w[0], " `time.sleep` calls of ", w and w[1], " on the loop: ", w and w[2],
-                  "; moved to `asyncio.to_thread` (", off and off[0], " threads): ", off and off[1],
-                  " (bound ceil(N/threads) × D = ", off and off[2], ").")
-
-
-def _q13(d):
-    s = sva_setup(d)
-    return joined("`aiohttp` gathering ", s and s[0], " URLs: ", sva_count(d, "py_aiohttp/gather", "threads_created"),
-                  " thread, ", sva_count(d, "py_aiohttp/gather", "conns_peak"), " requests in flight at once.")
-
-
-def _q15(d):
-    unpooled = limits_cap(d, "py_aiohttp", "semaphore_unpooled")
-    pooled = limits_cap(d, "py_aiohttp", "semaphore_pooled")
-    conn = limits_cap(d, "py_aiohttp", "connector")
-    return joined("the same cap on ", unpooled and unpooled[0], " requests: a semaphore with a session per request "
-                  "opened ", unpooled and unpooled[1], " connections, a semaphore over one session ",
-                  pooled and pooled[1], ", the connector ", conn and conn[1], ".")
-
-
-def _q1(d):
-    return joined("memory per request in flight: `aiohttp` ", memory_kib(d, "py_aiohttp/gather"),
-                  ", `requests` on worker threads ", memory_kib(d, "py_requests_threads/workers"),
-                  " (creation cost per task: not measured yet).")
-
-
-def q23(d):
-    f = uvloop_factor(d)
-    return f and f"aiohttp on uvloop ÷ on asyncio's own loop, pooled HTTPS req/s: {f}."
-
-
-C = "clients/"
 QUESTIONS = [
-    Question("A1", "Why share one `ClientSession` across many requests, even to many hosts?",
-             "The session owns the connection pool (its `TCPConnector`). A second request to the same scheme, "
-             "host and port reuses an idle connection and skips the TCP handshake and, over HTTPS, the TLS one; "
-             "a session per request throws the pool away every time. For hosts you call once, only the shared "
-             "connector and DNS cache help.",
-             HOLDS, scenario="pooling", measured=_a1,
-             charts=[("pooling", "charts/pooling_throughput.png"), ("rtt", "charts/rtt_latency.png")],
-             examples=["parallel_fetch.py"], cpp=[C + "asio_coro.cpp", C + "curl_multi.cpp", C + "blocking_curl.cpp"]),
-    Question("A3", "What limits how many connections an aiohttp client opens at once?",
-             "`TCPConnector(limit=...)`: 100 by default, 0 for none, counting connections in use (idle pooled "
-             "ones do not count); `limit_per_host` (default none) per host, port and TLS. A request over the "
-             "limit waits for a free connection inside its timeout; it does not fail.",
-             HALF, "the connector's limit, and \"a Semaphore doesn't manage the pool efficiently\"",
-             "a semaphore over one shared session pools too and is as fast; it is only wasteful with a session "
-             "per request. A semaphore counts requests in flight, the connector counts connections.",
-             "limits", _a3, [("limits", "charts/limits_fd.png"), ("limits", "charts/limits_cap.png")],
-             ["parallel_fetch.py"], [C + "asio_coro.cpp", C + "curl_multi.cpp"]),
+    Question("A1", "Why share one `ClientSession`, even across hosts?",
+             Sentence("The session owns the connection pool: a repeat request to a host reuses an open connection "
+                      "and skips the TCP and TLS handshakes a new session pays.",
+                      POOLED_HTTPS, TLS_RTTS),
+             HOLDS, supports=(POOLED_HTTPS, TLS_RTTS),
+             measured=Line("aiohttp, HTTPS req/s, pooled ÷ a session per request: ",
+                           Fig("pooling", "py_aiohttp", "HTTPS"), "."),
+             experiments=("pooling", "rtt"), examples=["parallel_fetch.py"]),
     Question("A2", "Where does a middleware time a handler?",
-             "Around the call: `async def timing(request, handler)` reads a monotonic clock, `await "
-             "handler(request)`, and records the difference in a `finally` so failures are timed too. It sees the "
-             "handler and the middlewares inside it, not the time a request waited before the server read it.",
-             HOLDS, scenario="middleware"),
+             Sentence("Around `await handler(request)`, recording in `finally`; the span misses parsing and writing, "
+                      "which the client still waits for.",
+                      Passes("middleware", "aiohttp, timing middleware: spans"),
+                      figure_at_least("middleware", ("aiohttp: client latency beyond",), 0.0)),
+             HOLDS, supports=(Passes("middleware", "aiohttp, timing middleware: spans"),),
+             measured=Line("client latency the span did not see: ", Fig("middleware", "aiohttp: client latency beyond"),
+                           "."),
+             experiments=("middleware",)),
+    Question("A3", "What limits an aiohttp client's open connections?",
+             Sentence("The connector's `limit` (100 by default) caps connections in use and makes further requests "
+                      "wait; a semaphore caps requests in flight and pools too, if they share one session.",
+                      CONNECTOR_CAPS, SEMAPHORE_POOLS, Fact("connector_defaults")),
+             HALF, "`TCPConnector(limit=N)`; a semaphore \"doesn't manage the pool efficiently\"",
+             supports=(CONNECTOR_CAPS,), against=(SEMAPHORE_POOLS,),
+             measured=Line("semaphore, session per request: ",
+                           Val("limits", lambda runs: median_of(_run(runs, "py_aiohttp", "cap", "semaphore_unpooled"),
+                                                                "conns_opened")),
+ " connections; one shared session: ",
+                           Val("limits", lambda runs: median_of(_run(runs, "py_aiohttp", "cap", "semaphore_pooled"),
+                                                                "conns_opened")), "."),
+             experiments=("limits",), examples=["parallel_fetch.py"]),
     Question("P1", "Fetch several URLs in parallel.",
-             "One `ClientSession`, one task per URL, `asyncio.gather` (or a `TaskGroup`), and a cap: the "
-             "connector's limit or a semaphore. It runs on one thread: the requests are concurrent, not parallel.",
-             HOLDS, scenario="sync_vs_async", measured=_p1,
-             charts=[("sync_vs_async", "charts/sync_vs_async_headline.png")], examples=["parallel_fetch.py"],
-             cpp=[C + "curl_multi.cpp", C + "asio_coro.cpp"]),
+             Sentence("One session, a task per URL, `gather` or a `TaskGroup`, and a cap: concurrent on one thread, "
+                      "not parallel.",
+                      Passes("sync_vs_async", "Python:"), _threads_one("py_aiohttp/gather")),
+             HOLDS, supports=(Passes("sync_vs_async", "Python:"),),
+             measured=Line("`requests` one by one ÷ `aiohttp` gathering ",
+                           _param("sync_vs_async", _sva("py_aiohttp/gather"), "k", fmt.count), " URLs: ",
+                           Fig("sync_vs_async", "Python:"), ", on ",
+                           Val("sync_vs_async", lambda runs: every_rep(_sva("py_aiohttp/gather")(runs),
+                                                                       "threads_created")), " thread."),
+             experiments=("sync_vs_async",), examples=["parallel_fetch.py"]),
     Question("P2", "Compare synchronous requests with asyncio.",
-             "Hold everything but concurrency equal: a `requests.Session` one by one against one `ClientSession` "
-             "gathering, same URLs. One by one costs the sum of the latencies, gathered about the slowest; with "
-             "n URLs the gain is at most n.",
-             CONFOUNDED, "a loop of `requests.get` timed against `aiohttp` with gather",
-             "`requests.get` opens a new session, hence a new connection, per call, so the demo changes pooling "
-             "and concurrency at once; with three URLs the gain cannot exceed three times anyway.",
-             "sync_vs_async", _p2, [("sync_vs_async", "charts/sync_vs_async_headline.png")], ["sync_vs_async.py"],
-             [C + "blocking_curl.cpp", C + "asio_coro.cpp"]),
+             Sentence("`requests.get` opens a connection per call, so the demo mixes pooling with concurrency: cheap "
+                      "on loopback HTTP, handshakes and round trips over HTTPS or a network; and three URLs gain at "
+                      "most three times.",
+                      Passes("sync_vs_async", "Python:"), Passes("pooling", "`py_requests`", "HTTPS"), TLS_RTTS),
+             CONFOUNDED, "a loop of `requests.get` timed against `aiohttp` gathering",
+             supports=(Passes("sync_vs_async", "Python:"),),
+             against=(Passes("pooling", "`py_requests`", "HTTPS"),),
+             measured=Line("loopback HTTP, ", _param("sync_vs_async", _sva("py_requests/sequential"), "k", fmt.count),
+                           " URLs: ", _sva_wall("py_requests/sequential_nopool"), " with `requests.get`, ",
+                           _sva_wall("py_requests/sequential"), " with a `Session`; over HTTPS, `Session` ÷ "
+                           "`requests.get`: ", Fig("pooling", "requests", "HTTPS"), "."),
+             experiments=("sync_vs_async", "pooling"), examples=["sync_vs_async.py"]),
     Question("P3", "Write a small chat server on asyncio streams.",
-             "Keep a set of writers; broadcast over a copy of it; never let one reader hold up the rest: write "
-             "without awaiting and drop a client whose write buffer passes a bound (or give each client a bounded "
-             "queue and its own writer task that awaits `drain()`).",
+             Sentence("Give each client a bounded queue and a writer task, and iterate over a copy of the set: "
+                      "awaiting `drain()` per client lets one slow reader stall everyone, the set changes during the "
+                      "awaits, and one client's reset disconnects the sender.",
+                      Passes("streams", "stall: fast p99"), Passes("streams", "set: live set raises"),
+                      Passes("streams", "bounded: every line delivered"), Fact("chat_reset_disconnects_sender")),
              BUGGY, "a broadcast loop that writes and awaits `drain()` for each client in turn",
-             "one reader that stops reading stalls every broadcast; the client set can change during the awaits "
-             "(RuntimeError); without `drain()` and without a bound, buffers grow without limit.",
-             "streams", examples=["chat_server.py"]),
+             against=(Passes("streams", "stall: fast p99"), Passes("streams", "set: live set raises"),
+                      Fact("chat_reset_disconnects_sender")),
+             measured=Line("fast clients' p99 beside a slow reader, `drain()` loop ÷ queues: ",
+                           Fig("streams", "fast clients' p99"), "."),
+             experiments=("streams",), examples=["chat_server.py"]),
     Question("P4", "Producer and consumer with `asyncio.Queue`.",
-             "`asyncio.Queue(maxsize=N)`: `put` waits while the queue is full, which slows the producer to the "
-             "consumer's pace (backpressure); stop consumers with a sentinel, or `join()` then cancel them.",
+             Sentence("Give it a `maxsize`: `put` then waits while it is full, holding the producer to the "
+                      "consumers' pace instead of storing its whole lead.",
+                      Passes("queue", "Python (asyncio.Queue): bounded peak depth"),
+                      Passes("queue", "Python (asyncio.Queue): unbounded peak")),
              HALF, "an unbounded `Queue()`",
-             "it works, but a faster producer fills memory without limit; `maxsize` is the fix.",
-             "queue", examples=["producer_consumer.py"]),
+             supports=(Passes("queue", "Python (asyncio.Queue): bounded peak depth"),),
+             against=(Passes("queue", "Python (asyncio.Queue): unbounded peak"),),
+             measured=Line("p99 wait of an item, unbounded ÷ bounded: ",
+                           Fig("queue", "Python (asyncio.Queue): p99 latency"), "."),
+             experiments=("queue",), examples=["producer_consumer.py"]),
     Question("P5", "A UDP echo server.",
-             "Subclass `asyncio.DatagramProtocol`, answer in `datagram_received` with `transport.sendto`, and "
-             "start it with `loop.create_datagram_endpoint`. UDP keeps message boundaries and may lose datagrams: "
-             "clients need timeouts.",
-             HALF, "a protocol class with `datagram_received`",
-             "it works, but the class should derive from `DatagramProtocol`, which supplies the other callbacks.",
-             "streams", examples=["udp_echo.py"]),
+             Sentence("Subclass `asyncio.DatagramProtocol`: a bare class lacks `connection_lost` and "
+                      "`error_received`, so closing or an ICMP error raises `AttributeError`; and UDP drops "
+                      "datagrams, so clients need timeouts.",
+                      Rule("streams", "asyncio UDP echo answers", _udp_echo_works), Fact("udp_class_without_base"),
+                      figure_at_least("streams", ("UDP loss, py_asyncio",), 0.0)),
+             HALF, "a protocol class with `datagram_received`, deriving from nothing",
+             supports=(Rule("streams", "asyncio UDP echo answers", _udp_echo_works),),
+             against=(Fact("udp_class_without_base"),),
+             measured=Line("asyncio's echo lost, ",
+                           _param("streams", lambda runs: _run(runs, "udp", "py_asyncio", window=1024, bytes=64),
+                                  "window", fmt.count),
+                           " in flight (socket buffers decide): ",
+                           Fig("streams", "UDP loss, py_asyncio"), "."),
+             experiments=("streams",), examples=["udp_echo.py"]),
     Question("P6", "Read files concurrently with aiofiles.",
-             "Regular files cannot be read without blocking through epoll, so aiofiles runs each call on the "
-             "loop's default thread pool (`min(32, cpus + 4)` threads): the concurrency is threads. io_uring is "
-             "the kernel's asynchronous path; asyncio does not use it.",
+             Sentence("epoll refuses regular files, so aiofiles runs each call on a thread: the loop stays free and "
+                      "slow reads overlap, but small cached reads lose to the hand-off; io_uring is truly asynchronous.",
+                      Fact("epoll_refuses_regular_files"), Passes("files", "aiofiles: reading threads"),
+                      Passes("files", "aiofiles ÷ plain reads, tmpfs, warm, 1,000"),
+                      Fails("files", "aiofiles ÷ plain reads, disk, cold cache, 16 × 4 MiB")),
              HALF, "aiofiles reads files asynchronously",
-             "it moves blocking reads to threads; per small read that adds a thread hand-off.",
-             "files", examples=["read_files.py"]),
+             supports=(Fails("files", "aiofiles ÷ plain reads, disk, cold cache, 16 × 4 MiB"),),
+             against=(Passes("files", "aiofiles: reading threads"),
+                      Passes("files", "aiofiles ÷ plain reads, tmpfs, warm, 1,000")),
+             measured=Line("aiofiles ÷ plain reads of small cached files, time: ",
+                           Fig("files", "aiofiles ÷ plain reads, tmpfs, warm, 1,000"), "."),
+             experiments=("files",), examples=["read_files.py"]),
     Question("P7", "Retry a flaky call with exponential backoff.",
-             "Retry only transient failures (5xx, connection errors, timeouts), double the wait each time up to a "
-             "cap, add jitter (a random wait between 0 and the backoff), and bound the attempts and total time.",
+             Sentence("Retry only transient failures (5xx, resets, timeouts), wait a random time up to a capped "
+                      "exponential bound (full jitter), bound attempts and total time; without jitter, clients retry "
+                      "in waves.",
+                      Passes("retry", "py_aiohttp: success rate with 3 retries"),
+                      Passes("retry", "py_aiohttp: peak retries")),
              HALF, "exponential backoff without jitter",
-             "it works for one client; many clients that failed together retry together, in synchronized waves.",
-             "retry", examples=["retry_backoff.py"]),
+             supports=(Passes("retry", "py_aiohttp: success rate with 3 retries"),),
+             against=(Passes("retry", "py_aiohttp: peak retries"),),
+             measured=Line("peak of aiohttp retry arrivals, backoff ÷ with jitter: ",
+                           Fig("retry", "py_aiohttp: peak retries"), "."),
+             experiments=("retry",), examples=["retry_backoff.py"]),
     Question("P8", "asyncio or threading?",
-             "Threads for blocking libraries and a modest number of concurrent waits; asyncio for many "
-             "concurrent I/O waits on one thread. For CPU work in CPython neither: the GIL runs one thread's "
-             "bytecode at a time; use processes or native code that releases the GIL.",
+             Sentence("Threads suit blocking libraries, asyncio many waits on one thread; for Python CPU work use "
+                      "processes, since the GIL runs one thread's bytecode at a time.",
+                      THREADS_NO_FASTER, Passes("blocking", "Python `ProcessPoolExecutor(2)`, total")),
              WRONG, "threads give true parallelism for CPU tasks",
-             "not in CPython: threads do not run Python bytecode in parallel.",
-             "blocking", _p8, [("blocking", "charts/blocking_cpu.png")], cpp=["bench/event_loop.cpp"]),
+             against=(THREADS_NO_FASTER, Passes("blocking", "Python `ProcessPoolExecutor(2)`, total")),
+             measured=Line("the same Python work, on the loop ÷ in `to_thread`: ",
+                           Fig("blocking", "C5: Python", "to_thread"), "; ÷ in 2 processes: ",
+                           Fig("blocking", "C5: Python", "ProcessPoolExecutor"), "."),
+             experiments=("blocking",)),
     Question("P9", "How does asyncio avoid GIL problems for I/O?",
-             "It runs one thread, so there is no lock contention or thread switching; but a thread blocked in "
-             "I/O releases the GIL as well, so threads overlap I/O waits too. asyncio's real ceiling is one "
-             "core of Python CPU for everything on the loop.",
+             Sentence("Threads release the GIL while waiting on I/O, so they overlap waits too; asyncio's ceiling is "
+                      "one core of Python CPU.",
+                      _wall_below("py_requests/sequential", "py_requests_threads/workers", 5,
+                                  "`requests` one by one ÷ on threads, wall time")),
              HALF, "one thread, so the GIL is no limit",
-             "the GIL was never the limit for I/O-bound threads; CPU per request is.",
-             "sync_vs_async", _p9, [("sync_vs_async", "charts/sync_vs_async_resources.png")],
-             cpp=[C + "threads_curl.cpp"]),
+             supports=(Passes("sync_vs_async", "Python:"),),
+             against=(_wall_below("py_requests/sequential", "py_requests_threads/workers", 5,
+                                  "`requests` one by one ÷ on threads, wall time"),),
+             measured=Line(Val("sync_vs_async", lambda runs: every_rep(_sva("py_requests_threads/workers")(runs),
+                                                                       "threads_created")),
+                           " `requests` threads fetched ",
+                           _param("sync_vs_async", _sva("py_requests_threads/workers"), "k", fmt.count),
+                           " URLs in ", _sva_wall("py_requests_threads/workers"), "; one thread took ",
+                           _sva_wall("py_requests/sequential"), "."),
+             experiments=("sync_vs_async",)),
     Question("P10", "Offload CPU-heavy work from the loop.",
-             "`asyncio.to_thread` frees the loop from a call that releases the GIL while it blocks (I/O, sleep). "
-             "Python CPU work in a thread keeps taking the GIL from the loop: the loop stays sluggish and the work "
-             "finishes no sooner. Use `loop.run_in_executor` with a `ProcessPoolExecutor`.",
-             HALF, "`asyncio.to_thread`", "it suits blocking I/O, not Python CPU work (its documentation says so).",
-             "blocking", _p10, [("blocking", "charts/blocking_lag.png")], cpp=["bench/event_loop.cpp"]),
+             Sentence("`to_thread` frees the loop from blocking I/O and sleeps, which release the GIL, not from "
+                      "Python CPU work: use a `ProcessPoolExecutor`.",
+                      TO_THREAD_SLEEP, TO_THREAD_CPU_LAG, PROCESS_POOL_LAG),
+             HALF, "`asyncio.to_thread`",
+             supports=(TO_THREAD_SLEEP,), against=(TO_THREAD_CPU_LAG,),
+             measured=Line("loop lag, CPU work on the loop ", _lag("py_cpu", "on_loop"), ", in `to_thread` ",
+                           _lag("py_cpu", "to_thread"), ", in a process pool ", _lag("py_cpu", "process_pool"), "."),
+             experiments=("blocking",)),
     Question("P11", "`gather` vs `wait`.",
-             "`gather` awaits all and returns the results in order; with `return_exceptions=False` the first "
-             "error reaches the caller and the other tasks keep running. `wait` takes tasks and returns (done, "
-             "pending) at FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, cancelling nothing. `TaskGroup` "
-             "(3.11) cancels the rest on the first failure.",
-             WRONG, "gather cancels the remaining tasks if one fails", "it cancels none of them.",
-             "cancellation", examples=["taskgroup_vs_gather.py"]),
+             Sentence("`gather` raises the first exception and leaves the others running; `wait` cancels nothing; "
+                      "a `TaskGroup` cancels the rest.",
+                      GATHER_LEFT_RUNNING, TASKGROUP_CANCELS, Fact("gather_leaves_siblings_running"),
+                      Passes("hedging", "py_aiohttp: wait(FIRST_COMPLETED), pending kept")),
+             WRONG, "`gather` cancels the remaining tasks if one fails",
+             against=(GATHER_LEFT_RUNNING,),
+             measured=Line("siblings the server completed after `gather` raised: ",
+                           Fig("cancellation", "gather: siblings completed"), "."),
+             experiments=("cancellation",), examples=["taskgroup_vs_gather.py"]),
     Question("P12", "`wait(FIRST_COMPLETED)`.",
-             "Wrap each coroutine in a task, `await asyncio.wait(tasks, return_when=FIRST_COMPLETED)`, use the "
-             "done set, then cancel the pending tasks yourself: `wait` cancels nothing.",
-             WRONG, "coroutines passed straight to `wait()`", "Python 3.11 refuses them with TypeError.",
-             "hedging"),
+             Sentence("Pass tasks, not coroutines (3.11 refuses them), and cancel the pending ones yourself: "
+                      "`wait` cancels nothing.",
+                      Fact("wait_refuses_coroutines"),
+                      Passes("hedging", "py_aiohttp: wait(FIRST_COMPLETED), pending kept"),
+                      Passes("hedging", "py_aiohttp: pending cancelled")),
+             WRONG, "coroutines passed straight to `wait()`",
+             against=(Fact("wait_refuses_coroutines"),),
+             measured=Line("the material's call raised ", Val("hedging", _wait_form), "; over tasks it returned ",
+                           Val("hedging", lambda runs: median_of(hv.wait_run(runs), "task_form_done")), " done and ",
+                           Val("hedging", lambda runs: median_of(hv.wait_run(runs), "task_form_pending")), " pending."),
+             experiments=("hedging",), examples=["wait_first_completed.py"]),
     Question("P13", "`asyncio.sleep` vs `time.sleep`.",
-             "`time.sleep` blocks the thread, and with it every task on the loop; `asyncio.sleep` suspends only "
-             "the calling task on a timer.",
-             HOLDS, scenario="blocking", measured=_p13, charts=[("blocking", "charts/blocking_client.png")],
-             cpp=["bench/event_loop.cpp"]),
+             Sentence("`time.sleep` blocks the thread, so every task on the loop; `asyncio.sleep` suspends only its "
+                      "caller.",
+                      Passes("blocking", "Python `time.sleep` ÷ Python `asyncio.sleep`, total"),
+                      Passes("blocking", "Python `asyncio.sleep`: loop lag")),
+             HOLDS, supports=(Passes("blocking", "Python `time.sleep` ÷ Python `asyncio.sleep`, total"),),
+             measured=Line(_param("blocking", _blocking("time_sleep", "py_client"), "tasks", fmt.count),
+                           " tasks waiting ", _param("blocking", _blocking("time_sleep", "py_client"), "wait_ms",
+                                                     lambda v: f"{fmt.param(v)} ms"),
+                           " each: ", _total("py_client", "time_sleep"), " with `time.sleep`, ",
+                           _total("py_client", "asyncio_sleep"), " with `asyncio.sleep`."),
+             experiments=("blocking",)),
     Question("P14", "When should you avoid asyncio?",
-             "CPU-bound work, code built on blocking libraries, and small scripts with little waiting. For the "
-             "CPU case reach for processes.",
-             HALF, "CPU-bound work: use threads or processes", "threads do not speed up Python CPU work.",
-             "blocking", _p14, [("blocking", "charts/blocking_cpu.png")]),
-    Question("Q12", "How does asyncio handle blocking code?",
-             "It does not: you move it off the loop with `asyncio.to_thread` or `loop.run_in_executor` (default "
-             "pool `min(32, cpus + 4)` threads), so only the awaiting task waits.",
-             HALF, "a thread or `run_in_executor`", "right for blocking I/O; for Python CPU work use processes.",
-             "blocking", _q12, [("blocking", "charts/blocking_client.png")]),
-    Question("Q13", "What is `gather` for?",
-             "Running several awaitables concurrently and collecting their results in order.",
-             WORDING, "it parallelizes coroutines",
-             "concurrency on one thread: the coroutines take turns at their awaits.",
-             "sync_vs_async", _q13, [("sync_vs_async", "charts/sync_vs_async_resources.png")]),
-    Question("Q15", "What is a Semaphore for?",
-             "Capping how many tasks are inside a section at once, e.g. requests in flight. A connector limit caps "
-             "connections instead: different counts.",
-             HOLDS, scenario="limits", measured=_q15, charts=[("limits", "charts/limits_cap.png")]),
-    Question("Q17", "What is `asyncio.Queue` for?",
-             "Passing work between producer and consumer tasks; give it a `maxsize` for backpressure.",
-             HOLDS, scenario="queue", examples=["producer_consumer.py"]),
-    Question("Q19", "Timeouts.",
-             "`asyncio.timeout()` (3.11) and `wait_for` cancel the work when time is up and return once the "
-             "cancelled code has finished, so slow cleanup overruns them. aiohttp's `ClientTimeout(total=...)` "
-             "also counts the wait for a free connection.",
-             HALF, "`wait_for` sets a maximum execution time",
-             "it can overrun while the cancelled task cleans up; and a pool wait can use up an aiohttp timeout "
-             "before the request is sent.",
-             "timeouts", examples=["timeouts.py"]),
-    Question("Q22", "`asyncio.shield`.",
-             "`shield(task)` keeps the inner task running when the awaiting caller is cancelled; the caller still "
-             "gets `CancelledError`, cancelling the inner task directly still works, and you must keep a reference "
-             "to it.",
-             HALF, "it protects a task so it runs to completion",
-             "only from the caller's cancellation, and only while something references it.", "cancellation"),
-    Question("Q18", "Cancelling a task.",
-             "`task.cancel()` asks: `CancelledError` is raised at the task's next await. Clean up in `finally` or "
-             "`except` and re-raise; swallowing it breaks `TaskGroup` and `asyncio.timeout`.",
-             HALF, "`cancel()` terminates the task gracefully",
-             "it is a request the task can ignore, delivered only at an await.", "cancellation"),
-    Question("Q9", "Exceptions in tasks.",
-             "A task stores its exception; it surfaces when the task is awaited or its result read. Never read, it "
-             "is only logged (\"Task exception was never retrieved\") when the task is collected, and the loop "
-             "holds tasks weakly: keep references (a set plus `add_done_callback(set.discard)`) or use a "
-             "`TaskGroup`.",
-             MISLEADING, "`create_task` captures the exceptions of background tasks",
-             "it stores them where nobody may look, and an unreferenced task can vanish.", "cancellation"),
+             Sentence("For CPU-bound work, blocking libraries and scripts with little waiting; Python CPU work needs "
+                      "processes, not threads.",
+                      THREADS_NO_FASTER, Passes("blocking", "Python `ProcessPoolExecutor(2)`, total")),
+             HALF, "CPU-bound work: use threads or processes",
+             supports=(Passes("blocking", "Python `ProcessPoolExecutor(2)`, total"),), against=(THREADS_NO_FASTER,),
+             measured=Line("Python CPU work on the loop ÷ in 2 processes: ",
+                           Fig("blocking", "C5: Python", "ProcessPoolExecutor"), "."),
+             experiments=("blocking",)),
+    Question("P16", "Structured concurrency (Trio, Curio, `TaskGroup`).",
+             Sentence("A scope owns its tasks: none outlives it, and a failure cancels the siblings and surfaces as "
+                      "an `ExceptionGroup`; `TaskGroup` (3.11) brought Trio's nurseries to asyncio.",
+                      TASKGROUP_CANCELS, Fact("taskgroup_cancels_siblings")),
+             HOLDS, supports=(TASKGROUP_CANCELS, Fact("taskgroup_cancels_siblings")),
+             measured=Line("siblings a `TaskGroup` cancelled at the server: ",
+                           Fig("cancellation", "TaskGroup: siblings cancelled"), "."),
+             experiments=("cancellation",), examples=["taskgroup_vs_gather.py"]),
+    Question("P17", "Blocking, non-blocking and asynchronous calls.",
+             Sentence("Blocking holds the thread until done; non-blocking returns at once (`BlockingIOError`) and "
+                      "leaves you to poll; asynchronous resumes you when the kernel reports readiness.",
+                      Fact("nonblocking_recv_raises")),
+             HOLDS, supports=(Fact("nonblocking_recv_raises"),)),
+    Question("Q1, Q5, Q10", "What is asyncio, and what does it buy?",
+             Sentence("An event loop runs many coroutines on one thread, switching at awaits: a waiting task is a "
+                      "small heap object, a thread a stack and a kernel thread.",
+                      Passes("tasks", "Python RSS per task"), Passes("tasks", "Python creation time")),
+             HOLDS, supports=(Passes("tasks", "Python RSS per task"),),
+             measured=Line("memory per waiting task, thread ÷ asyncio task: ",
+                           Fig("tasks", "Python RSS per task, thread ÷"), "."),
+             experiments=("tasks",)),
     Question("Q7, P15", "What does `await` do?",
-             "It suspends the coroutine until the awaited object is done, and gives the loop control only if it "
-             "actually has to wait. Awaiting a coroutine that finishes without waiting runs it inline; a loop of "
-             "such awaits starves every other task (`await asyncio.sleep(0)` yields on purpose).",
-             HALF, "it pauses and lets other tasks run", "only when something really waits.",
-             PENDING["C5-await"]),
-    Question("Q1, Q5, Q10", "What is asyncio, how is it concurrent, what does it buy?",
-             "The standard library's event loop: one thread runs many coroutines, switching only at awaits. It "
-             "shines with many concurrent I/O waits; everything on the loop must avoid blocking, and all Python "
-             "work shares one core.",
-             HOLDS, scenario="sync_vs_async", measured=_q1,
-             charts=[("sync_vs_async", "charts/sync_vs_async_memory.png")]),
+             Sentence("It yields only if the awaited object must wait: a coroutine that never suspends runs inline, "
+                      "so a loop of such awaits starves other tasks until `await asyncio.sleep(0)`.",
+                      Fact("await_without_suspending_does_not_yield"), Passes("blocking", "await_yield")),
+             HALF, "it pauses the coroutine and lets other tasks run",
+             supports=(Passes("blocking", "Python `asyncio.sleep`: loop lag"),),
+             against=(Passes("blocking", "await_yield"), Fact("await_without_suspending_does_not_yield")),
+             measured=Line("heartbeat lag, non-suspending awaits ÷ with `sleep(0)`: ",
+                           Fig("blocking", "await_yield"), "."),
+             experiments=("blocking",)),
+    Question("Q9", "Exceptions in tasks.",
+             Sentence("A task keeps its exception until awaited; never retrieved, it is only logged when the task "
+                      "is collected, and the loop holds tasks weakly: keep references or use a `TaskGroup`.",
+                      *_sem_rule("exception_never_retrieved", "ignored_logged", "retrieved_logged"),
+                      *_sem_rule("unreferenced_task", "orphan_tasks_finished"), Fact("unretrieved_exception_logged")),
+             MISLEADING, "`create_task` captures the exceptions of background tasks",
+             supports=_sem_rule("exception_never_retrieved", "retrieved_failed"),
+             against=_sem_rule("exception_never_retrieved", "ignored_logged"),
+             measured=Line("tasks that failed unretrieved: ",
+                           _sem_count("exception_never_retrieved", "ignored_failed"),
+                           "; \"Task exception was never retrieved\" logged: ",
+                           _sem_count("exception_never_retrieved", "ignored_logged"), "."),
+             experiments=("cancellation",)),
+    Question("Q12", "How does asyncio handle blocking code?",
+             Sentence("It does not: you move blocking calls to a thread (`to_thread`, `run_in_executor`), which "
+                      "frees the loop from blocking I/O, not from Python CPU work.",
+                      TO_THREAD_SLEEP, TO_THREAD_CPU_LAG),
+             HALF, "a thread or `run_in_executor`", supports=(TO_THREAD_SLEEP,), against=(TO_THREAD_CPU_LAG,),
+             measured=Line(_param("blocking", _blocking("to_thread", "py_client"), "tasks", fmt.count),
+                           " `time.sleep` calls moved to `to_thread` took ", _total("py_client", "to_thread"),
+                           " on ", Val("blocking", lambda runs: median_of(_run(runs, "py_client", "to_thread"),
+                                                                          "workers")),
+                           " threads, against ", _total("py_client", "time_sleep"), " on the loop."),
+             experiments=("blocking",)),
+    Question("Q13", "What is `gather` for?",
+             Sentence("Running awaitables concurrently and collecting their results in order; they take turns on one "
+                      "thread, not in parallel.",
+                      Passes("sync_vs_async", "Python:"), _threads_one("py_aiohttp/gather")),
+             WORDING, "it parallelizes coroutines",
+             supports=(Passes("sync_vs_async", "Python:"),), against=(_threads_one("py_aiohttp/gather"),),
+             measured=Line("`aiohttp` gathering ", _param("sync_vs_async", _sva("py_aiohttp/gather"), "k", fmt.count),
+                           " URLs: ",
+                           Val("sync_vs_async", lambda runs: every_rep(_sva("py_aiohttp/gather")(runs),
+                                                                       "threads_created")),
+                           " thread, ",
+                           Val("sync_vs_async", lambda runs: median_of(_sva("py_aiohttp/gather")(runs), "conns_peak")),
+                           " requests in flight at once."),
+             experiments=("sync_vs_async",)),
+    Question("Q15", "What is a Semaphore for?",
+             Sentence("Capping how many tasks are inside a section at once, such as requests in flight; a "
+                      "connector limit caps connections.", SEMAPHORE_POOLS, CONNECTOR_CAPS),
+             HOLDS, supports=(SEMAPHORE_POOLS,),
+             measured=Line("peak connections the server saw under a semaphore of ",
+                           _param("limits", lambda runs: _run(runs, "py_aiohttp", "cap", "semaphore_pooled"), "cap"),
+                           ": ",
+                           Val("limits", lambda runs: median_of(_run(runs, "py_aiohttp", "cap", "semaphore_pooled"),
+                                                                "conns_peak")), "."),
+             experiments=("limits",)),
+    Question("Q17", "What is `asyncio.Queue` for?",
+             Sentence("Passing work between tasks; a `maxsize` makes a fast producer wait instead of filling "
+                      "memory.",
+                      Passes("queue", "Python (asyncio.Queue): bounded peak depth")),
+             HOLDS, supports=(Passes("queue", "Python (asyncio.Queue): bounded peak depth"),),
+             measured=Line("producer ÷ consumers' rate with a bounded queue: ",
+                           Fig("queue", "Python (asyncio.Queue): bounded producer rate"), "."),
+             experiments=("queue",), examples=["producer_consumer.py"]),
+    Question("Q18", "Cancelling a task.",
+             Sentence("`cancel()` only asks: `CancelledError` arrives at the next await, and a task that swallows "
+                      "it runs on; clean up in `finally` and re-raise.",
+                      *_sem_rule("cancel_swallowed", "swallowed", "swallowing_task_finished"),
+                      Fact("cancel_can_be_swallowed")),
+             HALF, "`cancel()` terminates the task gracefully",
+             supports=_sem_rule("cancel_swallowed", "propagating_task_cancelled"),
+             against=_sem_rule("cancel_swallowed", "swallowing_task_finished"),
+             measured=Line("of ", _sem_count("cancel_swallowed", "cancel_calls"), " `cancel()` calls, ",
+                           _sem_count("cancel_swallowed", "swallowed"), " was swallowed, and its task finished normally."),
+             experiments=("cancellation",)),
+    Question("Q19", "Timeouts.",
+             Sentence("A timeout bounds the wait before cancelling, not the work: `wait_for` returns after the "
+                      "cancelled task's clean-up, and aiohttp's total timeout counts the wait for a pooled connection.",
+                      Passes("timeouts", "wait_for overrun"), Passes("timeouts", "pool wait")),
+             HALF, "`wait_for` sets a maximum execution time",
+             supports=(Passes("timeouts", "p99 wait, py_aiohttp, asyncio.wait_for"),),
+             against=(Passes("timeouts", "wait_for overrun"),),
+             measured=Line("`wait_for` returned late by ", Fig("timeouts", "Python asyncio.wait_for overrun"),
+                           " when the cancelled task's clean-up took ",
+                           Part("timeouts", ("Python asyncio.wait_for overrun",), r"clean-up (\d[\d,.]* ms)"), "."),
+             experiments=("timeouts",), examples=["timeouts.py"]),
+    Question("Q22", "`asyncio.shield`.",
+             Sentence("`shield` keeps the inner task running when its caller is cancelled; the caller still gets "
+                      "`CancelledError`, and the inner task needs a reference.",
+                      *_sem_rule("shield", "caller_cancelled", "inner_ok", "server_cancelled"),
+                      Fact("shield_caller_still_cancelled")),
+             HALF, "it protects a task from cancellation so it runs to completion",
+             supports=_sem_rule("shield", "inner_ok", "server_cancelled"),
+             against=_sem_rule("shield", "caller_cancelled"),
+             measured=Line("caller cancelled: ", _sem_count("shield", "caller_cancelled"), "; inner request completed: ",
+                           _sem_count("shield", "inner_ok"), "; cancelled at the server: ",
+                           _sem_count("shield", "server_cancelled"), "."),
+             experiments=("cancellation",)),
 ]
 
+# Language questions: (id, title, a sentence with what it rests on).
 API_ANSWERS = [
-    ("Q2, Q20", "Coroutines", "An `async def` function returns a coroutine object when called; nothing runs until it "
-                              "is awaited or wrapped in a task, and it can suspend at each `await`."),
-    ("Q3", "The event loop", "It runs ready callbacks and tasks, waits on sockets (epoll) and timers, one loop per "
-                             "thread; `asyncio.run` creates one and closes it."),
-    ("Q4, P", "`async with`, async context managers", "`__aenter__` and `__aexit__` are awaited: sessions, "
-                                                       "responses, locks, `TaskGroup`, `asyncio.timeout`."),
-    ("Q6", "Sync vs async", "Synchronous code holds its thread while it waits; asynchronous code hands the thread to "
-                            "other tasks while it waits. It helps only where there is waiting."),
-    ("Q8", "Futures", "An `asyncio.Future` is a result set later (`set_result`, `set_exception`) that can be "
-                      "awaited; a Task is a Future driving a coroutine. `concurrent.futures.Future` is the thread "
-                      "pool's kind; `asyncio.wrap_future` bridges them."),
-    ("Q11, P", "`async for`, async iterators", "`__anext__` is awaited for each item: a streamed response body, "
-                                                "lines from a stream, an async generator."),
-    ("Q14", "Tasks", "`asyncio.create_task(coro)` schedules the coroutine to run concurrently and returns a Task; "
-                     "keep a reference and await it for its result."),
-    ("Q16", "`start_server`, `open_connection`", "The streams API: `start_server(callback, host, port)` calls back "
-                                                 "with a (reader, writer) pair per connection; `open_connection` "
-                                                 "returns one. `write`, then `await drain()` for flow control; "
-                                                 "`close()` and `await wait_closed()`."),
-    ("Q21", "`asyncio.Event`", "`set()` wakes every waiter, `wait()` blocks until set, `clear()` resets. Not "
-                               "thread-safe: from another thread use `loop.call_soon_threadsafe(event.set)`."),
-    ("Q24", "Async generators", "An `async def` with `yield`, consumed with `async for`; `aclose()` runs its "
-                                "cleanup."),
-    ("P", "`await` outside `async def`", "A SyntaxError from the grammar, not a missing loop; `python -m asyncio` "
-                                         "starts a REPL that accepts top-level `await`."),
-    ("P", "`asyncio.run` vs `await`", "`asyncio.run(main())` is the synchronous entry point: a new loop, the "
-                                      "coroutine run to the end, leftover tasks cancelled, the loop closed; it "
-                                      "refuses to run inside a running loop. Inside coroutines you `await`."),
-    ("P", "Coroutine, task, future", "The coroutine is the suspended function; a task schedules it on the loop; a "
-                                     "future is the bare result placeholder a task is built on."),
-    ("P", "New in Python 3.11", "`TaskGroup`, `asyncio.timeout()`, `asyncio.Runner`, `ExceptionGroup` with "
-                                "`except*`, `Task.uncancel()`, and `wait()` refusing bare coroutines."),
+    ("Q2, Q20", "Coroutines", Sentence("Calling an `async def` returns a coroutine; nothing runs until it is awaited "
+                                       "or made a task.", EXPLANATION)),
+    ("Q3", "The event loop", Sentence("Runs ready tasks and callbacks, waits on sockets and timers; one per thread.",
+                                      EXPLANATION)),
+    ("Q4", "`async with`", Sentence("Awaits `__aenter__` and `__aexit__`: sessions, locks, `TaskGroup`.",
+                                    EXPLANATION)),
+    ("Q6", "Sync vs async", Sentence("Synchronous code holds its thread while waiting; asynchronous code lends it "
+                                     "to other tasks.", EXPLANATION)),
+    ("Q8", "Futures", Sentence("A result set later and awaited; a Task is a Future driving a coroutine.",
+                               EXPLANATION)),
+    ("Q11", "`async for`", Sentence("Awaits `__anext__` per item: streamed bodies, async generators.", EXPLANATION)),
+    ("Q14, P18", "`create_task` vs `gather`", Sentence(
+        "`create_task` schedules one coroutine (keep the task); `gather` wraps several and collects results.",
+        EXPLANATION)),
+    ("Q16", "Streams", Sentence("A reader and writer per connection; `await drain()` after writing, "
+                                "`await wait_closed()` after closing.", EXPLANATION)),
+    ("Q21", "`asyncio.Event`", Sentence("`set()` wakes every waiter; from another thread use "
+                                        "`loop.call_soon_threadsafe`.", EXPLANATION)),
+    ("Q24", "Async generators", Sentence("`async def` with `yield`, read with `async for`.", EXPLANATION)),
+    ("P", "`await` outside `async def`", Sentence(
+        "A `SyntaxError`, not a missing loop; `python -m asyncio` allows top-level `await`.",
+        Fact("await_outside_async_is_syntax_error"))),
+    ("P", "`asyncio.run` vs `await`", Sentence(
+        "`asyncio.run` is the synchronous entry point and refuses a running loop.", Fact("run_refuses_running_loop"))),
+    ("P", "New in 3.11", Sentence("`TaskGroup`, `asyncio.timeout()`, `Runner`, `except*`; `wait()` refuses "
+                                  "coroutines.", Fact("wait_refuses_coroutines"), Fact("runner_takes_loop_factory"))),
 ]
+
+# Q23, the custom event loop: the material's recipe is outdated.
+Q23 = Question("Q23", "A custom event loop",
+               Sentence("Pass a `loop_factory` to `asyncio.Runner` (3.11; `asyncio.run` takes it from 3.12), for "
+                        "example uvloop's.", Fact("runner_takes_loop_factory")),
+               OUTDATED, "subclass `asyncio.AbstractEventLoop` and install it with `set_event_loop`",
+               supports=(Fact("runner_takes_loop_factory"),), against=(Fact("runner_takes_loop_factory"),),
+               measured=Line("aiohttp on uvloop ÷ on asyncio's loop, pooled HTTPS req/s: ",
+                             Val("pooling", _uvloop_factor), "."),
+               experiments=("pooling",))

@@ -1,16 +1,20 @@
 """The interview guide (scripts/report --guide, report_lib/guide.py) against the committed results.
 
-- The committed results/GUIDE.md is what the generator writes today from results/*/bench.json
-  (regenerated into a temporary copy of results/ through the command line).
-- Every number in it comes from the JSON: each figure is recomputed here from the runs, through
-  the scenario modules and the runs' own medians rather than guide_data.py's helpers, and must appear
-  in the page; every bold span holding a digit must be one of those values; and no figure with a
-  unit (x, ms, RTT, KiB, %, req/s) may stand outside bold, where nothing would check it.
+- The committed results/GUIDE.md is what the generator writes today from results/*/bench.json.
+- Every word rests on a check: each claim's verdict word and each question's mark come from checks
+  that hold on the committed JSON (the mark's family ✓ ⚠ ✗ equals what the checks give), every
+  sentence the page states has backing and every backing holds, and every Python fact a sentence
+  rests on is shown by its snippet on this interpreter. A mutation of one committed number makes
+  the audit fail naming the sentence whose check broke.
+- Every bold value comes from the JSON: each headline figure is recomputed from its scenario module;
+  no figure with a unit stands outside bold; a question quotes only experiments about itself.
+- Ten minutes to read: at most 2,500 words, no claims row over 300 characters, nothing "not
+  measured yet".
 - Every relative link in README.md, results/GUIDE.md, docs/claims.md, examples/README.md and
   results/*/README.md resolves to a file inside the repository (nothing under ../shared).
 """
 import glob
-import math
+import json
 import os
 import re
 import shutil
@@ -19,142 +23,16 @@ import tempfile
 import unittest
 
 from . import REPO
-from report_lib import fmt, results, scenarios, stats
-from report_lib import sync_vs_async as sva
-from report_lib import sync_vs_async_verdict as sv
+from report_lib import guide, guide_checks, scenarios
+from report_lib.guide_claims import CLAIMS
+from report_lib.guide_data import Data, Fig, Line, figure_text
+from report_lib.guide_questions import FAMILY, Q23, QUESTIONS
 
 RESULTS = os.path.join(REPO, "results")
 COMMITTED = os.path.join(RESULTS, "GUIDE.md")
 REPORT = os.path.join(REPO, "scripts", "report")
-
-
-def bold(text):
-    return f"**{text}**"
-
-
-def load(name):
-    return results.load(RESULTS, name)
-
-
-def runs_of(loaded, *labels, **params):
-    """The runs with exactly these labels (the name's plain segments) and these parameter values;
-    a parameter given as None must be absent (session_cache=None: the default cache)."""
-    return [r for r in loaded.runs if r.name.labels == labels
-            and all(r.name.param(k) == v if v is not None else k not in r.name.params for k, v in params.items())]
-
-
-def one(loaded, *labels, **params):
-    found = runs_of(loaded, *labels, **params)
-    if len(found) != 1:
-        raise AssertionError(f"{len(found)} runs match {labels} {params} in {loaded.scenario}")
-    return found[0]
-
-
-def ms(value_ms):
-    return fmt.ms(value_ms * 1000)
-
-
-def figure_text(name, *needles):
-    module = scenarios.get(name)
-    f = next((f for f in module.headline(load(name)) if all(n in f.label for n in needles)), None)
-    return None if f is None else f.text
-
-
-def expected_values():
-    """{value as the guide prints it: what it is}, each recomputed from results/*/bench.json."""
-    out = {}
-
-    def add(what, value):
-        if value is not None:
-            out[bold(value)] = what
-
-    # Headline figures with their intervals, straight from each scenario module.
-    for name in scenarios.known():
-        if os.path.isfile(os.path.join(RESULTS, name, "bench.json")):
-            for f in scenarios.get(name).headline(load(name)):
-                add(f"{name}: {f.label}", f.text)
-
-    pooling = load("pooling")
-    at0 = dict(delay_ms=0, session_cache=None, ca_bundle=None)
-    for mode in ("pool", "nopool"):
-        r = one(pooling, "py_aiohttp", mode, "https", **at0)
-        add(f"pooling {mode} requests", fmt.count(r.median("requests")))
-        add(f"pooling {mode} connections", fmt.count(r.median("conns_opened")))
-    uv, plain = (one(pooling, m, "pool", "https", **at0) for m in ("py_aiohttp_uvloop", "py_aiohttp"))
-    add("uvloop ÷ asyncio", fmt.factor_ci(*stats.paired_ratio_ci(uv.values("req_per_s"), plain.values("req_per_s"))))
-
-    rtt = load("rtt")
-    rtt_ms = scenarios.get("rtt").verdict(rtt).rtt_ms
-    add("rtt", f"{fmt.param(rtt_ms)} ms")
-    for model in ("py_aiohttp", "asio_coro"):
-        for mode in ("pool", "nopool"):
-            r = one(rtt, model, mode, "https_tls1.3", rtt_ms=rtt_ms, session_cache=None)
-            add(f"rtt {model} {mode}", f"{fmt.sig(r.median('p50_rtts'))} RTT")
-
-    limits = load("limits")
-    for model in ("py_aiohttp", "asio_coro"):
-        fd = runs_of(limits, model, "fd")
-        unl = next(r for r in fd if r.name.param("limit") == "unlimited")
-        lim = next(r for r in fd if r.name.param("limit") != "unlimited")
-        add(f"{model} fd errors", fmt.count(unl.median("fd_errors")))
-        add(f"{model} fd requests", fmt.count(unl.median("requests")))
-        add(f"{model} limited errors", fmt.count(lim.errors))
-    sweep = [r for r in runs_of(limits, "py_aiohttp", "sweep") if r.name.param("limit") != "unlimited"]
-    held = [r for r in sweep if not r.errors and all(rep["conns_peak"] == min(r.name.param("limit"), rep["requests"])
-                                                     for rep in r.reps)]
-    add("aiohttp sweep runs at min(limit, requests)", fmt.count(len(held)))
-    add("aiohttp limited sweep runs", fmt.count(len(sweep)))
-    for mode in ("semaphore_unpooled", "semaphore_pooled", "connector"):
-        r = one(limits, "py_aiohttp", "cap", mode)
-        add(f"cap {mode} requests", fmt.count(r.median("requests")))
-        add(f"cap {mode} connections", fmt.count(r.median("conns_opened")))
-
-    blocking = load("blocking")
-    sleep, timer, off = (one(blocking, "py_client", kind) for kind in ("time_sleep", "asyncio_sleep", "to_thread"))
-    tasks, wait_ms, workers = sleep.name.param("tasks"), sleep.name.param("wait_ms"), int(off.median("workers"))
-    add("tasks", fmt.count(tasks))
-    add("wait", f"{fmt.param(wait_ms)} ms")
-    add("time.sleep total", ms(sleep.median("total_ms")))
-    add("asyncio.sleep total", ms(timer.median("total_ms")))
-    add("time.sleep lag", fmt.ms(sleep.median("loop_lag_max_us")))
-    add("to_thread workers", fmt.count(workers))
-    add("to_thread total", ms(off.median("total_ms")))
-    add("to_thread bound", ms(math.ceil(tasks / workers) * wait_ms))
-    for kind in ("on_loop", "to_thread"):
-        add(f"cpu lag {kind}", fmt.ms(one(blocking, "py_cpu", kind).median("loop_lag_max_us")))
-    servers = runs_of(blocking, "server", "blocking")
-    threads, delay_ms = servers[0].name.param("threads"), servers[0].name.param("delay_ms")
-    add("server threads", fmt.count(threads))
-    add("blocking engine top", f"{fmt.sig(max(r.median('steady_req_per_s') for r in servers))} req/s")
-    add("T/D", f"{fmt.sig(threads * 1000 / delay_ms)} req/s")
-
-    sync = load("sync_vs_async")
-    k = max(p.k for p in sv.headline_pairs(sync.runs))
-    add("K", fmt.count(k))
-    add("L", f"{fmt.param(sv.delay_of(sync.runs))} ms")
-    for series in ("py_requests/sequential", "py_requests/sequential_nopool", "py_aiohttp/gather",
-                   "py_requests_threads/workers"):
-        r = one(sync, *series.split("/"), k=k)
-        add(f"{series} wall", ms(r.median("wall_ms")))
-        add(f"{series} threads", fmt.count(r.median("threads_created")))
-        add(f"{series} in flight", fmt.count(r.median("conns_peak")))
-    gathers = runs_of(sync, "py_aiohttp", "gather")
-    biggest = max(gathers, key=lambda r: r.name.param("k"))
-    add("largest aiohttp gather", fmt.count(biggest.name.param("k")))
-    add("its peak", fmt.count(biggest.median("conns_peak")))
-    add("pooling share", fmt.pct(max(sva.pooling_share(sync.runs), 0.0), 0))
-    for series in ("py_aiohttp/gather", "py_requests_threads/workers"):
-        add(f"{series} memory", f"{fmt.sig(sv.memory_slope(sync.runs, sv.by_id(series)).rss_per_inflight_kib)} KiB")
-    return out
-
-
-# The figures the guide must show (a subset of expected_values()): one per claim and question.
-REQUIRED = [
-    ("pooling", "py_aiohttp", "HTTPS"), ("pooling", "median of the C++ models", "HTTPS"), ("rtt", "TLS 1.3"),
-    ("limits", "py_aiohttp", "semaphore"), ("blocking", "C3: Python"), ("blocking", "C3: C++"),
-    ("blocking", "C3 server"), ("blocking", "C5: Python", "to_thread"), ("blocking", "C5: Python", "Process"),
-    ("blocking", "C5: C++", "2 CPUs"), ("sync_vs_async", "Python:"), ("sync_vs_async", "C++:"),
-]
+MAX_WORDS = 2500
+MAX_ROW = 300
 
 # A figure with a unit: a number (not part of a name like C13 or TLS 1.3's version) then x, ms, s, RTT,
 # KiB, MiB, %, req/s.
@@ -168,6 +46,29 @@ def outside_bold_and_code(text):
     return text.replace("95 %", "")  # the interval's level, not a measurement
 
 
+def every_backing():
+    """Every backing the page rests on, once."""
+    seen = {}
+    for c in CLAIMS:
+        for b in c.supports + c.against:
+            seen[b.ref] = b
+    for q in QUESTIONS + [Q23]:
+        for b in q.supports + q.against:
+            seen[b.ref] = b
+    for _, s in guide.sentences():
+        for b in s.backing:
+            seen[b.ref] = b
+    return list(seen.values())
+
+
+def lines_of_the_page():
+    for c in CLAIMS:
+        yield from (x for x in (c.python, c.cpp) if x is not None)
+    for q in QUESTIONS + [Q23]:
+        if q.measured is not None:
+            yield q.measured
+
+
 class GuideTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -177,7 +78,7 @@ class GuideTest(unittest.TestCase):
         cls.cli = subprocess.run([REPORT, "--guide", copy], capture_output=True, text=True, timeout=120)
         with open(os.path.join(copy, "GUIDE.md"), encoding="utf-8") as f:
             cls.page = f.read()
-        cls.expected = expected_values()
+        cls.data = Data(RESULTS)
 
     @classmethod
     def tearDownClass(cls):
@@ -192,57 +93,156 @@ class GuideTest(unittest.TestCase):
             committed = f.read()
         self.assertEqual(committed, self.page, "results/GUIDE.md is stale: run scripts/report --guide results")
 
-    def test_every_recomputed_figure_is_in_the_guide(self):
-        missing = [what for value, what in self.expected.items()
-                   if not what.startswith(tuple(scenarios.known())) and value not in self.page]
-        self.assertEqual(missing, [])
-        for needles in REQUIRED:
-            text = figure_text(*needles)
-            self.assertIsNotNone(text, needles)
-            self.assertIn(bold(text), self.page, needles)
+    # --- every word rests on a check ---------------------------------------------------------
 
-    def test_every_bold_number_comes_from_the_json(self):
+    def test_every_claim_mark_and_sentence_rests_on_checks_that_hold(self):
+        self.assertEqual(guide.audit(self.data), [])
+
+    def test_every_sentence_names_its_backing(self):
+        bare = [where for where, s in guide.sentences() if not s.backing]
+        self.assertEqual(bare, [])
+
+    def test_every_python_fact_holds_on_this_interpreter(self):
+        facts = sorted({b.fact_id for b in every_backing() if isinstance(b, guide_checks.Fact)})
+        self.assertTrue(facts)
+        failed = []
+        for fact_id in facts:
+            holds, observed = guide_checks.run_fact(fact_id)
+            if not holds:
+                failed.append(f"{fact_id}: {observed}")
+        self.assertEqual(failed, [])
+
+    def test_each_claim_word_and_mark_on_the_page_is_the_checks(self):
+        for c in CLAIMS:
+            word = guide.claim_word(self.data, c)
+            row = next(line for line in self.page.splitlines() if line.startswith(f"| {c.cid} {c.material} |"))
+            self.assertEqual(row.split(" | ")[1], word, c.material)
+        for q in QUESTIONS:
+            heading = next(line for line in self.page.splitlines() if line.startswith(f"### {q.qid} ·"))
+            self.assertTrue(heading.endswith(q.mark), heading)
+            self.assertEqual(FAMILY[q.mark], guide_checks.judge(self.data, q.supports, q.against)[0], q.qid)
+
+    def test_a_mark_the_checks_contradict_is_not_shown(self):
+        """A question whose checks give another family than its typed mark shows the checks' family."""
+        from dataclasses import replace
+        q = next(q for q in QUESTIONS if q.qid == "P10")
+        wrong = replace(q, mark="✓ holds")
+        self.assertNotEqual(guide.question_mark(self.data, wrong), "✓ holds")
+        problems = [p for p in self._audit_with(wrong) if p.startswith("P10:")]
+        self.assertTrue(problems, "the audit must name the contradicted mark")
+
+    def _audit_with(self, question):
+        from unittest import mock
+        patched = [question if q.qid == question.qid else q for q in QUESTIONS]
+        with mock.patch.object(guide, "QUESTIONS", patched):
+            return guide.audit(self.data)
+
+    def test_mutating_one_committed_number_fails_the_sentence_it_backs(self):
+        """Make Python CPU work in to_thread lag the loop as little as in the process pool: the check
+        behind "to_thread does not free the loop from Python CPU work" now fails, and the audit names
+        that sentence (not merely a page that differs)."""
+        copy = os.path.join(self.tmp, "mutated")
+        shutil.copytree(RESULTS, copy, ignore=shutil.ignore_patterns("*.png", "GUIDE.md"))
+        path = os.path.join(copy, "blocking", "bench.json")
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        pool = [b["loop_lag_max_us"] for b in doc["benchmarks"] if "/py_cpu/process_pool/" in b["name"]]
+        self.assertTrue(pool)
+        thread = [b for b in doc["benchmarks"] if "/py_cpu/to_thread/" in b["name"]]
+        self.assertEqual(len(thread), len(pool))
+        for b, lag in zip(thread, pool):
+            b["loop_lag_max_us"] = lag
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f)
+        problems = guide.audit(Data(copy))
+        p10 = next(q for q in QUESTIONS if q.qid == "P10")
+        named = [p for p in problems if p.startswith("P10 say") and p10.say.text in p]
+        self.assertTrue(named, "\n".join(problems))
+        self.assertTrue(any("to_thread(work)" in p and "loop lag max" in p for p in named), named)
+        self.assertTrue(any(p.startswith("P10:") for p in problems), "the P10 mark no longer holds either")
+
+    # --- every bold value comes from the JSON ------------------------------------------------
+
+    def test_every_headline_figure_on_the_page_is_the_scenario_modules(self):
+        for line in lines_of_the_page():
+            for part in line.parts:
+                if isinstance(part, Fig):
+                    f = self.data.figure(part.scenario, *part.needles)
+                    self.assertIsNotNone(f, (part.scenario, part.needles))
+                    # Recomputed through the scenario module, not the guide's cached data.
+                    module = scenarios.get(part.scenario)
+                    from report_lib import results
+                    fresh = next(x for x in module.headline(results.load(RESULTS, part.scenario))
+                                 if all(n in x.label for n in part.needles))
+                    self.assertIn(f"**{figure_text(fresh)}**", self.page, fresh.label)
+
+    def test_every_line_of_the_page_is_measured(self):
+        missing = [" ".join(p if isinstance(p, str) else "?" for p in line.parts)
+                   for line in lines_of_the_page() if line.text(self.data) is None]
+        self.assertEqual(missing, [])
+
+    def test_every_bold_number_is_a_value_of_the_page(self):
+        values = set()
+        for line in lines_of_the_page():
+            for part in line.parts:
+                if not isinstance(part, str):
+                    values.add(part.text(self.data))
         spans = {s for s in re.findall(r"\*\*[^*]+\*\*", self.page) if re.search(r"\d", s)}
-        self.assertEqual(sorted(spans - set(self.expected)), [])
+        self.assertEqual(sorted(spans - values), [])
 
     def test_no_figure_with_a_unit_outside_bold(self):
         self.assertEqual(UNIT_FIGURE.findall(outside_bold_and_code(self.page)), [])
 
+    def test_a_question_quotes_only_experiments_about_it(self):
+        for q in QUESTIONS + [Q23]:
+            if q.measured is not None:
+                self.assertLessEqual(q.measured.scenarios, set(q.experiments), q.qid)
+        # Each question about a semantics of cancellation quotes its own count, not the race.
+        for qid, needle in (("Q22", "shield"), ("Q18", "cancel()"), ("Q9", "never retrieved")):
+            section = self.page.split(f"### {qid} ·")[1].split("\n### ")[0]
+            self.assertIn(needle, section)
+            self.assertNotIn("siblings", section, qid)
+
+    # --- ten minutes ------------------------------------------------------------------------
+
+    def test_ten_minutes_to_read(self):
+        self.assertLessEqual(len(self.page.split()), MAX_WORDS)
+        long_rows = [line[:60] for line in self.page.splitlines() if line.startswith("| C") and len(line) > MAX_ROW]
+        self.assertEqual(long_rows, [])
+        self.assertNotIn("not measured yet", self.page.lower())
+        self.assertNotIn("not in this run", self.page)
+
     def test_questions_in_the_materials_order(self):
         ids = re.findall(r"^### ([\w, ]+) ·", self.page, re.M)
-        self.assertEqual(ids, ["A1", "A3", "A2", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11",
-                               "P12", "P13", "P14", "Q12", "Q13", "Q15", "Q17", "Q19", "Q22", "Q18", "Q9", "Q7, P15",
-                               "Q1, Q5, Q10"])
+        self.assertEqual(ids, ["A1", "A2", "A3", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11",
+                               "P12", "P13", "P14", "P16", "P17", "Q1, Q5, Q10", "Q7, P15", "Q9", "Q12", "Q13",
+                               "Q15", "Q17", "Q18", "Q19", "Q22"])
 
-    def test_pending_scenario_fills_in_from_its_json(self):
-        """A claim whose scenario is not written yet says so, and shows its verdict once its
-        bench.json exists with a report module (here: a made-up claim C99 whose scenario `demo` is
-        the pooling module under another name)."""
-        from unittest import mock
-        from report_lib import guide
-        pending = {**guide.PENDING, "C99": "demo"}
-        claims = [("C99", "A claim measured later")]
-        with mock.patch.object(guide, "PENDING", pending), mock.patch.object(guide, "PENDING_CLAIMS", claims):
-            empty = os.path.join(self.tmp, "empty")
-            os.makedirs(empty)
-            row = next(line for line in guide.render(empty).splitlines() if line.startswith("| C99 "))
-            self.assertIn("not in the suite yet", row)
-            self.assertIn("fills in from `demo/bench.json`", row)
-            copy = os.path.join(self.tmp, "pending")
-            os.makedirs(os.path.join(copy, "demo"))
-            with open(os.path.join(RESULTS, "pooling", "bench.json"), encoding="utf-8") as f:
-                renamed = f.read().replace('"pooling/', '"demo/')  # the benchmarks as the new scenario's
-            with open(os.path.join(copy, "demo", "bench.json"), "w", encoding="utf-8") as f:
-                f.write(renamed)
-            pooling = scenarios.SCENARIOS["pooling"]
-            with mock.patch.dict(scenarios.SCENARIOS, {"demo": pooling}):
-                page = guide.render(copy)
-        row = next(line for line in page.splitlines() if line.startswith("| C99 "))
-        self.assertIn(pooling.verdict(load("pooling")).word, row)
-        self.assertIn(bold(figure_text("pooling", "py_aiohttp", "HTTPS")), row)
-        self.assertNotIn("not in the suite yet", row)
-        cells = [c.strip() for c in row.split(" | ")]
-        self.assertEqual(cells[2:4], ["—", "—"], "unsorted figures stay out of the Python and C++ columns")
+    def test_claims_are_titled_with_the_materials_statement(self):
+        """The C8 and C11 rows: the material's statement, and the word about it."""
+        words = {c.material: guide.claim_word(self.data, c) for c in CLAIMS}
+        self.assertEqual(words["`gather` cancels the remaining tasks if one fails"], "refuted")
+        self.assertEqual(words["aiofiles reads files asynchronously"], "nuanced")
+        self.assertNotIn("TaskGroup cancels siblings", self.page)
+
+
+class LineTest(unittest.TestCase):
+    def test_a_line_with_a_missing_value_is_missing_whole(self):
+        data = Data(tempfile.mkdtemp(prefix="guide_empty."))
+        try:
+            self.assertIsNone(Line("x: ", Fig("pooling", "py_aiohttp")).text(data))
+            self.assertEqual(Line("plain").text(data), "plain")
+        finally:
+            shutil.rmtree(data.dir, ignore_errors=True)
+
+
+class PagesTest(unittest.TestCase):
+    def test_every_report_page_says_what_its_intervals_cover(self):
+        from report_lib import page
+        pages = sorted(glob.glob(os.path.join(RESULTS, "*", "README.md")))
+        self.assertTrue(pages)
+        silent = [os.path.relpath(p, REPO) for p in pages if page.INTERVALS_NOTE not in open(p, encoding="utf-8").read()]
+        self.assertEqual(silent, [])
 
 
 def relative_links(path):
