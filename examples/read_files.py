@@ -17,8 +17,7 @@ def read(path, threads):
     with open(path, "rb") as f:
         return f.read()
 
-async def main(paths):
-    one_by_one = [read(p, set()) for p in paths]
+async def main(paths, one_by_one):
     threads = set()
     together = await asyncio.gather(*(asyncio.to_thread(read, p, threads) for p in paths))
     print(f"read {len(paths)} files, same bytes as one by one: {together == one_by_one}")
@@ -31,4 +30,5 @@ with tempfile.TemporaryDirectory() as tmp:
     for p in paths:
         with open(p, "wb") as f:
             f.write(os.urandom(1 << 20))
-    asyncio.run(main(paths))
+    one_by_one = [read(p, set()) for p in paths]  # the reference, read before the loop starts
+    asyncio.run(main(paths, one_by_one))
