@@ -448,6 +448,60 @@ def nonblocking_recv_raises(expected: type[BaseException] = BlockingIOError) -> 
     return _holds(isinstance(nonblocking, expected) and task_waited and got == b"x", observed)
 
 
+def wait_cancels_nothing(expected_pending_cancelled: int = 0) -> str:
+    async def main() -> tuple[int, int, int]:
+        tasks = [asyncio.create_task(asyncio.sleep(delay)) for delay in (0.01, 1, 1)]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        cancelled_by_wait = sum(t.cancelled() for t in pending)
+        for task in pending:  # the caller's job: wait() left them running
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return len(done), len(pending), cancelled_by_wait
+
+    (done, pending, cancelled), _ = _run(main)
+    return _holds(done == 1 and pending == 2 and cancelled == expected_pending_cancelled,
+                  f"wait(FIRST_COMPLETED) returned {done} done and {pending} pending, {cancelled} of them cancelled "
+                  f"by wait()")
+
+
+def wait_for_waits_for_cleanup(expected_at_least_s: float = 0.15) -> str:
+    async def main() -> float:
+        async def slow_cleanup() -> None:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                await asyncio.sleep(0.1)  # clean-up after the cancellation, which wait_for waits for
+                raise
+
+        start = time.monotonic()
+        try:
+            await asyncio.wait_for(slow_cleanup(), timeout=0.05)
+        except TimeoutError:
+            pass
+        return time.monotonic() - start
+
+    took, _ = _run(main)
+    return _holds(took >= expected_at_least_s,
+                  f"wait_for(timeout=0.05) on a task with 100 ms of clean-up returned after at least "
+                  f"{expected_at_least_s * 1000:.0f} ms: {took >= expected_at_least_s}")
+
+
+def timeout_error_is_builtin() -> str:
+    same = asyncio.TimeoutError is TimeoutError
+
+    async def main() -> str:
+        try:
+            async with asyncio.timeout(0.01):
+                await asyncio.sleep(1)
+        except TimeoutError as error:
+            return type(error).__qualname__
+        return "nothing"
+
+    raised, _ = _run(main)
+    return _holds(same and raised == "TimeoutError",
+                  f"asyncio.TimeoutError is TimeoutError: {same}; asyncio.timeout raised {raised}")
+
+
 FACTS: dict[str, Fact] = {fact.id: fact for fact in (
     Fact("wait_refuses_coroutines",
          "On Python 3.11 asyncio.wait() refuses bare coroutines with TypeError: wrap them in tasks first.",
@@ -510,6 +564,17 @@ FACTS: dict[str, Fact] = {fact.id: fact for fact in (
          "A blocking recv waits for data, a non-blocking recv with no data raises BlockingIOError at once, "
          "and an asynchronous recv suspends only the task while the loop runs others.",
          nonblocking_recv_raises),
+    Fact("wait_cancels_nothing",
+         "asyncio.wait(return_when=FIRST_COMPLETED) returns the done and the pending tasks and cancels none: "
+         "the caller cancels the pending ones.",
+         wait_cancels_nothing),
+    Fact("wait_for_waits_for_cleanup",
+         "On timeout, wait_for cancels the task and then waits for its clean-up, so it can return well after "
+         "its timeout.",
+         wait_for_waits_for_cleanup),
+    Fact("timeout_error_is_builtin",
+         "Since 3.11 asyncio.TimeoutError is the built-in TimeoutError, which asyncio.timeout() raises.",
+         timeout_error_is_builtin),
 )}
 
 

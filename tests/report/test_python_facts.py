@@ -11,6 +11,7 @@ EXPECTED_IDS = {
     "await_without_suspending_does_not_yield", "shield_caller_still_cancelled", "cancel_can_be_swallowed",
     "unretrieved_exception_logged", "await_outside_async_is_syntax_error", "run_refuses_running_loop",
     "runner_takes_loop_factory", "default_executor_size", "connector_defaults", "nonblocking_recv_raises",
+    "wait_cancels_nothing", "wait_for_waits_for_cleanup", "timeout_error_is_builtin",
 }
 
 
