@@ -5,7 +5,8 @@
 Linux has no non-blocking read for regular files (a read blocks in the kernel; only io_uring
 offers more), so aiofiles hands each call to the loop's default executor, a thread pool of
 min(32, cpus + 4) threads. This example uses asyncio.to_thread, the same mechanism with no
-package to install; the files scenario measures aiofiles itself (python3-aiofiles). The loop stays free; the reads run on worker threads.
+package to install; the files scenario measures aiofiles itself (python3-aiofiles). The loop
+stays free; the reads run on worker threads.
 Expected output (threads used varies between 1 and the pool size; 6 on 2 CPUs):
     read 8 files, same bytes as one by one: True
     reads on worker threads: True (2 used; pool size min(32, cpus + 4) = 6)

@@ -81,7 +81,8 @@ class Examples(unittest.TestCase):
         lines = run_example("parallel_fetch.py", base_url)
         # The reset request is reported, not raised; the other 19 complete; its connection is replaced.
         self.assertLines(lines[:2], ["fetched 19 of 20, statuses [200]; failed: ['connection reset']",
-                                     "server: 6 connections opened (one replaced the reset one), at most 5 open at once"])
+                                     "server: 6 connections opened (one replaced the reset one), "
+                                     "at most 5 open at once"])
         took = float(re.match(r"took (\d+\.\d+) s", lines[2]).group(1))
         self.assertGreaterEqual(took, 0.39)  # 4 rounds of 100 ms (printed rounded to 10 ms)
         stats = server_stats()
@@ -115,7 +116,8 @@ class Examples(unittest.TestCase):
         with open(os.path.join(EXAMPLES, "udp_echo.py"), encoding="utf-8") as f:
             source = f.read()
         classes = re.findall(r"^class (\w+)\((.*)\):", source, re.MULTILINE)
-        self.assertEqual(classes, [("EchoServer", "asyncio.DatagramProtocol"), ("EchoClient", "asyncio.DatagramProtocol")])
+        self.assertEqual(classes, [("EchoServer", "asyncio.DatagramProtocol"),
+                                   ("EchoClient", "asyncio.DatagramProtocol")])
         self.assertIn("def error_received(self, exc):", source)
 
     def test_file_reads_run_on_the_default_thread_pool(self):
