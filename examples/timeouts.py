@@ -19,7 +19,7 @@ async def status(session, url):
     try:
         async with session.get(url) as response:
             return str(response.status)
-    except asyncio.TimeoutError:
+    except TimeoutError:  # aiohttp raises asyncio.TimeoutError, the same class as TimeoutError since 3.11
         return "TimeoutError"
 
 async def slow_cleanup():

@@ -7,11 +7,14 @@ port 0 (its first line names the port, as harness/ reads it), serves every examp
 HTTP; it is stopped at the end whatever happens. Checks are exact counts and lower bounds on
 time, never a tight upper bound: the machine may be busy with other tests.
 """
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 import unittest
+import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(REPO, "examples")
@@ -56,16 +59,35 @@ def run_example(name, *args):
     return done.stdout.splitlines()
 
 
+def server_stats():
+    with urllib.request.urlopen(f"{base_url}/stats", timeout=10) as response:
+        return json.load(response)
+
+
+def server_stats_when(condition, bound_s=5):
+    """mockd's /stats once condition(stats) holds (the server sees a client's close a moment
+    after the client returns), or as it is after bound_s."""
+    deadline = time.monotonic() + bound_s
+    while not condition(stats := server_stats()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return stats
+
+
 class Examples(unittest.TestCase):
     def assertLines(self, got, expected):
         self.assertEqual(got, expected, "\n".join(got))
 
-    def test_parallel_fetch_reuses_five_connections_for_twenty_requests(self):
+    def test_parallel_fetch_reuses_five_connections_and_survives_a_reset(self):
         lines = run_example("parallel_fetch.py", base_url)
-        self.assertLines(lines[:2], ["fetched 20 of 20, statuses [200]",
-                                     "server: 5 connections opened, at most 5 open at once"])
+        # The reset request is reported, not raised; the other 19 complete; its connection is replaced.
+        self.assertLines(lines[:2], ["fetched 19 of 20, statuses [200]; failed: ['connection reset']",
+                                     "server: 6 connections opened (one replaced the reset one), "
+                                     "at most 5 open at once"])
         took = float(re.match(r"took (\d+\.\d+) s", lines[2]).group(1))
         self.assertGreaterEqual(took, 0.39)  # 4 rounds of 100 ms (printed rounded to 10 ms)
+        stats = server_stats()
+        self.assertEqual(stats["faults"]["reset"], 1)
+        self.assertEqual(stats["requests_by_status"], {"200": 19})
 
     def test_sync_vs_async_pools_on_both_sides(self):
         lines = run_example("sync_vs_async.py", base_url)
@@ -73,17 +95,30 @@ class Examples(unittest.TestCase):
         self.assertRegex(lines[1], r"^gathered, one aiohttp\.ClientSession: \d+\.\d\d s, 10 connection\(s\) opened$")
         self.assertRegex(lines[2], r"^sequential >= K x 100 ms: True; gathered >= 100 ms: True; speed-up ")
 
-    def test_chat_server_drops_only_the_reader_that_stopped(self):
+    def test_chat_server_drops_only_the_reader_that_stopped_and_survives_a_reset(self):
+        # The reset comes mid-stream: the fast reader's full count shows the sender was still served.
         self.assertLines(run_example("chat_server.py"),
-                         ["fast reader got 10000 of 10000 lines", "slow reader dropped, and only it: True"])
+                         ["fast reader got 10000 of 10000 lines", "slow reader dropped, and only it: True",
+                          "client that reset mid-stream: its handler caught ConnectionResetError: True"])
 
     def test_bounded_queue_holds_at_most_maxsize(self):
         self.assertLines(run_example("producer_consumer.py"),
                          ["unbounded: consumed 50 of 50 in order, at most 50 queued",
                           "maxsize=5: consumed 50 of 50 in order, at most 5 queued"])
 
-    def test_udp_echo_keeps_every_datagram(self):
-        self.assertLines(run_example("udp_echo.py"), ["echoed 5 of 5 datagrams, boundaries kept: True"])
+    def test_udp_echo_keeps_every_datagram_and_hears_icmp_errors(self):
+        self.assertLines(run_example("udp_echo.py"),
+                         ["echoed 5 of 5 datagrams, boundaries kept: True",
+                          "a datagram to a closed port: error_received(ConnectionRefusedError)"])
+
+    def test_udp_echo_protocols_derive_from_datagram_protocol(self):
+        # A class without the base lacks connection_lost and error_received, which the loop calls.
+        with open(os.path.join(EXAMPLES, "udp_echo.py"), encoding="utf-8") as f:
+            source = f.read()
+        classes = re.findall(r"^class (\w+)\((.*)\):", source, re.MULTILINE)
+        self.assertEqual(classes, [("EchoServer", "asyncio.DatagramProtocol"),
+                                   ("EchoClient", "asyncio.DatagramProtocol")])
+        self.assertIn("def error_received(self, exc):", source)
 
     def test_file_reads_run_on_the_default_thread_pool(self):
         lines = run_example("read_files.py")
@@ -95,11 +130,48 @@ class Examples(unittest.TestCase):
         self.assertEqual(pool, min(32, (os.cpu_count() or 1) + 4))
         self.assertTrue(1 <= used <= pool, lines[1])
 
-    def test_retry_counts_match_the_server(self):
-        # The seeds fix every answer, so the attempt count is exact.
-        self.assertLines(run_example("retry_backoff.py", base_url),
-                         ["10 of 10 calls succeeded after 20 attempts (10 retries)",
-                          "server answered 200 x 10, 500 x 10: matches the client: True"])
+    def test_retry_only_transient_failures_no_sleep_after_the_last_bounded_in_time(self):
+        lines = run_example("retry_backoff.py", base_url)
+        self.assertEqual(len(lines), 6, "\n".join(lines))
+        self.assertLines(lines[:5], [
+            # The seeds fix every answer, so the attempt count is exact.
+            "10 of 10 calls succeeded after 20 attempts (10 retries)",
+            "server answered 200 x 10, 503 x 10: matches the client: True",
+            # A connection reset (an exception) and a 503 are retried, and the call then succeeds.
+            "reset, 503, then 200: ok: reset, wait, 503, wait, 200",
+            # Four attempts, three waits: no sleep after the final failure.
+            "always 503: gave up: 503, wait, 503, wait, 503, wait, 503",
+            # A 4xx is the request's fault: one attempt.
+            "404: not retried: 404"])
+        found = re.match(r"^200 ms answers, 50 ms per attempt, 0\.4 s in all: gave up at the total bound "
+                         r"after (\d+) attempts: (.*)$", lines[5])
+        self.assertIsNotNone(found, lines[5])
+        attempts, trace = int(found.group(1)), found.group(2).split(", ")
+        # Timeouts are retried, and the 0.4 s bound (at most 8 attempts of 50 ms) stops the call long
+        # before its 100 attempts.
+        self.assertTrue(2 <= attempts <= 8, lines[5])
+        # Outcomes alternate with waits and the trace ends on an outcome: no wait after the last attempt.
+        # The last outcome is a timeout, the attempt the bound cut short, or (a sleep overshot the
+        # deadline on a busy machine) the attempt the bound left no time for.
+        self.assertEqual(set(trace[1::2]), {"wait"}, lines[5])
+        self.assertEqual(set(trace[0:-1:2]), {"timeout"}, lines[5])
+        self.assertIn(trace[-1], ("timeout", "cut at the bound", "no time left"), lines[5])
+        self.assertEqual(len(trace[0::2]) - (trace[-1] == "no time left"), attempts, lines[5])
+        # The server saw what the client says: the 404 once, the 503s 10 + 1 + 4 times, one reset, and
+        # every slow attempt abandoned before its answer.
+        stats = server_stats_when(lambda s: s["requests_cancelled"] >= attempts)
+        self.assertEqual(stats["requests_by_status"], {"200": 11, "404": 1, "503": 15})
+        self.assertEqual(stats["faults"]["reset"], 1)
+        self.assertEqual(stats["requests_cancelled"], attempts)
+
+    def test_first_completed_takes_one_answer_and_cancels_the_rest(self):
+        self.assertLines(run_example("first_completed.py", base_url),
+                         ["first: mirror 0 answered 200 after at least 100 ms: True",
+                          "pending 2, cancelled 2; server saw 2 requests cancelled",
+                          "asyncio.wait([coroutine]) raises TypeError"])
+        stats = server_stats()  # checked here too, not only as the example reports it
+        self.assertEqual(stats["requests_cancelled"], 2)
+        self.assertEqual(stats["requests_by_status"], {"200": 1})
 
     def test_timeouts_count_the_pool_wait_and_wait_for_overruns(self):
         self.assertLines(run_example("timeouts.py", base_url),
