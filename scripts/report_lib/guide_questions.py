@@ -305,7 +305,7 @@ QUESTIONS = [
              Sentence("`gather` raises the first exception and leaves the others running; `wait` cancels nothing; "
                       "a `TaskGroup` cancels the rest.",
                       GATHER_LEFT_RUNNING, TASKGROUP_CANCELS, Fact("gather_leaves_siblings_running"),
-                      Passes("hedging", "py_aiohttp: wait(FIRST_COMPLETED), pending kept")),
+                      Fact("wait_cancels_nothing"), Passes("hedging", "py_aiohttp: wait(FIRST_COMPLETED), pending kept")),
              WRONG, "`gather` cancels the remaining tasks if one fails",
              against=(GATHER_LEFT_RUNNING,),
              measured=Line("siblings the server completed after `gather` raised: ",
@@ -314,7 +314,7 @@ QUESTIONS = [
     Question("P12", "`wait(FIRST_COMPLETED)`.",
              Sentence("Pass tasks, not coroutines (3.11 refuses them), and cancel the pending ones yourself: "
                       "`wait` cancels nothing.",
-                      Fact("wait_refuses_coroutines"),
+                      Fact("wait_refuses_coroutines"), Fact("wait_cancels_nothing"),
                       Passes("hedging", "py_aiohttp: wait(FIRST_COMPLETED), pending kept"),
                       Passes("hedging", "py_aiohttp: pending cancelled")),
              WRONG, "coroutines passed straight to `wait()`",
@@ -322,7 +322,7 @@ QUESTIONS = [
              measured=Line("the material's call raised ", Val("hedging", _wait_form), "; over tasks it returned ",
                            Val("hedging", lambda runs: median_of(hv.wait_run(runs), "task_form_done")), " done and ",
                            Val("hedging", lambda runs: median_of(hv.wait_run(runs), "task_form_pending")), " pending."),
-             experiments=("hedging",), examples=["wait_first_completed.py"]),
+             experiments=("hedging",), examples=["first_completed.py"]),
     Question("P13", "`asyncio.sleep` vs `time.sleep`.",
              Sentence("`time.sleep` blocks the thread, so every task on the loop; `asyncio.sleep` suspends only its "
                       "caller.",
@@ -445,7 +445,8 @@ QUESTIONS = [
     Question("Q19", "Timeouts.",
              Sentence("A timeout bounds the wait before cancelling, not the work: `wait_for` returns after the "
                       "cancelled task's clean-up, and aiohttp's total timeout counts the wait for a pooled connection.",
-                      Passes("timeouts", "wait_for overrun"), Passes("timeouts", "pool wait")),
+                      Passes("timeouts", "wait_for overrun"), Passes("timeouts", "pool wait"),
+                      Fact("wait_for_waits_for_cleanup")),
              HALF, "`wait_for` sets a maximum execution time",
              supports=(Passes("timeouts", "p99 wait, py_aiohttp, asyncio.wait_for"),),
              against=(Passes("timeouts", "wait_for overrun"),),
