@@ -260,13 +260,8 @@ awaitable<bool> exchange(Run& run, Stream& stream, Connection& c, const Target& 
   req.target(t.path);
   req.version(11);
   req.set(http::field::host, t.authority);
-  for (const auto& [name, value] : run.headers) {
-    // The plan may name its own Host; any other header may repeat.
-    if (beast::iequals(name, "Host"))
-      req.set(name, value);
-    else
-      req.insert(name, value);
-  }
+  // Any header may repeat; run_model refused Host and the other framing headers.
+  for (const auto& [name, value] : run.headers) req.insert(name, value);
   req.body() = {run.plan.body.data(), run.plan.body.size()};
   req.prepare_payload();
   req.keep_alive(run.plan.pooling);

@@ -40,6 +40,19 @@ bool is_header_value(std::string_view text) {
   return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
+// The headers that say where a message ends or where it goes, and what sets
+// each instead. Given in a plan, the models disagreed: libcurl and httplib
+// sent a GET's `Content-Length: 5` and then waited for a response the server
+// was still reading a body for, Asio dropped it; a Host would be wrong for
+// every URL of a plan but one, and a Connection would contradict `pooling`.
+// So no model gets them, and all refuse them alike, here.
+constexpr std::pair<std::string_view, std::string_view> kFramingHeaders[] = {
+    {"Content-Length", "the body"},
+    {"Transfer-Encoding", "the body"},
+    {"Host", "each URL"},
+    {"Connection", "the plan's pooling (--no-pool)"},
+};
+
 void check_request(const Plan& plan) {
   if (!is_token(plan.method))
     throw std::invalid_argument("method '" + plan.method + "' is not an HTTP token");
@@ -49,9 +62,25 @@ void check_request(const Plan& plan) {
     if (!is_header_value(value))
       throw std::invalid_argument("header " + name + ": the value holds a CR, LF or NUL");
   }
+  for (const auto& [name, set_by] : kFramingHeaders)
+    if (has_header(plan.headers, name))
+      throw std::invalid_argument("header " + std::string(name) +
+                                  " may not be given: every model sets it from " +
+                                  std::string(set_by));
   if (plan.body.size() > kMaxRequestBodyBytes)
     throw std::invalid_argument("the request body is larger than " +
                                 std::to_string(kMaxRequestBodyBytes) + " bytes");
+  // A HEAD response has no body, so its expected size is 0 (parse_targets),
+  // whatever a URL's bytes=N says; asking for another size could only fail.
+  // libcurl would not send a HEAD's body (CURLOPT_NOBODY) where the others do.
+  if (plan.method == "HEAD" && !plan.body.empty())
+    throw std::invalid_argument("a HEAD request carries no body");
+  if (plan.method == "HEAD" && plan.expected_bytes.value_or(0) != 0)
+    throw std::invalid_argument("a HEAD response has no body: its expected size is 0, not " +
+                                std::to_string(*plan.expected_bytes));
+  if (plan.expected_status < 100 || plan.expected_status > 599)
+    throw std::invalid_argument("the expected status must be in [100, 599], not " +
+                                std::to_string(plan.expected_status));
 }
 
 std::chrono::microseconds cpu_time(const rusage& u) {

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -175,8 +176,13 @@ int main(int argc, char** argv) {
                  "then wait for those in flight")
       ->transform(duration_in_ms())
       ->excludes(requests_opt);
-  app.add_option("-m,--method", method, "HTTP method")->capture_default_str();
-  app.add_option("-H,--header", header_lines, "Request header 'Name: value' (repeatable)")
+  app.add_option("-m,--method", method,
+                 "HTTP method (HEAD: no -d, and every response's body is expected empty, "
+                 "whatever bytes=N in the URL says)")
+      ->capture_default_str();
+  app.add_option("-H,--header", header_lines,
+                 "Request header 'Name: value' (repeatable; not Content-Length, "
+                 "Transfer-Encoding, Host or Connection: the body, URL and --no-pool set them)")
       ->allow_extra_args(false);
   auto* data_opt = app.add_option("-d,--data", plan.body, "Request body");
   app.add_option("-D,--data-file", body_file, "Request body from this file")
@@ -215,10 +221,15 @@ int main(int argc, char** argv) {
       ->excludes(insecure);
   app.add_flag("--no-tls-session-cache", no_session_cache,
                "curl models: no TLS session resumption");
+  // Checked as text: CLI11 would take -1 (every request then fails) and wrap
+  // it to 2^64-1 for the size.
   app.add_option("--expect-status", plan.expected_status, "Status every response must have")
+      ->transform(cli_checks::integer_in(100, 599))
       ->capture_default_str();
   app.add_option("--expect-bytes", expect_bytes,
-                 "Body size every response must have (default: bytes=N in the URL)");
+                 "Body size every response must have (default: bytes=N in the URL; "
+                 "with -m HEAD only 0)")
+      ->transform(cli_checks::integer_in(0, std::numeric_limits<std::int64_t>::max()));
   app.add_flag("--json", json, "Print the plan and the summary as JSON");
   app.add_option("urls", plan.urls, "URLs, requested round-robin")->required();
   app.set_version_flag("--version", "fetch " + std::string(cli_usage::version));
@@ -267,6 +278,11 @@ int main(int argc, char** argv) {
                 << "\n";
     else
       std::cout << clients::format_summary(summary);
+  } catch (const std::invalid_argument& e) {
+    // A plan run_model refuses (or a -D file too large) is a usage error like
+    // any refused option, and ends the same way.
+    std::cerr << "fetch: " << e.what() << " (see --help)\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "fetch: " << e.what() << "\n";
     return 2;

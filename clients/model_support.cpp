@@ -70,6 +70,8 @@ std::vector<Target> parse_targets(const Plan& plan) {
     t.authority = (v6 ? "[" + t.host + "]" : t.host) + ":" + port;
     t.origin = scheme + "://" + t.authority;
     t.expected_bytes = plan.expected_bytes ? plan.expected_bytes : bytes_param(text);
+    // A HEAD response has no body, whatever length bytes=N makes it announce.
+    if (plan.method == "HEAD") t.expected_bytes = 0;
     targets.push_back(std::move(t));
   }
   return targets;

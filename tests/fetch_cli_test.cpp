@@ -55,7 +55,13 @@ TEST(FetchCli, BadValuesAreRefusedWithExitTwoAndOneLine) {
                           "-H 'Bad Name: x'",
                           "-m 'GE T'",
                           "-D /nonexistent/body",
-                          "-d x -D /etc/hostname"}) {
+                          "-d x -D /etc/hostname",
+                          "--expect-status -1",
+                          "--expect-status 0",
+                          "--expect-status 600",
+                          "--expect-bytes -1",
+                          "-m HEAD --expect-bytes 5",
+                          "-m HEAD -d x"}) {
     const auto [status, err] = run_fetch(std::string("--model asio_coro ") + bad + url);
     EXPECT_EQ(status, 2) << bad << " -> " << err;
     EXPECT_EQ(lines(err), 1u) << bad << " -> " << err;
@@ -65,6 +71,25 @@ TEST(FetchCli, BadValuesAreRefusedWithExitTwoAndOneLine) {
   const auto [status, err] = run_fetch("http://127.0.0.1:1/");
   EXPECT_EQ(status, 2);
   EXPECT_EQ(err, "fetch: --model is required (see --help)\n");
+}
+
+// The headers that frame or route a request are the body's, the URL's and
+// --no-pool's: curl_multi once sent a GET's Content-Length and hung, asio_coro
+// dropped it. Every model now refuses each with the same line.
+TEST(FetchCli, FramingHeadersAreRefusedAlikeByEveryModel) {
+  for (const char* header : {"'Content-Length: 5'", "'Transfer-Encoding: chunked'",
+                             "'host: example.com'", "'Connection: close'"}) {
+    std::string first;
+    for (const char* model : {"asio_coro", "curl_multi", "blocking_httplib", "py_aiohttp"}) {
+      const auto [status, err] =
+          run_fetch(std::string("--model ") + model + " -H " + header + " http://127.0.0.1:1/");
+      EXPECT_EQ(status, 2) << model << " " << header << " -> " << err;
+      EXPECT_EQ(lines(err), 1u) << model << " " << header << " -> " << err;
+      EXPECT_TRUE(err.starts_with("fetch: header ")) << model << " " << header << " -> " << err;
+      if (first.empty()) first = err;
+      EXPECT_EQ(err, first) << model << " " << header;
+    }
+  }
 }
 
 TEST(FetchCli, FailedRequestsAreResultsNotUsageErrors) {
@@ -132,6 +157,19 @@ TEST_F(FetchRun, JsonCarriesTheHistogramAndThePlansRequest) {
     total += bucket["count"].get<std::size_t>();
   EXPECT_EQ(total, 40u);
   EXPECT_EQ(j["result"]["latency_histogram"].size(), 11u);
+}
+
+// bytes=N makes mockd announce N bytes; a HEAD response carries none, and
+// that is what is expected of it (once every one was a body_size error).
+TEST_F(FetchRun, HeadWithBytesInTheUrlSucceeds) {
+  for (const char* model : {"asio_coro", "curl_multi", "blocking_httplib"}) {
+    const auto [status, out] =
+        fetch_stdout(std::string("--model ") + model + " -n 5 -m HEAD --json '" + mockd_.url() +
+                     "/x?bytes=1000'");
+    ASSERT_EQ(status, 0) << model << " -> " << out;
+    const auto j = nlohmann::json::parse(out);
+    EXPECT_EQ(j["result"]["ok"], 5) << model << " -> " << out;
+  }
 }
 
 TEST_F(FetchRun, DurationRunsAtLeastThatLongAndStaysQuietWhenStderrIsNotATerminal) {
