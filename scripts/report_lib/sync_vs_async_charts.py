@@ -196,7 +196,8 @@ def memory_chart(results, charts_dir):
     ax = axes[0][0]
     handles = []
     for s in sv.series_present(runs):
-        if s.sequential:
+        # Python's memory is its child's whole peak RSS, flat to within noise: no slope to draw.
+        if s.sequential or s.is_python:
             continue
         pts = []
         for k in sv.ks(runs):
@@ -206,14 +207,16 @@ def memory_chart(results, charts_dir):
                 pts.append((n, mb))
         if len(pts) < 2:
             continue
-        # Above the series' own smallest-K run: C++ growth and a Python child's whole peak
-        # (interpreter included) start from one base; the slopes are unchanged.
+        # Above the series' own smallest-K run: every series starts from one base; the slopes are
+        # unchanged.
         pts = [(n, mb - pts[0][1]) for n, mb in pts]
         slope = sv.memory_slope(runs, s)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], zorder=3, **_style(s))
         label = s.label(sv.c_of(runs, s))
-        if slope is not None:
+        if slope is not None and slope.sound:
             label += f": {fmt.sig(slope.rss_per_inflight_kib)} KiB per request in flight"
+        elif slope is not None:
+            label += ": within the noise, no figure"
         handles.append(Line2D([], [], label=label, **_style(s)))
     if not handles:
         charts.no_data(ax, "no concurrent series ran error-free at two K")
@@ -224,10 +227,11 @@ def memory_chart(results, charts_dir):
     ax.grid(True, axis="both", alpha=0.3)
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-    charts.finish(fig, "C4: memory per request in flight (slope between the two largest in-flight counts)",
-                  _note(results, "Linear axes: the slope is the cost of one more request in flight. Memory: C++ the "
-                                 "run's growth above its start (rss_growth_mb), Python the child's peak (rss_mb), "
-                                 "each minus the same series' figure at its smallest K."), legend=None)
+    charts.finish(fig, "C4: memory per request in flight, C++ (slope between the two largest in-flight counts)",
+                  _note(results, "Linear axes: the slope is the cost of one more request in flight. Memory: the "
+                                 "run's growth above its start (rss_growth_mb) minus the same series' figure at its "
+                                 "smallest K. Python is not drawn: its child's peak RSS, interpreter included, is "
+                                 "flat to within noise (memory per task: the tasks scenario)."), legend=None)
     return charts.save(fig, charts_dir, "sync_vs_async_memory")
 
 
