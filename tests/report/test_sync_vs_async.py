@@ -191,6 +191,25 @@ class SyncVsAsyncMeasuresTest(unittest.TestCase):
         self.assertIn("threads_created = K = 10,000", [t for _, t in texts])
 
 
+class WallChartTest(unittest.TestCase):
+    """sync_vs_async_wall: the one-by-one series all lie on K × L, so each needs its own x."""
+
+    def test_series_at_one_k_are_a_marker_apart(self):
+        import math
+        from report_lib import sync_vs_async_charts as sc
+        present = sv.series_present(runs())
+        offsets = sc._wall_offsets(present)
+        for group in ([s for s in present if s.sequential], [s for s in present if not s.sequential]):
+            xs = sorted(math.log10(offsets[s.id]) for s in group)
+            for a, b in zip(xs, xs[1:]):
+                self.assertGreaterEqual(b - a, sc.WALL_OFFSET_DECADES - 1e-9)
+
+    def test_requests_get_per_url_is_drawn_apart_from_the_session(self):
+        from report_lib import sync_vs_async_charts as sc
+        nopool, session = sc._style(sv.by_id("py_requests/sequential_nopool")), sc._style(sv.by_id("py_requests/sequential"))
+        self.assertNotEqual(nopool["linestyle"], session["linestyle"])
+
+
 class SyncVsAsyncEndToEndTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
