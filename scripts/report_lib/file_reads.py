@@ -18,7 +18,9 @@ HEADLINE_CHART = "charts/files_ratios.png"
 CLAIM = (
     "Interview material presents `aiofiles` as the way to read files \"asynchronously\" from asyncio: open "
     "and read many files concurrently with `await`, and the event loop stays free while the disk works. "
-    "The catch is in the operating system: a regular file is always reported ready by `epoll`/`select`, so "
+    "The catch is in the operating system: regular files have no readiness. `epoll` refuses them "
+    "(`epoll_ctl` fails with EPERM, so asyncio's `loop.add_reader` on a file raises `PermissionError`) and "
+    "`select`/`poll` report them always ready, even when a `read()` would wait on the disk. So "
     "there is nothing for an event loop to wait on, and aiofiles hands each `open`, `read` and `close` to "
     "the loop's default thread pool instead. This scenario reads the same files every way side by side: "
     "in Python plain `open().read()` in a loop, `aiofiles` gathered, and `asyncio.to_thread` gathered; in "
@@ -174,9 +176,11 @@ def _why(runs, v):
                    + ": each `await f.read()` is `loop.run_in_executor(None, f.read)`, a blocking `read()` on a "
                      "worker thread, and so are `open` and `close`, three hand-offs per file. The loop stays "
                      "free, as with `asyncio.to_thread`, but nothing is asynchronous below the pool.")
-    out.append("- **Why not epoll.** Readiness APIs (`epoll`, `select`, what asyncio's loop waits on) report a "
-               "regular file as always readable: a `read()` on it may still sleep on the disk, so a loop cannot "
-               "learn when a file read would not block. Sockets and pipes have readiness; files do not.")
+    out.append("- **Why not epoll.** The readiness APIs asyncio's loop waits on cannot say when a file read "
+               "would not block: `epoll` refuses a regular file outright (`epoll_ctl` fails with EPERM; "
+               "`loop.add_reader` on it raises `PermissionError`), and `select`/`poll` report it always "
+               "readable, though a `read()` on it may still sleep on the disk. Sockets and pipes have "
+               "readiness; files do not.")
     if v.io_uring_threads:
         workers = []
         for r in runs:
@@ -218,7 +222,8 @@ def _compared(ci):
 
 
 def _interview(runs, v):
-    text = ("> \"A regular file is always 'ready' as far as epoll is concerned, so an event loop has nothing to "
+    text = ("> \"Regular files have no readiness: epoll refuses them (`loop.add_reader` on a file raises "
+            "PermissionError) and select reports them always ready, so an event loop has nothing to "
             "wait on. aiofiles runs each open, read and close in the loop's default thread pool, like "
             "`asyncio.to_thread`: that keeps the loop responsive, but it is blocking I/O on threads, not "
             "asynchronous I/O. A pool only helps when each read is long, large files or a cold disk; for many small cached files the hand-offs cost more than the reads. Real asynchronous file "

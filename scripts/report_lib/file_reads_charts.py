@@ -73,18 +73,24 @@ def ratios(results, charts_dir):
     shapes, places = fv.shapes(runs), fv.places(runs)
     fig, axes = charts.figure(1, max(len(shapes), 1), width_per_col=5.6, height_per_row=4.2)
     values = [c for ci in v.ratios.values() for c in ci if c is not None]
-    offsets = charts.offsets(len(fv.PAIRS), spacing=0.16)
+    offsets = charts.offsets(len(fv.PAIRS), spacing=0.2)
     for ax, shape in zip(axes[0], shapes):
         for pair, dx in zip(fv.PAIRS, offsets):
             for x, place in enumerate(places):
                 ci = v.ratios.get((pair, place, shape))
                 if ci:
                     _marker(ax, x + dx, ci[0], PAIR_STYLE[pair], _python(pair[0]), ci[1], ci[2])
-                    ax.annotate(fmt.times(ci[0]), (x + dx, ci[0]), xytext=(5, 0), textcoords="offset points",
-                                fontsize=7, va="center")
+                    # Upright above the interval's top: beside the point, neighbours' labels ran into
+                    # each other where two ratios were close (e.g. aiofiles and to_thread).
+                    top = ci[2] if ci[2] is not None else ci[0]
+                    ax.annotate(fmt.times(ci[0]), (x + dx, top), xytext=(0, 4), textcoords="offset points",
+                                fontsize=7, ha="center", va="bottom", rotation=90)
         _places_axis(ax, places)
         ax.axhline(1.0, color="#555555", linewidth=0.9, zorder=1)
         _log_axis(ax, values, 1.0)
+        # Room above the highest interval for its upright label.
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * 1.6)
         ax.set_title(fv.shape_label(shape))
         ax.set_ylabel("MiB/s ÷ one-thread baseline (log)")
     legend = [Line2D([], [], color=c, marker=m, linestyle="none", markerfacecolor="white" if _python(p[0]) else c,

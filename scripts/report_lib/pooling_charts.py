@@ -10,6 +10,8 @@ with their concurrency (they run at different ones) and Python models hollow
 and in italics; latencies are in ms; the footer gives this run's measured
 spread, not a fixed figure.
 """
+import textwrap
+
 from matplotlib.lines import Line2D
 
 from . import charts, fmt, models
@@ -85,6 +87,30 @@ def _legend(runs, extra=()):
     return handles
 
 
+# A model name longer than this is broken at its last underscore on the x axis: with nine models
+# side by side, 'py_requests_threads' ran into its neighbours.
+TICK_NAME_MAX = 13
+# Characters of the 7.5 pt footer per inch of figure width, well under the ~17 a line holds: the
+# footer is wrapped here so that matplotlib's own wrapping never lets it reach the right edge.
+FOOTER_CHARS_PER_INCH = 14
+
+
+def _short(name):
+    if len(name) <= TICK_NAME_MAX or "_" not in name[1:]:
+        return name
+    cut = name.rindex("_")
+    return name[:cut + 1] + "\n" + name[cut + 1:]
+
+
+def _ticklabels(ax, names, conc):
+    """The registry's labels (charts.model_ticklabels), long model names on two lines."""
+    charts.model_ticklabels(ax, names, conc)
+    ticks = ax.get_xticklabels()
+    ax.set_xticklabels([t.get_text().replace(name, _short(name), 1) for t, name in zip(ticks, names)])
+    for tick, old in zip(ax.get_xticklabels(), ticks):
+        tick.set_fontstyle(old.get_fontstyle())
+
+
 def _grid(results, title, note, draw, extra_legend=(), counter="req_per_s", what="req/s"):
     """One panel per (delay row, protocol column); draw(ax, models, series, run_of) fills a
     panel, run_of(model, series_key) giving that panel's Run. Returns the figure, finished."""
@@ -98,10 +124,11 @@ def _grid(results, title, note, draw, extra_legend=(), counter="req_per_s", what
             ax = axes[row][col]
             draw(ax, names, _series(runs, proto),
                  lambda m, s, proto=proto, delay=delay: lookup(m, s, proto, delay))
-            charts.model_ticklabels(ax, names, conc)
+            _ticklabels(ax, names, conc)
             charts.language_divider(ax, names)
             ax.set_title(f"{proto.upper()}, delay_ms:{fmt.param(delay)}")
-    charts.finish(fig, title, _note(results, note, counter, what), _legend(runs, extra_legend))
+    footer = textwrap.fill(_note(results, note, counter, what), int(fig.get_figwidth() * FOOTER_CHARS_PER_INCH))
+    charts.finish(fig, title, footer, _legend(runs, extra_legend))
     return fig
 
 
@@ -152,7 +179,7 @@ def throughput(results, charts_dir):
                 text, colour = "excluded", "#999999"
             else:
                 lo, hi = pair.factor_ci[1:]
-                # An interval that includes 1 makes the p50 difference noise too: not quoted.
+                # An interval that includes 1 makes the time difference noise too: not quoted.
                 text = ("same\n(CI has 1x)" if fmt.includes_one(lo, hi)
                         else f"{fmt.times(pair.factor)}\n{_saved(pair.saved_us)}")
                 colour = "black"
@@ -162,15 +189,15 @@ def throughput(results, charts_dir):
         ax.margins(y=0.35)
 
     fig = _grid(results, "Pooled vs unpooled throughput per client model (pooled ÷ unpooled, time saved per request)",
-                "bars: min–max of the repetitions; saves = unpooled p50 − pooled p50 per request; 'same': the 95 % CI of "
-                "the factor includes 1.", draw)
+                "bars: min–max of the repetitions; saves = mean time per request unpooled − pooled (c ÷ req/s); "
+                "'same': the 95 % CI of the factor includes 1.", draw)
     return charts.save(fig, charts_dir, "pooling_throughput")
 
 
 def _saved(us):
     if us is None:
         return ""
-    return f"saves {fmt.duration_us(us)}" if us >= 0 else "saves nothing"
+    return f"saves {fmt.duration_us(us)}" if us >= 0 else f"costs {fmt.duration_us(-us)}"
 
 
 def latency(results, charts_dir):

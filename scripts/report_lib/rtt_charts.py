@@ -8,6 +8,8 @@ mattering less. Names: rtt_latency (the headline), rtt_speedup.
 Models take their colour and marker from models.py; all panels of a figure
 share one axis type; the footer gives this run's measured spread.
 """
+import textwrap
+
 from matplotlib.lines import Line2D
 
 from . import charts, fmt, models, stats
@@ -22,14 +24,19 @@ def _marker(model):
     return models.get(model).marker
 
 
+# Footer characters per line: both figures are about 14 inches wide, and a 7.5 pt line of this
+# length ends well before the right edge (matplotlib's own wrapping let it touch the edge).
+FOOTER_WIDTH = 170
+
+
 def _note(results, extra):
     ctx = results.ctx
-    return "  ".join([
+    return textwrap.fill("  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
         f"Medians of {results.repetitions_label or 'the'} repetitions{' (QUICK RUN: few requests)' if results.quick else ''}; "
         f"one request at a time (concurrency 1); {extra}",
         "RTT emulated in a private network namespace: every packet to and from the server delayed by RTT/2.",
-        charts.spread_note(results, "p50_us", "p50")])
+        charts.spread_note(results, "p50_us", "p50")]), FOOTER_WIDTH)
 
 
 def _rtt_axis(ax, xs):
@@ -50,17 +57,23 @@ def _legend(results, runs):
 def latency(results, charts_dir):
     runs = results.runs
     protos, xs = rv.protos(runs), rv.rtts(runs)
-    fig, axes = charts.figure(1, len(protos), width_per_col=4.6, height_per_row=4.4)
+    fig, axes = charts.figure(1, len(protos), width_per_col=4.8, height_per_row=4.4)
     top = max(xs) if xs else 1
+    # Every latency is above 0 (RTT 0 still costs the loopback's fraction of a ms): a log y axis
+    # from just below the smallest, with no 0 tick that a symlog axis would add.
+    lows = [y for r in runs for y in [rv.p50_ms(r)] if y is not None and y > 0]
+    bottom = min(lows) / 1.5 if lows else 0.1
     for col, proto in enumerate(protos):
         ax = axes[0][col]
         ax.grid(True, axis="both", alpha=0.3)
-        # A dense grid: on the symlog axis the lines y = k x bend below 1 ms.
-        grid = [top * i / 400 for i in range(401)]
+        # A dense grid: on the symlog x axis the lines y = k x bend below 1 ms.
+        grid = [top * i / 400 for i in range(1, 401)]
         for k in (1, 2, 3, 4):
             ax.plot(grid, [k * x for x in grid], color="#bbbbbb", linewidth=0.8, zorder=1)
-            ax.annotate(f"{k} RTT", (top, k * top), xytext=(2, 0), textcoords="offset points",
-                        fontsize=7.5, color="#777777", va="center")
+            # Outside the axes' right edge: inside, the points at the largest RTT covered the labels.
+            ax.annotate(f"{k} RTT", (1.0, k * top), xycoords=("axes fraction", "data"), xytext=(3, 0),
+                        textcoords="offset points", fontsize=7.5, color="#777777", va="center",
+                        annotation_clip=False)
         for mode, cache, _label, colour, style in MODES:
             names = rv.models(runs)
             shift = dict(zip(names, charts.offsets(len(names), 0.05)))
@@ -79,9 +92,8 @@ def latency(results, charts_dir):
         ax.set_ylabel("p50 latency per request (ms)")
         _rtt_axis(ax, xs)
         ax.set_xlim(0, top * 1.25)
-        # Latencies from 0.1 to 200 ms: the same scale as x, so k x RTT lines run parallel.
-        ax.set_yscale("symlog", linthresh=1)
-        ax.set_ylim(bottom=0)
+        ax.set_yscale("log")
+        ax.set_ylim(bottom, 4 * top * 1.6)
         charts.readable_y(ax)
         ax.set_xticks(xs)
         ax.set_xticklabels([fmt.param(x) for x in xs])

@@ -74,7 +74,8 @@ def _setup(results):
                     "connection each"),
         ("memory", "C++ models run in bench's process: the run's peak RSS above the RSS at its start "
                    "(`rss_growth_mb`, peak reset and `malloc_trim` just before the run). Python models run in "
-                   "a fresh `python3` child per run: its peak RSS (`rss_mb`, interpreter included)"),
+                   "a fresh `python3` child per run: its peak RSS (`rss_mb`, interpreter included), shown in "
+                   "the numbers table only (see *Memory per request in flight*)"),
     ]
     if missing:
         rows.append(("not in this run", ", ".join(f"`{m}`" for m in missing)
@@ -158,9 +159,10 @@ def _charts(written):
                                   "its value in ms beside it), Python above C++.",
         "sync_vs_async_wall": "Wall time of fetching K URLs vs K (log-log, measured points only), with the ideals "
                               "K × L (one by one) and L (all at once).",
-        "sync_vs_async_memory": "Memory vs requests in flight (linear axes): each run's own memory growth against "
-                                "the server's peak of open connections; the slope is the cost of one more request "
-                                "in flight.",
+        "sync_vs_async_memory": "Memory vs requests in flight (linear axes), C++ models only: each run's own "
+                                "memory growth against the server's peak of open connections; the slope is the "
+                                "cost of one more request in flight, labelled only where it is far above the "
+                                "noise.",
         "sync_vs_async_resources": "Threads created and the connections the server had open at once, vs K "
                                    "(log-log).",
     }
@@ -206,6 +208,7 @@ def _verdict_section(runs, v):
 
 
 def _memory_rows(runs):
+    """The C++ series' memory slopes (sv.memory_slope gives none for Python), sound or not."""
     out = []
     for s in sv.series_present(runs):
         m = sv.memory_slope(runs, s)
@@ -214,19 +217,56 @@ def _memory_rows(runs):
     return out
 
 
+def sound_memory_slopes(runs):
+    return [m for m in _memory_rows(runs) if m.sound]
+
+
+def _python_memory(runs):
+    """Why the page gives no Python figure: the child's peak RSS over every error-free Python run,
+    sequential ones included, beside the wobble of one sequential run."""
+    mems = [sv.memory_mb(r) for r in runs if not r.flagged and sv.series_of(r) is not None
+            and sv.series_of(r).is_python]
+    mems = [m for m in mems if m is not None]
+    if not mems:
+        return ""
+    wobble = sv.memory_wobble_mb(runs, models.PYTHON)
+    text = (f"No Python figure: a Python model's memory here is its child process's peak RSS, interpreter "
+            f"included, which was {fmt.sig(min(mems))}–{fmt.sig(max(mems))} MiB (medians) in every Python run, "
+            f"sequential ones included")
+    if wobble is not None:
+        text += f"; one sequential run's repetitions alone moved by {fmt.sig(wobble * 1024)} KiB"
+    return (text + ". A difference of that size divided by a request count is not a cost per request. Memory "
+            "per task and per thread is measured directly by the [tasks](../tasks/README.md) scenario.")
+
+
 def _memory(runs):
     slopes = _memory_rows(runs)
-    if not slopes:
-        return "Not measured: no concurrent series ran error-free at two K with different numbers in flight."
-    rows = [[f"`{m.series.id}`", m.series.language, f"{fmt.count(m.k1)} → {fmt.count(m.k2)}",
-             f"{fmt.count(m.n1)} → {fmt.count(m.n2)}", f"{fmt.sig(m.mb1)} → {fmt.sig(m.mb2)}",
-             f"**{fmt.sig(m.rss_per_inflight_kib)}**"] for m in slopes]
-    out = ["`rss_per_inflight_kib` = (memory at K2 − memory at K1) ÷ (in flight at K2 − in flight at K1), between "
-           "the two largest error-free K: what one more request in flight costs, with the fixed costs (libraries, "
-           "the event loop, the interpreter) cancelled out. In flight = the server's peak of open connections. "
-           "Memory = the run's own growth (C++: `rss_growth_mb`) or the child's peak (Python: `rss_mb`).\n\n"
-           + fmt.table(["series", "language", "K", "in flight", "memory MiB", "rss_per_inflight_kib"], rows)]
-    by = {m.series.id: m.rss_per_inflight_kib for m in slopes}
+    sound = [m for m in slopes if m.sound]
+    out = []
+    if sound:
+        rows = [[f"`{m.series.id}`", m.series.language, f"{fmt.count(m.k1)} → {fmt.count(m.k2)}",
+                 f"{fmt.count(m.n1)} → {fmt.count(m.n2)}", f"{fmt.sig(m.mb1)} → {fmt.sig(m.mb2)}",
+                 f"**{fmt.sig(m.rss_per_inflight_kib)}**"] for m in sound]
+        out.append("`rss_per_inflight_kib` = (memory at K2 − memory at K1) ÷ (in flight at K2 − in flight at K1), "
+                   "between the two largest error-free K: what one more request in flight costs, with the fixed "
+                   "costs (libraries, the event loop) cancelled out. In flight = the server's peak of open "
+                   "connections. Memory = the run's own growth (`rss_growth_mb`), C++ models only. A series is "
+                   f"quoted only when its memory difference is at least {sv.MEMORY_NOISE_FACTOR}x what one "
+                   f"sequential C++ run's memory moves by between its repetitions "
+                   f"({fmt.sig(sound[0].wobble_mb * 1024)} KiB here).\n\n"
+                   + fmt.table(["series", "language", "K", "in flight", "memory MiB", "rss_per_inflight_kib"], rows))
+    noisy = [m for m in slopes if not m.sound]
+    if noisy:
+        wobble = noisy[0].wobble_mb
+        out.append("Not quoted, within the noise (memory difference below "
+                   f"{sv.MEMORY_NOISE_FACTOR}x the wobble of a sequential run"
+                   + (f", {fmt.sig(wobble * 1024)} KiB" if wobble is not None else ", not measured") + "): "
+                   + ", ".join(f"`{m.series.id}` ({fmt.sig((m.mb2 - m.mb1) * 1024)} KiB between K = "
+                               f"{fmt.count(m.k1)} and {fmt.count(m.k2)})" for m in noisy) + ".")
+    if not out:
+        out.append("No C++ per-request figure: no concurrent C++ series ran error-free at two K with different "
+                   "numbers in flight.")
+    by = {m.series.id: m.rss_per_inflight_kib for m in sound}
     coro, thread = by.get("asio_coro/gather"), by.get("threads_curl/thread_per_request")
     if coro is not None and thread is not None:
         if coro > thread:
@@ -240,26 +280,28 @@ def _memory(runs):
                        f"{fmt.sig(thread)} KiB). A thread's 8 MiB stack is virtual and mostly untouched, but "
                        "each thread still costs its touched stack pages, its TLS, its libcurl easy handle and "
                        "malloc arena traffic; a coroutine costs its frame, its buffers and its socket.")
-    out.append("A thread per request creates K threads, but fewer are in flight at once (threads that start "
-               "early finish and take further URLs), so its figure is per request in flight, not per thread.")
+    if "threads_curl/thread_per_request" in by:
+        out.append("A thread per request creates K threads, but fewer are in flight at once (threads that start "
+                   "early finish and take further URLs), so its figure is per request in flight, not per thread.")
     out += _queued(runs)
+    python = _python_memory(runs)
+    if python:
+        out.append(python)
     return "\n\n".join(out)
 
 
 def _queued(runs):
-    """A series that ran a larger K at no more requests in flight (a connector limit): what the
-    requests waiting for a connection cost."""
+    """A C++ series that ran a larger K at no more requests in flight (a connector limit): what the
+    requests waiting for a connection cost, when that difference is far above the noise too."""
     out = []
-    for s in sv.series_present(runs):
-        m = sv.memory_slope(runs, s)
-        if m is None:
-            continue
+    for m in sound_memory_slopes(runs):
+        s = m.series
         for k in sv.ks(runs):
             r = sv.clean(runs, s.id, k)
             if k <= m.k2 or r is None or sv.in_flight(r) is None or sv.in_flight(r) > m.n2:
                 continue
             mb = sv.memory_mb(r)
-            if mb is None:
+            if mb is None or mb - m.mb2 < sv.MEMORY_NOISE_FACTOR * m.wobble_mb:
                 continue
             out.append(f"`{s.id}` at K = {fmt.count(k)} still had at most {fmt.count(sv.in_flight(r))} requests in "
                        f"flight, yet used {fmt.sig(mb - m.mb2)} MiB more than at K = {fmt.count(m.k2)}: "
@@ -335,10 +377,6 @@ def _interview(runs, v):
         text += ("Don't credit the speed-up to connection reuse: switching `requests.get` per URL to one Session "
                  + (f"closed {fmt.pct(share, 0)} of the gap to `aiohttp` here" if share > 0 else
                     "closed none of the gap to `aiohttp` here") + "; overlapping the waits did the rest. ")
-    slopes = {m.series.id: m.rss_per_inflight_kib for m in _memory_rows(runs)}
-    if "py_aiohttp/gather" in slopes and "py_requests_threads/workers" in slopes:
-        text += (f"Memory: a request in flight cost about {fmt.sig(slopes['py_aiohttp/gather'])} KiB with `aiohttp` "
-                 f"and {fmt.sig(slopes['py_requests_threads/workers'])} KiB with `requests` on worker threads. ")
     text += ("At thousands of requests, bound the "
              "concurrency (a semaphore, the connector limit) to spare the server and your file descriptors.")
     capped = _connector_cap(runs)
@@ -359,8 +397,9 @@ def _caveats(results):
         "A gathered run with pooling on opens up to K connections at once (client and server file "
         "descriptors); real code should bound that concurrency.",
         "Every request is delayed the same L; with spread-out delays the gathered time is the slowest one.",
-        "Python's memory is a child process's peak (interpreter included), C++'s the growth of bench's own "
-        "process: compare the per-request slopes, not the absolute figures.",
+        "Python's memory in the numbers table is a child process's peak (interpreter included), C++'s the "
+        "growth of bench's own process: the two are not comparable, and only C++ slopes far above the noise "
+        "are quoted as memory per request.",
     ], counter="wall_ms", what="wall time")
 
 

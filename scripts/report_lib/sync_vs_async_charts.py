@@ -16,6 +16,7 @@ Legends list only the series drawn; a failed run is a red cross, a run with
 failed requests a red ring.
 """
 import math
+import textwrap
 
 from matplotlib.lines import Line2D
 
@@ -29,6 +30,9 @@ def _style(s, big=True):
         st.update(linestyle="--", markerfacecolor="white", markeredgecolor=s.colour, markeredgewidth=1.4)
     else:
         st.update(linestyle="-")
+    if s.mode == "sequential_nopool":
+        # Same model, same colour as its one-Session series, and the same K × L: dotted tells them apart.
+        st.update(linestyle=":")
     return st
 
 
@@ -36,12 +40,17 @@ def _handle(runs, s):
     return Line2D([], [], label=s.label(sv.c_of(runs, s)), **_style(s))
 
 
+# Footer characters per line: every chart here is at least 10 inches wide, and a 7.5 pt line of
+# this length ends well before the right edge (matplotlib's own wrapping let it touch the edge).
+FOOTER_WIDTH = 140
+
+
 def _note(results, extra=""):
     ctx = results.ctx
-    return "  ".join([
+    return textwrap.fill("  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
         f"Medians of {results.repetitions_label or 'the'} repetitions{' (quick run)' if results.quick else ''}.",
-        charts.spread_note(results, "wall_ms", "wall time"), extra, "Loopback, one machine."])
+        charts.spread_note(results, "wall_ms", "wall time"), extra, "Loopback, one machine."]), FOOTER_WIDTH)
 
 
 def _failed(ax, xs):
@@ -78,6 +87,20 @@ def _log_k(ax, ks, label="K (URLs fetched, each delayed L ms)"):
 def _offset(i, n, decades=0.007):
     """A multiplicative x offset on a log axis, so series at the same K stay apart."""
     return 10 ** ((i - (n - 1) / 2) * decades)
+
+
+# Offsets on the wall chart, in decades between neighbours: the one-by-one series all sit on
+# K × L and the all-at-once ones near L at small K, so a marker's width apart within each group.
+WALL_OFFSET_DECADES = 0.06
+
+
+def _wall_offsets(present):
+    """{series id: x factor}: the sequential series spread around K, the others likewise."""
+    out = {}
+    for group in ([s for s in present if s.sequential], [s for s in present if not s.sequential]):
+        for i, s in enumerate(group):
+            out[s.id] = _offset(i, len(group), WALL_OFFSET_DECADES)
+    return out
 
 
 def headline_k(runs):
@@ -152,8 +175,9 @@ def wall_chart(results, charts_dir):
     ax = axes[0][0]
     present = sv.series_present(runs)
     handles, failed, errors = [], False, False
-    for i, s in enumerate(present):
-        off = _offset(i, len(present))
+    offsets = _wall_offsets(present)
+    for s in present:
+        off = offsets[s.id]
         pts, bad = [], []
         for k in ks:
             run = index.get((s.id, k))
@@ -185,8 +209,9 @@ def wall_chart(results, charts_dir):
     ax.legend(handles=handles + _extras(failed, errors), loc="upper left", bbox_to_anchor=(1.01, 1.0),
               fontsize=7.5, frameon=False)
     charts.finish(fig, "C4: one by one takes K × L, all at once about L",
-                  _note(results, "Points at one K are shifted slightly apart so none hides another; c = "
-                                 "concurrency (all = every request at once)."), legend=None)
+                  _note(results, "Points at one K are shifted apart so none hides another (the one-by-one "
+                                 "series all lie on K × L); c = concurrency (all = every request at once)."),
+                  legend=None)
     return charts.save(fig, charts_dir, "sync_vs_async_wall")
 
 
@@ -196,7 +221,8 @@ def memory_chart(results, charts_dir):
     ax = axes[0][0]
     handles = []
     for s in sv.series_present(runs):
-        if s.sequential:
+        # Python's memory is its child's whole peak RSS, flat to within noise: no slope to draw.
+        if s.sequential or s.is_python:
             continue
         pts = []
         for k in sv.ks(runs):
@@ -206,14 +232,16 @@ def memory_chart(results, charts_dir):
                 pts.append((n, mb))
         if len(pts) < 2:
             continue
-        # Above the series' own smallest-K run: C++ growth and a Python child's whole peak
-        # (interpreter included) start from one base; the slopes are unchanged.
+        # Above the series' own smallest-K run: every series starts from one base; the slopes are
+        # unchanged.
         pts = [(n, mb - pts[0][1]) for n, mb in pts]
         slope = sv.memory_slope(runs, s)
         ax.plot([p[0] for p in pts], [p[1] for p in pts], zorder=3, **_style(s))
         label = s.label(sv.c_of(runs, s))
-        if slope is not None:
+        if slope is not None and slope.sound:
             label += f": {fmt.sig(slope.rss_per_inflight_kib)} KiB per request in flight"
+        elif slope is not None:
+            label += ": within the noise, no figure"
         handles.append(Line2D([], [], label=label, **_style(s)))
     if not handles:
         charts.no_data(ax, "no concurrent series ran error-free at two K")
@@ -224,10 +252,11 @@ def memory_chart(results, charts_dir):
     ax.grid(True, axis="both", alpha=0.3)
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
-    charts.finish(fig, "C4: memory per request in flight (slope between the two largest in-flight counts)",
-                  _note(results, "Linear axes: the slope is the cost of one more request in flight. Memory: C++ the "
-                                 "run's growth above its start (rss_growth_mb), Python the child's peak (rss_mb), "
-                                 "each minus the same series' figure at its smallest K."), legend=None)
+    charts.finish(fig, "C4: memory per request in flight, C++ (slope between the two largest in-flight counts)",
+                  _note(results, "Linear axes: the slope is the cost of one more request in flight. Memory: the "
+                                 "run's growth above its start (rss_growth_mb) minus the same series' figure at its "
+                                 "smallest K. Python is not drawn: its child's peak RSS, interpreter included, is "
+                                 "flat to within noise (memory per task: the tasks scenario)."), legend=None)
     return charts.save(fig, charts_dir, "sync_vs_async_memory")
 
 

@@ -200,6 +200,26 @@ def in_flight(run):
     return None if run is None or run.failed else run.median("conns_peak")
 
 
+# A memory difference is quoted only when it is at least this many times the wobble of a
+# sequential run's memory (see memory_wobble_mb): below that it is noise divided by a count.
+MEMORY_NOISE_FACTOR = 10
+
+
+def memory_wobble_mb(runs, language):
+    """How much the memory of one sequential run (one request in flight, whatever K) moves
+    between its repetitions, MiB: the largest max − min over the error-free sequential runs of
+    that language. None without one."""
+    spreads = []
+    for r in runs:
+        s = series_of(r)
+        if s is None or not s.sequential or s.language != language or r.flagged:
+            continue
+        mem = [m for m in (run_memory_mb(rep) for rep in r.reps) if m is not None]
+        if len(mem) > 1:
+            spreads.append(max(mem) - min(mem))
+    return max(spreads) if spreads else None
+
+
 @dataclass
 class MemorySlope:
     series: Series
@@ -209,10 +229,17 @@ class MemorySlope:
     n2: float
     mb1: float           # the run's own memory at K1, K2, MiB
     mb2: float
+    wobble_mb: float = None  # memory_wobble_mb of the series' language
 
     @property
     def rss_per_inflight_kib(self):
         return (self.mb2 - self.mb1) * 1024 / (self.n2 - self.n1)
+
+    @property
+    def sound(self):
+        """The difference is far above what a sequential run's memory wobbles by (and a wobble
+        was measured): only then is the per-request figure more than noise ÷ a count."""
+        return self.wobble_mb is not None and self.mb2 - self.mb1 >= MEMORY_NOISE_FACTOR * self.wobble_mb
 
 
 def memory_slope(runs, s):
@@ -220,8 +247,13 @@ def memory_slope(runs, s):
     between the two largest in-flight counts among the error-free runs (each at the smallest K
     that reached it: a connector limit can hold a larger K at the same count): what one more
     request in flight costs, without the fixed costs a single run's figure carries. None for
-    the sequential series (always 1 in flight) or without two such runs."""
-    if s.sequential:
+    the sequential series (always 1 in flight), for the Python series, or without two such runs.
+
+    Python series: their memory is the child process's peak RSS, interpreter included, which
+    moves by a few tens of KiB between runs, sequential ones included; a difference of that size
+    divided by a request count is no per-request figure (the `tasks` scenario measures memory per
+    task and per thread directly). C++ slopes carry `sound` (see MEMORY_NOISE_FACTOR)."""
+    if s.sequential or s.is_python:
         return None
     first = {}  # in flight -> (K, memory), the smallest K reaching it
     for k in ks(runs):
@@ -233,7 +265,7 @@ def memory_slope(runs, s):
         return None
     n1, n2 = sorted(first)[-2:]
     (k1, mb1), (k2, mb2) = first[n1], first[n2]
-    return MemorySlope(s, k1, k2, n1, n2, mb1, mb2)
+    return MemorySlope(s, k1, k2, n1, n2, mb1, mb2, memory_wobble_mb(runs, s.language))
 
 
 # --- the verdict -------------------------------------------------------------

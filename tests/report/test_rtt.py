@@ -228,5 +228,36 @@ class RttReportTest(unittest.TestCase):
             self.assertIn(f"charts/{stem}.png", self.page)
 
 
+class RttLatencyChartTest(unittest.TestCase):
+    """rtt_latency drawn from the fixture, its figure kept instead of saved: no 0 tick on the
+    latency axis, and the k RTT labels outside the panels, where no point covers them."""
+
+    def setUp(self):
+        from unittest import mock
+        from report_lib import charts, rtt_charts
+        loaded = results.load(os.path.dirname(FIXTURE), "rtt")
+        with mock.patch.object(charts, "save", lambda fig, _dir, _stem: fig):
+            self.fig = rtt_charts.latency(loaded, None)
+        self.fig.canvas.draw()
+
+    def tearDown(self):
+        import matplotlib.pyplot as plt
+        plt.close(self.fig)
+
+    def test_latency_axis_is_log_without_a_zero_tick(self):
+        for ax in self.fig.axes:
+            self.assertEqual(ax.get_yscale(), "log")
+            self.assertGreater(ax.get_ylim()[0], 0)
+            self.assertNotIn("0", [t.get_text() for t in ax.get_yticklabels() if t.get_visible()])
+
+    def test_rtt_labels_sit_right_of_the_axes(self):
+        for ax in self.fig.axes:
+            labels = [t for t in ax.texts if t.get_text().endswith(" RTT")]
+            self.assertEqual([t.get_text() for t in labels], ["1 RTT", "2 RTT", "3 RTT", "4 RTT"])
+            right = ax.get_window_extent().x1
+            for t in labels:
+                self.assertGreaterEqual(t.get_window_extent().x0, right, t.get_text())
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -130,15 +130,38 @@ class SyncVsAsyncVerdictTest(unittest.TestCase):
 class SyncVsAsyncMeasuresTest(unittest.TestCase):
     def test_memory_per_request_in_flight_is_the_slope_between_two_k(self):
         rs = runs()
-        for sid, kib in (("asio_coro/gather", 6), ("threads_curl/thread_per_request", 40),
-                         ("py_aiohttp/gather", 30)):
+        for sid, kib in (("asio_coro/gather", 6), ("threads_curl/thread_per_request", 40)):
             m = sv.memory_slope(rs, sv.by_id(sid))
             self.assertAlmostEqual(m.rss_per_inflight_kib, kib, places=6, msg=sid)
-        # The two largest K: 1,000 and 10,000 for asio_coro; Python's child peak (with its
-        # interpreter's 30 MiB) cancels out in the difference.
+            self.assertTrue(m.sound, sid)
+        # The two largest K: 1,000 and 10,000 for asio_coro.
         m = sv.memory_slope(rs, sv.by_id("asio_coro/gather"))
         self.assertEqual((m.k1, m.k2), (1000, 10000))
         self.assertIsNone(sv.memory_slope(rs, sv.by_id("py_requests/sequential")))
+
+    def test_no_python_memory_per_request(self):
+        # A Python child's peak RSS (interpreter included) moved by a few tens of KiB in every run,
+        # sequential ones included: "aiohttp 0.378 KiB, requests threads 1.45 KiB" per request in
+        # flight was that wobble divided by a request count.
+        rs = runs()
+        for sid in ("py_aiohttp/gather", "py_requests_threads/workers"):
+            self.assertIsNone(sv.memory_slope(rs, sv.by_id(sid)), sid)
+
+    def test_a_cpp_slope_within_the_wobble_of_a_sequential_run_is_not_quoted(self):
+        rs = runs()
+        # One sequential C++ run whose memory moves by 1 MiB between repetitions: the 22 requests
+        # in flight that threads_curl/workers adds (about 0.86 MiB at 40 KiB) are within 10x of it.
+        seq = [r for r in rs if r.name.text.startswith("sync_vs_async/asio_coro/sequential/c:1/k:100/")][0]
+        for i, rep_ in enumerate(seq.reps):
+            rep_["rss_growth_mb"] = 2 + i * 0.5
+        self.assertAlmostEqual(sv.memory_wobble_mb(rs, "C++"), 1.0)
+        self.assertFalse(sv.memory_slope(rs, sv.by_id("threads_curl/workers")).sound)
+        self.assertTrue(sv.memory_slope(rs, sv.by_id("asio_coro/gather")).sound)  # 52.7 MiB apart
+        text = page._memory(rs)
+        self.assertIn("Not quoted, within the noise", text)
+        self.assertIn("`threads_curl/workers` (", text)
+        self.assertNotIn("| `threads_curl/workers` |", text)
+        self.assertIn("| `asio_coro/gather` | C++ |", text)
 
     def test_run_memory_prefers_the_runs_own_growth(self):
         self.assertEqual(sv.run_memory_mb({"rss_growth_mb": 3, "rss_mb": 90, "rss_start_mb": 80}), 3)
@@ -166,6 +189,25 @@ class SyncVsAsyncMeasuresTest(unittest.TestCase):
         texts = [(r.name.text, t) for r, t, _ in sig]
         self.assertIn(("sync_vs_async/py_aiohttp/gather/c:0/k:1000/delay_ms:50", "threads_created = 1"), texts)
         self.assertIn("threads_created = K = 10,000", [t for _, t in texts])
+
+
+class WallChartTest(unittest.TestCase):
+    """sync_vs_async_wall: the one-by-one series all lie on K × L, so each needs its own x."""
+
+    def test_series_at_one_k_are_a_marker_apart(self):
+        import math
+        from report_lib import sync_vs_async_charts as sc
+        present = sv.series_present(runs())
+        offsets = sc._wall_offsets(present)
+        for group in ([s for s in present if s.sequential], [s for s in present if not s.sequential]):
+            xs = sorted(math.log10(offsets[s.id]) for s in group)
+            for a, b in zip(xs, xs[1:]):
+                self.assertGreaterEqual(b - a, sc.WALL_OFFSET_DECADES - 1e-9)
+
+    def test_requests_get_per_url_is_drawn_apart_from_the_session(self):
+        from report_lib import sync_vs_async_charts as sc
+        nopool, session = sc._style(sv.by_id("py_requests/sequential_nopool")), sc._style(sv.by_id("py_requests/sequential"))
+        self.assertNotEqual(nopool["linestyle"], session["linestyle"])
 
 
 class SyncVsAsyncEndToEndTest(unittest.TestCase):
@@ -196,6 +238,14 @@ class SyncVsAsyncEndToEndTest(unittest.TestCase):
     def test_memory_per_request_in_flight_is_reported(self):
         self.assertIn("## Memory per request in flight", self.page)
         self.assertRegex(self.page, r"\| `asio_coro/gather` \| C\+\+ \| [^\n]*\| \*\*[0-9.]+\*\* \|")
+
+    def test_no_python_kib_per_request(self):
+        memory = self.page.split("## Memory per request in flight", 1)[1].split("\n## ", 1)[0]
+        self.assertNotRegex(memory, r"\| `py_[a-z_]+/[a-z_]+` \| Python \|")
+        self.assertIn("No Python figure: a Python model's memory here is its child process's peak RSS", memory)
+        self.assertIn("[tasks](../tasks/README.md)", memory)
+        self.assertNotRegex(self.page, r"KiB with `aiohttp`|KiB with `requests`")
+        self.assertNotIn("per request waiting for a connection", self.page)
 
     def test_charts_exist_as_png_and_svg(self):
         for stem in ("sync_vs_async_headline", "sync_vs_async_wall", "sync_vs_async_memory",
