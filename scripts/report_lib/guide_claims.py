@@ -43,11 +43,14 @@ class Claim:
 
 CLAIMS = [
     Claim("C1", "One shared session pools and reuses connections", "pooling",
-          (Passes("pooling", "`py_aiohttp`", "HTTPS"), Passes("pooling", "`asio_coro`", "HTTPS")), (),
+          (Passes("pooling", "one session reuses its connections"), Passes("pooling", "`py_aiohttp`", "HTTPS"),
+           Passes("pooling", "`asio_coro`", "HTTPS")), (),
           Line("aiohttp, pooled ÷ unpooled, HTTPS: ", Fig("pooling", "py_aiohttp", "HTTPS")),
           Line("median C++ model: ", Fig("pooling", "median of the C++ models", "HTTPS"))),
     Claim("C1", "A session per request pays TCP and TLS handshakes every time", "rtt",
-          (Passes("rtt", "adds over HTTP "), Passes("rtt", "adds over HTTPS, TLS 1.3")), (),
+          (Passes("pooling", "a session per request opens a connection per request"),
+           Passes("pooling", "a session per request does a TLS handshake per request"),
+           Passes("rtt", "adds over HTTP "), Passes("rtt", "adds over HTTPS, TLS 1.3")), (),
           None, Line("RTTs a new TLS 1.3 connection adds: ", Fig("rtt", "TLS 1.3"))),
     Claim("C2", "A connector limit caps connections and prevents \"too many open files\"", "limits",
           (Passes("limits", "py_aiohttp/sweep", "min(limit, requests)"),
