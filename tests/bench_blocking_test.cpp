@@ -10,7 +10,11 @@
 // under the GIL, one thread at a time (total >= 0.8 x its CPU time). A
 // blocking server with 8 sleeping threads holds at most 8 connections and
 // needs ceil(N/8) rounds of its delay, and the timer server beats it by > 3x
-// at concurrency 64 (C/delay = 3200/s against 8/delay = 400/s).
+// at concurrency 64 (C/delay = 3200/s against 8/delay = 400/s). An asyncio
+// loop awaiting a coroutine that never suspends gives its heartbeat no turn
+// (0 wake-ups during the loop, lag >= the loop's duration less one tick);
+// with `await asyncio.sleep(0)` every K awaits the heartbeat wakes during it
+// and the loop yields exactly awaits/K times.
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -45,8 +49,9 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   const auto [list_status, listing] = run(std::string(BENCH_PATH) + " " + filter + " --list");
   ASSERT_EQ(list_status, 0);
   const std::set<std::string> expected = lines_of(listing);
-  // 7 C++ and 6 Python loops, 6 server runs, 2 with silent connections
-  ASSERT_EQ(expected.size(), 21u) << listing;
+  // 7 C++ and 6 Python loops, 3 await_yield runs, 6 server runs, 2 with
+  // silent connections
+  ASSERT_EQ(expected.size(), 24u) << listing;
 
   const int status = run(std::string(BENCH_PATH) + " " + filter + " --repetitions 2 --out " +
                          dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
@@ -55,8 +60,9 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
 
   const auto j = nlohmann::json::parse(read(dir / "blocking" / "bench.json"));
   std::set<std::string> seen;
-  std::map<std::string, std::vector<double>> rate;  // server benchmarks' req/s per repetition
-  std::map<std::string, double> silent_wait;        // engine -> the real request's wait (ms)
+  std::map<std::string, std::vector<double>> rate;       // server benchmarks' req/s per repetition
+  std::map<std::string, double> silent_wait;             // engine -> the real request's wait (ms)
+  std::map<std::string, std::vector<double>> await_lag;  // await_yield kind -> lag max (us) per rep
   constexpr double N = 100, D = 10, C = 5;
   for (const auto& b : j["benchmarks"]) {
     if (b["run_type"] != "iteration") continue;
@@ -65,6 +71,28 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
     seen.insert(name);
     ASSERT_FALSE(b.value("error_occurred", false)) << name << ": " << b.value("error_message", "");
     EXPECT_EQ(b["errors"], 0) << name;
+    if (has(name, "/py_await_yield/")) {
+      const double total = b["total_ms"], awaits = b["awaits"], during = b["heartbeats_during"];
+      EXPECT_EQ(awaits, param(name, "awaits")) << name;
+      EXPECT_GT(total, 0) << name;
+      EXPECT_GT(b["startup_ms"], 0) << name;
+      ASSERT_TRUE(b.contains("loop_lag_max_us")) << name << ": a heartbeat was due during the loop";
+      const double lag_max = b["loop_lag_max_us"];
+      if (has(name, "/no_yield/")) {
+        EXPECT_EQ(b["yields"], 0) << name;
+        EXPECT_EQ(during, 0) << name << ": an await that never suspends gives the loop no turn";
+        // The tick pending when the loop began (due within 1 ms) wakes after it ends.
+        EXPECT_GE(lag_max, (total - 1) * 1000) << name << ": the heartbeat waited out the loop";
+        await_lag["no_yield"].push_back(lag_max);
+      } else {
+        const int every = param(name, "every");
+        ASSERT_GT(every, 0) << name;
+        EXPECT_EQ(b["yields"], std::floor(awaits / every)) << name << ": one sleep(0) per K awaits";
+        EXPECT_GE(during, 10) << name << ": sleep(0) lets the heartbeat run during the loop";
+        await_lag["sleep0/every:" + std::to_string(every)].push_back(lag_max);
+      }
+      continue;
+    }
     EXPECT_EQ(b["server_requests"], b["requests"]) << name << ": the server saw every request";
 
     if (has(name, "/silent/")) {
@@ -171,6 +199,17 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   ASSERT_FALSE(blocking.empty());
   EXPECT_GT(*std::min_element(asio.begin(), asio.end()),
             3 * *std::max_element(blocking.begin(), blocking.end()));
+
+  // A heartbeat that waited out the whole loop against one that ran during
+  // it: the smallest no_yield lag beats the largest sleep(0) lag by 5x.
+  ASSERT_EQ(await_lag.size(), 3u);
+  const auto& stalled = await_lag["no_yield"];
+  for (const auto& [kind, lags] : await_lag)
+    if (kind != "no_yield") {
+      EXPECT_GT(*std::min_element(stalled.begin(), stalled.end()),
+                5 * *std::max_element(lags.begin(), lags.end()))
+          << kind;
+    }
 
   const auto spectra = nlohmann::json::parse(read(dir / "blocking" / "spectra.json"));
   EXPECT_EQ(spectra["benchmarks"].size(), expected.size());

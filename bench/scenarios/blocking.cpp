@@ -9,6 +9,8 @@
 //   blocking/py_client/<asyncio_sleep|time_sleep|to_thread>/tasks:100/wait_ms:10
 //   blocking/py_cpu/<on_loop|to_thread>/tasks:100/cpu_ms:5
 //   blocking/py_cpu/process_pool/tasks:100/cpu_ms:5/workers:2
+//   blocking/py_await_yield/no_yield/awaits:50000/work_steps:100
+//   blocking/py_await_yield/sleep0/awaits:50000/work_steps:100/every:<1|100>
 //   blocking/server/<asio|blocking>/threads:<1|8>/c:<C>/delay_ms:20
 //   blocking/silent/<asio|blocking>/threads:<1|8>/silent:8/idle_timeout_ms:2000
 //
@@ -304,6 +306,72 @@ void run_python_benchmark(benchmark::State& state, ScenarioContext& context, con
   if (run.result.errors == 0 && !python.empty()) state.SetLabel("Python " + python);
 }
 
+// ---- client side: awaits that never suspend (Python) -------------------------
+//
+// blocking/py_await_yield/<no_yield|sleep0>/awaits:N/work_steps:S[/every:K]:
+// one asyncio loop runs a 1 ms heartbeat and a task that awaits N times a
+// coroutine that does S steps of pure-Python arithmetic and returns without
+// suspending (bench/scenarios/python/await_yield.py); sleep0 adds
+// `await asyncio.sleep(0)` every K awaits. An await of a coroutine runs it
+// inline: only a suspension gives the loop a turn. Signature: with no_yield
+// the heartbeat wakes 0 times during the loop and its lag max is at least
+// the loop's duration less one heartbeat; with sleep0 it wakes many times.
+// The work is fixed, so sleep0's extra total time is the price of yielding.
+
+constexpr int kAwaits = 50'000;
+constexpr int kAwaitWorkSteps = 100;
+
+struct AwaitCase {
+  std::string name;
+  std::string kind;  // await_yield.py's kind
+  int every;         // sleep0: one asyncio.sleep(0) per `every` awaits; 0: none
+};
+
+std::vector<AwaitCase> await_cases() {
+  const std::string tail =
+      "/awaits:" + std::to_string(kAwaits) + "/work_steps:" + std::to_string(kAwaitWorkSteps);
+  return {
+      {"blocking/py_await_yield/no_yield" + tail, "no_yield", 0},
+      {"blocking/py_await_yield/sleep0" + tail + "/every:1", "sleep0", 1},
+      {"blocking/py_await_yield/sleep0" + tail + "/every:100", "sleep0", 100},
+  };
+}
+
+void run_await_benchmark(benchmark::State& state, ScenarioContext& context, const AwaitCase& c) {
+  const std::string script = scenario_script("await_yield.py");
+  if (const auto why = bench::python_missing(script)) return skip(state, *why);
+  const nlohmann::json config = {
+      {"kind", c.kind}, {"awaits", kAwaits}, {"work_steps", kAwaitWorkSteps}, {"every", c.every}};
+  nlohmann::json a;
+  double startup_ms = 0;
+  for (auto _ : state) {
+    try {
+      a = run_python_script(script, config, kPythonTimeout, &startup_ms);  // throws on an error
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+    state.SetIterationTime(a.at("total_ms").get<double>() / 1000.0);
+  }
+  const auto lag_us = a.at("lag_us").get<std::vector<double>>();
+  context.spectra().add(c.name, lag_us);
+  auto& k = state.counters;
+  k["total_ms"] = a.at("total_ms").get<double>();
+  if (!lag_us.empty()) k["loop_lag_max_us"] = *std::max_element(lag_us.begin(), lag_us.end());
+  set_percentile(state, "loop_lag_p99_us", lag_us, 99);
+  set_percentile(state, "loop_lag_p50_us", lag_us, 50);
+  k["heartbeats"] = static_cast<double>(lag_us.size());
+  k["heartbeats_during"] = a.at("heartbeats_during").get<double>();
+  k["yields"] = a.at("yields").get<double>();
+  k["awaits"] = kAwaits;
+  k["work_steps"] = kAwaitWorkSteps;
+  k["every"] = c.every;
+  k["ns_per_await"] = a.at("total_ms").get<double>() * 1e6 / kAwaits;
+  k["startup_ms"] = startup_ms;
+  k["errors"] = 0;  // no requests: a failed run is skipped with its reason
+  state.SetLabel("Python " + a.value("python", std::string("?")));
+}
+
 // ---- server side: timers vs sleeping threads ---------------------------------
 
 struct ServerCase {
@@ -544,6 +612,9 @@ void register_blocking(ScenarioContext& context) {
     context.add(c.name, [&context, c](benchmark::State& state) {
       run_python_benchmark(state, context, c);
     });
+  for (const auto& c : await_cases())
+    context.add(c.name,
+                [&context, c](benchmark::State& state) { run_await_benchmark(state, context, c); });
 
   const std::vector<int> concurrencies =
       quick ? std::vector<int>{1, 16, 64} : std::vector<int>{1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
