@@ -14,7 +14,10 @@
 // loop awaiting a coroutine that never suspends gives its heartbeat no turn
 // (0 wake-ups during the loop, lag >= the loop's duration less one tick);
 // with `await asyncio.sleep(0)` every K awaits the heartbeat wakes during it
-// and the loop yields exactly awaits/K times.
+// and the loop yields exactly awaits/K times. An aiohttp handler calling
+// time.sleep(D) holds the server's only thread: N requests take >= N*D and
+// the steady rate stays <= 1.2/D; awaiting asyncio.sleep(D) instead serves
+// > 5x more at concurrency 64.
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -49,9 +52,9 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   const auto [list_status, listing] = run(std::string(BENCH_PATH) + " " + filter + " --list");
   ASSERT_EQ(list_status, 0);
   const std::set<std::string> expected = lines_of(listing);
-  // 7 C++ and 6 Python loops, 3 await_yield runs, 6 server runs, 2 with
-  // silent connections
-  ASSERT_EQ(expected.size(), 24u) << listing;
+  // 7 C++ and 6 Python loops, 3 await_yield runs, 6 mockd and 6 aiohttp
+  // server runs, 2 with silent connections
+  ASSERT_EQ(expected.size(), 30u) << listing;
 
   const int status = run(std::string(BENCH_PATH) + " " + filter + " --repetitions 2 --out " +
                          dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
@@ -91,6 +94,20 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
         EXPECT_GE(during, 10) << name << ": sleep(0) lets the heartbeat run during the loop";
         await_lag["sleep0/every:" + std::to_string(every)].push_back(lag_max);
       }
+      continue;
+    }
+    if (has(name, "/aiohttp_server/")) {
+      // No /stats on the aiohttp server: the client's own counts.
+      const double n = b["requests"], delay = param(name, "delay_ms"), wall = b["wall_ms"];
+      EXPECT_GE(n, param(name, "c")) << name;
+      if (has(name, "/time_sleep/")) {
+        EXPECT_GE(wall, n * delay) << name << ": time.sleep serves one request at a time";
+        EXPECT_LE(b["steady_req_per_s"].get<double>(), 1.2 * 1000 / delay)
+            << name << ": at most 1/delay per second";
+      } else {
+        EXPECT_GE(wall, std::ceil(n / param(name, "c")) * delay) << name;
+      }
+      rate[name].push_back(b["steady_req_per_s"]);
       continue;
     }
     EXPECT_EQ(b["server_requests"], b["requests"]) << name << ": the server saw every request";
@@ -210,6 +227,15 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
                 5 * *std::max_element(lags.begin(), lags.end()))
           << kind;
     }
+
+  // The same mistake in an aiohttp handler: asyncio.sleep serves 64 requests
+  // per delay at concurrency 64 ideally, time.sleep one.
+  const auto& awaited = rate["blocking/aiohttp_server/asyncio_sleep/c:64/delay_ms:20"];
+  const auto& slept = rate["blocking/aiohttp_server/time_sleep/c:64/delay_ms:20"];
+  ASSERT_FALSE(awaited.empty());
+  ASSERT_FALSE(slept.empty());
+  EXPECT_GT(*std::min_element(awaited.begin(), awaited.end()),
+            5 * *std::max_element(slept.begin(), slept.end()));
 
   const auto spectra = nlohmann::json::parse(read(dir / "blocking" / "spectra.json"));
   EXPECT_EQ(spectra["benchmarks"].size(), expected.size());

@@ -54,6 +54,14 @@ def headline(results):
             if bv.clean(r):
                 out.append(hl.figure(f"C5: {bv.label(on)} ÷ {bv.label(r)}, total time",
                                      stats.paired_ratio_ci(on.values("total_ms"), r.values("total_ms"))))
+    slept, awaited = bv.aiohttp_runs(runs, "time_sleep"), bv.aiohttp_runs(runs, "asyncio_sleep")
+    both = [c for c in sorted(set(slept) & set(awaited))
+            if c is not None and c >= bv.AIOHTTP_HIGH_C and bv.clean(slept[c]) and bv.clean(awaited[c])]
+    if both:
+        c = both[-1]
+        out.append(hl.figure(f"C3 server, Python: aiohttp `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, "
+                             f"c:{c}", stats.paired_ratio_ci(awaited[c].values("steady_req_per_s"),
+                                                             slept[c].values("steady_req_per_s"))))
     stalled, yielding = bv.await_runs(runs)
     for r in yielding:
         if bv.clean(stalled) and bv.clean(r):
@@ -79,6 +87,7 @@ def sections(results, charts_written, v):
         "## Charts\n\n" + _charts(charts_written),
         "## Verdict\n\n" + _verdict_section(runs, v),
         "## Why it happens\n\n" + _why(runs, v),
+        "## An aiohttp handler that sleeps (aiohttp_server)\n\n" + _aiohttp(runs, v.aiohttp),
         "## Connections that send nothing\n\n" + _silent(runs),
         "## Awaits that never suspend (await_yield)\n\n" + _await_yield(runs, v.await_yield),
         "## In an interview\n\n" + _interview(runs, v),
@@ -154,8 +163,9 @@ def _charts(written):
                         "marker is the least wall time the work allows on the CPUs its threads could use.",
         "blocking_lag": "Event-loop lag (how late a 1 ms heartbeat wakes) and the latency of unrelated "
                         "requests on the same loop, Python and C++.",
-        "blocking_server": "Requests per second against client concurrency for the two mockd engines, with "
-                           "the thread pool's cap T/delay and the ideal C/delay.",
+        "blocking_server": "Requests per second against client concurrency for the two mockd engines and the "
+                           "aiohttp server's `time.sleep` and `asyncio.sleep` handlers, with the thread pool's cap "
+                           "T/delay, one thread's 1/delay and the ideal C/delay.",
     }
     return page.charts_section(written, captions)
 
@@ -173,6 +183,8 @@ def _verdict_section(runs, v):
            f"Outcome: **{v.word}**.",
            _part("C3, client side (one event loop)", bv.RULE_CLIENT, v.client),
            _part("C3, server side (timers vs sleeping threads)", bv.RULE_SERVER, v.server),
+           _part("C3, server side in Python (aiohttp_server: `time.sleep` vs `asyncio.sleep` in a handler)",
+                 bv.RULE_AIOHTTP, v.aiohttp),
            _part("C5, CPU-bound work on the loop", bv.RULE_CPU, v.cpu),
            _part("Q7, an await that never suspends (await_yield)", bv.RULE_AWAIT, v.await_yield),
            "### Bounds checked on every error-free repetition\n\n" + _bounds(runs)]
@@ -204,14 +216,24 @@ def _bounds(runs):
         holds = all(rep.get("conns_peak", 0) <= k.threads for rep in r.reps)
         rows.append(["mockd blocking engine", f"`{r.name.text}`", f"connections open at once ≤ T = {k.threads}",
                      fmt.count(max(r.values("conns_peak"))), "holds" if holds else "**broken**"])
+    for c, r in sorted(bv.aiohttp_runs(runs, "time_sleep").items()):
+        cap = bv.server_cap(r)
+        if not bv.clean(r) or not cap:
+            continue
+        top = max(r.values("steady_req_per_s"), default=None)
+        holds = top is not None and top <= bv.AIOHTTP_CAP_OVER * cap
+        rows.append(["aiohttp handler calling `time.sleep`", f"`{r.name.text}`",
+                     f"steady req/s ≤ {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)}",
+                     fmt.sig(top), "holds" if holds else "**broken**"])
     if not rows:
         return "No error-free run to check."
     return ("The least total time each way of waiting or working allows, against the fastest repetition (CPU "
             "work: that repetition's own CPU time of the work ÷ the CPUs its threads could use; on the loop "
             "the loop's lag max must also reach one task's wait or work); and for the blocking server, the "
             "most connections the server had open at once (a connection is counted when a pool thread "
-            "serves it). \"broken\" means some repetition missed the bound.\n\n"
-            + fmt.table(["what", "benchmark", "bound", "measured (fastest repetition; for connections the most)",
+            "serves it); for aiohttp's `time.sleep` handler, the highest steady rate of any repetition. "
+            "\"broken\" means some repetition missed the bound.\n\n"
+            + fmt.table(["what", "benchmark", "bound", "measured (fastest repetition; for connections and rates the most)",
                          ""], rows))
 
 
@@ -423,6 +445,59 @@ def _silent(runs):
     return "\n\n".join(parts) + "\n\n" + table
 
 
+def _aiohttp(runs, part):
+    """blocking/aiohttp_server/...: the mistake a candidate makes in a handler, measured."""
+    slept, awaited = bv.aiohttp_runs(runs, "time_sleep"), bv.aiohttp_runs(runs, "asyncio_sleep")
+    if not slept and not awaited:
+        return "Not measured in this run."
+    any_run = next(iter((slept or awaited).values()))
+    d = any_run.name.param("delay_ms")
+    out = ["An aiohttp.web server (`bench/scenarios/python/aiohttp_server.py`: one process, one event loop, "
+           f"pinned like mockd) answers after a {fmt.param(d)} ms delay, in a handler that calls "
+           "`time.sleep` (the mistake) or one that awaits `asyncio.sleep`; the same client as for mockd's "
+           "engines (`asio_coro`, a new connection per request) at the same concurrencies. `time.sleep` holds "
+           "the loop's only thread: while one handler sleeps the server accepts, reads and answers nothing "
+           "else, so it is mockd's blocking engine with one thread."]
+    cap = 1000.0 / d if d else None
+    clean_slept = {c: r for c, r in slept.items() if bv.clean(r)}
+    if clean_slept and cap:
+        top_c = max(clean_slept, key=lambda c: clean_slept[c].median("steady_req_per_s") or 0)
+        top = clean_slept[top_c].median("steady_req_per_s")
+        held = not any("over" in reason for reason in part.reasons)
+        out.append(f"The `time.sleep` handler peaked at **{fmt.sig(top)} req/s** (c:{top_c}), "
+                   + (f"within {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)} at every "
+                      "concurrency: more clients only wait longer." if held else
+                      f"over {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)}: see the Verdict."))
+    for ch in part.checks:
+        c = ch.name.rsplit("c:", 1)[1]
+        if ch.status == verdict_mod.PASSED:
+            out.append(f"At c:{c} the `asyncio.sleep` handler served {ch.figure} as many requests per second "
+                       f"(≥ {fmt.times(bv.AIOHTTP_FACTOR)}).")
+        elif ch.status == verdict_mod.FAILED:
+            out.append(f"At c:{c} the `asyncio.sleep` handler served only {ch.figure} as many requests per "
+                       f"second (under {fmt.times(bv.AIOHTTP_FACTOR)}).")
+        else:
+            out.append(f"At c:{c} `asyncio.sleep` ÷ `time.sleep` was {ch.figure}: noise leaves "
+                       f"{fmt.times(bv.AIOHTTP_FACTOR)} undecided.")
+    rows = []
+    for route, by_c in (("time_sleep", slept), ("asyncio_sleep", awaited)):
+        for c, r in sorted(by_c.items()):
+            name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
+            if r.failed:
+                rows.append([name, f"**failed**: {r.error_message}"] + [fmt.DASH] * 5)
+                continue
+            rows.append([name, fmt.sig(r.median("steady_req_per_s")), fmt.sig(bv.server_cap(r)),
+                         fmt.sig(r.median("p50_us") / 1000), fmt.sig(r.median("p99_us") / 1000),
+                         fmt.count(r.median("requests")),
+                         f"**{fmt.count(r.errors)}**" if r.errors else "0"])
+    out.append("Medians over the repetitions; the server is checked to be alive before each repetition (a "
+               "dead one fails the benchmark; one that dies during a repetition fails its requests, counted "
+               "as errors).\n\n"
+               + fmt.table(["benchmark", "steady req/s", "1/D or C/D", "p50 ms", "p99 ms", "requests", "errors"],
+                           rows))
+    return "\n\n".join(out)
+
+
 def _await_yield(runs, part):
     """blocking/py_await_yield/...: a heartbeat against a loop of awaits that never suspend, and
     against the same loop with `asyncio.sleep(0)` every K awaits."""
@@ -503,7 +578,7 @@ def _numbers(results):
                           fmt.count(r.median("other_requests")),
                           fmt.sig(r.median("startup_ms")) if lang == PYTHON else fmt.DASH, err])
     for r in runs:
-        if bv.key(r).group != "server":
+        if bv.key(r).group not in ("server", bv.AIOHTTP_GROUP):
             continue
         name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
         if r.failed:
@@ -522,7 +597,7 @@ def _numbers(results):
                    "lag max ms", "lag p99 ms", "lag p50 ms", "other p99 ms", "other requests", "startup ms", "errors"]
     if loop_rows:
         out.append(fmt.table(loop_header, [row + [fmt.DASH] * (len(loop_header) - len(row)) for row in loop_rows]))
-    server_header = ["benchmark", "steady req/s", "CV", "whole-run req/s", "T/D or C/D", "p50 ms", "p99 ms",
+    server_header = ["benchmark", "steady req/s", "CV", "whole-run req/s", "T/D, 1/D or C/D", "p50 ms", "p99 ms",
                      "requests", "conns peak", "errors"]
     if server_rows:
         out.append(fmt.table(server_header,

@@ -14,6 +14,7 @@ connection pooling, and Google Benchmark strips a trailing `/threads:N`):
     blocking/py_await_yield/no_yield/awaits:<N>/work_steps:<S>
     blocking/py_await_yield/sleep0/awaits:<N>/work_steps:<S>/every:<K>
   Server: blocking/server/<asio|blocking>/threads:<T>/c:<C>/delay_ms:<D>
+  Server in Python: blocking/aiohttp_server/<time_sleep|asyncio_sleep>/c:<C>/delay_ms:<D>
 
 The claims are about Python, so the Python rows decide each client-side part;
 the C++ rows show the mechanism without an interpreter and must agree (a
@@ -40,6 +41,11 @@ SERVER_REFUTE = 1.5      # asio / blocking at C >= 64 below this: refuted
 HIGH_C = 64
 LAG_FACTOR = 5.0         # on-loop lag max / offloaded lag max
 GIL_SERIAL = 0.9         # to_thread's total / its CPU work at least this: the work ran one thread at a time
+AIOHTTP_CAP_OVER = 1.2   # aiohttp's time.sleep handler at most this x 1/D (one thread)
+AIOHTTP_FACTOR = 5.0     # aiohttp asyncio.sleep / time.sleep handler at C >= AIOHTTP_HIGH_C, confirmed
+AIOHTTP_REFUTE = 1.5     # below this: refuted
+AIOHTTP_HIGH_C = 32
+AIOHTTP_GROUP = "aiohttp_server"
 AWAIT_LAG_FACTOR = 10.0  # heartbeat lag max with non-suspending awaits / with sleep(0), at least this
 HEARTBEAT_MS = 1.0       # the await_yield heartbeat's period (bench/scenarios/python/await_yield.py)
 AWAIT_GROUP = "py_await_yield"
@@ -80,6 +86,17 @@ RULE_CPU = (
     f"cut the lag), or when they all pass but `to_thread` is held to one thread's pace by the GIL; "
     f"**refuted** when Python's work on the loop does not lag it; **inconclusive** without error-free "
     f"Python runs, or when noise leaves a check open.")
+RULE_AIOHTTP = (
+    f"One aiohttp.web server (one process, one event loop) whose handler calls `time.sleep(D)` or awaits "
+    f"`asyncio.sleep(D)`, driven like the mockd engines; median `steady_req_per_s`. Bound on every "
+    f"repetition: the `time.sleep` handler stays ≤ {AIOHTTP_CAP_OVER}×1/D (the loop's one thread sleeps "
+    f"through each request). Check on 95 % CIs: `asyncio.sleep` ÷ `time.sleep` ≥ "
+    f"{fmt.times(AIOHTTP_FACTOR)} at every concurrency ≥ {AIOHTTP_HIGH_C}. **Confirmed** when the bound "
+    f"holds and every check passes; **refuted** when the `time.sleep` handler exceeds the bound or "
+    f"`asyncio.sleep` is clearly under {fmt.times(AIOHTTP_REFUTE)} faster at a concurrency ≥ "
+    f"{AIOHTTP_HIGH_C}; **nuanced** when a check fails otherwise or a run had errors; **inconclusive** "
+    f"without error-free runs of both handlers at a concurrency ≥ {AIOHTTP_HIGH_C}, or when noise leaves a "
+    f"check open.")
 RULE_AWAIT = (
     f"One asyncio loop runs a {fmt.param(HEARTBEAT_MS)} ms heartbeat and one task awaiting N times a coroutine "
     f"that does a fixed amount of work and returns without suspending (`no_yield`), or the same with "
@@ -91,8 +108,9 @@ RULE_AWAIT = (
     f"await that never suspends gave the loop a turn); **nuanced** when a check fails or a `sleep0` bound "
     f"breaks; **inconclusive** without error-free runs of both kinds, or when noise leaves a check open.")
 RULE_OVERALL = ("Overall (claims C3 and C5; the await_yield part answers a question, not a claim, and is left "
-                "out): **confirmed** when all three parts are, **refuted** when the client side of C3 is, "
-                "**inconclusive** when a part is, **nuanced** otherwise.")
+                "out): **confirmed** when all four parts (C3 client side, C3 server side with mockd and with "
+                "aiohttp, C5) are, **refuted** when the client side of C3 is, **inconclusive** when a part is, "
+                "**nuanced** otherwise.")
 
 
 @dataclass(frozen=True)
@@ -247,12 +265,15 @@ def bounds_broken(run):
 
 
 def server_cap(run):
-    """T/D for the blocking engine, C/D (the ideal) for the asio engine, requests/s."""
+    """T/D for the blocking engine, 1/D for aiohttp's time.sleep handler, C/D (the ideal) for the asio
+    engine and aiohttp's asyncio.sleep handler, requests/s."""
     d = run.name.param("delay_ms")
     if not d:
         return None
     k = key(run)
     c = run.name.param("c") or 0
+    if k.group == AIOHTTP_GROUP:
+        return (1 if k.kind == "time_sleep" else c) * 1000.0 / d  # time.sleep holds the loop's one thread
     return (min(c, k.threads) if k.kind == "blocking" else c) * 1000.0 / d
 
 
@@ -420,6 +441,73 @@ def find_check(checks, name):
     return next((c for c in checks if c.name == name), None)
 
 
+def aiohttp_runs(runs, route):
+    """{concurrency: Run} for one of the aiohttp server's handlers (time_sleep | asyncio_sleep)."""
+    return {r.name.param("c"): r for r in runs if key(r).group == AIOHTTP_GROUP and key(r).kind == route}
+
+
+def aiohttp_label(route):
+    return {"time_sleep": "aiohttp handler calling `time.sleep`",
+            "asyncio_sleep": "aiohttp handler awaiting `asyncio.sleep`"}.get(route, f"aiohttp {route}")
+
+
+def aiohttp_check_name(c):
+    """The check's name (stable: the guide cites it)."""
+    return f"aiohttp_server: `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, c:{c}"
+
+
+def decide_aiohttp(runs):
+    """C3's server side in Python: an aiohttp handler that sleeps with time.sleep vs asyncio.sleep."""
+    slept, awaited = aiohttp_runs(runs, "time_sleep"), aiohttp_runs(runs, "asyncio_sleep")
+    if not slept or not awaited:
+        return Part(verdict.INCONCLUSIVE, "no aiohttp server runs")
+    d = next(iter(slept.values())).name.param("delay_ms")
+    if not d:
+        return Part(verdict.INCONCLUSIVE, "aiohttp server runs without a delay")
+    cap = 1000.0 / d
+    reasons, over = [], []
+    for c, r in sorted(slept.items()) + sorted(awaited.items()):
+        if not clean(r):
+            reasons.append(f"{aiohttp_label(key(r).kind)} at c:{c} had errors or failed")
+    for c, r in sorted(slept.items()):
+        if not clean(r):
+            continue
+        top = max(r.values("steady_req_per_s"), default=None)
+        if top is not None and top > AIOHTTP_CAP_OVER * cap:
+            over.append(c)
+            reasons.append(f"the {aiohttp_label('time_sleep')} served {fmt.sig(top)} req/s at c:{c}, over "
+                           f"{AIOHTTP_CAP_OVER}×1/D = {fmt.sig(AIOHTTP_CAP_OVER * cap)}")
+    checks = []
+    for c in sorted(set(slept) & set(awaited)):
+        if c is None or c < AIOHTTP_HIGH_C or not clean(slept[c]) or not clean(awaited[c]):
+            continue
+        checks.append(verdict.at_least(aiohttp_check_name(c),
+                                       stats.paired_ratio_ci(awaited[c].values("steady_req_per_s"),
+                                                             slept[c].values("steady_req_per_s")),
+                                       AIOHTTP_FACTOR))
+    weak = [ch for ch in checks if ch.high is not None and ch.high < AIOHTTP_REFUTE]
+    if over or weak:
+        word = verdict.REFUTED
+    elif not checks:
+        word = verdict.INCONCLUSIVE
+        reasons.append(f"no error-free pair of runs at concurrency ≥ {AIOHTTP_HIGH_C}")
+    else:
+        word = _word(checks, reasons)
+    clean_slept = [r for r in slept.values() if clean(r)]
+    top = max((r.median("steady_req_per_s") or 0 for r in clean_slept), default=None)
+    best_c = max((c for c, r in awaited.items() if clean(r)), default=None,
+                 key=lambda c: awaited[c].median("steady_req_per_s") or 0)
+    line = (f"with a {fmt.param(d)} ms delay the {aiohttp_label('time_sleep')} peaked at {fmt.sig(top)} req/s "
+            f"(one thread: 1/D = {fmt.sig(cap)})")
+    if best_c is not None:
+        line += (f", the {aiohttp_label('asyncio_sleep')} reached "
+                 f"{fmt.sig(awaited[best_c].median('steady_req_per_s'))} req/s at c:{best_c}")
+    if checks:
+        line += "; `asyncio.sleep` ÷ `time.sleep`: " + ", ".join(
+            f"{fmt.factor_ci(ch.estimate, ch.low, ch.high)} at c:{ch.name.rsplit('c:', 1)[1]}" for ch in checks)
+    return Part(word, line, reasons, checks, line)
+
+
 def cpu_figure(run):
     """'1,020 ms wall, 0.51 CPU s, 1 CPU'."""
     c = cpus(run)
@@ -572,16 +660,18 @@ class Verdict:
     server: Part
     cpu: Part
     await_yield: Part = None
+    aiohttp: Part = None
 
     @property
     def checks(self):
-        return self.client.checks + self.cpu.checks + (self.await_yield.checks if self.await_yield else [])
+        return (self.client.checks + self.cpu.checks + (self.aiohttp.checks if self.aiohttp else [])
+                + (self.await_yield.checks if self.await_yield else []))
 
 
 def decide(runs):
     client, server, cpu = decide_client(runs), decide_server(runs), decide_cpu(runs)
-    awaits = decide_await(runs)
-    words = [client.word, server.word, cpu.word]
+    awaits, aiohttp = decide_await(runs), decide_aiohttp(runs)
+    words = [client.word, server.word, aiohttp.word, cpu.word]
     if client.word == verdict.REFUTED:
         word = verdict.REFUTED
     elif verdict.INCONCLUSIVE in words:  # a part had nothing to judge
@@ -595,7 +685,8 @@ def decide(runs):
     # The heading and the index get the figure that matters per claim; every figure is in
     # the Verdict section (Part.line).
     line = (f"{word.capitalize()}: C3 {client.word}: {client.short or client.line}; C3 server side "
-            f"{server.word}: {server.line}; C5 {cpu.word}: {cpu.short or cpu.line}.")
+            f"{server.word}: {server.line}; C3 server side in Python (aiohttp_server) {aiohttp.word}: "
+            f"{aiohttp.line}; C5 {cpu.word}: {cpu.short or cpu.line}.")
     if awaits.word != verdict.INCONCLUSIVE:
         line += f" Q7 (await_yield) {awaits.word}: {awaits.short}."
-    return Verdict(word, line, client, server, cpu, awaits)
+    return Verdict(word, line, client, server, cpu, awaits, aiohttp)

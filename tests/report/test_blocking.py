@@ -86,8 +86,21 @@ def loop_entries(**kw):
     return cpp_loop() + py_loop(**kw)
 
 
-def server_entries(blocking_rate=390, asio_per_c=47, cs=(1, 16, 64)):
+def aiohttp_entries(time_sleep_rate=(48, 49), asyncio_per_c=14, cs=(1, 16, 64), errors=0):
+    """The aiohttp server's two handlers at a 20 ms delay: time.sleep held to about 1/D = 50 req/s."""
     out = []
+    for route in ("time_sleep", "asyncio_sleep"):
+        for c in cs:
+            name = f"blocking/aiohttp_server/{route}/c:{c}/delay_ms:20"
+            for i in range(2):
+                rate = time_sleep_rate[i] if route == "time_sleep" else asyncio_per_c * c * (1 + i / 20)
+                out.append(helpers.entry(name, i, req_per_s=rate * 0.9, steady_req_per_s=rate, requests=100,
+                                         p50_us=2e4, p99_us=3e4, errors=errors if route == "time_sleep" else 0))
+    return out
+
+
+def server_entries(blocking_rate=390, asio_per_c=47, cs=(1, 16, 64), aiohttp=True):
+    out = aiohttp_entries(cs=cs) if aiohttp else []
     for engine, threads in (("asio", 1), ("blocking", 8)):
         for c in cs:
             name = f"blocking/server/{engine}/threads:{threads}/c:{c}/delay_ms:20"
@@ -172,6 +185,36 @@ class BlockingVerdict(unittest.TestCase):
         self.assertEqual(v.client.word, "inconclusive")
         self.assertEqual(v.cpu.word, "inconclusive")
         self.assertEqual(v.word, "inconclusive")
+
+    def test_a_sleeping_aiohttp_handler_caps_at_one_over_d(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries()))
+        self.assertEqual(v.aiohttp.word, "confirmed")
+        self.assertEqual([c.name for c in v.aiohttp.checks],
+                         ["aiohttp_server: `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, c:64"])
+        self.assertIn("C3 server side in Python (aiohttp_server) confirmed", v.line)
+        runs = runs_of(loop_entries(), server_entries())
+        self.assertEqual(bv.server_cap(next(r for r in runs if r.name.text.startswith(
+            "blocking/aiohttp_server/time_sleep/c:64"))), 50)
+        text = blocking._aiohttp(runs, v.aiohttp)
+        self.assertIn("within 1.2×1/D", text)
+        self.assertIn("At c:64 the `asyncio.sleep` handler served", text)
+
+    def test_an_aiohttp_time_sleep_handler_over_its_cap_refutes_that_part(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(time_sleep_rate=(90, 95))))
+        self.assertEqual(v.aiohttp.word, "refuted")
+        self.assertEqual(v.word, "nuanced")
+
+    def test_asyncio_sleep_handler_barely_faster_is_nuanced_then_refuted(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(asyncio_per_c=2)))
+        self.assertEqual(v.aiohttp.word, "nuanced")  # 128 / 48 req/s: 2.6x, under 5x
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(asyncio_per_c=0.9)))
+        self.assertEqual(v.aiohttp.word, "refuted")  # 58 / 48 req/s: under 1.5x
+
+    def test_a_dead_aiohttp_server_gives_errors_not_a_figure(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(errors=5)))
+        self.assertEqual(v.aiohttp.word, "inconclusive")
+        self.assertEqual(v.aiohttp.checks, [])
+        self.assertTrue(any("had errors" in r for r in v.aiohttp.reasons), v.aiohttp.reasons)
 
     def test_missing_server_runs_are_inconclusive(self):
         v = bv.decide(runs_of(loop_entries()))
