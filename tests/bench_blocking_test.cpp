@@ -56,9 +56,12 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   // server runs, 2 with silent connections
   ASSERT_EQ(expected.size(), 30u) << listing;
 
-  const int status = run(std::string(BENCH_PATH) + " " + filter + " --repetitions 2 --out " +
-                         dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
-                         .first;
+  // Started from another directory than the build's: the Python scripts must
+  // be found wherever bench runs (a path relative to the build was not).
+  const int status =
+      run("cd " + dir.string() + " && " + std::string(BENCH_PATH) + " " + filter +
+          " --repetitions 2 --out " + dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
+          .first;
   ASSERT_EQ(status, 0) << read(dir / "stdout.txt");
 
   const auto j = nlohmann::json::parse(read(dir / "blocking" / "bench.json"));

@@ -218,10 +218,13 @@ void run_loop_benchmark(benchmark::State& state, ScenarioContext& context, const
 
 // ---- client side: the Python peers -------------------------------------------
 
-// The asyncio side's script, in the source tree next to this file's folder
-// (bench/python/event_loop.py); run through python_experiment.hpp.
+// The asyncio side's script, bench/python/event_loop.py, found from the
+// absolute SCENARIO_PYTHON_DIR (bench/scenarios/python): __FILE__ is relative
+// to the build directory when ccache's base_dir rewrites the source path, so
+// a bench started elsewhere could not find the script through it.
 const std::string kPythonScript =
-    (std::filesystem::path(__FILE__).parent_path().parent_path() / "python" / "event_loop.py")
+    (std::filesystem::path(SCENARIO_PYTHON_DIR).parent_path().parent_path() / "python" /
+     "event_loop.py")
         .string();
 constexpr auto kPythonTimeout = std::chrono::seconds(120);
 
