@@ -355,8 +355,9 @@ def _interview_cpu(runs, v):
         freed = {verdict_mod.PASSED: "frees the loop", verdict_mod.FAILED: "did not free the loop either"}.get(
             proc_lag.status, "left the loop's lag within noise")
         sooner = bv.find_check(v.cpu.checks, bv.total_check_name(on, proc))
-        used = ("uses the other cores" if sooner is not None and sooner.status == verdict_mod.PASSED
-                else "did not finish the work sooner")
+        used = {verdict_mod.PASSED: "uses the other cores",
+                verdict_mod.FAILED: "did not finish the work sooner"}.get(
+            sooner.status if sooner is not None else None, "finished the work sooner by a margin noise leaves open")
         text += (f"; a `ProcessPoolExecutor` {freed} (lag max {lag(proc)} ms) and {used} "
                  f"({fmt.sig(proc.median('total_ms'))} ms with {bv.workers(proc)} processes on "
                  f"{fmt.param(bv.cpus(proc))} CPUs against {fmt.sig(on.median('total_ms'))} ms on the loop: "

@@ -302,7 +302,7 @@ def server(results, charts_dir):
     ax.set_ylabel("requests/s (median, log scale)")
     ax.set_title(f"mockd engines and an aiohttp handler at a {fmt.param(delay)} ms delay: timers vs sleeping "
                  "threads")
-    charts.finish(fig, "Requests per second against concurrency: timer-based vs thread-pool server",
+    charts.finish(fig, "Requests per second against concurrency: servers on timers vs handlers that sleep",
                   _note(results, "steady rate = completions over the middle half of each run; whole run "
                                  "includes the start-up ramp and stragglers."))
     return charts.save(fig, charts_dir, "blocking_server")
