@@ -10,7 +10,14 @@
 // under the GIL, one thread at a time (total >= 0.8 x its CPU time). A
 // blocking server with 8 sleeping threads holds at most 8 connections and
 // needs ceil(N/8) rounds of its delay, and the timer server beats it by > 3x
-// at concurrency 64 (C/delay = 3200/s against 8/delay = 400/s).
+// at concurrency 64 (C/delay = 3200/s against 8/delay = 400/s). An asyncio
+// loop awaiting a coroutine that never suspends gives its heartbeat no turn
+// (0 wake-ups during the loop, lag >= the loop's duration less one tick);
+// with `await asyncio.sleep(0)` every K awaits the heartbeat wakes during it
+// and the loop yields exactly awaits/K times. An aiohttp handler calling
+// time.sleep(D) holds the server's only thread: N requests take >= N*D and
+// the steady rate stays <= 1.2/D; awaiting asyncio.sleep(D) instead serves
+// > 5x more at concurrency 64.
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -45,18 +52,23 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   const auto [list_status, listing] = run(std::string(BENCH_PATH) + " " + filter + " --list");
   ASSERT_EQ(list_status, 0);
   const std::set<std::string> expected = lines_of(listing);
-  // 7 C++ and 6 Python loops, 6 server runs, 2 with silent connections
-  ASSERT_EQ(expected.size(), 21u) << listing;
+  // 7 C++ and 6 Python loops, 3 await_yield runs, 6 mockd and 6 aiohttp
+  // server runs, 2 with silent connections
+  ASSERT_EQ(expected.size(), 30u) << listing;
 
-  const int status = run(std::string(BENCH_PATH) + " " + filter + " --repetitions 2 --out " +
-                         dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
-                         .first;
+  // Started from another directory than the build's: the Python scripts must
+  // be found wherever bench runs (a path relative to the build was not).
+  const int status =
+      run("cd " + dir.string() + " && " + std::string(BENCH_PATH) + " " + filter +
+          " --repetitions 2 --out " + dir.string() + " >" + (dir / "stdout.txt").string() + " 2>&1")
+          .first;
   ASSERT_EQ(status, 0) << read(dir / "stdout.txt");
 
   const auto j = nlohmann::json::parse(read(dir / "blocking" / "bench.json"));
   std::set<std::string> seen;
-  std::map<std::string, std::vector<double>> rate;  // server benchmarks' req/s per repetition
-  std::map<std::string, double> silent_wait;        // engine -> the real request's wait (ms)
+  std::map<std::string, std::vector<double>> rate;       // server benchmarks' req/s per repetition
+  std::map<std::string, double> silent_wait;             // engine -> the real request's wait (ms)
+  std::map<std::string, std::vector<double>> await_lag;  // await_yield kind -> lag max (us) per rep
   constexpr double N = 100, D = 10, C = 5;
   for (const auto& b : j["benchmarks"]) {
     if (b["run_type"] != "iteration") continue;
@@ -65,6 +77,42 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
     seen.insert(name);
     ASSERT_FALSE(b.value("error_occurred", false)) << name << ": " << b.value("error_message", "");
     EXPECT_EQ(b["errors"], 0) << name;
+    if (has(name, "/py_await_yield/")) {
+      const double total = b["total_ms"], awaits = b["awaits"], during = b["heartbeats_during"];
+      EXPECT_EQ(awaits, param(name, "awaits")) << name;
+      EXPECT_GT(total, 0) << name;
+      EXPECT_GT(b["startup_ms"], 0) << name;
+      ASSERT_TRUE(b.contains("loop_lag_max_us")) << name << ": a heartbeat was due during the loop";
+      const double lag_max = b["loop_lag_max_us"];
+      if (has(name, "/no_yield/")) {
+        EXPECT_EQ(b["yields"], 0) << name;
+        EXPECT_EQ(during, 0) << name << ": an await that never suspends gives the loop no turn";
+        // The tick pending when the loop began (due within 1 ms) wakes after it ends.
+        EXPECT_GE(lag_max, (total - 1) * 1000) << name << ": the heartbeat waited out the loop";
+        await_lag["no_yield"].push_back(lag_max);
+      } else {
+        const int every = param(name, "every");
+        ASSERT_GT(every, 0) << name;
+        EXPECT_EQ(b["yields"], std::floor(awaits / every)) << name << ": one sleep(0) per K awaits";
+        EXPECT_GE(during, 10) << name << ": sleep(0) lets the heartbeat run during the loop";
+        await_lag["sleep0/every:" + std::to_string(every)].push_back(lag_max);
+      }
+      continue;
+    }
+    if (has(name, "/aiohttp_server/")) {
+      // No /stats on the aiohttp server: the client's own counts.
+      const double n = b["requests"], delay = param(name, "delay_ms"), wall = b["wall_ms"];
+      EXPECT_GE(n, param(name, "c")) << name;
+      if (has(name, "/time_sleep/")) {
+        EXPECT_GE(wall, n * delay) << name << ": time.sleep serves one request at a time";
+        EXPECT_LE(b["steady_req_per_s"].get<double>(), 1.2 * 1000 / delay)
+            << name << ": at most 1/delay per second";
+      } else {
+        EXPECT_GE(wall, std::ceil(n / param(name, "c")) * delay) << name;
+      }
+      rate[name].push_back(b["steady_req_per_s"]);
+      continue;
+    }
     EXPECT_EQ(b["server_requests"], b["requests"]) << name << ": the server saw every request";
 
     if (has(name, "/silent/")) {
@@ -171,6 +219,26 @@ TEST(Blocking, QuickRunMeetsTheSignatures) {
   ASSERT_FALSE(blocking.empty());
   EXPECT_GT(*std::min_element(asio.begin(), asio.end()),
             3 * *std::max_element(blocking.begin(), blocking.end()));
+
+  // A heartbeat that waited out the whole loop against one that ran during
+  // it: the smallest no_yield lag beats the largest sleep(0) lag by 5x.
+  ASSERT_EQ(await_lag.size(), 3u);
+  const auto& stalled = await_lag["no_yield"];
+  for (const auto& [kind, lags] : await_lag)
+    if (kind != "no_yield") {
+      EXPECT_GT(*std::min_element(stalled.begin(), stalled.end()),
+                5 * *std::max_element(lags.begin(), lags.end()))
+          << kind;
+    }
+
+  // The same mistake in an aiohttp handler: asyncio.sleep serves 64 requests
+  // per delay at concurrency 64 ideally, time.sleep one.
+  const auto& awaited = rate["blocking/aiohttp_server/asyncio_sleep/c:64/delay_ms:20"];
+  const auto& slept = rate["blocking/aiohttp_server/time_sleep/c:64/delay_ms:20"];
+  ASSERT_FALSE(awaited.empty());
+  ASSERT_FALSE(slept.empty());
+  EXPECT_GT(*std::min_element(awaited.begin(), awaited.end()),
+            5 * *std::max_element(slept.begin(), slept.end()));
 
   const auto spectra = nlohmann::json::parse(read(dir / "blocking" / "spectra.json"));
   EXPECT_EQ(spectra["benchmarks"].size(), expected.size());

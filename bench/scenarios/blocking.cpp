@@ -9,7 +9,10 @@
 //   blocking/py_client/<asyncio_sleep|time_sleep|to_thread>/tasks:100/wait_ms:10
 //   blocking/py_cpu/<on_loop|to_thread>/tasks:100/cpu_ms:5
 //   blocking/py_cpu/process_pool/tasks:100/cpu_ms:5/workers:2
+//   blocking/py_await_yield/no_yield/awaits:50000/work_steps:100
+//   blocking/py_await_yield/sleep0/awaits:50000/work_steps:100/every:<1|100>
 //   blocking/server/<asio|blocking>/threads:<1|8>/c:<C>/delay_ms:20
+//   blocking/aiohttp_server/<time_sleep|asyncio_sleep>/c:<C>/delay_ms:20
 //   blocking/silent/<asio|blocking>/threads:<1|8>/silent:8/idle_timeout_ms:2000
 //
 // C++ client side (client/..., cpu/...): 100 coroutines on one io_context
@@ -38,6 +41,11 @@
 // connection, so pooled clients beyond 8 would starve, not queue).
 // Signature: the blocking engine serves at most 8/20 ms = 400 requests/s and
 // holds at most 8 connections at once; the asio engine scales with C.
+//
+// Server side in Python (blocking/aiohttp_server/...): an aiohttp.web server
+// whose handler calls time.sleep(D) against one that awaits asyncio.sleep(D),
+// same client, concurrencies and delay. Signature: time.sleep serves at most
+// 1/D requests/s (one thread); asyncio.sleep scales with C.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -47,6 +55,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -61,6 +72,7 @@
 #include "python_experiment.hpp"
 #include "run_summary.hpp"
 #include "scenario.hpp"
+#include "servers.hpp"
 
 namespace bench {
 namespace {
@@ -206,10 +218,13 @@ void run_loop_benchmark(benchmark::State& state, ScenarioContext& context, const
 
 // ---- client side: the Python peers -------------------------------------------
 
-// The asyncio side's script, in the source tree next to this file's folder
-// (bench/python/event_loop.py); run through python_experiment.hpp.
+// The asyncio side's script, bench/python/event_loop.py, found from the
+// absolute SCENARIO_PYTHON_DIR (bench/scenarios/python): __FILE__ is relative
+// to the build directory when ccache's base_dir rewrites the source path, so
+// a bench started elsewhere could not find the script through it.
 const std::string kPythonScript =
-    (std::filesystem::path(__FILE__).parent_path().parent_path() / "python" / "event_loop.py")
+    (std::filesystem::path(SCENARIO_PYTHON_DIR).parent_path().parent_path() / "python" /
+     "event_loop.py")
         .string();
 constexpr auto kPythonTimeout = std::chrono::seconds(120);
 
@@ -304,6 +319,72 @@ void run_python_benchmark(benchmark::State& state, ScenarioContext& context, con
   if (run.result.errors == 0 && !python.empty()) state.SetLabel("Python " + python);
 }
 
+// ---- client side: awaits that never suspend (Python) -------------------------
+//
+// blocking/py_await_yield/<no_yield|sleep0>/awaits:N/work_steps:S[/every:K]:
+// one asyncio loop runs a 1 ms heartbeat and a task that awaits N times a
+// coroutine that does S steps of pure-Python arithmetic and returns without
+// suspending (bench/scenarios/python/await_yield.py); sleep0 adds
+// `await asyncio.sleep(0)` every K awaits. An await of a coroutine runs it
+// inline: only a suspension gives the loop a turn. Signature: with no_yield
+// the heartbeat wakes 0 times during the loop and its lag max is at least
+// the loop's duration less one heartbeat; with sleep0 it wakes many times.
+// The work is fixed, so sleep0's extra total time is the price of yielding.
+
+constexpr int kAwaits = 50'000;
+constexpr int kAwaitWorkSteps = 100;
+
+struct AwaitCase {
+  std::string name;
+  std::string kind;  // await_yield.py's kind
+  int every;         // sleep0: one asyncio.sleep(0) per `every` awaits; 0: none
+};
+
+std::vector<AwaitCase> await_cases() {
+  const std::string tail =
+      "/awaits:" + std::to_string(kAwaits) + "/work_steps:" + std::to_string(kAwaitWorkSteps);
+  return {
+      {"blocking/py_await_yield/no_yield" + tail, "no_yield", 0},
+      {"blocking/py_await_yield/sleep0" + tail + "/every:1", "sleep0", 1},
+      {"blocking/py_await_yield/sleep0" + tail + "/every:100", "sleep0", 100},
+  };
+}
+
+void run_await_benchmark(benchmark::State& state, ScenarioContext& context, const AwaitCase& c) {
+  const std::string script = scenario_script("await_yield.py");
+  if (const auto why = bench::python_missing(script)) return skip(state, *why);
+  const nlohmann::json config = {
+      {"kind", c.kind}, {"awaits", kAwaits}, {"work_steps", kAwaitWorkSteps}, {"every", c.every}};
+  nlohmann::json a;
+  double startup_ms = 0;
+  for (auto _ : state) {
+    try {
+      a = run_python_script(script, config, kPythonTimeout, &startup_ms);  // throws on an error
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+    state.SetIterationTime(a.at("total_ms").get<double>() / 1000.0);
+  }
+  const auto lag_us = a.at("lag_us").get<std::vector<double>>();
+  context.spectra().add(c.name, lag_us);
+  auto& k = state.counters;
+  k["total_ms"] = a.at("total_ms").get<double>();
+  if (!lag_us.empty()) k["loop_lag_max_us"] = *std::max_element(lag_us.begin(), lag_us.end());
+  set_percentile(state, "loop_lag_p99_us", lag_us, 99);
+  set_percentile(state, "loop_lag_p50_us", lag_us, 50);
+  k["heartbeats"] = static_cast<double>(lag_us.size());
+  k["heartbeats_during"] = a.at("heartbeats_during").get<double>();
+  k["yields"] = a.at("yields").get<double>();
+  k["awaits"] = kAwaits;
+  k["work_steps"] = kAwaitWorkSteps;
+  k["every"] = c.every;
+  k["ns_per_await"] = a.at("total_ms").get<double>() * 1e6 / kAwaits;
+  k["startup_ms"] = startup_ms;
+  k["errors"] = 0;  // no requests: a failed run is skipped with its reason
+  state.SetLabel("Python " + a.value("python", std::string("?")));
+}
+
 // ---- server side: timers vs sleeping threads ---------------------------------
 
 struct ServerCase {
@@ -356,26 +437,32 @@ std::size_t error_counters(benchmark::State& state, const clients::RunSummary& s
   return errors;
 }
 
-void run_server_benchmark(benchmark::State& state, ScenarioContext& context, const ServerCase& c,
-                          const std::string& name) {
-  ServerEndpoint server;
-  try {
-    server = context.servers().get_named(
-        "blocking-" + c.engine, {"--engine", c.engine, "--threads", std::to_string(c.threads)});
-  } catch (const std::exception& e) {
-    return skip(state, "no server: " + std::string(e.what()));
-  }
+// What one server sweep point measures: `url` (with its target) driven by
+// asio_coro at `concurrency` with a new connection per request.
+struct ServerRun {
+  std::string url;
+  std::size_t requests = 0;
+  int concurrency = 0;
+  const ServerEndpoint* stats_server = nullptr;  // a mockd to read /stats from; null: none
+  // Why the server cannot serve (it exited), asked before each repetition; nullopt: it can.
+  std::function<std::optional<std::string>()> dead;
+};
+
+// Runs the repetitions and sets the counters every server benchmark has; false
+// if the benchmark was skipped (its reason recorded). A server that dies
+// during a repetition fails its requests, which are counted as errors; one
+// found dead before a repetition fails the benchmark: never a figure.
+bool measure_server(benchmark::State& state, ScenarioContext& context, const std::string& name,
+                    const ServerRun& s) {
   clients::Plan plan;
-  char target[64];
-  std::snprintf(target, sizeof target, "/?delay_ms=%g", kServerDelayMs);
-  plan.urls = {server.url + target};
-  plan.requests = c.requests;
-  plan.concurrency = static_cast<std::size_t>(c.concurrency);
+  plan.urls = {s.url};
+  plan.requests = s.requests;
+  plan.concurrency = static_cast<std::size_t>(s.concurrency);
   plan.pooling = false;
   plan.timeout = std::chrono::seconds(30);
   plan.expected_bytes = 16;
 
-  if (!verify_once(state, name, "asio_coro", plan)) return;
+  if (!verify_once(state, name, "asio_coro", plan)) return false;
 
   clients::RunSummary summary;
   nlohmann::json stats;
@@ -383,21 +470,23 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
   double steady = 0;
   for (auto _ : state) {
     try {
-      harness::reset_stats(server.url);
+      if (s.dead)
+        if (const auto why = s.dead()) throw std::runtime_error(*why);
+      if (s.stats_server) harness::reset_stats(s.stats_server->url);
       const auto result = clients::run_model("asio_coro", plan);
-      stats = harness::fetch_stats(server.url);
+      if (s.stats_server) stats = harness::fetch_stats(s.stats_server->url);
       summary = clients::summarize(result);
       latencies_us.clear();
       std::vector<clients::Clock::time_point> ends;
-      for (const auto& s : result.samples)
-        if (s.error == clients::ErrorKind::none) {
-          latencies_us.push_back(std::chrono::duration<double, std::micro>(s.latency).count());
-          ends.push_back(s.end);
+      for (const auto& r : result.samples)
+        if (r.error == clients::ErrorKind::none) {
+          latencies_us.push_back(std::chrono::duration<double, std::micro>(r.latency).count());
+          ends.push_back(r.end);
         }
       steady = steady_rate(std::move(ends));
     } catch (const std::exception& e) {
       state.SkipWithError(e.what());
-      break;
+      return false;
     }
     state.SetIterationTime(summary.wall_s);
   }
@@ -413,25 +502,140 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
   k["p99_us"] = summary.latency_us.p99;
   k["max_us"] = summary.latency_us.max;
   k["errors"] = static_cast<double>(errors);
-  k["conns_opened"] = stats.value("connections_accepted", 0.0);
-  k["conns_peak"] = stats.value("connections_peak", 0.0);
-  k["server_requests"] = stats.value("requests_total", 0.0);
+  if (s.stats_server) {
+    k["conns_opened"] = stats.value("connections_accepted", 0.0);
+    k["conns_peak"] = stats.value("connections_peak", 0.0);
+    k["server_requests"] = stats.value("requests_total", 0.0);
+  }
   k["cpu_s"] = summary.cpu_s;
   k["threads_created"] = static_cast<double>(summary.threads);
   k["requests"] = static_cast<double>(summary.requests);
-  k["concurrency"] = c.concurrency;
+  k["concurrency"] = s.concurrency;
   k["delay_ms"] = kServerDelayMs;
-  k["server_threads"] = c.threads;
-  // What the mechanism allows: sleeping threads / delay, or C / delay on timers.
-  const double in_flight =
-      c.engine == "blocking" ? std::min(c.concurrency, c.threads) : c.concurrency;
-  k["ideal_req_per_s"] = in_flight * 1000.0 / kServerDelayMs;
   if (errors > 0) {
     std::string label = "errors:";
     for (const auto& [kind, n] : summary.errors) label += " " + kind + "=" + std::to_string(n);
     if (!summary.error_examples.empty()) label += " (" + summary.error_examples.front() + ")";
     state.SetLabel(label);
   }
+  return true;
+}
+
+std::string delay_target(const std::string& path) {
+  char target[64];
+  std::snprintf(target, sizeof target, "%s?delay_ms=%g", path.c_str(), kServerDelayMs);
+  return target;
+}
+
+void run_server_benchmark(benchmark::State& state, ScenarioContext& context, const ServerCase& c,
+                          const std::string& name) {
+  ServerEndpoint server;
+  try {
+    server = context.servers().get_named(
+        "blocking-" + c.engine, {"--engine", c.engine, "--threads", std::to_string(c.threads)});
+  } catch (const std::exception& e) {
+    return skip(state, "no server: " + std::string(e.what()));
+  }
+  if (!measure_server(state, context, name,
+                      {server.url + delay_target("/"), c.requests, c.concurrency, &server, {}}))
+    return;
+  auto& k = state.counters;
+  k["server_threads"] = c.threads;
+  // What the mechanism allows: sleeping threads / delay, or C / delay on timers.
+  const double in_flight =
+      c.engine == "blocking" ? std::min(c.concurrency, c.threads) : c.concurrency;
+  k["ideal_req_per_s"] = in_flight * 1000.0 / kServerDelayMs;
+}
+
+// ---- server side in Python: an aiohttp handler that sleeps ---------------------
+//
+// blocking/aiohttp_server/<time_sleep|asyncio_sleep>/c:<C>/delay_ms:20: one
+// aiohttp.web server (bench/scenarios/python/aiohttp_server.py, one process,
+// one event loop) whose handler calls time.sleep(D) or awaits
+// asyncio.sleep(D), driven like the mockd engines. Signature: time.sleep
+// holds the loop's only thread, so that route serves at most 1/D requests/s
+// whatever the concurrency; asyncio.sleep's scales with it.
+
+// The aiohttp server, started on first use and kept for the run: a child
+// process without a shell that dies with bench, pinned like mockd.
+class AiohttpServer {
+ public:
+  explicit AiohttpServer(int cpu)
+      : process_({kPython, scenario_script("aiohttp_server.py"), "--cpu", std::to_string(cpu)}) {
+    track_child(process_.pid());
+    const auto line =
+        process_.read_line(std::chrono::steady_clock::now() + std::chrono::seconds(20));
+    const std::string prefix = "listening on ";
+    if (!line || line->rfind(prefix, 0) != 0)
+      throw std::runtime_error("the aiohttp server did not start: " + process_.stderr_tail(600));
+    url_ = line->substr(prefix.size());
+  }
+  ~AiohttpServer() {
+    process_.close_stdin();  // its signal to stop
+    if (!process_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5)))
+      process_.kill();
+    untrack_child(process_.pid());
+  }
+  AiohttpServer(const AiohttpServer&) = delete;
+  AiohttpServer& operator=(const AiohttpServer&) = delete;
+
+  const std::string& url() const { return url_; }
+  // Why it cannot serve (it exited, with the tail of its stderr), or nullopt.
+  std::optional<std::string> dead() {
+    if (!process_.wait_until(std::chrono::steady_clock::now())) return std::nullopt;
+    return "the aiohttp server exited (status " +
+           std::to_string(process_.exit_status().value_or(0)) + "): " + process_.stderr_tail(600);
+  }
+
+ private:
+  harness::ChildProcess process_;
+  std::string url_;
+};
+
+struct AiohttpCase {
+  std::string route;  // time_sleep | asyncio_sleep
+  int concurrency;
+  std::size_t requests;
+};
+
+std::string aiohttp_name(const AiohttpCase& c) {
+  char delay[32];
+  std::snprintf(delay, sizeof delay, "%g", kServerDelayMs);
+  return "blocking/aiohttp_server/" + c.route + "/c:" + std::to_string(c.concurrency) +
+         "/delay_ms:" + delay;
+}
+
+// As server_requests_for, at the rate each route allows: 1/D for time.sleep
+// (its one thread), C/D for asyncio.sleep; never fewer requests than C.
+std::size_t aiohttp_requests_for(const std::string& route, int c, bool quick) {
+  const double seconds = quick ? 0.2 : 0.4;
+  const double in_flight = route == "time_sleep" ? 1 : c;
+  auto n = static_cast<std::size_t>(std::ceil(in_flight * 1000.0 / kServerDelayMs * seconds));
+  n = std::max<std::size_t>(n, static_cast<std::size_t>(c));
+  return std::min<std::size_t>(n, quick ? 1000 : 4000);
+}
+
+void run_aiohttp_benchmark(benchmark::State& state, ScenarioContext& context, const AiohttpCase& c,
+                           const std::string& name) {
+  static std::mutex mutex;
+  static std::unique_ptr<AiohttpServer> server;
+  if (const auto why = bench::python_missing(scenario_script("aiohttp_server.py")))
+    return skip(state, *why);
+  try {
+    std::lock_guard lock(mutex);
+    if (!server)
+      server = std::make_unique<AiohttpServer>(std::max(0, context.servers().server_cpu()));
+  } catch (const std::exception& e) {
+    return skip(state, "no server: " + std::string(e.what()));
+  }
+  AiohttpServer& s = *server;
+  if (!measure_server(state, context, name,
+                      {s.url() + delay_target("/" + c.route), c.requests, c.concurrency, nullptr,
+                       [&s] { return s.dead(); }}))
+    return;
+  auto& k = state.counters;
+  k["server_threads"] = 1;  // the event loop's
+  k["ideal_req_per_s"] = (c.route == "time_sleep" ? 1 : c.concurrency) * 1000.0 / kServerDelayMs;
 }
 
 // ---- server side: connections that send nothing ------------------------------
@@ -544,6 +748,9 @@ void register_blocking(ScenarioContext& context) {
     context.add(c.name, [&context, c](benchmark::State& state) {
       run_python_benchmark(state, context, c);
     });
+  for (const auto& c : await_cases())
+    context.add(c.name,
+                [&context, c](benchmark::State& state) { run_await_benchmark(state, context, c); });
 
   const std::vector<int> concurrencies =
       quick ? std::vector<int>{1, 16, 64} : std::vector<int>{1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
@@ -555,6 +762,14 @@ void register_blocking(ScenarioContext& context) {
       const std::string name = server_name(c);
       context.add(name, [&context, c, name](benchmark::State& state) {
         run_server_benchmark(state, context, c, name);
+      });
+    }
+  for (const std::string route : {"time_sleep", "asyncio_sleep"})
+    for (int concurrency : concurrencies) {
+      const AiohttpCase c{route, concurrency, aiohttp_requests_for(route, concurrency, quick)};
+      const std::string name = aiohttp_name(c);
+      context.add(name, [&context, c, name](benchmark::State& state) {
+        run_aiohttp_benchmark(state, context, c, name);
       });
     }
   for (const auto& [engine, threads] :

@@ -7,6 +7,7 @@ and are always labelled as C++.
 """
 
 from . import fmt, headline as hl, page, stats
+from . import verdict as verdict_mod
 from . import blocking_verdict as bv
 from .models import PYTHON
 
@@ -53,6 +54,20 @@ def headline(results):
             if bv.clean(r):
                 out.append(hl.figure(f"C5: {bv.label(on)} ÷ {bv.label(r)}, total time",
                                      stats.paired_ratio_ci(on.values("total_ms"), r.values("total_ms"))))
+    slept, awaited = bv.aiohttp_runs(runs, "time_sleep"), bv.aiohttp_runs(runs, "asyncio_sleep")
+    both = [c for c in sorted(set(slept) & set(awaited))
+            if c is not None and c >= bv.AIOHTTP_HIGH_C and bv.clean(slept[c]) and bv.clean(awaited[c])]
+    if both:
+        c = both[-1]
+        out.append(hl.figure(f"C3 server, Python: aiohttp `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, "
+                             f"c:{c}", stats.paired_ratio_ci(awaited[c].values("steady_req_per_s"),
+                                                             slept[c].values("steady_req_per_s"))))
+    stalled, yielding = bv.await_runs(runs)
+    for r in yielding:
+        if bv.clean(stalled) and bv.clean(r):
+            out.append(hl.figure(f"Q7 await_yield: {bv.await_label(stalled)} ÷ {bv.await_label(r)}, heartbeat lag max",
+                                 stats.paired_ratio_ci(stalled.values("loop_lag_max_us"),
+                                                       r.values("loop_lag_max_us"))))
     asio, blocking = bv.server_runs(runs, "asio"), bv.server_runs(runs, "blocking")
     both = [c for c in sorted(set(asio) & set(blocking))
             if c is not None and c >= bv.HIGH_C and bv.clean(asio[c]) and bv.clean(blocking[c])]
@@ -71,9 +86,11 @@ def sections(results, charts_written, v):
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),
         "## Verdict\n\n" + _verdict_section(runs, v),
-        "## Why it happens\n\n" + _why(runs),
+        "## Why it happens\n\n" + _why(runs, v),
+        "## An aiohttp handler that sleeps (aiohttp_server)\n\n" + _aiohttp(runs, v.aiohttp),
         "## Connections that send nothing\n\n" + _silent(runs),
-        "## In an interview\n\n" + _interview(runs),
+        "## Awaits that never suspend (await_yield)\n\n" + _await_yield(runs, v.await_yield),
+        "## In an interview\n\n" + _interview(runs, v),
         "## Caveats\n\n" + _caveats(results),
         "## Numbers\n\n" + _numbers(results),
         "## Errors\n\n" + page.errors_section(results),
@@ -146,8 +163,9 @@ def _charts(written):
                         "marker is the least wall time the work allows on the CPUs its threads could use.",
         "blocking_lag": "Event-loop lag (how late a 1 ms heartbeat wakes) and the latency of unrelated "
                         "requests on the same loop, Python and C++.",
-        "blocking_server": "Requests per second against client concurrency for the two mockd engines, with "
-                           "the thread pool's cap T/delay and the ideal C/delay.",
+        "blocking_server": "Requests per second against client concurrency for the two mockd engines and the "
+                           "aiohttp server's `time.sleep` and `asyncio.sleep` handlers, with the thread pool's cap "
+                           "T/delay, one thread's 1/delay and the ideal C/delay.",
     }
     return page.charts_section(written, captions)
 
@@ -165,7 +183,10 @@ def _verdict_section(runs, v):
            f"Outcome: **{v.word}**.",
            _part("C3, client side (one event loop)", bv.RULE_CLIENT, v.client),
            _part("C3, server side (timers vs sleeping threads)", bv.RULE_SERVER, v.server),
+           _part("C3, server side in Python (aiohttp_server: `time.sleep` vs `asyncio.sleep` in a handler)",
+                 bv.RULE_AIOHTTP, v.aiohttp),
            _part("C5, CPU-bound work on the loop", bv.RULE_CPU, v.cpu),
+           _part("Q7, an await that never suspends (await_yield)", bv.RULE_AWAIT, v.await_yield),
            "### Bounds checked on every error-free repetition\n\n" + _bounds(runs)]
     return "\n\n".join(out)
 
@@ -195,14 +216,24 @@ def _bounds(runs):
         holds = all(rep.get("conns_peak", 0) <= k.threads for rep in r.reps)
         rows.append(["mockd blocking engine", f"`{r.name.text}`", f"connections open at once ≤ T = {k.threads}",
                      fmt.count(max(r.values("conns_peak"))), "holds" if holds else "**broken**"])
+    for c, r in sorted(bv.aiohttp_runs(runs, "time_sleep").items()):
+        cap = bv.server_cap(r)
+        if not bv.clean(r) or not cap:
+            continue
+        top = max(r.values("steady_req_per_s"), default=None)
+        holds = top is not None and top <= bv.AIOHTTP_CAP_OVER * cap
+        rows.append(["aiohttp handler calling `time.sleep`", f"`{r.name.text}`",
+                     f"steady req/s ≤ {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)}",
+                     fmt.sig(top), "holds" if holds else "**broken**"])
     if not rows:
         return "No error-free run to check."
     return ("The least total time each way of waiting or working allows, against the fastest repetition (CPU "
             "work: that repetition's own CPU time of the work ÷ the CPUs its threads could use; on the loop "
             "the loop's lag max must also reach one task's wait or work); and for the blocking server, the "
             "most connections the server had open at once (a connection is counted when a pool thread "
-            "serves it). \"broken\" means some repetition missed the bound.\n\n"
-            + fmt.table(["what", "benchmark", "bound", "measured (fastest repetition; for connections the most)",
+            "serves it); for aiohttp's `time.sleep` handler, the highest steady rate of any repetition. "
+            "\"broken\" means some repetition missed the bound.\n\n"
+            + fmt.table(["what", "benchmark", "bound", "measured (fastest repetition; for connections and rates the most)",
                          ""], rows))
 
 
@@ -211,10 +242,64 @@ def _ms(run, counter, scale=1 / 1000):
     return None if v is None else v * scale
 
 
-def _why(runs):
+def _offload_checks(runs, v):
+    """(on-loop run, to_thread run, process-pool run, to_thread's lag check, the pool's lag check,
+    the GIL check) of Python's CPU part; a check is None where it was not computed."""
+    on, thread = bv.find(runs, "py_cpu", "on_loop"), bv.find(runs, "py_cpu", "to_thread")
+    proc = bv.find(runs, "py_cpu", "process_pool")
+    checks = v.cpu.checks
+    lag = lambda off: bv.find_check(checks, bv.lag_check_name(on, off)) if on and off else None  # noqa: E731
+    return on, thread, proc, lag(thread), lag(proc), bv.find_check(checks, bv.GIL_CHECK)
+
+
+def _cut(check):
+    """How a lag check came out, in words: 'cut it by 98x (95 % CI …), at least 5x' etc."""
+    if check.status == verdict_mod.PASSED:
+        return f"cut by {check.figure}, at least {fmt.times(bv.LAG_FACTOR)}"
+    if check.status == verdict_mod.FAILED:
+        return f"cut by only {check.figure}, under {fmt.times(bv.LAG_FACTOR)}"
+    return f"changed by {check.figure}, which noise leaves undecided against {fmt.times(bv.LAG_FACTOR)}"
+
+
+def _gil_bullet(runs, v):
+    """Python CPU work on threads and in processes, worded by the checks' outcomes (never typed): does
+    to_thread cut the loop's lag, does the process pool, does the GIL hold the work to one thread."""
+    on, thread, proc, thread_lag, proc_lag, gil = _offload_checks(runs, v)
+    if not bv.clean(on) or not bv.clean(thread) or thread_lag is None:
+        return ("- **Python threads and the GIL.** Under the GIL only one thread runs Python bytecode at a time; "
+                "not measured in this run.")
+    lag = lambda r: fmt.sig(r.median("loop_lag_max_us") / 1000)  # noqa: E731
+    if thread_lag.status == verdict_mod.PASSED:
+        head = "**In Python a thread frees the loop from CPU work, not the CPU.**"
+    elif thread_lag.status == verdict_mod.FAILED:
+        head = "**In Python a thread does not free the loop from Python CPU work.**"
+    else:
+        head = "**Whether a thread frees the loop from Python CPU work is left open by noise here.**"
+    text = (f"- {head} Under the GIL only one thread runs Python bytecode at a time, and the loop's thread "
+            "needs it for every callback. A thread computing in Python gives the GIL up only when another "
+            "thread has asked for it for a switch interval (5 ms), and then to one of the threads waiting for "
+            "it, not necessarily the loop's; with several worker threads computing, the loop may wait many "
+            f"intervals. Measured: the loop's lag max was {lag(thread)} ms with `to_thread` against {lag(on)} "
+            f"ms with the work on the loop ({_cut(thread_lag)}).")
+    if gil is not None and gil.status == verdict_mod.PASSED:
+        text += (f" The work itself still ran one thread at a time: {fmt.sig(_ms(thread, 'total_ms', 1))} ms for "
+                 f"{fmt.sig(_ms(thread, 'work_cpu_s', 1000))} ms of CPU work on {fmt.param(bv.cpus(thread))} "
+                 f"CPUs (on the loop {fmt.sig(_ms(on, 'total_ms', 1))} ms).")
+    elif gil is not None and gil.status == verdict_mod.FAILED:
+        text += (f" The work finished in less than its CPU time ({fmt.sig(_ms(thread, 'total_ms', 1))} ms for "
+                 f"{fmt.sig(_ms(thread, 'work_cpu_s', 1000))} ms): the threads ran it in parallel.")
+    if bv.clean(proc) and proc_lag is not None:
+        text += (" Processes each have their own interpreter and GIL: the loop's thread keeps its GIL, and a "
+                 f"pool of W processes can run W tasks' work at once on W free CPUs. With a "
+                 f"`ProcessPoolExecutor({bv.workers(proc)})` the loop's lag max was {lag(proc)} ms "
+                 f"({_cut(proc_lag)}), the total {fmt.sig(_ms(proc, 'total_ms', 1))} ms for "
+                 f"{fmt.sig(_ms(proc, 'work_cpu_s', 1000))} ms of CPU work on {fmt.param(bv.cpus(proc))} CPUs, at "
+                 "the price of sending arguments and results between processes.")
+    return text
+
+
+def _why(runs, v):
     py_sleep = bv.find(runs, "py_client", "time_sleep")
-    py_on, py_thread = bv.find(runs, "py_cpu", "on_loop"), bv.find(runs, "py_cpu", "to_thread")
-    py_proc = bv.find(runs, "py_cpu", "process_pool")
     cpp_offs = [r for r in bv.offloads(runs, "cpu") if bv.clean(r)]
     out = [
         "- **One thread runs the loop.** A coroutine gives the thread back only at an `await`. `time.sleep` "
@@ -231,20 +316,7 @@ def _why(runs):
         "threads; the C++ rows use pools of 4 and 32.",
         "- **CPU work is the same stall on the loop.** A computation never reaches an `await`: the tasks' "
         "work runs back to back and the loop waits for all of it.",
-        "- **In Python a thread frees the loop, not the CPU.** Under the GIL only one thread runs Python "
-        "bytecode at a time; `to_thread` lets the loop thread take the GIL back between stretches of the "
-        "work (the switch interval is 5 ms), so the loop's lag drops, but the work itself still runs one "
-        "thread at a time: the total cannot drop below the work's CPU time, whatever the CPUs"
-        + (f" (here {fmt.sig(_ms(py_thread, 'total_ms', 1))} ms for {fmt.sig(_ms(py_thread, 'work_cpu_s', 1000))} "
-           f"ms of CPU work on {fmt.param(bv.cpus(py_thread))} CPUs; on the loop "
-           f"{fmt.sig(_ms(py_on, 'total_ms', 1))} ms)"
-           if _ms(py_thread, "total_ms") is not None and _ms(py_on, "total_ms") is not None else "")
-        + ". Processes each have their own interpreter and GIL: a pool of W processes can run W tasks' work "
-          "at once on W free CPUs"
-        + (f" (here {fmt.sig(_ms(py_proc, 'total_ms', 1))} ms for {fmt.sig(_ms(py_proc, 'work_cpu_s', 1000))} ms "
-           f"of CPU work on {fmt.param(bv.cpus(py_proc))} CPUs)"
-           if _ms(py_proc, "total_ms") is not None else "")
-        + ", at the price of sending arguments and results between processes.",
+        _gil_bullet(runs, v),
         "- **Without a GIL (C++) threads do run in parallel, if they have CPUs.** The same work needs the same "
         "CPU time wherever it runs, so four C++ threads allowed one CPU need at least that CPU time, and "
         "allowed two, at least half of it, if the second CPU is free"
@@ -259,11 +331,43 @@ def _why(runs):
     return "\n".join(out)
 
 
-def _interview(runs):
+def _interview_cpu(runs, v):
+    """The CPU-work sentence of the interview answer, worded by the lag and GIL checks."""
+    on, thread, proc, thread_lag, proc_lag, gil = _offload_checks(runs, v)
+    lag = lambda r: fmt.sig(r.median("loop_lag_max_us") / 1000)  # noqa: E731
+    text = "CPU-heavy work stalls the loop the same way"
+    if bv.clean(on) and bv.clean(thread) and thread_lag is not None:
+        if thread_lag.status == verdict_mod.PASSED:
+            text += (", and there a thread is only half a fix: `to_thread` frees the loop (lag max "
+                     f"{lag(thread)} ms against {lag(on)} ms on the loop)")
+        elif thread_lag.status == verdict_mod.FAILED:
+            text += (", and there a thread is no fix: the worker threads hold the GIL, so with `to_thread` the "
+                     f"loop still stalled (lag max {lag(thread)} ms against {lag(on)} ms on the loop)")
+        else:
+            text += (f": with `to_thread` the loop's lag max was {lag(thread)} ms against {lag(on)} ms on the "
+                     "loop, a difference noise leaves open")
+        if gil is not None and gil.status == verdict_mod.PASSED:
+            text += (", and the GIL runs the work one thread at a time, so it takes at least its whole CPU time "
+                     f"however many cores there are ({fmt.sig(thread.median('total_ms'))} ms for "
+                     f"{fmt.sig(thread.median('work_cpu_s') * 1000)} ms of CPU work)")
+    if bv.clean(on) and bv.clean(proc) and proc_lag is not None:
+        est, lo, hi = stats.paired_ratio_ci(on.values("total_ms"), proc.values("total_ms"))
+        freed = {verdict_mod.PASSED: "frees the loop", verdict_mod.FAILED: "did not free the loop either"}.get(
+            proc_lag.status, "left the loop's lag within noise")
+        sooner = bv.find_check(v.cpu.checks, bv.total_check_name(on, proc))
+        used = {verdict_mod.PASSED: "uses the other cores",
+                verdict_mod.FAILED: "did not finish the work sooner"}.get(
+            sooner.status if sooner is not None else None, "finished the work sooner by a margin noise leaves open")
+        text += (f"; a `ProcessPoolExecutor` {freed} (lag max {lag(proc)} ms) and {used} "
+                 f"({fmt.sig(proc.median('total_ms'))} ms with {bv.workers(proc)} processes on "
+                 f"{fmt.param(bv.cpus(proc))} CPUs against {fmt.sig(on.median('total_ms'))} ms on the loop: "
+                 f"{fmt.factor_ci(est, lo, hi)})")
+    return text
+
+
+def _interview(runs, v):
     timer, sleep = bv.find(runs, "py_client", "asyncio_sleep"), bv.find(runs, "py_client", "time_sleep")
     thread = bv.find(runs, "py_client", "to_thread")
-    on, cpu_thread = bv.find(runs, "py_cpu", "on_loop"), bv.find(runs, "py_cpu", "to_thread")
-    proc = bv.find(runs, "py_cpu", "process_pool")
     text = "> `time.sleep` in a coroutine blocks the thread that runs the event loop, so nothing else runs"
     if bv.clean(timer) and bv.clean(sleep):
         text += (f": in Python, 100 tasks sleeping 10 ms took {fmt.sig(sleep.median('total_ms'))} ms with "
@@ -274,22 +378,12 @@ def _interview(runs):
     if bv.clean(thread):
         text += (f" ({fmt.sig(thread.median('total_ms'))} ms with asyncio's {bv.workers(thread)} default "
                  f"threads)")
-    text += (". CPU-heavy work stalls the loop the same way, and there a thread is only half a fix: "
-             "`to_thread` frees the loop, but the GIL runs the work one thread at a time, so it takes at least "
-             "its whole CPU time however many cores there are")
-    if bv.clean(on) and bv.clean(cpu_thread):
-        text += (f" ({fmt.sig(cpu_thread.median('total_ms'))} ms for "
-                 f"{fmt.sig(cpu_thread.median('work_cpu_s') * 1000)} ms of CPU work, with the loop's lag down "
-                 f"from {fmt.sig(on.median('loop_lag_max_us') / 1000)} ms on the loop to "
-                 f"{fmt.sig(cpu_thread.median('loop_lag_max_us') / 1000)} ms)")
-    text += "; a `ProcessPoolExecutor` uses the other cores"
-    if bv.clean(on) and bv.clean(proc):
-        est, lo, hi = stats.paired_ratio_ci(on.values("total_ms"), proc.values("total_ms"))
-        text += (f" ({fmt.sig(proc.median('total_ms'))} ms with {bv.workers(proc)} processes on "
-                 f"{fmt.param(bv.cpus(proc))} CPUs against {fmt.sig(on.median('total_ms'))} ms on the loop: "
-                 f"{fmt.factor_ci(est, lo, hi)})")
+    text += ". " + _interview_cpu(runs, v)
     text += (". The same arithmetic caps a server whose T threads sleep in handlers at T/delay requests per "
              "second.")
+    if v.await_yield is not None and v.await_yield.word == verdict_mod.CONFIRMED:
+        text += (" And `await` alone is no yield: awaiting a coroutine that never suspends runs it inline "
+                 f"({v.await_yield.short}); `await asyncio.sleep(0)` is the explicit yield.")
     return text
 
 
@@ -352,6 +446,115 @@ def _silent(runs):
     return "\n\n".join(parts) + "\n\n" + table
 
 
+def _aiohttp(runs, part):
+    """blocking/aiohttp_server/...: the mistake a candidate makes in a handler, measured."""
+    slept, awaited = bv.aiohttp_runs(runs, "time_sleep"), bv.aiohttp_runs(runs, "asyncio_sleep")
+    if not slept and not awaited:
+        return "Not measured in this run."
+    any_run = next(iter((slept or awaited).values()))
+    d = any_run.name.param("delay_ms")
+    out = ["An aiohttp.web server (`bench/scenarios/python/aiohttp_server.py`: one process, one event loop, "
+           f"pinned like mockd) answers after a {fmt.param(d)} ms delay, in a handler that calls "
+           "`time.sleep` (the mistake) or one that awaits `asyncio.sleep`; the same client as for mockd's "
+           "engines (`asio_coro`, a new connection per request) at the same concurrencies. `time.sleep` holds "
+           "the loop's only thread: while one handler sleeps the server accepts, reads and answers nothing "
+           "else, so it is mockd's blocking engine with one thread."]
+    cap = 1000.0 / d if d else None
+    clean_slept = {c: r for c, r in slept.items() if bv.clean(r)}
+    if clean_slept and cap:
+        top_c = max(clean_slept, key=lambda c: clean_slept[c].median("steady_req_per_s") or 0)
+        top = clean_slept[top_c].median("steady_req_per_s")
+        held = not any("over" in reason for reason in part.reasons)
+        out.append(f"The `time.sleep` handler peaked at **{fmt.sig(top)} req/s** (c:{top_c}), "
+                   + (f"within {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)} at every "
+                      "concurrency: more clients only wait longer." if held else
+                      f"over {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)}: see the Verdict."))
+    for ch in part.checks:
+        c = ch.name.rsplit("c:", 1)[1]
+        if ch.status == verdict_mod.PASSED:
+            out.append(f"At c:{c} the `asyncio.sleep` handler served {ch.figure} as many requests per second "
+                       f"(≥ {fmt.times(bv.AIOHTTP_FACTOR)}).")
+        elif ch.status == verdict_mod.FAILED:
+            out.append(f"At c:{c} the `asyncio.sleep` handler served only {ch.figure} as many requests per "
+                       f"second (under {fmt.times(bv.AIOHTTP_FACTOR)}).")
+        else:
+            out.append(f"At c:{c} `asyncio.sleep` ÷ `time.sleep` was {ch.figure}: noise leaves "
+                       f"{fmt.times(bv.AIOHTTP_FACTOR)} undecided.")
+    rows = []
+    for route, by_c in (("time_sleep", slept), ("asyncio_sleep", awaited)):
+        for c, r in sorted(by_c.items()):
+            name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
+            if r.failed:
+                rows.append([name, f"**failed**: {r.error_message}"] + [fmt.DASH] * 5)
+                continue
+            rows.append([name, fmt.sig(r.median("steady_req_per_s")), fmt.sig(bv.server_cap(r)),
+                         fmt.sig(r.median("p50_us") / 1000), fmt.sig(r.median("p99_us") / 1000),
+                         fmt.count(r.median("requests")),
+                         f"**{fmt.count(r.errors)}**" if r.errors else "0"])
+    out.append("Medians over the repetitions; the server is checked to be alive before each repetition (a "
+               "dead one fails the benchmark; one that dies during a repetition fails its requests, counted "
+               "as errors).\n\n"
+               + fmt.table(["benchmark", "steady req/s", "1/D or C/D", "p50 ms", "p99 ms", "requests", "errors"],
+                           rows))
+    return "\n\n".join(out)
+
+
+def _await_yield(runs, part):
+    """blocking/py_await_yield/...: a heartbeat against a loop of awaits that never suspend, and
+    against the same loop with `asyncio.sleep(0)` every K awaits."""
+    stalled, yielding = bv.await_runs(runs)
+    found = ([stalled] if stalled else []) + yielding
+    if not found:
+        return "Not measured in this run."
+    out = ["`await f()` where `f` is an `async def` runs `f` inline, like a call: the task gives the loop a "
+           "turn only where something suspends (an await of a future that is not done yet). A coroutine that "
+           "returns without suspending never gets there, however many times it is awaited. "
+           "`await asyncio.sleep(0)` always suspends once. One asyncio loop (`bench/scenarios/python/"
+           f"await_yield.py`) runs a heartbeat that sleeps {fmt.param(bv.HEARTBEAT_MS)} ms again and again and "
+           "records how late it wakes, and one task that awaits such a coroutine many times (a fixed amount of "
+           "work, so the difference in time is the price of yielding)."]
+    checks = {c.name: c for c in part.checks}
+    if bv.clean(stalled):
+        during = stalled.median("heartbeats_during")
+        if not any((rep.get("heartbeats_during") or 0) > 0 for rep in stalled.reps):
+            out.append(f"With awaits that never suspend the heartbeat woke **0 times** during the loop in every "
+                       f"repetition and was late by up to **{fmt.sig(stalled.median('loop_lag_max_us') / 1000)} ms**"
+                       f" against a loop of {fmt.sig(stalled.median('total_ms'))} ms: awaiting did not yield.")
+        else:
+            out.append(f"With awaits that never suspend the heartbeat still woke during the loop (median "
+                       f"{fmt.count(during)} times): the loop got turns, against the mechanism; see the Verdict.")
+    for r in yielding:
+        c = checks.get(bv.await_lag_check_name(r))
+        if not bv.clean(r) or not bv.clean(stalled) or c is None:
+            continue
+        price = stats.paired_ratio_ci(r.values("total_ms"), stalled.values("total_ms"))
+        if c.status == verdict_mod.PASSED:
+            cut = f"cut the heartbeat's lag max by {c.figure} (≥ {fmt.times(bv.AWAIT_LAG_FACTOR)})"
+        elif c.status == verdict_mod.FAILED:
+            cut = f"cut the heartbeat's lag max by only {c.figure} (under {fmt.times(bv.AWAIT_LAG_FACTOR)})"
+        else:
+            cut = f"changed the heartbeat's lag max by {c.figure}, which noise leaves undecided"
+        out.append(f"{bv.await_label(r).capitalize()} let the heartbeat wake "
+                   f"{fmt.count(r.median('heartbeats_during'))} times during the loop and {cut}; the loop took "
+                   f"{fmt.factor_ci(*price)} the time of the one that never yields "
+                   f"({fmt.count(r.median('yields'))} yields).")
+    rows = []
+    for r in found:
+        name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
+        if r.failed:
+            rows.append([name, f"**failed**: {r.error_message}"] + [fmt.DASH] * 6)
+            continue
+        rows.append([name, fmt.sig(r.median("total_ms")), fmt.sig(r.median("ns_per_await")),
+                     fmt.count(r.median("yields")), fmt.count(r.median("heartbeats_during")),
+                     fmt.sig(_median_ms(r, "loop_lag_max_us")), fmt.sig(_median_ms(r, "loop_lag_p99_us")),
+                     fmt.sig(r.median("startup_ms"))])
+    out.append("Medians over the repetitions; the lag is over the heartbeat's ticks due before the loop ended "
+               "that woke after it began.\n\n"
+               + fmt.table(["benchmark", "loop ms", "ns per await", "yields", "heartbeat wake-ups during the loop",
+                            "lag max ms", "lag p99 ms", "startup ms"], rows))
+    return "\n\n".join(out)
+
+
 def _median_ms(run, counter_us):
     v = run.median(counter_us)
     return None if v is None else v / 1000
@@ -376,7 +579,7 @@ def _numbers(results):
                           fmt.count(r.median("other_requests")),
                           fmt.sig(r.median("startup_ms")) if lang == PYTHON else fmt.DASH, err])
     for r in runs:
-        if bv.key(r).group != "server":
+        if bv.key(r).group not in ("server", bv.AIOHTTP_GROUP):
             continue
         name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
         if r.failed:
@@ -395,7 +598,7 @@ def _numbers(results):
                    "lag max ms", "lag p99 ms", "lag p50 ms", "other p99 ms", "other requests", "startup ms", "errors"]
     if loop_rows:
         out.append(fmt.table(loop_header, [row + [fmt.DASH] * (len(loop_header) - len(row)) for row in loop_rows]))
-    server_header = ["benchmark", "steady req/s", "CV", "whole-run req/s", "T/D or C/D", "p50 ms", "p99 ms",
+    server_header = ["benchmark", "steady req/s", "CV", "whole-run req/s", "T/D, 1/D or C/D", "p50 ms", "p99 ms",
                      "requests", "conns peak", "errors"]
     if server_rows:
         out.append(fmt.table(server_header,

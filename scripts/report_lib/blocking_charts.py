@@ -3,7 +3,8 @@ blocking_client (C3: total time per way of waiting, Python and C++, with the
 mechanism's bounds; the headline), blocking_cpu (C5: wall time and CPU time
 of the CPU work by where it runs, with the bound the CPUs allow),
 blocking_lag (event-loop lag and the unrelated requests' latency) and
-blocking_server (requests/s against concurrency for the two mockd engines).
+blocking_server (requests/s against concurrency for the two mockd engines and
+aiohttp's time.sleep and asyncio.sleep handlers).
 
 Conventions (as in models.py): Python rows are drawn with hollow square
 markers, C++ rows with filled circles; the colour is the way of waiting or
@@ -264,6 +265,25 @@ def server(results, charts_dir):
                 ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color="crimson", markersize=10,
                         label=None if errors_drawn else "run had errors")
                 errors_drawn = True
+    # aiohttp's two handlers beside the engines: Python's hollow squares, the kinds' colours.
+    for route in ("asyncio_sleep", "time_sleep"):
+        by_c = bv.aiohttp_runs(runs, route)
+        cs = sorted(c for c, r in by_c.items() if not r.failed)
+        if not cs:
+            continue
+        all_c |= set(cs)
+        delay = delay or by_c[cs[0]].name.param("delay_ms")
+        colour = CLASSES[route][1]
+        ax.plot(cs, [by_c[c].median("steady_req_per_s") for c in cs], "s-", color=colour, markerfacecolor="white",
+                markeredgewidth=1.4, label=f"aiohttp, handler {KIND_NAMES[route]}, steady rate", zorder=4)
+        for c in cs:
+            if by_c[c].errors:
+                ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color="crimson", markersize=10,
+                        label=None if errors_drawn else "run had errors")
+                errors_drawn = True
+        if route == "time_sleep" and delay:
+            ax.axhline(1000.0 / delay, color=colour, linestyle=":",
+                       label=f"one thread: 1/delay = {fmt.compact(1000.0 / delay)}/s")
     if all_c and delay:
         xs = sorted(all_c)
         ax.plot(xs, [c * 1000.0 / delay for c in xs], ":", color=ASIO, label="ideal C/delay")
@@ -280,8 +300,9 @@ def server(results, charts_dir):
         charts.no_data(ax)
     ax.set_xlabel("client concurrency (asio_coro, a new connection per request)")
     ax.set_ylabel("requests/s (median, log scale)")
-    ax.set_title(f"mockd engines at a {fmt.param(delay)} ms delay: timers vs sleeping threads")
-    charts.finish(fig, "Requests per second against concurrency: timer-based vs thread-pool server",
+    ax.set_title(f"mockd engines and an aiohttp handler at a {fmt.param(delay)} ms delay: timers vs sleeping "
+                 "threads")
+    charts.finish(fig, "Requests per second against concurrency: servers on timers vs handlers that sleep",
                   _note(results, "steady rate = completions over the middle half of each run; whole run "
                                  "includes the start-up ramp and stragglers."))
     return charts.save(fig, charts_dir, "blocking_server")

@@ -11,7 +11,10 @@ connection pooling, and Google Benchmark strips a trailing `/threads:N`):
     blocking/py_client/<asyncio_sleep|time_sleep|to_thread>/tasks:<N>/wait_ms:<D>
     blocking/py_cpu/<on_loop|to_thread>/tasks:<N>/cpu_ms:<C>
     blocking/py_cpu/process_pool/tasks:<N>/cpu_ms:<C>/workers:<W>
+    blocking/py_await_yield/no_yield/awaits:<N>/work_steps:<S>
+    blocking/py_await_yield/sleep0/awaits:<N>/work_steps:<S>/every:<K>
   Server: blocking/server/<asio|blocking>/threads:<T>/c:<C>/delay_ms:<D>
+  Server in Python: blocking/aiohttp_server/<time_sleep|asyncio_sleep>/c:<C>/delay_ms:<D>
 
 The claims are about Python, so the Python rows decide each client-side part;
 the C++ rows show the mechanism without an interpreter and must agree (a
@@ -38,6 +41,14 @@ SERVER_REFUTE = 1.5      # asio / blocking at C >= 64 below this: refuted
 HIGH_C = 64
 LAG_FACTOR = 5.0         # on-loop lag max / offloaded lag max
 GIL_SERIAL = 0.9         # to_thread's total / its CPU work at least this: the work ran one thread at a time
+AIOHTTP_CAP_OVER = 1.2   # aiohttp's time.sleep handler at most this x 1/D (one thread)
+AIOHTTP_FACTOR = 5.0     # aiohttp asyncio.sleep / time.sleep handler at C >= AIOHTTP_HIGH_C, confirmed
+AIOHTTP_REFUTE = 1.5     # below this: refuted
+AIOHTTP_HIGH_C = 32
+AIOHTTP_GROUP = "aiohttp_server"
+AWAIT_LAG_FACTOR = 10.0  # heartbeat lag max with non-suspending awaits / with sleep(0), at least this
+HEARTBEAT_MS = 1.0       # the await_yield heartbeat's period (bench/scenarios/python/await_yield.py)
+AWAIT_GROUP = "py_await_yield"
 
 WAIT_GROUPS = {CPP: "client", PYTHON: "py_client"}
 CPU_GROUPS = {CPP: "cpu", PYTHON: "py_cpu"}
@@ -69,13 +80,37 @@ RULE_CPU = (
     f"loop a lag max ≥ one task's work. Checks on 95 % CIs: offloading cuts the loop's lag max by ≥ "
     f"{fmt.times(LAG_FACTOR)} (every offload, both languages); the Python process pool finishes sooner "
     f"than the loop (on-loop total ÷ process-pool total > 1); Python's `to_thread` total ÷ its CPU work ≥ "
-    f"{GIL_SERIAL} (the GIL runs the work one thread at a time). **Confirmed** would need `to_thread` to "
-    f"finish the work sooner as well; **nuanced** when the loop is freed but `to_thread` is held to one "
-    f"thread's pace by the GIL (the claim's \"offload it to a thread\" frees the loop, not the CPU); "
+    f"{GIL_SERIAL} (the GIL runs the work one thread at a time). **Confirmed** when the bounds hold, every "
+    f"lag check and the process-pool check pass, and `to_thread` finishes the work sooner as well (its GIL "
+    f"check fails); **nuanced** when a bound breaks or one of those checks fails (e.g. `to_thread` does not "
+    f"cut the lag), or when they all pass but `to_thread` is held to one thread's pace by the GIL; "
     f"**refuted** when Python's work on the loop does not lag it; **inconclusive** without error-free "
     f"Python runs, or when noise leaves a check open.")
-RULE_OVERALL = ("Overall: **confirmed** when all three parts are, **refuted** when the client side of C3 is, "
-                "**inconclusive** when a part is, **nuanced** otherwise.")
+RULE_AIOHTTP = (
+    f"One aiohttp.web server (one process, one event loop) whose handler calls `time.sleep(D)` or awaits "
+    f"`asyncio.sleep(D)`, driven like the mockd engines; median `steady_req_per_s`. Bound on every "
+    f"repetition: the `time.sleep` handler stays ≤ {AIOHTTP_CAP_OVER}×1/D (the loop's one thread sleeps "
+    f"through each request). Check on 95 % CIs: `asyncio.sleep` ÷ `time.sleep` ≥ "
+    f"{fmt.times(AIOHTTP_FACTOR)} at every concurrency ≥ {AIOHTTP_HIGH_C}. **Confirmed** when the bound "
+    f"holds and every check passes; **refuted** when the `time.sleep` handler exceeds the bound or "
+    f"`asyncio.sleep` is clearly under {fmt.times(AIOHTTP_REFUTE)} faster at a concurrency ≥ "
+    f"{AIOHTTP_HIGH_C}; **nuanced** when a check fails otherwise or a run had errors; **inconclusive** "
+    f"without error-free runs of both handlers at a concurrency ≥ {AIOHTTP_HIGH_C}, or when noise leaves a "
+    f"check open.")
+RULE_AWAIT = (
+    f"One asyncio loop runs a {fmt.param(HEARTBEAT_MS)} ms heartbeat and one task awaiting N times a coroutine "
+    f"that does a fixed amount of work and returns without suspending (`no_yield`), or the same with "
+    f"`await asyncio.sleep(0)` every K awaits (`sleep0`). Bounds on every repetition: with `no_yield` the "
+    f"heartbeat wakes 0 times during the loop and its lag max is ≥ the loop's duration less one heartbeat "
+    f"period; with `sleep0` the loop yields exactly floor(N/K) times. Check on 95 % CIs: heartbeat lag max "
+    f"with `no_yield` ÷ with `sleep0` ≥ {fmt.times(AWAIT_LAG_FACTOR)} (every K). **Confirmed** when the "
+    f"bounds hold and every check passes; **refuted** when the heartbeat woke during a `no_yield` loop (an "
+    f"await that never suspends gave the loop a turn); **nuanced** when a check fails or a `sleep0` bound "
+    f"breaks; **inconclusive** without error-free runs of both kinds, or when noise leaves a check open.")
+RULE_OVERALL = ("Overall (claims C3 and C5; the await_yield part answers a question, not a claim, and is left "
+                "out): **confirmed** when all four parts (C3 client side, C3 server side with mockd and with "
+                "aiohttp, C5) are, **refuted** when the client side of C3 is, **inconclusive** when a part is, "
+                "**nuanced** otherwise.")
 
 
 @dataclass(frozen=True)
@@ -160,15 +195,17 @@ def cpus(run, rep=None):
     return v
 
 
-def label(run):
-    """What a run is, by language: never a C++ figure under a Python call's name."""
+def label(run, stable=False):
+    """What a run is, by language: never a C++ figure under a Python call's name. stable: without
+    what the machine decides (the size of asyncio's default executor), for check names."""
     k = key(run)
     w = workers(run)
     if k.language == PYTHON:
+        size = "" if stable else f" ({w} threads)"
         return {"asyncio_sleep": "Python `asyncio.sleep`",
                 "time_sleep": "Python `time.sleep`",
-                "to_thread": (f"Python `asyncio.to_thread(time.sleep)` ({w} threads)" if not k.cpu
-                              else f"Python `asyncio.to_thread(work)` ({w} threads)"),
+                "to_thread": (f"Python `asyncio.to_thread(time.sleep)`{size}" if not k.cpu
+                              else f"Python `asyncio.to_thread(work)`{size}"),
                 "on_loop": "Python work on the loop",
                 "process_pool": f"Python `ProcessPoolExecutor({w})`"}.get(k.kind, f"Python {k.kind}")
     return {"timer": "C++ `asio::steady_timer`",
@@ -228,12 +265,15 @@ def bounds_broken(run):
 
 
 def server_cap(run):
-    """T/D for the blocking engine, C/D (the ideal) for the asio engine, requests/s."""
+    """T/D for the blocking engine, 1/D for aiohttp's time.sleep handler, C/D (the ideal) for the asio
+    engine and aiohttp's asyncio.sleep handler, requests/s."""
     d = run.name.param("delay_ms")
     if not d:
         return None
     k = key(run)
     c = run.name.param("c") or 0
+    if k.group == AIOHTTP_GROUP:
+        return (1 if k.kind == "time_sleep" else c) * 1000.0 / d  # time.sleep holds the loop's one thread
     return (min(c, k.threads) if k.kind == "blocking" else c) * 1000.0 / d
 
 
@@ -291,7 +331,7 @@ def _wait_language(runs, lang, checks, reasons, short=None):
         if not clean(r):
             continue
         b = bound_ms(r)
-        checks.append(verdict.below(f"{label(r)}: total ÷ ceil(N/W)×D",
+        checks.append(verdict.below(f"{label(r, stable=True)}: total ÷ ceil(N/W)×D",
                                     stats.ratio_ci([t / b for t in r.values("total_ms")]), NEAR_OFFLOAD))
         off_text.append(f"{label(r)} {fmt.sig(r.median('total_ms'))} ms (bound {fmt.sig(b)})")
     return (f"{lang}: {n} tasks waiting {fmt.param(d)} ms took {fmt.sig(timer.median('total_ms'))} ms with "
@@ -381,6 +421,93 @@ def decide_server(runs):
     return Part(word, line, reasons)
 
 
+# The name of Python's to_thread GIL check (the guide cites it).
+GIL_CHECK = "Python `asyncio.to_thread(work)`: total ÷ its CPU work (GIL: one thread at a time)"
+
+
+def lag_check_name(on, off):
+    """The name of the check that offloading the CPU work cuts the loop's lag max (stable: the
+    guide cites it), e.g. 'Python work on the loop ÷ Python `asyncio.to_thread(work)`, loop lag max'."""
+    return f"{label(on)} ÷ {label(off, stable=True)}, loop lag max"
+
+
+def total_check_name(on, off):
+    """The name of the check that the offload finishes the work sooner than the loop (Python's
+    process pool), e.g. 'Python work on the loop ÷ Python `ProcessPoolExecutor(2)`, total'."""
+    return f"{label(on)} ÷ {label(off, stable=True)}, total"
+
+
+def find_check(checks, name):
+    return next((c for c in checks if c.name == name), None)
+
+
+def aiohttp_runs(runs, route):
+    """{concurrency: Run} for one of the aiohttp server's handlers (time_sleep | asyncio_sleep)."""
+    return {r.name.param("c"): r for r in runs if key(r).group == AIOHTTP_GROUP and key(r).kind == route}
+
+
+def aiohttp_label(route):
+    return {"time_sleep": "aiohttp handler calling `time.sleep`",
+            "asyncio_sleep": "aiohttp handler awaiting `asyncio.sleep`"}.get(route, f"aiohttp {route}")
+
+
+def aiohttp_check_name(c):
+    """The check's name (stable: the guide cites it)."""
+    return f"aiohttp_server: `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, c:{c}"
+
+
+def decide_aiohttp(runs):
+    """C3's server side in Python: an aiohttp handler that sleeps with time.sleep vs asyncio.sleep."""
+    slept, awaited = aiohttp_runs(runs, "time_sleep"), aiohttp_runs(runs, "asyncio_sleep")
+    if not slept or not awaited:
+        return Part(verdict.INCONCLUSIVE, "no aiohttp server runs")
+    d = next(iter(slept.values())).name.param("delay_ms")
+    if not d:
+        return Part(verdict.INCONCLUSIVE, "aiohttp server runs without a delay")
+    cap = 1000.0 / d
+    reasons, over = [], []
+    for c, r in sorted(slept.items()) + sorted(awaited.items()):
+        if not clean(r):
+            reasons.append(f"{aiohttp_label(key(r).kind)} at c:{c} had errors or failed")
+    for c, r in sorted(slept.items()):
+        if not clean(r):
+            continue
+        top = max(r.values("steady_req_per_s"), default=None)
+        if top is not None and top > AIOHTTP_CAP_OVER * cap:
+            over.append(c)
+            reasons.append(f"the {aiohttp_label('time_sleep')} served {fmt.sig(top)} req/s at c:{c}, over "
+                           f"{AIOHTTP_CAP_OVER}×1/D = {fmt.sig(AIOHTTP_CAP_OVER * cap)}")
+    checks = []
+    for c in sorted(set(slept) & set(awaited)):
+        if c is None or c < AIOHTTP_HIGH_C or not clean(slept[c]) or not clean(awaited[c]):
+            continue
+        checks.append(verdict.at_least(aiohttp_check_name(c),
+                                       stats.paired_ratio_ci(awaited[c].values("steady_req_per_s"),
+                                                             slept[c].values("steady_req_per_s")),
+                                       AIOHTTP_FACTOR))
+    weak = [ch for ch in checks if ch.high is not None and ch.high < AIOHTTP_REFUTE]
+    if over or weak:
+        word = verdict.REFUTED
+    elif not checks:
+        word = verdict.INCONCLUSIVE
+        reasons.append(f"no error-free pair of runs at concurrency ≥ {AIOHTTP_HIGH_C}")
+    else:
+        word = _word(checks, reasons)
+    clean_slept = [r for r in slept.values() if clean(r)]
+    top = max((r.median("steady_req_per_s") or 0 for r in clean_slept), default=None)
+    best_c = max((c for c, r in awaited.items() if clean(r)), default=None,
+                 key=lambda c: awaited[c].median("steady_req_per_s") or 0)
+    line = (f"with a {fmt.param(d)} ms delay the {aiohttp_label('time_sleep')} peaked at {fmt.sig(top)} req/s "
+            f"(one thread: 1/D = {fmt.sig(cap)})")
+    if best_c is not None:
+        line += (f", the {aiohttp_label('asyncio_sleep')} reached "
+                 f"{fmt.sig(awaited[best_c].median('steady_req_per_s'))} req/s at c:{best_c}")
+    if checks:
+        line += "; `asyncio.sleep` ÷ `time.sleep`: " + ", ".join(
+            f"{fmt.factor_ci(ch.estimate, ch.low, ch.high)} at c:{ch.name.rsplit('c:', 1)[1]}" for ch in checks)
+    return Part(word, line, reasons, checks, line)
+
+
 def cpu_figure(run):
     """'1,020 ms wall, 0.51 CPU s, 1 CPU'."""
     c = cpus(run)
@@ -405,18 +532,18 @@ def _cpu_language(runs, lang, checks, reasons, short=None):
         if not clean(r):
             continue
         freed = stats.paired_ratio_ci(on.values("loop_lag_max_us"), r.values("loop_lag_max_us"))
-        checks.append(verdict.at_least(f"{label(on)} ÷ {label(r)}, loop lag max", freed, LAG_FACTOR))
+        checks.append(verdict.at_least(lag_check_name(on, r), freed, LAG_FACTOR))
         sooner = stats.paired_ratio_ci(on.values("total_ms"), r.values("total_ms"))
         parts.append(f"{label(r)} {cpu_figure(r)}, loop lag max {fmt.sig(r.median('loop_lag_max_us') / 1000)} ms "
                      f"(on-loop total ÷ this total: {fmt.factor_ci(*sooner)})")
         if short is not None:
             short.setdefault(lang, []).append(f"{label(r)} {fmt.faster_ci(*sooner)}")
         if lang == PYTHON and key(r).kind == "process_pool":
-            checks.append(verdict.at_least(f"{label(on)} ÷ {label(r)}, total", sooner, 1.0, strict=True))
+            checks.append(verdict.at_least(total_check_name(on, r), sooner, 1.0, strict=True))
         if lang == PYTHON and key(r).kind == "to_thread":
             serial = stats.ratio_ci(per_rep(r, lambda rep: rep["total_ms"] / (rep["work_cpu_s"] * 1000)
                                             if rep.get("work_cpu_s") else None))
-            checks.append(verdict.at_least(f"{label(r)}: total ÷ its CPU work (GIL: one thread at a time)",
+            checks.append(verdict.at_least(GIL_CHECK,
                                            serial, GIL_SERIAL))
     c = work_ms(on)
     return f"{lang}: {tasks(on)} tasks × {fmt.param(c)} ms of CPU work: " + "; ".join(parts)
@@ -430,7 +557,7 @@ def decide_cpu(runs):
         return Part(verdict.INCONCLUSIVE, "no error-free Python CPU runs on and off the loop"
                     + (f" (the C++ mechanism: {cpp})" if cpp else ""), reasons, checks)
     on = find(runs, "py_cpu", "on_loop")
-    gil = [c for c in checks if "GIL" in c.name]
+    gil = [c for c in checks if c.name == GIL_CHECK]
     others = [c for c in checks if c not in gil]
     if on.median("loop_lag_max_us") < (task_work_ms(on) or 0) * 1000:
         word = verdict.REFUTED
@@ -448,6 +575,83 @@ def decide_cpu(runs):
     return Part(word, line, reasons, checks, headline)
 
 
+def await_runs(runs):
+    """(the no_yield run, [the sleep0 runs by K]) of the await_yield experiment."""
+    stalled = find(runs, AWAIT_GROUP, "no_yield")
+    yielding = sorted((r for r in runs if key(r).group == AWAIT_GROUP and key(r).kind == "sleep0"),
+                      key=lambda r: r.name.param("every") or 0)
+    return stalled, yielding
+
+
+def await_label(run):
+    k = key(run)
+    if k.kind == "no_yield":
+        return "awaits that never suspend"
+    every = run.name.param("every")
+    return ("`asyncio.sleep(0)` after every await" if every == 1
+            else f"`asyncio.sleep(0)` every {fmt.count(every)} awaits")
+
+
+def await_lag_check_name(run):
+    """The check's name (stable: the guide cites it): 'await_yield: awaits that never suspend ÷
+    `asyncio.sleep(0)` after every await, heartbeat lag max'."""
+    return f"await_yield: awaits that never suspend ÷ {await_label(run)}, heartbeat lag max"
+
+
+def _await_bounds(stalled, yielding):
+    out = []
+    for i, rep in enumerate(stalled.reps):
+        during, lag, total = rep.get("heartbeats_during"), rep.get("loop_lag_max_us"), rep.get("total_ms")
+        if during is None or during > 0:
+            out.append(f"{await_label(stalled)}: repetition {i + 1}'s heartbeat woke {fmt.count(during)} times "
+                       "during the loop")
+        if lag is None or total is None or lag < (total - HEARTBEAT_MS) * 1000:
+            out.append(f"{await_label(stalled)}: repetition {i + 1}'s heartbeat lag max is under the loop's "
+                       f"duration less {fmt.param(HEARTBEAT_MS)} ms")
+    for r in yielding:
+        every, n = r.name.param("every"), r.name.param("awaits")
+        for i, rep in enumerate(r.reps):
+            if every and n and rep.get("yields") != n // every:
+                out.append(f"{await_label(r)}: repetition {i + 1} yielded {fmt.count(rep.get('yields'))} times, "
+                           f"not {fmt.count(n // every)}")
+    return out
+
+
+def decide_await(runs):
+    """Q7: does awaiting a coroutine that never suspends give the loop a turn?"""
+    stalled, yielding = await_runs(runs)
+    yielding = [r for r in yielding if clean(r)]
+    if not clean(stalled) or not yielding:
+        return Part(verdict.INCONCLUSIVE, "no error-free await_yield runs of both kinds")
+    reasons = _await_bounds(stalled, yielding)
+    checks = [verdict.at_least(await_lag_check_name(r),
+                               stats.paired_ratio_ci(stalled.values("loop_lag_max_us"),
+                                                     r.values("loop_lag_max_us")), AWAIT_LAG_FACTOR)
+              for r in yielding]
+    if any((rep.get("heartbeats_during") or 0) > 0 for rep in stalled.reps):
+        word = verdict.REFUTED
+    else:
+        word = _word(checks, reasons)
+    n, steps = stalled.name.param("awaits"), stalled.name.param("work_steps")
+    parts = [f"{fmt.count(n)} awaits of a coroutine doing {fmt.count(steps)} steps of arithmetic: "
+             f"{await_label(stalled)} took {fmt.sig(stalled.median('total_ms'))} ms, the heartbeat woke "
+             f"{fmt.count(stalled.median('heartbeats_during'))} times during the loop, lag max "
+             f"{fmt.sig(stalled.median('loop_lag_max_us') / 1000)} ms"]
+    for r in yielding:
+        price = stats.paired_ratio_ci(r.values("total_ms"), stalled.values("total_ms"))
+        parts.append(f"{await_label(r)}: {fmt.sig(r.median('total_ms'))} ms ({fmt.factor_ci(*price)} the "
+                     f"time), the heartbeat woke {fmt.count(r.median('heartbeats_during'))} times, lag max "
+                     f"{fmt.sig(r.median('loop_lag_max_us') / 1000)} ms, p99 "
+                     f"{fmt.sig((r.median('loop_lag_p99_us') or 0) / 1000)} ms")
+    first = yielding[0]
+    short = (f"the heartbeat woke {fmt.count(stalled.median('heartbeats_during'))} times during "
+             f"{fmt.count(n)} awaits that never suspend (lag max "
+             f"{fmt.sig(stalled.median('loop_lag_max_us') / 1000)} ms) and "
+             f"{fmt.count(first.median('heartbeats_during'))} times with {await_label(first)} (lag max "
+             f"{fmt.sig(first.median('loop_lag_max_us') / 1000)} ms)")
+    return Part(word, "; ".join(parts), reasons, checks, short)
+
+
 @dataclass
 class Verdict:
     word: str
@@ -455,15 +659,19 @@ class Verdict:
     client: Part
     server: Part
     cpu: Part
+    await_yield: Part = None
+    aiohttp: Part = None
 
     @property
     def checks(self):
-        return self.client.checks + self.cpu.checks
+        return (self.client.checks + self.cpu.checks + (self.aiohttp.checks if self.aiohttp else [])
+                + (self.await_yield.checks if self.await_yield else []))
 
 
 def decide(runs):
     client, server, cpu = decide_client(runs), decide_server(runs), decide_cpu(runs)
-    words = [client.word, server.word, cpu.word]
+    awaits, aiohttp = decide_await(runs), decide_aiohttp(runs)
+    words = [client.word, server.word, aiohttp.word, cpu.word]
     if client.word == verdict.REFUTED:
         word = verdict.REFUTED
     elif verdict.INCONCLUSIVE in words:  # a part had nothing to judge
@@ -477,5 +685,8 @@ def decide(runs):
     # The heading and the index get the figure that matters per claim; every figure is in
     # the Verdict section (Part.line).
     line = (f"{word.capitalize()}: C3 {client.word}: {client.short or client.line}; C3 server side "
-            f"{server.word}: {server.line}; C5 {cpu.word}: {cpu.short or cpu.line}.")
-    return Verdict(word, line, client, server, cpu)
+            f"{server.word}: {server.line}; C3 server side in Python (aiohttp_server) {aiohttp.word}: "
+            f"{aiohttp.line}; C5 {cpu.word}: {cpu.short or cpu.line}.")
+    if awaits.word != verdict.INCONCLUSIVE:
+        line += f" Q7 (await_yield) {awaits.word}: {awaits.short}."
+    return Verdict(word, line, client, server, cpu, awaits, aiohttp)

@@ -66,12 +66,41 @@ def py_loop(asyncio_sleep=40, time_sleep=1120, to_thread=180, sleep_lag=1.1e6, t
     ])
 
 
+def await_entries(stalled_lag=(4.5e5, 4.6e5), stalled_during=0, yield_lag=(2e3, 2.2e3), yields=None):
+    """The await_yield runs: a 450 ms loop of awaits that never suspend, and sleep(0) every 1 and 100."""
+    tail = "/awaits:50000/work_steps:100"
+    out = []
+    for i in range(2):
+        out.append(helpers.entry("blocking/py_await_yield/no_yield" + tail, i, total_ms=450,
+                                 loop_lag_max_us=stalled_lag[i], loop_lag_p99_us=stalled_lag[i],
+                                 heartbeats_during=stalled_during, yields=0, startup_ms=60, ns_per_await=9000))
+        for every, total in ((1, 800), (100, 460)):
+            out.append(helpers.entry(f"blocking/py_await_yield/sleep0{tail}/every:{every}", i, total_ms=total,
+                                     loop_lag_max_us=yield_lag[i], loop_lag_p99_us=yield_lag[i] / 2,
+                                     heartbeats_during=400, yields=50000 // every if yields is None else yields,
+                                     startup_ms=60, ns_per_await=total * 20))
+    return out
+
+
 def loop_entries(**kw):
     return cpp_loop() + py_loop(**kw)
 
 
-def server_entries(blocking_rate=390, asio_per_c=47, cs=(1, 16, 64)):
+def aiohttp_entries(time_sleep_rate=(48, 49), asyncio_per_c=14, cs=(1, 16, 64), errors=0):
+    """The aiohttp server's two handlers at a 20 ms delay: time.sleep held to about 1/D = 50 req/s."""
     out = []
+    for route in ("time_sleep", "asyncio_sleep"):
+        for c in cs:
+            name = f"blocking/aiohttp_server/{route}/c:{c}/delay_ms:20"
+            for i in range(2):
+                rate = time_sleep_rate[i] if route == "time_sleep" else asyncio_per_c * c * (1 + i / 20)
+                out.append(helpers.entry(name, i, req_per_s=rate * 0.9, steady_req_per_s=rate, requests=100,
+                                         p50_us=2e4, p99_us=3e4, errors=errors if route == "time_sleep" else 0))
+    return out
+
+
+def server_entries(blocking_rate=390, asio_per_c=47, cs=(1, 16, 64), aiohttp=True):
+    out = aiohttp_entries(cs=cs) if aiohttp else []
     for engine, threads in (("asio", 1), ("blocking", 8)):
         for c in cs:
             name = f"blocking/server/{engine}/threads:{threads}/c:{c}/delay_ms:20"
@@ -157,6 +186,36 @@ class BlockingVerdict(unittest.TestCase):
         self.assertEqual(v.cpu.word, "inconclusive")
         self.assertEqual(v.word, "inconclusive")
 
+    def test_a_sleeping_aiohttp_handler_caps_at_one_over_d(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries()))
+        self.assertEqual(v.aiohttp.word, "confirmed")
+        self.assertEqual([c.name for c in v.aiohttp.checks],
+                         ["aiohttp_server: `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, c:64"])
+        self.assertIn("C3 server side in Python (aiohttp_server) confirmed", v.line)
+        runs = runs_of(loop_entries(), server_entries())
+        self.assertEqual(bv.server_cap(next(r for r in runs if r.name.text.startswith(
+            "blocking/aiohttp_server/time_sleep/c:64"))), 50)
+        text = blocking._aiohttp(runs, v.aiohttp)
+        self.assertIn("within 1.2×1/D", text)
+        self.assertIn("At c:64 the `asyncio.sleep` handler served", text)
+
+    def test_an_aiohttp_time_sleep_handler_over_its_cap_refutes_that_part(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(time_sleep_rate=(90, 95))))
+        self.assertEqual(v.aiohttp.word, "refuted")
+        self.assertEqual(v.word, "nuanced")
+
+    def test_asyncio_sleep_handler_barely_faster_is_nuanced_then_refuted(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(asyncio_per_c=2)))
+        self.assertEqual(v.aiohttp.word, "nuanced")  # 128 / 48 req/s: 2.6x, under 5x
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(asyncio_per_c=0.9)))
+        self.assertEqual(v.aiohttp.word, "refuted")  # 58 / 48 req/s: under 1.5x
+
+    def test_a_dead_aiohttp_server_gives_errors_not_a_figure(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries(aiohttp=False), aiohttp_entries(errors=5)))
+        self.assertEqual(v.aiohttp.word, "inconclusive")
+        self.assertEqual(v.aiohttp.checks, [])
+        self.assertTrue(any("had errors" in r for r in v.aiohttp.reasons), v.aiohttp.reasons)
+
     def test_missing_server_runs_are_inconclusive(self):
         v = bv.decide(runs_of(loop_entries()))
         self.assertEqual(v.server.word, "inconclusive")
@@ -164,12 +223,66 @@ class BlockingVerdict(unittest.TestCase):
 
     def test_the_interview_quotes_python_figures_only(self):
         runs = runs_of(loop_entries(), server_entries())
-        text = blocking._interview(runs)
+        text = blocking._interview(runs, bv.decide(runs))
         self.assertIn("1,120 ms", text)       # Python time.sleep
         self.assertNotIn("1,030", text)       # the C++ sleep_for figure
         self.assertNotIn(" 18.0 ms", text)    # the C++ timer figure
-        cpp_only = blocking._interview(runs_of(cpp_loop()))
+        cpp_only = blocking._interview(runs_of(cpp_loop()), bv.decide(runs_of(cpp_loop())))
         self.assertNotIn("1,030", cpp_only)
+
+    def test_awaits_that_never_suspend_starve_the_heartbeat(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries(), await_entries()))
+        self.assertEqual(v.await_yield.word, "confirmed")
+        self.assertEqual(v.word, "nuanced")  # the overall word stays C3/C5's
+        names = [c.name for c in v.await_yield.checks]
+        self.assertEqual(names, ["await_yield: awaits that never suspend ÷ `asyncio.sleep(0)` after every await, "
+                                 "heartbeat lag max",
+                                 "await_yield: awaits that never suspend ÷ `asyncio.sleep(0)` every 100 awaits, "
+                                 "heartbeat lag max"])
+        self.assertTrue(all(c.status == "passed" for c in v.await_yield.checks))
+        self.assertIn("Q7 (await_yield) confirmed", v.line)
+
+    def test_a_heartbeat_during_awaits_that_never_suspend_refutes(self):
+        v = bv.decide(runs_of(await_entries(stalled_during=3)))
+        self.assertEqual(v.await_yield.word, "refuted")
+
+    def test_sleep0_that_barely_cuts_the_lag_is_nuanced(self):
+        v = bv.decide(runs_of(await_entries(yield_lag=(1e5, 1.1e5))))
+        self.assertEqual(v.await_yield.word, "nuanced")
+        self.assertTrue(all(c.status == "failed" for c in v.await_yield.checks))
+        text = blocking._await_yield(runs_of(await_entries(yield_lag=(1e5, 1.1e5))), v.await_yield)
+        self.assertIn("by only", text)
+        self.assertNotIn("woke **0 times**", text.replace("woke **0 times** during the loop in every", ""))
+
+    def test_a_wrong_yield_count_is_a_broken_bound(self):
+        v = bv.decide(runs_of(await_entries(yields=7)))
+        self.assertEqual(v.await_yield.word, "nuanced")
+        self.assertTrue(any("yielded 7 times" in r for r in v.await_yield.reasons), v.await_yield.reasons)
+
+    def test_without_await_yield_runs_that_part_is_inconclusive(self):
+        v = bv.decide(runs_of(loop_entries(), server_entries()))
+        self.assertEqual(v.await_yield.word, "inconclusive")
+        self.assertNotIn("await_yield", v.line)
+
+    def test_the_prose_on_threads_follows_the_lag_check(self):
+        # The reference's case: to_thread barely cut the lag (469 ms against 551 ms on the loop).
+        runs = runs_of(loop_entries(thread_lag=4.69e5, on_lag=5.51e5), server_entries())
+        v = bv.decide(runs)
+        lag = bv.find_check(v.cpu.checks, "Python work on the loop ÷ Python `asyncio.to_thread(work)`, loop lag max")
+        self.assertEqual(lag.status, "failed")
+        pool = bv.find_check(v.cpu.checks, "Python work on the loop ÷ Python `ProcessPoolExecutor(2)`, loop lag max")
+        self.assertEqual(pool.status, "passed")
+        why, say = blocking._why(runs, v), blocking._interview(runs, v)
+        self.assertIn("a thread does not free the loop from Python CPU work", why)
+        self.assertNotIn("a thread frees the loop", why)
+        self.assertIn("a thread is no fix", say)
+        self.assertNotIn("`to_thread` frees the loop", say)
+        self.assertIn("`ProcessPoolExecutor` frees the loop", say)
+        # A thread that does cut the lag is worded so.
+        runs = runs_of(loop_entries(thread_lag=6e4), server_entries())
+        v = bv.decide(runs)
+        self.assertIn("a thread frees the loop from CPU work, not the CPU", blocking._why(runs, v))
+        self.assertIn("`to_thread` frees the loop", blocking._interview(runs, v))
 
     def test_labels_name_the_language(self):
         for r in runs_of(loop_entries()):

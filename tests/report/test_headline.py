@@ -166,10 +166,12 @@ class HeadlineOnFixturesTest(unittest.TestCase):
 
     def test_blocking_gives_c3_c5_and_the_server_factor(self):
         labels = [f.label for f in scenarios.get("blocking").headline(load("blocking"))]
-        self.assertEqual(len(labels), 7)
+        self.assertEqual(len(labels), 10)
         self.assertEqual(labels[0], "C3: Python `time.sleep` ÷ Python `asyncio.sleep`, total time")
         self.assertEqual(labels[1], "C3: C++ `sleep_for` on the loop ÷ C++ `asio::steady_timer`, total time")
         self.assertEqual(sum(label.startswith("C5: ") for label in labels), 4)
+        self.assertIn("C3 server, Python: aiohttp `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, c:64", labels)
+        self.assertEqual(sum(label.startswith("Q7 await_yield: ") for label in labels), 2)
         self.assertTrue(labels[-1].startswith("C3 server: asio ÷ blocking engine, steady req/s, c:"))
 
 
