@@ -149,6 +149,7 @@ GATHER_LEFT_RUNNING = Passes("cancellation", "gather", "siblings completed after
 TASKGROUP_CANCELS = Passes("cancellation", "TaskGroup", "siblings cancelled at the server")
 SEMAPHORE_POOLS = Passes("limits", "py_aiohttp/cap/semaphore_pooled", "bounded by the cap")
 CONNECTOR_CAPS = Passes("limits", "py_aiohttp/sweep", "min(limit, requests)")
+AWAIT_STARVES = Passes("blocking", "await_yield: awaits that never suspend", "after every await")
 
 QUESTIONS = [
     Question("A1", "Why share one `ClientSession`, even across hosts?",
@@ -373,12 +374,12 @@ QUESTIONS = [
     Question("Q7, P15", "What does `await` do?",
              Sentence("It yields only if the awaited object must wait: a coroutine that never suspends runs inline, "
                       "so a loop of such awaits starves other tasks until `await asyncio.sleep(0)`.",
-                      Fact("await_without_suspending_does_not_yield"), Passes("blocking", "await_yield")),
+                      Fact("await_without_suspending_does_not_yield"), AWAIT_STARVES),
              HALF, "it pauses the coroutine and lets other tasks run",
              supports=(Passes("blocking", "Python `asyncio.sleep`: loop lag"),),
-             against=(Passes("blocking", "await_yield"), Fact("await_without_suspending_does_not_yield")),
-             measured=Line("heartbeat lag, non-suspending awaits ÷ with `sleep(0)`: ",
-                           Fig("blocking", "await_yield"), "."),
+             against=(AWAIT_STARVES, Fact("await_without_suspending_does_not_yield")),
+             measured=Line("a 1 ms heartbeat's lag, awaits that never suspend ÷ with `sleep(0)` after each: ",
+                           Fig("blocking", "Q7 await_yield", "after every await"), "."),
              experiments=("blocking",)),
     Question("Q9", "Exceptions in tasks.",
              Sentence("A task keeps its exception until awaited; never retrieved, it is only logged when the task "
