@@ -246,6 +246,35 @@ class LimitsVerdictTest(unittest.TestCase):
         self.assertEqual(r.name.param("fd_limit"), 256)
 
 
+class LimitsChartsTest(unittest.TestCase):
+    """What a reader sees on the sweep charts, read from the figure itself (charts.save intercepted)."""
+
+    def figure(self, draw):
+        from report_lib import charts, limits_charts
+        captured = {}
+        save = charts.save
+        charts.save = lambda fig, _dir, stem: captured.setdefault(stem, fig) and []
+        try:
+            getattr(limits_charts, draw)(results.load(os.path.dirname(FIXTURE), "limits"), tempfile.gettempdir())
+        finally:
+            charts.save = save
+        (fig,) = captured.values()
+        return fig
+
+    def test_every_value_sits_between_labelled_ticks(self):
+        # limits_latency had no y tick above 200 while its data reached 270 ms.
+        for draw in ("latency", "throughput", "peak"):
+            ax = self.figure(draw).axes[0]
+            low, high = ax.get_ylim()
+            ticks = [t for t in ax.get_yticks() if low <= t <= high]
+            self.assertTrue(any(t >= ax.dataLim.y1 for t in ticks), (draw, ticks, ax.dataLim.y1))
+            self.assertTrue(any(t <= ax.dataLim.y0 for t in ticks), (draw, ticks, ax.dataLim.y0))
+
+    def test_latency_chart_says_it_is_flat_by_design(self):
+        fig = self.figure("latency")
+        self.assertIn("flat by design", fig._suptitle.get_text())
+
+
 class LimitsReportEndToEndTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
