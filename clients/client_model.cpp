@@ -144,6 +144,14 @@ RunResult run_model(std::string_view name, const Plan& plan) {
   // be the whole request cap.
   if (plan.duration && plan.concurrency == 0)
     throw std::invalid_argument("a timed plan needs a concurrency of at least 1");
+  // Refused, not ignored: a model without it would run workers under the
+  // name of a semaphore.
+  if (plan.semaphore && !name.starts_with("py_aiohttp"))
+    throw std::invalid_argument(std::string(name) +
+                                ": a semaphore plan (asyncio.Semaphore over a gather) runs on "
+                                "the aiohttp models only");
+  if (plan.semaphore && plan.concurrency == 0)
+    throw std::invalid_argument("a semaphore plan needs a concurrency (its permits) of at least 1");
   if (plan.duration && plan.duration->count() <= 0)
     throw std::invalid_argument("duration must be > 0");
   // The last request's due time must fit the clock (a rate of 1e-300 would

@@ -37,6 +37,11 @@ struct Plan {
   // at once, bounded only by the connection limits (aiohttp's gather pattern);
   // the sequential models always run 1.
   std::size_t concurrency = 1;
+  // How `concurrency` C is enforced: false, C workers each taking the next
+  // request; true (the aiohttp models only), every request gathered at once,
+  // each waiting for one of C permits of an asyncio.Semaphore around its
+  // request (its latency then includes that wait, as a connector slot's does).
+  bool semaphore = false;
   bool pooling = true;  // false: a new connection for every request
   // Connection caps, as aiohttp's TCPConnector(limit, limit_per_host); 0 = none.
   // A request over the cap waits for a slot, and the wait counts against its timeout.
@@ -132,7 +137,8 @@ bool has_model(std::string_view name);
 // it. Throws std::invalid_argument for an unknown model or an unusable plan
 // (no URLs, a URL that does not parse, a method that is not an HTTP token, a
 // header with a bad name or a CR/LF in its value, a body over
-// kMaxRequestBodyBytes, a timed plan with concurrency 0), std::runtime_error when a model cannot
+// kMaxRequestBodyBytes, a timed plan with concurrency 0, a semaphore plan for a model other than
+// aiohttp's or with concurrency 0), std::runtime_error when a model cannot
 // run at all (a Python model whose package is missing); a failing request is
 // never thrown.
 RunResult run_model(std::string_view name, const Plan& plan);

@@ -112,6 +112,7 @@ nlohmann::json to_json(const Plan& p) {
       {"urls", p.urls},
       {"requests", p.requests},
       {"concurrency", p.concurrency},
+      {"semaphore", p.semaphore},
       {"pooling", p.pooling},
       {"limit", p.limit},
       {"limit_per_host", p.limit_per_host},

@@ -2,8 +2,9 @@
 // its signature: the server's peak of open connections equals min(limit,
 // requests); the unlimited gather under a lowered open-file limit fails with
 // fd exhaustion while the limited one does not; a per-host limit holds on
-// every host; a semaphore without pooling opens one connection per request,
-// a semaphore over a pooled session and a connector at most `cap`.
+// every host; a bound on requests in flight without pooling opens one
+// connection per request, over a pooled session (aiohttp: an
+// asyncio.Semaphore; C++: workers) and a connector at most `cap`.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -133,37 +134,48 @@ void check_per_host(const Reps& reps) {
   EXPECT_GE(runs, 4);
 }
 
-// The same cap three ways: a semaphore over a shared pooled session reuses
-// its connections (at most `cap`), a semaphore without pooling opens one per
-// request, a connector limit holds at most `cap` open.
+// The same cap three ways: a bound on requests in flight over a shared
+// pooled session reuses its connections (at most `cap`), the same bound
+// without pooling opens one per request, a connector limit holds at most
+// `cap` open. The bound is a real asyncio.Semaphore for aiohttp (every
+// request gathered at once, at most and exactly `cap` inside it, as the
+// model counted) and `cap` workers for the C++ models.
 void check_cap(const Reps& reps) {
   std::map<std::string, int> runs;  // mode -> benchmarks
   for (const auto& [name, b] : reps) {
     if (!has(name, "/cap/")) continue;
     const double cap = b["cap"];
+    const bool python = has(name, "/py_");
     EXPECT_GE(b["conns_opened"], 1) << name;
-    if (has(name, "/semaphore_unpooled/")) {
-      ++runs["semaphore_unpooled"];
-      EXPECT_EQ(b["conns_opened"], b["requests"]) << name << ": one connection per request";
-      EXPECT_EQ(b["concurrency"], cap) << name;
-      EXPECT_LE(b["conns_peak"], cap) << name;
-    } else if (has(name, "/semaphore_pooled/")) {
-      ++runs["semaphore_pooled"];
-      EXPECT_LE(b["conns_opened"], cap) << name << ": the shared session pools";
-      EXPECT_LE(b["conns_peak"], cap) << name;
-      EXPECT_EQ(b["concurrency"], cap) << name;
-      EXPECT_EQ(b["limit"], 0) << name;
-    } else {
-      ASSERT_TRUE(has(name, "/connector/")) << name;
+    EXPECT_LE(b["conns_peak"], cap) << name;
+    if (has(name, "/connector/")) {
       ++runs["connector"];
       EXPECT_LE(b["conns_opened"], cap) << name;
-      EXPECT_LE(b["conns_peak"], cap) << name;
       EXPECT_EQ(b["limit"], cap) << name;
       EXPECT_EQ(b["concurrency"], 0) << name;
+      EXPECT_FALSE(b.contains("in_flight_peak")) << name;
+      continue;
+    }
+    const std::string bound = python ? "semaphore" : "workers";
+    ASSERT_TRUE(has(name, "/" + bound + "_pooled/") || has(name, "/" + bound + "_unpooled/"))
+        << name << ": a Python model's bound is a semaphore, a C++ model's workers";
+    EXPECT_EQ(b["concurrency"], cap) << name;
+    EXPECT_EQ(b["limit"], 0) << name;
+    if (python) {
+      ASSERT_TRUE(b.contains("in_flight_peak")) << name;
+      EXPECT_EQ(b["in_flight_peak"], cap) << name << ": asyncio.Semaphore(cap) over more requests";
+    }
+    if (has(name, "_unpooled/")) {
+      ++runs[bound + "_unpooled"];
+      EXPECT_EQ(b["conns_opened"], b["requests"]) << name << ": one connection per request";
+    } else {
+      ++runs[bound + "_pooled"];
+      EXPECT_LE(b["conns_opened"], cap) << name << ": the shared session pools";
     }
   }
-  for (const char* mode : {"semaphore_pooled", "semaphore_unpooled", "connector"})
-    EXPECT_GE(runs[mode], 2) << mode;
+  EXPECT_GE(runs["connector"], 2);
+  EXPECT_GE(runs["workers_pooled"], 2);
+  EXPECT_GE(runs["workers_unpooled"], 2);
 }
 
 // The Python model, when the suite has it, runs in every part.
@@ -180,6 +192,11 @@ void check_python_rows(const std::set<std::string>& expected) {
     for (const auto& name : expected) n += has(name, "/py_aiohttp/") && has(name, part);
     EXPECT_GE(n, 2) << part;
   }
+  // Its cap compares a real asyncio.Semaphore with the connector.
+  for (const char* mode : {"/cap/semaphore_pooled/", "/cap/semaphore_unpooled/", "/cap/connector/"})
+    EXPECT_TRUE(std::any_of(expected.begin(), expected.end(), [&](const std::string& name) {
+      return has(name, "/py_aiohttp/") && has(name, mode);
+    })) << mode;
 }
 
 }  // namespace
@@ -221,7 +238,7 @@ TEST(Limits, QuickRunMeetsTheSignature) {
     check_per_host(reps);
   }
   {
-    SCOPED_TRACE("semaphore (pooled, unpooled) vs connector");
+    SCOPED_TRACE("semaphore or workers (pooled, unpooled) vs connector");
     check_cap(reps);
   }
   fs::remove_all(dir);

@@ -222,7 +222,44 @@ TEST_P(PythonAiohttp, NoLimitInThePlanIsAiohttpsDefaultAndSaysSo) {
   EXPECT_EQ(r.details.at("effective_limit"), "100 (aiohttp default)");
 }
 
+// asyncio.Semaphore(32) over 160 gathered requests on one session (the
+// limits scenario's cap): exactly 32 requests inside it at once, and the
+// shared session's pool keeps the server's count of connections, opened and
+// open at once, at most 32 although the connector's limit (aiohttp's default
+// 100) would allow more.
+TEST_P(PythonAiohttp, SemaphoreOverOneSessionHoldsItsPermitsAndPools) {
+  constexpr std::size_t kPermits = 32;
+  harness::reset_stats(mockd_.url());
+  auto plan = plan_for(true, mockd_.url() + "/x?delay_ms=20", 160, kPermits);
+  plan.semaphore = true;
+  const auto r = run_model(GetParam(), plan);
+  expect_all(r, ErrorKind::none);
+  EXPECT_EQ(r.details.at("in_flight_peak"), std::to_string(kPermits));
+  EXPECT_EQ(r.details.at("workers"), "none: asyncio.Semaphore(32) over a gather");
+  EXPECT_EQ(r.details.at("effective_limit"), "100 (aiohttp default)");
+  EXPECT_LE(server_stat(mockd_, "connections_peak"), static_cast<long>(kPermits));
+  EXPECT_LE(server_stat(mockd_, "connections_accepted"), static_cast<long>(kPermits));
+  EXPECT_EQ(server_stat(mockd_, "requests_total"), 160);
+  // Every task starts at the gather: the last ones waited for a permit, and
+  // their latency includes that wait (at least 4 waves of 20 ms before them).
+  const auto slowest =
+      std::max_element(r.samples.begin(), r.samples.end(),
+                       [](const Sample& a, const Sample& b) { return a.latency < b.latency; });
+  EXPECT_GE(slowest->latency, 100ms);
+}
+
 INSTANTIATE_TEST_SUITE_P(Limits, PythonAiohttp, testing::Values("py_aiohttp", "py_aiohttp_uvloop"));
+
+// A semaphore plan runs on the aiohttp models only, with at least one permit:
+// any other model would run something else under its name.
+TEST(PythonAdapter, SemaphoreIsRefusedOutsideAiohttpAndWithoutPermits) {
+  auto plan = plan_for(true, "http://127.0.0.1:9/x", 4, 2);
+  plan.semaphore = true;
+  for (const char* model : {"py_requests", "py_requests_threads", "asio_coro", "curl_multi"})
+    EXPECT_THROW(run_model(model, plan), std::invalid_argument) << model;
+  plan.concurrency = 0;
+  EXPECT_THROW(run_model("py_aiohttp", plan), std::invalid_argument);
+}
 
 // --- The adapter: clock, refusals, faults, missing packages -----------------
 

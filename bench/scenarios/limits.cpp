@@ -8,15 +8,22 @@
 //              EMFILE, errors expected) vs the same with limit 100 (no errors);
 //   per_host   three mockd hosts, one slow and two fast, a total limit alone
 //              vs the same total plus a per-host limit;
-//   cap        the same cap three ways: a semaphore over one shared pooled
-//              session (concurrency = cap, pooling on), a semaphore with a
-//              new connection per request (pooling off), and a connector
-//              limit (every request issued at once, limit = cap).
+//   cap        the same cap three ways over the same requests: a bound on
+//              the requests in flight over one shared pooled session, the
+//              same bound with a new connection per request, and a
+//              connector limit (every request issued at once, limit = cap).
+//              The bound on requests in flight is, for aiohttp, a real
+//              asyncio.Semaphore(cap) over every request gathered at once
+//              (semaphore_pooled, semaphore_unpooled); the C++ models have
+//              no asyncio, so theirs is `cap` workers each taking the next
+//              request (workers_pooled, workers_unpooled): the same bound,
+//              named for what it is.
 // Models: the C++ ones (asio_coro, curl_multi) and, when it is registered,
 // the Python one (py_aiohttp: aiohttp itself, run by /usr/bin/python3).
 // Signature: the server-observed peak = min(limit, requests); the unpooled
-// semaphore opens one connection per request, the pooled semaphore and the
-// connector at most `cap`.
+// bound opens one connection per request, the pooled one and the connector
+// at most `cap`; the semaphore holds at most (and with enough requests
+// exactly) `cap` requests at once (in_flight_peak, counted by the model).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -112,8 +119,9 @@ class FdLimit {
 };
 
 // The body for the parts run_model_benchmark cannot run: several hosts
-// (per-host counters and server peaks) and runs that are expected to fail
-// (the fd-limited gather). The timed run is the shared measure_run; the fd
+// (per-host counters and server peaks), runs that are expected to fail
+// (the fd-limited gather) and counters the model reports about itself (the
+// semaphore's in_flight_peak). The timed run is the shared measure_run; the fd
 // limit is lowered in its before-run hook and restored in its after-run hook
 // (and by FdLimit's destructor if the run throws), so a client model that
 // forks a child inside the run (the Python models) hands the lowered limit
@@ -182,6 +190,11 @@ void run_custom(benchmark::State& state, ScenarioContext& context, const CustomB
   }
   c["limit"] = static_cast<double>(spec.limit);
   c["limit_per_host"] = static_cast<double>(plan.limit_per_host);
+  // The most requests inside the semaphore at once, as the model counted it
+  // (the aiohttp models under a semaphore plan report it).
+  if (const auto peak = run.summary.details.find("in_flight_peak");
+      peak != run.summary.details.end())
+    c["in_flight_peak"] = std::stod(peak->second);
   if (spec.fd_limit != 0) c["fd_limit"] = static_cast<double>(spec.fd_limit);
   if (!spec.slow.empty()) {
     std::vector<double> fast_us, slow_us;
@@ -281,33 +294,34 @@ void register_limits(ScenarioContext& context) {
       });
     }
 
-  // The same cap three ways. A semaphore bounds the requests in flight (the
-  // model's concurrency: C workers, for aiohttp C tasks over one
-  // ClientSession); over a pooled session it reuses its connections, without
-  // pooling it opens one per request. A connector limit bounds the
-  // connections in use while every request is issued at once.
+  // The same cap three ways. A bound on the requests in flight (aiohttp: an
+  // asyncio.Semaphore over a gather of every request; C++: `cap` workers),
+  // over a pooled session it reuses its connections, without pooling it
+  // opens one per request. A connector limit bounds the connections in use
+  // while every request is issued at once.
   struct CapMode {
     const char* name;
-    std::size_t concurrency, limit;
-    bool pooling;
+    bool in_flight_bound, pooling;
   };
-  const CapMode cap_modes[] = {{"semaphore_pooled", kCap, 0, true},
-                               {"semaphore_unpooled", kCap, 0, false},
-                               {"connector", 0, kCap, true}};
+  const CapMode cap_modes[] = {
+      {"pooled", true, true}, {"unpooled", true, false}, {"connector", false, true}};
   for (const std::string& model : models())
     for (const CapMode& mode : cap_modes) {
-      ModelBenchmark spec;
+      const std::string bound = is_python(model) ? "semaphore_" : "workers_";
+      const std::string mode_name = mode.in_flight_bound ? bound + mode.name : mode.name;
+      CustomBenchmark spec;
       spec.name =
-          "limits/" + model + "/cap/" + mode.name + "/cap:" + std::to_string(kCap) + "/delay_ms:20";
+          "limits/" + model + "/cap/" + mode_name + "/cap:" + std::to_string(kCap) + "/delay_ms:20";
       spec.model = model;
-      spec.target = delay_query(kSweepDelayMs);
-      spec.plan = gather(model, quick ? 160 : 640, mode.limit);
-      spec.plan.concurrency = mode.concurrency;
+      spec.hosts = {{"", delay_query(kSweepDelayMs)}};
+      spec.limit = mode.in_flight_bound ? 0 : kCap;
+      spec.plan = gather(model, quick ? 160 : 640, spec.limit);
+      spec.plan.concurrency = mode.in_flight_bound ? kCap : 0;
+      spec.plan.semaphore = mode.in_flight_bound && is_python(model);
       spec.plan.pooling = mode.pooling;
-      context.add(spec.name, [&context, spec, limit = mode.limit](benchmark::State& state) {
-        run_model_benchmark(state, context, spec);
+      context.add(spec.name, [&context, spec](benchmark::State& state) {
+        run_custom(state, context, spec);
         state.counters["delay_ms"] = kSweepDelayMs;
-        state.counters["limit"] = static_cast<double>(limit);
         state.counters["cap"] = static_cast<double>(kCap);
       });
     }

@@ -3,7 +3,13 @@ in the event loop). Pooled: one ClientSession whose TCPConnector takes the
 plan's limit / limit_per_host (aiohttp's default limit 100 when the plan sets
 none). Unpooled: a new ClientSession per request, closed after it.
 Concurrency C: C worker tasks take the next request; 0: asyncio.gather of
-every request at once, as the interview material's examples do.
+every request at once, as the interview material's examples do. With the
+plan's `semaphore`, concurrency C is an asyncio.Semaphore(C) instead: every
+request is gathered at once and each task holds a permit (`async with
+semaphore:`) around its request; a sample's clock starts with its task, so
+the wait for a permit is part of its latency (as the wait for a connector
+slot is), and the most requests inside the semaphore at once is reported as
+details["in_flight_peak"].
 
 TLS: one ssl.SSLContext per ClientSession (verified against the plan's CA
 file, or insecure); Python's ssl module resumes a TLS session only when given
@@ -62,10 +68,38 @@ def _session(plan, pooled):
                                  trace_configs=[_trace_config()])
 
 
-async def _one(run, i, session):
+class _Permits:
+    """asyncio.Semaphore(n) and a count of the requests inside it (the peak
+    shows the bound held: at most n, and n when there were enough requests)."""
+
+    def __init__(self, n):
+        self.semaphore = asyncio.Semaphore(n)
+        self.inside = 0
+        self.peak = 0
+
+    def enter(self):
+        self.inside += 1
+        self.peak = max(self.peak, self.inside)
+
+    def leave(self):
+        self.inside -= 1
+
+
+async def _one_with_permit(run, i, session, permits):
+    """A gathered task: its sample's clock starts now, its request once it holds a permit."""
+    s = mp.Sample(run.plan.target(i))
+    async with permits.semaphore:
+        permits.enter()
+        try:
+            await _one(run, i, session, s)
+        finally:
+            permits.leave()
+
+
+async def _one(run, i, session, s=None):
     plan = run.plan
     t = plan.target(i)
-    s = mp.Sample(t)
+    s = s or mp.Sample(t)
     ctx = types.SimpleNamespace(new_connection=False)
     try:
         if session is None:
@@ -88,7 +122,12 @@ async def _run(run):
     run.threads.add(threading.get_ident())
     session = _session(plan, pooled=True) if plan.pooling else None
     try:
-        if plan.concurrency == 0:
+        if plan.semaphore:
+            permits = _Permits(plan.concurrency)
+            await asyncio.gather(*(_one_with_permit(run, i, session, permits)
+                                   for i in range(plan.requests)))
+            run.details["in_flight_peak"] = permits.peak
+        elif plan.concurrency == 0:
             await asyncio.gather(*(_one(run, i, session) for i in range(plan.requests)))
         else:
             next_index = iter(range(plan.requests))
@@ -114,6 +153,9 @@ def main(loop_factory=None, loop_name="asyncio"):
         run.details["effective_limit_per_host"] = plan.limit_per_host or "0 (none)"
     else:
         run.details["effective_limit"] = "none (a session per request)"
-    run.details["workers"] = plan.concurrency or "all (gather)"
+    if plan.semaphore:
+        run.details["workers"] = f"none: asyncio.Semaphore({plan.concurrency}) over a gather"
+    else:
+        run.details["workers"] = plan.concurrency or "all (gather)"
     run.details["loop"] = loop_name
     run.send_result()

@@ -100,6 +100,8 @@ class Plan:
         self.urls = j["urls"]
         self.requests = int(j["requests"])
         self.concurrency = int(j["concurrency"])
+        # Concurrency as an asyncio.Semaphore over a gather, not workers (aiohttp models only).
+        self.semaphore = bool(j.get("semaphore", False))
         self.pooling = bool(j["pooling"])
         self.limit = int(j["limit"])
         self.limit_per_host = int(j["limit_per_host"])

@@ -29,9 +29,10 @@ def verdict(results):
 
 def headline(results):
     """The ratios the verdict decides on intervals, per model (aiohttp first): throughput ÷ the
-    ideal limit ÷ delay at the largest limit the rule checks, and the connector ÷ the semaphore
-    over one pooled session (req/s). The exact counts (peaks, fd errors) have no interval and
-    are left to the verdict line."""
+    ideal limit ÷ delay at the largest limit the rule checks, and the connector ÷ the bound on
+    requests in flight over one pooled session, req/s (labelled by the bound: `semaphore` for
+    aiohttp, `workers` for the C++ models). The exact counts (peaks, fd errors) have no interval
+    and are left to the verdict line."""
     runs = results.runs
     names = sorted(lv.models(runs), key=lambda m: m != lv.CLAIM_MODEL)
     out = []
@@ -40,8 +41,10 @@ def headline(results):
         if checked:
             limit, r = checked[-1]
             out.append(hl.figure(f"`{model}` throughput ÷ (limit ÷ delay), limit:{limit}", lv.rate_factor_ci(r)))
-        out.append(hl.figure(f"`{model}` connector ÷ semaphore over one pooled session, req/s",
-                             lv.cap_rate_ci(runs, model, "connector", "semaphore_pooled")))
+        bound = lv.bound_of(runs, model)
+        if bound:
+            out.append(hl.figure(f"`{model}` connector ÷ {bound} over one session, req/s",
+                                 lv.cap_rate_ci(runs, model, "connector", f"{bound}_pooled")))
     return hl.measured(out)
 
 
@@ -133,11 +136,13 @@ def _setup(results):
         c = fmt.count(cap.name.param("cap"))
         rows.append(("semaphore vs connector",
                      f"cap {c}, {fmt.count(cap.median('requests'))} requests, the same cap three ways: "
-                     f"`semaphore_pooled` = at most {c} requests in flight over one shared pooled session "
-                     f"(concurrency {c}; for aiohttp {c} tasks over one `ClientSession`), no connector limit; "
-                     f"`semaphore_unpooled` = the same with a new connection per request (concurrency {c}, "
-                     f"pooling off); `connector` = every request issued at once (concurrency 0), pooled, "
-                     f"`limit` {c}"))
+                     f"`semaphore_pooled` (aiohttp) = every request gathered at once, each task holding one "
+                     f"of {c} permits of an `asyncio.Semaphore({c})` (`async with semaphore:`) around its "
+                     f"request, over one shared `ClientSession`, no binding connector limit; "
+                     f"`workers_pooled` (C++ models, which have no asyncio) = {c} workers each taking the "
+                     f"next request over one pooled client: the same bound on requests in flight, not a "
+                     f"semaphore; `*_unpooled` = the same with a new connection per request; `connector` = "
+                     f"every request issued at once (concurrency 0), pooled, `limit` {c}"))
     return page.setup_table(results, rows)
 
 
@@ -146,7 +151,9 @@ def _charts(written):
         "limits_throughput": "Successful requests per second vs limit (both axes log), with the ideal limit ÷ "
                              "delay (dashed). Python models dashed with hollow markers.",
         "limits_latency": "p99 latency (ms) vs limit, with the predicted ⌈requests ÷ limit⌉ × delay (wide grey "
-                          "line): the last requests of a gather wait for every wave before them.",
+                          "line). Flat by design: each limited run is sized to the same number of waves of "
+                          "`limit` requests, so the last requests wait for every wave before them whatever the "
+                          "limit; what it shows is that p99 is that queueing (waves × delay), not the server.",
         "limits_peak": "The server's peak of open connections vs limit; wide grey line: min(limit, requests).",
         "limits_per_host": "Fast hosts' p50 and p99 (ms, log scale, points) with a total limit alone vs a total "
                            "plus a per-host limit.",
@@ -154,7 +161,8 @@ def _charts(written):
                      "repetition; right, the successful requests per second, with the share that failed "
                      "written beside each point (the unlimited run finishes fast because most requests fail).",
         "limits_cap": "The same cap three ways: connections the server accepted (left) and successful "
-                      "requests per second (right), both linear.",
+                      "requests per second (right), both linear. The bound on requests in flight is an "
+                      "`asyncio.Semaphore` for aiohttp and workers for the C++ models.",
     })
 
 
@@ -200,49 +208,64 @@ def _per_host(runs):
 
 
 CAP_LABELS = {
-    "semaphore_pooled": "semaphore over one pooled session",
-    "semaphore_unpooled": "semaphore, new connection per request",
+    "semaphore_pooled": "asyncio.Semaphore over one pooled session",
+    "semaphore_unpooled": "asyncio.Semaphore, new connection per request",
+    "workers_pooled": "workers over one pooled session",
+    "workers_unpooled": "workers, new connection per request",
     "connector": "connector limit",
 }
+
+
+def _cap_note(runs, m):
+    """One model's connections opened three ways and its connector ÷ bound sentence, or None."""
+    bound = lv.bound_of(runs, m)
+    if bound is None:
+        return None
+    pooled, unpooled, conn = (lv.cap_run(runs, m, k) for k in (f"{bound}_pooled", f"{bound}_unpooled", "connector"))
+    if not (pooled and unpooled and conn):
+        return None
+    vs_unpooled = lv.cap_rate_ci(runs, m, "connector", f"{bound}_unpooled")
+    comparison = lv.cap_comparison(runs, m)
+    return (f"{lv.lang(m)}: connections opened {fmt.count(pooled.median('conns_opened'))} ({bound} over one "
+            f"session), {fmt.count(unpooled.median('conns_opened'))} ({bound}, new connection per request), "
+            f"{fmt.count(conn.median('conns_opened'))} (connector); {comparison.sentence} "
+            f"[check: {comparison.name}]; connector ÷ unpooled {bound} {fmt.factor_ci(*vs_unpooled)}.")
 
 
 def _cap(runs):
     rows, notes = [], []
     for m in lv.models(runs):
-        by_mode = {mode: lv.cap_run(runs, m, mode) for mode in lv.CAP_MODES}
         for mode in lv.CAP_MODES:
-            r = by_mode[mode]
+            r = lv.cap_run(runs, m, mode)
             if r is None:
                 continue
+            in_flight = r.median("in_flight_peak")
             rows.append([lv.lang(m), CAP_LABELS[mode], fmt.count(r.median("concurrency")),
+                         fmt.count(in_flight) if in_flight is not None else fmt.DASH,
                          fmt.count(r.median("limit")) if r.median("limit") else "none",
                          fmt.count(r.median("conns_opened")), fmt.count(r.median("conns_peak")),
                          fmt.sig(r.median("req_per_s")), fmt.count(r.errors), fmt.pct(r.cv("req_per_s")),
                          fmt.ms(r.median("p50_us")), fmt.ms(r.median("p99_us")), fmt.sig(r.median("cpu_s"))])
-        pooled, unpooled, conn = (by_mode[k] for k in lv.CAP_MODES)
-        if pooled and unpooled and conn:
-            vs_unpooled = lv.cap_rate_ci(runs, m, "connector", "semaphore_unpooled")
-            vs_pooled = lv.cap_rate_ci(runs, m, "connector", "semaphore_pooled")
-            notes.append(
-                f"{lv.lang(m)}: connections opened {fmt.count(pooled.median('conns_opened'))} (pooled semaphore), "
-                f"{fmt.count(unpooled.median('conns_opened'))} (unpooled semaphore), "
-                f"{fmt.count(conn.median('conns_opened'))} (connector); connector ÷ pooled semaphore "
-                f"throughput {fmt.factor_ci(*vs_pooled)}, connector ÷ unpooled semaphore "
-                f"{fmt.factor_ci(*vs_unpooled)}.")
+        note = _cap_note(runs, m)
+        if note:
+            notes.append(note)
     if not rows:
         return "Not measured in this run."
-    text = ("A semaphore bounds the work in flight; a connector limit bounds the connections in use. With "
-            "one shared pooled session under the semaphore (how real code is written: N tasks, one "
-            "`ClientSession`) each task's connection goes back to the pool and the next request reuses it, "
-            "so it opens about as few connections as the connector does. Only a semaphore over no pooling "
-            "(a new session or `Connection: close` per request) opens one connection per request; on a real "
-            "network each costs a round trip, over TLS also a handshake. Latency clocks differ: under a "
-            "semaphore a request starts when it gets a permit, under the connector at the gather's start, "
-            "so the connector's p99 includes the wait for a slot. req/s counts successful requests only; "
-            "ratios are geometric means of the paired repetitions with their 95 % interval.\n\n")
+    text = ("A semaphore bounds the requests in flight; a connector limit bounds the connections in use. "
+            "For aiohttp the bound is a real `asyncio.Semaphore`: every request is gathered at once and each "
+            "task holds a permit around its request, over one shared `ClientSession` whose connector limit "
+            "never binds; \"in flight\" counts the requests inside the semaphore at once, as the model "
+            "counted them. The C++ models have no asyncio: their bound is workers, each taking the next "
+            "request, so their rows say workers. Whether a bound over one session opens as few connections "
+            "as the connector, and which is faster, is read from the counts and ratios below (each ratio a "
+            "geometric mean of the paired repetitions with its 95 % interval; the sentence comparing "
+            f"throughput says \"within {fmt.pct(lv.CAP_BAND - 1, 0)}\" only when that whole interval lies "
+            "within it). Latency clocks: the semaphore's and the connector's requests start at the gather, "
+            "so both p99s include the wait for a permit or a slot; a worker's request starts when the worker "
+            "takes it. req/s counts successful requests only.\n\n")
     text += "\n".join(f"- {n}" for n in notes) + "\n\n" if notes else ""
-    return text + fmt.table(["model", "bound", "concurrency", "limit", "conns opened", "server peak", "req/s",
-                             "failed", "CV", "p50", "p99", "client CPU s"], rows)
+    return text + fmt.table(["model", "bound", "concurrency", "in flight (peak)", "limit", "conns opened",
+                             "server peak", "req/s", "failed", "CV", "p50", "p99", "client CPU s"], rows)
 
 
 def _why(runs):
@@ -283,16 +306,35 @@ def _why(runs):
 
 
 def _interview(runs):
-    return ("\"A connector limit caps the connections in use at once; aiohttp's default is 100 in total and "
+    said = ("\"A connector limit caps the connections in use at once; aiohttp's default is 100 in total and "
             "unlimited per host. Only connections handed out to requests count: idle ones kept in the pool "
             "do not (aiohttp's connector counts acquired connections). Requests over the limit wait for a "
             "slot, so a big `gather` neither opens thousands of sockets nor hits 'Too many open files'. "
             "Throughput is then about limit ÷ latency, and the wait counts against the connect/total timeout, "
             "so a too-small limit shows up as timeouts. With one slow host, add `limit_per_host` so it cannot "
-            "take every slot. A semaphore is a different bound: it limits the work in flight, not the "
-            "connections. Put it over one shared session, as real code does, and the session still pools, so "
-            "it opens no more connections than the connector would; only a semaphore over a fresh connection "
-            "per request pays a connect (and a TLS handshake) every time.\"")
+            "take every slot. A semaphore is a different bound: it limits the requests in flight, not the "
+            "connections.")
+    measured = _interview_semaphore(runs)
+    return said + (" " + measured if measured else "") + "\""
+
+
+def _interview_semaphore(runs):
+    """What the aiohttp cap runs showed about a semaphore over one session, only as far as they show it."""
+    m = lv.CLAIM_MODEL
+    pooled, unpooled, conn = (lv.cap_run(runs, m, k) for k in ("semaphore_pooled", "semaphore_unpooled", "connector"))
+    comparison = lv.cap_comparison(runs, m)
+    if not (pooled and unpooled and conn and comparison):
+        return ""
+    opened = (pooled.median("conns_opened"), unpooled.median("conns_opened"), conn.median("conns_opened"))
+    requests = fmt.count(pooled.median("requests"))
+    pools = opened[0] <= conn.name.param("cap")
+    text = (f"Measured with {requests} requests: an `asyncio.Semaphore` over one shared session opened "
+            f"{fmt.count(opened[0])} connections, the connector {fmt.count(opened[2])}, a semaphore with a session "
+            f"per request {fmt.count(opened[1])}")
+    text += ("; the shared session pools under the semaphore too. " if pools else
+             "; the shared session did not keep it within the cap. ")
+    s = comparison.sentence
+    return text + s[0].upper() + s[1:] + "."
 
 
 def _caveats(results):
@@ -321,6 +363,9 @@ def _caveats(results):
         out.append("`py_aiohttp` reads a plan's limit 0 as aiohttp's default (100), so its `unlimited` runs "
                    "and its semaphore runs are given a limit equal to their number of requests, which never "
                    "binds (as `TCPConnector(limit=0)` would not).")
+        out.append("The C++ models' bound on requests in flight is workers, not a semaphore (they have no "
+                   "asyncio): their `workers_*` rows show the same bound's connection counts, not "
+                   "`asyncio.Semaphore`'s cost.")
     over = [r for r in lv.part(results.runs, "per_host") if _ok(r) and lv.limit_of(r, "limit_per_host")
             and any(max(r.values(h) or [0]) > lv.limit_of(r, "limit_per_host") for h in lv.HOSTS)]
     if over:

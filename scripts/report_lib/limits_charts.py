@@ -6,7 +6,9 @@ vs limit), limits_per_host (fast-host latency with a total limit alone vs
 with a per-host limit: points on a log axis), limits_fd (the fd-limited
 gather: requests that succeeded and failed, and the successful rate with
 the failed share beside it), limits_cap (the same cap three ways:
-connections opened and successful req/s, linear axes).
+connections opened and successful req/s, linear axes; the bound on
+requests in flight is an asyncio.Semaphore for aiohttp and workers for the
+C++ models, and the legend names whichever the run has).
 
 Models are styled from the registry (report_lib/models.py): C++ solid with
 filled markers, Python dashed with hollow markers; legends list only the
@@ -102,9 +104,24 @@ def _sweep_chart(results, charts_dir, counter, ylabel, title, stem, note, ideal=
         ax.legend(handles=handles, loc="best", frameon=True, framealpha=0.9, edgecolor="none")
     _log_x(ax, limits, unl_x, any_unlimited)
     charts.readable_y(ax)
+    if handles:
+        _y_between_ticks(ax)
     ax.set_ylabel(ylabel)
     charts.finish(fig, title, _note(results, note))
     return charts.save(fig, charts_dir, stem)
+
+
+def _y_between_ticks(ax):
+    """Widens a log y axis to the labelled ticks just below and above the data (error bars and
+    reference lines included), so every value sits under a tick with a number on it."""
+    low, high = ax.dataLim.y0, ax.dataLim.y1
+    if not (low > 0 and high > 0):
+        return
+    ticks = ax.yaxis.get_major_locator().tick_values(low / 10, high * 10)
+    below = [t for t in ticks if 0 < t <= low]
+    above = [t for t in ticks if t >= high]
+    if below and above:
+        ax.set_ylim(max(below) / 1.05, min(above) * 1.05)
 
 
 def _delay(runs):
@@ -139,10 +156,11 @@ def latency(results, charts_dir):
             waves = -(-int(r.median("requests")) // int(lim))
             reference.append((lim, 1000.0 * d * waves))
     return _sweep_chart(results, charts_dir, "p99_us", "p99 latency, ms (median, log scale)",
-                        "p99 latency vs limit: requests over the limit queue in the client",
+                        "p99 latency vs limit: flat by design, the waiting of ⌈requests ÷ limit⌉ waves × delay",
                         "limits_latency", "latency runs from the gather's start, so it includes the wait "
-                        "for a slot; the runs are sized to a fixed number of waves of `limit` requests, hence "
-                        "the flat line.", reference=reference,
+                        "for a slot; each limited run is sized to the same number of waves of `limit` requests, "
+                        "so p99 is that many server delays whatever the limit: queueing in the client, not a "
+                        "slower server.", reference=reference,
                         reference_label="predicted: ⌈requests ÷ limit⌉ × delay", scale=1e-3)
 
 
@@ -309,25 +327,40 @@ def fd(results, charts_dir):
     return charts.save(fig, charts_dir, "limits_fd")
 
 
+def _bound_label(models, runs, c, pooled):
+    """'asyncio.Semaphore(32) (Python) / 32 workers (C++) over one pooled session': the bounds drawn."""
+    bounds = []
+    for b, who in (("semaphore", "Python"), ("workers", "C++")):
+        if any(lv.bound_of(runs, m) == b for m in models):
+            bounds.append(f"{'asyncio.Semaphore(' + c + ')' if b == 'semaphore' else c + ' workers'} ({who})")
+    return " / ".join(bounds) + (" over one pooled session" if pooled else ", new connection per request")
+
+
 def cap(results, charts_dir):
     runs = results.runs
     models = [m for m in lv.models(runs) if any(lv.cap_run(runs, m, k) for k in lv.CAP_MODES)]
     ex = next((lv.cap_run(runs, m, k) for m in models for k in lv.CAP_MODES if lv.cap_run(runs, m, k)), None)
     c = fmt.count(ex.name.param("cap")) if ex is not None else "?"
-    series = [("semaphore_pooled", f"semaphore over a pooled session (concurrency {c})", "#1f77b4"),
-              ("semaphore_unpooled", f"semaphore, new connection per request (concurrency {c})", "#9467bd"),
+    # Series by role; each model's bound (semaphore or workers) fills the first two.
+    series = [("pooled", _bound_label(models, runs, c, True), "#1f77b4"),
+              ("unpooled", _bound_label(models, runs, c, False), "#9467bd"),
               ("connector", f"connector limit:{c}, gather (concurrency 0)", "#2ca02c")]
+
+    def run_of(m, role):
+        mode = "connector" if role == "connector" else lv.bound_mode(runs, m, pooled=role == "pooled")
+        return lv.cap_run(runs, m, mode) if mode else None
+
     fig, axes = charts.figure(1, 2, width_per_col=6.0, height_per_row=4.2)
     drawn = set()
     for ax, counter, ylabel, title in (
             (axes[0][0], "conns_opened", "connections the server accepted (median)", "connections opened"),
             (axes[0][1], "req_per_s", "successful requests/s (median)", "throughput")):
         def value(m, s, counter=counter):
-            r = lv.cap_run(runs, m, s)
+            r = run_of(m, s)
             return r.median(counter) if r else None
 
         def spread(m, s, counter=counter):
-            r = lv.cap_run(runs, m, s)
+            r = run_of(m, s)
             vals = r.values(counter) if r else []
             return (min(vals), max(vals)) if vals else None
 
@@ -335,7 +368,7 @@ def cap(results, charts_dir):
         placed = charts.grouped_bars(ax, models, series, value, spread=spread)
         drawn |= {s for (_, s) in placed}
         for (m, s), (x, top) in placed.items():
-            r = lv.cap_run(runs, m, s)
+            r = run_of(m, s)
             text = fmt.count(r.median(counter)) if counter == "conns_opened" else fmt.axis(r.median(counter))
             if r.errors:
                 text += f"\n{fmt.count(r.errors)} failed"
@@ -349,10 +382,11 @@ def cap(results, charts_dir):
         charts.readable_y(ax)
         ax.set_ylabel(ylabel)
         ax.set_title(title)
-    charts.finish(fig, f"The same cap ({c}) three ways: a semaphore bounds work, a connector bounds connections",
+    charts.finish(fig, f"The same cap ({c}) three ways: a semaphore or workers bound requests, a connector "
+                       "bounds connections",
                   _note(results, f"{fmt.count(ex.median('requests')) if ex is not None else '?'} requests per "
                                  "repetition; error bars min–max."),
-                  charts.legend_handles([s for s in series if s[0] in drawn]))
+                  charts.legend_handles([s for s in series if s[0] in drawn]), ncol=1)
     return charts.save(fig, charts_dir, "limits_cap")
 
 

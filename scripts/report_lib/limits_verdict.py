@@ -5,15 +5,18 @@ Benchmark names:
   limits/<model>/sweep/limit:<N|unlimited>/delay_ms:<D>
   limits/<model>/fd/fd_limit:<F>/limit:<N|unlimited>
   limits/<model>/per_host/limit:<N>/limit_per_host:<M|unlimited>
-  limits/<model>/cap/<semaphore_pooled|semaphore_unpooled|connector>/cap:<C>/delay_ms:<D>
+  limits/<model>/cap/<bound>_<pooled|unpooled>|connector>/cap:<C>/delay_ms:<D>
+    where <bound> is `semaphore` for py_aiohttp (a real asyncio.Semaphore(C)
+    over every request gathered at once; in_flight_peak counts the requests
+    inside it) and `workers` for the C++ models (C workers, no asyncio).
 Models: the C++ ones (asio_coro, curl_multi: the mechanism) and, when the
 run has it, py_aiohttp (aiohttp itself: the claim's library).
 
 Two kinds of check. Where the signature is an exact count (the server's
 peak, connections opened, errors) the check is exact and needs no interval:
 it holds in every repetition or it does not (CountCheck). Where the headline
-is a ratio (throughput against limit / delay, the connector against a
-semaphore over a pooled session) the check is decided on the 95 % CI of the
+is a ratio (throughput against limit / delay, the connector against the
+semaphore or workers over one pooled session) the check is decided on the 95 % CI of the
 paired repetitions (stats.ratio_ci) and may be undecided by noise.
 
 The rule (also printed on the page; keep RULE_TEXT in step with decide()):
@@ -27,10 +30,14 @@ The rule (also printed on the page; keep RULE_TEXT in step with decide()):
          fd-exhaustion errors in every repetition and the limited gather
          none at all;
 - extra: where measured, no host's peak exceeds limit_per_host; the
-         unpooled semaphore opens one connection per request, the pooled
-         semaphore and the connector at most `cap` (peak at most `cap`); and
-         the connector is not faster than the semaphore over one pooled
+         unpooled bound (semaphore or workers) opens one connection per
+         request, the pooled bound and the connector at most `cap` (peak at
+         most `cap`); the semaphore holds exactly `cap` requests at its peak;
+         and the connector is not faster than the bound over one pooled
          session by CAP_RATE_MAX or more (CI of the paired req/s ratio).
+The page's sentence comparing the connector with the bound is worded by
+cap_comparison() from the same ratio's CI: within CAP_BAND either way, one
+of them faster (the interval wholly on one side of 1), or not resolved.
 Refuted when a total limit did not hold (a peak above the limit in any
 limited run) or the limited gather failed under the fd limit (the claim's
 two promises); a host's peak above limit_per_host (with the total limit
@@ -47,10 +54,13 @@ from . import fmt, models as registry, stats, verdict
 
 SCENARIO = "limits"
 CLAIM_MODEL = "py_aiohttp"  # the library the claim is about; the C++ models show the mechanism
-CAP_MODES = ("semaphore_pooled", "semaphore_unpooled", "connector")
+# A bound on requests in flight: a real asyncio.Semaphore (aiohttp) or workers (C++, no asyncio).
+BOUNDS = ("semaphore", "workers")
+CAP_MODES = ("semaphore_pooled", "semaphore_unpooled", "workers_pooled", "workers_unpooled", "connector")
 RATE_LIMIT_MAX = 32    # the throughput check covers limits up to this
 RATE_FACTOR = 2.0      # ... and allows this factor either way
-CAP_RATE_MAX = 1.25    # connector ÷ pooled-semaphore req/s must stay below this
+CAP_RATE_MAX = 1.25    # connector ÷ pooled bound (semaphore or workers) req/s must stay below this
+CAP_BAND = 1.10        # the comparison's wording: "within 10 %" when the CI lies inside 1 / CAP_BAND–CAP_BAND
 
 RULE_TEXT = (
     "**Confirmed** when (1) in every repetition of every limited sweep run the server's peak of open "
@@ -60,10 +70,12 @@ RULE_TEXT = (
     "the model's own unlimited-gather throughput; above it the client's CPU, not the server's wait, is the "
     "bound, and the run is listed but not checked); (3) under the lowered open-file limit the unlimited "
     "gather fails with fd exhaustion in every repetition while the limited gather has no error at all; "
-    "(4) where measured, no host's peak exceeds `limit_per_host`, the semaphore without pooling opens one "
-    "connection per request, the semaphore over a pooled session and the connector at most `cap` (and "
-    "hold at most `cap` open), and the connector is not faster than the semaphore over one pooled session "
-    f"by {fmt.compact(CAP_RATE_MAX)}x or more (95 % CI of connector ÷ pooled-semaphore req/s below "
+    "(4) where measured, no host's peak exceeds `limit_per_host`; the bound on requests in flight (for "
+    "aiohttp an `asyncio.Semaphore(cap)` over every request gathered at once, for the C++ models `cap` "
+    "workers) opens one connection per request without pooling, and at most `cap` over one pooled session, "
+    "as the connector does (each holding at most `cap` open); the semaphore holds exactly `cap` requests at "
+    "its peak; and the connector is not faster than the bound over one pooled session "
+    f"by {fmt.compact(CAP_RATE_MAX)}x or more (95 % CI of connector ÷ bound req/s below "
     f"{fmt.compact(CAP_RATE_MAX)}x). "
     "**Refuted** when a total limit did not hold (a server peak above it) or the limited gather failed "
     "under the fd limit. **Nuanced** when a check clearly fails otherwise (e.g. throughput far from "
@@ -79,7 +91,7 @@ RULE_TEXT = (
 class Key:
     model: str
     part: str    # sweep | fd | per_host | cap
-    mode: str    # cap: semaphore_pooled | semaphore_unpooled | connector; else None
+    mode: str    # cap: one of CAP_MODES; else None
 
 
 def key(run):
@@ -308,16 +320,36 @@ def cap_run(runs, model, mode):
     return next((r for r in part(runs, "cap", model) if key(r).mode == mode and _usable(r)), None)
 
 
+def bound_of(runs, model):
+    """'semaphore' (aiohttp: asyncio.Semaphore) or 'workers' (C++), as the model's cap runs are
+    named; None without a cap run."""
+    modes = {key(r).mode for r in part(runs, "cap", model)}
+    return next((b for b in BOUNDS if f"{b}_pooled" in modes or f"{b}_unpooled" in modes), None)
+
+
+def bound_mode(runs, model, pooled=True):
+    """The model's cap mode for its bound on requests in flight: 'semaphore_pooled', 'workers_unpooled', …"""
+    bound = bound_of(runs, model)
+    return bound and f"{bound}_{'pooled' if pooled else 'unpooled'}"
+
+
+def bound_phrase(bound, cap=None):
+    """What the bound is, in words: 'asyncio.Semaphore(32)' / '32 workers'."""
+    c = fmt.count(cap) if cap else "N"
+    return f"`asyncio.Semaphore({c})`" if bound == "semaphore" else f"{c} workers"
+
+
 def cap_checks(runs):
     out = []
     for r in part(runs, "cap"):
         if not _usable(r):
             continue
         cap = r.name.param("cap")
+        mode = key(r).mode or ""
         opened = r.values("conns_opened")
         peaks = r.values("conns_peak")
         requests = r.values("requests")
-        if key(r).mode == "semaphore_unpooled":
+        if mode.endswith("_unpooled"):
             holds = bool(opened) and opened == requests
             want = "opened = requests (one per request)"
             name = "one connection per request"
@@ -325,12 +357,20 @@ def cap_checks(runs):
             holds = bool(opened) and all(o <= cap for o in opened) and all(p <= cap for p in peaks)
             want = f"opened ≤ {fmt.count(cap)}, peak ≤ {fmt.count(cap)}"
             name = "connections bounded by the cap"
+        counted = (f"opened {', '.join(sorted({fmt.count(o) for o in opened}))}, peak "
+                   f"{', '.join(sorted({fmt.count(p) for p in peaks}))} per repetition")
+        if mode.startswith("semaphore_"):
+            # The semaphore itself, counted inside it by the model: exactly `cap` at once.
+            in_flight = r.values("in_flight_peak")
+            holds = holds and bool(in_flight) and all(n == min(cap, q) for n, q in zip(in_flight, requests))
+            want += f", {fmt.count(cap)} requests inside the semaphore at its peak"
+            name += f", {fmt.count(cap)} requests inside the semaphore"
+            counted += (f"; inside the semaphore at most {', '.join(sorted({fmt.count(n) for n in in_flight}))}"
+                        if in_flight else "; no in_flight_peak counted")
         holds = holds and r.errors == 0
-        above = key(r).mode == "connector" and any(p > cap for p in peaks)
+        above = mode == "connector" and any(p > cap for p in peaks)
         out.append(_count_check("cap", r, f"`{_short(r)}`: {name}", holds,
-                                f"opened {', '.join(sorted({fmt.count(o) for o in opened}))}, peak "
-                                f"{', '.join(sorted({fmt.count(p) for p in peaks}))} per repetition"
-                                + (f", {fmt.count(r.errors)} errors" if r.errors else ""),
+                                counted + (f", {fmt.count(r.errors)} errors" if r.errors else ""),
                                 want + ", no error", refutes=above))
     return out
 
@@ -343,18 +383,87 @@ def cap_rate_ci(runs, model, mode_a, mode_b):
     return stats.paired_ratio_ci(a.values("req_per_s"), b.values("req_per_s"))
 
 
+def cap_rate_name(model, bound):
+    """The check's name, e.g. '`py_aiohttp` (Python): connector ÷ semaphore over one session, req/s'."""
+    return f"{lang(model)}: connector ÷ {bound} over one session, req/s"
+
+
 def cap_rate_checks(runs):
-    """The connector ÷ the semaphore over one pooled session, req/s, per model: a semaphore over a
-    shared session pools too, so the connector should not be clearly faster."""
+    """The connector ÷ the bound on requests in flight (semaphore or workers) over one pooled
+    session, req/s, per model: rule (4) asks that the connector is not clearly faster."""
     out = []
     for model in models(runs):
+        bound = bound_of(runs, model)
         conn = cap_run(runs, model, "connector")
-        if conn is None or cap_run(runs, model, "semaphore_pooled") is None:
+        if bound is None or conn is None or cap_run(runs, model, f"{bound}_pooled") is None:
             continue
-        ci = cap_rate_ci(runs, model, "connector", "semaphore_pooled")
-        out.append(_tagged(verdict.below(f"{lang(model)}: connector ÷ semaphore over one pooled session, req/s",
-                                         ci, CAP_RATE_MAX), "cap_rate", conn))
+        ci = cap_rate_ci(runs, model, "connector", f"{bound}_pooled")
+        out.append(_tagged(verdict.below(cap_rate_name(model, bound), ci, CAP_RATE_MAX), "cap_rate", conn))
     return out
+
+
+WITHIN, CONNECTOR_FASTER, BOUND_FASTER, UNRESOLVED = "within", "connector faster", "bound faster", "unresolved"
+
+
+@dataclass
+class CapComparison:
+    """Connector ÷ bound (semaphore or workers) over one pooled session, req/s, with its 95 % CI,
+    and the one sentence its interval allows (outcome):
+    - within:           the interval lies inside 1 / CAP_BAND – CAP_BAND;
+    - connector faster: otherwise, the interval lies wholly above 1;
+    - bound faster:     otherwise, the interval lies wholly below 1;
+    - unresolved:       otherwise (it crosses 1 and leaves the band), or no interval."""
+    model: str
+    bound: str
+    cap: float
+    estimate: float
+    low: float
+    high: float
+
+    @property
+    def name(self):
+        return cap_rate_name(self.model, self.bound)
+
+    @property
+    def outcome(self):
+        est, lo, hi = self.estimate, self.low, self.high
+        if est is None or lo is None or hi is None:
+            return UNRESOLVED
+        if 1 / CAP_BAND <= lo and hi <= CAP_BAND:
+            return WITHIN
+        if lo > 1:
+            return CONNECTOR_FASTER
+        if hi < 1:
+            return BOUND_FASTER
+        return UNRESOLVED
+
+    @property
+    def sentence(self):
+        what = bound_phrase(self.bound, self.cap)
+        band = fmt.pct(CAP_BAND - 1, 0)
+        ratio = f"connector ÷ {self.bound} {fmt.factor_ci(self.estimate, self.low, self.high)}"
+        if self.outcome == WITHIN:
+            return (f"over one session, the connector limit and {what} were within {band} of each other in "
+                    f"throughput ({ratio})")
+        if self.outcome == CONNECTOR_FASTER:
+            return f"over one session, the connector limit was faster than {what}: {ratio}"
+        if self.outcome == BOUND_FASTER:
+            inverse = fmt.factor_ci(1 / self.estimate, 1 / self.high, 1 / self.low)
+            return f"over one session, {what} was faster than the connector limit: {self.bound} ÷ connector {inverse}"
+        if self.estimate is None:
+            return f"over one session, the connector limit and {what} were not compared (no clean pair of runs)"
+        return (f"over one session, this run does not tell the connector limit and {what} apart: {ratio}, "
+                f"an interval that crosses 1 and reaches beyond {band} either way")
+
+
+def cap_comparison(runs, model):
+    """The model's CapComparison, or None without its connector and pooled-bound runs."""
+    bound = bound_of(runs, model)
+    conn = cap_run(runs, model, "connector")
+    if bound is None or conn is None or cap_run(runs, model, f"{bound}_pooled") is None:
+        return None
+    return CapComparison(model, bound, conn.name.param("cap"),
+                         *cap_rate_ci(runs, model, "connector", f"{bound}_pooled"))
 
 
 def all_checks(runs):

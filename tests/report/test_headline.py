@@ -162,7 +162,8 @@ class HeadlineOnFixturesTest(unittest.TestCase):
         figures = scenarios.get("limits").headline(load("limits"))
         self.assertEqual(len(figures), 6)
         self.assertTrue(figures[0].label.startswith("`py_aiohttp` throughput ÷ (limit ÷ delay), limit:"))
-        self.assertEqual(figures[1].label, "`py_aiohttp` connector ÷ semaphore over one pooled session, req/s")
+        self.assertEqual(figures[1].label, "`py_aiohttp` connector ÷ semaphore over one session, req/s")
+        self.assertIn("`asio_coro` connector ÷ workers over one session, req/s", [f.label for f in figures])
 
     def test_blocking_gives_c3_c5_and_the_server_factor(self):
         labels = [f.label for f in scenarios.get("blocking").headline(load("blocking"))]

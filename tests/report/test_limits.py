@@ -1,7 +1,11 @@
 """The limits scenario's report: the verdict rule on hand-made runs, and
 scripts/report end to end on the fixture (a real quick run: 2 repetitions,
 limits 1, 4, 32 and unlimited, the fd, per-host and cap parts; C++ models and
-py_aiohttp)."""
+py_aiohttp). Its cap entries (bench.json and spectra.json) come from a later
+real quick run, `build/bench --quick --filter=limits --repetitions 2`, spliced
+in when the cap's modes were renamed (semaphore_* for py_aiohttp, now a real
+asyncio.Semaphore; workers_* for the C++ models); the other parts are the
+first run's."""
 import os
 import shutil
 import subprocess
@@ -59,17 +63,22 @@ def per_host_entries(model="asio_coro", host_peak=4):
     return out
 
 
-def cap_entries(model="asio_coro", cap=32, requests=160, pooled_opened=32, connector_peak=32, connector_rates=None):
-    """connector_rates: the connector's req/s per repetition (default: the semaphores' 1400, 1410)."""
+def cap_entries(model="asio_coro", cap=32, requests=160, pooled_opened=32, connector_peak=32, connector_rates=None,
+                in_flight=None):
+    """The bound is a semaphore for a Python model (with the model's in_flight_peak, default cap), workers
+    for a C++ one. connector_rates: the connector's req/s per repetition (default: the bound's 1400, 1410)."""
     out = []
-    modes = (("semaphore_pooled", cap, 0, pooled_opened, cap), ("semaphore_unpooled", cap, 0, requests, cap),
+    bound = "semaphore" if model.startswith("py_") else "workers"
+    modes = ((f"{bound}_pooled", cap, 0, pooled_opened, cap), (f"{bound}_unpooled", cap, 0, requests, cap),
              ("connector", 0, cap, cap, connector_peak))
     for mode, concurrency, limit, opened, peak in modes:
         name = f"limits/{model}/cap/{mode}/cap:{cap}/delay_ms:20"
         for i in range(2):
             rate = connector_rates[i] if connector_rates and mode == "connector" else 1400 + 10 * i
+            extra = {"in_flight_peak": cap if in_flight is None else in_flight} if mode.startswith("semaphore") else {}
             out.append(helpers.entry(name, i, req_per_s=rate, requests=requests, limit=limit,
-                                     concurrency=concurrency, cap=cap, conns_opened=opened, conns_peak=peak))
+                                     concurrency=concurrency, cap=cap, conns_opened=opened, conns_peak=peak,
+                                     **extra))
     return out
 
 
@@ -127,10 +136,30 @@ class LimitsVerdictTest(unittest.TestCase):
         self.assertEqual(sum(c.part == "cap" for c in v.checks), 3)
         self.assertEqual(sum(c.part == "cap_rate" for c in v.checks), 1)
 
-    def test_pooled_semaphore_opening_a_connection_per_request_is_not_as_predicted(self):
+    def test_pooled_bound_opening_a_connection_per_request_is_not_as_predicted(self):
         v = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries(pooled_opened=160)))
         self.assertEqual(v.word, "nuanced")
-        self.assertIn("semaphore_pooled", v.line)
+        self.assertIn("workers_pooled", v.line)
+
+    def test_the_semaphore_must_hold_exactly_cap_requests_at_its_peak(self):
+        ok = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries("py_aiohttp")))
+        self.assertEqual(ok.word, "confirmed", ok.reasons)
+        check = next(c for c in ok.checks if lv.key(c.run).mode == "semaphore_pooled")
+        self.assertIn("32 requests inside the semaphore", check.name)
+        self.assertIn("inside the semaphore at most 32", check.figure)
+        # 32 workers would also keep 32 in flight; a semaphore that let 33 in, or never filled, is not one.
+        for in_flight in (33, 8):
+            v = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries("py_aiohttp", in_flight=in_flight)))
+            self.assertEqual(v.word, "nuanced", in_flight)
+            self.assertIn("semaphore_pooled", v.line)
+
+    def test_the_bound_is_named_for_what_it_is(self):
+        runs = runs_of(cap_entries(), cap_entries("py_aiohttp"))
+        self.assertEqual(lv.bound_of(runs, "asio_coro"), "workers")
+        self.assertEqual(lv.bound_of(runs, "py_aiohttp"), "semaphore")
+        names = [c.name for c in lv.cap_rate_checks(runs)]
+        self.assertIn("`asio_coro` (C++): connector ÷ workers over one session, req/s", names)
+        self.assertIn("`py_aiohttp` (Python): connector ÷ semaphore over one session, req/s", names)
 
     def test_connector_above_its_cap_refutes(self):
         v = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries(connector_peak=33)))
@@ -185,11 +214,65 @@ class LimitsVerdictTest(unittest.TestCase):
         v = lv.decide(runs_of(sweep_entries(), fd_entries(), cap_entries(connector_rates=(1000, 2000))))
         self.assertEqual(v.word, "inconclusive: noise")
 
+    def test_connector_vs_semaphore_sentence_follows_the_data(self):
+        """The sentence is the one its interval allows: within 10 %, connector faster, semaphore
+        faster or unresolved; never a fixed "as fast"."""
+        from report_lib import limits
+        cases = (((1405, 1415), lv.WITHIN, "were within 10 % of each other in throughput (connector ÷ semaphore "
+                  "1.00x"),
+                 ((1700, 1712), lv.CONNECTOR_FASTER, "the connector limit was faster than `asyncio.Semaphore(32)`: "
+                  "connector ÷ semaphore 1.21x"),
+                 ((1120, 1128), lv.BOUND_FASTER, "`asyncio.Semaphore(32)` was faster than the connector limit: "
+                  "semaphore ÷ connector 1.25x"),
+                 ((1000, 2000), lv.UNRESOLVED, "this run does not tell the connector limit and "
+                  "`asyncio.Semaphore(32)` apart"))
+        for rates, outcome, words in cases:
+            runs = runs_of(cap_entries("py_aiohttp", connector_rates=rates))
+            comparison = lv.cap_comparison(runs, "py_aiohttp")
+            self.assertEqual(comparison.outcome, outcome, rates)
+            self.assertIn(words, comparison.sentence)
+            self.assertEqual(comparison.name, "`py_aiohttp` (Python): connector ÷ semaphore over one session, req/s")
+            section = limits._cap(runs)
+            self.assertIn(words, section)
+            self.assertIn(f"[check: {comparison.name}]", section)
+            said = comparison.sentence
+            self.assertIn(said[0].upper() + said[1:], limits._interview(runs))
+            self.assertNotRegex(section + limits._interview(runs), r"\bas fast\b")
+
     def test_names_parse_into_parts(self):
         r = runs_of(fd_entries())[0]
         self.assertEqual(lv.key(r).part, "fd")
         self.assertEqual(lv.limit_of(r), 0)
         self.assertEqual(r.name.param("fd_limit"), 256)
+
+
+class LimitsChartsTest(unittest.TestCase):
+    """What a reader sees on the sweep charts, read from the figure itself (charts.save intercepted)."""
+
+    def figure(self, draw):
+        from report_lib import charts, limits_charts
+        captured = {}
+        save = charts.save
+        charts.save = lambda fig, _dir, stem: captured.setdefault(stem, fig) and []
+        try:
+            getattr(limits_charts, draw)(results.load(os.path.dirname(FIXTURE), "limits"), tempfile.gettempdir())
+        finally:
+            charts.save = save
+        (fig,) = captured.values()
+        return fig
+
+    def test_every_value_sits_between_labelled_ticks(self):
+        # limits_latency had no y tick above 200 while its data reached 270 ms.
+        for draw in ("latency", "throughput", "peak"):
+            ax = self.figure(draw).axes[0]
+            low, high = ax.get_ylim()
+            ticks = [t for t in ax.get_yticks() if low <= t <= high]
+            self.assertTrue(any(t >= ax.dataLim.y1 for t in ticks), (draw, ticks, ax.dataLim.y1))
+            self.assertTrue(any(t <= ax.dataLim.y0 for t in ticks), (draw, ticks, ax.dataLim.y0))
+
+    def test_latency_chart_says_it_is_flat_by_design(self):
+        fig = self.figure("latency")
+        self.assertIn("flat by design", fig._suptitle.get_text())
 
 
 class LimitsReportEndToEndTest(unittest.TestCase):
@@ -225,7 +308,8 @@ class LimitsReportEndToEndTest(unittest.TestCase):
         row = next(line for line in self.page.splitlines()
                    if line.startswith("| `asio_coro/sweep/limit:1/delay_ms:20`: req/s ÷ ideal"))
         self.assertIn("(95 % CI ", row)
-        self.assertIn("connector ÷ semaphore over one pooled session, req/s", self.page)
+        self.assertIn("`py_aiohttp` (Python): connector ÷ semaphore over one session, req/s", self.page)
+        self.assertIn("`asio_coro` (C++): connector ÷ workers over one session, req/s", self.page)
         # py_aiohttp at limit 32 is CPU-bound in the fixture (890 req/s against 965 unlimited): listed, not checked.
         self.assertIn("Not checked against limit ÷ delay", self.page)
         self.assertIn("`limits/py_aiohttp/sweep/limit:32/delay_ms:20`: 890 req/s", self.page)
@@ -241,11 +325,13 @@ class LimitsReportEndToEndTest(unittest.TestCase):
         # Per-host section: medians of the fixture's two repetitions.
         self.assertIn("| `limits/asio_coro/per_host/limit:12/limit_per_host:4` | 15.1 ms | 20.4 ms |", self.page)
         # The cap three ways, C++ and Python side by side, marked by language.
-        for model in ("`asio_coro` (C++)", "`curl_multi` (C++)", "`py_aiohttp` (Python)"):
-            self.assertIn(f"- {model}: connections opened 32 (pooled semaphore), 160 (unpooled semaphore), "
-                          "32 (connector)", self.page)
-        self.assertIn("| `py_aiohttp` (Python) | semaphore, new connection per request | 32 | none | 160 | 32 |",
-                      self.page)
+        for model, bound in (("`asio_coro` (C++)", "workers"), ("`curl_multi` (C++)", "workers"),
+                             ("`py_aiohttp` (Python)", "semaphore")):
+            self.assertIn(f"- {model}: connections opened 32 ({bound} over one session), 160 ({bound}, new "
+                          "connection per request), 32 (connector); over one session, ", self.page)
+        self.assertIn("| `py_aiohttp` (Python) | asyncio.Semaphore, new connection per request | 32 | 32 | none | "
+                      "160 | 32 |", self.page)
+        self.assertIn("| `asio_coro` (C++) | workers over one pooled session | 32 | — | none | 32 |", self.page)
         # The fd part and the per-host nuance keep their prose.
         self.assertIn("`py_aiohttp` (Python) under 256 descriptors: unlimited, the server saw a peak of 250 "
                       "connections", self.page)
