@@ -423,11 +423,14 @@ QUESTIONS = [
              Sentence("Capping how many tasks are inside a section at once, such as requests in flight; a "
                       "connector limit caps connections.", SEMAPHORE_POOLS, CONNECTOR_CAPS),
              HOLDS, supports=(SEMAPHORE_POOLS,),
-             measured=Line("peak connections the server saw under a semaphore of ",
+             measured=Line("requests inside an `asyncio.Semaphore` of ",
                            _param("limits", lambda runs: _run(runs, "py_aiohttp", "cap", "semaphore_pooled"), "cap"),
-                           ": ",
+                           " at its peak, with ",
                            Val("limits", lambda runs: median_of(_run(runs, "py_aiohttp", "cap", "semaphore_pooled"),
-                                                                "conns_peak")), "."),
+                                                                "requests")),
+                           " tasks gathered at once: ",
+                           Val("limits", lambda runs: every_rep(_run(runs, "py_aiohttp", "cap", "semaphore_pooled"),
+                                                                "in_flight_peak")), "."),
              experiments=("limits",)),
     Question("Q17", "What is `asyncio.Queue` for?",
              Sentence("Passing work between tasks; a `maxsize` makes a fast producer wait instead of filling "
