@@ -56,6 +56,16 @@ class MiddlewareVerdictTest(unittest.TestCase):
         # Both span runs count: a middleware that fell short only there still fails the check.
         self.assertEqual(mv.decide(grid(below_new=1)).word, "nuanced")
 
+    def test_a_span_run_named_before_keep_alive_counts_as_new_connections(self):
+        # The committed reference's span runs (span/c:1/...) opened a connection per request: they
+        # are read as new_connection, so their unseen latency is never quoted as keep-alive.
+        entries = [helpers.entry("middleware/aiohttp/timing/span/c:1/delay_ms:20", i, requests=50, delay_ms=20,
+                                 latency_p50_ms=21.0, span_p50_ms=20.2, span_min_ms=20.1, span_below_delay=0,
+                                 span_missing=0, unseen_p50_ms=0.8 + 0.01 * i) for i in range(3)]
+        runs = results.group_benchmarks(entries)
+        self.assertIsNone(mv.unseen_ci(runs, "aiohttp", "keep_alive"))
+        self.assertAlmostEqual(mv.unseen_ci(runs, "aiohttp", "new_connection")[0], 0.81, places=6)
+
     def test_a_missing_span_is_nuanced(self):
         self.assertEqual(mv.decide(grid(missing=2)).word, "nuanced")
 
