@@ -18,7 +18,8 @@ from . import middleware_verdict as mv
 
 COLOUR = {"none": "#9e9e9e", "timing": "#1f77b4"}
 LABEL = {"none": "without timing", "timing": "with timing"}
-CONNECTION_TICK = {"keep_alive": "keep-alive", "new_connection": "new connection per request\n(includes connect, accept)"}
+CONNECTION_TICK = {"keep_alive": "keep-alive",
+                   "new_connection": "new connection per request\n(includes connect, accept)"}
 
 
 def _note(results, client="asio_coro, 8 keep-alive connections. Server CPU from /proc/<pid>/task/*/schedstat."):

@@ -155,10 +155,13 @@ def _why(results, v):
     return "\n".join(out)
 
 
+def _passed(v, name):
+    return any(c.name == name and c.status == qv.checks_mod.PASSED for c in v.checks)
+
+
 def _paced(v, lang):
     """', the consumers' pace' when the backpressure check passed for that language, else ''."""
-    name = f"{qv.LANGUAGE_LABEL[lang]}: bounded producer rate ÷ consumer rate"
-    held = any(c.name == name and c.status == qv.checks_mod.PASSED for c in v.checks)
+    held = _passed(v, f"{qv.LANGUAGE_LABEL[lang]}: bounded producer rate ÷ consumer rate")
     return ", the consumers' pace" if held else ""
 
 
@@ -167,13 +170,17 @@ def _ratio(ci):
 
 
 def _interview(v):
-    f = v.figures.get("python") or next(iter(v.figures.values()), None)
-    lead = f" (here the peak was {_ratio(f.growth)} that lead)" if f else ""
-    pace = f" (here {_ratio(f.pace)} their rate)" if f else ""
+    lang = "python" if "python" in v.figures else next(iter(v.figures), None)
+    f = v.figures.get(lang)
+    # A figure goes beside the sentence only when its check passed: never one that contradicts it.
+    lead = (f" (here the peak was {_ratio(f.growth)} that lead)"
+            if f and _passed(v, f"{qv.LANGUAGE_LABEL[lang]}: unbounded peak depth ÷ the producer's lead") else "")
+    pace = f" (here {_ratio(f.pace)} their rate)" if f and _paced(v, lang) else ""
     return ("\"An `asyncio.Queue()` without `maxsize` never makes `put` wait, so a producer faster than its "
             f"consumers fills memory with its whole lead{lead}, which grows for as long as it runs, and every "
             "item waits behind the backlog. With `maxsize`, `await queue.put()` waits while the queue is full: "
-            f"the producer runs at the consumers' pace{pace}, memory stays bounded, latency stays short. The bound does not add capacity; "
+            f"the producer runs at the consumers' pace{pace}, memory stays bounded, latency stays short. "
+            "The bound does not add capacity; "
             "it moves the waiting to the producer, where I can decide to slow down, shed load or time out.\"")
 
 
