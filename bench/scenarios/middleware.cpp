@@ -16,12 +16,21 @@
 // - `span`: what the middleware measures. Sequential requests with a 20 ms
 //   delay read back "handler;dur=" from Server-Timing: it must be at least
 //   the delay, and the client's latency is longer again by what the
-//   middleware cannot see (reading, parsing and writing the request).
+//   middleware cannot see (reading, parsing and writing the request). Two
+//   ways to connect: `keep_alive` sends every request of a repetition on one
+//   connection (what a pooled client does), so the client's extra time is
+//   the server's work around the handler and the loopback trip;
+//   `new_connection` opens one per request, so it also holds connect and
+//   accept (run for the timed servers only, to show that difference).
 // Signature: every span >= its delay (exact count of violations: 0); no
-// errors; the timed and untimed servers answer every request.
+// errors; the timed and untimed servers answer every request; a keep-alive
+// repetition opens exactly one connection, a new-connection one one per
+// request.
+#include <curl/curl.h>
 #include <dirent.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -30,11 +39,11 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "child_process.hpp"
 #include "client_model.hpp"
-#include "http_get.hpp"
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
 #include "scenario.hpp"
@@ -75,10 +84,19 @@ std::string overhead_name(const Server& s) {
          "/overhead/c:" + std::to_string(kConcurrency) + "/delay_ms:0";
 }
 
-std::string span_name(const Server& s) {
+// How the span run's client connects: one connection for the repetition, or
+// a new one per request.
+enum class Connection { kKeepAlive, kNew };
+
+const char* connection_label(Connection connection) {
+  return connection == Connection::kKeepAlive ? "keep_alive" : "new_connection";
+}
+
+std::string span_name(const Server& s, Connection connection) {
   char delay[32];
   std::snprintf(delay, sizeof delay, "%g", kSpanDelayMs);
-  return std::string("middleware/") + s.name + "/" + s.middleware + "/span/c:1/delay_ms:" + delay;
+  return std::string("middleware/") + s.name + "/" + s.middleware + "/span/" +
+         connection_label(connection) + "/c:1/delay_ms:" + delay;
 }
 
 // The aiohttp server, started on first use and kept for the run: a child
@@ -204,7 +222,73 @@ std::optional<double> handler_ms(const std::string& server_timing) {
   }
 }
 
-void run_span(benchmark::State& state, ScenarioContext& context, const Server& s) {
+// One answer as the span run reads it.
+struct SpanReply {
+  long status = 0;  // 0: no response
+  std::size_t body_bytes = 0;
+  std::optional<std::string> server_timing;
+  long connects = 0;  // connections this request opened (0 when it reused one)
+};
+
+// The span run's client: one libcurl easy handle for the whole repetition.
+// libcurl keeps the handle's connection alive between requests, so with
+// kKeepAlive a request's latency holds no connect or accept; kNew forces a
+// fresh connection per request and closes it after (the way a test client
+// without a session works). The same code both ways, so the two runs differ
+// only in the connection.
+class SpanClient {
+ public:
+  explicit SpanClient(Connection connection) : handle_(curl_easy_init(), curl_easy_cleanup) {
+    if (!handle_) throw std::runtime_error("curl_easy_init failed");
+    CURL* h = handle_.get();
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10'000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (connection == Connection::kNew) {
+      curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+      curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    }
+  }
+
+  SpanReply get(const std::string& url) {
+    SpanReply reply;
+    CURL* h = handle_.get();
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &reply);
+    if (curl_easy_perform(h) != CURLE_OK) return SpanReply{};
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &reply.connects);
+    return reply;
+  }
+
+ private:
+  static std::size_t on_body(char*, std::size_t size, std::size_t n, void* out) {
+    static_cast<SpanReply*>(out)->body_bytes += size * n;
+    return size * n;
+  }
+  // Keeps the Server-Timing header's value; header names are case-insensitive.
+  static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* out) {
+    const std::string_view line(data, size * n);
+    constexpr std::string_view kName = "server-timing:";
+    if (line.size() > kName.size() &&
+        std::equal(kName.begin(), kName.end(), line.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      std::string value(line.substr(kName.size()));
+      value.erase(0, value.find_first_not_of(" \t"));
+      value.erase(value.find_last_not_of("\r\n \t") + 1);
+      static_cast<SpanReply*>(out)->server_timing = value;
+    }
+    return size * n;
+  }
+
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle_;
+};
+
+void run_span(benchmark::State& state, ScenarioContext& context, const Server& s,
+              Connection connection) {
   const auto server = server_for(state, context, s);
   if (!server) return;
   char target[64];
@@ -214,24 +298,28 @@ void run_span(benchmark::State& state, ScenarioContext& context, const Server& s
 
   std::vector<double> span_ms, latency_ms;
   std::size_t errors = 0, missing = 0, below_delay = 0;
+  long connects = 0;
   double wall_s = 0;
   for (auto _ : state) {
     span_ms.clear();
     latency_ms.clear();
     errors = missing = below_delay = 0;
+    connects = 0;
+    // A new client per repetition: its first request opens the connection.
+    SpanClient client(connection);
     const auto started = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < requests; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
-      const auto reply = harness::http_request(url);
+      const auto reply = client.get(url);
       const double elapsed_ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      if (reply.status != 200 || reply.body.size() != 16) {
+      connects += reply.connects;
+      if (reply.status != 200 || reply.body_bytes != 16) {
         ++errors;
         continue;
       }
       latency_ms.push_back(elapsed_ms);
-      const auto header = reply.headers.find("server-timing");
-      const auto span = header == reply.headers.end() ? std::nullopt : handler_ms(header->second);
+      const auto span = reply.server_timing ? handler_ms(*reply.server_timing) : std::nullopt;
       if (!span) {
         ++missing;
         continue;
@@ -249,6 +337,7 @@ void run_span(benchmark::State& state, ScenarioContext& context, const Server& s
   c["errors"] = static_cast<double>(errors);
   if (errors) c["errors_status"] = static_cast<double>(errors);
   c["delay_ms"] = kSpanDelayMs;
+  c["conns_opened_client"] = static_cast<double>(connects);
   c["latency_p50_ms"] = median(latency_ms);
   c["timed"] = timed ? 1 : 0;
   if (timed) {
@@ -274,7 +363,16 @@ void register_middleware(ScenarioContext& context) {
         static_cast<double>(overhead_requests(s, context.options())));
   }
   for (const Server& s : kServers)
-    context.add(span_name(s), [&context, &s](benchmark::State& st) { run_span(st, context, s); });
+    context.add(span_name(s, Connection::kKeepAlive), [&context, &s](benchmark::State& st) {
+      run_span(st, context, s, Connection::kKeepAlive);
+    });
+  // New connection per request: only where a span is read, to show what
+  // connect and accept add to the client's side of it.
+  for (const Server& s : kServers)
+    if (std::string_view(s.middleware) == "timing")
+      context.add(span_name(s, Connection::kNew), [&context, &s](benchmark::State& st) {
+        run_span(st, context, s, Connection::kNew);
+      });
   // The headline: each server's CPU per request with the middleware ÷ without,
   // the two runs side by side in every round.
   context.compare({"aiohttp: timing middleware vs none", overhead_name(kServers[1]),

@@ -37,8 +37,8 @@ def headline(results):
         hl.figure("aiohttp: timing middleware's cost per request", v.cost_us.get("aiohttp"), unit=" µs"),
         hl.figure("mockd: server CPU per request, --time-handlers ÷ none", v.cost.get("mockd")),
         hl.figure("aiohttp: reported span beyond the 20 ms delay", mv.span_excess_ci(runs, "aiohttp"), unit=" ms"),
-        hl.figure("aiohttp: client latency beyond the reported span", mv.unseen_ci(runs, "aiohttp"), unit=" ms"),
-    ])
+    ] + [hl.figure(f"aiohttp: client latency beyond the reported span, {mv.CONNECTION_LABEL[conn]}",
+                   mv.unseen_ci(runs, "aiohttp", conn), unit=" ms") for conn in mv.CONNECTIONS])
 
 
 def sections(results, charts_written, v):
@@ -77,8 +77,11 @@ def _setup(results):
                  "(`/proc/<pid>/task/*/schedstat`, nanoseconds) over the run ÷ requests; "
                  f"{_requests(runs, 'aiohttp')} requests to aiohttp and {_requests(runs, 'mockd')} to mockd per "
                  "repetition; timed and untimed run next to each other in every round"),
-        ("span", "requests one after another with `delay_ms=20`, each on a new connection; the timed "
-                 "server's `handler;dur=` read back from every answer"),
+        ("span", "requests one after another with `delay_ms=20` from one libcurl handle; the timed server's "
+                 "`handler;dur=` read back from every answer. `keep_alive`: every request of a repetition on "
+                 "one connection (a pooled client's way; the client's latency beyond the span is the server's "
+                 "work around the handler and the loopback trip); `new_connection` (timed servers only): a new "
+                 "connection per request, so that latency also holds connect and accept"),
     ]
     return page.setup_table(results, rows)
 
@@ -96,32 +99,38 @@ def _charts(written):
 def _span_section(runs):
     rows = []
     for server in mv.SERVERS:
-        r = mv.find(runs, server, "timing", "span")
-        if r is None or r.failed or not r.reps:
-            continue
-        below, missing, checked = mv.span_counts(r)
-        rows.append([mv.SERVER_LABEL[server], fmt.count(checked), fmt.sig(r.median("delay_ms")),
-                     fmt.sig(r.median("span_p50_ms")), fmt.sig(min(r.values("span_min_ms"))),
-                     fmt.sig(r.median("latency_p50_ms")), fmt.count(below), fmt.count(missing)])
+        for conn in mv.CONNECTIONS:
+            r = mv.find(runs, server, "timing", "span", conn)
+            if r is None or r.failed or not r.reps:
+                continue
+            below, missing, checked = mv.span_counts(r)
+            unseen = mv.unseen_ci(runs, server, conn)
+            rows.append([mv.SERVER_LABEL[server], mv.CONNECTION_LABEL[conn], fmt.count(checked),
+                         fmt.sig(r.median("delay_ms")), fmt.sig(r.median("span_p50_ms")),
+                         fmt.sig(min(r.values("span_min_ms"))), fmt.sig(r.median("latency_p50_ms")),
+                         f"{fmt.sig(unseen[0])} ({fmt.ci(unseen[1], unseen[2], ' ms')})" if unseen else fmt.DASH,
+                         fmt.count(below), fmt.count(missing)])
     if not rows:
         return "The span runs did not run."
     return ("Every answer of the timed servers, one request at a time (medians over repetitions; the "
-            "shortest span over all of them):\n\n"
-            + fmt.table(["server", "answers", "delay, ms", "span p50, ms", "shortest span, ms", "client p50, ms",
-                         "spans < delay", "spans missing"], rows))
+            "shortest span over all of them; the client's latency beyond the span is the mean over the "
+            "repetitions of each one's median difference):\n\n"
+            + fmt.table(["server", "connection", "answers", "delay, ms", "span p50, ms", "shortest span, ms",
+                         "client p50, ms", "client beyond the span, ms (95 % CI)", "spans < delay",
+                         "spans missing"], rows))
 
 
 def _why(runs, v):
     out = []
     a_none = mv.find(runs, "aiohttp", "none", "overhead")
     m_none = mv.find(runs, "mockd", "none", "overhead")
-    if mv.clean(a_none) and mv.clean(m_none) and "aiohttp" in v.cost_us:
+    cost = mv.cost_text(v, "aiohttp")
+    if mv.clean(a_none) and mv.clean(m_none) and cost:
         a_cpu, m_cpu = a_none.median("server_cpu_us_per_req"), m_none.median("server_cpu_us_per_req")
         out.append(f"- A request costs the untimed aiohttp server {fmt.sig(a_cpu)} µs of CPU and mockd "
-                   f"{fmt.sig(m_cpu)} µs. The middleware adds {fmt.sig(v.cost_us['aiohttp'][0])} µs to aiohttp's: "
-                   "one more coroutine frame around the handler, two `perf_counter()` calls, formatting the "
-                   "span and setting a header. That is Python's cost per call and per object, not a cost of "
-                   "timing as such.")
+                   f"{fmt.sig(m_cpu)} µs. The middleware adds {cost}. What it adds is one more coroutine "
+                   "frame around the handler, two `perf_counter()` calls, formatting the span and setting a "
+                   "header: Python's cost per call and per object, not a cost of timing as such.")
     if "mockd" in v.cost_us:
         lo, hi = v.cost_us["mockd"][1:]
         verdict = ("an interval that includes zero: too small for this measurement to see"
@@ -133,16 +142,30 @@ def _why(runs, v):
                "is written, so the client's latency is always longer; under load, the time a request waits "
                "for the event loop before its handler starts is missing from it too. A middleware measures "
                "the handler; to see what users wait, measure at the client or at a proxy in front.")
+    keep, new = (mv.unseen_ci(runs, "aiohttp", conn) for conn in mv.CONNECTIONS)
+    if keep and new:
+        out.append(f"- On a kept-alive connection the client waited {fmt.sig(keep[0])} ms beyond aiohttp's span "
+                   f"(median per repetition, mean over them); with a new connection per request "
+                   f"{fmt.sig(new[0])} ms, {_more_or_less(keep, new)}.")
     return "\n".join(out)
 
 
+def _more_or_less(keep, new):
+    """How the new-connection figure compares with the keep-alive one, in words their intervals allow."""
+    if new[1] > keep[2]:
+        return "the difference being connect and accept, which a pooled client does not pay per request"
+    if new[2] < keep[1]:
+        return "less than on a kept-alive connection in this run"
+    return "the two intervals overlap: connect and accept did not show next to the rest"
+
+
 def _interview(runs, v):
-    cost = v.cost_us.get("aiohttp")
-    figure = f" (here about {fmt.sig(cost[0])} µs per request on aiohttp)" if cost else ""
+    cost = mv.cost_text(v, "aiohttp")
+    said = f" The wrapper itself costs {cost}." if cost else ""
     return ("> Put the clock around `await handler(request)` in a middleware: it then times the handler and "
             "everything the handler awaits, for every route, in one place. It does not see the time before "
             "the handler ran (parsing, waiting for the loop) or writing the response, so it understates what "
-            f"the client waits. The wrapper itself is cheap{figure}; what is worth timing is the handler.")
+            f"the client waits.{said}")
 
 
 def _caveats(results):
@@ -151,19 +174,34 @@ def _caveats(results):
         "idles between requests pays the same per request but never notices it.",
         "One middleware only. A stack of them (logging, authentication, compression) costs each its own "
         "coroutine frame and call; they add up per request.",
-        "The span runs open a new connection per request (the test client's way), which lengthens the "
-        "client's side, not the span.",
+        "The `new_connection` span runs open a connection per request (a client without a session), which "
+        "lengthens the client's side by connect and accept, not the span; the `keep_alive` runs are the "
+        "figure to quote.",
         "CPU time from schedstat counts every thread of the server process; the aiohttp server's only other "
         "thread waits on its stdin and runs for microseconds.",
     ], counter="server_cpu_us_per_req", what="server CPU per request")
 
 
+def _model_of(run):
+    """The client model: asio_coro for the overhead runs; the span runs' libcurl handle is no model."""
+    return ("asio_coro" if mv.parts(run)[2] == "overhead" else None), run.name.param("c")
+
+
+def _server_cell(run):
+    server, middleware, _kind = mv.parts(run)
+    name = mv.SERVER_NAME.get(server, server or fmt.DASH)
+    return f"{name}, {'timed' if middleware == 'timing' else 'untimed'}"
+
+
 def _numbers(results):
     cols = [
+        page.Column("server", _server_cell),
         page.counter_column("req/s", "req_per_s"),
         page.counter_column("server CPU µs/request", "server_cpu_us_per_req"),
         page.counter_column("p50, µs", "p50_us"),
         page.counter_column("p99, µs", "p99_us"),
         page.cv_column("server_cpu_us_per_req", "CPU cv"),
     ]
-    return page.numbers_table(results, cols, note="Overhead runs; medians over the repetitions.")
+    return page.numbers_table(results, cols, model_of=_model_of,
+                              note="Medians over the repetitions. The model is the client's: asio_coro drives the "
+                                   "overhead runs; the span runs use one libcurl handle (no model).")

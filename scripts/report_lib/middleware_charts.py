@@ -5,9 +5,11 @@
   linear axis (their costs differ by an order of magnitude, and each panel
   compares only its own two bars); bars are medians, whiskers the range of
   the repetitions, the paired ratio with its 95 % CI written above.
-- middleware_span: one stacked bar per timed server: the delay the handler
-  waited, the rest of the reported span, and the client's latency beyond the
-  span (what the middleware does not see), medians in ms.
+- middleware_span: one stacked bar per timed server and connection kind
+  (keep-alive; a new connection per request, which adds connect and accept):
+  the delay the handler waited, the rest of the reported span, and the
+  client's latency beyond the span (what the middleware does not see),
+  medians in ms.
 """
 from matplotlib.patches import Patch
 
@@ -16,15 +18,17 @@ from . import middleware_verdict as mv
 
 COLOUR = {"none": "#9e9e9e", "timing": "#1f77b4"}
 LABEL = {"none": "without timing", "timing": "with timing"}
+CONNECTION_TICK = {"keep_alive": "keep-alive",
+                   "new_connection": "new connection per request\n(includes connect, accept)"}
 
 
-def _note(results):
+def _note(results, client="asio_coro, 8 keep-alive connections. Server CPU from /proc/<pid>/task/*/schedstat."):
     ctx = results.ctx
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
         f"{results.repetitions_label or 'The'} repetitions"
         f"{' (QUICK RUN: few requests)' if results.quick else ''}; timed and untimed side by side in every round.",
-        "Client: asio_coro, 8 keep-alive connections. Server CPU from /proc/<pid>/task/*/schedstat.",
+        f"Client: {client}",
         charts.spread_note(results, "server_cpu_us_per_req", "server CPU per request")])
 
 
@@ -61,11 +65,13 @@ def cost(results, charts_dir):
 
 def span(results, charts_dir):
     runs = results.runs
-    fig, axes = charts.figure(1, 1, width_per_col=8, height_per_row=3.2)
+    fig, axes = charts.figure(1, 1, width_per_col=9, height_per_row=4.2)
     ax = axes[0][0]
     shown = []
-    for y, server in enumerate(mv.SERVERS):
-        r = mv.find(runs, server, "timing", "span")
+    rows = [(server, conn) for server in mv.SERVERS for conn in mv.CONNECTIONS]
+    # Top to bottom in reading order: aiohttp keep-alive first.
+    for y, (server, conn) in zip(range(len(rows) - 1, -1, -1), rows):
+        r = mv.find(runs, server, "timing", "span", conn)
         if r is None or r.failed or not r.reps:
             continue
         delay = r.median("delay_ms")
@@ -82,11 +88,11 @@ def span(results, charts_dir):
             left += width
         ax.annotate(f"span {fmt.sig(span_ms)} ms, client {fmt.sig(latency)} ms", (left, y), xytext=(5, 0),
                     textcoords="offset points", va="center", fontsize=8)
-        shown.append((y, mv.SERVER_LABEL[server]))
+        shown.append((y, f"{mv.SERVER_LABEL[server]}\n{CONNECTION_TICK[conn]}"))
     if not shown:
         charts.no_data(ax)
     ax.set_yticks([y for y, _ in shown])
-    ax.set_yticklabels([label for _, label in shown])
+    ax.set_yticklabels([label for _, label in shown], fontsize=8)
     ax.set_xlabel("ms (medians)")
     ax.grid(axis="x", alpha=0.3)
     ax.grid(axis="y", visible=False)
@@ -94,7 +100,8 @@ def span(results, charts_dir):
     legend = [Patch(color=c, label=label) for c, label in
               (("#c7c7c7", "the handler's delay"), ("#1f77b4", "rest of the reported span"),
                ("#ff7f0e", "client latency beyond the span"))]
-    charts.finish(fig, "What a timing middleware sees of a 20 ms request", _note(results), legend=legend)
+    charts.finish(fig, "What a timing middleware sees of a 20 ms request",
+                  _note(results, "one libcurl handle, requests one at a time."), legend=legend)
     return charts.save(fig, charts_dir, "middleware_span")
 
 

@@ -50,16 +50,20 @@ def verdict(results):
 
 
 def headline(results):
-    """Per language: peak depth and p99 latency, unbounded ÷ bounded; the bounded producer's rate ÷
-    the consumers' rate."""
+    """Per language: the bounded producer's rate ÷ the consumers' rate (the backpressure), the
+    unbounded peak ÷ the producer's lead, then peak depth and p99 latency unbounded ÷ bounded,
+    labelled with the run's length that sets their size (items and maxsize from the run's name)."""
     v = qv.decide(results.runs)
     out = []
     for lang in qv.LANGUAGES:
         f = v.figures.get(lang)
         name = qv.LANGUAGE_LABEL[lang]
-        out += [hl.figure(f"{name}: peak depth, unbounded ÷ bounded", f.depth if f else None),
-                hl.figure(f"{name}: p99 latency, unbounded ÷ bounded", f.p99 if f else None),
-                hl.figure(f"{name}: bounded producer rate ÷ consumer rate", f.pace if f else None)]
+        length = (f" ({fmt.count(f.items)} items against maxsize {fmt.count(f.maxsize)}: grows with the run)"
+                  if f else "")
+        out += [hl.figure(f"{name}: bounded producer rate ÷ consumer rate", f.pace if f else None),
+                hl.figure(f"{name}: unbounded peak depth ÷ the producer's lead", f.growth if f else None),
+                hl.figure(f"{name}: peak depth, unbounded ÷ bounded{length}", f.depth if f else None),
+                hl.figure(f"{name}: p99 latency, unbounded ÷ bounded{length}", f.p99 if f else None)]
     return hl.measured(out)
 
 
@@ -130,10 +134,15 @@ def _why(results, v):
             f"items ({fmt.sig(u.median('peak_queued_mb'))} MiB of payloads; resident memory grew "
             f"{fmt.sig(u.median('rss_growth_mb'))} MiB). The last items waited behind all of them: p99 latency "
             f"{fmt.sig(u.median('p99_ms'))} ms. With `maxsize={f.maxsize}` the producer's `put` waited whenever the "
-            f"queue was full, so it made items at {fmt.sig(b.median('producer_items_per_s'))} items/s, the "
-            f"consumers' pace, finished {fmt.sig(b.median('producer_lag_ms'))} ms behind its schedule, and no item "
+            f"queue was full, so it made items at {fmt.sig(b.median('producer_items_per_s'))} items/s"
+            f"{_paced(v, lang)}, finished {fmt.sig(b.median('producer_lag_ms'))} ms behind its schedule, and no item "
             f"waited behind more than {f.maxsize} others: p99 {fmt.sig(b.median('p99_ms'))} ms, resident memory "
             f"growth {fmt.sig(b.median('rss_growth_mb'))} MiB.")
+        note = qv.length_note(f)
+        if note and f.depth:
+            out.append(f"- {name}: peak depth unbounded ÷ bounded was {_ratio(f.depth)}, a figure of the run, not "
+                       f"of the queue: {note}. Twice the items, twice the lead; the bounded peak stays at "
+                       f"`maxsize`.")
         if f.total:
             out.append(f"- {name}: the whole job took {_ratio(f.total)} as long without the bound as with it: "
                        "a bound does not make the consumers faster; it moves the waiting from the queue into "
@@ -146,18 +155,32 @@ def _why(results, v):
     return "\n".join(out)
 
 
+def _passed(v, name):
+    return any(c.name == name and c.status == qv.checks_mod.PASSED for c in v.checks)
+
+
+def _paced(v, lang):
+    """', the consumers' pace' when the backpressure check passed for that language, else ''."""
+    held = _passed(v, f"{qv.LANGUAGE_LABEL[lang]}: bounded producer rate ÷ consumer rate")
+    return ", the consumers' pace" if held else ""
+
+
 def _ratio(ci):
     return fmt.factor_ci(*ci) if ci else "not measured"
 
 
 def _interview(v):
-    f = v.figures.get("python") or next(iter(v.figures.values()), None)
-    figure = (f" (here: peak depth {_ratio(f.depth)} higher and p99 latency {_ratio(f.p99)} higher without it)"
-              if f else "")
+    lang = "python" if "python" in v.figures else next(iter(v.figures), None)
+    f = v.figures.get(lang)
+    # A figure goes beside the sentence only when its check passed: never one that contradicts it.
+    lead = (f" (here the peak was {_ratio(f.growth)} that lead)"
+            if f and _passed(v, f"{qv.LANGUAGE_LABEL[lang]}: unbounded peak depth ÷ the producer's lead") else "")
+    pace = f" (here {_ratio(f.pace)} their rate)" if f and _paced(v, lang) else ""
     return ("\"An `asyncio.Queue()` without `maxsize` never makes `put` wait, so a producer faster than its "
-            "consumers fills memory with the difference, and every item waits behind the backlog"
-            f"{figure}. With `maxsize`, `await queue.put()` waits while the queue is full: the producer runs at "
-            "the consumers' pace, memory stays bounded, latency stays short. The bound does not add capacity; "
+            f"consumers fills memory with its whole lead{lead}, which grows for as long as it runs, and every "
+            "item waits behind the backlog. With `maxsize`, `await queue.put()` waits while the queue is full: "
+            f"the producer runs at the consumers' pace{pace}, memory stays bounded, latency stays short. "
+            "The bound does not add capacity; "
             "it moves the waiting to the producer, where I can decide to slow down, shed load or time out.\"")
 
 

@@ -5,7 +5,8 @@ timeouts_overrun (the headline): how far past the timeout control came back,
     asyncio.timeout and Asio's `request || timer`, mean with its 95 % CI, with
     the line overrun = clean-up.
 timeouts_tail: every request's wait (timed out or not) at each percentile,
-    one panel per client, each bound a line, the timeout as a dashed line.
+    one panel per client, each bound a line, the timeout as a dashed line and
+    the tail check's bound on the p99 (timeout + TAIL_SLACK) as a dotted one.
 timeouts_pool_wait: per case, the waiters, how many timed out, how many got
     a connection (aiohttp's trace hooks) and how many mockd saw; and the
     waiters' longest wait against the timeout.
@@ -25,6 +26,7 @@ BOUND_STYLE = {  # colour, marker, line style
     "curlopt_timeout": ("#8c564b", "v", "-"),
     "or_timer": ("#2ca02c", "D", "-"),
 }
+BOUND_LINE = "#9467bd"  # the tail check's bound, timeout + TAIL_SLACK
 # Percentiles drawn, evenly spaced: the tail is where the timeout acts.
 TAIL_POINTS = (50, 90, 95, 99, 99.9, 100)
 
@@ -117,6 +119,7 @@ def tail(results, charts_dir):
             charts.no_data(ax)
         for t in timeouts:
             ax.axhline(t, color="#999999", linestyle="--", linewidth=0.9)
+            ax.axhline(t * (1 + tv.TAIL_SLACK), color=BOUND_LINE, linestyle=":", linewidth=1.0)
         ax.set_yscale("log")
         charts.readable_y(ax)
         ax.set_xticks(range(len(TAIL_POINTS)))
@@ -127,6 +130,8 @@ def tail(results, charts_dir):
     if timeouts:
         items.append(Line2D([], [], color="#999999", linestyle="--",
                             label=f"timeout ({', '.join(fmt.compact(t) for t in sorted(timeouts))} ms)"))
+        items.append(Line2D([], [], color=BOUND_LINE, linestyle=":",
+                            label=f"the rule's bound on the p99: timeout + {fmt.compact(tv.TAIL_SLACK * 100)} %"))
     charts.finish(fig, "Every request's wait, timed out or not, against a lognormal server (p50 5 ms, p99 100 ms)",
                   _note(results, "Percentiles over all repetitions' requests (spectra.json)."), items,
                   ncol=min(len(items), 4))

@@ -2,7 +2,8 @@
 // every benchmark present and error-free; each timed server reports a span
 // for every answer, never shorter than the handler's delay (exact counts);
 // the server's CPU per request is measured for all four servers; mockd saw
-// exactly the requests the client sent; the report has its verdict and
+// exactly the requests the client sent; a keep-alive span run opens one
+// connection, a new-connection one one per request; the report has its verdict and
 // charts; and no aiohttp server is left running.
 #include <gtest/gtest.h>
 
@@ -24,7 +25,10 @@ std::set<std::string> expected_names() {
     for (const char* middleware : {"none", "timing"}) {
       const std::string base = std::string("middleware/") + server + "/" + middleware;
       names.insert(base + "/overhead/c:8/delay_ms:0");
-      names.insert(base + "/span/c:1/delay_ms:20");
+      names.insert(base + "/span/keep_alive/c:1/delay_ms:20");
+      // Connect and accept in the client's latency: only where a span is read.
+      if (std::string(middleware) == "timing")
+        names.insert(base + "/span/new_connection/c:1/delay_ms:20");
     }
   return names;
 }
@@ -74,7 +78,16 @@ TEST(Middleware, QuickRunTimesEveryHandlerAndMeasuresTheCost) {
         // The aiohttp server keeps no counters: left out, not reported as 0.
         EXPECT_FALSE(b.contains("server_requests")) << name;
       }
-    } else if (timed) {
+      continue;
+    }
+    // The span runs: one connection per repetition with keep-alive, one per
+    // request without (exact counts from libcurl's own connection count).
+    if (has(name, "/keep_alive/")) {
+      EXPECT_EQ(b["conns_opened_client"], 1) << name << ": every request on one connection";
+    } else {
+      EXPECT_EQ(b["conns_opened_client"], b["requests"]) << name << ": a connection per request";
+    }
+    if (timed) {
       EXPECT_EQ(b["span_missing"], 0) << name << ": every answer carries the span";
       EXPECT_EQ(b["span_below_delay"], 0) << name << ": a span covers the handler's wait";
       EXPECT_GE(b["span_min_ms"].get<double>(), 20.0) << name;
