@@ -193,14 +193,14 @@ def sentence_holds(data, sentence):
 
 # --- rules the guide computes itself ---------------------------------------------------
 
-def figure_at_least(scenario, needles, threshold, name=None):
-    """A Rule on a headline figure's interval: passes when its low end is ≥ threshold."""
+def figure_at_least(scenario, needles, threshold, name=None, strict=False):
+    """A Rule on a headline figure's interval: passes when its low end is ≥ threshold (> when strict)."""
     def compute(data):
         f = data.figure(scenario, *needles)
         if f is None:
             return None
-        return verdict.at_least(name or f.label, (f.estimate, f.low, f.high), threshold, unit=f.unit)
-    return Rule(scenario, f"{name or ' … '.join(needles)} ≥ {threshold:g}", compute)
+        return verdict.at_least(name or f.label, (f.estimate, f.low, f.high), threshold, unit=f.unit, strict=strict)
+    return Rule(scenario, f"{name or ' … '.join(needles)} {'>' if strict else '≥'} {threshold:g}", compute)
 
 
 def figure_below(scenario, needles, threshold, name=None):
