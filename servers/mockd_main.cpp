@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
                  "its limits: pipelined requests after the first are lost, a header line without "
                  "a colon is ignored, a header line over 8 KiB or an unknown or lowercase method "
                  "answers 400, a request body needs Content-Length or chunked, an idle "
-                 "connection holds a thread for --idle-timeout-ms (default 5 s here), its stats "
+                 "connection holds a thread for --idle-timeout-ms (default 5 s here), an HTTPS "
+                 "client that half-closes gets no answer once its FIN has arrived, its stats "
                  "show header_timeouts, idle_timeouts, tls_handshake_failures and "
                  "accept_fd_exhausted as null; see README)")
       ->check(CLI::IsMember({"asio", "blocking"}))

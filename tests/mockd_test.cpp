@@ -462,16 +462,21 @@ TEST(MockdAsio, SlowlorisConnectionIsClosedAfterTheHeaderTimeout) {
 }
 
 TEST(MockdBlocking, IncompleteHeaderIsRefusedAfterTheReadTimeout) {
-  // cpp-httplib answers 400 when a read times out (and then keeps the
-  // connection until the idle timeout): the header wait is still bounded.
+  // cpp-httplib answers 400 when a read times out: the header wait is still
+  // bounded. mockd then closes the connection (the library would keep it
+  // until the idle timeout, 5 s here; the socket's own timeout is 2 s).
   MockdProcess mockd({"--engine", "blocking", "--header-timeout-ms", "300"});
-  RawConnection c(mockd.port());
+  RawConnection c(mockd.port(), 2s);
   const auto start = Clock::now();
   c.send("GET / HTTP/1.1\r\nHost: x\r\n");
   auto r = c.read_response();
   EXPECT_GE(Clock::now() - start, 300ms);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
+  int err = -1;
+  c.read_to_end(&err);
+  EXPECT_EQ(err, 0) << "the connection was not closed after the library's 400";
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["malformed_requests"], 1);
 }
 
 TEST(MockdAsio, SlowlorisDrippingBytesIsStillClosed) {
