@@ -39,6 +39,8 @@ constexpr std::size_t kRequestBodyLimit = 1 << 20;
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(50);
 constexpr std::size_t kGarbageBytes = 256;
 constexpr auto kLingerTimeout = std::chrono::seconds(1);
+// A /stats body whose client does not read it is dropped after this long.
+constexpr auto kStatsWriteTimeout = std::chrono::seconds(5);
 
 // Keeps only what mockd needs from a request (method, target, keep-alive,
 // whether the client waits for 100 Continue) and discards any body, so
@@ -119,7 +121,8 @@ struct Connection {
   std::vector<asio::const_buffer> gather;
   bool idle = true;  // waiting for a request: safe to cancel at shutdown
   bool counted = false;
-  bool http10 = false;  // HTTP/1.0 keep-alive must be announced explicitly
+  bool http10 = false;         // HTTP/1.0 keep-alive must be announced explicitly
+  bool peer_finished = false;  // the client sent its FIN: answer, then close
 
   Connection(Worker& w, tcp::socket& s, std::size_t max_header_bytes);
 };
@@ -350,7 +353,7 @@ class AsioEngine final : public Engine {
       co_return false;
     }
     stats_.request_served(plan.status);
-    const bool close = plan.close || !keep_alive || stopping_;
+    const bool close = plan.close || !keep_alive || stopping_ || conn.peer_finished;
     // --time-handlers: what a timing middleware sees, the span from the
     // parsed request to the response it is about to send.
     std::chrono::microseconds handler_time{-1};
@@ -374,10 +377,12 @@ class AsioEngine final : public Engine {
 
   // Waits out a request's delay while watching its connection, so that a
   // client that gives up (a timeout, a cancelled task) is seen from the
-  // server: false when the client closed or reset the connection first.
-  // What can be seen is a FIN or RST on the socket; bytes that arrive
-  // instead (a pipelined request, a TLS alert) end the watch, and the rest
-  // of the delay is waited out as before.
+  // server: false when the client reset the connection first, or closed it
+  // with --half-close cancel. What can be seen is a FIN or RST on the
+  // socket; bytes that arrive instead (a pipelined request, a TLS alert) end
+  // the watch, and the rest of the delay is waited out as before. With
+  // --half-close answer a FIN also ends the watch: the request is answered
+  // after its delay and the connection closed (no request can follow a FIN).
   asio::awaitable<bool> wait_out_delay(Connection& conn, std::chrono::microseconds delay) {
     using namespace asio::experimental::awaitable_operators;
     conn.timer.expires_after(delay);
@@ -386,22 +391,37 @@ class AsioEngine final : public Engine {
     if (passed.index() == 0) co_return true;
     char byte;
     const ssize_t n = ::recv(conn.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-      co_return false;  // end of stream or reset: the client is gone
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      co_return false;  // reset: the client is gone
+    if (n == 0) {       // end of stream: gone, or only done sending
+      if (config_.half_close == HalfClose::cancel) co_return false;
+      conn.peer_finished = true;
+    }
     co_await conn.timer.async_wait(nothrow);
     co_return true;
   }
 
+  // A /stats body is held until its client has read it: at most
+  // Stats::kMaxStatsBodies at once (more are answered 503 and closed), each
+  // for at most kStatsWriteTimeout, so clients that ask and never read cannot
+  // make the server hold a copy each.
   template <class Stream>
   asio::awaitable<bool> answer_stats(Stream& stream, Connection& conn, std::string_view path,
                                      http::verb method, bool keep_alive) {
-    if (path == "/stats" && (method == http::verb::get || method == http::verb::head))
-      co_return co_await send_simple(stream, conn, 200, stats_.to_json("asio"), keep_alive,
-                                     "application/json");
-    if (path == "/stats/reset" && method == http::verb::post) {
-      stats_.reset();
-      co_return co_await send_simple(stream, conn, 200, stats_.to_json("asio"), keep_alive,
-                                     "application/json");
+    const bool read = path == "/stats" && (method == http::verb::get || method == http::verb::head);
+    const bool reset = path == "/stats/reset" && method == http::verb::post;
+    if (read || reset) {
+      const auto place = stats_.take_stats_body_place();
+      if (!place)
+        co_return co_await send_simple(stream, conn, 503,
+                                       "{\"error\":\"too many /stats requests at once\"}\n", false,
+                                       "application/json");
+      if (reset) stats_.reset();
+      beast::get_lowest_layer(stream).expires_after(kStatsWriteTimeout);
+      const bool open = co_await send_simple(stream, conn, 200, stats_.to_json("asio"), keep_alive,
+                                             "application/json");
+      beast::get_lowest_layer(stream).expires_never();
+      co_return open;
     }
     co_return co_await send_simple(stream, conn, 405,
                                    "{\"error\":\"use GET /stats or POST /stats/reset\"}\n",

@@ -4,9 +4,15 @@
 // second, however many clients wait.
 //
 // cpp-httplib gives a handler no access to its socket and never closes a
-// connection because a *response* says `Connection: close`; for close=1 and
-// faults the handler finds its socket by address (socket_of below). Its
-// per-read timeout stands in for --header-timeout-ms.
+// connection because a *response* says `Connection: close`; for close=1,
+// faults and the library's own error answers the handler uses the socket
+// its pool thread is serving (connection_fd below). Its per-read timeout
+// stands in for --header-timeout-ms.
+//
+// Plain connections are served by mockd's own loop over the library's
+// request processing (PlainServer): the library's socket stream refuses to
+// write to a client that has sent its FIN, so a client that sends a whole
+// request and then shuts down its sending side would get no answer.
 //
 // Most requests are answered from the library's pre-routing hook, which runs
 // once the header is parsed and before any body is read: there mockd checks
@@ -17,10 +23,10 @@
 // the library decides before that hook (pipelining, the request line, header
 // lines without a colon or over 8 KiB) stays as it is: see README.
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <openssl/pem.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,9 +44,13 @@ namespace mockd {
 namespace {
 
 // A connection's whole life runs in one task on one pool thread, so the task
-// boundary is where a connection ends; this thread's flag says whether the
-// connection now being served has been counted.
+// boundary is where a connection ends; this thread's variables describe the
+// connection now being served: whether it has been counted, its socket (-1
+// until known: PlainServer and, over TLS, the handshake set it), and whether
+// it is being closed (a library error after that is not counted again).
 thread_local bool connection_counted = false;
+thread_local int connection_fd = -1;
+thread_local bool connection_closing = false;
 
 class CountingPool final : public httplib::ThreadPool {
  public:
@@ -48,6 +58,8 @@ class CountingPool final : public httplib::ThreadPool {
   void enqueue(std::function<void()> fn) override {
     httplib::ThreadPool::enqueue([this, fn = std::move(fn)] {
       connection_counted = false;
+      connection_fd = -1;
+      connection_closing = false;
       fn();
       if (connection_counted) stats_.connection_closed();
     });
@@ -56,42 +68,6 @@ class CountingPool final : public httplib::ThreadPool {
  private:
   Stats& stats_;
 };
-
-// The descriptor of this process's TCP socket whose peer is
-// remote_addr:remote_port and whose local port is local_port; -1 if none.
-// A scan of /proc/self/fd: only used for close=1 and faults.
-int socket_of(const std::string& remote_addr, int remote_port, int local_port) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (!dir) return -1;
-  int found = -1;
-  while (dirent* entry = readdir(dir)) {
-    const int fd = std::atoi(entry->d_name);
-    if (fd <= 2 || fd == dirfd(dir)) continue;
-    sockaddr_storage peer{}, local{};
-    socklen_t peer_len = sizeof peer, local_len = sizeof local;
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
-    char addr[INET6_ADDRSTRLEN] = "";
-    int peer_port = 0, own_port = 0;
-    if (peer.ss_family == AF_INET) {
-      auto* p = reinterpret_cast<sockaddr_in*>(&peer);
-      inet_ntop(AF_INET, &p->sin_addr, addr, sizeof addr);
-      peer_port = ntohs(p->sin_port);
-      own_port = ntohs(reinterpret_cast<sockaddr_in*>(&local)->sin_port);
-    } else if (peer.ss_family == AF_INET6) {
-      auto* p = reinterpret_cast<sockaddr_in6*>(&peer);
-      inet_ntop(AF_INET6, &p->sin6_addr, addr, sizeof addr);
-      peer_port = ntohs(p->sin6_port);
-      own_port = ntohs(reinterpret_cast<sockaddr_in6*>(&local)->sin6_port);
-    }
-    if (peer_port == remote_port && own_port == local_port && remote_addr == addr) {
-      found = fd;
-      break;
-    }
-  }
-  closedir(dir);
-  return found;
-}
 
 // Sends `fault` on a socket cpp-httplib still owns: it must stay open (the
 // library closes it), so RST comes from disconnecting it (connect with
@@ -123,6 +99,139 @@ struct WithListeningSocket : Base {
   int listening_fd() const { return this->svr_sock_; }
 };
 
+// True once `fd` has `events` (or an error, or the peer's FIN for POLLIN)
+// within `timeout`.
+bool wait_for(int fd, short events, std::chrono::milliseconds timeout) {
+  pollfd p{fd, events, 0};
+  int n;
+  do n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+std::chrono::milliseconds to_ms(time_t sec, time_t usec) {
+  return std::chrono::milliseconds(sec * 1000 + usec / 1000);
+}
+
+// "address" and port of a socket's peer (getpeername) or own end (getsockname),
+// as cpp-httplib's own stream reports them.
+template <class Get>
+void address_of(int fd, Get get, std::string& ip, int& port) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (get(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+  char text[INET6_ADDRSTRLEN] = "";
+  if (addr.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+    port = ntohs(a->sin_port);
+  } else if (addr.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+    port = ntohs(a->sin6_port);
+  }
+  ip = text;
+}
+
+// cpp-httplib's plain socket stream as 0.11.4 has it (one per request, reading
+// ahead into a 4 KiB buffer, so pipelined requests are still lost: README),
+// except that a socket is writable whether or not the client has sent its
+// FIN. The library's own stream also asks that the socket not be at its end
+// of stream before each write, which drops the answer to a client that
+// half-closed after its request (`printf ... | nc -N`).
+class PlainStream final : public httplib::Stream {
+ public:
+  PlainStream(int fd, std::chrono::milliseconds read_timeout,
+              std::chrono::milliseconds write_timeout)
+      : fd_(fd), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+
+  bool is_readable() const override { return wait_for(fd_, POLLIN, read_timeout_); }
+  bool is_writable() const override { return wait_for(fd_, POLLOUT, write_timeout_); }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (buffered_at_ < buffered_) {
+      const std::size_t n = std::min(size, buffered_ - buffered_at_);
+      std::memcpy(ptr, buffer_.data() + buffered_at_, n);
+      buffered_at_ += n;
+      return static_cast<ssize_t>(n);
+    }
+    if (!is_readable()) return -1;
+    if (size >= buffer_.size()) return receive(ptr, size);
+    const ssize_t n = receive(buffer_.data(), buffer_.size());
+    if (n <= 0) return n;
+    const std::size_t given = std::min(size, static_cast<std::size_t>(n));
+    std::memcpy(ptr, buffer_.data(), given);
+    buffered_at_ = given;
+    buffered_ = static_cast<std::size_t>(n);
+    return static_cast<ssize_t>(given);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    if (!is_writable()) return -1;
+    ssize_t n;
+    do n = ::send(fd_, ptr, size, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    address_of(fd_, ::getpeername, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    address_of(fd_, ::getsockname, ip, port);
+  }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  ssize_t receive(char* ptr, std::size_t size) {
+    ssize_t n;
+    do n = ::recv(fd_, ptr, size, 0);
+    while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  int fd_;
+  std::chrono::milliseconds read_timeout_, write_timeout_;
+  std::array<char, 4096> buffer_;
+  std::size_t buffered_ = 0, buffered_at_ = 0;
+};
+
+// cpp-httplib's plain server with its connection loop replaced by the same
+// loop over PlainStream: wait (up to the keep-alive timeout) for a request,
+// let the library read and answer it, until it or mockd ends the connection.
+class PlainServer : public httplib::Server {
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    connection_fd = sock;
+    const auto read_timeout = to_ms(read_timeout_sec_, read_timeout_usec_);
+    const auto write_timeout = to_ms(write_timeout_sec_, write_timeout_usec_);
+    bool ok = false;
+    for (std::size_t left = keep_alive_max_count_; left > 0 && request_arrives(sock); --left) {
+      PlainStream stream(sock, read_timeout, write_timeout);
+      bool closed = false;
+      ok = process_request(stream, left == 1, closed, nullptr);
+      if (!ok || closed) break;
+    }
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+    return ok;
+  }
+
+  // Waits for a request's first byte (or the client's FIN) for the keep-alive
+  // timeout, in slices, so that a server being stopped lets go sooner.
+  bool request_arrives(int sock) const {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+    while (svr_sock_ != INVALID_SOCKET) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      if (wait_for(sock, POLLIN, std::min(left, std::chrono::milliseconds(100)))) return true;
+    }
+    return false;
+  }
+};
+
 struct HttplibServer {
   std::unique_ptr<httplib::Server> server;
   std::function<int()> listening_fd;
@@ -136,7 +245,7 @@ HttplibServer wrap(Args&&... args) {
 }
 
 HttplibServer make_server(const ServerConfig& config) {
-  if (!config.tls) return wrap<httplib::Server>();
+  if (!config.tls) return wrap<PlainServer>();
   auto read = [](const std::string& pem, auto reader) {
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     auto* obj = reader(bio, nullptr, nullptr, nullptr);
@@ -152,6 +261,11 @@ HttplibServer make_server(const ServerConfig& config) {
   auto& server = static_cast<httplib::SSLServer&>(*wrapped.server);
   if (!server.is_valid()) throw std::runtime_error("TLS: cpp-httplib rejected the certificate");
   restrict_tls_version(server.ssl_context(), config.tls_version);
+  // The handshake runs on the pool thread that then serves the connection:
+  // the moment to note its socket.
+  SSL_CTX_set_info_callback(server.ssl_context(), [](const SSL* ssl, int where, int) {
+    if (where & SSL_CB_HANDSHAKE_START) connection_fd = SSL_get_fd(ssl);
+  });
   return wrapped;
 }
 
@@ -185,6 +299,32 @@ Framing framing_of(const httplib::Request& req, std::string& why) {
       length.find_first_not_of("0123456789") != std::string::npos)
     return why = "Content-Length is not a number", Framing::ambiguous;
   return std::stoull(length) == 0 ? Framing::none : Framing::sized;
+}
+
+// RFC 9110 §5.1: a field name is a token (tchar).
+bool is_token(std::string_view name) {
+  constexpr std::string_view extra = "!#$%&'*+-.^_`|~";
+  if (name.empty()) return false;
+  for (const char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && extra.find(c) == std::string_view::npos)
+      return false;
+  return true;
+}
+
+// Why a field is refused, empty if it is not: a name that is not a token
+// (cpp-httplib keeps "Transfer-Encoding : chunked" as a field named
+// "Transfer-Encoding " that the framing check would not see, a known
+// request-smuggling form) or a value with a control character (a NUL
+// included) other than HTAB, or DEL. The asio engine's parser (Beast) refuses
+// exactly these.
+std::string bad_field(const httplib::Request& req) {
+  for (const auto& [name, value] : req.headers) {
+    if (!is_token(name)) return "a header field name that is not a token";
+    for (const char c : value)
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+        return "a control character in a header field value";
+  }
+  return {};
 }
 
 // The header's size as sent, less optional whitespace: the request line and
@@ -290,6 +430,11 @@ class BlockingEngine final : public Engine {
       refuse(res, 431, "request header larger than the cap (--max-header-bytes)");
       return httplib::Server::HandlerResponse::Handled;
     }
+    if (why = bad_field(req); !why.empty()) {
+      stats_.malformed_request();
+      refuse(res, 400, "malformed HTTP request: " + why);
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const Framing framing = framing_of(req, why);
     if (framing == Framing::ambiguous) {
       stats_.malformed_request();
@@ -337,8 +482,7 @@ class BlockingEngine final : public Engine {
     std::this_thread::sleep_for(plan.delay);
     if (plan.fault != Fault::none) {
       stats_.fault_sent(plan.fault);
-      if (const int fd = socket_of(req.remote_addr, req.remote_port, req.local_port); fd >= 0)
-        send_fault(fd, plan.fault);
+      if (connection_fd >= 0) send_fault(connection_fd, plan.fault);
       res.status = 500;  // never reaches the client: the socket is gone
       return;
     }
@@ -402,26 +546,45 @@ class BlockingEngine final : public Engine {
   // Closes the connection after a response that asked for it, and after
   // cpp-httplib's own error answers (malformed request, header read timeout):
   // the library would keep those connections alive. Shutting down the read
-  // side ends its keep-alive loop without closing a socket it owns.
+  // side ends its keep-alive loop without closing a socket it owns. After the
+  // library's own error the writing side is shut too: over TLS the library
+  // would otherwise go on reading the rest of a bad header out of its TLS
+  // buffer as further requests, answering (and counting) each line.
   void after_response(const httplib::Request& req, const httplib::Response& res) {
     const bool ours = res.has_header("Server");
-    if (!ours) stats_.malformed_request();
+    if (!ours && !connection_closing) stats_.malformed_request();
     if (ours && !is_stats_path(split_target(req.target).path)) stats_.request_completed();
     if (ours && res.get_header_value("Connection") != "close") return;
-    if (const int fd = socket_of(req.remote_addr, req.remote_port, req.local_port); fd >= 0)
-      shutdown(fd, SHUT_RD);
+    connection_closing = true;
+    if (connection_fd >= 0) shutdown(connection_fd, ours ? SHUT_RD : SHUT_RDWR);
   }
 
+  // As the asio engine: at most Stats::kMaxStatsBodies bodies held at once
+  // (more: 503, closed), each written within the write timeout or dropped.
   void answer_stats(const httplib::Request& req, std::string_view path, httplib::Response& res) {
-    if (path == "/stats" && (req.method == "GET" || req.method == "HEAD")) {
-      res.set_content(stats_.to_json("blocking"), "application/json");
-    } else if (path == "/stats/reset" && req.method == "POST") {
-      stats_.reset();
-      res.set_content(stats_.to_json("blocking"), "application/json");
-    } else {
+    const bool read = path == "/stats" && (req.method == "GET" || req.method == "HEAD");
+    const bool reset = path == "/stats/reset" && req.method == "POST";
+    if (!read && !reset) {
       res.status = 405;
       res.set_content("{\"error\":\"use GET /stats or POST /stats/reset\"}\n", "application/json");
+      return;
     }
+    auto place = stats_.take_stats_body_place();
+    if (!place) {
+      res.status = 503;
+      res.set_header("Connection", "close");  // after_response closes it
+      res.set_content("{\"error\":\"too many /stats requests at once\"}\n", "application/json");
+      return;
+    }
+    if (reset) stats_.reset();
+    // The body and its place live as long as the response, which owns the
+    // provider (a plain string body would outlive the place).
+    auto body = std::make_shared<const std::string>(stats_.to_json("blocking"));
+    res.set_content_provider(
+        body->size(), "application/json",
+        [body, place](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+          return sink.write(body->data() + offset, std::min(length, body->size() - offset));
+        });
   }
 
   ServerConfig config_;

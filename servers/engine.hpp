@@ -15,6 +15,15 @@
 
 namespace mockd {
 
+// What a client's FIN (it shut down its sending side) during a request's
+// delay means. A FIN is all the server sees of a client that closed its
+// socket and of one that only half-closed after a complete request (`nc -N`,
+// some HTTP/1.0 clients); the two cannot be told apart.
+enum class HalfClose {
+  cancel,  // the client left (as nginx's 499): counted cancelled, nothing sent
+  answer,  // wait out the delay, answer, close; only an RST counts as leaving
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: any free port
@@ -30,6 +39,9 @@ struct ServerConfig {
   // header to its response header, and send that as "handler;dur=" in
   // Server-Timing (asio engine only).
   bool time_handlers = false;
+  // The asio engine watches a connection during a delay; the blocking
+  // engine cannot (it always answers).
+  HalfClose half_close = HalfClose::cancel;
 };
 
 class Engine {

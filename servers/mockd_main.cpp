@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   long header_timeout_ms = config.header_timeout.count();
   std::optional<long> idle_timeout_ms;
   long shutdown_timeout_ms = config.shutdown_timeout.count();
+  std::optional<std::string> half_close;
 
   app.add_option("--host", config.host, "Address to bind")->capture_default_str();
   app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
@@ -49,7 +50,8 @@ int main(int argc, char** argv) {
                  "its limits: pipelined requests after the first are lost, a header line without "
                  "a colon is ignored, a header line over 8 KiB or an unknown or lowercase method "
                  "answers 400, a request body needs Content-Length or chunked, an idle "
-                 "connection holds a thread for --idle-timeout-ms (default 5 s here), its stats "
+                 "connection holds a thread for --idle-timeout-ms (default 5 s here), an HTTPS "
+                 "client that half-closes gets no answer once its FIN has arrived, its stats "
                  "show header_timeouts, idle_timeouts, tls_handshake_failures and "
                  "accept_fd_exhausted as null; see README)")
       ->check(CLI::IsMember({"asio", "blocking"}))
@@ -59,6 +61,15 @@ int main(int argc, char** argv) {
   app.add_flag("--time-handlers", config.time_handlers,
                "Add \"handler;dur=<ms>\" to Server-Timing: the time from the parsed request to "
                "its response header, as a timing middleware measures it (asio engine only)");
+  app.add_option("--half-close", half_close,
+                 "What a client's FIN during a request's delay means (a client that closed and "
+                 "one that only shut down its sending side after a whole request look the same): "
+                 "cancel (default; the client left, as nginx's 499: counted in "
+                 "requests_cancelled, nothing sent) or answer (wait out the delay, answer, close; "
+                 "only an RST counts as leaving). A request without a delay is always answered. "
+                 "asio engine only: the blocking engine cannot watch a connection while it "
+                 "sleeps, and answers")
+      ->check(CLI::IsMember({"cancel", "answer"}));
   app.add_flag("--tls", tls,
                "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
   app.add_option("--cert-out", cert_out, "Write the certificate (PEM) here, for clients to verify");
@@ -116,6 +127,12 @@ int main(int argc, char** argv) {
     std::cerr << "mockd: --time-handlers needs --engine asio\n";
     return 2;
   }
+  if (blocking && half_close == "cancel") {
+    std::cerr << "mockd: --half-close cancel needs --engine asio (the blocking engine always "
+                 "answers)\n";
+    return 2;
+  }
+  if (half_close == "answer") config.half_close = mockd::HalfClose::answer;
   if (!tls && (!cert_out.empty() || !cert_file.empty() || tls_version != "any")) {
     std::cerr << "mockd: --cert-out, --cert, --key and --tls-version need --tls\n";
     return 2;

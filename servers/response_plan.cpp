@@ -61,7 +61,9 @@ ResponsePlan plan_response(const RequestParams& p, const Limits& limits) {
   plan.status = p.status;
   if (p.fail_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p.fail_rate)
     plan.status = p.fail_status;
-  plan.body_bytes = p.bytes ? static_cast<std::size_t>(*p.bytes) : kDefaultBodyBytes;
+  // The default body obeys --max-bytes too: a cap below it shortens it.
+  plan.body_bytes = static_cast<std::size_t>(
+      p.bytes ? *p.bytes : std::min<std::uint64_t>(kDefaultBodyBytes, limits.max_bytes));
   plan.drip = std::chrono::microseconds(std::llround(p.drip_ms * 1000));
   plan.fault = p.fault;
   plan.close = p.close;

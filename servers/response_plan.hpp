@@ -20,7 +20,8 @@ struct ResponsePlan {
   bool close = false;
 };
 
-// Body size of a request that does not ask for `bytes` (a short text).
+// Body size of a request that does not ask for `bytes` (a short text), or
+// --max-bytes if that is smaller.
 inline constexpr std::size_t kDefaultBodyBytes = 16;
 
 // With a seed the draws are a pure function of the seed and the parameters:

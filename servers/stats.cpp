@@ -1,14 +1,21 @@
 #include "stats.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <shared_mutex>
+#include <vector>
 
 namespace mockd {
 
-Stats::Stats(Uncounted uncounted)
-    : uncounted_(uncounted), reset_at_(started_.time_since_epoch().count()) {}
+Stats::Stats(Uncounted uncounted, Now now)
+    : uncounted_(uncounted),
+      now_(now),
+      started_(now()),
+      reset_at_(started_.time_since_epoch().count()) {}
 
 void Stats::connection_counted(bool tls, bool tls_resumed) {
+  std::shared_lock lock(mutex_);
   connections_accepted_.fetch_add(1, std::memory_order_relaxed);
   if (tls) {
     tls_handshakes_.fetch_add(1, std::memory_order_relaxed);
@@ -21,50 +28,57 @@ void Stats::connection_counted(bool tls, bool tls_resumed) {
 }
 
 void Stats::connection_closed() {
+  std::shared_lock lock(mutex_);
   connections_active_.fetch_sub(1);
 }
 
-void Stats::count_in_timeline(Timeline& timeline) {
+void Stats::count_in_timeline(Timeline& timeline, Counter& late) {
   using namespace std::chrono;
   const auto reset_at = steady_clock::time_point(steady_clock::duration(reset_at_.load()));
-  const auto bucket = (steady_clock::now() - reset_at) / kTimelineBucket;
+  const auto bucket = (now_() - reset_at) / kTimelineBucket;
   if (bucket >= 0 && static_cast<std::size_t>(bucket) < kTimelineBuckets)
     timeline[static_cast<std::size_t>(bucket)].fetch_add(1, std::memory_order_relaxed);
   else
-    timeline_late_.fetch_add(1, std::memory_order_relaxed);
+    late.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Stats::request_started() {
+  std::shared_lock lock(mutex_);
   requests_started_.fetch_add(1, std::memory_order_relaxed);
-  count_in_timeline(started_by_bucket_);
+  count_in_timeline(started_by_bucket_, late_started_);
 }
 
 void Stats::request_completed() {
-  count_in_timeline(completed_by_bucket_);
+  std::shared_lock lock(mutex_);
+  count_in_timeline(completed_by_bucket_, late_completed_);
 }
 
 void Stats::request_cancelled(std::chrono::microseconds in_server) {
+  std::shared_lock lock(mutex_);
   requests_cancelled_.fetch_add(1, std::memory_order_relaxed);
   const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(0, in_server.count()));
   cancelled_in_server_us_sum_.fetch_add(us, std::memory_order_relaxed);
   auto max = cancelled_in_server_us_max_.load(std::memory_order_relaxed);
   while (us > max && !cancelled_in_server_us_max_.compare_exchange_weak(max, us)) {
   }
-  count_in_timeline(cancelled_by_bucket_);
+  count_in_timeline(cancelled_by_bucket_, late_cancelled_);
 }
 
 void Stats::request_served(int status) {
+  std::shared_lock lock(mutex_);
   requests_total_.fetch_add(1, std::memory_order_relaxed);
   if (status >= 0 && status < static_cast<int>(requests_by_status_.size()))
     requests_by_status_[status].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Stats::fault_sent(Fault fault) {
+  std::shared_lock lock(mutex_);
   requests_total_.fetch_add(1, std::memory_order_relaxed);
   faults_[static_cast<std::size_t>(fault)].fetch_add(1, std::memory_order_relaxed);
 }
 
 void Stats::reset() {
+  std::unique_lock lock(mutex_);
   connections_accepted_ = 0;
   requests_total_ = 0;
   for (auto& c : requests_by_status_) c = 0;
@@ -72,44 +86,56 @@ void Stats::reset() {
   for (auto* c : {&tls_handshakes_, &tls_resumed_, &tls_handshake_failures_, &header_timeouts_,
                   &idle_timeouts_, &malformed_requests_, &accept_fd_exhausted_, &requests_started_,
                   &requests_cancelled_, &cancelled_in_server_us_sum_, &cancelled_in_server_us_max_,
-                  &timeline_late_})
+                  &late_started_, &late_completed_, &late_cancelled_})
     *c = 0;
   for (auto* timeline : {&started_by_bucket_, &completed_by_bucket_, &cancelled_by_bucket_})
     for (auto& c : *timeline) c = 0;
   connections_peak_ = connections_active_.load();
-  reset_at_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  reset_at_ = now_().time_since_epoch().count();
+}
+
+Stats::StatsBodyTicket Stats::take_stats_body_place() {
+  if (stats_bodies_.fetch_add(1) >= kMaxStatsBodies) {
+    stats_bodies_.fetch_sub(1);
+    return nullptr;
+  }
+  return StatsBodyTicket(this,
+                         [](void* self) { static_cast<Stats*>(self)->stats_bodies_.fetch_sub(1); });
 }
 
 std::string Stats::to_json(std::string_view engine) const {
   using namespace std::chrono;
-  nlohmann::json by_status = nlohmann::json::object();
-  for (std::size_t s = 0; s < requests_by_status_.size(); ++s)
-    if (auto n = load(requests_by_status_[s])) by_status[std::to_string(s)] = n;
+  // The counters are copied under the exclusive lock (no update or reset is
+  // half done while they are read) and turned into JSON after it, so request
+  // threads wait for a copy, not for the JSON.
+  std::unique_lock lock(mutex_);
+  std::size_t used = 0;  // the timeline up to its last non-empty bucket
+  for (std::size_t i = 0; i < kTimelineBuckets; ++i)
+    if (started_by_bucket_[i].load(std::memory_order_relaxed) ||
+        completed_by_bucket_[i].load(std::memory_order_relaxed) ||
+        cancelled_by_bucket_[i].load(std::memory_order_relaxed))
+      used = i + 1;
+  auto copy = [used](const Timeline& timeline) {
+    std::vector<std::uint32_t> out(used);
+    for (std::size_t i = 0; i < used; ++i) out[i] = timeline[i].load(std::memory_order_relaxed);
+    return out;
+  };
+  const auto started = copy(started_by_bucket_), completed = copy(completed_by_bucket_),
+             cancelled = copy(cancelled_by_bucket_);
+  std::array<std::uint64_t, std::tuple_size_v<decltype(requests_by_status_)>> statuses{};
+  for (std::size_t s = 0; s < statuses.size(); ++s) statuses[s] = load(requests_by_status_[s]);
   nlohmann::json faults = nlohmann::json::object();
   for (auto f : {Fault::reset, Fault::empty, Fault::garbage})
     faults[std::string(to_string(f))] = load(faults_[static_cast<std::size_t>(f)]);
   auto counted = [this](Uncounted which, const Counter& c) {
     return has(uncounted_, which) ? nlohmann::json(nullptr) : nlohmann::json(load(c));
   };
-  // The timeline up to its last non-empty bucket (the three lists equally long).
-  std::size_t used = 0;
-  for (std::size_t i = 0; i < kTimelineBuckets; ++i)
-    if (started_by_bucket_[i].load(std::memory_order_relaxed) ||
-        completed_by_bucket_[i].load(std::memory_order_relaxed) ||
-        cancelled_by_bucket_[i].load(std::memory_order_relaxed))
-      used = i + 1;
-  auto list = [used](const Timeline& timeline) {
-    nlohmann::json out = nlohmann::json::array();
-    for (std::size_t i = 0; i < used; ++i)
-      out.push_back(timeline[i].load(std::memory_order_relaxed));
-    return out;
-  };
   const bool cancel_counted = !has(uncounted_, Uncounted::requests_cancelled);
   nlohmann::json cancelled_in_server_ms = nullptr;
   if (cancel_counted)
     cancelled_in_server_ms = {{"sum", load(cancelled_in_server_us_sum_) / 1e3},
                               {"max", load(cancelled_in_server_us_max_) / 1e3}};
-  const auto now = steady_clock::now();
+  const auto now = now_();
   const auto reset_at = steady_clock::time_point(steady_clock::duration(reset_at_.load()));
   nlohmann::json j = {
       {"engine", engine},
@@ -120,7 +146,6 @@ std::string Stats::to_json(std::string_view engine) const {
       {"requests_started", load(requests_started_)},
       {"requests_cancelled", counted(Uncounted::requests_cancelled, requests_cancelled_)},
       {"cancelled_in_server_ms", cancelled_in_server_ms},
-      {"requests_by_status", by_status},
       {"faults", faults},
       {"tls_handshakes", load(tls_handshakes_)},
       {"tls_resumed", load(tls_resumed_)},
@@ -134,12 +159,21 @@ std::string Stats::to_json(std::string_view engine) const {
       {"since_reset_s", duration<double>(now - reset_at).count()},
       {"timeline",
        {{"bucket_ms", kTimelineBucket.count()},
-        {"started", list(started_by_bucket_)},
-        {"completed", list(completed_by_bucket_)},
-        {"cancelled", cancel_counted ? list(cancelled_by_bucket_) : nlohmann::json(nullptr)},
-        {"late", load(timeline_late_)}}},
+        {"late", load(late_started_)},
+        {"late_completed", load(late_completed_)},
+        {"late_cancelled",
+         cancel_counted ? nlohmann::json(load(late_cancelled_)) : nlohmann::json(nullptr)}}},
   };
-  return j.dump(2) + "\n";
+  lock.unlock();
+  nlohmann::json by_status = nlohmann::json::object();
+  for (std::size_t s = 0; s < statuses.size(); ++s)
+    if (auto n = statuses[s]) by_status[std::to_string(s)] = n;
+  j["requests_by_status"] = std::move(by_status);
+  auto& timeline = j["timeline"];
+  timeline["started"] = started;
+  timeline["completed"] = completed;
+  timeline["cancelled"] = cancel_counted ? nlohmann::json(cancelled) : nlohmann::json(nullptr);
+  return j.dump() + "\n";
 }
 
 }  // namespace mockd

@@ -1,14 +1,21 @@
 // What mockd has seen, shared by both engines and served as JSON at /stats.
-// Lock-free counters: every request updates them, so they must be cheap.
+// Atomic counters: every request updates them, so they must be cheap. The
+// updates that belong together (a response's total and its status, an event
+// and its timeline bucket) run under a shared lock, and a reset or a reading
+// takes it exclusively: a reading never shows half of an update or half of a
+// reset, whatever the number of threads.
 //
 // A connection is counted when it serves its first request that is not to
 // /stats, so a client watching the figures does not change them.
 #pragma once
 
+#include <pthread.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "request_params.hpp"
@@ -32,9 +39,36 @@ constexpr bool has(Uncounted set, Uncounted one) {
   return (static_cast<unsigned>(set) & static_cast<unsigned>(one)) != 0;
 }
 
+// A shared/exclusive lock whose exclusive side goes first: with glibc's
+// default (shared first) a steady stream of counting requests kept a reset or
+// a reading waiting for minutes. Usable with std::shared_lock/unique_lock.
+class ExclusiveFirstLock {
+ public:
+  ExclusiveFirstLock() {
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&lock_, &attr);
+    pthread_rwlockattr_destroy(&attr);
+  }
+  ~ExclusiveFirstLock() { pthread_rwlock_destroy(&lock_); }
+  ExclusiveFirstLock(const ExclusiveFirstLock&) = delete;
+  ExclusiveFirstLock& operator=(const ExclusiveFirstLock&) = delete;
+  void lock_shared() { pthread_rwlock_rdlock(&lock_); }
+  void unlock_shared() { pthread_rwlock_unlock(&lock_); }
+  void lock() { pthread_rwlock_wrlock(&lock_); }
+  void unlock() { pthread_rwlock_unlock(&lock_); }
+
+ private:
+  pthread_rwlock_t lock_;
+};
+
 class Stats {
  public:
-  explicit Stats(Uncounted uncounted = Uncounted::none);
+  // `now` is the clock the timeline and the uptimes are read from (a test
+  // may pass its own, to place events past the timeline's end).
+  using Now = std::chrono::steady_clock::time_point (*)();
+  explicit Stats(Uncounted uncounted = Uncounted::none, Now now = &std::chrono::steady_clock::now);
 
   // A connection served its first counted request; `tls_resumed` only matters
   // for TLS connections (an abbreviated handshake with a resumed session).
@@ -60,7 +94,15 @@ class Stats {
   // Zeroes the counters; the peak restarts at the connections open now.
   void reset();
 
+  // Compact JSON (no indentation: a long timeline is large enough as it is).
   std::string to_json(std::string_view engine) const;
+
+  // A /stats body waiting to be written holds memory until its client reads
+  // it; at most kMaxStatsBodies exist at once (more: 503). The ticket frees
+  // its place when destroyed; an empty ticket means no place was free.
+  static constexpr int kMaxStatsBodies = 16;
+  using StatsBodyTicket = std::shared_ptr<void>;
+  StatsBodyTicket take_stats_body_place();
 
   std::uint64_t connections_accepted() const { return load(connections_accepted_); }
   std::int64_t connections_active() const { return connections_active_.load(); }
@@ -69,7 +111,8 @@ class Stats {
 
   // The timeline: events per bucket since the last reset, for as long as
   // kTimelineBuckets covers (later events are only counted as "late"). Fixed
-  // arrays, so a request never allocates to be counted.
+  // arrays, so a request never allocates to be counted. They bound /stats:
+  // three lists of at most kTimelineBuckets numbers each.
   static constexpr std::chrono::milliseconds kTimelineBucket{10};
   static constexpr std::size_t kTimelineBuckets = 6'000;  // 60 s
 
@@ -86,11 +129,16 @@ class Stats {
   Counter cancelled_in_server_us_sum_{0};
   Counter cancelled_in_server_us_max_{0};
   using Timeline = std::array<std::atomic<std::uint32_t>, kTimelineBuckets>;
-  void count_in_timeline(Timeline& timeline);
+  // Call with mutex_ held (shared or exclusive).
+  void count_in_timeline(Timeline& timeline, Counter& late);
   Timeline started_by_bucket_{};
   Timeline completed_by_bucket_{};
   Timeline cancelled_by_bucket_{};
-  Counter timeline_late_{0};
+  // Events past the timeline, each kind on its own: Σ started + late_started
+  // is requests_started.
+  Counter late_started_{0};
+  Counter late_completed_{0};
+  Counter late_cancelled_{0};
   std::array<Counter, 600> requests_by_status_{};
   std::array<Counter, 4> faults_{};  // indexed by Fault
   Counter tls_handshakes_{0};
@@ -101,8 +149,12 @@ class Stats {
   Counter malformed_requests_{0};
   Counter accept_fd_exhausted_{0};
   const Uncounted uncounted_;
-  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  const Now now_;
+  const std::chrono::steady_clock::time_point started_;
   std::atomic<std::chrono::steady_clock::rep> reset_at_;
+  // Shared by updates, exclusive for reset() and to_json().
+  mutable ExclusiveFirstLock mutex_;
+  std::atomic<int> stats_bodies_{0};
 };
 
 }  // namespace mockd

@@ -5,8 +5,10 @@
 // instead. Every wait is bounded by a socket timeout of a few seconds; the
 // timeouts under test are set small on the command line.
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -46,6 +48,44 @@ bool closed_by_server(RawConnection& c) {
   int err = 0;
   c.read_to_end(&err);
   return err != EAGAIN && err != EWOULDBLOCK;
+}
+
+// Sends `request` on a new connection, then shuts down the sending side
+// (`printf ... | nc -N`), and reads everything until the server closes.
+std::string send_then_half_close(unsigned short port, const std::string& request) {
+  RawConnection c(port, 3s);
+  if (!c.send(request) || shutdown(c.fd(), SHUT_WR) != 0) return "<send failed>";
+  int err = 0;
+  return c.read_to_end(&err);
+}
+
+// Sends `request` over TLS on a new connection (certificate not verified: the
+// test talks to its own mockd), shuts down the sending side of the TCP
+// connection, and returns what comes back until the server closes or 3 s pass.
+std::string tls_exchange(unsigned short port, const std::string& request) {
+  // OpenSSL writes with send(): a server that closed first must not kill the test.
+  std::signal(SIGPIPE, SIG_IGN);
+  RawConnection c(port, 3s);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, c.fd());
+  std::string got;
+  if (SSL_connect(ssl) == 1 &&
+      SSL_write(ssl, request.data(), static_cast<int>(request.size())) > 0 &&
+      shutdown(c.fd(), SHUT_WR) == 0) {
+    char buf[4096];
+    for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;)
+      got.append(buf, static_cast<std::size_t>(n));
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  return got;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 
 long rss_kib(pid_t pid) {
@@ -153,6 +193,93 @@ TEST_P(Hardening, AmbiguousBodyFramingIsRefusedAndNothingIsSmuggled) {
   const auto stats = harness::fetch_stats(mockd.url());
   EXPECT_FALSE(stats["requests_by_status"].contains("299")) << stats.dump();
   EXPECT_EQ(stats["malformed_requests"], 7);
+}
+
+// Issue 21, item 8: a space before the colon (a request-smuggling form: the
+// blocking engine's library kept the field as "Transfer-Encoding ", unseen by
+// the framing check, and answered 200) and a NUL in a value answer 400 on
+// both engines, counted as malformed, and close the connection.
+TEST_P(Hardening, SpaceBeforeTheColonAndANulInAValueAreRefused) {
+  MockdProcess mockd(args());
+  const std::string smuggled = "GET /?status=299 HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string& field :
+       {std::string("Transfer-Encoding : chunked"), std::string("X-Nul: a\0b", 11),
+        std::string("X-Ctl: a\x01b"), std::string("X Space: v")}) {
+    RawConnection c(mockd.port(), 3s);
+    ASSERT_TRUE(c.send("POST / HTTP/1.1\r\nHost: x\r\n" + field + "\r\n\r\n0\r\n\r\n" + smuggled));
+    const auto r = c.read_response();
+    ASSERT_TRUE(r) << field;
+    EXPECT_EQ(r->status, 400) << field;
+    EXPECT_TRUE(closed_by_server(c)) << field;
+  }
+  const auto stats = harness::fetch_stats(mockd.url());
+  EXPECT_FALSE(stats["requests_by_status"].contains("299")) << stats.dump();
+  EXPECT_EQ(stats["malformed_requests"], 4);
+  // A tab in a value is no control character to refuse.
+  const auto tab = exchange(mockd.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Tab: a\tb\r\n\r\n");
+  ASSERT_TRUE(tab);
+  EXPECT_EQ(tab->status, 200);
+}
+
+// Issue 21, item 7: one bad request over TLS, from a client that then closes,
+// is one malformed request. The blocking engine's library, seeing the socket
+// readable (the FIN), read each remaining header line out of its TLS buffer
+// as a request of its own, answering and counting every one.
+TEST_P(Hardening, OneBadRequestOverTlsIsCountedOnce) {
+  const std::string cert = ::testing::TempDir() + "mockd-hardening-cert.pem";
+  MockdProcess mockd(args({"--tls", "--cert-out", cert}));
+  std::string bad = "BAD\r\n";
+  for (int i = 0; i < 300; ++i) bad += "X-Line-" + std::to_string(i) + ": v\r\n";
+  const std::string got = tls_exchange(mockd.port(), bad + "\r\n");
+  // The blocking engine's library does not write to a TLS connection whose
+  // client has sent its FIN (README: half-close over TLS).
+  EXPECT_EQ(count_of(got, "HTTP/1.1 400"), blocking() ? 0u : 1u) << got.substr(0, 300);
+  EXPECT_EQ(harness::fetch_stats(mockd.url(), cert)["malformed_requests"], 1);
+  std::remove(cert.c_str());
+}
+
+// --- issue 21, item 4: a client that half-closes after its request ----------
+
+// With no delay, both engines answer (the blocking engine once answered none
+// of 50: its library would not write to a socket at end of stream).
+TEST_P(Hardening, HalfClosedRequestWithoutADelayIsAnswered) {
+  MockdProcess mockd(args());
+  for (int i = 0; i < 20; ++i) {
+    const auto got =
+        send_then_half_close(mockd.port(), "GET /?bytes=5 HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << "request " << i << ": " << got;
+    EXPECT_EQ(got.substr(got.size() - 5), "abcde");
+  }
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_total"], 20);
+}
+
+// A FIN during the delay: the asio engine by default takes it as the client
+// leaving (counted cancelled, nothing sent); with --half-close answer, and
+// on the blocking engine (which cannot watch while it sleeps), it answers
+// after the delay and closes.
+TEST_P(Hardening, HalfCloseDuringTheDelayFollowsTheHalfCloseRule) {
+  for (const bool answer_mode : {false, true}) {
+    if (blocking() && !answer_mode) continue;  // --half-close cancel is asio's
+    MockdProcess mockd(answer_mode && !blocking() ? args({"--half-close", "answer"}) : args());
+    const auto started = std::chrono::steady_clock::now();
+    const auto got = send_then_half_close(mockd.port(),
+                                          "GET /?delay_ms=200&bytes=3 HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto s = harness::fetch_stats(mockd.url());
+    if (answer_mode || blocking()) {
+      EXPECT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+      EXPECT_EQ(got.substr(got.size() - 3), "abc");
+      EXPECT_GE(std::chrono::steady_clock::now() - started, 200ms);
+      EXPECT_EQ(s["requests_total"], 1);
+      if (!blocking()) {
+        EXPECT_EQ(s["requests_cancelled"], 0);
+      }
+    } else {
+      EXPECT_EQ(got, "");
+      EXPECT_EQ(s["requests_total"], 0);
+      EXPECT_EQ(s["requests_cancelled"], 1);
+    }
+  }
 }
 
 TEST_P(Hardening, HeaderLineWithoutAColon) {

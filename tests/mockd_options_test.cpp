@@ -47,6 +47,26 @@ TEST(MockdOptions, VersionIsPrintedOnStdoutWithExitZero) {
   EXPECT_FALSE(cli_usage::version.empty());
 }
 
+// Issue 21, item 4: the half-close rule is an option of the asio engine; the
+// blocking engine, which always answers, refuses "cancel" in one line.
+TEST(MockdOptions, HalfCloseIsAnAsioOptionAndStatedInHelp) {
+  for (const char* bad : {"--half-close nope", "--half-close cancel --engine blocking"}) {
+    const auto [status, err] = run_mockd(bad);
+    EXPECT_EQ(status, 2) << bad;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << bad << " -> " << err;
+    EXPECT_NE(err.find("--half-close"), std::string::npos) << bad << " -> " << err;
+  }
+  const auto [status, help] =
+      bench_test_support::run(harness::default_mockd_path() + " --help 2>/dev/null");
+  EXPECT_EQ(status, 0);
+  for (const char* words : {"--half-close", "cancel", "answer", "nginx's 499"})
+    EXPECT_NE(help.find(words), std::string::npos) << "--help does not say: " << words;
+  harness::MockdProcess answering({"--half-close", "answer"});
+  EXPECT_EQ(answering.stop(), 0);
+  harness::MockdProcess blocking({"--engine", "blocking", "--half-close", "answer"});
+  EXPECT_EQ(blocking.stop(), 0);
+}
+
 TEST(MockdOptions, CapsWithinTheirCeilingStartTheServer) {
   harness::MockdProcess mockd({"--max-bytes", "1073741824", "--max-delay-ms", "600000.0"});
   EXPECT_EQ(mockd.stop(), 0);

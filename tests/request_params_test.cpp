@@ -119,3 +119,13 @@ TEST(ResponsePlan, BodySlicesFollowOnePattern) {
   for (std::size_t i = 63; i < whole.size(); ++i) ASSERT_EQ(whole[i], whole[i - 63]) << i;
   EXPECT_EQ(body_slice(70'000, 5), whole.substr(70'000, 5));
 }
+
+// The default 16-byte body obeys --max-bytes like an asked-for one (issue 21, item 7).
+TEST(ResponsePlan, DefaultBodyIsCutToTheBytesCap) {
+  Limits small;
+  small.max_bytes = 4;
+  EXPECT_EQ(plan_response(parse_request_params("", small).params, small).body_bytes, 4u);
+  small.max_bytes = 0;
+  EXPECT_EQ(plan_response(parse_request_params("", small).params, small).body_bytes, 0u);
+  EXPECT_EQ(plan_response(parse("").params, Limits{}).body_bytes, kDefaultBodyBytes);
+}
