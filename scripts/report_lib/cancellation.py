@@ -273,8 +273,15 @@ def _caveats(results):
         "clocks share an origin to within a few milliseconds; the margin of one bucket keeps the failing "
         "response itself out. A sibling completing within 10 ms of the error would not be counted, which "
         "cannot happen here: the siblings take far longer than the failure.",
-        "`requests_cancelled` is counted only by mockd's asio engine (null on the blocking engine). A client "
-        "that abandons a request without closing its connection would not be counted.",
+        "`requests_cancelled` is counted only by mockd's asio engine (null on the blocking engine), under its "
+        "default `--half-close cancel`: a FIN or a reset that arrives while mockd still waits out a request's "
+        "delay counts as the client leaving, as nginx's 499 does. A FIN is all the server sees of a client that "
+        "closed and of one that only shut down its sending side, so a client that half-closes after a whole "
+        "request and still waits for the answer (`nc -N`, some HTTP/1.0 clients) would be counted as cancelled. "
+        "Not counted: a client that abandons a request but keeps its connection open (a pooled connection), "
+        "one that leaves after the delay has ended (counted as completed), and a TLS client that sends "
+        "close_notify before closing (bytes during the delay end the watch, as a pipelined request does). The "
+        "clients here close their connections and speak plain HTTP, so none of these applies to them.",
         "The garbage-collection experiment shows what CPython 3.11 with aiohttp 3.8 does here. A pending task "
         "waiting on the network stayed reachable through the loop's I/O callbacks. Other libraries, or a task "
         "waiting on an event nobody else holds, can be collected mid-flight, as the orphan-future tasks were.",
