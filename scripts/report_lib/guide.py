@@ -171,5 +171,5 @@ def render(out_dir):
 def write(out_dir):
     """Writes out_dir/GUIDE.md; returns its path."""
     path = os.path.join(out_dir, GUIDE)
-    files.write_text(path, render(out_dir))
+    files.write_generated(path, render(out_dir))
     return path
