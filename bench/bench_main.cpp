@@ -31,6 +31,7 @@
 #include "cli_usage.hpp"
 #include "cost_model.hpp"
 #include "gbench_flags.hpp"
+#include "output_dir.hpp"
 #include "private_network.hpp"
 #include "progress.hpp"
 #include "python_model.hpp"
@@ -186,7 +187,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(cli_usage::version));
   std::string filter;
   bool list = false, quick = false, reference = false, no_charts = false;
-  std::string out = "results-local";
+  // The repository's own results-local/, wherever bench is started from (a
+  // run started inside results/ must not write there).
+  std::string out = std::string(SUITE_SOURCE_DIR) + "/results-local";
   int repetitions = 0;  // 0: the mode's own
   bench::RepetitionPolicy adaptive{
       .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 110};
@@ -203,8 +206,9 @@ int main(int argc, char** argv) {
                "only mode that may write into results/")
       ->excludes(quick_flag);
   app.add_option("--out", out,
-                 "Results directory (default: the git-ignored results-local; results/ is the "
-                 "committed reference and takes --reference runs only)")
+                 "Results directory (default: the repository's git-ignored results-local; "
+                 "results/ is the committed reference and takes --reference runs only; nothing "
+                 "inside it or above it is accepted)")
       ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; })
       ->capture_default_str();
   app.add_option("--repetitions", repetitions,
@@ -263,11 +267,10 @@ int main(int argc, char** argv) {
     const bench::Mode mode = quick       ? bench::Mode::quick
                              : reference ? bench::Mode::reference
                                          : bench::Mode::standard;
-    if (same_place(out, kReferenceDir) && mode != bench::Mode::reference)
-      throw std::invalid_argument(
-          "--out " + out +
-          ": that folder holds the committed reference run; only a --reference run writes there "
-          "(user runs go to results-local/)");
+    if (const std::string refusal =
+            bench::output_dir_refusal(out, kReferenceDir, mode == bench::Mode::reference);
+        !refusal.empty())
+      throw std::invalid_argument(refusal);
     bench::RepetitionPolicy policy;
     if (repetitions > 0)
       policy.fixed = repetitions;
@@ -317,6 +320,14 @@ int main(int argc, char** argv) {
       std::cerr << "bench: --filter '" << filter << "' selects no benchmark (try --list)\n";
       return 2;
     }
+    // Checked before anything is measured: the report would refuse only at the end.
+    std::vector<std::string> names;
+    for (const auto& s : selections) names.push_back(s.scenario->name);
+    const bool writes_guide = mode == bench::Mode::reference && same_place(out, kReferenceDir);
+    if (const auto foreign = bench::foreign_pages(out, names, writes_guide); !foreign.empty())
+      throw std::invalid_argument("--out " + out + ": " + foreign.front().string() +
+                                  " was not written by scripts/report (no generated-file marker); "
+                                  "bench never replaces it: give a folder of its own");
     if (list) {
       for (const auto& s : selections)
         for (const auto& b : s.context->benchmarks()) std::cout << b.name << "\n";
