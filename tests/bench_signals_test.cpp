@@ -1,7 +1,8 @@
 // bench interrupted: SIGINT/SIGTERM stop the processes it started (the
-// report script too) and remove its temporary directory (which holds the
-// servers' certificates), and the run exits 128 + signal; a directory left by
-// a bench killed with SIGKILL is removed by the next bench.
+// report script too) and remove every temporary directory it made (the
+// servers' certificates, calibration's key, the files scenario's file sets),
+// and the run exits 128 + signal; a directory left by a bench killed with
+// SIGKILL is removed by the next bench.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
