@@ -88,8 +88,9 @@ class ServerSet {
 bool pin_to_cpu(int cpu);
 
 // On SIGINT/SIGTERM: stop every child this process tracks (the mockd
-// processes it started, the report script), remove every temporary directory
-// and file registered below (make_temp_dir and the rest), then exit 130/143, even if the main thread is waiting for a child. Results
+// processes it started, the report script), remove every temporary
+// directory and file registered below (make_temp_dir and the rest), then
+// exit 130/143, even if the main thread is waiting for a child. Results
 // written so far stay, as they are written atomically. The work is done by a
 // thread of its own, not in the signal handler. A temporary directory left by
 // a bench killed with SIGKILL is removed by the next bench that makes one
