@@ -24,6 +24,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "atomic_file.hpp"
@@ -31,6 +32,7 @@
 #include "cli_usage.hpp"
 #include "cost_model.hpp"
 #include "gbench_flags.hpp"
+#include "output_dir.hpp"
 #include "private_network.hpp"
 #include "progress.hpp"
 #include "python_model.hpp"
@@ -146,10 +148,13 @@ std::string now_iso() {
 }
 
 // DIR/<scenario>/run.json: how the run went, for the report's setup table
-// and the README's durations.
+// and the README's durations. `ended`: how a run that did not finish ended
+// ("interrupted": written before the run, so an interrupted run leaves that;
+// "failed", with `error`); nullopt: it finished, and outcome.stop says why.
 void write_run_json(const fs::path& path, const std::string& scenario, bench::Mode mode,
                     const bench::RepetitionPolicy& policy, const bench::ScheduleOutcome& outcome,
-                    const std::string& command, bool finished) {
+                    const std::string& command, const std::optional<std::string>& ended,
+                    const std::string& error = "") {
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& g : outcome.groups) {
     nlohmann::json entry = {{"label", g.label}, {"repetitions", g.repetitions}, {"state", g.state}};
@@ -170,11 +175,28 @@ void write_run_json(const fs::path& path, const std::string& scenario, bench::Mo
       // The policy: a comparison group's least and most repetitions.
       {"policy_min", policy.adaptive ? policy.min : policy.fixed},
       {"policy_max", policy.adaptive ? policy.max : policy.fixed},
-      {"stop", finished ? outcome.stop : "interrupted"},
+      {"stop", ended.value_or(outcome.stop)},
       {"groups", groups},
       {"finished", now_iso()},
   };
-  bench::write_file_atomically(path, run.dump(1) + "\n");
+  nlohmann::json written = run;
+  if (!error.empty()) written["error"] = error;
+  bench::write_file_atomically(path, written.dump(1) + "\n");
+}
+
+// The run of a scenario failed (a results file could not be written: disk
+// full): run.json must not keep its pre-run form, which says "interrupted".
+// It says "failed" and why; if even that cannot be written, it goes (a
+// removal needs no space), so no file describes a run that did not happen.
+void record_failure(const fs::path& path, const std::string& scenario, bench::Mode mode,
+                    const bench::RepetitionPolicy& policy, const bench::ScheduleOutcome& outcome,
+                    const std::string& command, const std::string& error) {
+  try {
+    write_run_json(path, scenario, mode, policy, outcome, command, "failed", error);
+  } catch (const std::exception&) {
+    std::error_code ignored;
+    fs::remove(path, ignored);
+  }
 }
 
 }  // namespace
@@ -186,7 +208,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(cli_usage::version));
   std::string filter;
   bool list = false, quick = false, reference = false, no_charts = false;
-  std::string out = "results-local";
+  // The repository's own results-local/, wherever bench is started from (a
+  // run started inside results/ must not write there).
+  std::string out = std::string(SUITE_SOURCE_DIR) + "/results-local";
   int repetitions = 0;  // 0: the mode's own
   bench::RepetitionPolicy adaptive{
       .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 110};
@@ -203,8 +227,9 @@ int main(int argc, char** argv) {
                "only mode that may write into results/")
       ->excludes(quick_flag);
   app.add_option("--out", out,
-                 "Results directory (default: the git-ignored results-local; results/ is the "
-                 "committed reference and takes --reference runs only)")
+                 "Results directory (default: the repository's git-ignored results-local; "
+                 "results/ is the committed reference and takes --reference runs only; nothing "
+                 "inside it or above it is accepted)")
       ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; })
       ->capture_default_str();
   app.add_option("--repetitions", repetitions,
@@ -263,11 +288,10 @@ int main(int argc, char** argv) {
     const bench::Mode mode = quick       ? bench::Mode::quick
                              : reference ? bench::Mode::reference
                                          : bench::Mode::standard;
-    if (same_place(out, kReferenceDir) && mode != bench::Mode::reference)
-      throw std::invalid_argument(
-          "--out " + out +
-          ": that folder holds the committed reference run; only a --reference run writes there "
-          "(user runs go to results-local/)");
+    if (const std::string refusal =
+            bench::output_dir_refusal(out, kReferenceDir, mode == bench::Mode::reference);
+        !refusal.empty())
+      throw std::invalid_argument(refusal);
     bench::RepetitionPolicy policy;
     if (repetitions > 0)
       policy.fixed = repetitions;
@@ -317,6 +341,14 @@ int main(int argc, char** argv) {
       std::cerr << "bench: --filter '" << filter << "' selects no benchmark (try --list)\n";
       return 2;
     }
+    // Checked before anything is measured: the report would refuse only at the end.
+    std::vector<std::string> names;
+    for (const auto& s : selections) names.push_back(s.scenario->name);
+    const bool writes_guide = mode == bench::Mode::reference && same_place(out, kReferenceDir);
+    if (const auto foreign = bench::foreign_pages(out, names, writes_guide); !foreign.empty())
+      throw std::invalid_argument("--out " + out + ": " + foreign.front().string() +
+                                  " was not written by scripts/report (no generated-file marker); "
+                                  "bench never replaces it: give a folder of its own");
     if (list) {
       for (const auto& s : selections)
         for (const auto& b : s.context->benchmarks()) std::cout << b.name << "\n";
@@ -382,6 +414,7 @@ int main(int argc, char** argv) {
     const bool color = gbench.color.value_or(isatty(STDOUT_FILENO) != 0);
     bench::Progress progress(isatty(STDERR_FILENO) != 0);
     std::size_t with_errors = 0, measured = 0;
+    std::vector<std::string> failures;  // benchmarks that threw: the run fails
     int report_failures = 0;
     for (const auto& s : selections) {
       const std::string& name = s.scenario->name;
@@ -392,13 +425,19 @@ int main(int argc, char** argv) {
       bench::SuiteReporter reporter(dir / "bench.json", dir / "spectra.json", spectra, order);
       reporter.write_series(s.context->series(), dir / "series.json");
       bench::CostModel costs(kReferenceDir / name / "bench.json");
-      write_run_json(dir / "run.json", name, mode, policy, {}, command, false);
-      const bench::ScheduleOutcome outcome =
-          bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), policy,
-                            reporter, progress, costs);
-      write_run_json(dir / "run.json", name, mode, policy, outcome, command, true);
+      write_run_json(dir / "run.json", name, mode, policy, {}, command, "interrupted");
+      bench::ScheduleOutcome outcome;
+      try {
+        outcome = bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), policy,
+                                    reporter, progress, costs);
+        write_run_json(dir / "run.json", name, mode, policy, outcome, command, std::nullopt);
+      } catch (const std::exception& e) {
+        record_failure(dir / "run.json", name, mode, policy, outcome, command, e.what());
+        throw;
+      }
       with_errors += reporter.benchmarks_with_errors();
       measured += reporter.benchmarks_measured();
+      failures.insert(failures.end(), outcome.failures.begin(), outcome.failures.end());
 
       progress.clear();
       if (gbench.json)
@@ -435,6 +474,12 @@ int main(int argc, char** argv) {
     if (with_errors > 0)
       std::cerr << "bench: " << with_errors
                 << " benchmark(s) had errors; see the report's Errors section\n";
+    // A server that died (or an external one that stopped answering) fails
+    // the run, even when other benchmarks measured: what needed it is missing.
+    for (const auto& why : server_set.failures())
+      std::cerr << "bench: " << why << "; the benchmarks that needed it were skipped\n";
+    for (const auto& what : failures) std::cerr << "bench: failed: " << what << "\n";
+    if (!server_set.failures().empty() || !failures.empty()) return 1;
     if (measured == 0) {
       std::cerr << "bench: nothing was measured (every selected benchmark was skipped)\n";
       return 1;

@@ -120,6 +120,12 @@ void set_standard_counters(benchmark::State& state, const clients::RunSummary& s
   c["requests"] = static_cast<double>(summary.requests);
   c["concurrency"] = static_cast<double>(plan.concurrency);
   if (errors > 0) state.SetLabel("errors: " + error_summary(summary));
+  // Every request failed (the server went away mid-run): the figures would
+  // be 0 req/s, read as a measurement. The verification let only
+  // configurations whose requests succeed be timed, so this is a failure.
+  if (summary.requests > 0 && summary.ok == 0)
+    state.SkipWithError(
+        ("every request of this repetition failed: " + error_summary(summary)).c_str());
 }
 
 void reset_peak_rss() {

@@ -82,7 +82,8 @@ bool verify_once(benchmark::State& state, const std::string& name, const std::st
 
 // Sets the counters every client-model benchmark reports (README
 // "Counters"), errors by kind included, and labels a benchmark that had
-// errors with them.
+// errors with them. A repetition whose every request failed is marked as
+// skipped with the errors as the reason: it measured no server.
 void set_standard_counters(benchmark::State& state, const clients::RunSummary& summary,
                            const ServerCounts& server, const clients::Plan& plan);
 

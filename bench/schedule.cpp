@@ -71,6 +71,7 @@ ScheduleOutcome run_rounds(const std::string& scenario,
                            const RepetitionPolicy& policy, SuiteReporter& reporter,
                            Progress& progress, CostModel& costs) {
   const auto started = Clock::now();
+  ScheduleOutcome outcome;
   std::vector<Unit> units = units_of(benchmarks, comparisons);
   std::vector<Group> groups;
   for (const auto& c : comparisons) {
@@ -154,7 +155,6 @@ ScheduleOutcome run_rounds(const std::string& scenario,
     }
   };
 
-  ScheduleOutcome outcome;
   for (int round = 0;; ++round) {
     std::vector<Unit*> todo;
     for (auto& u : units)
@@ -210,14 +210,22 @@ ScheduleOutcome run_rounds(const std::string& scenario,
                                 expected,
                                 std::max(0.0, rest) + later,
                                 started};
-        benchmark::RegisterBenchmark(entry.name.c_str(),
-                                     [&entry, &progress, &costs, status](benchmark::State& state) {
-                                       progress.begin(status);
-                                       const auto t0 = Clock::now();
-                                       entry.body(state);
-                                       costs.measured(entry.name, seconds_since(t0));
-                                       progress.end();
-                                     })
+        benchmark::RegisterBenchmark(
+            entry.name.c_str(),
+            [&entry, &progress, &costs, &outcome, status](benchmark::State& state) {
+              progress.begin(status);
+              const auto t0 = Clock::now();
+              try {
+                entry.body(state);
+              } catch (const std::exception& e) {
+                // Skipped with the reason rather than ending the whole run:
+                // the other benchmarks and the reports still come.
+                if (!state.error_occurred()) state.SkipWithError(e.what());
+                outcome.failures.push_back(entry.name + ": " + e.what());
+              }
+              costs.measured(entry.name, seconds_since(t0));
+              progress.end();
+            })
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);
       }

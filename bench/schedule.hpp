@@ -47,6 +47,10 @@ struct ScheduleOutcome {
   int repetitions_min = 0, repetitions_max = 0;  // over the benchmarks that ran
   std::string stop;                              // converged | budget | cap | fixed
   std::vector<GroupOutcome> groups;
+  // Benchmarks whose body threw (a server gone between the check before a
+  // repetition and its control requests, say): "name: what". Each was
+  // skipped with the reason; the run fails.
+  std::vector<std::string> failures;
 };
 
 ScheduleOutcome run_rounds(const std::string& scenario,

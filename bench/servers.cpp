@@ -1,17 +1,22 @@
 #include "servers.hpp"
 
 #include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -29,12 +34,21 @@ std::atomic<int> g_spawning{0};
 // The handler's end of the pipe to the thread that cleans up.
 int g_signal_pipe = -1;
 
-// Temporary directories to remove when the run is interrupted.
+// Temporary directories and files to remove when the run is interrupted;
+// the lock is held while one is made and registered, and while the clean-up
+// removes them, so nothing is made after the clean-up ran.
 std::mutex g_temp_dirs_mutex;
 std::vector<std::filesystem::path> g_temp_dirs;
 
 constexpr const char* kTempPrefix = "bench-";
 constexpr const char* kLockName = ".bench.lock";
+
+// The run is being stopped: the cleaning thread ends the process soon.
+// Called by a thread that would otherwise make something the clean-up might
+// miss; never with g_temp_dirs_mutex held.
+[[noreturn]] void wait_for_the_end() {
+  for (;;) pause();
+}
 
 void remove_temp_dirs() {
   std::lock_guard lock(g_temp_dirs_mutex);
@@ -118,6 +132,47 @@ bool is_https(const std::string& url) {
   return url.rfind("https://", 0) == 0;
 }
 
+// Whether the server at `url` (scheme://host[:port][/...]) accepts a TCP
+// connection within 2 s: an external server that died refuses at once.
+bool accepts_connections(const std::string& url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return false;
+  std::string authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find('/'));
+  std::string host = authority, port = is_https(url) ? "443" : "80";
+  if (!authority.empty() && authority.front() == '[') {  // [::1]:8080
+    const auto close = authority.find(']');
+    if (close == std::string::npos) return false;
+    host = authority.substr(1, close - 1);
+    if (authority.size() > close + 2 && authority[close + 1] == ':')
+      port = authority.substr(close + 2);
+  } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0) return false;
+  bool ok = false;
+  for (addrinfo* a = found; a && !ok; a = a->ai_next) {
+    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      ok = true;
+    } else if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int error = 0;
+      socklen_t len = sizeof error;
+      ok = poll(&p, 1, 2000) == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 &&
+           error == 0;
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return ok;
+}
+
 }  // namespace
 
 void track_child(pid_t pid) {
@@ -172,6 +227,51 @@ void stop_children_on_signals() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+std::filesystem::path make_temp_dir(std::string pattern) {
+  {
+    std::lock_guard lock(g_temp_dirs_mutex);
+    if (g_interrupted.load() == 0) {
+      if (!mkdtemp(pattern.data()))
+        throw std::runtime_error("cannot make a temporary directory " + pattern + ": " +
+                                 std::strerror(errno));
+      g_temp_dirs.emplace_back(pattern);
+      return pattern;
+    }
+  }
+  wait_for_the_end();
+}
+
+void make_dirs_removed_on_interrupt(const std::filesystem::path& dir,
+                                    const std::filesystem::path& owned) {
+  {
+    std::lock_guard lock(g_temp_dirs_mutex);
+    if (g_interrupted.load() == 0) {
+      if (std::find(g_temp_dirs.begin(), g_temp_dirs.end(), owned) == g_temp_dirs.end())
+        g_temp_dirs.push_back(owned);
+      std::filesystem::create_directories(dir);
+      return;
+    }
+  }
+  wait_for_the_end();
+}
+
+int create_temp_file(const std::filesystem::path& path) {
+  {
+    std::lock_guard lock(g_temp_dirs_mutex);
+    if (g_interrupted.load() == 0) {
+      const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd >= 0) g_temp_dirs.push_back(path);
+      return fd;
+    }
+  }
+  wait_for_the_end();
+}
+
+void forget_temp_path(const std::filesystem::path& path) {
+  std::lock_guard lock(g_temp_dirs_mutex);
+  std::erase(g_temp_dirs, path);
+}
+
 bool pin_to_cpu(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -199,15 +299,17 @@ ServerSet::~ServerSet() {
   started_.clear();
   if (!temp_dir_.empty()) {
     std::filesystem::remove_all(temp_dir_);
-    std::lock_guard lock(g_temp_dirs_mutex);
-    std::erase(g_temp_dirs, temp_dir_);
+    forget_temp_path(temp_dir_);
   }
   if (temp_lock_fd_ >= 0) close(temp_lock_fd_);
 }
 
 const ServerEndpoint& ServerSet::get(bool https) {
   auto& slot = https ? https_ : http_;
-  if (slot) return *slot;
+  if (slot) {
+    check_alive(*slot);
+    return *slot;
+  }
   // The server gets one thread: the client is what is measured, and on two
   // cores a second server thread would take the client's core.
   std::vector<std::string> args = {"--engine", "asio", "--threads", "1"};
@@ -222,7 +324,10 @@ const ServerEndpoint& ServerSet::get(bool https) {
 
 const ServerEndpoint& ServerSet::get_named(const std::string& key,
                                            const std::vector<std::string>& args) {
-  if (auto it = named_.find(key); it != named_.end()) return it->second;
+  if (auto it = named_.find(key); it != named_.end()) {
+    check_alive(it->second);
+    return it->second;
+  }
   std::vector<std::string> full = args;
   std::string cacert;
   if (std::find(args.begin(), args.end(), "--tls") != args.end()) {
@@ -232,17 +337,34 @@ const ServerEndpoint& ServerSet::get_named(const std::string& key,
   return named_.emplace(key, start(full, cacert)).first->second;
 }
 
+void ServerSet::record_failure(const std::string& why) {
+  if (std::find(failures_.begin(), failures_.end(), why) == failures_.end())
+    failures_.push_back(why);
+}
+
+void ServerSet::check_alive(const ServerEndpoint& endpoint) {
+  std::string why;
+  if (endpoint.pid == 0) {
+    if (!accepts_connections(endpoint.url)) why = endpoint.description + " refuses connections";
+  } else {
+    const auto it = std::find_if(started_.begin(), started_.end(),
+                                 [&](const auto& p) { return p->pid() == endpoint.pid; });
+    if (it != started_.end() && !(*it)->running()) {
+      // Reaped: its pid may be reused, and the interrupt must not stop that.
+      untrack_child(endpoint.pid);
+      why = endpoint.description + " exited during the run";
+    }
+  }
+  if (why.empty()) return;
+  record_failure(why);
+  throw std::runtime_error(why);
+}
+
 std::filesystem::path ServerSet::temp_dir() {
   if (temp_dir_.empty()) {
     const auto parent = std::filesystem::temp_directory_path();
     remove_orphaned_temp_dirs(parent);
-    std::string tmpl = (parent / (std::string(kTempPrefix) + "XXXXXX")).string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot make a temporary directory");
-    temp_dir_ = tmpl;
-    {
-      std::lock_guard lock(g_temp_dirs_mutex);
-      g_temp_dirs.push_back(temp_dir_);
-    }
+    temp_dir_ = make_temp_dir((parent / (std::string(kTempPrefix) + "XXXXXX")).string());
     // Held until this process ends: see remove_orphaned_temp_dirs.
     // Locked under another name, then renamed: another bench never sees the
     // lock file unlocked.

@@ -3,7 +3,9 @@
 // signature: every benchmark present with every counter, no errors, and the
 // server-side connection counts that pooling predicts.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +56,28 @@ TEST(AtomicFile, ReplacesWholeAndLeavesNoTemporary) {
   bench::write_file_atomically(path, "second");
   EXPECT_EQ(read(path), "second");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir / "sub"), fs::directory_iterator{}), 1);
+  fs::remove_all(dir);
+}
+
+// Issue 21, item 2: a write that fails (here a file size limit; a full disk
+// fails the same way) leaves no temporary beside the results and the old
+// file whole.
+TEST(AtomicFile, AFailedWriteLeavesNoTemporaryAndKeepsTheOldFile) {
+  const auto dir = fresh_dir("atomic-file-fails");
+  const auto path = dir / "bench.json";
+  bench::write_file_atomically(path, "old");
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+  const auto previous = std::signal(SIGXFSZ, SIG_IGN);  // the write fails with EFBIG instead
+  rlimit small = before;
+  small.rlim_cur = 16;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  EXPECT_THROW(bench::write_file_atomically(path, std::string(4096, 'x')), std::runtime_error);
+  setrlimit(RLIMIT_FSIZE, &before);
+  std::signal(SIGXFSZ, previous);
+  EXPECT_EQ(read(path), "old");
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename(), "bench.json") << "left behind: " << entry.path();
   fs::remove_all(dir);
 }
 

@@ -119,9 +119,8 @@ int server_cpu() {
 class CalibrationFiles {
  public:
   CalibrationFiles() {
-    std::string tmpl = (fs::temp_directory_path() / "bench-calibration-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot make a temporary directory");
-    dir_ = tmpl;
+    // Removed by Ctrl-C too (the key must not outlive the run).
+    dir_ = make_temp_dir((fs::temp_directory_path() / "bench-calibration-XXXXXX").string());
     lock_fd_ = open((dir_ / ".bench.lock").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     if (lock_fd_ >= 0) flock(lock_fd_, LOCK_EX);
     const mockd::TlsIdentity identity = mockd::generate_self_signed("127.0.0.1");
@@ -131,6 +130,7 @@ class CalibrationFiles {
   ~CalibrationFiles() {
     std::error_code ignored;
     fs::remove_all(dir_, ignored);
+    forget_temp_path(dir_);
     if (lock_fd_ >= 0) close(lock_fd_);
   }
   CalibrationFiles(const CalibrationFiles&) = delete;
@@ -257,13 +257,15 @@ class Nginx {
 
 // The one nginx of the run, started on first use; nullptr with the reason
 // when nginx is missing or does not start (every nginx benchmark is then
-// skipped with it).
-Nginx* nginx_or_skip(benchmark::State& state) {
+// skipped with it). Checked before every repetition: an nginx that exited
+// is not restarted, and fails the run (ServerSet::failures).
+Nginx* nginx_or_skip(benchmark::State& state, ScenarioContext& context) {
   static std::unique_ptr<Nginx> instance;
   static std::string failure;
   if (instance && !instance->running()) {
     instance.reset();
     failure = "nginx exited during the run";
+    context.servers().record_failure(failure);
   }
   if (!instance && failure.empty()) {
     const auto binary = find_tool("nginx");
@@ -322,7 +324,7 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
   Nginx* nginx = nullptr;
   try {
     if (c.server == "nginx") {
-      nginx = nginx_or_skip(state);
+      nginx = nginx_or_skip(state, context);
       if (!nginx) return;
       server = {nginx->url(c.https), files().cert(), "nginx"};
     } else {

@@ -57,6 +57,7 @@
 #include "child_process.hpp"
 #include "model_benchmark.hpp"
 #include "scenario.hpp"
+#include "servers.hpp"
 
 namespace bench {
 namespace {
@@ -162,9 +163,10 @@ std::unique_ptr<FileSet> make_file_set(const Place& place, const Shape& shape) {
     throw std::runtime_error(std::string(place.root) + " is " + set->filesystem + ", not " +
                              (place.tmpfs ? "tmpfs" : "a disk file system") + " as " + place.name +
                              " needs");
-  set->dir = fs::path(place.root) / ("bench-files." + std::to_string(getpid())) /
-             (std::to_string(shape.files) + "x" + std::to_string(shape.kib) + "k");
-  fs::create_directories(set->dir);
+  const fs::path owned = fs::path(place.root) / ("bench-files." + std::to_string(getpid()));
+  set->dir = owned / (std::to_string(shape.files) + "x" + std::to_string(shape.kib) + "k");
+  // Removed by Ctrl-C too: on tmpfs a left set holds its memory (64 MiB).
+  make_dirs_removed_on_interrupt(set->dir, owned);
   set->bytes_each = shape.kib * 1024;
   std::vector<unsigned char> data(set->bytes_each);
   for (std::size_t i = 0; i < shape.files; ++i) {

@@ -121,6 +121,12 @@ class AiohttpServer {
   ServerEndpoint endpoint() const {
     return {url_, "", "aiohttp server (middleware_server.py, started by bench)", process_.pid()};
   }
+  // False once it has exited (reaped then: the interrupt must not signal its pid).
+  bool running() {
+    if (!process_.wait_until(std::chrono::steady_clock::now())) return true;
+    untrack_child(process_.pid());
+    return false;
+  }
 
  private:
   harness::ChildProcess process_;
@@ -128,7 +134,9 @@ class AiohttpServer {
 };
 
 // The server for `s`: an aiohttp process of this scenario's, or a mockd of
-// its own (with --time-handlers for the timed one).
+// its own (with --time-handlers for the timed one). Checked before every
+// repetition: a server that exited is not restarted; the benchmark is
+// skipped with the reason and the run fails (ServerSet::failures).
 std::optional<ServerEndpoint> server_for(benchmark::State& state, ScenarioContext& context,
                                          const Server& s) {
   static std::mutex mutex;
@@ -141,12 +149,19 @@ std::optional<ServerEndpoint> server_for(benchmark::State& state, ScenarioContex
     }
     std::lock_guard lock(mutex);
     auto& server = aiohttp[s.middleware];
+    if (server && !server->running()) {
+      const std::string why =
+          std::string("the aiohttp server (middleware ") + s.middleware + ") exited during the run";
+      context.servers().record_failure(why);
+      skip(state, why);
+      return std::nullopt;
+    }
     if (!server)
       server = std::make_unique<AiohttpServer>(s.middleware,
                                                std::max(0, context.servers().server_cpu()));
     return server->endpoint();
   } catch (const std::exception& e) {
-    skip(state, std::string("server not started: ") + e.what());
+    skip(state, std::string("no server: ") + e.what());
     return std::nullopt;
   }
 }
@@ -354,6 +369,11 @@ void run_span(benchmark::State& state, ScenarioContext& context, const Server& s
   if (errors || (timed && missing))
     state.SetLabel("errors: " + std::to_string(errors) +
                    ", spans missing: " + std::to_string(missing));
+  // No answer at all: nothing was measured (the server went away).
+  if (errors == requests)
+    state.SkipWithError(("every request of this repetition failed (" + std::to_string(errors) +
+                         " of " + std::to_string(requests) + ")")
+                            .c_str());
 }
 
 void register_middleware(ScenarioContext& context) {

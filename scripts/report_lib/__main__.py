@@ -6,9 +6,10 @@ headline figure: 'report: <label>: 6.06x (95 % CI 5.81–6.32x, ±4.3 %)'.
 Bad input ends with a one-line message on stderr and exit status 2."""
 import argparse
 import os
+import signal
 import sys
 
-from . import durations, guide, headline, index, page, results, scenarios
+from . import durations, files, guide, headline, index, page, results, scenarios
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -28,7 +29,10 @@ def main(argv=None):
     if args.guide:
         if not os.path.isdir(args.guide):
             return _fail(f"--guide {args.guide}: no such directory")
-        print(f"report: {guide.write(args.guide)}")
+        try:
+            print(f"report: {guide.write(args.guide)}")
+        except files.ForeignFile as e:
+            return _fail(str(e))
         return 0
     if args.record_durations:
         ok, record = durations.record_durations(args.record_durations, os.path.join(REPO, "results", "durations.json"),
@@ -45,11 +49,16 @@ def main(argv=None):
         return _fail(f"unknown scenario '{args.scenario}' (known: {', '.join(scenarios.known())})")
     if not os.path.isdir(args.out):
         return _fail(f"--out {args.out}: no such directory")
+    # Both pages checked before either is written, so a refusal leaves nothing half done.
+    for path in (os.path.join(args.out, args.scenario, "README.md"), os.path.join(args.out, "README.md")):
+        if not files.is_generated(path):
+            return _fail(f"{path} was not written by scripts/report (no '{files.GENERATED_MARKER}' line near "
+                         f"its top): not replacing it; give --out a folder of its own")
     try:
         loaded = results.load(args.out, args.scenario)
         written = page.write_page(module, loaded, charts=not args.no_charts)
         idx = index.write(args.out)
-    except results.ReportError as e:
+    except (results.ReportError, files.ForeignFile) as e:
         return _fail(str(e))
     print(f"report: {written}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
     # The figures a reader quotes, one line each with its interval: bench shows them at the end of a run.
@@ -63,5 +72,12 @@ def _fail(message):
     return 2
 
 
+def _exit_on_sigterm(signum, _frame):
+    # bench stops the report with SIGTERM (Ctrl-C on bench): raised as an exit, so the
+    # atomic writes' clean-up (files.py) removes a half-written page or chart first.
+    sys.exit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     sys.exit(main())

@@ -33,7 +33,7 @@ def finished_runs(directory):
         return out
     for name in sorted(os.listdir(directory)):
         run = _read(os.path.join(directory, name, "run.json"))
-        if not run or run.get("stop") in (None, "interrupted") or run.get("mode") not in MODES:
+        if not run or run.get("stop") in (None, "interrupted", "failed") or run.get("mode") not in MODES:
             continue
         if not isinstance(run.get("measure_s"), (int, float)):
             continue

@@ -151,5 +151,5 @@ def audit(data):
 def write(out_dir):
     """Writes out_dir/GUIDE.md; returns its path."""
     path = os.path.join(out_dir, GUIDE)
-    files.write_text(path, render(out_dir))
+    files.write_generated(path, render(out_dir))
     return path

@@ -50,5 +50,5 @@ def render(out_dir):
 
 def write(out_dir):
     path = os.path.join(out_dir, "README.md")
-    files.write_text(path, render(out_dir))
+    files.write_generated(path, render(out_dir))
     return path

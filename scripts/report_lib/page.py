@@ -52,7 +52,7 @@ def write_page(module, results, charts=True, reference_dir=None):
         drawer = importlib.import_module(f"{module.__name__}_charts")
         written = drawer.write_all(results, os.path.join(results.directory, "charts"))
     path = os.path.join(results.directory, "README.md")
-    files.write_text(path, render(module, results, written, reference_dir))
+    files.write_generated(path, render(module, results, written, reference_dir))
     return path
 
 
@@ -115,6 +115,8 @@ STOP_TEXT = {
     "budget": "the time budget ran out",
     "cap": "the repetition cap was reached",
     "fixed": "a fixed number of repetitions",
+    "interrupted": "the run was interrupted",
+    "failed": "the run failed (run.json says why)",
 }
 
 
