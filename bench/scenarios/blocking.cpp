@@ -71,6 +71,7 @@
 #include "model_benchmark.hpp"
 #include "python_experiment.hpp"
 #include "run_summary.hpp"
+#include "python_server.hpp"
 #include "scenario.hpp"
 #include "servers.hpp"
 
@@ -556,42 +557,6 @@ void run_server_benchmark(benchmark::State& state, ScenarioContext& context, con
 // holds the loop's only thread, so that route serves at most 1/D requests/s
 // whatever the concurrency; asyncio.sleep's scales with it.
 
-// The aiohttp server, started on first use and kept for the run: a child
-// process without a shell that dies with bench, pinned like mockd.
-class AiohttpServer {
- public:
-  explicit AiohttpServer(int cpu)
-      : process_({kPython, scenario_script("aiohttp_server.py"), "--cpu", std::to_string(cpu)}) {
-    track_child(process_.pid());
-    const auto line =
-        process_.read_line(std::chrono::steady_clock::now() + std::chrono::seconds(20));
-    const std::string prefix = "listening on ";
-    if (!line || line->rfind(prefix, 0) != 0)
-      throw std::runtime_error("the aiohttp server did not start: " + process_.stderr_tail(600));
-    url_ = line->substr(prefix.size());
-  }
-  ~AiohttpServer() {
-    process_.close_stdin();  // its signal to stop
-    if (!process_.wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(5)))
-      process_.kill();
-    untrack_child(process_.pid());
-  }
-  AiohttpServer(const AiohttpServer&) = delete;
-  AiohttpServer& operator=(const AiohttpServer&) = delete;
-
-  const std::string& url() const { return url_; }
-  // Why it cannot serve (it exited, with the tail of its stderr), or nullopt.
-  std::optional<std::string> dead() {
-    if (!process_.wait_until(std::chrono::steady_clock::now())) return std::nullopt;
-    return "the aiohttp server exited (status " +
-           std::to_string(process_.exit_status().value_or(0)) + "): " + process_.stderr_tail(600);
-  }
-
- private:
-  harness::ChildProcess process_;
-  std::string url_;
-};
-
 struct AiohttpCase {
   std::string route;  // time_sleep | asyncio_sleep
   int concurrency;
@@ -618,17 +583,19 @@ std::size_t aiohttp_requests_for(const std::string& route, int c, bool quick) {
 void run_aiohttp_benchmark(benchmark::State& state, ScenarioContext& context, const AiohttpCase& c,
                            const std::string& name) {
   static std::mutex mutex;
-  static std::unique_ptr<AiohttpServer> server;
+  static std::unique_ptr<PythonServer> server;
   if (const auto why = bench::python_missing(scenario_script("aiohttp_server.py")))
     return skip(state, *why);
   try {
     std::lock_guard lock(mutex);
     if (!server)
-      server = std::make_unique<AiohttpServer>(std::max(0, context.servers().server_cpu()));
+      server = std::make_unique<PythonServer>("aiohttp_server.py", std::vector<std::string>{},
+                                              std::max(0, context.servers().server_cpu()),
+                                              "the aiohttp server (aiohttp_server.py)");
   } catch (const std::exception& e) {
     return skip(state, "no server: " + std::string(e.what()));
   }
-  AiohttpServer& s = *server;
+  PythonServer& s = *server;
   if (!measure_server(state, context, name,
                       {s.url() + delay_target("/" + c.route), c.requests, c.concurrency, nullptr,
                        [&s] { return s.dead(); }}))

@@ -47,6 +47,7 @@
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
 #include "scenario.hpp"
+#include "python_server.hpp"
 #include "servers.hpp"
 
 namespace bench {
@@ -99,40 +100,6 @@ std::string span_name(const Server& s, Connection connection) {
          connection_label(connection) + "/c:1/delay_ms:" + delay;
 }
 
-// The aiohttp server, started on first use and kept for the run: a child
-// process without a shell that dies with bench, pinned like mockd.
-class AiohttpServer {
- public:
-  AiohttpServer(const std::string& middleware, int cpu)
-      : process_({"/usr/bin/python3", std::string(SCENARIO_PYTHON_DIR) + "/middleware_server.py",
-                  "--middleware", middleware, "--cpu", std::to_string(cpu)}) {
-    track_child(process_.pid());
-    const auto line = process_.read_line(std::chrono::steady_clock::now() + 20s);
-    const std::string prefix = "listening on ";
-    if (!line || line->rfind(prefix, 0) != 0)
-      throw std::runtime_error("the aiohttp server did not start: " + process_.stderr_tail(600));
-    url_ = line->substr(prefix.size());
-  }
-  ~AiohttpServer() {
-    process_.close_stdin();  // its signal to stop
-    process_.wait_until(std::chrono::steady_clock::now() + 5s);
-    untrack_child(process_.pid());
-  }
-  ServerEndpoint endpoint() const {
-    return {url_, "", "aiohttp server (middleware_server.py, started by bench)", process_.pid()};
-  }
-  // False once it has exited (reaped then: the interrupt must not signal its pid).
-  bool running() {
-    if (!process_.wait_until(std::chrono::steady_clock::now())) return true;
-    untrack_child(process_.pid());
-    return false;
-  }
-
- private:
-  harness::ChildProcess process_;
-  std::string url_;
-};
-
 // The server for `s`: an aiohttp process of this scenario's, or a mockd of
 // its own (with --time-handlers for the timed one). Checked before every
 // repetition: a server that exited is not restarted; the benchmark is
@@ -140,7 +107,7 @@ class AiohttpServer {
 std::optional<ServerEndpoint> server_for(benchmark::State& state, ScenarioContext& context,
                                          const Server& s) {
   static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<AiohttpServer>> aiohttp;
+  static std::map<std::string, std::unique_ptr<PythonServer>> aiohttp;
   try {
     if (!is_aiohttp(s)) {
       std::vector<std::string> args = {"--engine", "asio", "--threads", "1"};
@@ -149,16 +116,18 @@ std::optional<ServerEndpoint> server_for(benchmark::State& state, ScenarioContex
     }
     std::lock_guard lock(mutex);
     auto& server = aiohttp[s.middleware];
-    if (server && !server->running()) {
-      const std::string why =
-          std::string("the aiohttp server (middleware ") + s.middleware + ") exited during the run";
-      context.servers().record_failure(why);
-      skip(state, why);
-      return std::nullopt;
+    if (server) {
+      if (const auto why = server->dead()) {
+        context.servers().record_failure(*why);
+        skip(state, *why);
+        return std::nullopt;
+      }
+    } else {
+      server = std::make_unique<PythonServer>(
+          "middleware_server.py", std::vector<std::string>{"--middleware", s.middleware},
+          std::max(0, context.servers().server_cpu()),
+          std::string("the aiohttp server (middleware_server.py --middleware ") + s.middleware + ")");
     }
-    if (!server)
-      server = std::make_unique<AiohttpServer>(s.middleware,
-                                               std::max(0, context.servers().server_cpu()));
     return server->endpoint();
   } catch (const std::exception& e) {
     skip(state, std::string("no server: ") + e.what());
