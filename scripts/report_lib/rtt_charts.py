@@ -24,6 +24,12 @@ def _marker(model):
     return models.get(model).marker
 
 
+def _face(model, colour):
+    """The marker's fill: hollow for a Python model (models.py's convention), so py_requests and
+    blocking_curl, or py_aiohttp and asio_coro, which share a marker shape, stay apart."""
+    return "white" if models.get(model).is_python else colour
+
+
 # Footer characters per line: both figures are about 14 inches wide, and a 7.5 pt line of this
 # length ends well before the right edge (matplotlib's own wrapping let it touch the edge).
 FOOTER_WIDTH = 170
@@ -49,7 +55,8 @@ def _rtt_axis(ax, xs):
 def _legend(results, runs):
     handles = [Line2D([], [], color=c, linestyle=ls, label=label) for mode, cache, label, c, ls in MODES
                if any(rv.key(r).mode == mode and rv.key(r).session_cache == cache for r in runs)]
-    handles += [Line2D([], [], color="black", marker=_marker(m), linestyle="none", label=m)
+    handles += [Line2D([], [], color="black", marker=_marker(m), markerfacecolor=_face(m, "black"),
+                       linestyle="none", label=m)
                 for m in rv.models(runs)]
     return handles
 
@@ -85,7 +92,7 @@ def latency(results, charts_dir):
                     # symlog axis) and a marker each keep them apart.
                     px = [x * (1 + shift[model]) if x > 1 else x + shift[model] for x, _ in points]
                     ax.plot(px, [p[1] for p in points], color=colour, linestyle=style,
-                            marker=_marker(model), markersize=4.5,
+                            marker=_marker(model), markerfacecolor=_face(model, colour), markersize=4.5,
                             linewidth=1.1, zorder=3)
         ax.set_title(rv.PROTO_LABEL[proto])
         ax.set_xlabel("emulated RTT (ms)")
