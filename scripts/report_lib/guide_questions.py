@@ -172,8 +172,8 @@ QUESTIONS = [
                            Fig("middleware", "aiohttp: client latency beyond", "keep-alive"), "."),
              experiments=("middleware",)),
     Question("A3", "What limits an aiohttp client's open connections?",
-             Sentence("The connector's `limit` (100 by default) caps connections in use and makes further requests "
-                      "wait; a semaphore caps requests in flight and pools too, if they share one session.",
+             Sentence("The connector's `limit` (100 by default) caps connections in use, making extra requests "
+                      "wait; a semaphore caps requests in flight, and pools too over one shared session.",
                       CONNECTOR_CAPS, SEMAPHORE_POOLS, Fact("connector_defaults")),
              HALF, "`TCPConnector(limit=N)`; a semaphore \"doesn't manage the pool efficiently\"",
              supports=(CONNECTOR_CAPS,), against=(SEMAPHORE_POOLS,),
@@ -196,9 +196,8 @@ QUESTIONS = [
                                                                        "threads_created")), " thread."),
              experiments=("sync_vs_async",), examples=["parallel_fetch.py"]),
     Question("P2", "Compare synchronous requests with asyncio.",
-             Sentence("`requests.get` opens a connection per call, so the demo mixes pooling with concurrency: cheap "
-                      "on loopback HTTP, handshakes and round trips over HTTPS or a network; and three URLs gain at "
-                      "most three times.",
+             Sentence("`requests.get` opens a connection per call, so the demo mixes pooling with concurrency "
+                      "(cheap on loopback HTTP, costly over HTTPS or a network); and three URLs gain three times at most.",
                       Passes("sync_vs_async", "Python:"), Passes("pooling", "`py_requests`", "HTTPS"), TLS_RTTS,
                       _wall_ratio("py_requests/sequential_nopool", "py_requests/sequential", 1.1,
                                   "loopback HTTP, `requests.get` ÷ a `Session`, wall time", below=True)),
@@ -213,8 +212,8 @@ QUESTIONS = [
              experiments=("sync_vs_async", "pooling"), examples=["sync_vs_async.py"]),
     Question("P3", "Write a small chat server on asyncio streams.",
              Sentence("Give each client a bounded queue and a writer task, and iterate over a copy of the set: "
-                      "awaiting `drain()` per client lets one slow reader stall everyone, the set changes during the "
-                      "awaits, and one client's reset disconnects the sender.",
+                      "a `drain()` per client lets one slow reader stall all, the set changes meanwhile, and one "
+                      "client's reset ends the sender's session.",
                       Passes("streams", "stall: fast p99"), Passes("streams", "set: live set raises"),
                       Passes("streams", "bounded: every line delivered"), Fact("chat_reset_disconnects_sender")),
              BUGGY, "a broadcast loop that writes and awaits `drain()` for each client in turn",
@@ -248,8 +247,8 @@ QUESTIONS = [
                            Fig("streams", "UDP loss, py_asyncio"), "."),
              experiments=("streams",), examples=["udp_echo.py"]),
     Question("P6", "Read files concurrently with aiofiles.",
-             Sentence("epoll refuses regular files, so aiofiles runs each call on a thread: the loop stays free and "
-                      "slow reads overlap, but small cached reads lose to the hand-off; io_uring is truly asynchronous.",
+             Sentence("epoll refuses regular files, so aiofiles runs each call on a thread: slow reads overlap, small "
+                      "cached ones lose to the hand-off; io_uring is truly asynchronous.",
                       Fact("epoll_refuses_regular_files"), Passes("files", "aiofiles: reading threads"),
                       Passes("files", "aiofiles ÷ plain reads, tmpfs, warm, 1,000"),
                       Fails("files", "aiofiles ÷ plain reads, disk, cold cache, 16 × 4 MiB")),
@@ -262,8 +261,7 @@ QUESTIONS = [
              experiments=("files",), examples=["read_files.py"]),
     Question("P7", "Retry a flaky call with exponential backoff.",
              Sentence("Retry only transient failures (5xx, resets, timeouts), wait a random time up to a capped "
-                      "exponential bound (full jitter), bound attempts and total time; without jitter, clients retry "
-                      "in waves.",
+                      "exponential bound (full jitter), and bound attempts and total time; else clients retry in waves.",
                       Passes("retry", "py_aiohttp: success rate with 3 retries"),
                       Passes("retry", "py_aiohttp: peak retries")),
              HALF, "exponential backoff without jitter",
@@ -278,7 +276,7 @@ QUESTIONS = [
                       THREADS_NO_FASTER, Passes("blocking", "Python `ProcessPoolExecutor(2)`, total")),
              WRONG, "threads give true parallelism for CPU tasks",
              against=(THREADS_NO_FASTER, Passes("blocking", "Python `ProcessPoolExecutor(2)`, total")),
-             measured=Line("the same Python work, on the loop ÷ in `to_thread`: ",
+             measured=Line("time for the same Python work, on the loop ÷ in `to_thread`: ",
                            Fig("blocking", "C5: Python", "to_thread"), "; ÷ in 2 processes: ",
                            Fig("blocking", "C5: Python", "ProcessPoolExecutor"), "."),
              experiments=("blocking",)),
@@ -347,12 +345,12 @@ QUESTIONS = [
                       THREADS_NO_FASTER, Passes("blocking", "Python `ProcessPoolExecutor(2)`, total")),
              HALF, "CPU-bound work: use threads or processes",
              supports=(Passes("blocking", "Python `ProcessPoolExecutor(2)`, total"),), against=(THREADS_NO_FASTER,),
-             measured=Line("Python CPU work on the loop ÷ in 2 processes: ",
+             measured=Line("time for Python CPU work, on the loop ÷ in 2 processes: ",
                            Fig("blocking", "C5: Python", "ProcessPoolExecutor"), "."),
              experiments=("blocking",)),
     Question("P16", "Structured concurrency (Trio, Curio, `TaskGroup`).",
              Sentence("A scope owns its tasks: none outlives it, and a failure cancels the siblings and surfaces as "
-                      "an `ExceptionGroup`; `TaskGroup` (3.11) brought Trio's nurseries to asyncio.",
+                      "an `ExceptionGroup`; `TaskGroup` brought Trio's nurseries to asyncio.",
                       TASKGROUP_CANCELS, Fact("taskgroup_cancels_siblings")),
              HOLDS, supports=(TASKGROUP_CANCELS, Fact("taskgroup_cancels_siblings")),
              measured=Line("siblings a `TaskGroup` cancelled at the server: ",
@@ -373,17 +371,17 @@ QUESTIONS = [
              experiments=("tasks",)),
     Question("Q7, P15", "What does `await` do?",
              Sentence("It yields only if the awaited object must wait: a coroutine that never suspends runs inline, "
-                      "so a loop of such awaits starves other tasks until `await asyncio.sleep(0)`.",
+                      "so such awaits in a loop starve other tasks; `await asyncio.sleep(0)` yields.",
                       Fact("await_without_suspending_does_not_yield"), AWAIT_STARVES),
              HALF, "it pauses the coroutine and lets other tasks run",
              supports=(Passes("blocking", "Python `asyncio.sleep`: loop lag"),),
              against=(AWAIT_STARVES, Fact("await_without_suspending_does_not_yield")),
-             measured=Line("a 1 ms heartbeat's lag, awaits that never suspend ÷ with `sleep(0)` after each: ",
+             measured=Line("heartbeat lag, awaits that never suspend ÷ with `sleep(0)`: ",
                            Fig("blocking", "Q7 await_yield", "after every await"), "."),
              experiments=("blocking",)),
     Question("Q9", "Exceptions in tasks.",
-             Sentence("A task keeps its exception until awaited; never retrieved, it is only logged when the task "
-                      "is collected, and the loop holds tasks weakly: keep references or use a `TaskGroup`.",
+             Sentence("A task keeps its exception until awaited, else only logs it when collected, and the loop "
+                      "holds tasks weakly: keep references or use a `TaskGroup`.",
                       *_sem_rule("exception_never_retrieved", "ignored_logged", "retrieved_logged"),
                       *_sem_rule("unreferenced_task", "orphan_tasks_finished"), Fact("unretrieved_exception_logged")),
              MISLEADING, "`create_task` captures the exceptions of background tasks",
@@ -453,7 +451,7 @@ QUESTIONS = [
              experiments=("cancellation",)),
     Question("Q19", "Timeouts.",
              Sentence("A timeout bounds the wait before cancelling, not the work: `wait_for` returns after the "
-                      "cancelled task's clean-up, and aiohttp's total timeout counts the wait for a pooled connection.",
+                      "clean-up, and aiohttp's total timeout includes waiting for a pooled connection.",
                       Passes("timeouts", "wait_for overrun"), Passes("timeouts", "pool wait"),
                       Fact("wait_for_waits_for_cleanup")),
              HALF, "`wait_for` sets a maximum execution time",

@@ -212,6 +212,16 @@ class GuideTest(unittest.TestCase):
         self.assertNotIn("not measured yet", self.page.lower())
         self.assertNotIn("not in this run", self.page)
 
+    def test_p2_names_its_conditions(self):
+        """Pooling "closes 0 % of the gap" only on loopback plain HTTP: P2 says so and quotes the case a
+        candidate meets, requests over HTTPS verified against the system CA bundle."""
+        section = self.page.split("### P2 ·")[1].split("\n### ")[0]
+        self.assertNotIn("closes", section)
+        self.assertIn("loopback HTTP", section)
+        f = self.data.figure("pooling", "requests", "system CA bundle")
+        self.assertIsNotNone(f)
+        self.assertIn(f"**{figure_text(f)}**", section)
+
     def test_questions_in_the_materials_order(self):
         ids = re.findall(r"^### ([\w, ]+) ·", self.page, re.M)
         self.assertEqual(ids, ["A1", "A2", "A3", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11",
@@ -237,6 +247,17 @@ class LineTest(unittest.TestCase):
 
 
 class PagesTest(unittest.TestCase):
+    def test_every_committed_run_comes_from_the_current_driver(self):
+        """The driver writes repetitions only; Google Benchmark's aggregate rows (mean, median, stddev, cv)
+        mark a run from an older driver."""
+        old = []
+        for path in sorted(glob.glob(os.path.join(RESULTS, "*", "bench.json"))):
+            with open(path, encoding="utf-8") as f:
+                rows = json.load(f)["benchmarks"]
+            if any(b.get("run_type") == "aggregate" for b in rows):
+                old.append(os.path.relpath(path, REPO))
+        self.assertEqual(old, [])
+
     def test_every_report_page_says_what_its_intervals_cover(self):
         from report_lib import page
         pages = sorted(glob.glob(os.path.join(RESULTS, "*", "README.md")))
