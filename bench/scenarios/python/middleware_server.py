@@ -12,15 +12,12 @@ serves until its stdin closes (the parent ended) or it is sent SIGTERM.
 """
 import argparse
 import asyncio
-import os
-import sys
 import time
 
 from aiohttp import web
 
-BODY = b"abcdefghijklmnop"  # mockd's default body
-MAX_DELAY_MS = 60_000
-
+import served_app
+from served_app import BODY, delay_ms_of
 
 @web.middleware
 async def timing(request, handler):
@@ -34,35 +31,13 @@ async def timing(request, handler):
 
 
 async def answer(request):
-    text = request.query.get("delay_ms", "0")
-    try:
-        delay_ms = float(text)
-    except ValueError:
-        delay_ms = -1.0
-    if not 0 <= delay_ms <= MAX_DELAY_MS:  # also refuses nan
-        return web.json_response(
-            {"error": "bad request parameter", "param": "delay_ms",
-             "message": f"must be a number of milliseconds from 0 to {MAX_DELAY_MS} (got {text!r})"},
-            status=400)
+    delay_ms = delay_ms_of(request)
+    if isinstance(delay_ms, web.Response):
+        return delay_ms
     if delay_ms > 0:
         await asyncio.sleep(delay_ms / 1e3)
     return web.Response(body=BODY, content_type="text/plain",
                         headers={"Server-Timing": f"delay;dur={delay_ms:.3f}"})
-
-
-async def serve(middleware):
-    app = web.Application(middlewares=[timing] if middleware == "timing" else [])
-    app.router.add_get("/", answer)
-    runner = web.AppRunner(app, access_log=None)  # no log line per request on either side
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    print(f"listening on http://127.0.0.1:{port}", flush=True)
-    # Serve until the parent closes our stdin (it ended, or wants us gone).
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, sys.stdin.buffer.read)
-    await runner.cleanup()
 
 
 def main():
@@ -70,9 +45,9 @@ def main():
     parser.add_argument("--middleware", choices=["none", "timing"], required=True)
     parser.add_argument("--cpu", type=int, default=-1, help="pin to this CPU (-1: not pinned)")
     args = parser.parse_args()
-    if args.cpu >= 0:
-        os.sched_setaffinity(0, {args.cpu})
-    asyncio.run(serve(args.middleware))
+    app = web.Application(middlewares=[timing] if args.middleware == "timing" else [])
+    app.router.add_get("/", answer)
+    served_app.run(app, args.cpu)
 
 
 if __name__ == "__main__":
