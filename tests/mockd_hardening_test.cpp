@@ -231,9 +231,13 @@ TEST_P(Hardening, OneBadRequestOverTlsIsCountedOnce) {
   std::string bad = "BAD\r\n";
   for (int i = 0; i < 300; ++i) bad += "X-Line-" + std::to_string(i) + ": v\r\n";
   const std::string got = tls_exchange(mockd.port(), bad + "\r\n");
-  // The blocking engine's library does not write to a TLS connection whose
-  // client has sent its FIN (README: half-close over TLS).
-  EXPECT_EQ(count_of(got, "HTTP/1.1 400"), blocking() ? 0u : 1u) << got.substr(0, 300);
+  // The blocking engine's library does not write to a TLS connection once it
+  // has seen the client's FIN (README: half-close over TLS); whether the FIN
+  // arrives before the 400 is written is a race, so it sends at most one.
+  if (blocking())
+    EXPECT_LE(count_of(got, "HTTP/1.1 400"), 1u) << got.substr(0, 300);
+  else
+    EXPECT_EQ(count_of(got, "HTTP/1.1 400"), 1u) << got.substr(0, 300);
   EXPECT_EQ(harness::fetch_stats(mockd.url(), cert)["malformed_requests"], 1);
   std::remove(cert.c_str());
 }
