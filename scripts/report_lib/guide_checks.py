@@ -183,14 +183,6 @@ def judge(data, supports, against):
     return NUANCED, every  # a support broke, nothing against held: the statement is off, not false
 
 
-def sentence_outcomes(data, sentence):
-    return [(b, b.outcome(data)) for b in sentence.backing]
-
-
-def sentence_holds(data, sentence):
-    return bool(sentence.backing) and all(o.status == HOLDS for _, o in sentence_outcomes(data, sentence))
-
-
 # --- rules the guide computes itself ---------------------------------------------------
 
 def figure_at_least(scenario, needles, threshold, name=None, strict=False):
@@ -201,16 +193,6 @@ def figure_at_least(scenario, needles, threshold, name=None, strict=False):
             return None
         return verdict.at_least(name or f.label, (f.estimate, f.low, f.high), threshold, unit=f.unit, strict=strict)
     return Rule(scenario, f"{name or ' … '.join(needles)} {'>' if strict else '≥'} {threshold:g}", compute)
-
-
-def figure_below(scenario, needles, threshold, name=None):
-    """A Rule on a headline figure's interval: passes when its high end is < threshold."""
-    def compute(data):
-        f = data.figure(scenario, *needles)
-        if f is None:
-            return None
-        return verdict.below(name or f.label, (f.estimate, f.low, f.high), threshold, unit=f.unit)
-    return Rule(scenario, f"{name or ' … '.join(needles)} < {threshold:g}", compute)
 
 
 def exact(scenario, name, find, counter, expected):
