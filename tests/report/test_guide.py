@@ -222,6 +222,14 @@ class GuideTest(unittest.TestCase):
         self.assertIsNotNone(f)
         self.assertIn(f"**{figure_text(f)}**", section)
 
+    def test_smaller_wordings(self):
+        """Issue 20, item 10: Q23 quotes the material (a loop subclass, not a policy); a factor beside two
+        medians is said to be a geometric mean of paired ratios; C13's cost is not "a few microseconds"."""
+        self.assertIn("subclass `asyncio.AbstractEventLoop`", self.page)
+        self.assertIn("geometric mean of paired ratios", self.page)
+        self.assertNotIn("few microseconds", self.page)
+        self.assertNotIn("aiohttp (C++)", self.page)
+
     def test_questions_in_the_materials_order(self):
         ids = re.findall(r"^### ([\w, ]+) ·", self.page, re.M)
         self.assertEqual(ids, ["A1", "A2", "A3", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11",
