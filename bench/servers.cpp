@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "model_support.hpp"
+
 namespace bench {
 namespace {
 
@@ -133,23 +135,19 @@ bool is_https(const std::string& url) {
 }
 
 // Whether the server at `url` (scheme://host[:port][/...]) accepts a TCP
-// connection within 2 s: an external server that died refuses at once.
+// connection within 2 s: an external server that died refuses at once. The
+// URL is read by the client models' parser (libcurl's URL API), so bench and
+// the models agree on its host and port.
 bool accepts_connections(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return false;
-  std::string authority = url.substr(scheme_end + 3);
-  authority = authority.substr(0, authority.find('/'));
-  std::string host = authority, port = is_https(url) ? "443" : "80";
-  if (!authority.empty() && authority.front() == '[') {  // [::1]:8080
-    const auto close = authority.find(']');
-    if (close == std::string::npos) return false;
-    host = authority.substr(1, close - 1);
-    if (authority.size() > close + 2 && authority[close + 1] == ':')
-      port = authority.substr(close + 2);
-  } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
+  clients::Plan plan;
+  plan.urls = {url};
+  clients::Target target;
+  try {
+    target = clients::parse_targets(plan).front();
+  } catch (const std::invalid_argument&) {
+    return false;
   }
+  const std::string host = target.host, port = std::to_string(target.port);
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
