@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import fmt
 from .guide_checks import Fails, Passes
-from .guide_data import Fig, Line, Part, Val, median_of
+from .guide_data import Fig, Line, Part, Val, counter, median_of
 
 
 def fd_count(runs, model, which):
@@ -22,14 +22,6 @@ def fd_count(runs, model, which):
         errors, requests = median_of(unl, "fd_errors"), median_of(unl, "requests")
         return None if errors is None or requests is None else f"{errors} of {requests}"
     return median_of(lim, "errors")
-
-
-def _cpu_lag(kind):
-    """The loop's lag max with Python CPU work placed `kind` (blocking's py_cpu runs), median."""
-    def get(runs):
-        run = next((r for r in runs if r.name.labels == ("py_cpu", kind)), None)
-        return median_of(run, "loop_lag_max_us", fmt.ms)
-    return Val("blocking", get)
 
 
 def fd_limit(runs, model):
@@ -84,7 +76,7 @@ CLAIMS = [
     Claim("C5", "Offload CPU-heavy work from the loop with `asyncio.to_thread`", "blocking",
           (Passes("blocking", "Python `ProcessPoolExecutor(2)`, loop lag max"),),
           (Fails("blocking", "Python `asyncio.to_thread(work)`", "loop lag max"),),
-          Line("loop lag max, work on the loop ", _cpu_lag("on_loop"), ", in `to_thread` ", _cpu_lag("to_thread")),
+          Line("loop lag max, work on the loop ", counter("blocking", "loop_lag_max_us", "py_cpu", "on_loop", show=fmt.ms), ", in `to_thread` ", counter("blocking", "loop_lag_max_us", "py_cpu", "to_thread", show=fmt.ms)),
           Line("on the loop ÷ 4 threads: ", Fig("blocking", "C5: C++", "2 CPUs")), "charts/blocking_cpu.png"),
     Claim("C6", "Retry a flaky call with exponential backoff", "retry",
           (Passes("retry", "py_aiohttp: success rate with 3 retries"),),

@@ -138,6 +138,19 @@ class Line:
 
 # --- small readers for Val -------------------------------------------------------
 
+def run_of(runs, *labels, **params):
+    """The one run whose name has exactly these labels and these parameter values, or None."""
+    found = [r for r in runs if r.name.labels == labels and all(r.name.param(k) == v for k, v in params.items())]
+    return found[0] if len(found) == 1 else None
+
+
+def counter(scenario, name, *labels, show=None, exact=False, **params):
+    """A Val: counter `name` of the run with these labels and parameters, its median (or, exact, the
+    count every repetition has), shown with `show` (default: a count)."""
+    read = every_rep if exact else median_of
+    return Val(scenario, lambda runs: read(run_of(runs, *labels, **params), name, show or fmt.count))
+
+
 def median_of(run, counter, show=fmt.count):
     if run is None or run.failed:
         return None

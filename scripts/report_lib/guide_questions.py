@@ -15,7 +15,7 @@ from . import hedging_verdict as hv
 from . import verdict
 from .guide_checks import (CONFIRMED, EXPLANATION, NUANCED, REFUTED, Fact, Fails, Passes, Rule, Sentence, exact,
                            figure_at_least)
-from .guide_data import Fig, Line, Part, Val, every_rep, median_of, ms_of
+from .guide_data import Fig, Line, Part, Val, counter, every_rep, median_of, ms_of, run_of
 
 # The marks and the verdict family each belongs to.
 HOLDS, HALF, WRONG = "✓ holds", "⚠ half-true", "✗ wrong"
@@ -42,22 +42,16 @@ class Question:
 
 # --- small readers ------------------------------------------------------------------
 
-def _run(runs, *labels, **params):
-    found = [r for r in runs if r.name.labels == labels
-             and all(r.name.param(k) == v for k, v in params.items())]
-    return found[0] if len(found) == 1 else None
-
-
 def _blocking(kind, group):
-    return lambda runs: _run(runs, group, kind)
+    return lambda runs: run_of(runs, group, kind)
 
 
 def _lag(group, kind):
-    return Val("blocking", lambda runs: median_of(_run(runs, group, kind), "loop_lag_max_us", fmt.ms))
+    return counter("blocking", "loop_lag_max_us", group, kind, show=fmt.ms)
 
 
 def _total(group, kind):
-    return Val("blocking", lambda runs: median_of(_run(runs, group, kind), "total_ms", ms_of))
+    return counter("blocking", "total_ms", group, kind, show=ms_of)
 
 
 def _param(scenario, find, key, show=fmt.param):
@@ -68,7 +62,7 @@ def _param(scenario, find, key, show=fmt.param):
 
 
 def _sva(series, k=100):
-    return lambda runs: _run(runs, *series.split("/"), k=k)
+    return lambda runs: run_of(runs, *series.split("/"), k=k)
 
 
 def _sva_wall(series):
@@ -129,7 +123,7 @@ def _uvloop_factor(runs):
 
 
 def _udp_echo_works(data):
-    r = _run(data.runs("streams"), "udp", "py_asyncio", window=1, bytes=64)
+    r = run_of(data.runs("streams"), "udp", "py_asyncio", window=1, bytes=64)
     if r is None or r.failed or not r.reps:
         return None
     ok = r.errors == 0 and all(v > 0 for v in r.values("round_trips_per_s") or [0])
@@ -178,11 +172,9 @@ QUESTIONS = [
              HALF, "`TCPConnector(limit=N)`; a semaphore \"doesn't manage the pool efficiently\"",
              supports=(CONNECTOR_CAPS,), against=(SEMAPHORE_POOLS,),
              measured=Line("semaphore, session per request: ",
-                           Val("limits", lambda runs: median_of(_run(runs, "py_aiohttp", "cap", "semaphore_unpooled"),
-                                                                "conns_opened")),
+                           counter("limits", "conns_opened", "py_aiohttp", "cap", "semaphore_unpooled"),
  " connections; one shared session: ",
-                           Val("limits", lambda runs: median_of(_run(runs, "py_aiohttp", "cap", "semaphore_pooled"),
-                                                                "conns_opened")), "."),
+                           counter("limits", "conns_opened", "py_aiohttp", "cap", "semaphore_pooled"), "."),
              experiments=("limits",), examples=["parallel_fetch.py"]),
     Question("P1", "Fetch several URLs in parallel.",
              Sentence("One session, a task per URL, `gather` or a `TaskGroup`, and a cap: concurrent on one thread, "
@@ -241,7 +233,7 @@ QUESTIONS = [
              supports=(Rule("streams", "asyncio UDP echo answers", _udp_echo_works),),
              against=(Fact("udp_class_without_base"),),
              measured=Line("asyncio's echo lost, ",
-                           _param("streams", lambda runs: _run(runs, "udp", "py_asyncio", window=1024, bytes=64),
+                           _param("streams", lambda runs: run_of(runs, "udp", "py_asyncio", window=1024, bytes=64),
                                   "window", fmt.count),
                            " in flight (socket buffers decide): ",
                            Fig("streams", "UDP loss, py_asyncio"), "."),
@@ -399,8 +391,7 @@ QUESTIONS = [
              HALF, "a thread or `run_in_executor`", supports=(TO_THREAD_SLEEP,), against=(TO_THREAD_CPU_LAG,),
              measured=Line(_param("blocking", _blocking("to_thread", "py_client"), "tasks", fmt.count),
                            " `time.sleep` calls moved to `to_thread` took ", _total("py_client", "to_thread"),
-                           " on ", Val("blocking", lambda runs: median_of(_run(runs, "py_client", "to_thread"),
-                                                                          "workers")),
+                           " on ", counter("blocking", "workers", "py_client", "to_thread"),
                            " threads, against ", _total("py_client", "time_sleep"), " on the loop."),
              experiments=("blocking",)),
     Question("Q13", "What is `gather` for?",
@@ -422,13 +413,11 @@ QUESTIONS = [
                       "connector limit caps connections.", SEMAPHORE_POOLS, CONNECTOR_CAPS),
              HOLDS, supports=(SEMAPHORE_POOLS,),
              measured=Line("requests inside an `asyncio.Semaphore` of ",
-                           _param("limits", lambda runs: _run(runs, "py_aiohttp", "cap", "semaphore_pooled"), "cap"),
+                           _param("limits", lambda runs: run_of(runs, "py_aiohttp", "cap", "semaphore_pooled"), "cap"),
                            " at its peak, with ",
-                           Val("limits", lambda runs: median_of(_run(runs, "py_aiohttp", "cap", "semaphore_pooled"),
-                                                                "requests")),
+                           counter("limits", "requests", "py_aiohttp", "cap", "semaphore_pooled"),
                            " tasks gathered at once: ",
-                           Val("limits", lambda runs: every_rep(_run(runs, "py_aiohttp", "cap", "semaphore_pooled"),
-                                                                "in_flight_peak")), "."),
+                           counter("limits", "in_flight_peak", "py_aiohttp", "cap", "semaphore_pooled", exact=True), "."),
              experiments=("limits",)),
     Question("Q17", "What is `asyncio.Queue` for?",
              Sentence("Passing work between tasks; a `maxsize` makes a fast producer wait instead of filling "
