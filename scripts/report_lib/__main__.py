@@ -1,6 +1,7 @@
 """Command line: python -m report_lib --out DIR --scenario NAME [--no-charts], or
 python -m report_lib --record-durations DIR [DIR ...] (durations.py), or
-python -m report_lib --guide DIR (DIR/GUIDE.md, the interview guide: guide.py).
+python -m report_lib --guide DIR (DIR/GUIDE.md, the interview guide: guide.py), or
+python -m report_lib --between-runs DIR [DIR ...] (results/between_runs.json: between_runs.py).
 Prints the page's path, the index's path, the verdict line, then one line per
 headline figure: 'report: <label>: 6.06x (95 % CI 5.81–6.32x, ±4.3 %)'.
 Bad input ends with a one-line message on stderr and exit status 2."""
@@ -9,7 +10,7 @@ import os
 import signal
 import sys
 
-from . import durations, files, guide, headline, index, page, results, scenarios
+from . import between_runs, durations, files, guide, headline, index, page, results, scenarios
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -23,6 +24,10 @@ def main(argv=None):
     parser.add_argument("--record-durations", nargs="+", metavar="DIR",
                         help="merge the finished runs' run.json under each DIR into results/durations.json "
                              "and rewrite the README's durations table")
+    parser.add_argument("--between-runs", nargs="+", metavar="DIR",
+                        help="measure how far each headline figure and verdict check moves between whole runs "
+                             "(the reference results/ and reruns: DIR holds NAME/bench.json) and write "
+                             "results/between_runs.json, which widens every page's intervals by it")
     parser.add_argument("--guide", metavar="DIR",
                         help="write DIR/GUIDE.md, the interview guide, from every DIR/NAME/bench.json")
     args = parser.parse_args(argv)
@@ -33,6 +38,15 @@ def main(argv=None):
             print(f"report: {guide.write(args.guide)}")
         except files.ForeignFile as e:
             return _fail(str(e))
+        return 0
+    if args.between_runs:
+        missing = [d for d in args.between_runs if not os.path.isdir(d)]
+        if missing:
+            return _fail(f"--between-runs {missing[0]}: no such directory")
+        target, table = between_runs.write(args.between_runs, os.path.join(REPO, "results"))
+        for name, entry in sorted(table["scenarios"].items()):
+            print(f"report: {name}: {len(entry['spreads'])} figures and checks over {entry['runs']} runs")
+        print(f"report: {target}")
         return 0
     if args.record_durations:
         ok, record = durations.record_durations(args.record_durations, os.path.join(REPO, "results", "durations.json"),
@@ -60,10 +74,11 @@ def main(argv=None):
         idx = index.write(args.out)
     except (results.ReportError, files.ForeignFile) as e:
         return _fail(str(e))
-    print(f"report: {written}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
-    # The figures a reader quotes, one line each with its interval: bench shows them at the end of a run.
-    for line in headline.cli_lines(module.headline(loaded)):
-        print(line)
+    with between_runs.active(args.scenario):
+        print(f"report: {written}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
+        # The figures a reader quotes, one line each with its interval: bench shows them at the end of a run.
+        for line in headline.cli_lines(module.headline(loaded)):
+            print(line)
     return 0
 
 

@@ -23,7 +23,9 @@ error-free runs only:
               asynchronous I/O nor faster.
 - nuanced:    several threads, and faster than plain reads (whole CI above 1)
               somewhere: the pool overlaps reads long enough to be worth a
-              hand-off (large files, a cold disk), as asyncio.to_thread does.
+              hand-off (large files), as asyncio.to_thread does.
+A cold disk's pairs are shown beside the rule, not in it: an uncached
+read's speed is this machine's virtual disk more than the reader.
 - inconclusive: noise: several threads, nowhere faster, some CI straddles 1.
 - inconclusive: no error-free aiofiles/plain pair (aiofiles missing: the
               reason is quoted).
@@ -43,6 +45,8 @@ PYTHON_READERS = ("py_plain", "py_aiofiles", "py_to_thread")
 CPP_READERS = ("sequential", "thread_pool", "io_uring")
 READERS = CPP_READERS + PYTHON_READERS
 PLACES = ("tmpfs_warm", "disk_warm", "disk_cold")
+# Where a read's speed is the machine's disk more than the reader's mechanism: shown beside the rule.
+SETUP_PLACES = ("disk_cold",)
 PLACE_LABEL = {"tmpfs_warm": "tmpfs, warm", "disk_warm": "disk, warm cache", "disk_cold": "disk, cold cache"}
 READER_LABEL = {"sequential": "sequential reads", "thread_pool": "thread pool", "io_uring": "io_uring",
                 "py_plain": "plain reads", "py_aiofiles": "aiofiles", "py_to_thread": "asyncio.to_thread"}
@@ -60,6 +64,8 @@ RULE_TEXT = (
     "**refuted** when aiofiles ÷ plain reads is below 1 (whole interval) in every place and file shape "
     "measured, **nuanced** when it is above 1 (whole interval) in at least one, **inconclusive: noise** when "
     "none is above 1 and an interval straddles 1; **inconclusive** without an error-free aiofiles/plain pair. "
+    "Reads from a cold disk are shown beside the rule, not in it: how fast an uncached read is depends on "
+    "this machine's virtual disk more than on the reader. "
     "The C++ pairs (a thread pool and io_uring ÷ sequential) are quoted, not deciding; io_uring's reading "
     "threads are checked to be exactly 1.")
 
@@ -157,6 +163,7 @@ class Verdict:
     aiofiles_threads: tuple = None              # (min, max) reading threads over the repetitions
     io_uring_threads: tuple = None
     reasons: list = field(default_factory=list)
+    beside_rule: list = field(default_factory=list)  # checks of the setup's places, shown but not deciding
 
 
 def _range(values):
@@ -180,8 +187,13 @@ def decide(runs):
                 aiofiles_threads=_range(thread_counts(runs, "py_aiofiles")),
                 io_uring_threads=_range(thread_counts(runs, "io_uring")))
 
-    rule = [(p, s, ci) for (pair, p, s), ci in ratios.items() if pair == RULE_PAIR]
-    checks = [checks_mod.below(f"aiofiles ÷ plain reads, {where_label(p, s)}", ci, 1.0) for p, s, ci in rule]
+    # Each aiofiles/plain pair is a check (its interval widened by its spread between runs, in below());
+    # the word rests on the checks' intervals. A cold disk's pairs are beside the rule, not in it.
+    decided = [(p, s, checks_mod.below(f"aiofiles ÷ plain reads, {where_label(p, s)}", ci, 1.0))
+               for (pair, p, s), ci in ratios.items() if pair == RULE_PAIR]
+    rule = [(p, s, (c.estimate, c.low, c.high)) for p, s, c in decided if p not in SETUP_PLACES]
+    checks = [c for p, _s, c in decided if p not in SETUP_PLACES]
+    v.beside_rule = [c for p, _s, c in decided if p in SETUP_PLACES]
     if v.io_uring_threads:
         lo, hi = v.io_uring_threads
         status = checks_mod.PASSED if lo == hi == 1 else checks_mod.FAILED

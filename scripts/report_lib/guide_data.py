@@ -13,7 +13,7 @@ question quotes only figures from an experiment about that question.
 """
 import os
 
-from . import fmt, index, results as results_mod, scenarios
+from . import between_runs, fmt, index, results as results_mod, scenarios
 
 
 def m(text):
@@ -45,14 +45,16 @@ class Data:
         if not self.has(name):
             return None
         if name not in self._verdicts:
-            self._verdicts[name] = scenarios.get(name).verdict(self._loaded[name])
+            with between_runs.active(name):
+                self._verdicts[name] = scenarios.get(name).verdict(self._loaded[name])
         return self._verdicts[name]
 
     def figures(self, name):
         if not self.has(name):
             return []
         if name not in self._figures:
-            self._figures[name] = scenarios.get(name).headline(self._loaded[name])
+            with between_runs.active(name):
+                self._figures[name] = scenarios.get(name).headline(self._loaded[name])
         return self._figures[name]
 
     def figure(self, name, *needles):

@@ -18,7 +18,7 @@ fixtures). It is only ever read.
 import os
 from dataclasses import dataclass
 
-from . import fmt, results as results_mod
+from . import between_runs, fmt, results as results_mod
 
 REFERENCE_ENV = "SUITE_REFERENCE_DIR"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,6 +32,14 @@ class Figure:
     low: float = None   # the 95 % interval; None without one (fewer than 2 repetitions)
     high: float = None
     unit: str = "x"     # appended to every number: "x" -> 6.06x, " RTT" -> 2.07 RTT
+    # What in this machine's setup the figure depends on more than on the mechanism ("a cold disk's
+    # read speed"), said beside it wherever it is shown; "" for a figure of the mechanism itself.
+    setup: str = ""
+
+    @property
+    def shown_label(self):
+        """The label as a reader sees it: with '(depends on the setup: …)' when it does."""
+        return f"{self.label} (depends on the setup: {self.setup})" if self.setup else self.label
 
     @property
     def has_interval(self):
@@ -67,12 +75,13 @@ class Figure:
         return f"{self.number(self.estimate)} ({fmt.ci(self.low, self.high, self.unit)}{spread})"
 
 
-def figure(label, ci, unit="x"):
-    """A Figure from an (estimate, low, high) triple; None when nothing was measured."""
-    est, lo, hi = ci if ci is not None else (None, None, None)
+def figure(label, ci, unit="x", setup=""):
+    """A Figure from an (estimate, low, high) triple; None when nothing was measured. Within
+    between_runs.active(), the interval also covers the figure's spread between whole runs."""
+    est, lo, hi = between_runs.widen(label, ci) if ci is not None else (None, None, None)
     if est is None:
         return None
-    return Figure(label, est, lo, hi, unit)
+    return Figure(label, est, lo, hi, unit, setup)
 
 
 def measured(figures):
@@ -89,7 +98,7 @@ def agreement(a, b):
 
 def cli_lines(figures):
     """One line per figure, as the report CLI prints them after its other lines."""
-    return [f"report: {f.label}: {f.line}" for f in figures]
+    return [f"report: {f.shown_label}: {f.line}" for f in figures]
 
 
 # --- the reference beside this run ---------------------------------------------
@@ -141,12 +150,12 @@ def beside_section(module, results, ref_dir=None):
     for f in mine:
         other = theirs.get(f.label)
         word = agreement(f, other)
-        rows.append([f.label, f.text, other.text if other else "not in the reference",
+        rows.append([f.shown_label, f.text, other.text if other else "not in the reference",
                      f"**{word}**" if word == DIFFERS else (word or fmt.DASH)])
     labels = {f.label for f in mine}
     for other in ref_figures:
         if other.label not in labels:
-            rows.append([other.label, "not measured in this run", other.text, fmt.DASH])
+            rows.append([other.shown_label, "not measured in this run", other.text, fmt.DASH])
     ctx = ref.ctx
     sentence = (f"The committed reference (`{shown}`) was measured {ctx('date', 'at a date not recorded')} on "
                 f"{ctx('host_name', 'an unnamed host')} ({ctx('suite_machine', 'machine not recorded')})"

@@ -1,0 +1,196 @@
+"""The spread between whole runs, measured over several runs of a scenario and
+carried in the committed results, so that a 95 % interval predicts the next run.
+
+Why: a run's interval from its own repetitions (stats.ratio_ci) covers what
+varies between rounds inside one process on one warm machine. Reruns on the
+same kind of machine differ by more than that (a restart, the page cache,
+the CPU's state, the reference's fixed mode against the adaptive default):
+measured over three default reruns of three scenarios, 13 of 60 headline
+intervals did not even overlap the reference's. So for every headline figure
+and every verdict check, the committed file `results/between_runs.json`
+holds how much its estimate moved between whole runs, and every interval of
+that figure or check is widened by it:
+
+    between half width  hb = t(0.975, n - 1) * s,  s = stdev over the n runs of log(estimate)
+    widened interval    exp(log est -/+ sqrt(hw^2 + hb^2)),  hw = this run's own half width (per side)
+
+(on the raw scale, with s the stdev of the estimates, when an estimate is not
+positive). s holds the runs' within-run noise as well as what moves between
+them, so the sum is on the safe side; t with n - 1 degrees of freedom widens
+honestly when only a few runs were measured. A figure whose estimate was the
+same in every run (an exact count) gets nothing added.
+
+Figures and checks are keyed by their label / name, which is stable between
+runs (headline.py: "callers match figures by label"). The file is written by
+`scripts/report --between-runs DIR...` from the reference and reruns; quick
+runs are left out (they measure a reduced grid). It applies while a
+scenario's page, CLI lines or guide entry is computed: `with
+active(scenario):` sets the scenario, and headline.figure() and the verdict
+checks call widen(). A context variable rather than a parameter because the
+checks are built deep inside each scenario's rule; one variable read in two
+places beats threading a table through fifteen rules.
+"""
+import contextlib
+import contextvars
+import json
+import math
+import os
+import statistics
+
+from . import files, results as results_mod, stats
+
+FILE_NAME = "between_runs.json"
+LOG, RAW = "log", "raw"
+
+_current = contextvars.ContextVar("between_runs", default=None)
+
+
+# --- applying it ---------------------------------------------------------------
+
+def path(ref_dir):
+    return os.path.join(ref_dir, FILE_NAME)
+
+
+def load(ref_dir):
+    """The committed table ({} when there is none or it cannot be read: intervals then cover the
+    repetitions only, and the page says so)."""
+    try:
+        with open(path(ref_dir), encoding="utf-8") as f:
+            table = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return table if isinstance(table, dict) else {}
+
+
+class Spread:
+    """One scenario's between-run spreads: key -> {"kind", "s", "runs"}."""
+
+    def __init__(self, scenario, entry):
+        self.scenario = scenario
+        self.runs = int(entry.get("runs", 0)) if entry else 0
+        self.keys = dict(entry.get("spreads", {})) if entry else {}
+
+    def widen(self, key, ci):
+        """ci (est, low, high) widened by key's between-run spread; unchanged when the key was not
+        measured between runs, its spread is zero, or ci has no interval."""
+        if ci is None:
+            return ci
+        est, lo, hi = ci
+        spread = self.keys.get(key)
+        if est is None or lo is None or hi is None or not spread or not spread.get("s"):
+            return ci
+        t = stats.t975(int(spread["runs"]) - 1)
+        if t is None:
+            return ci
+        hb = t * spread["s"]
+        if spread["kind"] == LOG and est > 0 and lo > 0 and hi > 0:
+            down, up = math.log(est / lo), math.log(hi / est)
+            return (est, est * math.exp(-math.hypot(down, hb)), est * math.exp(math.hypot(up, hb)))
+        if spread["kind"] == RAW:
+            return (est, est - math.hypot(est - lo, hb), est + math.hypot(hi - est, hb))
+        return ci
+
+
+@contextlib.contextmanager
+def active(scenario, ref_dir=None):
+    """Within it, headline figures and verdict checks of `scenario` carry the between-run spread
+    of the committed table under ref_dir (default: headline.reference_dir())."""
+    from . import headline  # headline imports this module for widen()
+    table = load(ref_dir or headline.reference_dir())
+    token = _current.set(Spread(scenario, table.get("scenarios", {}).get(scenario)))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+@contextlib.contextmanager
+def off():
+    """Within it, intervals cover the repetitions only (what measure() needs)."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def widen(key, ci):
+    """ci widened by the active scenario's spread for key (headline label or check name)."""
+    spread = _current.get()
+    return ci if spread is None else spread.widen(key, ci)
+
+
+def current_runs():
+    """How many runs the active scenario's spreads come from (0: none, or nothing active)."""
+    spread = _current.get()
+    return spread.runs if spread is not None and spread.keys else 0
+
+
+# --- measuring it --------------------------------------------------------------
+
+def estimates(module, results):
+    """{key: estimate} of one run: its headline figures by label, its verdict checks by name,
+    within-run only."""
+    out = {}
+    with off():
+        for f in module.headline(results):
+            if f.estimate is not None:
+                out[f.label] = f.estimate
+        v = module.verdict(results)
+        # The checks that decide, and those shown beside the rule (files: a cold disk's pairs).
+        for c in list(getattr(v, "checks", []) or []) + list(getattr(v, "beside_rule", []) or []):
+            if getattr(c, "estimate", None) is not None and isinstance(c.estimate, (int, float)):
+                out.setdefault(c.name, c.estimate)
+    return out
+
+
+def spread_of(values):
+    """{"kind", "s"} of one key's estimates over the runs: the stdev of their logs when every one is
+    positive, else of the values themselves."""
+    if all(v > 0 for v in values):
+        return {"kind": LOG, "s": statistics.stdev(math.log(v) for v in values)}
+    return {"kind": RAW, "s": statistics.stdev(values)}
+
+
+def measure(dirs):
+    """The table from the runs under dirs (each a results directory, e.g. results/ and reruns):
+    per scenario, the runs used (date, mode) and each key's spread over them. Quick and failed runs
+    are left out; a key needs at least two runs."""
+    from . import scenarios  # the scenario modules import headline, which imports this module
+    table = {"about": ("The spread between whole runs of each scenario: per headline figure and verdict "
+                       "check, the standard deviation of its estimate over the runs listed (of log(estimate) "
+                       "when kind is log). Written by scripts/report --between-runs; read by "
+                       "scripts/report_lib/between_runs.py."),
+             "scenarios": {}}
+    for name in scenarios.known():
+        module = scenarios.get(name)
+        seen, per_key = [], {}
+        for d in dirs:
+            if not os.path.isfile(os.path.join(d, name, "bench.json")):
+                continue
+            try:
+                loaded = results_mod.load(d, name)
+            except results_mod.ReportError:
+                continue
+            if loaded.quick:
+                continue
+            seen.append({"date": loaded.ctx("date", None), "mode": loaded.mode or None})
+            for key, value in estimates(module, loaded).items():
+                per_key.setdefault(key, []).append(value)
+        if len(seen) < 2:
+            continue
+        spreads = {}
+        for key, values in sorted(per_key.items()):
+            if len(values) >= 2:
+                spreads[key] = {**spread_of(values), "runs": len(values)}
+        table["scenarios"][name] = {"runs": len(seen), "measured": seen, "spreads": spreads}
+    return table
+
+
+def write(dirs, ref_dir):
+    """Measures the table from dirs and writes it atomically to ref_dir/between_runs.json; returns
+    (path, table)."""
+    table = measure(dirs)
+    target = path(ref_dir)
+    files.write_text(target, json.dumps(table, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    return target, table

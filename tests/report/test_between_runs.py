@@ -1,0 +1,180 @@
+"""The spread between whole runs (report_lib/between_runs.py): the arithmetic of the widening, the
+table measured from runs, where it applies (headline figures, verdict checks, the page's note), and
+that the committed table covers every interval the reference's pages decide on."""
+import json
+import math
+import os
+import shutil
+import tempfile
+import unittest
+
+from report_lib import between_runs, headline, page, results, scenarios, stats, verdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.path.join(HERE, "fixtures")
+REPO = os.path.dirname(os.path.dirname(HERE))
+COMMITTED = os.path.join(REPO, "results")
+
+
+def table_with(scenario, spreads, runs=3):
+    return {"scenarios": {scenario: {"runs": runs, "measured": [], "spreads": spreads}}}
+
+
+class WidenTest(unittest.TestCase):
+    def spread(self, **spreads):
+        return between_runs.Spread("queue", {"runs": 3, "spreads": spreads})
+
+    def test_log_spread_adds_in_quadrature_per_side(self):
+        s = self.spread(f={"kind": "log", "s": 0.05, "runs": 3})
+        est, lo, hi = s.widen("f", (2.0, 1.9, 2.2))
+        hb = stats.t975(2) * 0.05
+        self.assertEqual(est, 2.0)
+        self.assertAlmostEqual(lo, 2.0 * math.exp(-math.hypot(math.log(2.0 / 1.9), hb)))
+        self.assertAlmostEqual(hi, 2.0 * math.exp(math.hypot(math.log(2.2 / 2.0), hb)))
+        self.assertLess(lo, 1.9)
+        self.assertGreater(hi, 2.2)
+
+    def test_raw_spread_for_values_that_can_be_zero(self):
+        s = self.spread(d={"kind": "raw", "s": 0.1, "runs": 4})
+        est, lo, hi = s.widen("d", (0.0, -0.05, 0.05))
+        hb = stats.t975(3) * 0.1
+        self.assertAlmostEqual(lo, -math.hypot(0.05, hb))
+        self.assertAlmostEqual(hi, math.hypot(0.05, hb))
+
+    def test_nothing_added_where_nothing_moved_or_nothing_is_known(self):
+        s = self.spread(exact={"kind": "log", "s": 0.0, "runs": 6})
+        self.assertEqual(s.widen("exact", (100.0, 100.0, 100.0)), (100.0, 100.0, 100.0))
+        self.assertEqual(s.widen("unknown", (2.0, 1.9, 2.1)), (2.0, 1.9, 2.1))
+        self.assertEqual(s.widen("exact", (2.0, None, None)), (2.0, None, None))
+        self.assertIsNone(s.widen("exact", None))
+
+    def test_fewer_runs_widen_more(self):
+        few = between_runs.Spread("q", {"runs": 3, "spreads": {"f": {"kind": "log", "s": 0.05, "runs": 3}}})
+        many = between_runs.Spread("q", {"runs": 8, "spreads": {"f": {"kind": "log", "s": 0.05, "runs": 8}}})
+        self.assertGreater(few.widen("f", (2.0, 1.9, 2.1))[2], many.widen("f", (2.0, 1.9, 2.1))[2])
+
+
+class ActiveTest(unittest.TestCase):
+    """Only within active(scenario) do figures and checks carry the spread, from the table under the
+    reference directory given."""
+
+    def setUp(self):
+        self.ref = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.ref)
+        with open(os.path.join(self.ref, between_runs.FILE_NAME), "w", encoding="utf-8") as f:
+            json.dump(table_with("queue", {"ratio": {"kind": "log", "s": 0.1, "runs": 3}}), f)
+
+    def test_a_check_decides_on_the_widened_interval(self):
+        ci = (1.3, 1.25, 1.35)
+        self.assertEqual(verdict.at_least("ratio", ci, 1.2).status, verdict.PASSED)
+        with between_runs.active("queue", self.ref):
+            widened = verdict.at_least("ratio", ci, 1.2)
+            self.assertEqual(widened.status, verdict.UNDECIDED)
+            self.assertLess(widened.low, 1.2)
+            # Another scenario's page is not touched by queue's spreads.
+        with between_runs.active("pooling", self.ref):
+            self.assertEqual(verdict.at_least("ratio", ci, 1.2).status, verdict.PASSED)
+
+    def test_a_headline_figure_carries_it(self):
+        with between_runs.active("queue", self.ref):
+            f = headline.figure("ratio", (1.3, 1.25, 1.35))
+        self.assertLess(f.low, 1.25)
+        self.assertEqual(headline.figure("ratio", (1.3, 1.25, 1.35)).low, 1.25)
+
+    def test_the_page_says_which_variation_an_interval_covers(self):
+        with between_runs.active("queue", self.ref):
+            covered = page.intervals_note()
+        with between_runs.active("pooling", self.ref):
+            repetitions_only = page.intervals_note()
+        self.assertIn("between whole runs of this scenario, measured over 3 runs", covered)
+        self.assertIn("does not cover what changes between runs", repetitions_only)
+        for note in (covered, repetitions_only):
+            self.assertTrue(note.startswith(page.INTERVALS_NOTE_START))
+
+    def test_a_missing_or_broken_table_adds_nothing(self):
+        with open(os.path.join(self.ref, between_runs.FILE_NAME), "w", encoding="utf-8") as f:
+            f.write("{not json")
+        with between_runs.active("queue", self.ref):
+            self.assertEqual(verdict.at_least("ratio", (1.3, 1.25, 1.35), 1.2).status, verdict.PASSED)
+            self.assertEqual(between_runs.current_runs(), 0)
+
+
+class MeasureTest(unittest.TestCase):
+    """The table from real runs: the queue fixture twice, one copy with a rate changed by 10 %."""
+
+    def copy_run(self, into, scale=1.0, mode="default"):
+        target = os.path.join(into, "queue")
+        shutil.copytree(os.path.join(FIXTURES, "queue"), target)
+        path = os.path.join(target, "bench.json")
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        data["context"]["suite_mode"] = mode
+        data["context"]["suite_quick"] = "true" if mode == "quick" else "false"
+        for b in data["benchmarks"]:
+            if "consumer_items_per_s" in b and "/unbounded/" in b["name"]:
+                b["producer_items_per_s"] *= scale
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        with open(os.path.join(target, "run.json"), encoding="utf-8") as f:
+            run = json.load(f)
+        run["mode"] = mode
+        with open(os.path.join(target, "run.json"), "w", encoding="utf-8") as f:
+            json.dump(run, f)
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+        self.dirs = [os.path.join(self.tmp, n) for n in ("a", "b", "quick")]
+        self.copy_run(self.dirs[0])
+        self.copy_run(self.dirs[1], scale=1.1)
+        self.copy_run(self.dirs[2], scale=3.0, mode="quick")
+
+    def test_what_moved_has_a_spread_and_exact_counts_none(self):
+        entry = between_runs.measure(self.dirs)["scenarios"]["queue"]
+        self.assertEqual(entry["runs"], 2)  # the quick run is left out
+        spreads = entry["spreads"]
+        moved = [k for k, v in spreads.items() if v["s"] > 1e-9]
+        self.assertTrue(moved)
+        self.assertTrue(all("producer rate" in k for k in moved), moved)
+        rate = next(v for k, v in spreads.items() if k.startswith("C++ (Asio): unbounded producer rate"))
+        self.assertAlmostEqual(rate["s"], statistics_stdev_log([1.0, 1.1]), places=6)
+        self.assertEqual(spreads["C++ (Asio): bounded peak depth = maxsize"]["s"], 0)
+
+    def test_one_run_gives_no_entry(self):
+        self.assertNotIn("queue", between_runs.measure(self.dirs[:1])["scenarios"])
+
+
+def statistics_stdev_log(values):
+    logs = [math.log(v) for v in values]
+    m = sum(logs) / len(logs)
+    return math.sqrt(sum((x - m) ** 2 for x in logs) / (len(logs) - 1))
+
+
+class CommittedTableTest(unittest.TestCase):
+    """results/between_runs.json covers every headline figure and every interval check of the committed
+    reference, so a renamed label cannot quietly lose its between-run spread."""
+
+    def test_every_interval_of_the_reference_has_a_spread(self):
+        table = between_runs.load(COMMITTED)
+        self.assertTrue(table.get("scenarios"), "results/between_runs.json is missing or empty")
+        uncovered = []
+        for name in scenarios.known():
+            if not os.path.isfile(os.path.join(COMMITTED, name, "bench.json")):
+                continue
+            entry = table["scenarios"].get(name)
+            if entry is None:
+                uncovered.append(f"{name}: not in the table")
+                continue
+            self.assertGreaterEqual(entry["runs"], 3, name)
+            loaded = results.load(COMMITTED, name)
+            module = scenarios.get(name)
+            with between_runs.off():
+                keys = [f.label for f in module.headline(loaded) if f.has_interval]
+                keys += [c.name for c in module.verdict(loaded).checks
+                         if getattr(c, "low", None) is not None and getattr(c, "high", None) is not None]
+            uncovered += [f"{name}: {k}" for k in keys if k not in entry["spreads"]]
+        self.assertEqual(uncovered, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
