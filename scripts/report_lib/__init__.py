@@ -20,4 +20,5 @@ One concern per module:
 - pooling_*.py claim C1: verdict rule, charts, page
 - rtt_*.py     round trips a new connection costs: verdict rule, charts, page
 - index.py     DIR/README.md
+- compare.py   two results directories side by side (`scripts/report --compare A B`)
 """

@@ -1,7 +1,8 @@
 """Command line: python -m report_lib --out DIR --scenario NAME [--no-charts], or
 python -m report_lib --record-durations DIR [DIR ...] (durations.py), or
 python -m report_lib --guide DIR (DIR/GUIDE.md, the interview guide: guide.py), or
-python -m report_lib --between-runs DIR [DIR ...] (results/between_runs.json: between_runs.py).
+python -m report_lib --between-runs DIR [DIR ...] (results/between_runs.json: between_runs.py), or
+python -m report_lib --compare A B [--every-figure] (two runs side by side: compare.py).
 Prints the page's path, the index's path, the verdict line, then one line per
 headline figure: 'report: <label>: 6.06x (95 % CI 5.81–6.32x, ±4.3 %)'.
 Bad input ends with a one-line message on stderr and exit status 2."""
@@ -10,7 +11,7 @@ import os
 import signal
 import sys
 
-from . import between_runs, durations, files, guide, headline, index, page, results, scenarios
+from . import between_runs, compare, durations, files, guide, headline, index, page, results, scenarios
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -30,7 +31,19 @@ def main(argv=None):
                              "results/between_runs.json, which widens every page's intervals by it")
     parser.add_argument("--guide", metavar="DIR",
                         help="write DIR/GUIDE.md, the interview guide, from every DIR/NAME/bench.json")
+    parser.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                        help="print every scenario in both results directories side by side: headline figures, "
+                             "verdict words and the checks that changed")
+    parser.add_argument("--every-figure", action="store_true",
+                        help="with --compare: every figure side by side, not only those that differ")
     args = parser.parse_args(argv)
+    if args.compare:
+        try:
+            found = compare.compare(*args.compare)
+        except results.ReportError as e:
+            return _fail(str(e))
+        print("\n".join(compare.summary_lines(found, every_figure=args.every_figure)))
+        return 0
     if args.guide:
         if not os.path.isdir(args.guide):
             return _fail(f"--guide {args.guide}: no such directory")
