@@ -38,7 +38,7 @@ def verdict(results):
 
 
 # A cold read's speed is the virtual disk's and its host's cache's, not the reader's mechanism.
-COLD_DISK = "how fast this machine's virtual disk reads what is not cached"
+COLD_DISK = "the speed of this machine's disk for uncached reads"
 
 
 def headline(results):

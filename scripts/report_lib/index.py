@@ -5,7 +5,7 @@ pages; a verdict carries its confidence interval where the scenario's rule
 computes one, and a quick run (`--quick`) says so in front of its verdict."""
 import os
 
-from . import files, fmt, results, scenarios
+from . import between_runs, files, fmt, results, scenarios
 
 
 def scenario_dirs(out_dir):
@@ -24,7 +24,8 @@ def render(out_dir):
             continue
         try:
             loaded = results.load(out_dir, name)
-            line = module.verdict(loaded).line
+            with between_runs.active(name):  # the verdict its page shows
+                line = module.verdict(loaded).line
             if loaded.quick and "quick" not in line.lower():
                 line = "**Quick run** (`--quick`): " + line
         except results.ReportError as e:

@@ -50,7 +50,7 @@ def headline(results):
         name = {pv.AIOHTTP: "aiohttp", pv.REQUESTS: "requests"}.get(system.model)
         if name is not None:
             out.append(hl.figure(system_bundle_label(name, system.model), system.factor_ci,
-                                 setup="how many certificates the system's CA bundle holds"))
+                                 setup="the size of the system's CA bundle"))
     at0 = pv.pairs(runs, 0)
     for proto in ("https", "http"):
         out.append(hl.figure(f"F, median of the C++ models, pooled ÷ unpooled, {proto.upper()}",

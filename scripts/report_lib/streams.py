@@ -30,7 +30,7 @@ LABEL_UDP = f"UDP round trips/s, asio ÷ py_asyncio, window:{sv.UDP_PAIR_WINDOW}
 # What loopback UDP loses, and how fast the two ends trade datagrams, is the kernel's socket buffers and
 # the scheduling of both ends on this machine's cores more than the event loop (the figures sit beside
 # the rule, not in it).
-UDP_SETUP = "the kernel's UDP socket buffers and how the machine's cores schedule both ends"
+UDP_SETUP = "the kernel's UDP buffers and the scheduling of both ends"
 
 
 def verdict(results):

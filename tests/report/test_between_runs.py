@@ -178,3 +178,28 @@ class CommittedTableTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SetupDependentTest(unittest.TestCase):
+    """A figure that depends on the machine's setup more than on the mechanism says so beside it (issue
+    27): a cold disk's reads, loopback UDP, the scheduling of many blocking threads on two cores, the system's CA bundle."""
+
+    EXPECTED = {"files": "cold cache", "streams": "UDP", "blocking": "blocking engine",
+                "pooling": "system CA bundle"}
+
+    def test_the_reference_marks_exactly_those(self):
+        for name, needles in self.EXPECTED.items():
+            needles = (needles,) if isinstance(needles, str) else needles
+            figures = scenarios.get(name).headline(results.load(COMMITTED, name))
+            marked = {f.label for f in figures if f.setup}
+            wanted = {f.label for f in figures if any(n in f.label for n in needles)}
+            self.assertTrue(wanted, name)
+            self.assertEqual(marked, wanted, name)
+            for f in figures:
+                if f.setup:
+                    self.assertIn("(depends on the setup: ", f.shown_label)
+
+    def test_a_cold_disk_is_not_in_the_files_rule(self):
+        v = scenarios.get("files").verdict(results.load(COMMITTED, "files"))
+        self.assertFalse([c.name for c in v.checks if "cold" in c.name])
+        self.assertTrue(v.beside_rule)
