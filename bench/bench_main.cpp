@@ -3,7 +3,7 @@
 // format, so compare.py works), spectra.json, run.json (how the run went),
 // then the charts and report (scripts/report). User runs go to the
 // git-ignored results-local/; only --reference writes the committed
-// results/. See README "The bench driver".
+// results/. See bench/README.md.
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
 #include <httplib.h>
