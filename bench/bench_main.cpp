@@ -148,7 +148,7 @@ std::string now_iso() {
 }
 
 // DIR/<scenario>/run.json: how the run went, for the report's setup table
-// and the README's durations. `ended`: how a run that did not finish ended
+// and results/DURATIONS.md. `ended`: how a run that did not finish ended
 // ("interrupted": written before the run, so an interrupted run leaves that;
 // "failed", with `error`); nullopt: it finished, and outcome.stop says why.
 void write_run_json(const fs::path& path, const std::string& scenario, bench::Mode mode,
