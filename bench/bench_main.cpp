@@ -3,7 +3,7 @@
 // format, so compare.py works), spectra.json, run.json (how the run went),
 // then the charts and report (scripts/report). User runs go to the
 // git-ignored results-local/; only --reference writes the committed
-// results/. See README "The bench driver".
+// results/. See bench/README.md.
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
 #include <httplib.h>
@@ -148,7 +148,7 @@ std::string now_iso() {
 }
 
 // DIR/<scenario>/run.json: how the run went, for the report's setup table
-// and the README's durations. `ended`: how a run that did not finish ended
+// and results/DURATIONS.md. `ended`: how a run that did not finish ended
 // ("interrupted": written before the run, so an interrupted run leaves that;
 // "failed", with `error`); nullopt: it finished, and outcome.stop says why.
 void write_run_json(const fs::path& path, const std::string& scenario, bench::Mode mode,

@@ -1,6 +1,6 @@
 // Google Benchmark's own --benchmark_* flags, given to bench: each one is
 // either honoured through the suite's equivalent or refused with a line that
-// names the suite's option (README "Google Benchmark's flags"). bench runs
+// names the suite's option (bench/README.md, "Google Benchmark's flags"). bench runs
 // its benchmarks in rounds and writes its own files, so passing them through
 // blindly would half-work (a filter applied per round, an output file
 // truncated every round, aggregates the report cannot use).

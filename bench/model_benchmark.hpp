@@ -2,7 +2,7 @@
 // verify first (a primer whose every response must pass the checks, else the
 // benchmark is skipped with the reason, never timed), then per repetition
 // reset the server's counters, run the plan, read the counters back, and
-// report the suite's counters (README: "Counters").
+// report the suite's counters (bench/README.md: "Counters").
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -80,7 +80,7 @@ std::optional<ServerEndpoint> server_or_skip(benchmark::State& state, ScenarioCo
 bool verify_once(benchmark::State& state, const std::string& name, const std::string& model,
                  const clients::Plan& plan);
 
-// Sets the counters every client-model benchmark reports (README
+// Sets the counters every client-model benchmark reports (bench/README.md,
 // "Counters"), errors by kind included, and labels a benchmark that had
 // errors with them. A repetition whose every request failed is marked as
 // skipped with the errors as the reason: it measured no server.

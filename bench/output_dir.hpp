@@ -1,4 +1,4 @@
-// Where a bench run may write (README "--out"). The committed reference
+// Where a bench run may write (bench/README.md, "--out"). The committed reference
 // results/ take --reference runs only, and nothing inside results/ or above
 // it (the repository's root holds the project's README) is ever an output
 // folder. A README.md that scripts/report did not write (no generated-file

@@ -18,7 +18,7 @@
 
 namespace bench {
 
-// How much a run measures (README "Modes").
+// How much a run measures (bench/README.md, "Modes").
 enum class Mode {
   quick,      // a first look: a reduced grid, few requests, 3 repetitions
   standard,   // the default: the claim's headline grid, repetitions until its intervals are tight

@@ -21,7 +21,7 @@
 // body itself, whatever its method or path. Only requests with a body go on
 // to the library's method routes, which read (and mockd discards) it. What
 // the library decides before that hook (pipelining, the request line, header
-// lines without a colon or over 8 KiB) stays as it is: see README.
+// lines without a colon or over 8 KiB) stays as it is: see servers/README.md.
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -134,7 +134,7 @@ void address_of(int fd, Get get, std::string& ip, int& port) {
 }
 
 // cpp-httplib's plain socket stream as 0.11.4 has it (one per request, reading
-// ahead into a 4 KiB buffer, so pipelined requests are still lost: README),
+// ahead into a 4 KiB buffer, so pipelined requests are still lost: servers/README.md),
 // except that a socket is writable whether or not the client has sent its
 // FIN. The library's own stream also asks that the socket not be at its end
 // of stream before each write, which drops the answer to a client that

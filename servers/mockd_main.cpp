@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
                  "connection holds a thread for --idle-timeout-ms (default 5 s here), an HTTPS "
                  "client that half-closes gets no answer once its FIN has arrived, its stats "
                  "show header_timeouts, idle_timeouts, tls_handshake_failures and "
-                 "accept_fd_exhausted as null; see README)")
+                 "accept_fd_exhausted as null; see servers/README.md)")
       ->check(CLI::IsMember({"asio", "blocking"}))
       ->capture_default_str();
   app.add_option("--threads", threads, "Threads (default: 1 for asio, 8 for blocking)")

@@ -194,8 +194,8 @@ int client_nodelay(const std::string& model) {
 
 // The client models turn Nagle's algorithm off, as libcurl does by default:
 // with it on, a request written right after the TLS handshake's last flight
-// waits for the server's ACK of that flight (a whole round trip; see the
-// README's rtt section). Checked on the model's own socket, no timing.
+// waits for the server's ACK of that flight (a whole round trip; see
+// rtt/README.md, Limits). Checked on the model's own socket, no timing.
 TEST(Rtt, ClientModelsSetTcpNodelay) {
   // cpp-httplib's client leaves Nagle on by default (CPPHTTPLIB_TCP_NODELAY
   // is false); blocking_httplib sets the option itself, as libcurl does.

@@ -1,7 +1,7 @@
 // mockd against hostile or unusual HTTP, byte by byte on raw sockets: what an
 // attack run found (issue 12, items 8-13), one test each, on both engines.
 // Where cpp-httplib decides before mockd sees a request, the blocking
-// engine's test pins the documented limit (README, "The two engines differ")
+// engine's test pins the documented limit (servers/README.md, "The two engines differ")
 // instead. Every wait is bounded by a socket timeout of a few seconds; the
 // timeouts under test are set small on the command line.
 #include <gtest/gtest.h>
@@ -112,7 +112,7 @@ TEST_P(Hardening, PipelinedRequestsAreAllAnsweredOrTheConnectionEndsAtTheIdleTim
   EXPECT_EQ(first->body.size(), 10u);
   if (blocking()) {
     // cpp-httplib reads ahead into a buffer it drops after each request: the
-    // other two are lost (README). The connection then ends at the idle
+    // other two are lost (servers/README.md). The connection then ends at the idle
     // timeout (1 s here), not after the old minute.
     EXPECT_TRUE(closed_by_server(c)) << "the connection hung past the idle timeout";
     return;
@@ -232,7 +232,7 @@ TEST_P(Hardening, OneBadRequestOverTlsIsCountedOnce) {
   for (int i = 0; i < 300; ++i) bad += "X-Line-" + std::to_string(i) + ": v\r\n";
   const std::string got = tls_exchange(mockd.port(), bad + "\r\n");
   // The blocking engine's library does not write to a TLS connection once it
-  // has seen the client's FIN (README: half-close over TLS); whether the FIN
+  // has seen the client's FIN (servers/README.md: half-close over TLS); whether the FIN
   // arrives before the 400 is written is a race, so it sends at most one.
   if (blocking())
     EXPECT_LE(count_of(got, "HTTP/1.1 400"), 1u) << got.substr(0, 300);
@@ -290,7 +290,7 @@ TEST_P(Hardening, HeaderLineWithoutAColon) {
   MockdProcess mockd(args());
   const auto r = exchange(mockd.port(), "GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n");
   ASSERT_TRUE(r);
-  // cpp-httplib drops the line before mockd sees the header (README).
+  // cpp-httplib drops the line before mockd sees the header (servers/README.md).
   EXPECT_EQ(r->status, blocking() ? 200 : 400);
 }
 
@@ -320,7 +320,7 @@ TEST_P(Hardening, OneHeaderLineOver8KiB) {
                "GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(10'000, 'a') + "\r\n\r\n");
   ASSERT_TRUE(r);
   // Under the 64 KiB cap; cpp-httplib refuses any line over 8 KiB with a
-  // plain 400 before mockd sees the header (README).
+  // plain 400 before mockd sees the header (servers/README.md).
   EXPECT_EQ(r->status, blocking() ? 400 : 200);
   const auto over =
       exchange(mockd.port(),

@@ -439,7 +439,7 @@ TEST_P(MockdEngine, GarbageRequestAnswers400AndCloses) {
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  if (!blocking()) {  // cpp-httplib keeps the connection after its 400 (README: limits)
+  if (!blocking()) {  // cpp-httplib keeps the connection after its 400 (servers/README.md)
     int err = -1;
     EXPECT_EQ(c.read_to_end(&err), "");
     EXPECT_EQ(err, 0) << "the server closes";

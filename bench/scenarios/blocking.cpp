@@ -102,7 +102,7 @@ Address address_of(const std::string& url) {  // http://HOST:PORT
 }
 
 // What one run of an event loop gave, C++ or Python, and the counters
-// both report (README "Scenario `blocking`").
+// both report (docs/scenarios.md, "Scenario `blocking`").
 struct LoopRun {
   loop::Result result;
   int workers = 0;

@@ -100,7 +100,7 @@ bool accepts_connections(int port) {
 }
 
 // The CPU the servers bench starts are pinned to: bench pins itself to CPU 0
-// and its mockd processes to CPU 1 (README "--no-pin"), so nginx goes where
+// and its mockd processes to CPU 1 (bench/README.md, "--no-pin"), so nginx goes where
 // mockd is. -1 when bench is not pinned to one CPU.
 int server_cpu() {
   cpu_set_t mine;

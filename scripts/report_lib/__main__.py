@@ -1,5 +1,5 @@
 """Command line: python -m report_lib --out DIR --scenario NAME [--no-charts], or
-python -m report_lib --record-durations DIR [DIR ...] (durations.py), or
+python -m report_lib --record-durations [DIR ...] (results/DURATIONS.md: durations.py), or
 python -m report_lib --guide DIR (DIR/GUIDE.md, the interview guide: guide.py), or
 python -m report_lib --between-runs DIR [DIR ...] (results/between_runs.json: between_runs.py), or
 python -m report_lib --compare A B [--every-figure] (two runs side by side: compare.py).
@@ -22,9 +22,10 @@ def main(argv=None):
     parser.add_argument("--out", metavar="DIR", help="results directory (holds NAME/bench.json)")
     parser.add_argument("--scenario", metavar="NAME", help="one of: " + ", ".join(scenarios.known()))
     parser.add_argument("--no-charts", action="store_true", help="skip the charts (matplotlib not needed)")
-    parser.add_argument("--record-durations", nargs="+", metavar="DIR",
+    parser.add_argument("--record-durations", nargs="*", metavar="DIR",
                         help="merge the finished runs' run.json under each DIR into results/durations.json "
-                             "and rewrite the README's durations table")
+                             "and write its table to results/DURATIONS.md (no DIR: rewrite the page from "
+                             "results/durations.json alone)")
     parser.add_argument("--between-runs", nargs="+", metavar="DIR",
                         help="measure how far each headline figure and verdict check moves between whole runs "
                              "(the reference results/ and reruns: DIR holds NAME/bench.json) and write "
@@ -61,12 +62,18 @@ def main(argv=None):
             print(f"report: {name}: {len(entry['spreads'])} figures and checks over {entry['runs']} runs")
         print(f"report: {target}")
         return 0
-    if args.record_durations:
-        ok, record = durations.record_durations(args.record_durations, os.path.join(REPO, "results", "durations.json"),
-                                                os.path.join(REPO, "README.md"))
-        if not ok:
-            return _fail("README.md has no durations markers")
-        print(f"report: durations of {sum(len(m) for m in record.values())} runs in results/durations.json and README.md")
+    if args.record_durations is not None:
+        missing = [d for d in args.record_durations if not os.path.isdir(d)]
+        if missing:
+            return _fail(f"--record-durations {missing[0]}: no such directory")
+        try:
+            page_path, record = durations.record_durations(
+                args.record_durations, os.path.join(REPO, "results", "durations.json"),
+                os.path.join(REPO, "results", durations.PAGE_NAME))
+        except files.ForeignFile as e:
+            return _fail(str(e))
+        print(f"report: durations of {sum(len(m) for m in record.values())} runs in results/durations.json "
+              f"and {os.path.relpath(page_path, REPO)}")
         return 0
     if not args.out or not args.scenario:
         return _fail("--out and --scenario are required (or --record-durations DIR)")

@@ -1,10 +1,13 @@
-"""results/durations.json and the README's durations table come from the runs' run.json."""
+"""results/durations.json and its generated page, results/DURATIONS.md, come from the runs' run.json."""
 import json
 import os
+import subprocess
 import tempfile
 import unittest
 
-from report_lib import durations
+from report_lib import durations, files
+
+from . import REPO
 
 
 def _run(directory, scenario, mode, measure_s, stop="converged", reps=(4, 10)):
@@ -19,10 +22,12 @@ class DurationsTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
         self.dir = self.tmp.name
-        self.readme = os.path.join(self.dir, "README.md")
-        with open(self.readme, "w", encoding="utf-8") as f:
-            f.write("# X\n\nbefore\n\n" + durations.BEGIN + "\nold\n" + durations.END + "\n\nafter\n")
+        self.page = os.path.join(self.dir, durations.PAGE_NAME)
         self.record = os.path.join(self.dir, "durations.json")
+
+    def read_page(self):
+        with open(self.page, encoding="utf-8") as f:
+            return f.read()
 
     def tearDown(self):
         self.tmp.cleanup()
@@ -31,31 +36,30 @@ class DurationsTest(unittest.TestCase):
         runs = os.path.join(self.dir, "runs")
         _run(runs, "pooling", "default", 97.26)
         _run(runs, "limits", "quick", 12.0, stop="fixed", reps=(3, 3))
-        ok, record = durations.record_durations([runs], self.record, self.readme)
-        self.assertTrue(ok)
+        written, record = durations.record_durations([runs], self.record, self.page)
+        self.assertEqual(written, self.page)
         self.assertEqual(record["pooling"]["default"]["measure_s"], 97.3)
         self.assertEqual(record["limits"]["quick"]["repetitions_max"], 3)
-        with open(self.readme, encoding="utf-8") as f:
-            text = f.read()
+        text = self.read_page()
         self.assertIn("1 min 37 s, 4–10 reps (2026-11-30)", text)
         self.assertIn("12 s, 3 reps", text)
-        self.assertNotIn("old", text)
-        self.assertTrue(text.startswith("# X\n\nbefore") and text.endswith("after\n"))
+        # A generated page: the marker near its top, so the next run may replace it.
+        self.assertTrue(files.is_generated(self.page))
+        self.assertTrue(text.startswith("# How long each scenario takes\n"))
 
     def test_an_interrupted_run_is_not_recorded_and_earlier_entries_stay(self):
         runs = os.path.join(self.dir, "runs")
         _run(runs, "pooling", "reference", 1000.0, stop="fixed")
-        durations.record_durations([runs], self.record, self.readme)
+        durations.record_durations([runs], self.record, self.page)
         _run(runs, "pooling", "reference", 5.0, stop="interrupted")
-        _, record = durations.record_durations([runs], self.record, self.readme)
+        _, record = durations.record_durations([runs], self.record, self.page)
         self.assertEqual(record["pooling"]["reference"]["measure_s"], 1000.0)
 
     def test_modes_not_measured_say_so(self):
         runs = os.path.join(self.dir, "runs")
         _run(runs, "rtt", "quick", 30.0)
-        durations.record_durations([runs], self.record, self.readme)
-        with open(self.readme, encoding="utf-8") as f:
-            self.assertIn("not recorded yet", f.read())
+        durations.record_durations([runs], self.record, self.page)
+        self.assertIn("not recorded yet", self.read_page())
 
     def test_a_reference_without_run_json_shows_the_sum_of_its_timed_runs(self):
         os.makedirs(os.path.join(self.dir, "rtt"))
@@ -64,22 +68,51 @@ class DurationsTest(unittest.TestCase):
                 {"run_type": "iteration", "real_time": 60000.0, "time_unit": "ms", "startup_ms": 5000},
                 {"run_type": "aggregate", "real_time": 1e9, "time_unit": "ms"},
                 {"run_type": "iteration", "real_time": 15000.0, "time_unit": "ms"}]}, f)
-        ok, record = durations.record_durations([], self.record, self.readme)
-        self.assertTrue(ok)
+        _, record = durations.record_durations([], self.record, self.page)
         self.assertEqual(record["rtt"]["reference"]["measure_s"], 80.0)
-        with open(self.readme, encoding="utf-8") as f:
-            self.assertIn("over 1 min 20 s (timed runs only", f.read())
+        self.assertIn("over 1 min 20 s (timed runs only", self.read_page())
         # A recorded reference run replaces the estimate.
         runs = os.path.join(self.dir, "runs")
         _run(runs, "rtt", "reference", 300.0, stop="fixed")
-        _, record = durations.record_durations([runs], self.record, self.readme)
+        _, record = durations.record_durations([runs], self.record, self.page)
         self.assertNotIn("timed_only", record["rtt"]["reference"])
 
-    def test_a_readme_without_markers_is_refused(self):
-        with open(self.readme, "w", encoding="utf-8") as f:
-            f.write("# no markers\n")
-        ok, _ = durations.record_durations([self.dir], self.record, self.readme)
-        self.assertFalse(ok)
+    def test_the_page_is_rewritten_from_the_json_alone(self):
+        runs = os.path.join(self.dir, "runs")
+        _run(runs, "pooling", "default", 97.26)
+        durations.record_durations([runs], self.record, self.page)
+        first = self.read_page()
+        with open(self.record, encoding="utf-8") as f:
+            record_before = f.read()
+        os.unlink(self.page)
+        durations.record_durations([], self.record, self.page)
+        self.assertEqual(self.read_page(), first)
+        with open(self.record, encoding="utf-8") as f:
+            self.assertEqual(f.read(), record_before, "nothing new: durations.json unchanged")
+
+    def test_a_hand_written_file_is_not_replaced(self):
+        with open(self.page, "w", encoding="utf-8") as f:
+            f.write("# written by hand\n")
+        with self.assertRaises(files.ForeignFile):
+            durations.record_durations([], self.record, self.page)
+        self.assertEqual(self.read_page(), "# written by hand\n")
+        self.assertFalse(os.path.exists(self.record), "refused before anything was written")
+
+
+class CommittedPageTest(unittest.TestCase):
+    def test_results_durations_page_is_the_one_generated_from_the_json(self):
+        committed = os.path.join(REPO, "results", durations.PAGE_NAME)
+        with open(os.path.join(REPO, "results", "durations.json"), encoding="utf-8") as f:
+            record = json.load(f)
+        with open(committed, encoding="utf-8") as f:
+            self.assertEqual(f.read(), durations.render_page(record),
+                             "results/DURATIONS.md is stale: run scripts/report --record-durations")
+
+    def test_the_cli_refuses_a_missing_directory(self):
+        proc = subprocess.run([os.path.join(REPO, "scripts", "report"), "--record-durations", "/nonexistent/runs"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("no such directory", proc.stderr)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ async def fetch(session, url):
 
 
 def error_kind(exc):
-    """The suite's error kinds (README "Client models")."""
+    """The suite's error kinds (clients/README.md)."""
     if isinstance(exc, aiohttp.ClientResponseError):
         return "status"
     if isinstance(exc, BodySizeError):

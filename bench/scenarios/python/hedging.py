@@ -47,7 +47,7 @@ class BadResponse(Exception):
 
 
 def error_kind(exc):
-    """The suite's error kind (README "Client models") for an exception of a request."""
+    """The suite's error kind (clients/README.md) for an exception of a request."""
     if isinstance(exc, BadResponse):
         return exc.kind
     if isinstance(exc, asyncio.TimeoutError):
