@@ -57,8 +57,10 @@ def main(argv=None):
         missing = [d for d in args.between_runs if not os.path.isdir(d)]
         if missing:
             return _fail(f"--between-runs {missing[0]}: no such directory")
-        target, table = between_runs.write(args.between_runs, os.path.join(REPO, "results"))
-        for name, entry in sorted(table["scenarios"].items()):
+        target, _table, measured = between_runs.write(args.between_runs, os.path.join(REPO, "results"))
+        if not measured["scenarios"]:
+            return _fail("--between-runs: no scenario has two or more non-quick runs under those directories")
+        for name, entry in sorted(measured["scenarios"].items()):
             print(f"report: {name}: {len(entry['spreads'])} figures and checks over {entry['runs']} runs")
         print(f"report: {target}")
         return 0

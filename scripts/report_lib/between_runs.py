@@ -189,8 +189,12 @@ def measure(dirs):
 
 def write(dirs, ref_dir):
     """Measures the table from dirs and writes it atomically to ref_dir/between_runs.json; returns
-    (path, table)."""
-    table = measure(dirs)
+    (path, table, measured): a scenario with fewer than two runs under dirs keeps its committed
+    entry, so reruns of one scenario update that scenario only."""
+    measured = measure(dirs)
+    table = load(ref_dir)
+    table["about"] = measured["about"]
+    table["scenarios"] = {**table.get("scenarios", {}), **measured["scenarios"]}
     target = path(ref_dir)
     files.write_text(target, json.dumps(table, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-    return target, table
+    return target, table, measured

@@ -203,3 +203,18 @@ class SetupDependentTest(unittest.TestCase):
         v = scenarios.get("files").verdict(results.load(COMMITTED, "files"))
         self.assertFalse([c.name for c in v.checks if "cold" in c.name])
         self.assertTrue(v.beside_rule)
+
+
+class WriteTest(unittest.TestCase):
+    def test_a_scenario_not_measured_keeps_its_entry(self):
+        ref = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, ref)
+        with open(os.path.join(ref, between_runs.FILE_NAME), "w", encoding="utf-8") as f:
+            json.dump(table_with("pooling", {"x": {"kind": "log", "s": 0.1, "runs": 3}}), f)
+        runs = [os.path.join(ref, n) for n in ("a", "b")]
+        for d, scale in zip(runs, (1.0, 1.2)):
+            MeasureTest.copy_run(None, d, scale=scale)
+        _path, table, measured = between_runs.write(runs, ref)
+        self.assertEqual(set(measured["scenarios"]), {"queue"})
+        self.assertEqual(set(between_runs.load(ref)["scenarios"]), {"pooling", "queue"})
+        self.assertEqual(between_runs.load(ref)["scenarios"]["pooling"]["spreads"]["x"]["s"], 0.1)
