@@ -452,7 +452,7 @@ int main(int argc, char** argv) {
       summary << " repetitions (" << bench::mode_name(mode) << " mode, " << outcome.stop << ")";
       for (const auto& g : outcome.groups)
         summary << "\n  " << g.label << ": " << bench::ratio_text(g.ci) << ", " << g.repetitions
-                << " repetitions, " << g.state;
+                << " repetitions, " << g.state << " (an interval of this run's repetitions)";
       progress.say(summary.str());
 
       progress.say("bench: drawing the charts and writing the report for " + name + " ...");
@@ -470,6 +470,13 @@ int main(int argc, char** argv) {
         std::cerr << "bench: the interview guide failed\n";
         ++report_failures;
       }
+    }
+    // What a user asks first: does my machine agree with the committed reference? A few lines
+    // per scenario (verdict same or changed, figures that differ, checks that changed outcome).
+    if (!same_place(out, kReferenceDir) && measured > 0) {
+      progress.say("bench: this run beside the committed reference (" + kReferenceDir.string() + "/):");
+      if (!run_report_script({"--compare", out, kReferenceDir.string()}, gbench.json))
+        std::cerr << "bench: comparing with the reference failed (the pages are written)\n";
     }
     if (with_errors > 0)
       std::cerr << "bench: " << with_errors

@@ -1,34 +1,42 @@
 """The spread between whole runs, measured over several runs of a scenario and
-carried in the committed results, so that a 95 % interval predicts the next run.
+carried in the committed results, so that a headline figure's 95 % interval
+predicts the next run, and a verdict shows that it comes out the same from run
+to run.
 
 Why: a run's interval from its own repetitions (stats.ratio_ci) covers what
 varies between rounds inside one process on one warm machine. Reruns on the
-same kind of machine differ by more than that (a restart, the page cache,
-the CPU's state, the reference's fixed mode against the adaptive default):
-measured over three default reruns of three scenarios, 13 of 60 headline
-intervals did not even overlap the reference's. So for every headline figure
-and every verdict check, the committed file `results/between_runs.json`
-holds how much its estimate moved between whole runs, and every interval of
-that figure or check is widened by it:
+same kind of machine differ by more (fresh servers and processes, the page
+cache, the CPU's and the host's state, the reference's fixed mode against the
+adaptive default): over three default reruns of three scenarios, 13 of 60
+headline intervals did not even overlap the reference's. So the committed file
+`results/between_runs.json` holds, per scenario, from the reference and
+several default reruns:
 
-    between half width  hb = t(0.975, n - 1) * s,  s = stdev over the n runs of log(estimate)
-    widened interval    exp(log est -/+ sqrt(hw^2 + hb^2)),  hw = this run's own half width (per side)
+- for every headline figure, how much its estimate moved between the runs; each
+  page widens the figure's interval by it:
 
-(on the raw scale, with s the stdev of the estimates, when an estimate is not
-positive). s holds the runs' within-run noise as well as what moves between
-them, so the sum is on the safe side; t with n - 1 degrees of freedom widens
-honestly when only a few runs were measured. A figure whose estimate was the
-same in every run (an exact count) gets nothing added.
+      between half width  hb = t(0.975, n - 1) * s,  s = stdev over the n runs of log(estimate)
+      widened interval    exp(log est -/+ sqrt(hw^2 + hb^2)),  hw = this run's own half width (per side)
+
+  (on the raw scale, with s the stdev of the estimates, when an estimate is not
+  positive). s holds the runs' within-run noise as well as what moves between
+  them, so the sum is on the safe side; t with n - 1 degrees of freedom widens
+  honestly when only a few runs were measured. A figure whose estimate was the
+  same in every run (an exact count) gets nothing added.
+- the verdict word of every run and how each verdict check came out in each.
+  A check decides on this run's own interval (did this run clear the rule?);
+  whether the word holds beyond this run is what the runs show, and the page
+  says it beside the checks. The tests require one word over every run.
 
 Figures and checks are keyed by their label / name, which is stable between
 runs (headline.py: "callers match figures by label"). The file is written by
 `scripts/report --between-runs DIR...` from the reference and reruns; quick
 runs are left out (they measure a reduced grid). It applies while a
 scenario's page, CLI lines or guide entry is computed: `with
-active(scenario):` sets the scenario, and headline.figure() and the verdict
-checks call widen(). A context variable rather than a parameter because the
-checks are built deep inside each scenario's rule; one variable read in two
-places beats threading a table through fifteen rules.
+active(scenario):` sets the scenario, and headline.figure() calls widen(). A
+context variable rather than a parameter because figures are built deep inside
+each scenario's module; one variable read in one place beats threading a table
+through fifteen modules.
 """
 import contextlib
 import contextvars
@@ -69,6 +77,20 @@ class Spread:
         self.scenario = scenario
         self.runs = int(entry.get("runs", 0)) if entry else 0
         self.keys = dict(entry.get("spreads", {})) if entry else {}
+        self.measured = list(entry.get("measured", [])) if entry else []
+        self.checks = dict(entry.get("outcomes", {})) if entry else {}
+
+    def words(self):
+        """{verdict word: runs} over the measured runs; {} when none were recorded."""
+        counts = {}
+        for run in self.measured:
+            if run.get("word"):
+                counts[run["word"]] = counts.get(run["word"], 0) + 1
+        return counts
+
+    def outcomes(self, check_name):
+        """{status: runs} of the check over the measured runs; {} when it was not measured."""
+        return dict(self.checks.get(check_name, {}))
 
     def widen(self, key, ci):
         """ci (est, low, high) widened by key's between-run spread; unchanged when the key was not
@@ -93,8 +115,9 @@ class Spread:
 
 @contextlib.contextmanager
 def active(scenario, ref_dir=None):
-    """Within it, headline figures and verdict checks of `scenario` carry the between-run spread
-    of the committed table under ref_dir (default: headline.reference_dir())."""
+    """Within it, headline figures of `scenario` carry the between-run spread of the committed table
+    under ref_dir (default: headline.reference_dir()), and the page can say how its verdict and
+    checks came out over the measured runs (current())."""
     from . import headline  # headline imports this module for widen()
     table = load(ref_dir or headline.reference_dir())
     token = _current.set(Spread(scenario, table.get("scenarios", {}).get(scenario)))
@@ -115,9 +138,14 @@ def off():
 
 
 def widen(key, ci):
-    """ci widened by the active scenario's spread for key (headline label or check name)."""
+    """ci widened by the active scenario's spread for key (a headline figure's label)."""
     spread = _current.get()
     return ci if spread is None else spread.widen(key, ci)
+
+
+def current():
+    """The active scenario's Spread, or None outside active()."""
+    return _current.get()
 
 
 def current_runs():
@@ -128,20 +156,19 @@ def current_runs():
 
 # --- measuring it --------------------------------------------------------------
 
-def estimates(module, results):
-    """{key: estimate} of one run: its headline figures by label, its verdict checks by name,
+def observe(module, results):
+    """One run as the table sees it: ({headline label: estimate}, verdict word, {check name: status}),
     within-run only."""
-    out = {}
+    figures, outcomes = {}, {}
     with off():
         for f in module.headline(results):
             if f.estimate is not None:
-                out[f.label] = f.estimate
+                figures[f.label] = f.estimate
         v = module.verdict(results)
         # The checks that decide, and those shown beside the rule (files: a cold disk's pairs).
         for c in list(getattr(v, "checks", []) or []) + list(getattr(v, "beside_rule", []) or []):
-            if getattr(c, "estimate", None) is not None and isinstance(c.estimate, (int, float)):
-                out.setdefault(c.name, c.estimate)
-    return out
+            outcomes.setdefault(c.name, c.status)
+    return figures, v.word, outcomes
 
 
 def spread_of(values):
@@ -157,14 +184,14 @@ def measure(dirs):
     per scenario, the runs used (date, mode) and each key's spread over them. Quick and failed runs
     are left out; a key needs at least two runs."""
     from . import scenarios  # the scenario modules import headline, which imports this module
-    table = {"about": ("The spread between whole runs of each scenario: per headline figure and verdict "
-                       "check, the standard deviation of its estimate over the runs listed (of log(estimate) "
-                       "when kind is log). Written by scripts/report --between-runs; read by "
-                       "scripts/report_lib/between_runs.py."),
+    table = {"about": ("The spread between whole runs of each scenario: per headline figure, the standard "
+                       "deviation of its estimate over the runs listed (of log(estimate) when kind is log); "
+                       "per run, its verdict word; per verdict check, how many runs gave each outcome. "
+                       "Written by scripts/report --between-runs; read by scripts/report_lib/between_runs.py."),
              "scenarios": {}}
     for name in scenarios.known():
         module = scenarios.get(name)
-        seen, per_key = [], {}
+        seen, per_key, outcomes = [], {}, {}
         for d in dirs:
             if not os.path.isfile(os.path.join(d, name, "bench.json")):
                 continue
@@ -174,16 +201,21 @@ def measure(dirs):
                 continue
             if loaded.quick:
                 continue
-            seen.append({"date": loaded.ctx("date", None), "mode": loaded.mode or None})
-            for key, value in estimates(module, loaded).items():
+            figures, word, statuses = observe(module, loaded)
+            seen.append({"date": loaded.ctx("date", None), "mode": loaded.mode or None, "word": word})
+            for key, value in figures.items():
                 per_key.setdefault(key, []).append(value)
+            for key, status in statuses.items():
+                counts = outcomes.setdefault(key, {})
+                counts[status] = counts.get(status, 0) + 1
         if len(seen) < 2:
             continue
         spreads = {}
         for key, values in sorted(per_key.items()):
             if len(values) >= 2:
                 spreads[key] = {**spread_of(values), "runs": len(values)}
-        table["scenarios"][name] = {"runs": len(seen), "measured": seen, "spreads": spreads}
+        table["scenarios"][name] = {"runs": len(seen), "measured": seen, "spreads": spreads,
+                                    "outcomes": outcomes}
     return table
 
 

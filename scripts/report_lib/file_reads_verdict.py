@@ -187,8 +187,8 @@ def decide(runs):
                 aiofiles_threads=_range(thread_counts(runs, "py_aiofiles")),
                 io_uring_threads=_range(thread_counts(runs, "io_uring")))
 
-    # Each aiofiles/plain pair is a check (its interval widened by its spread between runs, in below());
-    # the word rests on the checks' intervals. A cold disk's pairs are beside the rule, not in it.
+    # Each aiofiles/plain pair is a check, and the word rests on the checks. A cold disk's pairs are
+    # beside the rule, not in it.
     decided = [(p, s, checks_mod.below(f"aiofiles ÷ plain reads, {where_label(p, s)}", ci, 1.0))
                for (pair, p, s), ci in ratios.items() if pair == RULE_PAIR]
     rule = [(p, s, (c.estimate, c.low, c.high)) for p, s, c in decided if p not in SETUP_PLACES]

@@ -178,7 +178,6 @@ def _tagged(check, part, run):
 def _within(name, ci, low, high, note=""):
     """Passed when the whole interval lies in [low, high]; failed when it lies wholly outside;
     otherwise (straddling a bound, or no interval) undecided."""
-    ci = verdict.interval(name, ci)
     est, lo, hi = ci if ci is not None else (None, None, None)
     if est is None or lo is None or hi is None:
         status = verdict.UNDECIDED
@@ -463,10 +462,8 @@ def cap_comparison(runs, model):
     conn = cap_run(runs, model, "connector")
     if bound is None or conn is None or cap_run(runs, model, f"{bound}_pooled") is None:
         return None
-    # The interval of the check of the same name (verdict.interval: widened by the spread between runs).
     return CapComparison(model, bound, conn.name.param("cap"),
-                         *verdict.interval(cap_rate_name(model, bound),
-                                           cap_rate_ci(runs, model, "connector", f"{bound}_pooled")))
+                         *cap_rate_ci(runs, model, "connector", f"{bound}_pooled"))
 
 
 def all_checks(runs):

@@ -204,8 +204,7 @@ def decide(runs):
         checks.append(_span_check(runs, server))
         check = checks_mod.below(_cost_check_name(server), cost_ci(runs, server), COST_MAX)
         if check.estimate is not None:
-            # The figures the line quotes are the check's (widened by the spread between runs), so the
-            # prose says no more than the interval the check decided on.
+            # The figures the line quotes are the check's: the prose says what the check decided on.
             cost[server] = (check.estimate, check.low, check.high)
             cost_us[server] = cost_us_ci(runs, server, cost[server])
         checks.append(check)

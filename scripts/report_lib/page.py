@@ -95,11 +95,11 @@ def intervals_note():
     repetitions only, and the page says a rerun can fall outside."""
     runs = between_runs.current_runs()
     if runs:
-        return (f"{INTERVALS_NOTE_START} The 95 % interval of a headline figure or a verdict check here covers "
-                f"both the spread between this run's repetitions and how far that figure moved between whole "
-                f"runs of this scenario, measured over {runs} runs on this kind of machine "
-                f"(`results/{between_runs.FILE_NAME}`); the intervals in tables and charts cover the "
-                f"repetitions only.")
+        return (f"{INTERVALS_NOTE_START} A headline figure's 95 % interval here covers both the spread between "
+                f"this run's repetitions and how far the figure moved between whole runs of this scenario, "
+                f"measured over {runs} runs on this kind of machine (`results/{between_runs.FILE_NAME}`); "
+                f"every other interval (the verdict's checks, tables, charts) covers this run's repetitions "
+                f"only, and the verdict says how its checks came out over those {runs} runs.")
     return (f"{INTERVALS_NOTE_START} A 95 % interval here covers the spread between this run's repetitions, "
             "taken in interleaved rounds on one machine; it does not cover what changes between runs (a "
             "restart, another machine, other load), so a rerun's figure can fall outside it.")
@@ -236,10 +236,36 @@ def charts_section(written, captions):
 
 
 def checks_table(checks):
+    """One row per check; within between_runs.active() with a measured table, a column with how the
+    check came out over the runs measured."""
     if not checks:
         return ""
-    rows = [[c.name, f"**{c.status}**", c.figure, c.threshold, c.note or ""] for c in checks]
-    return fmt.table(["check", "result", "figure (95 % CI)", "needs", "note"], rows)
+    spread = between_runs.current()
+    runs = spread.runs if spread is not None and spread.measured else 0
+    rows = [[c.name, f"**{c.status}**", c.figure, c.threshold]
+            + ([_outcomes_text(spread.outcomes(c.name), runs)] if runs else []) + [c.note or ""] for c in checks]
+    return fmt.table(["check", "result", "figure (95 % CI of this run)", "needs"]
+                     + ([f"over {runs} runs"] if runs else []) + ["note"], rows)
+
+
+def _outcomes_text(counts, runs):
+    """'passed in 5 of 5'; 'passed in 4, inconclusive in 1 of 5'; '—' when not measured."""
+    if not counts:
+        return fmt.DASH
+    parts = [f"{status} in {n}" for status, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    return ", ".join(parts) + f" of {runs}"
+
+
+def words_over_runs():
+    """'Over the 5 runs measured (…), the verdict was **confirmed** in 5 of 5.', or '' without a table."""
+    spread = between_runs.current()
+    words = spread.words() if spread is not None else {}
+    if not words:
+        return ""
+    total = sum(words.values())
+    parts = [f"**{w}** in {n}" for w, n in sorted(words.items(), key=lambda kv: -kv[1])]
+    return (f"Over the {total} runs measured on this kind of machine (`results/{between_runs.FILE_NAME}`: the "
+            f"reference and default reruns), the verdict was " + ", ".join(parts) + f" of {total}.")
 
 
 def verdict_section(rule_text, v, checks=(), rule_file=None):
@@ -249,7 +275,8 @@ def verdict_section(rule_text, v, checks=(), rule_file=None):
     outcome = f"Outcome: **{v.word}**."
     if v.word == verdict_mod.NOISE and checks:
         outcome += " Undecided by noise: " + verdict_mod.noise_text(checks) + "."
-    out.append(outcome)
+    over_runs = words_over_runs()
+    out.append(outcome + (" " + over_runs if over_runs else ""))
     if checks:
         out.append("Checks (a check passes only when its whole 95 % confidence interval clears the "
                    "threshold; `stats.ratio_ci`: t-interval on the logs of the paired repetitions' "

@@ -161,7 +161,6 @@ def bound_check(lang, f):
 def within(name, ci, low, high, unit="x"):
     """Passed when the whole interval lies inside (low, high); failed when it lies wholly outside;
     undecided (noise) when it straddles an end or there is none."""
-    ci = checks_mod.interval(name, ci)
     est, lo, hi = ci if ci is not None else (None, None, None)
     threshold = f"{fmt.compact(low)}–{fmt.compact(high)}{unit}"
     if est is None or lo is None or hi is None:

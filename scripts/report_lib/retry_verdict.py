@@ -163,10 +163,9 @@ def success_check(runs, client, p):
     if ci is None:
         return checks_mod.Check(name, checks_mod.UNDECIDED, threshold=f"≥ {fmt.pct(q)}", unit=" %",
                                 note="not measured without errors")
-    # In percent, as the check shows it and as between_runs measured it.
-    est, lo, hi = checks_mod.interval(name, tuple(100 * v for v in ci))
-    status = checks_mod.PASSED if hi >= 100 * q else checks_mod.FAILED
-    return checks_mod.Check(name, status, est, lo, hi,
+    est, lo, hi = ci
+    status = checks_mod.PASSED if hi >= q else checks_mod.FAILED
+    return checks_mod.Check(name, status, 100 * est, 100 * lo, 100 * hi,
                             f"upper end ≥ {fmt.pct(q)}", " %",
                             note=f"{fmt.count(run.total('successes'))} of {fmt.count(run.total('clients'))} "
                                  f"logical requests over {len(run.reps)} repetitions")

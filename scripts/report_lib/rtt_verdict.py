@@ -223,10 +223,10 @@ def tolerance_rtts(runs, rtt_ms, proto, pooled_p, k, session_cache="on"):
 def expectation_check(runs, rtt_ms, proto, u_ci, pooled_p, session_cache="on"):
     k = expected_rtts(runs, rtt_ms, proto, session_cache)
     tol, cpu_ms = tolerance_rtts(runs, rtt_ms, proto, pooled_p, k, session_cache)
+    est, lo, hi = u_ci
     resumed = proto == "https_tls1.2" and k == RESUMED_TLS12_RTTS
     off = ", session_cache:off" if session_cache == "off" else ""
     name = f"unpooled {PROTO_LABEL[proto]}{off} takes {k} RTT" + (" (resumed handshakes)" if resumed else "")
-    est, lo, hi = checks_mod.interval(name, u_ci)
     above = lo is not None and lo > k + tol
     if est is None or lo is None or hi is None:
         status = checks_mod.UNDECIDED

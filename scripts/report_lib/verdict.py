@@ -24,7 +24,7 @@ nuanced, otherwise (something undecided by noise) -> inconclusive: noise.
 """
 from dataclasses import dataclass
 
-from . import between_runs, fmt
+from . import fmt
 
 PASSED, FAILED, UNDECIDED = "passed", "failed", "inconclusive"
 CONFIRMED, NUANCED, REFUTED, INCONCLUSIVE = "confirmed", "nuanced", "refuted", "inconclusive"
@@ -54,13 +54,6 @@ class Check:
         return f"{fmt.sig(self.estimate)}{self.unit} ({fmt.ci(self.low, self.high, self.unit)})"
 
 
-def interval(name, ci):
-    """The interval a check named `name` decides on: ci, widened by the check's spread between whole
-    runs while a scenario's between-run table is active (between_runs.py). Every check built on an
-    interval goes through here, so that a verdict word rests on an interval that predicts a rerun."""
-    return between_runs.widen(name, ci)
-
-
 def _status(ci, passes_low, passes_high):
     est, lo, hi = ci if ci is not None else (None, None, None)
     if est is None or lo is None or hi is None:
@@ -76,7 +69,6 @@ def at_least(name, ci, threshold, unit="x", strict=False, note=""):
     """Passed when the interval's low end is >= threshold (> when strict); failed when its
     high end is below it."""
     ok = (lambda v: v > threshold) if strict else (lambda v: v >= threshold)
-    ci = interval(name, ci)
     est, lo, hi = ci if ci is not None else (None, None, None)
     status = _status(ci, ok, ok)
     return Check(name, status, est, lo, hi, f"{'>' if strict else '≥'} {fmt.compact(threshold)}{unit}", unit,
@@ -86,7 +78,6 @@ def at_least(name, ci, threshold, unit="x", strict=False, note=""):
 def below(name, ci, threshold, unit="x", note=""):
     """Passed when the interval's high end is < threshold; failed when its low end is >= it."""
     ok = lambda v: v < threshold  # noqa: E731
-    ci = interval(name, ci)
     est, lo, hi = ci if ci is not None else (None, None, None)
     status = _status(ci, ok, ok)
     return Check(name, status, est, lo, hi, f"< {fmt.compact(threshold)}{unit}", unit,

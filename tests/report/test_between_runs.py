@@ -1,6 +1,7 @@
 """The spread between whole runs (report_lib/between_runs.py): the arithmetic of the widening, the
-table measured from runs, where it applies (headline figures, verdict checks, the page's note), and
-that the committed table covers every interval the reference's pages decide on."""
+table measured from runs, where it applies (headline figures, the page's note, the verdict's outcome
+over the runs), that the committed table covers every headline figure of the reference, and that every
+scenario's verdict word was the same in every run it was measured from."""
 import json
 import math
 import os
@@ -64,16 +65,24 @@ class ActiveTest(unittest.TestCase):
         with open(os.path.join(self.ref, between_runs.FILE_NAME), "w", encoding="utf-8") as f:
             json.dump(table_with("queue", {"ratio": {"kind": "log", "s": 0.1, "runs": 3}}), f)
 
-    def test_a_check_decides_on_the_widened_interval(self):
-        ci = (1.3, 1.25, 1.35)
-        self.assertEqual(verdict.at_least("ratio", ci, 1.2).status, verdict.PASSED)
+    def test_a_check_decides_on_this_runs_interval(self):
+        # Did this run clear the rule? Whether the word holds beyond it is what the runs show.
         with between_runs.active("queue", self.ref):
-            widened = verdict.at_least("ratio", ci, 1.2)
-            self.assertEqual(widened.status, verdict.UNDECIDED)
-            self.assertLess(widened.low, 1.2)
-            # Another scenario's page is not touched by queue's spreads.
-        with between_runs.active("pooling", self.ref):
-            self.assertEqual(verdict.at_least("ratio", ci, 1.2).status, verdict.PASSED)
+            check = verdict.at_least("ratio", (1.3, 1.25, 1.35), 1.2)
+        self.assertEqual((check.status, check.low), (verdict.PASSED, 1.25))
+
+    def test_the_verdict_says_how_it_came_out_over_the_runs(self):
+        table = table_with("queue", {})
+        table["scenarios"]["queue"]["measured"] = [{"word": "confirmed"}] * 2 + [{"word": "nuanced"}]
+        table["scenarios"]["queue"]["outcomes"] = {"ratio": {"passed": 2, "failed": 1}}
+        with open(os.path.join(self.ref, between_runs.FILE_NAME), "w", encoding="utf-8") as f:
+            json.dump(table, f)
+        check = verdict.at_least("ratio", (1.3, 1.25, 1.35), 1.2)
+        with between_runs.active("queue", self.ref):
+            self.assertIn("the verdict was **confirmed** in 2, **nuanced** in 1 of 3", page.words_over_runs())
+            self.assertIn("passed in 2, failed in 1 of 3", page.checks_table([check]))
+        self.assertEqual(page.words_over_runs(), "")
+        self.assertNotIn("of 3", page.checks_table([check]))
 
     def test_a_headline_figure_carries_it(self):
         with between_runs.active("queue", self.ref):
@@ -100,7 +109,8 @@ class ActiveTest(unittest.TestCase):
 
 
 class MeasureTest(unittest.TestCase):
-    """The table from real runs: the queue fixture twice, one copy with a rate changed by 10 %."""
+    """The table from real runs: the queue fixture twice, one copy with the unbounded queue's peak depth
+    10 % higher."""
 
     def copy_run(self, into, scale=1.0, mode="default"):
         target = os.path.join(into, "queue")
@@ -111,8 +121,8 @@ class MeasureTest(unittest.TestCase):
         data["context"]["suite_mode"] = mode
         data["context"]["suite_quick"] = "true" if mode == "quick" else "false"
         for b in data["benchmarks"]:
-            if "consumer_items_per_s" in b and "/unbounded/" in b["name"]:
-                b["producer_items_per_s"] *= scale
+            if "max_depth" in b and "/unbounded/" in b["name"]:
+                b["max_depth"] *= scale
         with open(path, "w", encoding="utf-8") as f:
             json.dump(data, f)
         with open(os.path.join(target, "run.json"), encoding="utf-8") as f:
@@ -135,10 +145,12 @@ class MeasureTest(unittest.TestCase):
         spreads = entry["spreads"]
         moved = [k for k, v in spreads.items() if v["s"] > 1e-9]
         self.assertTrue(moved)
-        self.assertTrue(all("producer rate" in k for k in moved), moved)
-        rate = next(v for k, v in spreads.items() if k.startswith("C++ (Asio): unbounded producer rate"))
-        self.assertAlmostEqual(rate["s"], statistics_stdev_log([1.0, 1.1]), places=6)
-        self.assertEqual(spreads["C++ (Asio): bounded peak depth = maxsize"]["s"], 0)
+        self.assertTrue(all("peak depth" in k for k in moved), moved)
+        self.assertEqual([m["word"] for m in entry["measured"]], ["confirmed", "confirmed"])
+        self.assertEqual(entry["outcomes"]["C++ (Asio): bounded peak depth = maxsize"], {"passed": 2})
+        depth = next(v for k, v in spreads.items() if k.startswith("C++ (Asio): peak depth, unbounded ÷ bounded"))
+        self.assertAlmostEqual(depth["s"], statistics_stdev_log([1.0, 1.1]), places=6)
+        self.assertEqual(spreads["Python (asyncio.Queue): bounded producer rate ÷ consumer rate"]["s"], 0)
 
     def test_one_run_gives_no_entry(self):
         self.assertNotIn("queue", between_runs.measure(self.dirs[:1])["scenarios"])
@@ -151,8 +163,9 @@ def statistics_stdev_log(values):
 
 
 class CommittedTableTest(unittest.TestCase):
-    """results/between_runs.json covers every headline figure and every interval check of the committed
-    reference, so a renamed label cannot quietly lose its between-run spread."""
+    """results/between_runs.json covers every headline figure of the committed reference (a renamed
+    label cannot quietly lose its between-run spread), and every scenario's verdict word was the
+    same in every run the table was measured from: the word does not flip between runs."""
 
     def test_every_interval_of_the_reference_has_a_spread(self):
         table = between_runs.load(COMMITTED)
@@ -170,10 +183,20 @@ class CommittedTableTest(unittest.TestCase):
             module = scenarios.get(name)
             with between_runs.off():
                 keys = [f.label for f in module.headline(loaded) if f.has_interval]
-                keys += [c.name for c in module.verdict(loaded).checks
-                         if getattr(c, "low", None) is not None and getattr(c, "high", None) is not None]
             uncovered += [f"{name}: {k}" for k in keys if k not in entry["spreads"]]
         self.assertEqual(uncovered, [])
+
+    def test_one_verdict_word_over_every_run(self):
+        table = between_runs.load(COMMITTED)
+        flipped = {}
+        for name, entry in table.get("scenarios", {}).items():
+            words = {m.get("word") for m in entry["measured"]}
+            with between_runs.off():
+                words.add(scenarios.get(name).verdict(results.load(COMMITTED, name)).word)
+            if len(words) != 1:
+                flipped[name] = sorted(words)
+        self.assertTrue(table.get("scenarios"))
+        self.assertEqual(flipped, {})
 
 
 if __name__ == "__main__":
