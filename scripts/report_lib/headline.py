@@ -151,6 +151,18 @@ def _mode_text(ref):
     return f", a {mode} run" if mode else ""
 
 
+def _machine_text(results, ref):
+    """'This run's machine is not the reference's (…)' when the two runs' machine lines (cores,
+    memory, OS, kernel build) differ, else ''. Hosts of the same kind differ most in speed (two
+    kernel builds of one VM type ran calibration's CPU-bound null model at very different rates),
+    so a reader should know before reading the table."""
+    mine, theirs = results.ctx("suite_machine"), ref.ctx("suite_machine")
+    if not mine or not theirs or mine == theirs:
+        return ""
+    return (f"This run's machine is not the reference's ({mine}): figures that rest on CPU speed, "
+            f"memory or disk move with the host. ")
+
+
 def beside_section(module, results, ref_dir=None):
     """The page section "This run beside the reference", or None when the page *is* the reference.
     A missing or unreadable reference gives one line instead of a table."""
@@ -182,7 +194,7 @@ def beside_section(module, results, ref_dir=None):
     ctx = ref.ctx
     sentence = (f"The committed reference (`{shown}`) was measured {ctx('date', 'at a date not recorded')} on "
                 f"{ctx('host_name', 'an unnamed host')} ({ctx('suite_machine', 'machine not recorded')})"
-                f"{_mode_text(ref)}. " + AGREEMENT_RULE)
+                f"{_mode_text(ref)}. " + _machine_text(results, ref) + AGREEMENT_RULE)
     if not rows:
         return title + sentence + "\n\nNeither run has a headline figure to compare."
     return (title + sentence + "\n\n"
