@@ -241,3 +241,14 @@ class WriteTest(unittest.TestCase):
         self.assertEqual(set(measured["scenarios"]), {"queue"})
         self.assertEqual(set(between_runs.load(ref)["scenarios"]), {"pooling", "queue"})
         self.assertEqual(between_runs.load(ref)["scenarios"]["pooling"]["spreads"]["x"]["s"], 0.1)
+
+
+class MachineLineTest(unittest.TestCase):
+    def run_on(self, machine):
+        return type("R", (), {"ctx": lambda self, key, default=None: machine if key == "suite_machine" else default})()
+
+    def test_a_different_host_is_said(self):
+        text = headline._machine_text(self.run_on("2 cores, kernel v1272"), self.run_on("2 cores, kernel v669"))
+        self.assertIn("not the reference's (2 cores, kernel v1272)", text)
+        self.assertEqual(headline._machine_text(self.run_on("same"), self.run_on("same")), "")
+        self.assertEqual(headline._machine_text(self.run_on(None), self.run_on("same")), "")
