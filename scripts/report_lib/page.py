@@ -243,17 +243,18 @@ def checks_table(checks):
     spread = between_runs.current()
     runs = spread.runs if spread is not None and spread.measured else 0
     rows = [[c.name, f"**{c.status}**", c.figure, c.threshold]
-            + ([_outcomes_text(spread.outcomes(c.name), runs)] if runs else []) + [c.note or ""] for c in checks]
+            + ([_outcomes_text(spread.outcomes(c.name))] if runs else []) + [c.note or ""] for c in checks]
     return fmt.table(["check", "result", "figure (95 % CI of this run)", "needs"]
-                     + ([f"over {runs} runs"] if runs else []) + ["note"], rows)
+                     + ([f"over the {runs} runs measured"] if runs else []) + ["note"], rows)
 
 
-def _outcomes_text(counts, runs):
-    """'passed in 5 of 5'; 'passed in 4, inconclusive in 1 of 5'; '—' when not measured."""
+def _outcomes_text(counts):
+    """'passed in 5 of 5'; 'passed in 4, inconclusive in 1 of 5': of the runs that measured the check
+    (a default run measures a smaller grid than the reference); '—' when none did."""
     if not counts:
         return fmt.DASH
     parts = [f"{status} in {n}" for status, n in sorted(counts.items(), key=lambda kv: -kv[1])]
-    return ", ".join(parts) + f" of {runs}"
+    return ", ".join(parts) + f" of {sum(counts.values())}"
 
 
 def words_over_runs():
