@@ -61,7 +61,7 @@ def main(argv=None):
         if not measured["scenarios"]:
             return _fail("--between-runs: no scenario has two or more non-quick runs under those directories")
         for name, entry in sorted(measured["scenarios"].items()):
-            print(f"report: {name}: {len(entry['spreads'])} figures and checks over {entry['runs']} runs")
+            print(f"report: {name}: {len(entry['spreads'])} headline figures over {entry['runs']} runs")
         print(f"report: {target}")
         return 0
     if args.record_durations is not None:

@@ -148,6 +148,15 @@ def current():
     return _current.get()
 
 
+def covers(key):
+    """True when the active table holds a spread for key, False when a table is active but does not
+    (the figure was measured in one run only), None outside active() or without a table."""
+    spread = _current.get()
+    if spread is None or not spread.keys:
+        return None
+    return key in spread.keys
+
+
 def current_runs():
     """How many runs the active scenario's spreads come from (0: none, or nothing active)."""
     spread = _current.get()
@@ -214,8 +223,10 @@ def measure(dirs):
         for key, values in sorted(per_key.items()):
             if len(values) >= 2:
                 spreads[key] = {**spread_of(values), "runs": len(values)}
+        # Figures only one run measured (the reference's longer grid): no spread, and the page says so.
+        one_run = sorted(key for key, values in per_key.items() if len(values) < 2)
         table["scenarios"][name] = {"runs": len(seen), "measured": seen, "spreads": spreads,
-                                    "outcomes": outcomes}
+                                    "outcomes": outcomes, "one_run": one_run}
     return table
 
 

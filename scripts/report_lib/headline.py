@@ -38,11 +38,19 @@ class Figure:
     # What in this machine's setup the figure depends on more than on the mechanism ("a cold disk's
     # read speed"), said beside it wherever it is shown; "" for a figure of the mechanism itself.
     setup: str = ""
+    # False when a between-run table is active but holds no spread for this figure (measured in one
+    # run only, e.g. a figure of the reference's longer grid, or a grid the table's runs did not
+    # measure): its interval covers its repetitions only.
+    between: bool = None
 
     @property
     def shown_label(self):
-        """The label as a reader sees it: with '(depends on the setup: …)' when it does."""
-        return f"{self.label} (depends on the setup: {self.setup})" if self.setup else self.label
+        """The label as a reader sees it: with '(depends on the setup: …)' when it does, and
+        '(no spread between runs measured …)' when its interval carries none."""
+        text = f"{self.label} (depends on the setup: {self.setup})" if self.setup else self.label
+        if self.between is False and self.has_interval:
+            text += " (no spread between runs measured for it: its interval covers this run's repetitions)"
+        return text
 
     @property
     def has_interval(self):
@@ -84,7 +92,7 @@ def figure(label, ci, unit="x", setup=""):
     est, lo, hi = between_runs.widen(label, ci) if ci is not None else (None, None, None)
     if est is None:
         return None
-    return Figure(label, est, lo, hi, unit, setup)
+    return Figure(label, est, lo, hi, unit, setup, between_runs.covers(label))
 
 
 def measured(figures):

@@ -54,7 +54,8 @@ def headline(results):
     pool = tv.pool_run(results.runs, tv.POOL_CASE)
     if pool is not None and not pool.failed and pool.values("server_requests_seen"):
         seen = pool.values("server_requests_seen")
-        out.append(hl.Figure(f"pool wait ({tv.POOL_CASE}): requests mockd saw", seen[0], min(seen), max(seen),
+        # An exact count: its "interval" is the range over the repetitions.
+        out.append(hl.figure(f"pool wait ({tv.POOL_CASE}): requests mockd saw", (seen[0], min(seen), max(seen)),
                              unit=" requests"))
     return hl.measured(out)
 

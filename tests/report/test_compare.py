@@ -96,8 +96,24 @@ class TwoRealRunsTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.found = compare.compare(RUN, REFERENCE)
+        # The rule on the runs' own intervals: the reference directory here holds no between-run
+        # table (with the committed one, both intervals widen; see test_between_runs_widen_them).
+        old = os.environ.get(headline.REFERENCE_ENV)
+        os.environ[headline.REFERENCE_ENV] = REFERENCE
+        try:
+            cls.found = compare.compare(RUN, REFERENCE)
+        finally:
+            if old is None:
+                del os.environ[headline.REFERENCE_ENV]
+            else:
+                os.environ[headline.REFERENCE_ENV] = old
         cls.queue = cls.found.scenarios[0]
+
+    def test_between_runs_widen_them(self):
+        # With the committed spread between whole runs, the pair disjoint on its own intervals overlaps.
+        pair = next(p for p in compare.compare(RUN, REFERENCE).scenarios[0].figures if p.label == PEAK_CPP)
+        self.assertGreaterEqual(pair.a.high, pair.b.low)
+        self.assertEqual(pair.word, headline.AGREES)
 
     def test_one_scenario_in_common_with_both_verdicts(self):
         self.assertEqual([s.scenario for s in self.found.scenarios], ["queue"])

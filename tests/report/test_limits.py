@@ -301,10 +301,12 @@ class LimitsReportEndToEndTest(unittest.TestCase):
         self.assertIn("The C++ models show the mechanism", v.line)
 
     def test_checks_table_has_counts_and_intervals(self):
-        self.assertIn("| check | result | figure (95 % CI) | needs | note |", self.page)
-        self.assertIn("| `asio_coro/sweep/limit:32/delay_ms:20`: server's peak = min(limit, requests) | **passed** | "
-                      "peak 32 in 2 repetitions | = 32 in every repetition, no error | exact count, every repetition |",
-                      self.page)
+        # The column of outcomes over the committed between-run table's runs sits before the note.
+        self.assertIn("| check | result | figure (95 % CI of this run) | needs | over the ", self.page)
+        row = next(line for line in self.page.splitlines()
+                   if line.startswith("| `asio_coro/sweep/limit:32/delay_ms:20`: server's peak = min(limit, requests) |"))
+        self.assertIn("| **passed** | peak 32 in 2 repetitions | = 32 in every repetition, no error | passed in ", row)
+        self.assertTrue(row.endswith("| exact count, every repetition |"), row)
         row = next(line for line in self.page.splitlines()
                    if line.startswith("| `asio_coro/sweep/limit:1/delay_ms:20`: req/s ÷ ideal"))
         self.assertIn("(95 % CI ", row)
