@@ -99,7 +99,12 @@ def main(argv=None):
     with between_runs.active(args.scenario):
         print(f"report: {written}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
         # The figures a reader quotes, one line each with its interval: bench shows them at the end of a run.
-        for line in headline.cli_lines(module.headline(loaded)):
+        figures = module.headline(loaded)
+        if any(f.between for f in figures):
+            # The verdict line above quotes this run's own intervals; say what these ones cover.
+            print(f"report: headline figures; each interval also covers the spread between whole runs "
+                  f"({between_runs.current_runs()} runs, results/{between_runs.FILE_NAME}):")
+        for line in headline.cli_lines(figures):
             print(line)
     return 0
 

@@ -261,3 +261,19 @@ class MachineLineTest(unittest.TestCase):
         self.assertIn("not the reference's (2 cores, kernel v1272)", text)
         self.assertEqual(headline._machine_text(self.run_on("same"), self.run_on("same")), "")
         self.assertEqual(headline._machine_text(self.run_on(None), self.run_on("same")), "")
+
+
+class CliTest(unittest.TestCase):
+    def test_the_cli_says_what_the_headline_intervals_cover(self):
+        import subprocess
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        shutil.copytree(os.path.join(COMMITTED, "queue"), os.path.join(tmp, "queue"),
+                        ignore=shutil.ignore_patterns("charts", "README.md"))
+        out = subprocess.run([os.path.join(REPO, "scripts", "report"), "--out", tmp, "--scenario", "queue",
+                              "--no-charts"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        lines = out.stdout.splitlines()
+        header = next(i for i, line in enumerate(lines) if "each interval also covers the spread between whole runs" in line)
+        self.assertTrue(all(line.startswith("report: ") for line in lines[header + 1:]))
+        self.assertGreater(len(lines) - header - 1, 0)
