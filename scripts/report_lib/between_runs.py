@@ -59,15 +59,25 @@ def path(ref_dir):
     return os.path.join(ref_dir, FILE_NAME)
 
 
+_loaded = {}  # path -> ((mtime, size), table): the index and the guide activate every scenario in turn
+
+
 def load(ref_dir):
     """The committed table ({} when there is none or it cannot be read: intervals then cover the
-    repetitions only, and the page says so)."""
+    repetitions only, and the page says so). Read once per version of the file."""
+    target = path(ref_dir)
     try:
-        with open(path(ref_dir), encoding="utf-8") as f:
+        st = os.stat(target)
+        stamp = (st.st_mtime_ns, st.st_size)
+        if target in _loaded and _loaded[target][0] == stamp:
+            return _loaded[target][1]
+        with open(target, encoding="utf-8") as f:
             table = json.load(f)
     except (OSError, ValueError):
         return {}
-    return table if isinstance(table, dict) else {}
+    table = table if isinstance(table, dict) else {}
+    _loaded[target] = (stamp, table)
+    return table
 
 
 class Spread:
@@ -235,8 +245,7 @@ def write(dirs, ref_dir):
     (path, table, measured): a scenario with fewer than two runs under dirs keeps its committed
     entry, so reruns of one scenario update that scenario only."""
     measured = measure(dirs)
-    table = load(ref_dir)
-    table["about"] = measured["about"]
+    table = {**load(ref_dir), "about": measured["about"]}
     table["scenarios"] = {**table.get("scenarios", {}), **measured["scenarios"]}
     target = path(ref_dir)
     files.write_text(target, json.dumps(table, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

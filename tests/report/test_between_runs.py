@@ -6,6 +6,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -108,36 +109,38 @@ class ActiveTest(unittest.TestCase):
             self.assertEqual(between_runs.current_runs(), 0)
 
 
+def copy_queue_run(into, scale=1.0, mode="default"):
+    """The queue fixture into `into` as a run of `mode`, its unbounded peak depth times `scale`."""
+    target = os.path.join(into, "queue")
+    shutil.copytree(os.path.join(FIXTURES, "queue"), target)
+    path = os.path.join(target, "bench.json")
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    data["context"]["suite_mode"] = mode
+    data["context"]["suite_quick"] = "true" if mode == "quick" else "false"
+    for b in data["benchmarks"]:
+        if "max_depth" in b and "/unbounded/" in b["name"]:
+            b["max_depth"] *= scale
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+    with open(os.path.join(target, "run.json"), encoding="utf-8") as f:
+        run = json.load(f)
+    run["mode"] = mode
+    with open(os.path.join(target, "run.json"), "w", encoding="utf-8") as f:
+        json.dump(run, f)
+
+
 class MeasureTest(unittest.TestCase):
     """The table from real runs: the queue fixture twice, one copy with the unbounded queue's peak depth
     10 % higher."""
-
-    def copy_run(self, into, scale=1.0, mode="default"):
-        target = os.path.join(into, "queue")
-        shutil.copytree(os.path.join(FIXTURES, "queue"), target)
-        path = os.path.join(target, "bench.json")
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        data["context"]["suite_mode"] = mode
-        data["context"]["suite_quick"] = "true" if mode == "quick" else "false"
-        for b in data["benchmarks"]:
-            if "max_depth" in b and "/unbounded/" in b["name"]:
-                b["max_depth"] *= scale
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        with open(os.path.join(target, "run.json"), encoding="utf-8") as f:
-            run = json.load(f)
-        run["mode"] = mode
-        with open(os.path.join(target, "run.json"), "w", encoding="utf-8") as f:
-            json.dump(run, f)
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, self.tmp)
         self.dirs = [os.path.join(self.tmp, n) for n in ("a", "b", "quick")]
-        self.copy_run(self.dirs[0])
-        self.copy_run(self.dirs[1], scale=1.1)
-        self.copy_run(self.dirs[2], scale=3.0, mode="quick")
+        copy_queue_run(self.dirs[0])
+        copy_queue_run(self.dirs[1], scale=1.1)
+        copy_queue_run(self.dirs[2], scale=3.0, mode="quick")
 
     def test_what_moved_has_a_spread_and_exact_counts_none(self):
         entry = between_runs.measure(self.dirs)["scenarios"]["queue"]
@@ -245,7 +248,7 @@ class WriteTest(unittest.TestCase):
             json.dump(table_with("pooling", {"x": {"kind": "log", "s": 0.1, "runs": 3}}), f)
         runs = [os.path.join(ref, n) for n in ("a", "b")]
         for d, scale in zip(runs, (1.0, 1.2)):
-            MeasureTest.copy_run(None, d, scale=scale)
+            copy_queue_run(d, scale=scale)
         _path, table, measured = between_runs.write(runs, ref)
         self.assertEqual(set(measured["scenarios"]), {"queue"})
         self.assertEqual(set(between_runs.load(ref)["scenarios"]), {"pooling", "queue"})
@@ -265,7 +268,6 @@ class MachineLineTest(unittest.TestCase):
 
 class CliTest(unittest.TestCase):
     def test_the_cli_says_what_the_headline_intervals_cover(self):
-        import subprocess
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp)
         shutil.copytree(os.path.join(COMMITTED, "queue"), os.path.join(tmp, "queue"),
