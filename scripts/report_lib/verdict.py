@@ -18,6 +18,17 @@ How a scenario's rule uses it (pooling_verdict.py and rtt_verdict.py do):
     if word == verdict.NOISE: line = verdict.noise_line(checks, figure_text)
 
 and hands the checks to page.verdict_section() for the page's checks table.
+
+The verdict line (the page's heading, the index's row, the CLI) has one format,
+made here and nowhere else: the word in bold, a colon, the sentence:
+
+    **Confirmed**: <sentence>
+
+A scenario's Verdict gives the data, `word` (one of WORDS) and `sentence` (what
+was measured, lower case unless it opens with a name; qualifiers such as "at
+RTT 50 ms" belong in it), and inherits `line` from Line, which renders them with
+line(). A quick run's note is not part of it: the page and the index add it
+(page.QUICK_NOTE).
 A rule may refine the word (e.g. "refuted" when every check fails clearly);
 word_from() gives the default: all passed -> confirmed, any clearly failed ->
 nuanced, otherwise (something undecided by noise) -> inconclusive: noise.
@@ -29,6 +40,25 @@ from . import fmt
 PASSED, FAILED, UNDECIDED = "passed", "failed", "inconclusive"
 CONFIRMED, NUANCED, REFUTED, INCONCLUSIVE = "confirmed", "nuanced", "refuted", "inconclusive"
 NOISE = "inconclusive: noise"
+# Every word a verdict can have, in the order of the rule texts.
+WORDS = (CONFIRMED, NUANCED, REFUTED, NOISE, INCONCLUSIVE)
+
+
+def line(word, sentence):
+    """The verdict line, the one format every scenario's verdict is shown in:
+    '**Confirmed**: <sentence>' ('**Inconclusive: noise**: …' for NOISE)."""
+    if word not in WORDS:
+        raise ValueError(f"not a verdict word: {word!r} (one of {', '.join(WORDS)})")
+    return f"**{capitalised(word)}**: {sentence}"
+
+
+class Line:
+    """Base of every scenario's Verdict: it holds `word` and `sentence`, and its `line` is
+    rendered by line(), read-only, so no scenario formats its verdict line itself."""
+
+    @property
+    def line(self):
+        return line(self.word, self.sentence)
 
 
 @dataclass
