@@ -97,7 +97,7 @@ def main(argv=None):
     except (results.ReportError, files.ForeignFile) as e:
         return _fail(str(e))
     with between_runs.active(args.scenario):
-        print(f"report: {written}\nreport: {idx}\nreport: {module.verdict(loaded).line}")
+        print(f"report: {written}\nreport: {idx}\nreport: {page.verdict_line(module.verdict(loaded), loaded)}")
         # The figures a reader quotes, one line each with its interval: bench shows them at the end of a run.
         figures = module.headline(loaded)
         if any(f.between for f in figures):

@@ -26,10 +26,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = cv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few repetitions, a first look."
-    return v
+    return cv.decide(results.runs)
 
 
 def headline(results):

@@ -31,10 +31,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = fv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few repetitions, a first look."
-    return v
+    return fv.decide(results.runs)
 
 
 # A cold read's speed is the virtual disk's and its host's cache's, not the reader's mechanism.

@@ -22,10 +22,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = hv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return hv.decide(results.runs)
 
 
 def headline(results):

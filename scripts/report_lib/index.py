@@ -2,10 +2,12 @@
 holding bench.json), with its verdict and headline chart. Verdicts are
 recomputed from each scenario's data, so the index never disagrees with the
 pages; a verdict carries its confidence interval where the scenario's rule
-computes one, and a quick run (`--quick`) says so in front of its verdict."""
+computes one. Every row's verdict is page.verdict_line(): the one format
+'**Confirmed**: <sentence>' (verdict.line), then page.QUICK_NOTE for a quick
+run (`--quick`)."""
 import os
 
-from . import between_runs, files, fmt, results, scenarios
+from . import between_runs, files, fmt, page as page_mod, results, scenarios
 
 
 def scenario_dirs(out_dir):
@@ -25,9 +27,7 @@ def render(out_dir):
         try:
             loaded = results.load(out_dir, name)
             with between_runs.active(name):  # the verdict its page shows
-                line = module.verdict(loaded).line
-            if loaded.quick and "quick" not in line.lower():
-                line = "**Quick run** (`--quick`): " + line
+                line = page_mod.verdict_line(module.verdict(loaded), loaded)
         except results.ReportError as e:
             line = f"could not read results: {e}"
         chart = os.path.join(out_dir, name, module.HEADLINE_CHART)

@@ -22,10 +22,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = mv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): fewer requests per repetition, a first look."
-    return v
+    return mv.decide(results.runs)
 
 
 def headline(results):

@@ -27,10 +27,7 @@ TIME_WAIT_S = 60  # TCP_TIMEWAIT_LEN in the Linux kernel: a compile-time constan
 
 
 def verdict(results):
-    v = pv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return pv.decide(results.runs)
 
 
 def headline(results):

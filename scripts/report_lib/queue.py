@@ -43,10 +43,7 @@ def series(results, benchmark, key):
 
 
 def verdict(results):
-    v = qv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): fewer items per repetition, a first look."
-    return v
+    return qv.decide(results.runs)
 
 
 def headline(results):

@@ -23,10 +23,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = rv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): 3 repetitions, a first look."
-    return v
+    return rv.decide(results.runs)
 
 
 def _pct_figure(label, ci):

@@ -21,10 +21,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = rv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return rv.decide(results.runs)
 
 
 def headline(results):

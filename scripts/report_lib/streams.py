@@ -34,10 +34,7 @@ UDP_SETUP = "the kernel's UDP buffers and the scheduling of both ends"
 
 
 def verdict(results):
-    v = sv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): short runs, a first look."
-    return v
+    return sv.decide(results.runs)
 
 
 def headline(results):

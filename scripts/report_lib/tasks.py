@@ -20,10 +20,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = tv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): a first look."
-    return v
+    return tv.decide(results.runs)
 
 
 def headline(results):

@@ -21,10 +21,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = tv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return tv.decide(results.runs)
 
 
 def _overrun_label(run):
