@@ -653,9 +653,9 @@ def decide_await(runs):
 
 
 @dataclass
-class Verdict:
+class Verdict(verdict.Line):
     word: str
-    line: str
+    sentence: str  # each claim's part with its own word; .line renders '**Word**: sentence' (verdict.line)
     client: Part
     server: Part
     cpu: Part
@@ -684,9 +684,9 @@ def decide(runs):
         word = verdict.NUANCED
     # The heading and the index get the figure that matters per claim; every figure is in
     # the Verdict section (Part.line).
-    line = (f"{word.capitalize()}: C3 {client.word}: {client.short or client.line}; C3 server side "
-            f"{server.word}: {server.line}; C3 server side in Python (aiohttp_server) {aiohttp.word}: "
-            f"{aiohttp.line}; C5 {cpu.word}: {cpu.short or cpu.line}.")
+    sentence = (f"C3 {client.word}: {client.short or client.line}; C3 server side "
+                f"{server.word}: {server.line}; C3 server side in Python (aiohttp_server) {aiohttp.word}: "
+                f"{aiohttp.line}; C5 {cpu.word}: {cpu.short or cpu.line}.")
     if awaits.word != verdict.INCONCLUSIVE:
-        line += f" Q7 (await_yield) {awaits.word}: {awaits.short}."
-    return Verdict(word, line, client, server, cpu, awaits, aiohttp)
+        sentence += f" Q7 (await_yield) {awaits.word}: {awaits.short}."
+    return Verdict(word, sentence, client, server, cpu, awaits, aiohttp)

@@ -187,9 +187,9 @@ def skip_reasons(runs):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)   # the rule's checks (decide the word)
     targets: list = field(default_factory=list)  # the targets (shown, do not decide)
     server: dict = field(default_factory=dict)   # (mode, proto) -> (est, low, high)
@@ -207,7 +207,7 @@ def decide(runs):
     server = {m: ci for m, ci in server.items() if ci}
     clients = {m: client_ratio(runs, m) for m in client_models(runs)}
     clients = {m: ci for m, ci in clients.items() if ci}
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="", server=server, clients=clients, null=null_ns(runs))
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="", server=server, clients=clients, null=null_ns(runs))
 
     checks, targets = [], []
     for m in MODES:
@@ -231,24 +231,24 @@ def decide(runs):
     if missing:
         why = skip_reasons(runs)
         v.reasons = missing
-        v.line = ("**Inconclusive**: " + "; ".join(missing)
-                  + (" (" + "; ".join(why) + ")" if why else "") + ".")
+        v.sentence = ("; ".join(missing)
+                      + (" (" + "; ".join(why) + ")" if why else "") + ".")
         return v
 
     v.word = checks_mod.word_from(checks)
     figures = "; ".join(f"mockd {_ratio_text(server[m])} nginx's rate, {MODE_LABEL[m]}" for m in MODES if m in server)
     client_text = f"{RULE_CLIENT} {_ratio_text(rule_client)} wrk's at {RULE_CLIENT_C} connections"
     if v.word == checks_mod.CONFIRMED:
-        v.line = (f"**Confirmed**: the harness is not the limit. Under the same client, {figures}; against the "
-                  f"same mockd, {client_text}: at least {SERVER_MIN}x of the reference tools everywhere, so a "
-                  f"measured factor is the mechanism's, not the harness's.")
+        v.sentence = (f"the harness is not the limit. Under the same client, {figures}; against the "
+                      f"same mockd, {client_text}: at least {SERVER_MIN}x of the reference tools everywhere, so a "
+                      f"measured factor is the mechanism's, not the harness's.")
     elif v.word == checks_mod.NUANCED:
         failed = "; ".join(f"{c.name}: {c.figure}" for c in checks if c.status == checks_mod.FAILED)
         v.reasons = [c.name for c in checks if c.status == checks_mod.FAILED]
-        v.line = (f"**Nuanced**: below {SERVER_MIN}x of the reference tool in {failed}: there the harness may "
-                  f"cap a measured factor. {figures}; {client_text}.")
+        v.sentence = (f"below {SERVER_MIN}x of the reference tool in {failed}: there the harness may "
+                      f"cap a measured factor. {figures}; {client_text}.")
     else:
         settled = [c.name for c in checks if c.status == checks_mod.PASSED]
-        v.line = (f"**Inconclusive: noise**: {checks_mod.noise_text(checks)}"
-                  + (f"; passed: {', '.join(settled)}" if settled else "") + ".")
+        v.sentence = (checks_mod.noise_text(checks)
+                      + (f"; passed: {', '.join(settled)}" if settled else "") + ".")
     return v

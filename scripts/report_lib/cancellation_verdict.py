@@ -156,9 +156,9 @@ def config_label(failure, n):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     contrast: list = field(default_factory=list)
     reasons: list = field(default_factory=list)
@@ -177,7 +177,7 @@ def semantics_checks(runs):
 
 
 def decide(runs):
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="")
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     for failure, n in configs(runs):
         where = config_label(failure, n)
         g = race_run(runs, "gather", failure, n)
@@ -195,8 +195,8 @@ def decide(runs):
     if not v.checks:
         v.reasons = ["no error-free gather run with mockd's cancellation counts"]
         why = sorted({f"{r.name.text}: {r.error_message}" for r in races(runs) if r.failed})
-        v.line = ("**Inconclusive**: no error-free `asyncio.gather` run with mockd's cancellation counts"
-                  + (" (" + "; ".join(why) + ")" if why else "") + ".")
+        v.sentence = ("no error-free `asyncio.gather` run with mockd's cancellation counts"
+                      + (" (" + "; ".join(why) + ")" if why else "") + ".")
         return v
 
     cancel_checks = [c for c in v.checks if "cancelled" in c.name]
@@ -211,15 +211,15 @@ def decide(runs):
     contrast = (f" Under a TaskGroup instead, {v.contrast[0].figure.split(' (')[0]} of the siblings were "
                 f"cancelled at the server." if v.contrast else "")
     if v.word == checks_mod.REFUTED:
-        v.line = (f"**Refuted**: when one request fails, `asyncio.gather` raises at once but cancels nothing; "
-                  f"the server went on to finish the other requests ({figures}).{contrast}")
+        v.sentence = (f"when one request fails, `asyncio.gather` raises at once but cancels nothing; "
+                      f"the server went on to finish the other requests ({figures}).{contrast}")
     elif v.word == checks_mod.CONFIRMED:
-        v.line = f"**Confirmed**: gather's siblings were cancelled at the server ({figures})."
+        v.sentence = f"gather's siblings were cancelled at the server ({figures})."
     elif v.word == checks_mod.NUANCED:
         failed = [c for c in v.checks if c.status == checks_mod.FAILED]
         v.reasons = [c.name for c in failed]
-        v.line = ("**Nuanced**: " + "; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in failed)
-                  + f".{contrast}")
+        v.sentence = ("; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in failed)
+                      + f".{contrast}")
     else:
-        v.line = f"**Inconclusive: noise**: {checks_mod.noise_text(v.checks)}."
+        v.sentence = f"{checks_mod.noise_text(v.checks)}."
     return v

@@ -155,9 +155,9 @@ class ExactCheck(checks_mod.Check):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     ratios: dict = field(default_factory=dict)  # (pair, place, shape) -> (est, low, high)
     aiofiles_threads: tuple = None              # (min, max) reading threads over the repetitions
@@ -183,7 +183,7 @@ def decide(runs):
                 ci = pair_ci(runs, pair, place, shape)
                 if ci:
                     ratios[(pair, place, shape)] = ci
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="", ratios=ratios,
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="", ratios=ratios,
                 aiofiles_threads=_range(thread_counts(runs, "py_aiofiles")),
                 io_uring_threads=_range(thread_counts(runs, "io_uring")))
 
@@ -209,8 +209,8 @@ def decide(runs):
     if not rule or not v.aiofiles_threads:
         why = skip_reasons(runs, PYTHON_READERS)
         v.reasons = ["no error-free aiofiles/plain pair"]
-        v.line = ("**Inconclusive**: no error-free aiofiles/plain-reads pair"
-                  + (" (" + "; ".join(why) + ")" if why else "") + ".")
+        v.sentence = ("no error-free aiofiles/plain-reads pair"
+                      + (" (" + "; ".join(why) + ")" if why else "") + ".")
         return v
 
     figures = "; ".join(f"{where_label(p, s)}: {fmt.times(ci[0])} ({fmt.ci(ci[1], ci[2])})" for p, s, ci in rule)
@@ -219,23 +219,23 @@ def decide(runs):
     lo, _hi = v.aiofiles_threads
     if lo <= 1:
         v.word = checks_mod.CONFIRMED
-        v.line = (f"**Confirmed**: {threads}: the reads did not leave the event loop's thread. aiofiles ÷ plain "
-                  f"reads (MiB/s): {figures}.")
+        v.sentence = (f"{threads}: the reads did not leave the event loop's thread. aiofiles ÷ plain "
+                      f"reads (MiB/s): {figures}.")
         return v
     below = [ci[2] < 1 for _p, _s, ci in rule if ci[2] is not None]
     above = [(p, s) for p, s, ci in rule if ci[1] is not None and ci[1] > 1]
     if above:
         v.word = checks_mod.NUANCED
         v.reasons = [where_label(p, s) for p, s in above]
-        v.line = (f"**Nuanced**: not asynchronous I/O but blocking reads on a thread pool ({threads}), which "
-                  f"beat plain reads only in some places ({', '.join(v.reasons)}). aiofiles ÷ plain reads "
-                  f"(MiB/s): {figures}.")
+        v.sentence = (f"not asynchronous I/O but blocking reads on a thread pool ({threads}), which "
+                      f"beat plain reads only in some places ({', '.join(v.reasons)}). aiofiles ÷ plain reads "
+                      f"(MiB/s): {figures}.")
     elif below and all(below) and len(below) == len(rule):
         v.word = checks_mod.REFUTED
-        v.line = (f"**Refuted**: aiofiles is blocking reads on a thread pool ({threads}), and slower than plain "
-                  f"reads everywhere measured. aiofiles ÷ plain reads (MiB/s): {figures}.")
+        v.sentence = (f"aiofiles is blocking reads on a thread pool ({threads}), and slower than plain "
+                      f"reads everywhere measured. aiofiles ÷ plain reads (MiB/s): {figures}.")
     else:
         v.word = checks_mod.NOISE
-        v.line = (f"**Inconclusive: noise**: {threads} (a thread pool), but aiofiles ÷ plain reads straddles 1 "
-                  f"where it is not below it: {figures}.")
+        v.sentence = (f"{threads} (a thread pool), but aiofiles ÷ plain reads straddles 1 "
+                      f"where it is not below it: {figures}.")
     return v

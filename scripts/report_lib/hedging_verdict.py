@@ -179,9 +179,9 @@ def coroutine_form(runs):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     p99: dict = field(default_factory=dict)    # model -> (est, low, high)
     load: dict = field(default_factory=dict)   # model -> (est, low, high)
@@ -190,7 +190,7 @@ class Verdict:
 
 
 def decide(runs):
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="")
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     checks = []
     for model in models_of(runs):
         p99, load = p99_ratio(runs, model), load_ci(runs, model)
@@ -208,7 +208,7 @@ def decide(runs):
     if not v.p99:
         v.reasons = ["no error-free pair of hedged and unhedged runs"]
         why = sorted({r.error_message for r in runs if r.failed})
-        v.line = "**Inconclusive**: " + v.reasons[0] + (" (" + "; ".join(why) + ")" if why else "") + "."
+        v.sentence = v.reasons[0] + (" (" + "; ".join(why) + ")" if why else "") + "."
         return v
 
     v.word = checks_mod.word_from(checks)
@@ -219,25 +219,25 @@ def decide(runs):
         if raised:
             v.word = checks_mod.NUANCED
             v.reasons = [f"the material's wait([coroutine]) raised {raised}"]
-            v.line = (f"**Nuanced**: hedging at the p95 delay cuts the tail at little extra load ({figures}), and "
-                      f"`asyncio.wait(FIRST_COMPLETED)` returns the first answer while cancelling nothing (mockd "
-                      f"completed every pending request until the caller cancelled them). But the material's "
-                      f"example does not run: `asyncio.wait()` given bare coroutines raised `{raised}` on Python "
-                      f"{v.coroutine[2] or '3.11'}; it takes tasks.")
+            v.sentence = (f"hedging at the p95 delay cuts the tail at little extra load ({figures}), and "
+                          f"`asyncio.wait(FIRST_COMPLETED)` returns the first answer while cancelling nothing (mockd "
+                          f"completed every pending request until the caller cancelled them). But the material's "
+                          f"example does not run: `asyncio.wait()` given bare coroutines raised `{raised}` on Python "
+                          f"{v.coroutine[2] or '3.11'}; it takes tasks.")
         else:
-            v.line = (f"**Confirmed**: hedging at the p95 delay cuts the tail at little extra load ({figures}); "
-                      f"`wait(FIRST_COMPLETED)` cancels nothing by itself, as the server's counts show.")
+            v.sentence = (f"hedging at the p95 delay cuts the tail at little extra load ({figures}); "
+                          f"`wait(FIRST_COMPLETED)` cancels nothing by itself, as the server's counts show.")
     elif v.word == checks_mod.NUANCED:
         failed = [c for c in checks if c.status == checks_mod.FAILED]
         v.reasons = [c.name for c in failed]
-        v.line = (f"**Nuanced**: " + "; ".join(f"{c.name} failed ({c.figure if c.estimate is not None else c.threshold})"
-                                                for c in failed) + f". {figures}.")
+        v.sentence = ("; ".join(f"{c.name} failed ({c.figure if c.estimate is not None else c.threshold})"
+                                for c in failed) + f". {figures}.")
     else:
-        v.line = f"**Inconclusive: noise**: {checks_mod.noise_text(checks)}. {figures}."
+        v.sentence = f"{checks_mod.noise_text(checks)}. {figures}."
     if v.word != checks_mod.NUANCED or v.reasons[:1] != [f"the material's wait([coroutine]) raised {raised_of(v)}"]:
         if raised_of(v):
-            v.line += (f" Apart from the rule: the material's `asyncio.wait([coroutine, ...])` raised "
-                       f"`{raised_of(v)}` on Python {v.coroutine[2] or '3.11'}.")
+            v.sentence += (f" Apart from the rule: the material's `asyncio.wait([coroutine, ...])` raised "
+                           f"`{raised_of(v)}` on Python {v.coroutine[2] or '3.11'}.")
     return v
 
 

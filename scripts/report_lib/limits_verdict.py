@@ -483,9 +483,9 @@ def fast_p99_pair(runs, model):
 
 
 @dataclass
-class Verdict:
+class Verdict(verdict.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     reasons: list = field(default_factory=list)
 
@@ -530,7 +530,7 @@ def _listed(items, most=3):
 def decide(runs):
     checks = all_checks(runs)
     if not any(c.part == "peak" for c in checks):
-        return Verdict(verdict.INCONCLUSIVE, "Inconclusive: no usable limited sweep run.", checks,
+        return Verdict(verdict.INCONCLUSIVE, "no usable limited sweep run.", checks,
                        ["no usable sweep run"])
     failing = [c for c in checks if c.status == verdict.FAILED]
     reasons = [f"{c.name}: {c.figure}, needs {c.threshold}" for c in failing]
@@ -546,19 +546,18 @@ def decide(runs):
     all_models = models(runs)
     claim = [m for m in all_models if m == CLAIM_MODEL]
     cpp = [m for m in all_models if not is_python(m)]
-    head = verdict.capitalised(word)
     if claim:
-        line = f"{head}: for aiohttp itself (`{CLAIM_MODEL}`), " + _figures(runs, checks, claim) + ". "
+        sentence = f"for aiohttp itself (`{CLAIM_MODEL}`), " + _figures(runs, checks, claim) + ". "
         if cpp:
-            line += "The C++ models show the mechanism: " + _figures(runs, checks, cpp) + "."
+            sentence += "The C++ models show the mechanism: " + _figures(runs, checks, cpp) + "."
     else:
-        line = (f"{head} for the C++ models that mirror aiohttp's connector (aiohttp itself was "
-                f"not measured in this run): " + _figures(runs, checks, all_models) + ".")
-    line = line.rstrip()
+        sentence = ("for the C++ models that mirror aiohttp's connector (aiohttp itself was not measured in "
+                    "this run), " + _figures(runs, checks, all_models) + ".")
+    sentence = sentence.rstrip()
     if word == verdict.NOISE:
         undecided = verdict.undecided(checks)
-        line += " Undecided by noise: " + _listed([f"{c.name}: {c.figure}, needs {c.threshold}"
-                                                    for c in undecided]) + "."
+        sentence += " Undecided by noise: " + _listed([f"{c.name}: {c.figure}, needs {c.threshold}"
+                                                        for c in undecided]) + "."
     if word != verdict.CONFIRMED and reasons:
-        line += " Not as predicted: " + _listed(reasons) + "."
-    return Verdict(word, line, checks, reasons)
+        sentence += " Not as predicted: " + _listed(reasons) + "."
+    return Verdict(word, sentence, checks, reasons)

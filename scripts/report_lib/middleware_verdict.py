@@ -147,9 +147,9 @@ def unseen_ci(runs, server, conn="keep_alive"):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     cost: dict = field(default_factory=dict)     # server -> (est, low, high), ratio
     cost_us: dict = field(default_factory=dict)  # server -> (est, low, high), µs
@@ -210,11 +210,10 @@ def decide(runs):
         checks.append(check)
     missing = [c for c in checks if c.status == checks_mod.UNDECIDED and c.estimate is None]
     word = checks_mod.INCONCLUSIVE if missing else checks_mod.word_from(checks)
-    line = _line(word, cost, cost_us, checks)
-    return Verdict(word, line, checks, cost, cost_us)
+    return Verdict(word, _sentence(word, cost, cost_us, checks), checks, cost, cost_us)
 
 
-def _line(word, cost, cost_us, checks):
+def _sentence(word, cost, cost_us, checks):
     a = cost.get("aiohttp")
     figures = []
     if a is not None:
@@ -229,11 +228,11 @@ def _line(word, cost, cost_us, checks):
             figures.append(f"the same span in C++ {fmt.sig(cost_us['mockd'][0] * 1e3)} ns ({fmt.factor_ci(*m)})")
     text = "; ".join(figures) if figures else "no cost was measured"
     if word == checks_mod.CONFIRMED:
-        return (f"**Confirmed**: wrapped around `await handler(request)`, the middleware reports at least the "
+        return (f"wrapped around `await handler(request)`, the middleware reports at least the "
                 f"handler's own wait every time, and cheaply: {text}.")
     if word == checks_mod.NUANCED:
         failed = "; ".join(c.name for c in checks if c.status == checks_mod.FAILED)
-        return f"**Nuanced**: {failed} did not hold; {text}."
+        return f"{failed} did not hold; {text}."
     if word == checks_mod.NOISE:
-        return f"**Inconclusive: noise**: {checks_mod.noise_text(checks)}; {text}."
-    return f"**Inconclusive**: a side did not run; {text}."
+        return f"{checks_mod.noise_text(checks)}; {text}."
+    return f"a side did not run; {text}."

@@ -368,9 +368,9 @@ def cache_effects(runs):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str                  # confirmed | nuanced | refuted | inconclusive: noise | inconclusive
-    line: str                  # one Markdown sentence for the page and the index
+    sentence: str              # what was measured; .line renders '**Word**: sentence' (verdict.line)
     factors: dict = field(default_factory=dict)     # (proto, delay_ms) -> F (C++ median)
     factors_cv: dict = field(default_factory=dict)  # (proto, delay_ms) -> its CV over repetitions
     reasons: list = field(default_factory=list)     # why not confirmed
@@ -438,7 +438,7 @@ def decide(runs):
     factors_cv = {(proto, d): median_factor_cv(pairs(runs, d), proto) for d in ds for proto in ps}
     at0 = [p for p in pairs(runs, 0) if p.factor is not None]
     if not at0:
-        return Verdict("inconclusive", "Inconclusive: no error-free pooled/unpooled pair at delay_ms:0.", factors,
+        return Verdict("inconclusive", "no error-free pooled/unpooled pair at delay_ms:0.", factors,
                        factors_cv, ["no error-free pair at delay_ms:0"], factors_ci)
     ci_https, ci_http = factors_ci.get(("https", 0)), factors_ci.get(("http", 0))
     https0 = [p for p in at0 if p.proto == "https"]
@@ -483,11 +483,10 @@ def decide(runs):
                          f"{_faster(factors_ci.get(('http', d)), ' over HTTP')}")
     if not python_figures(runs):
         sentences.append("Python peers not measured in this run")
-    line = f"{checks_mod.capitalised(word)}: " + ". ".join(checks_mod.capitalised(x) if i else x
-                                                             for i, x in enumerate(sentences)) + "."
+    sentence = ". ".join(checks_mod.capitalised(x) if i else x for i, x in enumerate(sentences)) + "."
     if word in (checks_mod.NUANCED, checks_mod.INCONCLUSIVE) and reasons:
         text = "; ".join(reasons[:3]) + ("; …" if len(reasons) > 3 else "")
-        line += " " + checks_mod.capitalised(text) + "."
+        sentence += " " + checks_mod.capitalised(text) + "."
     elif word == checks_mod.NOISE:
-        line += " Undecided by noise: " + checks_mod.noise_text(checks) + "."
-    return Verdict(word, line, factors, factors_cv, reasons, factors_ci, checks)
+        sentence += " Undecided by noise: " + checks_mod.noise_text(checks) + "."
+    return Verdict(word, sentence, factors, factors_cv, reasons, factors_ci, checks)

@@ -127,9 +127,9 @@ class LanguageFigures:
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     figures: dict = field(default_factory=dict)  # language -> LanguageFigures
     reasons: list = field(default_factory=list)
@@ -210,7 +210,7 @@ def _ratio(ci):
 
 
 def decide(runs):
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="")
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     missing = []
     for lang in LANGUAGES:
         f = figures_for(runs, lang)
@@ -227,15 +227,15 @@ def decide(runs):
     if missing:
         why = sorted({r.error_message for r in runs if r.failed})
         v.reasons = missing
-        v.line = "**Inconclusive**: " + "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + "."
+        v.sentence = "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + "."
         return v
 
     idle = [c for c in v.checks if c.name.endswith("unbounded producer rate ÷ consumer rate")
             and c.status == checks_mod.FAILED]
     if idle:
         v.reasons = [c.name for c in idle]
-        v.line = ("**Inconclusive**: the producer did not outrun the consumers, so a bound had nothing to hold "
-                  "back: " + "; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in idle) + ".")
+        v.sentence = ("the producer did not outrun the consumers, so a bound had nothing to hold "
+                      "back: " + "; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in idle) + ".")
         return v
     v.word = checks_mod.word_from(v.checks)
     quoted = "; ".join(
@@ -245,14 +245,14 @@ def decide(runs):
         f"latency {_ratio(f.p99)} unbounded ÷ bounded, sizes set by the run: {length_note(f)}"
         for lang, f in v.figures.items())
     if v.word == checks_mod.CONFIRMED:
-        v.line = (f"**Confirmed**: with a bound the queue filled to `maxsize` and no further, and the producer "
-                  f"was held to the consumers' pace; without one the queue held the producer's whole lead. "
-                  f"{quoted}.")
+        v.sentence = (f"with a bound the queue filled to `maxsize` and no further, and the producer "
+                      f"was held to the consumers' pace; without one the queue held the producer's whole lead. "
+                      f"{quoted}.")
     elif v.word == checks_mod.NUANCED:
         failed = [c for c in v.checks if c.status == checks_mod.FAILED]
         v.reasons = [c.name for c in failed]
-        v.line = ("**Nuanced**: " + "; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in failed)
-                  + f". {quoted}.")
+        v.sentence = ("; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in failed)
+                      + f". {quoted}.")
     else:
-        v.line = f"**Inconclusive: noise**: {checks_mod.noise_text(v.checks)}. {quoted}."
+        v.sentence = f"{checks_mod.noise_text(v.checks)}. {quoted}."
     return v

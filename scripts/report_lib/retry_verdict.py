@@ -172,9 +172,9 @@ def success_check(runs, client, p):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     waves: dict = field(default_factory=dict)  # client -> (est, low, high) at HEADLINE_P
     mismatches: list = field(default_factory=list)
@@ -182,18 +182,18 @@ class Verdict:
 
 
 def decide(runs):
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="")
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     v.waves = {c: wave_ratio(runs, c) for c in clients(runs)}
     v.waves = {c: ci for c, ci in v.waves.items() if ci}
     v.mismatches = count_mismatches(runs)
     if v.mismatches:
         v.reasons = [f"{n}: {t}" for n, t in v.mismatches]
-        v.line = ("**Inconclusive**: the server's count of requests differs from the client's attempts ("
-                  + "; ".join(v.reasons[:3]) + "), so the load retries add is not measured.")
+        v.sentence = ("the server's count of requests differs from the client's attempts ("
+                      + "; ".join(v.reasons[:3]) + "), so the load retries add is not measured.")
         return v
     if not v.waves:
-        v.line = (f"**Inconclusive**: no error-free backoff / backoff_jitter pair at fail_rate "
-                  f"{fmt.compact(HEADLINE_P)}.")
+        v.sentence = (f"no error-free backoff / backoff_jitter pair at fail_rate "
+                      f"{fmt.compact(HEADLINE_P)}.")
         return v
 
     checks = []
@@ -218,15 +218,15 @@ def decide(runs):
                    f"{key(py).retries} (formula {fmt.pct(expected_success(HEADLINE_P, key(py).retries))}), for "
                    f"{fmt.sig(mean_ci(py, 'attempts_per_client')[0])} requests per client at the server (mean).")
     if v.word == checks_mod.CONFIRMED:
-        v.line = (f"**Confirmed**: retries with backoff recover the failures the formula predicts, and without "
-                  f"jitter the retries arrive in step: the busiest 10 ms holds {waves} the retries it holds with "
-                  f"full jitter.{success}")
+        v.sentence = (f"retries with backoff recover the failures the formula predicts, and without "
+                      f"jitter the retries arrive in step: the busiest 10 ms holds {waves} the retries it holds with "
+                      f"full jitter.{success}")
     elif v.word == checks_mod.NUANCED:
         failed = [c for c in checks if c.status == checks_mod.FAILED]
         v.reasons = [c.name for c in failed]
-        v.line = ("**Nuanced**: " + "; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in failed)
-                  + f". Peak ratios without ÷ with jitter: {waves}.{success}")
+        v.sentence = ("; ".join(f"{c.name}: {c.figure}, needs {c.threshold}" for c in failed)
+                      + f". Peak ratios without ÷ with jitter: {waves}.{success}")
     else:
-        v.line = (f"**Inconclusive: noise**: {checks_mod.noise_text(checks)}. Peak ratios without ÷ with "
-                  f"jitter: {waves}.{success}")
+        v.sentence = (f"{checks_mod.noise_text(checks)}. Peak ratios without ÷ with "
+                      f"jitter: {waves}.{success}")
     return v

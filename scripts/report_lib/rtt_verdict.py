@@ -145,9 +145,9 @@ def speedup(runs, model, proto, rtt_ms):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     rtt_ms: float = None
     pooled: dict = field(default_factory=dict)     # proto -> P (RTTs)
     unpooled: dict = field(default_factory=dict)   # proto -> U (RTTs)
@@ -277,17 +277,16 @@ def python_figures(runs, rtt_ms, protocols):
 def decide(runs):
     usable = [r for r in rtts(runs) if r >= MIN_RTT_MS]
     if not usable:
-        return Verdict("inconclusive", f"**Inconclusive**: no run at an RTT of {MIN_RTT_MS} ms or more.")
+        return Verdict("inconclusive", f"no run at an RTT of {MIN_RTT_MS} ms or more.")
     failed = [r for r in runs if r.failed]
     if failed and len(failed) == len(runs):
-        return Verdict("inconclusive", f"**Inconclusive**: every benchmark was skipped: "
-                                       f"{failed[0].error_message}")
+        return Verdict("inconclusive", f"every benchmark was skipped: {failed[0].error_message}")
     rtt_ms = usable[-1]
     pooled, unpooled = medians_at(runs, rtt_ms, "pool"), medians_at(runs, rtt_ms, "nopool")
     both = [p for p in protos(runs) if pooled.get(p) is not None and unpooled.get(p) is not None]
     if not both:
-        return Verdict("inconclusive", f"**Inconclusive**: no error-free pooled/unpooled pair at RTT "
-                                       f"{fmt.param(rtt_ms)} ms.", rtt_ms)
+        return Verdict("inconclusive", f"no error-free pooled/unpooled pair at RTT {fmt.param(rtt_ms)} ms.",
+                       rtt_ms)
     checks, expectations, saved_ci, reasons = [], [], {}, []
     for p in both:
         p_reps = per_rep_medians(runs, rtt_ms, "pool", p)
@@ -316,16 +315,15 @@ def decide(runs):
     pooled_text = " / ".join(fmt.sig(pooled[p]) for p in both)
     saved = ", ".join(f"{fmt.sig(saved_ci[p][0])} RTT ({fmt.ci(saved_ci[p][1], saved_ci[p][2], ' RTT')})"
                       for p in both)
-    head = "Inconclusive: noise" if word == checks_mod.NOISE else word.capitalize()
-    line = (f"**{head}** at RTT {fmt.param(rtt_ms)} ms: without pooling each request paid "
-            f"{parts}; pooled {pooled_text} RTT (p50, median over models); a new connection added {saved}."
-            + python_figures(runs, rtt_ms, both))
+    sentence = (f"at RTT {fmt.param(rtt_ms)} ms, without pooling each request paid "
+                f"{parts}; pooled {pooled_text} RTT (p50, median over models); a new connection added {saved}."
+                + python_figures(runs, rtt_ms, both))
     if word == checks_mod.NOISE:
-        line += " Undecided by noise: " + checks_mod.noise_text(checks) + "."
+        sentence += " Undecided by noise: " + checks_mod.noise_text(checks) + "."
     elif reasons:
-        line += " " + checks_mod.capitalised("; ".join(reasons)) + "."
+        sentence += " " + checks_mod.capitalised("; ".join(reasons)) + "."
     off_textbook = [e for e in expectations if e.status == checks_mod.FAILED]
     if off_textbook:
-        line += (" Off the textbook count: " + "; ".join(f"{e.subject} {fmt.sig(e.estimate)} RTT (expected "
-                                                          f"{e.expected})" for e in off_textbook) + ".")
-    return Verdict(word, line, rtt_ms, pooled, unpooled, reasons, checks, expectations, saved_ci)
+        sentence += (" Off the textbook count: " + "; ".join(f"{e.subject} {fmt.sig(e.estimate)} RTT (expected "
+                                                              f"{e.expected})" for e in off_textbook) + ".")
+    return Verdict(word, sentence, rtt_ms, pooled, unpooled, reasons, checks, expectations, saved_ci)

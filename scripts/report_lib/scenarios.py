@@ -2,7 +2,8 @@
 blocking, sync_vs_async, rtt, ...) is one module with
 
     NAME, TITLE, CLAIM, HEADLINE_CHART  (chart path relative to DIR/<NAME>/)
-    verdict(results) -> object with .word and .line (one Markdown sentence)
+    verdict(results) -> a verdict.Line: .word (one of verdict.WORDS) and .sentence
+        (Markdown); its .line, '**Confirmed**: <sentence>', is rendered by verdict.line()
     headline(results) -> [headline.Figure(label, estimate, low, high, unit="x")]:
         the handful of figures a reader quotes, each with its 95 % CI, in the
         order the verdict line quotes them; a figure the run did not measure is

@@ -136,9 +136,9 @@ def exact_check(name, passed, figure_text, threshold):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     stall: tuple = None
     backlog: tuple = None
@@ -177,18 +177,18 @@ def decide(runs):
         word = checks_mod.INCONCLUSIVE
     failed = [ch.name for ch in checks if ch.status == checks_mod.FAILED]
     if word == checks_mod.CONFIRMED:
-        line = (f"**Confirmed.** One reader that stops reading stalls every other client of a broadcast that "
-                f"awaits `drain()` per client: the fast clients' p99 latency is {fmt.factor_ci(*stall)} "
-                f"that of a bounded queue per client; writing without `drain()` lets the backlog grow instead "
-                f"({fmt.factor_ci(*backlog)} the bounded design's peak"
-                + (f", {fmt.sig(growth[0])} MiB per second of pause" if growth else "")
-                + "); and walking the live client set while awaiting fails when clients come and go, "
-                  "walking a copy does not.")
+        sentence = (f"one reader that stops reading stalls every other client of a broadcast that "
+                    f"awaits `drain()` per client: the fast clients' p99 latency is {fmt.factor_ci(*stall)} "
+                    f"that of a bounded queue per client; writing without `drain()` lets the backlog grow instead "
+                    f"({fmt.factor_ci(*backlog)} the bounded design's peak"
+                    + (f", {fmt.sig(growth[0])} MiB per second of pause" if growth else "")
+                    + "); and walking the live client set while awaiting fails when clients come and go, "
+                      "walking a copy does not.")
     elif word == checks_mod.NUANCED:
-        line = "**Nuanced.** Checks that failed clearly: " + ", ".join(failed) + "."
+        sentence = "checks that failed clearly: " + ", ".join(failed) + "."
     elif word == checks_mod.NOISE:
-        line = "**Inconclusive: noise.** " + checks_mod.noise_text(checks) + "."
+        sentence = checks_mod.noise_text(checks) + "."
     else:
-        line = ("**Inconclusive.** Not measured or not error-free: " + ", ".join(missing) + "."
-                if missing else "**Inconclusive.** Nothing to judge.")
-    return Verdict(word, line, checks, stall, backlog, growth, failed)
+        sentence = ("not measured or not error-free: " + ", ".join(missing) + "."
+                    if missing else "nothing to judge.")
+    return Verdict(word, sentence, checks, stall, backlog, growth, failed)

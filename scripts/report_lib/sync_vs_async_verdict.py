@@ -304,9 +304,9 @@ def headline_pairs(runs):
 
 
 @dataclass
-class Verdict:
+class Verdict(verdict.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     reasons: list = field(default_factory=list)
     checks: list = field(default_factory=list)
     pairs: list = field(default_factory=list)
@@ -353,7 +353,7 @@ def decide(runs):
     pairs = headline_pairs(runs) if L is not None else []
     if not pairs:
         return Verdict(verdict.INCONCLUSIVE,
-                       f"Inconclusive: no single-thread pair (gathered vs one by one) measured error-free at one "
+                       f"no single-thread pair (gathered vs one by one) measured error-free at one "
                        f"K ≥ {MIN_K}.")
     sequential = [r for r in runs if series_of(r) and series_of(r).sequential and not r.flagged]
     # The claim is about every request in flight at once (c:0); 32 workers are bounded
@@ -384,19 +384,19 @@ def decide(runs):
     seq_broken = [c for c in checks if c.status == verdict.FAILED and "K × L" in c.threshold]
     pair_checks = checks[:len(pairs)]
     if seq_broken or all(c.status == verdict.FAILED for c in pair_checks):
-        return Verdict(verdict.REFUTED, "Refuted: " + "; ".join(reasons) + ".", reasons, checks, pairs)
+        return Verdict(verdict.REFUTED, "; ".join(reasons) + ".", reasons, checks, pairs)
     word = verdict.word_from(checks)
     if word == verdict.CONFIRMED and reasons:
         word = verdict.NUANCED
     if word == verdict.CONFIRMED:
-        line = (f"Confirmed: {lead}. Every sequential run took at least K × L and every run at "
-                f"K ≥ {MIN_K} with every request at once stayed under K × L ÷ {GATHER_FACTOR}.")
+        sentence = (f"{lead}. Every sequential run took at least K × L and every run at "
+                    f"K ≥ {MIN_K} with every request at once stayed under K × L ÷ {GATHER_FACTOR}.")
     elif word == verdict.NUANCED:
-        line = f"Nuanced: {lead}; but " + "; ".join(reasons) + "."
+        sentence = f"{lead}; but " + "; ".join(reasons) + "."
     else:
-        line = (f"Inconclusive: noise: {lead}; but the repetitions spread too far to decide: "
-                + verdict.noise_text(checks) + ".")
-    return Verdict(word, line, reasons, checks, pairs)
+        sentence = (f"{lead}; but the repetitions spread too far to decide: "
+                    + verdict.noise_text(checks) + ".")
+    return Verdict(word, sentence, reasons, checks, pairs)
 
 
 def signature(runs):

@@ -164,9 +164,9 @@ def signatures(runs):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     ratios: dict = field(default_factory=dict)   # pair label -> (est, low, high)
     reasons: list = field(default_factory=list)
@@ -190,13 +190,13 @@ def decide(runs, n=HEADLINE_N):
         else:
             missing.append(label)
     sig = signatures(runs)
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="", checks=checks, ratios=ratios,
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="", checks=checks, ratios=ratios,
                 signature_ok=all(s.ok for s in sig))
     if missing:
         why = sorted({r.error_message for r in runs if r.failed and key(r).n == n})
         v.reasons = missing
-        v.line = (f"**Inconclusive**: at {fmt.count(n)} tasks no error-free pair for "
-                  + "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + ".")
+        v.sentence = (f"at {fmt.count(n)} tasks no error-free pair for "
+                      + "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + ".")
         return v
 
     v.word = checks_mod.word_from(checks)
@@ -206,16 +206,16 @@ def decide(runs, n=HEADLINE_N):
                         if checked and label in ratios)
     at = f"at {fmt.count(n)} waiting tasks"
     if v.word == checks_mod.CONFIRMED:
-        v.line = (f"**Confirmed**: {at}, a thread costs at least {fmt.compact(MUCH)}x a coroutine in memory and "
-                  f"in creation time, in C++ and in Python: {figures}.")
+        v.sentence = (f"{at}, a thread costs at least {fmt.compact(MUCH)}x a coroutine in memory and "
+                      f"in creation time, in C++ and in Python: {figures}.")
     elif v.word in (checks_mod.NUANCED, checks_mod.REFUTED):
         failed = [c for c in checks if c.status == checks_mod.FAILED]
         v.reasons = [c.name for c in failed]
-        v.line = (f"**{checks_mod.capitalised(v.word)}**: {at}, below {fmt.compact(MUCH)}x in "
-                  + "; ".join(f"{c.name}: {c.figure}" for c in failed) + f". All: {figures}.")
+        v.sentence = (f"{at}, below {fmt.compact(MUCH)}x in "
+                      + "; ".join(f"{c.name}: {c.figure}" for c in failed) + f". All: {figures}.")
     else:
-        v.line = f"**Inconclusive: noise**: {at}, {checks_mod.noise_text(checks)}."
+        v.sentence = f"{at}, {checks_mod.noise_text(checks)}."
     if not v.signature_ok:
         bad = [s.name for s in sig if not s.ok]
-        v.line += f" Thread counts off the signature in {', '.join(bad)}: see the signature table."
+        v.sentence += f" Thread counts off the signature in {', '.join(bad)}: see the signature table."
     return v

@@ -213,9 +213,9 @@ def pool_exact(run):
 
 
 @dataclass
-class Verdict:
+class Verdict(checks_mod.Line):
     word: str
-    line: str
+    sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list = field(default_factory=list)
     tails: dict = field(default_factory=dict)     # run name -> (mean, low, high) p99 wait with the timeout, ms
     shares: dict = field(default_factory=dict)    # run name -> (mean, low, high) % of requests timed out
@@ -225,7 +225,7 @@ class Verdict:
 
 
 def decide(runs):
-    v = Verdict(word=checks_mod.INCONCLUSIVE, line="")
+    v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     for w, wo in tail_pairs(runs):
         ci, share = tail_p99_ci(w), timed_out_ci(w)
         if ci and share and clean(wo):
@@ -253,7 +253,7 @@ def decide(runs):
     if missing:
         why = sorted({r.error_message for r in runs if r.failed})
         v.reasons = missing
-        v.line = "**Inconclusive**: " + "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + "."
+        v.sentence = "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + "."
         return v
 
     tail_checks = [tail_check(w, wo) for w, wo in pairs]
@@ -261,8 +261,8 @@ def decide(runs):
     if flat:
         v.checks = tail_checks
         v.reasons = ["an untimed tail is within the bound"]
-        v.line = ("**Inconclusive**: the server's tail did not reach past the timeout, so the tail check tests "
-                  f"nothing ({flat[0]}).")
+        v.sentence = ("the server's tail did not reach past the timeout, so the tail check tests "
+                      f"nothing ({flat[0]}).")
         return v
     biggest = checked_overrun(wait_for)
     x = key(biggest).cleanup_ms
@@ -284,32 +284,32 @@ def decide(runs):
         names = "; ".join(f"{c.name.split(', within')[0]} {c.figure}" for c in late)
         if never:
             v.word = checks_mod.REFUTED
-            v.line = (f"**Refuted**: {', '.join(tail_label(w) for w in never)} never timed out and its p99 wait "
-                      f"stayed past the timeout + {fmt.compact(TAIL_SLACK * 100)} %: {names}.")
+            v.sentence = (f"{', '.join(tail_label(w) for w in never)} never timed out and its p99 wait "
+                          f"stayed past the timeout + {fmt.compact(TAIL_SLACK * 100)} %: {names}.")
         else:
             v.word = checks_mod.NUANCED
             v.reasons = [c.name for c in late]
-            v.line = (f"**Nuanced**: the timeouts fired, but late: the p99 wait went past the timeout "
-                      f"+ {fmt.compact(TAIL_SLACK * 100)} % ({names}); {tail_text}.")
+            v.sentence = (f"the timeouts fired, but late: the p99 wait went past the timeout "
+                          f"+ {fmt.compact(TAIL_SLACK * 100)} % ({names}); {tail_text}.")
     elif tail_word != checks_mod.CONFIRMED or overrun_check.status == checks_mod.UNDECIDED:
         v.word = checks_mod.NOISE
-        v.line = f"**Inconclusive: noise**: {checks_mod.noise_text(v.checks)}; {tail_text}."
+        v.sentence = f"{checks_mod.noise_text(v.checks)}; {tail_text}."
     elif overrun_check.status == checks_mod.FAILED:
         v.word = checks_mod.CONFIRMED
-        v.line = (f"**Confirmed**: the timeout bounds the tail ({tail_text}) and control came back on time "
-                  f"even with a {fmt.compact(x)} ms clean-up (overrun {over_text}).")
+        v.sentence = (f"the timeout bounds the tail ({tail_text}) and control came back on time "
+                      f"even with a {fmt.compact(x)} ms clean-up (overrun {over_text}).")
     elif not holds:
         v.word = checks_mod.NUANCED
         v.reasons = [pool_check.name]
-        v.line = (f"**Nuanced**: the timeout bounds the tail ({tail_text}), but with a {fmt.compact(x)} ms "
-                  f"clean-up wait_for returned {over_text} late; the pool-wait count did not hold "
-                  f"({v.pool[POOL_CASE][1]}).")
+        v.sentence = (f"the timeout bounds the tail ({tail_text}), but with a {fmt.compact(x)} ms "
+                      f"clean-up wait_for returned {over_text} late; the pool-wait count did not hold "
+                      f"({v.pool[POOL_CASE][1]}).")
     else:
         v.word = checks_mod.NUANCED
-        v.line = (f"**Nuanced**: a timeout bounds the tail ({tail_text}), but it is no "
-                  f"maximum execution time: with a {fmt.compact(x)} ms clean-up that awaits, wait_for returned "
-                  f"{over_text} past the timeout, and aiohttp's total timeout also runs while a request waits for "
-                  f"a pooled connection (mockd saw only the request that had one).")
+        v.sentence = (f"a timeout bounds the tail ({tail_text}), but it is no "
+                      f"maximum execution time: with a {fmt.compact(x)} ms clean-up that awaits, wait_for returned "
+                      f"{over_text} past the timeout, and aiohttp's total timeout also runs while a request waits for "
+                      f"a pooled connection (mockd saw only the request that had one).")
     return v
 
 

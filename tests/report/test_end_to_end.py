@@ -39,9 +39,9 @@ class ReportEndToEndTest(unittest.TestCase):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
 
     def test_page_has_a_computed_verdict_line(self):
-        self.assertRegex(self.page, r"> \*\*Verdict\.\*\* (Confirmed|Nuanced|Refuted|Inconclusive): .*Over HTTPS"
-                                    r".* pooling is .*[0-9.]+x faster")
-        self.assertIn("Confirmed: the server counted", self.page)  # the fixture's factors are far above the bounds
+        self.assertRegex(self.page, r"> \*\*Verdict\.\*\* \*\*(Confirmed|Nuanced|Refuted|Inconclusive)\*\*: "
+                                    r".*Over HTTPS.* pooling is .*[0-9.]+x faster")
+        self.assertIn("**Confirmed**: the server counted", self.page)  # the fixture's factors are far above the bounds
 
     def test_charts_exist_as_png_and_svg(self):
         for stem in CHARTS:
@@ -71,7 +71,7 @@ class ReportEndToEndTest(unittest.TestCase):
     def test_index_lists_every_scenario(self):
         with open(os.path.join(self.tmp, "README.md"), encoding="utf-8") as f:
             index = f.read()
-        self.assertIn("[pooling](pooling/README.md) | Confirmed: the server counted", index)
+        self.assertIn("[pooling](pooling/README.md) | **Confirmed**: the server counted", index)
         self.assertIn("pooling/charts/pooling_throughput.png", index)
         self.assertIn("| `await_yield` | no report generator yet |", index)
 
@@ -139,7 +139,7 @@ class ReportBadInputTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             with open(os.path.join(d, "pooling", "README.md"), encoding="utf-8") as f:
                 page = f.read()
-            self.assertIn("Inconclusive:", page)
+            self.assertIn("> **Verdict.** **Inconclusive**: ", page)
             self.assertIn("`pooling/asio_coro/nopool/https/c:32/delay_ms:0`: **failed**: mockd did not start", page)
             self.assertTrue(os.path.getsize(os.path.join(d, "pooling", "charts", "pooling_throughput.png")) > 0)
 

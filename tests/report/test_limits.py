@@ -169,7 +169,7 @@ class LimitsVerdictTest(unittest.TestCase):
         v = lv.decide(runs_of(sweep_entries(), sweep_entries("py_aiohttp"), fd_entries(),
                               fd_entries("py_aiohttp", unlimited_errors=700)))
         self.assertEqual(v.word, "confirmed", v.reasons)
-        self.assertTrue(v.line.startswith("Confirmed: for aiohttp itself (`py_aiohttp`)"), v.line)
+        self.assertTrue(v.line.startswith("**Confirmed**: for aiohttp itself (`py_aiohttp`)"), v.line)
         self.assertIn("The C++ models show the mechanism", v.line)
         self.assertLess(v.line.index("`py_aiohttp` 700 of 2,000"), v.line.index("`asio_coro` 1,750 of 2,000"))
 

@@ -52,7 +52,8 @@ class QuickRunPageTest(unittest.TestCase):
         self.assertEqual(row.lower().count("quick run"), 1, row)
 
     def test_verdict_carries_confidence_intervals(self):
-        self.assertRegex(self.page, r"> \*\*Verdict\.\*\* \w.*Over HTTPS.* faster \(95 % CI [0-9.]+–[0-9.]+x\)")
+        self.assertRegex(self.page, r"> \*\*Verdict\.\*\* \*\*\w+\*\*: .*Over HTTPS.* faster "
+                                    r"\(95 % CI [0-9.]+–[0-9.]+x\)")
 
     def test_python_absence_is_said(self):
         self.assertIn("Python peers not measured in this run", self.page)
@@ -90,7 +91,7 @@ class NoisyRunTest(unittest.TestCase):
         tmp, r, text, index = render("pooling_noisy", charts=False)
         try:
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertIn("> **Verdict.** Confirmed: the server counted at most one connection per worker", text)
+            self.assertIn("> **Verdict.** **Confirmed**: the server counted at most one connection per worker", text)
             self.assertRegex(text, r"Over plain HTTP, a figure of this setup rather than a check \([^)]*\): "
                                    r"C\+\+ clients \(median of 5 models, the mechanism\) no difference")
             self.assertIn("Outcome: **confirmed**.", text)

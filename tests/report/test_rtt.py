@@ -166,7 +166,7 @@ class RttVerdictTest(unittest.TestCase):
                                                  p50_rtts=k, rtt_ms=20, requests=10))
         v = rv.decide(results.group_benchmarks(entries))
         self.assertEqual(v.word, "inconclusive: noise", v.line)
-        self.assertTrue(v.line.startswith("**Inconclusive: noise** at RTT 20 ms"), v.line)
+        self.assertTrue(v.line.startswith("**Inconclusive: noise**: at RTT 20 ms, without pooling"), v.line)
 
     def test_speedup(self):
         r = runs(grid())
@@ -192,7 +192,7 @@ class RttReportTest(unittest.TestCase):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
 
     def test_fixture_confirms_in_round_trips(self):
-        self.assertIn("> **Verdict.** **Confirmed** at RTT 20 ms", self.page)
+        self.assertIn("> **Verdict.** **Confirmed**: at RTT 20 ms, without pooling", self.page)
         self.assertIn("without pooling each request paid", self.page)
 
     def test_page_sections(self):

@@ -68,7 +68,7 @@ class SyncVsAsyncVerdictTest(unittest.TestCase):
         self.assertEqual((cpp.k, cpp.sequential.id, cpp.gathered.id),
                          (100, "asio_coro/sequential", "asio_coro/gather"))
         self.assertAlmostEqual(py.speedup[0], 5200 / 90, places=6)
-        self.assertTrue(v.line.startswith("Confirmed: at K = 100 URLs of 50 ms: in Python, `py_requests` one by "
+        self.assertTrue(v.line.startswith("**Confirmed**: at K = 100 URLs of 50 ms: in Python, `py_requests` one by "
                                           "one took 5,250 ms, `py_aiohttp`"), v.line)
         self.assertNotIn("extrapolated", v.line)
 
@@ -89,7 +89,7 @@ class SyncVsAsyncVerdictTest(unittest.TestCase):
         # aiohttp at K = 100 once 90 ms, once 2,000 ms: the speed-up's CI straddles 5x.
         v = sv.decide(runs(spread={("py_aiohttp", "gather", 100): [1.0, 22.0]}))
         self.assertEqual(v.word, verdict.NOISE, v.line)
-        self.assertTrue(v.line.startswith("Inconclusive: noise"), v.line)
+        self.assertTrue(v.line.startswith("**Inconclusive: noise**: "), v.line)
 
     def test_nuanced_when_a_thread_per_request_fails(self):
         v = sv.decide(runs(failed={("threads_curl", "thread_per_request", 10000)}))

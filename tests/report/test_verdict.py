@@ -30,9 +30,9 @@ class PoolingVerdictTest(unittest.TestCase):
     def test_confirmed_when_the_counts_hold_and_every_model_gains_over_https(self):
         v = pv.decide(https_handshakes(helpers.pooling_runs(factors(http=3.0, https=30.0))))
         self.assertEqual(v.word, "confirmed")
-        self.assertTrue(v.line.startswith("Confirmed: the server counted at most one connection per worker in every "
-                                          "pooled run, and one connection (over HTTPS also one TLS handshake) per "
-                                          "request in every unpooled run."), v.line)
+        self.assertTrue(v.line.startswith("**Confirmed**: the server counted at most one connection per worker in "
+                                          "every pooled run, and one connection (over HTTPS also one TLS handshake) "
+                                          "per request in every unpooled run."), v.line)
         self.assertIn("C++ clients (median of 3 models, the mechanism) 30.0x faster (95 % CI 30.0–30.0x)", v.line)
         self.assertIn("Python peers not measured in this run", v.line)
         self.assertEqual([c.name for c in v.checks[:3]], [pv.POOLED_CONNS, pv.UNPOOLED_CONNS, pv.UNPOOLED_TLS])
@@ -85,7 +85,7 @@ class PoolingVerdictTest(unittest.TestCase):
     def test_refuted_when_pooling_buys_nothing_over_https(self):
         v = pv.decide(helpers.pooling_runs(factors(http=3.0, https=1.1)))
         self.assertEqual(v.word, "refuted")
-        self.assertTrue(v.line.startswith("Refuted:"), v.line)
+        self.assertTrue(v.line.startswith("**Refuted**: "), v.line)
 
     def test_slower_pooled_reads_as_slower(self):
         v = pv.decide(helpers.pooling_runs(factors(http=0.8, https=0.9)))
@@ -130,7 +130,7 @@ class PoolingVerdictTest(unittest.TestCase):
                                          + helpers.reps(name % "nopool", [1000, 1100, 1200]))
         v = pv.decide(runs)
         self.assertEqual(v.word, "inconclusive: noise", v.line)
-        self.assertTrue(v.line.startswith("Inconclusive: noise: the server counted"), v.line)
+        self.assertTrue(v.line.startswith("**Inconclusive: noise**: the server counted"), v.line)
         self.assertIn("Undecided by noise: `asio_coro` gains over HTTPS:", v.line)
 
     def test_python_figures_are_quoted_and_kept_out_of_the_cpp_median(self):
