@@ -103,7 +103,7 @@ def _setup(results):
 def _charts(written):
     return page.charts_section(written, {
         "cancellation_timeline": "What the server did, per 10 ms, in the last repetition of each race (a 500 "
-                                 "among N = 10): requests completed (green) and cancelled by their client (red). "
+                                 "among N = 10): requests completed (bars up) and cancelled by their client (bars down). "
                                  "The dashed line is when the caller had its error. A cancellation shows in the bucket where mockd "
                                  "read the client's close, which can fall just after the caller returned: the "
                                  "socket is closed as the cancelled coroutines unwind.",
