@@ -9,6 +9,7 @@ comes from the results.
 from . import fmt, headline as hl, page
 from . import verdict as checks_mod
 from . import cancellation_verdict as cv
+from .results import first_median
 
 NAME = "cancellation"
 TITLE = "C8 cancellation: gather vs TaskGroup when one request fails"
@@ -65,17 +66,9 @@ def sections(results, charts_written, v):
     ]
 
 
-def _first(runs, counter):
-    for r in runs:
-        value = r.median(counter)
-        if value is not None:
-            return value
-    return None
-
-
 def _setup(results):
     runs = results.runs
-    fail_ms, slow_ms = _first(cv.races(runs), "fail_ms"), _first(cv.races(runs), "slow_ms")
+    fail_ms, slow_ms = first_median(cv.races(runs), "fail_ms"), first_median(cv.races(runs), "slow_ms")
     ns = sorted({cv.key(r).n for r in cv.races(runs) if cv.key(r).n})
     failures = sorted({cv.key(r).failure for r in cv.races(runs) if cv.key(r).failure})
     rows = [

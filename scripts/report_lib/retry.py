@@ -6,6 +6,7 @@ comes from the results (bench.json, series.json).
 """
 from . import fmt, headline as hl, models, page
 from . import retry_verdict as rv
+from .results import first_median
 
 NAME = "retry"
 TITLE = "C6 retry: exponential backoff, with and without jitter"
@@ -64,21 +65,13 @@ def sections(results, charts_written, v):
     ]
 
 
-def _first(runs, counter, default=None):
-    for r in runs:
-        v = r.median(counter)
-        if v is not None:
-            return v
-    return default
-
-
 def _setup(results):
     runs = results.runs
     retried = [r for r in runs if rv.key(r).policy != "none"]
     k = rv.key(retried[0]).retries if retried else None
     base = retried[0].name.param("base_ms") if retried else None
     rows = [
-        ("clients", f"{fmt.count(_first(runs, 'clients', 0))} logical requests started together, one per client"),
+        ("clients", f"{fmt.count(first_median(runs, 'clients', 0))} logical requests started together, one per client"),
         ("failure rates p", ", ".join(fmt.compact(p) for p in rv.rates(runs))),
         ("policies", f"`none` (one attempt); `backoff`: up to {k} retries, the r-th after {base} · 2^(r−1) ms; "
                      f"`backoff_jitter`: the same retries, each after a wait uniform in [0, {base} · 2^(r−1)] ms"),
