@@ -5,6 +5,7 @@ this module's prose. Every figure comes from the results.
 """
 from . import fmt, headline as hl, models, page
 from . import calibration_verdict as cv
+from .verdict import quick_run_note
 
 NAME = "calibration"
 TITLE = "Calibration: the harness's own ceiling, against nginx and wrk"
@@ -21,10 +22,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = cv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return quick_run_note(cv.decide(results.runs), results, "few requests per repetition")
 
 
 def headline(results):

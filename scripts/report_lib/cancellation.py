@@ -9,6 +9,7 @@ comes from the results.
 from . import fmt, headline as hl, page
 from . import verdict as checks_mod
 from . import cancellation_verdict as cv
+from .verdict import quick_run_note
 from .results import first_median
 
 NAME = "cancellation"
@@ -27,10 +28,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = cv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few repetitions, a first look."
-    return v
+    return quick_run_note(cv.decide(results.runs), results, "few repetitions")
 
 
 def headline(results):

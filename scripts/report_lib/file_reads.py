@@ -10,6 +10,7 @@ file_reads_charts (page.write_page imports <report module>_charts).
 """
 from . import fmt, headline as hl, page
 from . import file_reads_verdict as fv
+from .verdict import quick_run_note
 
 NAME = "files"
 TITLE = "C11 files: what \"async\" file reads are made of"
@@ -31,10 +32,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = fv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few repetitions, a first look."
-    return v
+    return quick_run_note(fv.decide(results.runs), results, "few repetitions")
 
 
 # A cold read's speed is the virtual disk's and its host's cache's, not the reader's mechanism.

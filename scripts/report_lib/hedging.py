@@ -4,6 +4,7 @@ and its footer (page.write_page). Every figure comes from the results.
 """
 from . import fmt, headline as hl, models, page
 from . import hedging_verdict as hv
+from .verdict import quick_run_note
 
 NAME = "hedging"
 TITLE = "C9 hedging: first completed and hedged requests, the tail against the load"
@@ -22,10 +23,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = hv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return quick_run_note(hv.decide(results.runs), results, "few requests per repetition")
 
 
 def headline(results):

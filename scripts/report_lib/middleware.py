@@ -5,6 +5,7 @@ shared page parts plus this module's prose. Every figure comes from the results.
 """
 from . import fmt, headline as hl, page
 from . import middleware_verdict as mv
+from .verdict import quick_run_note
 
 NAME = "middleware"
 TITLE = "C13 middleware: timing every handler, and what that costs"
@@ -22,10 +23,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = mv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): fewer requests per repetition, a first look."
-    return v
+    return quick_run_note(mv.decide(results.runs), results, "fewer requests per repetition")
 
 
 def headline(results):

@@ -6,6 +6,7 @@ is regenerated, never hand-edited.
 
 from . import fmt, headline as hl, models, page, stats
 from . import pooling_verdict as pv
+from .verdict import quick_run_note
 
 NAME = "pooling"
 TITLE = "C1 pooling: reuse one session, don't open one per request"
@@ -27,10 +28,7 @@ TIME_WAIT_S = 60  # TCP_TIMEWAIT_LEN in the Linux kernel: a compile-time constan
 
 
 def verdict(results):
-    v = pv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return quick_run_note(pv.decide(results.runs), results, "few requests per repetition")
 
 
 def headline(results):

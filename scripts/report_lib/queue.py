@@ -12,6 +12,7 @@ import os
 
 from . import fmt, headline as hl, page
 from . import queue_verdict as qv
+from .verdict import quick_run_note
 
 NAME = "queue"
 TITLE = "C10 queue: a bound gives backpressure, an unbounded queue grows"
@@ -43,10 +44,7 @@ def series(results, benchmark, key):
 
 
 def verdict(results):
-    v = qv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): fewer items per repetition, a first look."
-    return v
+    return quick_run_note(qv.decide(results.runs), results, "fewer items per repetition")
 
 
 def headline(results):

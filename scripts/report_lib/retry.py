@@ -6,6 +6,7 @@ comes from the results (bench.json, series.json).
 """
 from . import fmt, headline as hl, models, page
 from . import retry_verdict as rv
+from .verdict import quick_run_note
 from .results import first_median
 
 NAME = "retry"
@@ -24,10 +25,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = rv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): 3 repetitions, a first look."
-    return v
+    return quick_run_note(rv.decide(results.runs), results, "3 repetitions")
 
 
 def _pct_figure(label, ci):

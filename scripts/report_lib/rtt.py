@@ -6,6 +6,7 @@ from the results.
 """
 from . import fmt, headline as hl, models, page, stats
 from . import rtt_verdict as rv
+from .verdict import quick_run_note
 
 NAME = "rtt"
 TITLE = "RTT: on a real network every new connection costs round trips"
@@ -21,10 +22,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = rv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return quick_run_note(rv.decide(results.runs), results, "few requests per repetition")
 
 
 def headline(results):

@@ -6,6 +6,7 @@ the results.
 """
 from . import fmt, headline as hl, page
 from . import streams_verdict as sv
+from .verdict import quick_run_note
 
 NAME = "streams"
 TITLE = "C12 streams: a chat server with a slow reader, and UDP echo"
@@ -34,10 +35,7 @@ UDP_SETUP = "the kernel's UDP buffers and the scheduling of both ends"
 
 
 def verdict(results):
-    v = sv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): short runs, a first look."
-    return v
+    return quick_run_note(sv.decide(results.runs), results, "short runs")
 
 
 def headline(results):

@@ -5,6 +5,7 @@ writes charts/ and README.md under DIR/tasks/ from the shared page parts
 """
 from . import fmt, headline as hl, page
 from . import tasks_verdict as tv
+from .verdict import quick_run_note
 
 NAME = "tasks"
 TITLE = "C14 tasks: threads vs coroutines, what a waiting task costs"
@@ -20,10 +21,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = tv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): a first look."
-    return v
+    return quick_run_note(tv.decide(results.runs), results)
 
 
 def headline(results):

@@ -5,6 +5,7 @@ plus this module's prose. Every figure comes from the results.
 """
 from . import fmt, headline as hl, page
 from . import timeouts_verdict as tv
+from .verdict import quick_run_note
 
 NAME = "timeouts"
 TITLE = "C7 timeouts: a bound on the tail, not a maximum execution time"
@@ -21,10 +22,7 @@ CLAIM = (
 
 
 def verdict(results):
-    v = tv.decide(results.runs)
-    if results.quick:
-        v.line += " Quick run (`--quick`): few requests per repetition, a first look."
-    return v
+    return quick_run_note(tv.decide(results.runs), results, "few requests per repetition")
 
 
 def _overrun_label(run):

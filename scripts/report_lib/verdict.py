@@ -113,3 +113,11 @@ def noise_text(checks):
 
 def capitalised(word):
     return word[0].upper() + word[1:]
+
+
+def quick_run_note(v, results, what=""):
+    """A scenario's verdict v, its line ending in the quick run's note when the results come from
+    `--quick`: ' Quick run (`--quick`): <what>, a first look.' (no what: '...: a first look.')."""
+    if results.quick:
+        v.line += f" Quick run (`--quick`): {what + ', ' if what else ''}a first look."
+    return v
