@@ -213,10 +213,6 @@ def _caveats(results):
     return page.caveats(results, items, counter="wall_ms", what="total time")
 
 
-def _model_of(run):
-    return rv.key(run).client, None
-
-
 def _numbers(results):
     columns = [
         page.counter_column("success rate", "success_rate", fmt.pct),
@@ -234,4 +230,4 @@ def _numbers(results):
             "counted them (`requests_started`); 500s: the failures `fail_rate` asked for (retried, not errors); "
             "server peak: the busiest 10 ms of all arrivals, first attempts included. ⚠ marks a failed benchmark "
             "or one with errors.")
-    return page.numbers_table(results, columns, model_of=_model_of, note=note)
+    return page.numbers_table(results, columns, note=note)
