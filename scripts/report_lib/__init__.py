@@ -10,6 +10,7 @@ One concern per module:
 - headline.py  headline figures with their CIs, this run beside the committed reference
 - verdict.py   named checks decided on CIs (passed / failed / inconclusive: noise)
 - models.py    the client-model registry: colour, marker, order, label, language, Python API
+- palette.py   every chart colour: one per model, the meanings (never a model's), the neutrals
 - fmt.py       number formatting (factor_ci, faster_ci) and Markdown tables
 - files.py     atomic writes
 - charts.py    shared matplotlib helpers (bars, points for log axes, model styles, footnote with

@@ -10,6 +10,7 @@ from . import fmt, headline as hl, page, stats
 from . import verdict as verdict_mod
 from . import blocking_verdict as bv
 from .models import PYTHON
+from .results import first_median
 
 NAME = "blocking"
 TITLE = "C3/C5 blocking: a blocking call freezes the event loop"
@@ -100,21 +101,13 @@ def sections(results, charts_written, v):
     ]
 
 
-def _first(runs, key, default=None):
-    for r in runs:
-        v = r.median(key)
-        if v is not None:
-            return v
-    return default
-
-
 def _setup(results):
     runs = results.runs
     loop = bv.loop_runs(runs)
     n = bv.tasks(loop[0]) if loop else None
     py = [r for r in loop if bv.language(r) == PYTHON]
     py_cpus = sorted({fmt.param(bv.cpus(r)) for r in py if r.reps})
-    iterations = _first([r for r in py if bv.key(r).cpu], "work_iterations")
+    iterations = first_median([r for r in py if bv.key(r).cpu], "work_iterations")
     versions = sorted({rep["label"] for r in py for rep in r.reps if str(rep.get("label", "")).startswith("Python")})
     server = [r for r in runs if bv.key(r).group == "server"]
     cs = sorted({r.name.param("c") for r in server if r.name.param("c") is not None})

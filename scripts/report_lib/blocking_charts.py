@@ -8,30 +8,34 @@ aiohttp's time.sleep and asyncio.sleep handlers).
 
 Conventions (as in models.py): Python rows are drawn with hollow square
 markers, C++ rows with filled circles; the colour is the way of waiting or
-working. Times are in ms. Values that span decades go on log axes as points,
+working (a meaning, palette.py), and on blocking_server each mockd engine has
+the colour of the client model it works like (Asio: asio_coro's; cpp-httplib:
+blocking_httplib's). Times are in ms. Values that span decades go on log axes as points,
 never bars; every panel of a figure has the same axis type.
 """
 from matplotlib.lines import Line2D
 
-from . import charts, fmt
+from . import charts, fmt, palette
 from . import blocking_verdict as bv
 from .models import CPP, PYTHON
 
-# The colour of a way of waiting or working, whatever the language, and the
-# name each kind goes by in the legend.
+# The colour of a way of waiting or working, whatever the language (a meaning: a wait that
+# yields is the better way, one that blocks the loop the worse, a thread pool in between), and
+# the name each kind goes by in the legend.
 CLASSES = {
-    "timer": ("yields", "#2ca02c"), "asyncio_sleep": ("yields", "#2ca02c"),
-    "sleep": ("blocks the loop", "#d62728"), "time_sleep": ("blocks the loop", "#d62728"),
-    "on_loop": ("blocks the loop", "#d62728"),
-    "offload": ("thread pool", "#1f77b4"), "to_thread": ("thread pool", "#1f77b4"),
-    "process_pool": ("process pool", "#9467bd"),
+    "timer": ("yields", palette.GOOD), "asyncio_sleep": ("yields", palette.GOOD),
+    "sleep": ("blocks the loop", palette.BAD), "time_sleep": ("blocks the loop", palette.BAD),
+    "on_loop": ("blocks the loop", palette.BAD),
+    "offload": ("thread pool", palette.BETWEEN), "to_thread": ("thread pool", palette.BETWEEN),
+    "process_pool": ("process pool", palette.FIRST),
 }
 KIND_NAMES = {"timer": "asio timer", "asyncio_sleep": "asyncio.sleep", "sleep": "sleep_for",
               "time_sleep": "time.sleep", "on_loop": "work on the loop", "offload": "asio::thread_pool",
               "to_thread": "asyncio.to_thread", "process_pool": "ProcessPoolExecutor"}
-OTHER = ("other", "#888888")
+OTHER = ("other", palette.NONE)
 LANG_MARKER = {CPP: "o", PYTHON: "s"}
-ASIO, BLOCKING = "#1f77b4", "#ff7f0e"
+# mockd's two engines: Asio's event loop, and cpp-httplib's thread per connection.
+ASIO, BLOCKING = palette.model("mockd_asio"), palette.model("mockd_blocking")
 
 
 def _colour(run):
@@ -55,8 +59,8 @@ def _point(ax, y, v, run, marker=None, size=7, zorder=3, face=None):
     colour = _colour(run)
     hollow = lang == PYTHON or run.errors
     ax.plot([v], [y], marker=marker or LANG_MARKER[lang], markersize=size, linestyle="none", color=colour,
-            markerfacecolor=face or ("white" if hollow else colour),
-            markeredgecolor="black" if run.errors else colour, markeredgewidth=1.4, zorder=zorder)
+            markerfacecolor=face or (palette.PAPER if hollow else colour),
+            markeredgecolor=palette.INK if run.errors else colour, markeredgewidth=1.4, zorder=zorder)
 
 
 def _rows(ax, runs):
@@ -75,8 +79,9 @@ def _rows(ax, runs):
 
 def _language_handles(runs):
     langs = [lang for lang in (PYTHON, CPP) if any(bv.language(r) == lang for r in runs)]
-    return [Line2D([], [], marker=LANG_MARKER[lang], linestyle="none", color="#444444",
-                   markerfacecolor="white" if lang == PYTHON else "#444444", label=lang) for lang in langs]
+    return [Line2D([], [], marker=LANG_MARKER[lang], linestyle="none", color=palette.STAND_IN,
+                   markerfacecolor=palette.PAPER if lang == PYTHON else palette.STAND_IN, label=lang)
+            for lang in langs]
 
 
 def _class_handles(runs):
@@ -94,13 +99,13 @@ def _class_handles(runs):
 
 def _errors_handle(runs):
     if any(r.errors for r in runs):
-        return [Line2D([], [], marker="o", linestyle="none", color="white", markeredgecolor="black",
+        return [Line2D([], [], marker="o", linestyle="none", color=palette.PAPER, markeredgecolor=palette.INK,
                        label="run had errors")]
     return []
 
 
 def _failed(ax, y, run):
-    ax.annotate("failed", (0.02, y), xycoords=("axes fraction", "data"), color="crimson", fontsize=8,
+    ax.annotate("failed", (0.02, y), xycoords=("axes fraction", "data"), color=palette.FAILED, fontsize=8,
                 va="center")
 
 
@@ -127,7 +132,7 @@ def client(results, charts_dir):
             ax.annotate(f"{fmt.compact(v)} ms", (v, y), xytext=(8, 4), textcoords="offset points", fontsize=8)
             b = bv.bound_ms(r)
             if b:
-                ax.plot([b], [y], marker="|", markersize=16, markeredgewidth=2.2, color="black", zorder=4)
+                ax.plot([b], [y], marker="|", markersize=16, markeredgewidth=2.2, color=palette.INK, zorder=4)
                 bound_drawn = True
         ax.set_xscale("log")
         charts.ms_axis(ax, "x")
@@ -135,7 +140,7 @@ def client(results, charts_dir):
         w = bv.work_ms(runs[0])
         ax.set_title(f"C3: 100 tasks on one event loop wait {fmt.param(w)} ms each, then make one request")
     legend = (_class_handles(runs) + _language_handles(runs) + _errors_handle(runs)
-              + ([Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color="black", linestyle="none",
+              + ([Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color=palette.INK, linestyle="none",
                          label="least total allowed: D, N×D, ceil(N/W)×D")] if runs and bound_drawn else []))
     charts.finish(fig, "C3: a blocking sleep on the loop adds up, a yielding wait does not",
                   _note(results, "small dots: each repetition; marker: the median."), legend, ncol=2)
@@ -162,16 +167,16 @@ def cpu(results, charts_dir):
             label = f"{fmt.compact(wall)} ms wall"
             c = r.median("cpu_s")
             if c is not None:
-                ax.plot([c * 1000], [y - 0.22], marker="D", markersize=5, linestyle="none", color="#555555",
+                ax.plot([c * 1000], [y - 0.22], marker="D", markersize=5, linestyle="none", color=palette.REFERENCE,
                         zorder=3)
-                ax.plot([c * 1000, wall], [y - 0.22, y], color="#bbbbbb", lw=0.8, zorder=1)
+                ax.plot([c * 1000, wall], [y - 0.22, y], color=palette.FAINT, lw=0.8, zorder=1)
                 cpu_drawn = True
                 label += f", {fmt.compact(c * 1000)} ms CPU, {fmt.param(bv.cpus(r))} CPU"
                 label += "s" if bv.cpus(r) != 1 else ""
             ax.annotate(label, (wall, y), xytext=(8, 4), textcoords="offset points", fontsize=7.5)
             b = bv.bound_ms(r)
             if b:
-                ax.plot([b], [y], marker="|", markersize=16, markeredgewidth=2.2, color="black", zorder=4)
+                ax.plot([b], [y], marker="|", markersize=16, markeredgewidth=2.2, color=palette.INK, zorder=4)
                 bound_drawn = True
         right = max([r.median("total_ms") or 0 for r in runs] + [(r.median("cpu_s") or 0) * 1000 for r in runs])
         ax.set_xlim(0, right * 1.5 if right else None)
@@ -181,10 +186,10 @@ def cpu(results, charts_dir):
                      "request")
     legend = _class_handles(runs) + _language_handles(runs) + _errors_handle(runs)
     if cpu_drawn:
-        legend.append(Line2D([], [], marker="D", markersize=5, linestyle="none", color="#555555",
+        legend.append(Line2D([], [], marker="D", markersize=5, linestyle="none", color=palette.REFERENCE,
                              label="CPU time of the process (cpu_s)"))
     if bound_drawn:
-        legend.append(Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color="black",
+        legend.append(Line2D([], [], marker="|", markersize=12, markeredgewidth=2.2, color=palette.INK,
                              linestyle="none", label="least wall time: CPU work ÷ CPUs usable"))
     charts.finish(fig, "C5: where CPU work runs decides the loop's stall; CPUs (and the GIL) decide the wall time",
                   _note(results, "wall time = total_ms; CPU time of the process during the run "
@@ -226,13 +231,13 @@ def lag(results, charts_dir):
         ax.set_title(title)
     if runs:
         d = bv.work_ms(next((r for r in runs if not bv.key(r).cpu), runs[0]))
-        axes[0][0].axvline(d, color="black", linestyle=":", linewidth=1)
+        axes[0][0].axvline(d, color=palette.INK, linestyle=":", linewidth=1)
     legend = _class_handles(runs) + _language_handles(runs) + _errors_handle(runs)
     if "second" in drawn:
         legend.append(Line2D([], [], marker="+", markersize=9, markeredgewidth=1.4, linestyle="none",
-                             color="#444444", label="lag p99 / requests' p50"))
+                             color=palette.STAND_IN, label="lag p99 / requests' p50"))
     if runs:
-        legend.append(Line2D([], [], color="black", linestyle=":", label="the wait D"))
+        legend.append(Line2D([], [], color=palette.INK, linestyle=":", label="the wait D"))
     charts.finish(fig, "What the blocking part does to everything else on the loop",
                   _note(results, "medians over repetitions of each repetition's max/p99/p50."), legend, ncol=2)
     return charts.save(fig, charts_dir, "blocking_lag")
@@ -262,7 +267,7 @@ def server(results, charts_dir):
                 markersize=4, label=label + ", whole run", zorder=3)
         for c in cs:
             if by_c[c].errors:
-                ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color="crimson", markersize=10,
+                ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color=palette.FAILED, markersize=10,
                         label=None if errors_drawn else "run had errors")
                 errors_drawn = True
     # aiohttp's two handlers beside the engines: Python's hollow squares, the kinds' colours.
@@ -274,11 +279,11 @@ def server(results, charts_dir):
         all_c |= set(cs)
         delay = delay or by_c[cs[0]].name.param("delay_ms")
         colour = CLASSES[route][1]
-        ax.plot(cs, [by_c[c].median("steady_req_per_s") for c in cs], "s-", color=colour, markerfacecolor="white",
+        ax.plot(cs, [by_c[c].median("steady_req_per_s") for c in cs], "s-", color=colour, markerfacecolor=palette.PAPER,
                 markeredgewidth=1.4, label=f"aiohttp, handler {KIND_NAMES[route]}, steady rate", zorder=4)
         for c in cs:
             if by_c[c].errors:
-                ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color="crimson", markersize=10,
+                ax.plot([c], [by_c[c].median("steady_req_per_s")], "x", color=palette.FAILED, markersize=10,
                         label=None if errors_drawn else "run had errors")
                 errors_drawn = True
         if route == "time_sleep" and delay:

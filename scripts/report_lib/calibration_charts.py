@@ -5,15 +5,16 @@ parity (1) and the rule's floor drawn across both. Name: calibration_ratios
 (the headline).
 
 Points, never bars, on the log axis; both panels share it; client models
-take their colour and marker from models.py; the footer gives this run's
+take their colour and marker from models.py, HTTP and HTTPS their meaning
+colours from palette.py (never a model's); the footer gives this run's
 measured spread.
 """
 from matplotlib.lines import Line2D
 
-from . import charts, fmt, models
+from . import charts, fmt, models, palette
 from . import calibration_verdict as cv
 
-PROTO_COLOUR = {"http": "#1f77b4", "https": "#d62728"}
+PROTO_COLOUR = {"http": palette.HTTP, "https": palette.HTTPS}
 MODE_MARKER = {"keepalive": "o", "close": "s"}
 
 
@@ -39,7 +40,7 @@ def _point(ax, x, ci, colour, marker):
 
 
 def _missing(ax, x):
-    ax.plot([x], [0.03], marker="x", color="crimson", markersize=8, clip_on=False,
+    ax.plot([x], [0.03], marker="x", color=palette.FAILED, markersize=8, clip_on=False,
             transform=ax.get_xaxis_transform(), zorder=4)
 
 
@@ -83,19 +84,21 @@ def ratios(results, charts_dir):
         ax.set_yscale("log")
         ax.set_ylim(low, high)
         ax.set_xlim(-0.6, max(n, 1) - 0.4)
-        ax.axhline(1.0, color="#555555", linewidth=0.9, zorder=1)
-        ax.axhline(cv.SERVER_MIN, color="#999999", linewidth=0.9, linestyle="--", zorder=1)
+        ax.axhline(1.0, color=palette.REFERENCE, linewidth=0.9, zorder=1)
+        ax.axhline(cv.SERVER_MIN, color=palette.GUIDE, linewidth=0.9, linestyle="--", zorder=1)
         charts.readable_y(ax)
         ax.grid(True, axis="y", which="major", alpha=0.3)
         ax.grid(False, axis="x")
 
     legend = [Line2D([], [], color=PROTO_COLOUR["http"], marker="o", linestyle="none", label="HTTP"),
               Line2D([], [], color=PROTO_COLOUR["https"], marker="o", linestyle="none", label="HTTPS"),
-              Line2D([], [], color="black", marker=MODE_MARKER["keepalive"], linestyle="none", label="keep-alive"),
-              Line2D([], [], color="black", marker=MODE_MARKER["close"], linestyle="none",
+              Line2D([], [], color=palette.STAND_IN, marker=MODE_MARKER["keepalive"], linestyle="none",
+                     label="keep-alive"),
+              Line2D([], [], color=palette.STAND_IN, marker=MODE_MARKER["close"], linestyle="none",
                      label="close (a connection per request)"),
-              Line2D([], [], color="#555555", label="parity (1x)"),
-              Line2D([], [], color="#999999", linestyle="--", label=f"rule's floor ({fmt.compact(cv.SERVER_MIN)}x)")]
+              Line2D([], [], color=palette.REFERENCE, label="parity (1x)"),
+              Line2D([], [], color=palette.GUIDE, linestyle="--",
+                     label=f"rule's floor ({fmt.compact(cv.SERVER_MIN)}x)")]
     charts.finish(fig, "The harness against reference tools: ratios of req/s with 95 % CIs", _note(results), legend,
                   ncol=6)
     return charts.save(fig, charts_dir, "calibration_ratios")

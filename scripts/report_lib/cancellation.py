@@ -9,6 +9,7 @@ comes from the results.
 from . import fmt, headline as hl, page
 from . import verdict as checks_mod
 from . import cancellation_verdict as cv
+from .results import first_median
 
 NAME = "cancellation"
 TITLE = "C8 cancellation: gather vs TaskGroup when one request fails"
@@ -62,17 +63,9 @@ def sections(results, charts_written, v):
     ]
 
 
-def _first(runs, counter):
-    for r in runs:
-        value = r.median(counter)
-        if value is not None:
-            return value
-    return None
-
-
 def _setup(results):
     runs = results.runs
-    fail_ms, slow_ms = _first(cv.races(runs), "fail_ms"), _first(cv.races(runs), "slow_ms")
+    fail_ms, slow_ms = first_median(cv.races(runs), "fail_ms"), first_median(cv.races(runs), "slow_ms")
     ns = sorted({cv.key(r).n for r in cv.races(runs) if cv.key(r).n})
     failures = sorted({cv.key(r).failure for r in cv.races(runs) if cv.key(r).failure})
     rows = [
@@ -100,7 +93,7 @@ def _setup(results):
 def _charts(written):
     return page.charts_section(written, {
         "cancellation_timeline": "What the server did, per 10 ms, in the last repetition of each race (a 500 "
-                                 "among N = 10): requests completed (green) and cancelled by their client (red). "
+                                 "among N = 10): requests completed (bars up) and cancelled by their client (bars down). "
                                  "The dashed line is when the caller had its error. A cancellation shows in the bucket where mockd "
                                  "read the client's close, which can fall just after the caller returned: the "
                                  "socket is closed as the cancelled coroutines unwind.",

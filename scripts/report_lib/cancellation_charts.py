@@ -11,10 +11,10 @@ interval (points on a log axis), with the failing and slow delays drawn across.
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import charts, fmt
+from . import charts, fmt, palette
 from . import cancellation_verdict as cv
 
-COMPLETED, CANCELLED = "#2ca02c", "#d62728"
+COMPLETED, CANCELLED = palette.COMPLETED, palette.CANCELLED
 VARIANTS = cv.PY_VARIANTS + cv.CPP_VARIANTS
 
 
@@ -46,21 +46,21 @@ def timeline(results, charts_dir):
         ax.bar([10 * i + 5 for i in range(len(cancelled))], [-c for c in cancelled], width=9, color=CANCELLED)
         last = run.reps[-1] if run.reps else {}
         if isinstance(last.get("time_to_error_ms"), (int, float)):
-            ax.axvline(last["time_to_error_ms"], color="black", linestyle="--", linewidth=1)
+            ax.axvline(last["time_to_error_ms"], color=palette.INK, linestyle="--", linewidth=1)
         slow = slow or last.get("slow_ms")
         ax.set_ylabel("per 10 ms", fontsize=8)
         ax.set_ylim(-top * 1.15, top * 1.15)
-        ax.axhline(0, color="#888888", linewidth=0.6)
+        ax.axhline(0, color=palette.GUIDE, linewidth=0.6)
         ax.yaxis.set_major_formatter(_abs_formatter())
     for row in axes:
         row[0].set_xlim(0, (slow or 300) * 1.25)
     axes[-1][0].set_xlabel("ms since the requests started (server clock, reset just before)")
     legend = [Patch(color=COMPLETED, label="completed by the server (up)"),
               Patch(color=CANCELLED, label="cancelled by the client (down)"),
-              Line2D([0], [0], color="black", linestyle="--", label="the caller has its error")]
+              Line2D([0], [0], color=palette.INK, linestyle="--", label="the caller has its error")]
     charts.finish(fig, "When one of N requests fails: what the server goes on doing", _note(
         results, "mockd's timeline (10 ms buckets) of the last repetition; N = 10, request 0 answers 500 "
-        "(the one early green bar), the 9 others take the slow delay."),
+        "(the one early bar), the 9 others take the slow delay."),
         legend=legend)
     return charts.save(fig, charts_dir, "cancellation_timeline")
 
@@ -80,11 +80,11 @@ def time_to_error(results, charts_dir):
         labels.append(cv.VARIANT_LABEL[variant].replace(", ", ",\n"))
         ci = cv.time_ci(run) if run is not None else None
         if not ci or ci[0] is None:
-            ax.plot([x], [0.03], marker="x", color="crimson", transform=ax.get_xaxis_transform(), clip_on=False)
+            ax.plot([x], [0.03], marker="x", color=palette.FAILED, transform=ax.get_xaxis_transform(), clip_on=False)
             continue
         colour = COMPLETED if variant not in cv.CANCELS else CANCELLED
         ax.plot([x], [ci[0]], marker="o" if variant in cv.CPP_VARIANTS else "D", color=colour, markersize=8,
-                linestyle="none", zorder=3, markerfacecolor=colour if variant in cv.CPP_VARIANTS else "white")
+                linestyle="none", zorder=3, markerfacecolor=colour if variant in cv.CPP_VARIANTS else palette.PAPER)
         if ci[1] is not None:
             ax.errorbar(x, ci[0], yerr=[[max(ci[0] - ci[1], 0)], [max(ci[2] - ci[0], 0)]], fmt="none",
                         ecolor=colour, capsize=3)
@@ -102,11 +102,12 @@ def time_to_error(results, charts_dir):
     handles = []
     for value, style, text in ((fail, ":", "the failing request's delay"), (slow, "--", "the slow requests' delay")):
         if value:
-            ax.axhline(value, color="#555555", linestyle=style, linewidth=1)
-            handles.append(Line2D([0], [0], color="#555555", linestyle=style, label=f"{text}: {fmt.sig(value)} ms"))
-    handles += [Line2D([0], [0], marker="D", color="white", markeredgecolor="#555555", linestyle="none",
+            ax.axhline(value, color=palette.REFERENCE, linestyle=style, linewidth=1)
+            handles.append(Line2D([0], [0], color=palette.REFERENCE, linestyle=style,
+                                  label=f"{text}: {fmt.sig(value)} ms"))
+    handles += [Line2D([0], [0], marker="D", color=palette.PAPER, markeredgecolor=palette.STAND_IN, linestyle="none",
                        label="Python (asyncio, aiohttp)"),
-                Line2D([0], [0], marker="o", color="#555555", linestyle="none", label="C++ (Boost.Asio)"),
+                Line2D([0], [0], marker="o", color=palette.STAND_IN, linestyle="none", label="C++ (Boost.Asio)"),
                 Patch(color=CANCELLED, label="cancels the others"), Patch(color=COMPLETED, label="does not")]
     charts.finish(fig, "Time until the caller has its error (or all results)", _note(
         results, "Geometric mean over the repetitions with its 95 % interval; N = 10, request 0 answers 500. "

@@ -13,7 +13,10 @@ Chart rules every scenario follows (the helpers make them the easy path):
 - milliseconds where the values are ms (fmt.duration_us / ms_axis);
 - overlapping lines stay apart: markers per model, small x offsets
   (offsets()) for points at the same x;
-- legends list only what is drawn (legend_handles() from the series drawn).
+- legends list only what is drawn (legend_handles() from the series drawn);
+- every colour comes from palette.py: a model's (palette.model), a meaning's
+  (palette.GOOD, palette.HTTPS, ...) or a neutral (palette.REFERENCE, ...),
+  never one written in a chart module (tests/report/test_palette.py).
 
 Agg is selected before pyplot is imported so charts render without a
 display (CI, ssh sessions).
@@ -29,7 +32,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: 
 
 from matplotlib.lines import Line2D  # noqa: E402
 
-from . import files, fmt, models, stats  # noqa: E402
+from . import files, fmt, models, palette, stats  # noqa: E402
 
 FORMATS = ("svg", "png")
 PNG_DPI = 110
@@ -74,19 +77,19 @@ def grouped_bars(ax, groups, series, value, spread=None, flag=None, width=0.8):
     placed = {}
     for group, key, colour, x, state, v in _slots(groups, series, value, flag, width):
         if state == "failed" or v is None:
-            ax.plot([x], [0], marker="x", color="crimson", markersize=8, clip_on=False,
+            ax.plot([x], [0], marker="x", color=palette.FAILED, markersize=8, clip_on=False,
                     transform=ax.get_xaxis_transform(), zorder=4)
             ax.annotate("failed", (x, 0), xycoords=("data", "axes fraction"), xytext=(0, 8),
                         textcoords="offset points", rotation=90, ha="center", va="bottom",
-                        fontsize=7.5, color="crimson")
+                        fontsize=7.5, color=palette.FAILED)
             continue
-        ax.bar(x, v, bar_w * 0.92, color=colour, edgecolor="black" if state == "errors" else colour,
+        ax.bar(x, v, bar_w * 0.92, color=colour, edgecolor=palette.INK if state == "errors" else colour,
                hatch="///" if state == "errors" else None, linewidth=0.6, zorder=2)
         top = v
         lo_hi = spread(group, key) if spread else None
         if lo_hi and None not in lo_hi:
             lo, hi = lo_hi
-            ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor="black",
+            ax.errorbar(x, v, yerr=[[max(v - lo, 0)], [max(hi - v, 0)]], fmt="none", ecolor=palette.INK,
                         elinewidth=0.8, capsize=2, zorder=3)
             top = max(v, hi)
         placed[(group, key)] = (x, top)
@@ -116,7 +119,7 @@ def _group_axis(ax, groups):
 
 
 def no_data(ax, text="no successful run"):
-    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color="#999999")
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=palette.GUIDE)
     ax.set_yticks([])
 
 
@@ -134,12 +137,12 @@ def readable_y(ax):
 def legend_handles(series, with_errors=False):
     handles = [Patch(facecolor=c, edgecolor=c, label=label) for _, label, c in series]
     if with_errors:
-        handles.append(Patch(facecolor="white", edgecolor="black", hatch="///", label="run had errors"))
+        handles.append(Patch(facecolor=palette.PAPER, edgecolor=palette.INK, hatch="///", label="run had errors"))
     return handles
 
 
 def footnote(fig, text):
-    fig.text(0.01, 0.01, text, fontsize=7.5, color="#444444", ha="left", va="bottom", wrap=True)
+    fig.text(0.01, 0.01, text, fontsize=7.5, color=palette.TEXT, ha="left", va="bottom", wrap=True)
 
 
 def finish(fig, title, note, legend=None, ncol=None):
@@ -182,13 +185,13 @@ def grouped_points(ax, groups, series, value, spread=None, flag=None, width=0.8,
     placed = {}
     for group, key, colour, x, state, v in _slots(groups, series, value, flag, width):
         if state == "failed" or v is None:
-            ax.plot([x], [0.02], marker="x", color="crimson", markersize=8, clip_on=False,
+            ax.plot([x], [0.02], marker="x", color=palette.FAILED, markersize=8, clip_on=False,
                     transform=ax.get_xaxis_transform(), zorder=4)
             continue
         empty = hollow(group, key) if hollow else False
         ax.plot([x], [v], marker=markers(group, key) if markers else "o", markersize=7, linestyle="none",
-                color=colour, markerfacecolor="white" if empty or state == "errors" else colour,
-                markeredgecolor="black" if state == "errors" else colour, markeredgewidth=1.3, zorder=3)
+                color=colour, markerfacecolor=palette.PAPER if empty or state == "errors" else colour,
+                markeredgecolor=palette.INK if state == "errors" else colour, markeredgewidth=1.3, zorder=3)
         top = v
         lo_hi = spread(group, key) if spread else None
         if lo_hi and None not in lo_hi:
@@ -213,7 +216,7 @@ def language_divider(ax, names):
     langs = [models.get(n).is_python for n in names]
     for i in range(1, len(langs)):
         if langs[i] and not langs[i - 1]:
-            ax.axvline(i - 0.5, color="#888888", linestyle=":", linewidth=1.0, zorder=1)
+            ax.axvline(i - 0.5, color=palette.GUIDE, linestyle=":", linewidth=1.0, zorder=1)
 
 
 def model_ticklabels(ax, names, conc=None):

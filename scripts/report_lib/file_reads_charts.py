@@ -5,18 +5,19 @@
   a log axis (the readers span decades), C++ filled, Python hollow;
 - files_threads: threads that ran reads per reader and place (bars, linear),
   io_uring's kernel workers stacked and hatched.
-Readers keep one colour and marker on every chart.
+Readers keep one colour and marker on every chart: the colour of the client
+model each works like (palette.LIKE_MODEL: the thread pools are the thread
+models' cyan and blue, io_uring asio_coro's green, aiofiles py_aiohttp's red).
 """
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import charts, fmt
+from . import charts, fmt, palette
 from . import file_reads_verdict as fv
 
-STYLE = {  # reader -> (colour, marker); Python readers are drawn hollow
-    "sequential": ("#7f7f7f", "o"), "thread_pool": ("#1f77b4", "s"), "io_uring": ("#2ca02c", "D"),
-    "py_plain": ("#7f7f7f", "o"), "py_aiofiles": ("#d62728", "^"), "py_to_thread": ("#ff7f0e", "v"),
-}
+MARKER = {"sequential": "o", "thread_pool": "s", "io_uring": "D", "py_plain": "o", "py_aiofiles": "^",
+          "py_to_thread": "v"}
+STYLE = {reader: (palette.model(reader), marker) for reader, marker in MARKER.items()}  # Python: hollow
 PAIR_STYLE = {("py_aiofiles", "py_plain"): STYLE["py_aiofiles"], ("py_to_thread", "py_plain"): STYLE["py_to_thread"],
               ("thread_pool", "sequential"): STYLE["thread_pool"], ("io_uring", "sequential"): STYLE["io_uring"]}
 
@@ -45,7 +46,7 @@ def _note(results, extra=""):
 def _marker(ax, x, y, reader_or_style, hollow, lo=None, hi=None):
     colour, marker = reader_or_style
     ax.plot([x], [y], marker=marker, color=colour, markersize=8, linestyle="none", zorder=3,
-            markerfacecolor="white" if hollow else colour, markeredgewidth=1.4)
+            markerfacecolor=palette.PAPER if hollow else colour, markeredgewidth=1.4)
     if lo is not None and hi is not None:
         ax.errorbar(x, y, yerr=[[max(y - lo, 0)], [max(hi - y, 0)]], fmt="none", ecolor=colour, elinewidth=1.1,
                     capsize=3, zorder=2)
@@ -86,16 +87,17 @@ def ratios(results, charts_dir):
                     ax.annotate(fmt.times(ci[0]), (x + dx, top), xytext=(0, 4), textcoords="offset points",
                                 fontsize=7, ha="center", va="bottom", rotation=90)
         _places_axis(ax, places)
-        ax.axhline(1.0, color="#555555", linewidth=0.9, zorder=1)
+        ax.axhline(1.0, color=palette.REFERENCE, linewidth=0.9, zorder=1)
         _log_axis(ax, values, 1.0)
         # Room above the highest interval for its upright label.
         low, high = ax.get_ylim()
         ax.set_ylim(low, high * 1.6)
         ax.set_title(fv.shape_label(shape))
         ax.set_ylabel("MiB/s ÷ one-thread baseline (log)")
-    legend = [Line2D([], [], color=c, marker=m, linestyle="none", markerfacecolor="white" if _python(p[0]) else c,
-                     label=_pair_label(p)) for p, (c, m) in PAIR_STYLE.items()]
-    legend.append(Line2D([], [], color="#555555", label="parity (1x)"))
+    legend = [Line2D([], [], color=c, marker=m, linestyle="none",
+                     markerfacecolor=palette.PAPER if _python(p[0]) else c, label=_pair_label(p))
+              for p, (c, m) in PAIR_STYLE.items()]
+    legend.append(Line2D([], [], color=palette.REFERENCE, label="parity (1x)"))
     charts.finish(fig, "Reading many files: each reader against its language's one-thread baseline, 95 % CIs",
                   _note(results, "Ratios paired repetition by repetition; error bars: 95 % CI."), legend, ncol=3)
     return charts.save(fig, charts_dir, "files_ratios")
@@ -114,7 +116,7 @@ def throughput(results, charts_dir):
                 if r is None:
                     continue
                 if r.failed or not r.values(fv.COUNTER):
-                    ax.plot([x + dx], [0.03], marker="x", color="crimson", markersize=8, clip_on=False,
+                    ax.plot([x + dx], [0.03], marker="x", color=palette.FAILED, markersize=8, clip_on=False,
                             transform=ax.get_xaxis_transform(), zorder=4)
                     continue
                 vals = r.values(fv.COUNTER)
@@ -125,7 +127,8 @@ def throughput(results, charts_dir):
         ax.set_title(fv.shape_label(shape))
         ax.set_ylabel("MiB/s (log)")
     legend = [Line2D([], [], color=STYLE[r][0], marker=STYLE[r][1], linestyle="none",
-                     markerfacecolor="white" if _python(r) else STYLE[r][0], label=_label(r)) for r in fv.READERS]
+                     markerfacecolor=palette.PAPER if _python(r) else STYLE[r][0], label=_label(r))
+              for r in fv.READERS]
     charts.finish(fig, "Reading many files: MiB/s per reader (median, min–max)",
                   _note(results, "Checked: every file's size and Adler-32 checksum."), legend, ncol=6)
     return charts.save(fig, charts_dir, "files_throughput")
@@ -146,22 +149,23 @@ def threads(results, charts_dir):
                     continue
                 xi = x - 0.4 + width * (i + 0.5)
                 n = r.median("reading_threads") or 0
-                ax.bar(xi, n, width * 0.9, color="white" if _python(reader) else colour, edgecolor=colour,
+                ax.bar(xi, n, width * 0.9, color=palette.PAPER if _python(reader) else colour, edgecolor=colour,
                        linewidth=1.2, zorder=2)
                 ax.annotate(fmt.count(n), (xi, n), xytext=(0, 2), textcoords="offset points", ha="center",
                             fontsize=7)
                 kw = r.median("kernel_workers") or 0
                 if kw:
-                    ax.bar(xi, kw, width * 0.9, bottom=n, color="white", edgecolor=colour, hatch="///",
+                    ax.bar(xi, kw, width * 0.9, bottom=n, color=palette.PAPER, edgecolor=colour, hatch="///",
                            linewidth=0.8, zorder=2)
                 top = max(top, n + kw)
         _places_axis(ax, places)
         ax.set_ylim(0, top * 1.25)
         ax.set_title(fv.shape_label(shape))
         ax.set_ylabel("threads that ran reads")
-    legend = [Patch(facecolor="white" if _python(r) else STYLE[r][0], edgecolor=STYLE[r][0], label=_label(r))
+    legend = [Patch(facecolor=palette.PAPER if _python(r) else STYLE[r][0], edgecolor=STYLE[r][0], label=_label(r))
               for r in fv.READERS]
-    legend.append(Patch(facecolor="white", edgecolor="#2ca02c", hatch="///", label="io_uring kernel workers"))
+    legend.append(Patch(facecolor=palette.PAPER, edgecolor=STYLE["io_uring"][0], hatch="///",
+                        label="io_uring kernel workers"))
     charts.finish(fig, "Who did the reading: threads that ran read calls, per reader",
                   _note(results, "C++: distinct thread ids; Python: threads whose rchar (/proc/self/task/*/io) "
                                  "grew by at least one file."), legend, ncol=4)

@@ -9,12 +9,13 @@
   completed and cancelled requests (right), per model and pending mode.
 
 Models take their colour and marker from models.py (Python dashed and
-hollow); the footer gives this run's spread.
+hollow); what mockd did with a request (completed, cancelled) takes its
+meaning colour from palette.py; the footer gives this run's spread.
 """
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import charts, fmt, models, stats
+from . import charts, fmt, models, palette, stats
 from . import hedging_verdict as hv
 
 
@@ -82,7 +83,7 @@ def p99_chart(results, charts_dir):
     server_p99 = next((r.median("dist_p99_ms") for r in runs if hv.key(r).kind == "hedged" and not r.failed
                        and r.median("dist_p99_ms")), None)
     if server_p99:
-        left.axhline(server_p99, color="#555555", linestyle="--", linewidth=0.9, zorder=1)
+        left.axhline(server_p99, color=palette.REFERENCE, linestyle="--", linewidth=0.9, zorder=1)
         values.append(server_p99)
     if charts.needs_log(values):
         left.set_yscale("log")
@@ -94,20 +95,20 @@ def p99_chart(results, charts_dir):
     left.set_title("p99 latency")
     right.set_ylabel("server requests ÷ client requests")
     right.set_ylim(0.9, max(loads + [1.2]) * 1.08)
-    right.axhline(1.0, color="#555555", linewidth=0.9, zorder=1)
+    right.axhline(1.0, color=palette.REFERENCE, linewidth=0.9, zorder=1)
     right.set_title("load")
     if not drawn:
         charts.no_data(left)
     legend = [Line2D([], [], **models.get(m).line_style()) for m in drawn]
     if server_p99:
-        legend.append(Line2D([], [], color="#555555", linestyle="--", label="the server's own p99 delay"))
+        legend.append(Line2D([], [], color=palette.REFERENCE, linestyle="--", label="the server's own p99 delay"))
     charts.finish(fig, "Hedged requests: p99 latency and load against the hedge delay", _note(
         results, "Server: lognormal delays; a second copy after the hedge delay, first answer wins, the other "
                  "cancelled; load from mockd's requests_started."), legend)
     return charts.save(fig, charts_dir, "hedging_p99")
 
 
-KEPT_COLOUR, CANCELLED_COLOUR = "#4c72b0", "#dd8452"
+KEPT_COLOUR, CANCELLED_COLOUR = palette.COMPLETED, palette.CANCELLED
 
 
 def first_completed_chart(results, charts_dir):
@@ -127,22 +128,22 @@ def first_completed_chart(results, charts_dir):
         labels.append(f"{model}\npending:{pending}" + ("\n(Python)" if m.is_python else ""))
         if r.failed:
             for ax in (left, right):
-                ax.plot([x], [0.03], marker="x", color="crimson", markersize=8, clip_on=False,
+                ax.plot([x], [0.03], marker="x", color=palette.FAILED, markersize=8, clip_on=False,
                         transform=ax.get_xaxis_transform())
             continue
         fastest = r.median("fastest_delay_ms") or fastest
         first, settled = r.median("first_ms"), r.median("all_done_ms")
         hatch = "//" if m.is_python else None
-        left.bar(x - 0.18, first, width=0.34, color=m.colour, hatch=hatch, edgecolor="black", linewidth=0.5)
-        left.bar(x + 0.18, settled, width=0.34, color="white", hatch=hatch, edgecolor=m.colour, linewidth=1.2)
+        left.bar(x - 0.18, first, width=0.34, color=m.colour, hatch=hatch, edgecolor=palette.INK, linewidth=0.5)
+        left.bar(x + 0.18, settled, width=0.34, color=palette.PAPER, hatch=hatch, edgecolor=m.colour, linewidth=1.2)
         for dx, y in ((-0.18, first), (0.18, settled)):
             left.annotate(fmt.compact(y), (x + dx, y), xytext=(0, 2), textcoords="offset points", ha="center",
                           fontsize=7.5)
         completed, cancelled = r.median("server_completed") or 0, r.median("server_cancelled") or 0
-        right.bar(x, completed, width=0.5, color=KEPT_COLOUR, hatch=hatch, edgecolor="black", linewidth=0.5)
-        right.bar(x, cancelled, width=0.5, bottom=completed, color=CANCELLED_COLOUR, hatch=hatch, edgecolor="black",
-                  linewidth=0.5)
-        right.plot([x + 0.32], [r.median("pending")], marker="<", color="black", linestyle="none")
+        right.bar(x, completed, width=0.5, color=KEPT_COLOUR, hatch=hatch, edgecolor=palette.INK, linewidth=0.5)
+        right.bar(x, cancelled, width=0.5, bottom=completed, color=CANCELLED_COLOUR, hatch=hatch,
+                  edgecolor=palette.INK, linewidth=0.5)
+        right.plot([x + 0.32], [r.median("pending")], marker="<", color=palette.INK, linestyle="none")
         right.annotate(f"{fmt.count(completed)} + {fmt.count(cancelled)}", (x, completed + cancelled),
                        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=7.5)
     for ax in (left, right):
@@ -151,7 +152,7 @@ def first_completed_chart(results, charts_dir):
         if not slots:
             charts.no_data(ax)
     if fastest:
-        left.axhline(fastest, color="#555555", linestyle="--", linewidth=0.9)
+        left.axhline(fastest, color=palette.REFERENCE, linestyle="--", linewidth=0.9)
     for ax in (left, right):
         top = max([b.get_height() + b.get_y() for b in ax.patches] or [1])
         ax.set_ylim(0, top * 1.15)
@@ -159,13 +160,13 @@ def first_completed_chart(results, charts_dir):
     left.set_title("time to the first answer, and until all ended")
     right.set_ylabel("requests per repetition")
     right.set_title("what mockd did with them")
-    legend = [Patch(facecolor="#777777", edgecolor="black", label="first answer"),
-              Patch(facecolor="white", edgecolor="#777777", label="all ended"),
-              Line2D([], [], color="#555555", linestyle="--", label="fastest host's delay"),
+    legend = [Patch(facecolor=palette.STAND_IN, edgecolor=palette.INK, label="first answer"),
+              Patch(facecolor=palette.PAPER, edgecolor=palette.STAND_IN, label="all ended"),
+              Line2D([], [], color=palette.REFERENCE, linestyle="--", label="fastest host's delay"),
               Patch(facecolor=KEPT_COLOUR, label="completed at mockd"),
               Patch(facecolor=CANCELLED_COLOUR, label="cancelled at mockd"),
-              Line2D([], [], marker="<", color="black", linestyle="none", label="pending when the first came"),
-              Patch(facecolor="white", edgecolor="black", hatch="//", label="Python")]
+              Line2D([], [], marker="<", color=palette.INK, linestyle="none", label="pending when the first came"),
+              Patch(facecolor=palette.PAPER, edgecolor=palette.STAND_IN, hatch="//", label="Python")]
     charts.finish(fig, "asyncio.wait(FIRST_COMPLETED) over three requests: the others keep running unless "
                        "cancelled", _note(results, f"Hosts: {hosts} ms on one mockd.", "first_ms", "the time to the first answer"),
                   legend, ncol=4)

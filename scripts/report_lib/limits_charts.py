@@ -11,17 +11,20 @@ requests in flight is an asyncio.Semaphore for aiohttp and workers for the
 C++ models, and the legend names whichever the run has).
 
 Models are styled from the registry (report_lib/models.py): C++ solid with
-filled markers, Python dashed with hollow markers; legends list only the
-models and lines drawn.
+filled markers, Python dashed with hollow markers; where the colour is a
+setting rather than a model (per host, fd, cap), it is the setting's meaning
+from palette.py (the better setting teal, the worse maroon; pooled and
+unpooled as on the pooling page) and the marker is the model's; legends list
+only the models and lines drawn.
 """
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from . import charts, fmt, models as registry
+from . import charts, fmt, models as registry, palette
 from . import limits_verdict as lv
 
-IDEAL = "#333333"  # not a model colour (asio_coro is green)
-REFERENCE = "#bbbbbb"
+IDEAL = palette.REFERENCE
+PREDICTED = palette.FAINT  # wide and pale, under the measured points
 
 
 def _note(results, extra):
@@ -94,9 +97,9 @@ def _sweep_chart(results, charts_dir, counter, ylabel, title, stem, note, ideal=
         handles.append(Line2D([], [], color=IDEAL, linestyle="--", label=ideal.label))
     if reference and handles:
         # Wide and pale, under the data: the measured points should sit on it.
-        ax.plot([x for x, _ in reference], [y * scale for _, y in reference], color=REFERENCE, linewidth=6,
+        ax.plot([x for x, _ in reference], [y * scale for _, y in reference], color=PREDICTED, linewidth=6,
                 alpha=0.7, zorder=1, solid_capstyle="round")
-        handles.append(Line2D([], [], color=REFERENCE, linewidth=6, alpha=0.7, label=reference_label))
+        handles.append(Line2D([], [], color=PREDICTED, linewidth=6, alpha=0.7, label=reference_label))
     if not handles:
         charts.no_data(ax)
     else:
@@ -184,8 +187,8 @@ def _marker_handles(models):
     out = []
     for m in models:
         reg = registry.get(m)
-        out.append(Line2D([], [], color="#555555", marker=reg.marker, linestyle="none",
-                          markerfacecolor="white" if reg.is_python else "#555555", label=reg.label()))
+        out.append(Line2D([], [], color=palette.STAND_IN, marker=reg.marker, linestyle="none",
+                          markerfacecolor=palette.PAPER if reg.is_python else palette.STAND_IN, label=reg.label()))
     return out
 
 
@@ -201,8 +204,8 @@ def per_host(results, charts_dir):
     total = lv.limit_of(example) if example is not None else None
     per = next((lv.limit_of(r, "limit_per_host") for m in models for r in lv.fast_p99_pair(runs, m)[1:]
                 if r is not None), None)
-    series = [("total", f"limit:{fmt.count(total)}, no per-host limit", "#d62728"),
-              ("per_host", f"limit:{fmt.count(total)}, limit_per_host:{fmt.count(per)}", "#2ca02c")]
+    series = [("total", f"limit:{fmt.count(total)}, no per-host limit", palette.BAD),
+              ("per_host", f"limit:{fmt.count(total)}, limit_per_host:{fmt.count(per)}", palette.GOOD)]
     fig, axes = charts.figure(1, 2, width_per_col=5.4, height_per_row=4.0)
 
     def run_of(m, s):
@@ -258,7 +261,7 @@ def fd(results, charts_dir):
     ex_lim = next((lv.fd_runs(runs, m)[1] for m in models if _usable(lv.fd_runs(runs, m)[1])), None)
     fd_limit = fmt.count(ex_unl.name.param("fd_limit")) if ex_unl is not None else "?"
     lim_text = f"limit:{fmt.count(lv.limit_of(ex_lim))}" if ex_lim is not None else "limit"
-    series = [("unlimited", "limit:unlimited", "#d62728"), ("limited", lim_text, "#2ca02c")]
+    series = [("unlimited", "limit:unlimited", palette.UNBOUNDED), ("limited", lim_text, palette.BOUNDED)]
 
     def run_of(m, s):
         unl, lim = lv.fd_runs(runs, m)
@@ -280,7 +283,7 @@ def fd(results, charts_dir):
             ok = total - failed
             ax.bar(x, ok, width=0.8 / n, color=colour, edgecolor=colour)
             if failed:
-                ax.bar(x, failed, bottom=ok, width=0.8 / n, color="white", edgecolor=colour, hatch="///")
+                ax.bar(x, failed, bottom=ok, width=0.8 / n, color=palette.PAPER, edgecolor=colour, hatch="///")
             ax.annotate(f"{fmt.count(ok)} ok\n{fmt.count(failed)} failed", (x, total), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=7)
             drawn.add(k)
@@ -309,7 +312,7 @@ def fd(results, charts_dir):
         r = run_of(m, s)
         share = (r.median("errors") or 0) / r.median("requests") if r.median("requests") else 0
         ax.annotate(f"{fmt.pct(share, 0)} failed", (x, top), xytext=(5, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=7.5, color="crimson" if share else "#333333")
+                    ha="left", va="center", fontsize=7.5, color=palette.FAILED if share else palette.TEXT)
     if placed:
         ax.set_xticklabels(_model_groups(models))
         ax.set_ylim(bottom=0)
@@ -342,9 +345,9 @@ def cap(results, charts_dir):
     ex = next((lv.cap_run(runs, m, k) for m in models for k in lv.CAP_MODES if lv.cap_run(runs, m, k)), None)
     c = fmt.count(ex.name.param("cap")) if ex is not None else "?"
     # Series by role; each model's bound (semaphore or workers) fills the first two.
-    series = [("pooled", _bound_label(models, runs, c, True), "#1f77b4"),
-              ("unpooled", _bound_label(models, runs, c, False), "#9467bd"),
-              ("connector", f"connector limit:{c}, gather (concurrency 0)", "#2ca02c")]
+    series = [("pooled", _bound_label(models, runs, c, True), palette.POOLED),
+              ("unpooled", _bound_label(models, runs, c, False), palette.UNPOOLED),
+              ("connector", f"connector limit:{c}, gather (concurrency 0)", palette.FIRST)]
 
     def run_of(m, role):
         mode = "connector" if role == "connector" else lv.bound_mode(runs, m, pooled=role == "pooled")

@@ -10,13 +10,20 @@
   the delay the handler waited, the rest of the reported span, and the
   client's latency beyond the span (what the middleware does not see),
   medians in ms.
+
+Colours are meanings (palette.py): without timing grey, with timing indigo,
+and on the span the part the timing reports indigo too, the part it misses
+magenta.
 """
 from matplotlib.patches import Patch
 
-from . import charts, fmt
+from . import charts, fmt, palette
 from . import middleware_verdict as mv
 
-COLOUR = {"none": "#9e9e9e", "timing": "#1f77b4"}
+COLOUR = {"none": palette.WITHOUT, "timing": palette.WITH}
+# The parts of a span bar: the delay the handler waited (given), the rest the timing reports,
+# and the client's latency beyond it (what the timing does not see).
+DELAY, REPORTED, UNSEEN = palette.FAINT, palette.WITH, palette.SECOND
 LABEL = {"none": "without timing", "timing": "with timing"}
 CONNECTION_TICK = {"keep_alive": "keep-alive",
                    "new_connection": "new connection per request\n(includes connect, accept)"}
@@ -45,7 +52,7 @@ def cost(results, charts_dir):
                 continue
             med = r.median("server_cpu_us_per_req")
             ax.bar([x], [med], color=COLOUR[middleware], width=0.6)
-            ax.errorbar([x], [med], yerr=[[med - min(values)], [max(values) - med]], fmt="none", ecolor="#333333",
+            ax.errorbar([x], [med], yerr=[[med - min(values)], [max(values) - med]], fmt="none", ecolor=palette.INK,
                         capsize=4, elinewidth=1)
             # Beside the bar's top, clear of the whisker that runs through it.
             ax.annotate(fmt.sig(med), (x + 0.3, med), xytext=(3, 0), textcoords="offset points", ha="left",
@@ -79,9 +86,9 @@ def span(results, charts_dir):
         latency = r.median("latency_p50_ms")
         if None in (delay, span_ms, latency):
             continue
-        parts = [(delay, "#c7c7c7", "the handler's delay"),
-                 (max(span_ms - delay, 0), "#1f77b4", "rest of the reported span"),
-                 (max(latency - span_ms, 0), "#ff7f0e", "client latency beyond the span")]
+        parts = [(delay, DELAY, "the handler's delay"),
+                 (max(span_ms - delay, 0), REPORTED, "rest of the reported span"),
+                 (max(latency - span_ms, 0), UNSEEN, "client latency beyond the span")]
         left = 0
         for width, colour, _label in parts:
             ax.barh([y], [width], left=left, color=colour, height=0.5)
@@ -98,8 +105,8 @@ def span(results, charts_dir):
     ax.grid(axis="y", visible=False)
     ax.margins(x=0.35)
     legend = [Patch(color=c, label=label) for c, label in
-              (("#c7c7c7", "the handler's delay"), ("#1f77b4", "rest of the reported span"),
-               ("#ff7f0e", "client latency beyond the span"))]
+              ((DELAY, "the handler's delay"), (REPORTED, "rest of the reported span"),
+               (UNSEEN, "client latency beyond the span"))]
     charts.finish(fig, "What a timing middleware sees of a 20 ms request",
                   _note(results, "one libcurl handle, requests one at a time."), legend=legend)
     return charts.save(fig, charts_dir, "middleware_span")

@@ -1,6 +1,7 @@
 """The client models every scenario measures, in one registry, so a model
-looks the same on every chart and in every table: one colour, one marker,
-one place in the order, one label, and the Python API it stands for.
+looks the same on every chart and in every table: one colour (from
+palette.py), one marker, one place in the order, one label, and the Python
+API it stands for.
 
 How a scenario module uses it (charts and tables alike):
 
@@ -21,10 +22,12 @@ measured: prose should say "the C++ model that mirrors X".
 """
 from dataclasses import dataclass
 
+from . import palette
+
 CPP = "C++"
 PYTHON = "Python"
 
-UNKNOWN_COLOUR = "#999999"
+UNKNOWN_COLOUR = palette.UNKNOWN_MODEL
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class Model:
         """matplotlib plot() keywords: colour and marker; Python dashed with a hollow marker."""
         style = {"color": self.colour, "marker": self.marker, "label": self.label()}
         if self.is_python:
-            style.update(linestyle="--", markerfacecolor="white", markeredgecolor=self.colour)
+            style.update(linestyle="--", markerfacecolor=palette.PAPER, markeredgecolor=self.colour)
         else:
             style.update(linestyle="-")
         return style
@@ -70,34 +73,34 @@ class Model:
         colour = colour or self.colour
         style = {"color": colour, "edgecolor": colour}
         if self.is_python:
-            style.update(hatch="..", edgecolor="white")
+            style.update(hatch="..", edgecolor=palette.PAPER)
         return style
 
 
-def _m(order, name, language, api, colour, marker, description):
-    return Model(name, language, api, colour, marker, order, description)
+def _m(order, name, language, api, marker, description):
+    return Model(name, language, api, palette.MODEL[name], marker, order, description)
 
 
 # Order: C++ sequential, C++ concurrent, then Python in the same sequence, so
 # a model's Python peer sits in the same relative place.
 MODELS = {m.name: m for m in (
-    _m(10, "blocking_curl", CPP, "requests.get / requests.Session (one request at a time)", "#9467bd", "s",
+    _m(10, "blocking_curl", CPP, "requests.get / requests.Session (one request at a time)", "s",
        "libcurl easy handle, one request at a time on the calling thread"),
-    _m(20, "blocking_httplib", CPP, "http.client.HTTPConnection", "#e377c2", "v",
+    _m(20, "blocking_httplib", CPP, "http.client.HTTPConnection", "v",
        "cpp-httplib client, one request at a time on the calling thread"),
-    _m(30, "threads_curl", CPP, "concurrent.futures.ThreadPoolExecutor + requests.Session", "#17becf", "P",
+    _m(30, "threads_curl", CPP, "concurrent.futures.ThreadPoolExecutor + requests.Session", "P",
        "a thread per worker, each with its own libcurl easy handle"),
-    _m(40, "curl_multi", CPP, "asyncio.gather over one aiohttp.ClientSession", "#8c564b", "^",
+    _m(40, "curl_multi", CPP, "asyncio.gather over one aiohttp.ClientSession", "^",
        "one thread driving many transfers through libcurl's multi interface"),
-    _m(50, "asio_coro", CPP, "asyncio.gather over one aiohttp.ClientSession", "#2ca02c", "o",
+    _m(50, "asio_coro", CPP, "asyncio.gather over one aiohttp.ClientSession", "o",
        "Boost.Asio/Beast C++20 coroutines on one event loop thread"),
-    _m(60, "py_requests", PYTHON, "requests.Session / requests.get", "#bcbd22", "s",
+    _m(60, "py_requests", PYTHON, "requests.Session / requests.get", "s",
        "Python requests, one request at a time"),
-    _m(70, "py_requests_threads", PYTHON, "ThreadPoolExecutor + requests.Session", "#1f77b4", "P",
+    _m(70, "py_requests_threads", PYTHON, "ThreadPoolExecutor + requests.Session", "P",
        "Python requests on a thread pool, one Session per thread"),
-    _m(80, "py_aiohttp", PYTHON, "aiohttp.ClientSession + asyncio.gather", "#d62728", "o",
+    _m(80, "py_aiohttp", PYTHON, "aiohttp.ClientSession + asyncio.gather", "o",
        "Python aiohttp on the default asyncio event loop"),
-    _m(90, "py_aiohttp_uvloop", PYTHON, "aiohttp.ClientSession + asyncio.gather on uvloop", "#ff7f0e", "D",
+    _m(90, "py_aiohttp_uvloop", PYTHON, "aiohttp.ClientSession + asyncio.gather on uvloop", "D",
        "Python aiohttp on uvloop's event loop"),
 )}
 

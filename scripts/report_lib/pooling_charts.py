@@ -7,20 +7,22 @@ and .png under charts/.
 Chart rules (charts.py): values span decades, so every panel uses points on
 one log axis, never bars; models are labelled and ordered from models.py,
 with their concurrency (they run at different ones) and Python models hollow
-and in italics; latencies are in ms; the footer gives this run's measured
-spread, not a fixed figure.
+and in italics; the modes are colours of meaning from palette.py (pooled
+teal, unpooled amber, unpooled without TLS session reuse maroon; as on the
+rtt and limits pages), never a model's; latencies are in ms; the footer gives
+this run's measured spread, not a fixed figure.
 """
 import textwrap
 
 from matplotlib.lines import Line2D
 
-from . import charts, fmt, models
+from . import charts, fmt, models, palette
 from . import pooling_verdict as pv
 
 # One colour per mode on every chart; labels are the benchmark name segments.
-POOL = ("pool", "pool", "#1f77b4")
-NOPOOL = ("nopool", "nopool", "#ff7f0e")
-NOPOOL_NO_CACHE = ("nopool_nocache", "nopool, session_cache:off", "#d62728")
+POOL = ("pool", "pool", palette.POOLED)
+NOPOOL = ("nopool", "nopool", palette.UNPOOLED)
+NOPOOL_NO_CACHE = ("nopool_nocache", "nopool, session_cache:off", palette.UNPOOLED_NO_SESSION_CACHE)
 MODE_OF = {"pool": ("pool", "on"), "nopool": ("nopool", "on"), "nopool_nocache": ("nopool", "off")}
 
 
@@ -77,13 +79,14 @@ def _legend(runs, extra=()):
     handles = [Line2D([], [], color=c, marker="o", linestyle="none", label=label) for _, label, c in modes]
     handles += list(extra)
     if any(r.errors for r in runs if not r.failed):
-        handles.append(Line2D([], [], color="#555555", marker="o", markerfacecolor="white", markeredgecolor="black",
-                              linestyle="none", label="run had errors (hollow, black edge)"))
+        handles.append(Line2D([], [], color=palette.STAND_IN, marker="o", markerfacecolor=palette.PAPER,
+                              markeredgecolor=palette.INK, linestyle="none",
+                              label="run had errors (hollow, black edge)"))
     if any(r.failed for r in runs):
-        handles.append(Line2D([], [], color="crimson", marker="x", linestyle="none", label="failed"))
+        handles.append(Line2D([], [], color=palette.FAILED, marker="x", linestyle="none", label="failed"))
     if any(models.get(pv.key(r).model).is_python for r in runs):
-        handles.append(Line2D([], [], color="#555555", marker="o", markerfacecolor="white", linestyle="none",
-                              label="Python model (hollow, italic label)"))
+        handles.append(Line2D([], [], color=palette.STAND_IN, marker="o", markerfacecolor=palette.PAPER,
+                              linestyle="none", label="Python model (hollow, italic label)"))
     return handles
 
 
@@ -176,13 +179,13 @@ def throughput(results, charts_dir):
             x = (placed[(m, "pool")][0] + placed[(m, "nopool")][0]) / 2
             top = max(placed[(m, "pool")][1], placed[(m, "nopool")][1])
             if pair is None or pair.factor is None:
-                text, colour = "excluded", "#999999"
+                text, colour = "excluded", palette.GUIDE
             else:
                 lo, hi = pair.factor_ci[1:]
                 # An interval that includes 1 makes the time difference noise too: not quoted.
                 text = ("same\n(CI has 1x)" if fmt.includes_one(lo, hi)
                         else f"{fmt.times(pair.factor)}\n{_saved(pair.saved_us)}")
-                colour = "black"
+                colour = palette.INK
             ax.annotate(text, (x, top), xytext=(0, 5), textcoords="offset points", ha="center", va="bottom",
                         fontsize=7, fontweight="bold", color=colour, linespacing=1.0)
         ax.set_ylabel("requests/s (median, log scale)")
@@ -218,7 +221,7 @@ def latency(results, charts_dir):
 
     fig = _grid(results, "Latency of successful requests: p50 (point) and p99 (dash) per client model and mode",
                 "medians over repetitions of each repetition's p50_us and p99_us, in ms.", draw,
-                extra_legend=[Line2D([], [], color="#555555", marker="_", markersize=9, markeredgewidth=2,
+                extra_legend=[Line2D([], [], color=palette.STAND_IN, marker="_", markersize=9, markeredgewidth=2,
                                      linestyle="none", label="p99")],
                 counter="p50_us", what="p50")
     return charts.save(fig, charts_dir, "pooling_latency")

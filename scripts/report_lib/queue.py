@@ -199,10 +199,6 @@ def _caveats(results):
     return page.caveats(results, items, counter="max_depth", what="peak depth")
 
 
-def _model_of(run):
-    return qv.key(run).impl, None
-
-
 def _numbers(results):
     columns = [
         page.counter_column("maxsize", "maxsize", fmt.count),
@@ -221,4 +217,4 @@ def _numbers(results):
     note = ("Medians over the repetitions. Expected growth = (producer rate − consumer rate) × the "
             "producer's running time, per repetition. ⚠ marks a failed benchmark or one with errors "
             "(items lost or corrupted).")
-    return page.numbers_table(results, columns, model_of=_model_of, note=note)
+    return page.numbers_table(results, columns, note=note)

@@ -4,15 +4,18 @@
   right, maxsize dashed; from series.json;
 - queue_latency: p50 and p99 latency per item (points, log axis), and the
   producer's and the consumers' rates per run (bars, linear axis).
+
+Bounded and unbounded are meaning colours (palette.py), as on the streams and
+limits pages: bounded teal, unbounded maroon.
 """
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import charts, fmt
+from . import charts, fmt, palette
 from . import queue as page_module
 from . import queue_verdict as qv
 
-COLOUR = {False: "#d62728", True: "#1f77b4"}  # unbounded red, bounded blue
+COLOUR = {False: palette.UNBOUNDED, True: palette.BOUNDED}
 LABEL = {False: "unbounded", True: "bounded"}
 
 
@@ -46,7 +49,7 @@ def depth(results, charts_dir):
             if rss:
                 bottom.plot(secs, rss, color=COLOUR[bounded], linewidth=1.4)
             if bounded:
-                top.axhline(qv.key(run).maxsize, color="#555555", linestyle="--", linewidth=0.9)
+                top.axhline(qv.key(run).maxsize, color=palette.REFERENCE, linestyle="--", linewidth=0.9)
             drawn = True
         if not drawn:
             charts.no_data(top, "no series (series.json missing or the runs failed)")
@@ -61,7 +64,7 @@ def depth(results, charts_dir):
             ax.grid(True, axis="both", alpha=0.3)
     legend = [Line2D([], [], color=COLOUR[False], label="unbounded"),
               Line2D([], [], color=COLOUR[True], label="bounded"),
-              Line2D([], [], color="#555555", linestyle="--", label="maxsize")]
+              Line2D([], [], color=palette.REFERENCE, linestyle="--", label="maxsize")]
     charts.finish(fig, "A producer faster than its consumers: depth and memory over time", _note(
         results, "One repetition (the last) of each benchmark, sampled every 10 ms."), legend)
     return charts.save(fig, charts_dir, "queue_depth")
@@ -99,12 +102,12 @@ def latency(results, charts_dir):
     left.set_title("Latency per item: made → consumed")
     right.set_ylabel("items/s")
     right.set_title("Producer's rate against the consumers' rate")
-    legend = [Line2D([], [], color="black", marker="o", linestyle="none", label="p50"),
-              Line2D([], [], color="black", marker="^", linestyle="none", label="p99"),
+    legend = [Line2D([], [], color=palette.STAND_IN, marker="o", linestyle="none", label="p50"),
+              Line2D([], [], color=palette.STAND_IN, marker="^", linestyle="none", label="p99"),
               Line2D([], [], color=COLOUR[False], linewidth=6, label="unbounded"),
               Line2D([], [], color=COLOUR[True], linewidth=6, label="bounded"),
-              Patch(facecolor="#777777", alpha=0.9, label="producer items/s"),
-              Patch(facecolor="#777777", alpha=0.45, hatch="//", label="consumer items/s")]
+              Patch(facecolor=palette.STAND_IN, alpha=0.9, label="producer items/s"),
+              Patch(facecolor=palette.STAND_IN, alpha=0.45, hatch="//", label="consumer items/s")]
     charts.finish(fig, "Latency per item and the two rates, unbounded and bounded", _note(
         results, "Medians over the repetitions."), legend, ncol=6)
     return charts.save(fig, charts_dir, "queue_latency")

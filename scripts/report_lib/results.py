@@ -196,6 +196,16 @@ class Results:
         return self.mode == "quick" or str(self.ctx("suite_quick", "")).lower() in ("true", "1", "yes")
 
 
+def first_median(runs, counter, default=None):
+    """The median of `counter` in the first of `runs` that has one: a setting the runs share (a
+    delay, a client count) read from whichever run reported it; default when none did."""
+    for r in runs:
+        v = r.median(counter)
+        if v is not None:
+            return v
+    return default
+
+
 def _read_json(path, what):
     try:
         with open(path, encoding="utf-8") as f:

@@ -6,6 +6,7 @@ comes from the results (bench.json, series.json).
 """
 from . import fmt, headline as hl, models, page
 from . import retry_verdict as rv
+from .results import first_median
 
 NAME = "retry"
 TITLE = "C6 retry: exponential backoff, with and without jitter"
@@ -61,21 +62,13 @@ def sections(results, charts_written, v):
     ]
 
 
-def _first(runs, counter, default=None):
-    for r in runs:
-        v = r.median(counter)
-        if v is not None:
-            return v
-    return default
-
-
 def _setup(results):
     runs = results.runs
     retried = [r for r in runs if rv.key(r).policy != "none"]
     k = rv.key(retried[0]).retries if retried else None
     base = retried[0].name.param("base_ms") if retried else None
     rows = [
-        ("clients", f"{fmt.count(_first(runs, 'clients', 0))} logical requests started together, one per client"),
+        ("clients", f"{fmt.count(first_median(runs, 'clients', 0))} logical requests started together, one per client"),
         ("failure rates p", ", ".join(fmt.compact(p) for p in rv.rates(runs))),
         ("policies", f"`none` (one attempt); `backoff`: up to {k} retries, the r-th after {base} · 2^(r−1) ms; "
                      f"`backoff_jitter`: the same retries, each after a wait uniform in [0, {base} · 2^(r−1)] ms"),
@@ -219,10 +212,6 @@ def _caveats(results):
     return page.caveats(results, items, counter="wall_ms", what="total time")
 
 
-def _model_of(run):
-    return rv.key(run).client, None
-
-
 def _numbers(results):
     columns = [
         page.counter_column("success rate", "success_rate", fmt.pct),
@@ -240,4 +229,4 @@ def _numbers(results):
             "counted them (`requests_started`); 500s: the failures `fail_rate` asked for (retried, not errors); "
             "server peak: the busiest 10 ms of all arrivals, first attempts included. ⚠ marks a failed benchmark "
             "or one with errors.")
-    return page.numbers_table(results, columns, model_of=_model_of, note=note)
+    return page.numbers_table(results, columns, note=note)

@@ -8,14 +8,18 @@ retries per 10 ms (`client_retries`) drawn over them as a line.
 retry_outcomes: success rate against p beside 1 − p and 1 − p^(k+1); server
 requests per client beside (1 − p^(k+1)) ÷ (1 − p); the peak ratio without ÷
 with jitter per client and p with its 95 % CI (log axis, points).
+
+Policies are meaning colours (palette.py): no retry grey, plain backoff (the
+waves) maroon, backoff with jitter teal; the ratio panel's points are the
+clients' model colours.
 """
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import charts, fmt, models
+from . import charts, fmt, models, palette
 from . import retry_verdict as rv
 
-POLICY_COLOUR = {"none": "#7f7f7f", "backoff": "#d62728", "backoff_jitter": "#1f77b4"}
+POLICY_COLOUR = {"none": palette.NONE, "backoff": palette.BAD, "backoff_jitter": palette.GOOD}
 POLICY_MARKER = {"none": "s", "backoff": "o", "backoff_jitter": "D"}
 BUCKET_MS = 10
 
@@ -46,7 +50,7 @@ def timeline(results, charts_dir):
                    linewidth=0)
             if retries:
                 ax.step([i * BUCKET_MS for i in range(len(retries) + 1)], list(retries) + [retries[-1]],
-                        where="post", color="black", linewidth=1.0)
+                        where="post", color=palette.INK, linewidth=1.0)
             tops.append(max(list(started) + list(retries or [0])))
             panels.append(ax)
             peak = run.median(rv.WAVE_COUNTER)
@@ -60,7 +64,7 @@ def timeline(results, charts_dir):
             ax.set_ylim(0, max(tops) * 1.1)
     legend = [Patch(color=POLICY_COLOUR["backoff"], alpha=0.45, label="server arrivals, backoff"),
               Patch(color=POLICY_COLOUR["backoff_jitter"], alpha=0.45, label="server arrivals, backoff_jitter"),
-              Line2D([], [], color="black", linewidth=1.0, label="retries sent by the client")]
+              Line2D([], [], color=palette.INK, linewidth=1.0, label="retries sent by the client")]
     charts.finish(fig, "Arrivals at the server per 10 ms: backoff without and with full jitter",
                   _note(results, "Bars: mockd's timeline.started of the last repetition (first attempts "
                                  "included); line: the same repetition's retries as the client sent them."),
@@ -70,7 +74,7 @@ def timeline(results, charts_dir):
 
 def _theory(ax, ps, fn, label, style):
     grid = [i / 100 for i in range(int(min(ps) * 100) - 5, int(max(ps) * 100) + 6)]
-    ax.plot(grid, [fn(x) for x in grid], style, color="#555555", linewidth=0.9, label=label)
+    ax.plot(grid, [fn(x) for x in grid], style, color=palette.REFERENCE, linewidth=0.9, label=label)
 
 
 def outcomes(results, charts_dir):
@@ -100,7 +104,7 @@ def outcomes(results, charts_dir):
             if not xs:
                 continue
             style = dict(color=POLICY_COLOUR[policy], marker=POLICY_MARKER[policy], linestyle="none",
-                         markerfacecolor="white" if hollow else POLICY_COLOUR[policy])
+                         markerfacecolor=palette.PAPER if hollow else POLICY_COLOUR[policy])
             succ.errorbar(xs, ys, yerr=[lo, hi], capsize=2, **style)
             load.plot(xs, loads, **style)
     succ.set_xlabel("fail_rate p")
@@ -124,7 +128,7 @@ def outcomes(results, charts_dir):
             est, lo_, hi_ = ci
             python = m.language.lower().startswith("python")
             ratio.plot([x], [est], marker=m.marker, color=m.colour, linestyle="none", markersize=7,
-                       markerfacecolor="white" if python else m.colour)
+                       markerfacecolor=palette.PAPER if python else m.colour)
             if lo_ is not None and hi_ is not None:
                 ratio.errorbar(x, est, yerr=[[max(est - lo_, 0)], [max(hi_ - est, 0)]], fmt="none",
                                ecolor=m.colour, capsize=3)
@@ -140,16 +144,16 @@ def outcomes(results, charts_dir):
         charts.readable_y(ratio)
     else:
         charts.no_data(ratio)
-    ratio.axhline(1.0, color="#555555", linewidth=0.9)
-    ratio.axhline(rv.WAVE_MIN, color="#999999", linewidth=0.9, linestyle="--")
+    ratio.axhline(1.0, color=palette.REFERENCE, linewidth=0.9)
+    ratio.axhline(rv.WAVE_MIN, color=palette.GUIDE, linewidth=0.9, linestyle="--")
     ratio.set_title("Peak retries / 10 ms, backoff ÷ jitter")
     ratio.set_ylabel("ratio (log)")
     legend = [Line2D([], [], color=POLICY_COLOUR[pol], marker=POLICY_MARKER[pol], linestyle="none", label=pol)
               for pol in rv.POLICIES]
-    legend += [Line2D([], [], color="black", marker="o", markerfacecolor="white", linestyle="none",
+    legend += [Line2D([], [], color=palette.STAND_IN, marker="o", markerfacecolor=palette.PAPER, linestyle="none",
                       label="hollow: py_aiohttp (Python)"),
-               Line2D([], [], color="black", marker="o", linestyle="none", label="filled: asio_coro (C++)"),
-               Line2D([], [], color="#999999", linestyle="--", label=f"rule's floor ({fmt.compact(rv.WAVE_MIN)}x)")]
+               Line2D([], [], color=palette.STAND_IN, marker="o", linestyle="none", label="filled: asio_coro (C++)"),
+               Line2D([], [], color=palette.GUIDE, linestyle="--", label=f"rule's floor ({fmt.compact(rv.WAVE_MIN)}x)")]
     charts.finish(fig, "Retries: success, load, and waves", _note(
         results, "Success: pooled over the repetitions, binomial 95 % intervals. Ratios: paired repetitions, "
                  "95 % CI."), legend, ncol=6)

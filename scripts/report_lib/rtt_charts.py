@@ -5,19 +5,22 @@ panel per protocol, one line per model and mode, with reference lines at 1,
 − pooled p50, ms) below, so the falling factor is never read as pooling
 mattering less. Names: rtt_latency (the headline), rtt_speedup.
 
-Models take their colour and marker from models.py; all panels of a figure
-share one axis type; the footer gives this run's measured spread.
+Models take their colour and marker from models.py; on rtt_latency the colour
+is the mode's meaning from palette.py (pooled teal, unpooled amber, unpooled
+without TLS session reuse maroon, as on the pooling page) and the marker the
+model's; all panels of a figure share one axis type; the footer gives this
+run's measured spread.
 """
 import textwrap
 
 from matplotlib.lines import Line2D
 
-from . import charts, fmt, models, stats
+from . import charts, fmt, models, palette, stats
 from . import rtt_verdict as rv
 
-MODES = (("pool", "on", "pool", "#1f77b4", "-"),
-         ("nopool", "on", "nopool", "#ff7f0e", "-"),
-         ("nopool", "off", "nopool, session_cache:off", "#d62728", "--"))
+MODES = (("pool", "on", "pool", palette.POOLED, "-"),
+         ("nopool", "on", "nopool", palette.UNPOOLED, "-"),
+         ("nopool", "off", "nopool, session_cache:off", palette.UNPOOLED_NO_SESSION_CACHE, "--"))
 
 
 def _marker(model):
@@ -27,7 +30,7 @@ def _marker(model):
 def _face(model, colour):
     """The marker's fill: hollow for a Python model (models.py's convention), so py_requests and
     blocking_curl, or py_aiohttp and asio_coro, which share a marker shape, stay apart."""
-    return "white" if models.get(model).is_python else colour
+    return palette.PAPER if models.get(model).is_python else colour
 
 
 # Footer characters per line: both figures are about 14 inches wide, and a 7.5 pt line of this
@@ -55,7 +58,7 @@ def _rtt_axis(ax, xs):
 def _legend(results, runs):
     handles = [Line2D([], [], color=c, linestyle=ls, label=label) for mode, cache, label, c, ls in MODES
                if any(rv.key(r).mode == mode and rv.key(r).session_cache == cache for r in runs)]
-    handles += [Line2D([], [], color="black", marker=_marker(m), markerfacecolor=_face(m, "black"),
+    handles += [Line2D([], [], color=palette.STAND_IN, marker=_marker(m), markerfacecolor=_face(m, palette.STAND_IN),
                        linestyle="none", label=m)
                 for m in rv.models(runs)]
     return handles
@@ -76,10 +79,10 @@ def latency(results, charts_dir):
         # A dense grid: on the symlog x axis the lines y = k x bend below 1 ms.
         grid = [top * i / 400 for i in range(1, 401)]
         for k in (1, 2, 3, 4):
-            ax.plot(grid, [k * x for x in grid], color="#bbbbbb", linewidth=0.8, zorder=1)
+            ax.plot(grid, [k * x for x in grid], color=palette.FAINT, linewidth=0.8, zorder=1)
             # Outside the axes' right edge: inside, the points at the largest RTT covered the labels.
             ax.annotate(f"{k} RTT", (1.0, k * top), xycoords=("axes fraction", "data"), xytext=(3, 0),
-                        textcoords="offset points", fontsize=7.5, color="#777777", va="center",
+                        textcoords="offset points", fontsize=7.5, color=palette.GUIDE, va="center",
                         annotation_clip=False)
         for mode, cache, _label, colour, style in MODES:
             names = rv.models(runs)
@@ -149,7 +152,7 @@ def speedup(results, charts_dir):
                     ax.annotate(f"{fmt.sig(mid)} ms", (xs[-1], mid), xytext=(6, 0), textcoords="offset points",
                                 fontsize=7.5, va="center")
             if row == 0:
-                ax.axhline(1, color="#999999", linewidth=0.8)
+                ax.axhline(1, color=palette.GUIDE, linewidth=0.8)
                 ax.set_title(rv.PROTO_LABEL[proto])
             ax.set_yscale("log")
             charts.readable_y(ax)

@@ -6,16 +6,22 @@
                         bounded_queue's bound (series.json, last repetition);
   streams_udp           UDP echo: round trips per second and loss per window,
                         Asio and asyncio (medians, points on a log axis).
+The designs are meaning colours (palette.py): the bounded queue teal, draining
+in the loop (every client waits) maroon, not draining (memory grows) amber;
+Asio and asyncio take the colours of the client models they work like
+(asio_coro, py_aiohttp).
 """
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import charts, fmt
+from . import charts, fmt, palette
 from . import streams_verdict as sv
 
-DESIGN_COLOUR = {"drain_in_loop": "#d62728", "no_drain": "#ff7f0e", "bounded_queue": "#2ca02c"}
-IMPL_STYLE = {"asio": {"color": "#2ca02c", "marker": "o", "linestyle": "-"},
-              "py_asyncio": {"color": "#d62728", "marker": "s", "linestyle": "--", "markerfacecolor": "white"}}
+DESIGN_COLOUR = {"drain_in_loop": palette.BAD, "no_drain": palette.BETWEEN, "bounded_queue": palette.BOUNDED}
+IMPL_STYLE = {"asio": {"color": palette.model("asio"), "marker": "o", "linestyle": "-"},
+              "py_asyncio": {"color": palette.model("py_asyncio"), "marker": "s", "linestyle": "--",
+                             "markerfacecolor": palette.PAPER}}
+PAUSED = palette.FAINT  # the span where the slow reader reads nothing
 MIB = sv.MIB
 
 
@@ -43,7 +49,7 @@ def chat_latency(results, charts_dir):
             continue
         pause = _pause_ms(run)
         if pause:
-            ax.axvspan(0, pause, color="#bbbbbb", alpha=0.35, zorder=0)
+            ax.axvspan(0, pause, color=PAUSED, alpha=0.35, zorder=0)
         ax.plot(sent, late, ".", markersize=2.5, color=DESIGN_COLOUR[design], zorder=2)
         top = max(top, max(late))
         ax.set_xlabel("when the line was due to be sent (ms from the start)")
@@ -52,7 +58,7 @@ def chat_latency(results, charts_dir):
         ax.set_ylim(0.05, top * 2)
         charts.readable_y(ax)
     axes[0][0].set_ylabel("how late it reached fast client 0 (ms, log)")
-    legend = [Patch(color="#bbbbbb", alpha=0.5, label="the slow reader reads nothing")] + [
+    legend = [Patch(color=PAUSED, alpha=0.5, label="the slow reader reads nothing")] + [
         Line2D([], [], color=DESIGN_COLOUR[d], marker=".", linestyle="none", label=d) for d in sv.DESIGNS]
     charts.finish(fig, "Chat server with one slow reader: latency of every line at a fast client",
                   _note(results, "One fast client of six, last repetition; lines stamped with the time they were "
@@ -84,7 +90,7 @@ def backlog(results, charts_dir):
             right.plot(t, [v / MIB for v in rss], color=colour, linewidth=1.4, label=design)
     for ax in (left, right):
         if pause:
-            ax.axvspan(0, pause, color="#bbbbbb", alpha=0.35, zorder=0)
+            ax.axvspan(0, pause, color=PAUSED, alpha=0.35, zorder=0)
         ax.set_xlabel("ms from the start of the run")
         ax.set_xlim(left=0)
     if bound:
@@ -93,7 +99,7 @@ def backlog(results, charts_dir):
     left.set_ylabel("MiB")
     right.set_title("server process RSS")
     right.set_ylabel("MiB")
-    legend = ([Patch(color="#bbbbbb", alpha=0.5, label="the slow reader reads nothing")]
+    legend = ([Patch(color=PAUSED, alpha=0.5, label="the slow reader reads nothing")]
               + [Line2D([], [], color=DESIGN_COLOUR[d], label=d) for d in sv.DESIGNS]
               + ([Line2D([], [], color=DESIGN_COLOUR["bounded_queue"], linestyle="--",
                          label="bounded_queue's bound for one client")] if bound else []))

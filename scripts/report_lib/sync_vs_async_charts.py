@@ -12,22 +12,22 @@ extrapolated), Python marked apart from C++ (dashed lines, hollow markers,
 - sync_vs_async_resources: threads created and server peak connections vs
   K, both panels log-log.
 
-Legends list only the series drawn; a failed run is a red cross, a run with
-failed requests a red ring.
+Legends list only the series drawn; a failed run is a cross, a run with
+failed requests a ring, both in palette.FAILED (dark red, no model's red).
 """
 import math
 import textwrap
 
 from matplotlib.lines import Line2D
 
-from . import charts, fmt, models
+from . import charts, fmt, models, palette
 from . import sync_vs_async_verdict as sv
 
 
 def _style(s, big=True):
     st = {"color": s.colour, "marker": s.style_marker, "markersize": 7 if big else 4, "linewidth": 1.6}
     if s.is_python:
-        st.update(linestyle="--", markerfacecolor="white", markeredgecolor=s.colour, markeredgewidth=1.4)
+        st.update(linestyle="--", markerfacecolor=palette.PAPER, markeredgecolor=s.colour, markeredgewidth=1.4)
     else:
         st.update(linestyle="-")
     if s.mode == "sequential_nopool":
@@ -55,22 +55,22 @@ def _note(results, extra=""):
 
 def _failed(ax, xs):
     for x in xs:
-        ax.plot([x], [0.02], marker="x", color="crimson", markersize=9, transform=ax.get_xaxis_transform(),
+        ax.plot([x], [0.02], marker="x", color=palette.FAILED, markersize=9, transform=ax.get_xaxis_transform(),
                 clip_on=False, zorder=5)
 
 
 def _with_errors(ax, points):
     for x, y in points:
-        ax.plot([x], [y], marker="o", markersize=15, markerfacecolor="none", markeredgecolor="crimson",
+        ax.plot([x], [y], marker="o", markersize=15, markerfacecolor="none", markeredgecolor=palette.FAILED,
                 markeredgewidth=1.5, linestyle="none", zorder=6)
 
 
 def _extras(any_failed, any_errors):
     out = []
     if any_failed:
-        out.append(Line2D([], [], color="crimson", marker="x", linestyle="none", label="run failed"))
+        out.append(Line2D([], [], color=palette.FAILED, marker="x", linestyle="none", label="run failed"))
     if any_errors:
-        out.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="crimson", linestyle="none",
+        out.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor=palette.FAILED, linestyle="none",
                           label="run had failed requests"))
     return out
 
@@ -124,7 +124,7 @@ def headline_chart(results, charts_dir):
         y = len(rows) - 1 - i
         run = index[(s.id, k)]
         if run.failed:
-            ax.plot([0.02], [y], marker="x", color="crimson", markersize=9, transform=ax.get_yaxis_transform())
+            ax.plot([0.02], [y], marker="x", color=palette.FAILED, markersize=9, transform=ax.get_yaxis_transform())
             failed = True
             continue
         st = _style(s)
@@ -144,12 +144,13 @@ def headline_chart(results, charts_dir):
         if s.is_python:
             tick.set_fontstyle("italic")
     if L is not None and k:
-        ax.axvline(k * L, color="#555555", linestyle="--", linewidth=1)
-        ax.axvline(L, color="#555555", linestyle=":", linewidth=1)
+        ax.axvline(k * L, color=palette.REFERENCE, linestyle="--", linewidth=1)
+        ax.axvline(L, color=palette.REFERENCE, linestyle=":", linewidth=1)
         ax.annotate(f"K × L = {fmt.ms(k * L * 1000)}", (k * L, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(-4, -2), textcoords="offset points", ha="right", va="top", fontsize=8, color="#555555")
+                    xytext=(-4, -2), textcoords="offset points", ha="right", va="top", fontsize=8,
+                    color=palette.REFERENCE)
         ax.annotate(f"L = {fmt.ms(L * 1000)}", (L, 1.0), xycoords=("data", "axes fraction"), xytext=(4, -2),
-                    textcoords="offset points", ha="left", va="top", fontsize=8, color="#555555")
+                    textcoords="offset points", ha="left", va="top", fontsize=8, color=palette.REFERENCE)
         lo = min([L] + [v for s in drawn for v in index[(s.id, k)].values("wall_ms")])
         hi = max([k * L] + [v for s in drawn for v in index[(s.id, k)].values("wall_ms")])
         ax.set_xlim(lo / 1.5, hi * 3)
@@ -158,8 +159,8 @@ def headline_chart(results, charts_dir):
     ax.grid(True, axis="x", alpha=0.3)
     ax.grid(False, axis="y")
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    legend = [Line2D([], [], color="#555555", marker="o", linestyle="-", label="C++"),
-              Line2D([], [], color="#555555", marker="o", markerfacecolor="white", linestyle="--",
+    legend = [Line2D([], [], color=palette.STAND_IN, marker="o", linestyle="-", label="C++"),
+              Line2D([], [], color=palette.STAND_IN, marker="o", markerfacecolor=palette.PAPER, linestyle="--",
                      label="Python (italic labels)")] if any(s.is_python for s in drawn) else []
     legend += _extras(failed, errors)
     charts.finish(fig, f"C4: K = {fmt.count(k)} URLs of L = {fmt.param(L)} ms, one by one vs all at once",
@@ -196,10 +197,10 @@ def wall_chart(results, charts_dir):
         _with_errors(ax, errs)
         errors |= bool(errs)
     if L is not None and ks:
-        ax.plot(ks, [k * L for k in ks], color="#555555", linestyle="--", linewidth=1, zorder=1)
-        ax.plot(ks, [L for _ in ks], color="#555555", linestyle=":", linewidth=1, zorder=1)
-        handles += [Line2D([], [], color="#555555", linestyle="--", label="K × L (one by one, ideal)"),
-                    Line2D([], [], color="#555555", linestyle=":", label="L (all at once, ideal)")]
+        ax.plot(ks, [k * L for k in ks], color=palette.REFERENCE, linestyle="--", linewidth=1, zorder=1)
+        ax.plot(ks, [L for _ in ks], color=palette.REFERENCE, linestyle=":", linewidth=1, zorder=1)
+        handles += [Line2D([], [], color=palette.REFERENCE, linestyle="--", label="K × L (one by one, ideal)"),
+                    Line2D([], [], color=palette.REFERENCE, linestyle=":", label="L (all at once, ideal)")]
     _log_k(ax, ks)
     ax.set_yscale("log")
     charts.readable_y(ax)

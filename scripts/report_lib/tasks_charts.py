@@ -6,25 +6,26 @@ dashed (hollow markers):
   tasks_wake            from setting the event to the last task running.
 Points are geometric means over the repetitions with their 95 % CI; a count
 a kind did not reach (a machine limit, a failure) is a cross on the axis.
+Each kind has the colour of the client model it works like (palette.py):
+threads the thread models' cyan (C++) and blue (Python), the C++ coroutine
+asio_coro's green, asyncio tasks py_aiohttp's red; the 64 KiB-stack threads
+share the C++ threads' colour, drawn dotted.
 """
 from matplotlib.lines import Line2D
 
-from . import charts, fmt
+from . import charts, fmt, palette
 from . import tasks_verdict as tv
 
-STYLE = {  # colour, marker
-    "cpp_thread": ("#d62728", "o"),
-    "cpp_thread_64k": ("#ff9896", "s"),
-    "cpp_coroutine": ("#1f77b4", "D"),
-    "py_thread": ("#9467bd", "o"),
-    "py_asyncio": ("#2ca02c", "D"),
-}
+MARKER = {"cpp_thread": "o", "cpp_thread_64k": "s", "cpp_coroutine": "D", "py_thread": "o", "py_asyncio": "D"}
+# The same kind of task with another stack: the same colour, another line.
+VARIANT_LINE = {"cpp_thread_64k": ":"}
 
 
 def _style(series):
-    colour, marker = STYLE.get(series, ("#7f7f7f", "x"))
+    colour, marker = palette.model(series), MARKER.get(series, "x")
     python = tv.LANGUAGE.get(series) == "Python"
-    return colour, marker, ("--" if python else "-"), ("none" if python else colour)
+    line = VARIANT_LINE.get(series, "--" if python else "-")
+    return colour, marker, line, ("none" if python else colour)
 
 
 def _handles(drawn):
@@ -33,7 +34,7 @@ def _handles(drawn):
         colour, marker, line, face = _style(s)
         out.append(Line2D([], [], color=colour, marker=marker, linestyle=line, markerfacecolor=face,
                           label=tv.SERIES.get(s, s)))
-    out.append(Line2D([], [], color="#555555", marker="x", markeredgewidth=2, linestyle="none",
+    out.append(Line2D([], [], color=palette.STAND_IN, marker="x", markeredgewidth=2, linestyle="none",
                       label="count not reached (colour: its kind)"))
     return out
 
@@ -96,9 +97,9 @@ def bytes_per_task(results, charts_dir):
     if not values:
         charts.no_data(ax)
     ax.set_ylabel("RSS per waiting task, bytes (log)")
-    ax.axhline(4096, color="#999999", linewidth=0.9, linestyle=":", zorder=1)
+    ax.axhline(4096, color=palette.GUIDE, linewidth=0.9, linestyle=":", zorder=1)
     ax.annotate("one 4 KiB page", (ax.get_xlim()[0], 4096), xytext=(4, 3), textcoords="offset points",
-                fontsize=7.5, color="#666666")
+                fontsize=7.5, color=palette.TEXT)
     charts.finish(fig, "Memory per waiting task: (RSS(N) − RSS(N/10)) ÷ (N − N/10)",
                   _note(results, "RSS from /proc/self/smaps_rollup."), _handles(drawn), ncol=3)
     return charts.save(fig, charts_dir, "tasks_bytes_per_task")

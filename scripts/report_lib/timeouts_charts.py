@@ -10,25 +10,36 @@ timeouts_tail: every request's wait (timed out or not) at each percentile,
 timeouts_pool_wait: per case, the waiters, how many timed out, how many got
     a connection (aiohttp's trace hooks) and how many mockd saw; and the
     waiters' longest wait against the timeout.
+
+A bound is drawn in its client's model colour (palette.model: aiohttp's three
+Python bounds red, told apart by marker and line; Asio's green; curl's brown),
+no bound in grey; the pool-wait counts are meaning colours (timed out maroon,
+got a connection teal).
 """
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from . import charts, fmt, models
+from . import charts, fmt, models, palette
 from . import timeouts_verdict as tv
 
-BOUND_STYLE = {  # colour, marker, line style
-    "none": ("#555555", "o", ":"),
-    "wait_for": ("#d62728", "o", "-"),
-    "timeout": ("#ff7f0e", "s", "--"),
-    "client_timeout": ("#1f77b4", "^", "-."),
-    "deadline": ("#2ca02c", "D", "-"),
-    "curlopt_timeout": ("#8c564b", "v", "-"),
-    "or_timer": ("#2ca02c", "D", "-"),
+BOUND_STYLE = {  # marker, line style; the colour is the client's (_colour)
+    "none": ("o", ":"),
+    "wait_for": ("o", "-"),
+    "timeout": ("s", "--"),
+    "client_timeout": ("^", "-."),
+    "deadline": ("D", "-"),
+    "curlopt_timeout": ("v", "-"),
+    "or_timer": ("D", "-"),
 }
-BOUND_LINE = "#9467bd"  # the tail check's bound, timeout + TAIL_SLACK
+TIMEOUT_LINE = palette.GUIDE    # the timeout
+BOUND_LINE = palette.REFERENCE  # the tail check's bound, timeout + TAIL_SLACK
 # Percentiles drawn, evenly spaced: the tail is where the timeout acts.
 TAIL_POINTS = (50, 90, 95, 99, 99.9, 100)
+
+
+def _colour(client, bound):
+    """A bound in its client's model colour; no bound in the meaning colour of 'without'."""
+    return palette.NONE if bound == "none" else palette.model(client)
 
 
 def _note(results, extra=""):
@@ -50,14 +61,15 @@ def overrun(results, charts_dir):
         pts = [(x, ci) for x, ci in pts if ci]
         if not pts:
             continue
-        colour, marker, style = BOUND_STYLE[bound]
+        marker, style = BOUND_STYLE[bound]
+        colour = _colour(client, bound)
         if client == "asio":
             style = "-"
         dx = (i - 1) * 1.2  # keep points at the same clean-up apart
         xs = [x + dx for x, _ in pts]
         ys = [ci[0] for _, ci in pts]
         ax.plot(xs, ys, color=colour, marker=marker, linestyle=style, zorder=3,
-                markerfacecolor="white" if client.startswith("py_") else colour)
+                markerfacecolor=palette.PAPER if client.startswith("py_") else colour)
         for x, (_, ci) in zip(xs, pts):
             if ci[1] is not None:
                 ax.errorbar(x, ci[0], yerr=[[max(ci[0] - ci[1], 0)], [max(ci[2] - ci[0], 0)]], fmt="none",
@@ -65,13 +77,13 @@ def overrun(results, charts_dir):
         xs_all += [x for x, _ in pts]
         label = ("Python " if client.startswith("py_") else "C++ ") + tv.BOUND_LABEL[bound]
         legend.append(Line2D([], [], color=colour, marker=marker, linestyle=style, label=label,
-                             markerfacecolor="white" if client.startswith("py_") else colour))
+                             markerfacecolor=palette.PAPER if client.startswith("py_") else colour))
     if not xs_all:
         charts.no_data(ax)
     else:
         top = max(xs_all)
-        ax.plot([0, top], [0, top], color="#999999", linestyle="--", linewidth=0.9, zorder=1)
-        legend.append(Line2D([], [], color="#999999", linestyle="--", label="overrun = clean-up time"))
+        ax.plot([0, top], [0, top], color=palette.GUIDE, linestyle="--", linewidth=0.9, zorder=1)
+        legend.append(Line2D([], [], color=palette.GUIDE, linestyle="--", label="overrun = clean-up time"))
         ax.set_xlim(-8, top + 8)
         ax.set_ylim(bottom=-5)
     ax.set_xlabel("time the cancelled task's clean-up awaits (ms)")
@@ -107,7 +119,8 @@ def tail(results, charts_dir):
             if ys is None:
                 continue
             k = tv.key(r)
-            colour, marker, style = BOUND_STYLE.get(k.bound, ("#999999", "x", "-"))
+            marker, style = BOUND_STYLE.get(k.bound, ("x", "-"))
+            colour = _colour(client, k.bound)
             ax.plot(range(len(TAIL_POINTS)), ys, color=colour, marker=marker, linestyle=style,
                     label=tv.BOUND_LABEL.get(k.bound, k.bound))
             legend.setdefault(k.bound, Line2D([], [], color=colour, marker=marker, linestyle=style,
@@ -118,7 +131,7 @@ def tail(results, charts_dir):
         if not drawn:
             charts.no_data(ax)
         for t in timeouts:
-            ax.axhline(t, color="#999999", linestyle="--", linewidth=0.9)
+            ax.axhline(t, color=TIMEOUT_LINE, linestyle="--", linewidth=0.9)
             ax.axhline(t * (1 + tv.TAIL_SLACK), color=BOUND_LINE, linestyle=":", linewidth=1.0)
         ax.set_yscale("log")
         charts.readable_y(ax)
@@ -128,7 +141,7 @@ def tail(results, charts_dir):
         ax.set_ylabel("wait per request, ms (log)")
     items = list(legend.values())
     if timeouts:
-        items.append(Line2D([], [], color="#999999", linestyle="--",
+        items.append(Line2D([], [], color=TIMEOUT_LINE, linestyle="--",
                             label=f"timeout ({', '.join(fmt.compact(t) for t in sorted(timeouts))} ms)"))
         items.append(Line2D([], [], color=BOUND_LINE, linestyle=":",
                             label=f"the rule's bound on the p99: timeout + {fmt.compact(tv.TAIL_SLACK * 100)} %"))
@@ -143,9 +156,9 @@ def pool_wait(results, charts_dir):
     fig, axes = charts.figure(1, 2, width_per_col=5.4, height_per_row=4.0)
     left, right = axes[0]
     cases = [r for r in runs if not r.failed and r.reps]
-    bars = [("waiters", "waiters", "#cccccc"), ("timed out", "timed_out", "#d62728"),
-            ("got a connection (client)", "got_connection", "#1f77b4"),
-            ("mockd saw", "server_requests_seen", "#2ca02c")]
+    bars = [("waiters", "waiters", palette.FAINT), ("timed out", "timed_out", palette.BAD),
+            ("got a connection (client)", "got_connection", palette.GOOD),
+            ("mockd saw", "server_requests_seen", palette.FIRST)]
     width = 0.2
     for i, r in enumerate(cases):
         for j, (_, counter, colour) in enumerate(bars):
@@ -160,10 +173,10 @@ def pool_wait(results, charts_dir):
     for i, r in enumerate(cases):
         v = r.median("waiter_max_ms")
         t = r.name.param("timeout_ms") or t
-        right.bar(i, v or 0, 0.5, color="#1f77b4")
+        right.bar(i, v or 0, 0.5, color=palette.model(tv.key(r).client))
         right.annotate(f"{fmt.sig(v)} ms", (i, v or 0), ha="center", va="bottom", fontsize=7.5)
     if t:
-        right.axhline(t, color="#999999", linestyle="--", linewidth=0.9)
+        right.axhline(t, color=TIMEOUT_LINE, linestyle="--", linewidth=0.9)
     right.set_xticks(range(len(cases)))
     right.set_xticklabels([tv.key(r).bound for r in cases])
     right.set_ylabel("longest waiter's wait, ms")
@@ -173,7 +186,7 @@ def pool_wait(results, charts_dir):
         charts.no_data(right)
     legend = [Patch(color=c, label=label) for label, _, c in bars]
     if t:
-        legend.append(Line2D([], [], color="#999999", linestyle="--", label=f"timeout ({fmt.compact(t)} ms)"))
+        legend.append(Line2D([], [], color=TIMEOUT_LINE, linestyle="--", label=f"timeout ({fmt.compact(t)} ms)"))
     charts.finish(fig, "aiohttp: the wait for a pooled connection counts against ClientTimeout(total)",
                   _note(results, "never_free: one connection held 150 ms, 3 waiters; freed_late: held 60 ms, "
                                  "the waiter needs 60 ms at the server; no_limit: never_free without the cap."),

@@ -1,5 +1,36 @@
-"""Hand-made Google Benchmark entries for the tests, built the way bench writes them."""
+"""Hand-made Google Benchmark entries for the tests, built the way bench writes them, and
+ReportOnFixture: one report run on a scenario's committed fixture, shared by a test class."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+from . import REPO
 from report_lib import results
+
+REPORT = os.path.join(REPO, "scripts", "report")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+
+
+class ReportOnFixture:
+    """Mixed into a unittest.TestCase, before it: setUpClass copies fixtures/<SCENARIO> into a
+    temporary directory and runs `scripts/report --out DIR --scenario SCENARIO` on it once; the
+    tests read cls.result (the finished process), cls.page (the page it wrote) and cls.tmp (DIR),
+    which tearDownClass removes."""
+    SCENARIO = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix=f"report_{cls.SCENARIO}_test.")
+        shutil.copytree(os.path.join(FIXTURES, cls.SCENARIO), os.path.join(cls.tmp, cls.SCENARIO))
+        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", cls.SCENARIO], capture_output=True,
+                                    text=True, timeout=120)
+        with open(os.path.join(cls.tmp, cls.SCENARIO, "README.md"), encoding="utf-8") as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
 
 def entry(name, rep=0, **counters):

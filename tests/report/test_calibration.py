@@ -2,17 +2,12 @@
 scripts/report end to end on the fixture (a real quick run: 2 repetitions of
 every benchmark, nginx and wrk installed)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import calibration, results
 from report_lib import calibration_verdict as cv
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "calibration")
 MODELS = {"blocking_curl": 1, "blocking_httplib": 1, "threads_curl": 32, "curl_multi": 32, "asio_coro": 32}
 
 
@@ -103,19 +98,8 @@ class CalibrationVerdictTest(unittest.TestCase):
         self.assertEqual(labels[-1], "null model: bookkeeping per request")
 
 
-class CalibrationReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_calibration_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "calibration"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "calibration"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "calibration", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class CalibrationReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "calibration"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

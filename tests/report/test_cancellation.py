@@ -2,17 +2,12 @@
 scripts/report end to end on the fixture (a real quick run, 2 repetitions of
 every benchmark, trimmed to its bench.json, series.json and run.json)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import cancellation, results
 from report_lib import cancellation_verdict as cv
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "cancellation")
 TAIL = "/fail:status500/n:10/fail_ms:20/slow_ms:300"
 
 
@@ -74,19 +69,8 @@ class CancellationVerdictTest(unittest.TestCase):
         self.assertGreater(figures["Asio wait_for_all ÷ wait_for_one_error: time to error"].estimate, 10)
 
 
-class CancellationReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_cancellation_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "cancellation"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "cancellation"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "cancellation", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class CancellationReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "cancellation"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

@@ -3,8 +3,6 @@ rule on hand-made runs, and scripts/report end to end on the fixture (a real
 quick run, trimmed to 2 repetitions: every reader on tmpfs and on the disk
 with a cold cache, 1,000 files of 64 KiB)."""
 import os
-import shutil
-import subprocess
 import tempfile
 import unittest
 
@@ -12,8 +10,6 @@ from . import REPO, helpers
 from report_lib import file_reads, results, scenarios
 from report_lib import file_reads_verdict as fv
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "files")
 SUFFIX = {"thread_pool": "/workers:6", "io_uring": "/qd:64"}
 
 
@@ -114,19 +110,8 @@ class FilesVerdictTest(unittest.TestCase):
         self.assertAlmostEqual(file_reads.headline(r)[1].estimate, 2.0)
 
 
-class FilesReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_files_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "files"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "files"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "files", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class FilesReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "files"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

@@ -1,17 +1,12 @@
 """The hedging scenario's report: the verdict rule on hand-made runs, and
 scripts/report end to end on the fixture (a real quick run, trimmed)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import hedging, results
 from report_lib import hedging_verdict as hv
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "hedging")
 TYPEERROR = "coroutine form: TypeError: Passing coroutines is forbidden, use tasks explicitly. | Python 3.11.2"
 
 
@@ -95,19 +90,8 @@ class HedgingVerdictTest(unittest.TestCase):
                                   "asio_coro: load at p95 (server requests ÷ requests)"])
 
 
-class HedgingReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_hedging_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "hedging"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "hedging"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "hedging", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class HedgingReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "hedging"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

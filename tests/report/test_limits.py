@@ -7,16 +7,13 @@ in when the cap's modes were renamed (semaphore_* for py_aiohttp, now a real
 asyncio.Semaphore; workers_* for the C++ models); the other parts are the
 first run's."""
 import os
-import shutil
-import subprocess
 import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import limits_verdict as lv
 from report_lib import results
 
-REPORT = os.path.join(REPO, "scripts", "report")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "limits")
 CHARTS = ("limits_throughput", "limits_latency", "limits_peak", "limits_per_host", "limits_fd", "limits_cap")
 
@@ -275,19 +272,8 @@ class LimitsChartsTest(unittest.TestCase):
         self.assertIn("flat by design", fig._suptitle.get_text())
 
 
-class LimitsReportEndToEndTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_limits_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "limits"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "limits"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "limits", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class LimitsReportEndToEndTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "limits"
 
     def test_report_succeeds_with_a_verdict_and_its_rule(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

@@ -2,17 +2,11 @@
 scripts/report end to end on the fixture (a real quick run: 3 repetitions of
 every benchmark, measured while the machine was busy)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import fmt, middleware, results
 from report_lib import middleware_verdict as mv
-
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "middleware")
 
 
 def grid(aiohttp_cpu=((150, 160), (150, 158), (150, 161)), mockd_cpu=((10, 10.1), (10, 10.0), (10, 10.2)),
@@ -129,22 +123,11 @@ class MiddlewareCostWordsTest(unittest.TestCase):
         self.assertNotIn("cheap", said)
 
 
-class MiddlewarePageTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp()
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "middleware"))
-        cls.proc = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "middleware"], capture_output=True,
-                                  text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-        with open(os.path.join(cls.tmp, "middleware", "README.md")) as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp)
+class MiddlewarePageTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "middleware"
 
     def test_report_runs_and_draws_both_charts(self):
-        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
         for stem in ("middleware_cost", "middleware_span"):
             self.assertTrue(os.path.exists(os.path.join(self.tmp, "middleware", "charts", stem + ".png")))
 

@@ -4,18 +4,13 @@ lead, the depth factor set by the run's length, missing pairs), and
 scripts/report end to end on the fixture (a real quick run, trimmed: two
 repetitions, series shortened)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import queue as page
 from report_lib import queue_verdict as qv
 from report_lib import results
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "queue")
 TAIL = "consumers:4/producer_us:100/work_us:1000/items:4000"
 
 
@@ -150,19 +145,8 @@ class QueueVerdictTest(unittest.TestCase):
         self.assertEqual(len(labels), 8)
 
 
-class QueueReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_queue_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "queue"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "queue"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "queue", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class QueueReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "queue"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

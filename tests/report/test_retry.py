@@ -2,17 +2,11 @@
 scripts/report end to end on the fixture (a real quick run, `bench --quick
 --filter=retry`: fail_rate 0.5, 3 repetitions, with series.json)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import results, retry
 from report_lib import retry_verdict as rv
-
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "retry")
 
 
 def name(client, policy, p=0.5):
@@ -92,19 +86,8 @@ class RetryVerdictTest(unittest.TestCase):
         self.assertAlmostEqual(success.estimate, 93.0)
 
 
-class RetryReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_retry_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "retry"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "retry"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "retry", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class RetryReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "retry"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

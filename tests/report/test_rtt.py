@@ -2,16 +2,12 @@
 scripts/report end to end on the fixture (a real quick run: 2 repetitions,
 RTT 0 and 20 ms, every model, mode and protocol)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import results
 from report_lib import rtt_verdict as rv
 
-REPORT = os.path.join(REPO, "scripts", "report")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "rtt")
 CHARTS = ("rtt_latency", "rtt_speedup")
 
@@ -174,19 +170,8 @@ class RttVerdictTest(unittest.TestCase):
         self.assertIsNone(rv.speedup(r, "curl_multi", "http", 20))
 
 
-class RttReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_rtt_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "rtt"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "rtt"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "rtt", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class RttReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "rtt"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

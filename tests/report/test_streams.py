@@ -3,17 +3,12 @@ scripts/report end to end on the fixture (a real quick run, 3 repetitions of
 every benchmark, trimmed: no aggregates in bench.json, every 4th sample in
 series.json)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import results, streams
 from report_lib import streams_verdict as sv
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "streams")
 CHAT = "/clients:8/pause_ms:600/msg_bytes:16384/rate:500"
 CHURN = "/clients:8/pause_ms:600/churn_ms:10"
 BOUND = 64 * 16384 + 65536 + 16384
@@ -83,19 +78,8 @@ class StreamsVerdictTest(unittest.TestCase):
         self.assertAlmostEqual(udp.estimate, 4.0)
 
 
-class StreamsReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_streams_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "streams"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "streams"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "streams", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class StreamsReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "streams"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

@@ -3,17 +3,13 @@ measured at one K, never extrapolated; confidence intervals; noise), memory per
 request in flight, the pooling confound, and scripts/report end to end on the
 fixture (a real quick run, see fixtures/sync_vs_async/make_fixture.py)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import results, verdict
 from report_lib import sync_vs_async as page
 from report_lib import sync_vs_async_verdict as sv
 
-REPORT = os.path.join(REPO, "scripts", "report")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "sync_vs_async")
 L = 50
 
@@ -210,20 +206,13 @@ class WallChartTest(unittest.TestCase):
         self.assertNotEqual(nopool["linestyle"], session["linestyle"])
 
 
-class SyncVsAsyncEndToEndTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_sva_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "sync_vs_async"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "sync_vs_async"],
-                                    capture_output=True, text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "sync_vs_async", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-        cls.results = results.load(FIXTURE.rsplit(os.sep, 1)[0], "sync_vs_async")
+class SyncVsAsyncEndToEndTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "sync_vs_async"
 
     @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.results = results.load(FIXTURE.rsplit(os.sep, 1)[0], "sync_vs_async")
 
     def test_report_succeeds_with_the_verdict_of_the_rule(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

@@ -3,17 +3,12 @@ scripts/report end to end on the fixture (a real quick run, trimmed: 2
 repetitions of every benchmark; the thread kinds at 100,000 stopped by this
 machine's kernel.pid_max)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import results, tasks
 from report_lib import tasks_verdict as tv
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "tasks")
 
 NAMES = {
     "cpp_thread": "tasks/cpp_thread/stack:default/n:%d",
@@ -105,19 +100,8 @@ class TasksVerdictTest(unittest.TestCase):
         self.assertIn("RSS per task, C++ coroutine (Asio), n:10000", labels)
 
 
-class TasksReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_tasks_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "tasks"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "tasks"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "tasks", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class TasksReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "tasks"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)

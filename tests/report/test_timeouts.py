@@ -2,17 +2,12 @@
 scripts/report end to end on the fixture (a real quick run, trimmed to 2
 repetitions; see fixtures/timeouts/README.txt)."""
 import os
-import shutil
-import subprocess
-import tempfile
 import unittest
 
-from . import REPO, helpers
+from . import helpers
 from report_lib import results, timeouts
 from report_lib import timeouts_verdict as tv
 
-REPORT = os.path.join(REPO, "scripts", "report")
-FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "timeouts")
 TAIL = "timeouts/tail/{client}/{bound}{t}/c:10/n:200/p50_ms:5/p99_ms:100"
 BOUNDS = {"py_aiohttp": ("wait_for", "timeout", "client_timeout"), "asio_coro": ("deadline",),
           "curl_multi": ("curlopt_timeout",)}
@@ -140,19 +135,8 @@ class TimeoutsVerdictTest(unittest.TestCase):
         self.assertEqual(labels[-1], "pool wait (never_free): requests mockd saw")
 
 
-class TimeoutsReportTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="report_timeouts_test.")
-        shutil.copytree(FIXTURE, os.path.join(cls.tmp, "timeouts"))
-        cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", "timeouts"], capture_output=True,
-                                    text=True, timeout=120)
-        with open(os.path.join(cls.tmp, "timeouts", "README.md"), encoding="utf-8") as f:
-            cls.page = f.read()
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+class TimeoutsReportTest(helpers.ReportOnFixture, unittest.TestCase):
+    SCENARIO = "timeouts"
 
     def test_report_succeeds(self):
         self.assertEqual(self.result.returncode, 0, self.result.stderr)
