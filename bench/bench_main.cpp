@@ -6,7 +6,6 @@
 // results/. See bench/README.md.
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
-#include <httplib.h>
 #include <openssl/crypto.h>
 #include <spawn.h>
 #include <sys/utsname.h>
@@ -24,6 +23,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <optional>
 #include <sstream>
 
@@ -38,6 +38,7 @@
 #include "python_model.hpp"
 #include "scenario.hpp"
 #include "schedule.hpp"
+#include "source_tree.hpp"
 #include "suite_reporter.hpp"
 
 namespace {
@@ -70,14 +71,14 @@ std::string versions() {
                             std::to_string(BOOST_VERSION / 100 % 1000) + "." +
                             std::to_string(BOOST_VERSION % 100);
   return "Boost " + boost + ", libcurl " + curl_version_info(CURLVERSION_NOW)->version + ", " +
-         OpenSSL_version(OPENSSL_VERSION) + ", cpp-httplib " + CPPHTTPLIB_VERSION;
+         OpenSSL_version(OPENSSL_VERSION) + ", cpp-httplib " + HTTPLIB_PACKAGE_VERSION;
 }
 
 // Runs scripts/report with `options` as an argument vector, never through a
 // shell: the output directory is the user's text and may hold any character.
 // `quiet_stdout`: its lines go to stderr (stdout carries JSON).
 bool run_report_script(std::vector<std::string> options, bool quiet_stdout) {
-  const std::string script = std::string(SUITE_SOURCE_DIR) + "/scripts/report";
+  const std::string script = (suite::source_dir() / "scripts" / "report").string();
   std::vector<std::string> args = {script};
   args.insert(args.end(), options.begin(), options.end());
   std::vector<char*> argv;
@@ -132,7 +133,7 @@ std::string sysctl(const std::string& path) {
 namespace fs = std::filesystem;
 
 // The committed reference results: written only by --reference runs.
-const fs::path kReferenceDir = fs::path(SUITE_SOURCE_DIR) / "results";
+const fs::path kReferenceDir = suite::source_dir() / "results";
 
 bool same_place(const fs::path& a, const fs::path& b) {
   std::error_code ignored;
@@ -210,7 +211,7 @@ int main(int argc, char** argv) {
   bool list = false, quick = false, reference = false, no_charts = false;
   // The repository's own results-local/, wherever bench is started from (a
   // run started inside results/ must not write there).
-  std::string out = std::string(SUITE_SOURCE_DIR) + "/results-local";
+  std::string out = (suite::source_dir() / "results-local").string();
   int repetitions = 0;  // 0: the mode's own
   bench::RepetitionPolicy adaptive{
       .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 110};
@@ -416,8 +417,25 @@ int main(int argc, char** argv) {
     std::size_t with_errors = 0, measured = 0;
     std::vector<std::string> failures;  // benchmarks that threw: the run fails
     int report_failures = 0;
-    for (const auto& s : selections) {
+    // Each scenario's last recorded duration in this mode: the ETA's prior,
+    // and the overall ETA across the scenarios still to come. Unknown with
+    // --repetitions N (no record is of that) or for a scenario never recorded.
+    std::vector<double> priors;
+    for (const auto& s : selections)
+      priors.push_back(repetitions > 0
+                           ? 0
+                           : bench::recorded_duration(kReferenceDir / "durations.json",
+                                                      s.scenario->name, bench::mode_name(mode))
+                                 .value_or(0));
+    for (std::size_t at = 0; at < selections.size(); ++at) {
+      const auto& s = selections[at];
       const std::string& name = s.scenario->name;
+      // Shown only when every scenario to come has a record: a partial sum
+      // would promise too little.
+      const bool all_known =
+          std::all_of(priors.begin() + at + 1, priors.end(), [](double p) { return p > 0; });
+      progress.set_later_scenarios(
+          all_known ? std::accumulate(priors.begin() + at + 1, priors.end(), 0.0) : 0);
       const fs::path dir = fs::path(out) / name;
       fs::create_directories(dir);
       std::vector<std::string> order;
@@ -429,7 +447,7 @@ int main(int argc, char** argv) {
       bench::ScheduleOutcome outcome;
       try {
         outcome = bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), policy,
-                                    reporter, progress, costs);
+                                    reporter, progress, costs, priors[at]);
         write_run_json(dir / "run.json", name, mode, policy, outcome, command, std::nullopt);
       } catch (const std::exception& e) {
         record_failure(dir / "run.json", name, mode, policy, outcome, command, e.what());
@@ -474,7 +492,8 @@ int main(int argc, char** argv) {
     // What a user asks first: does my machine agree with the committed reference? A few lines
     // per scenario (verdict same or changed, figures that differ, checks that changed outcome).
     if (!same_place(out, kReferenceDir) && measured > 0) {
-      progress.say("bench: this run beside the committed reference (" + kReferenceDir.string() + "/):");
+      progress.say("bench: this run beside the committed reference (" + kReferenceDir.string() +
+                   "/):");
       if (!run_report_script({"--compare", out, kReferenceDir.string()}, gbench.json))
         std::cerr << "bench: comparing with the reference failed (the pages are written)\n";
     }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,12 @@ class CostModel {
   double measured_sum_ = 0;
   std::size_t measured_count_ = 0;
 };
+
+// How long `scenario` took to measure in `mode` ("quick", "default",
+// "reference") when last recorded in `durations` (results/durations.json,
+// written by scripts/report --record-durations); nullopt if not recorded.
+// The prior for the ETA before a scenario's own repetitions can tell.
+std::optional<double> recorded_duration(const std::filesystem::path& durations,
+                                        const std::string& scenario, const std::string& mode);
 
 }  // namespace bench

@@ -11,16 +11,30 @@ namespace bench {
 namespace {
 
 // A status line longer than the terminal wraps, and "\r" then redraws only
-// its last part: cut it to the width.
-std::string fit(std::string line) {
+// its last part: the line is cut to the width (0: not a terminal, no limit).
+std::size_t terminal_width() {
   winsize size{};
-  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 10 &&
-      line.size() >= size.ws_col)
-    line.resize(size.ws_col - 1);
-  return line;
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 10) return size.ws_col - 1;
+  return 0;
 }
 
 }  // namespace
+
+std::string fit_line(const std::string& head, const std::string& name, const std::string& tail,
+                     std::size_t width) {
+  const std::string whole = head + name + tail;
+  if (width == 0 || whole.size() <= width) return whole;
+  const std::string dots = "...";
+  const std::size_t fixed = head.size() + tail.size() + dots.size();
+  // Too narrow even for the head, the ETA and a few letters of the name: keep
+  // the end (the ETA), which is what a glance at the line is for.
+  if (fixed + 8 > width) return whole.substr(whole.size() - width);
+  const std::size_t keep = width - fixed;
+  // The name's start (scenario and model) and its end (the parameters) say
+  // the most; the middle goes.
+  const std::size_t front = keep / 2, back = keep - front;
+  return head + name.substr(0, front) + dots + name.substr(name.size() - back) + tail;
+}
 
 std::string duration_text(double seconds) {
   const long s = std::lround(std::max(0.0, seconds));
@@ -44,6 +58,11 @@ Progress::~Progress() {
   if (terminal_ && drawn_) std::cerr << "\r\033[K" << std::flush;
 }
 
+void Progress::set_later_scenarios(double seconds) {
+  std::lock_guard lock(mutex_);
+  later_scenarios_s_ = std::max(0.0, seconds);
+}
+
 void Progress::begin(const Status& status) {
   std::lock_guard lock(mutex_);
   const auto now = Clock::now();
@@ -51,7 +70,7 @@ void Progress::begin(const Status& status) {
   running_ = true;
   started_ = last_heartbeat_ = now;
   if (terminal_) {
-    std::cerr << "\r\033[K" << fit(render(now)) << std::flush;
+    std::cerr << "\r\033[K" << render(now) << std::flush;
     drawn_ = true;
   }
 }
@@ -65,7 +84,7 @@ void Progress::say(const std::string& text) {
   std::lock_guard lock(mutex_);
   if (terminal_ && drawn_) std::cerr << "\r\033[K";
   std::cerr << text << "\n";
-  if (terminal_ && running_) std::cerr << fit(render(Clock::now()));
+  if (terminal_ && running_) std::cerr << render(Clock::now());
   std::cerr << std::flush;
 }
 
@@ -82,10 +101,11 @@ std::string Progress::render(Clock::time_point now) const {
   char head[96];
   std::snprintf(head, sizeof head, "[%s round %d, %d/%d] ", status_.scenario.c_str(), status_.round,
                 status_.index, status_.count);
-  char tail[128];
-  std::snprintf(tail, sizeof tail, "  %.1f s | %s elapsed, ETA %s", running,
-                duration_text(elapsed).c_str(), duration_text(eta).c_str());
-  return head + status_.benchmark + tail;
+  std::string tail = "  this benchmark " + duration_text(running) + " | ";
+  if (!status_.figure.empty()) tail += status_.figure + " | ";
+  tail += "scenario " + duration_text(elapsed) + ", ETA " + duration_text(eta);
+  if (later_scenarios_s_ > 0) tail += ", all " + duration_text(eta + later_scenarios_s_);
+  return fit_line(head, status_.benchmark, tail, terminal_ ? terminal_width() : 0);
 }
 
 void Progress::tick() {
@@ -95,7 +115,7 @@ void Progress::tick() {
     if (stop_ || !running_) continue;
     const auto now = Clock::now();
     if (terminal_) {
-      std::cerr << "\r\033[K" << fit(render(now)) << std::flush;
+      std::cerr << "\r\033[K" << render(now) << std::flush;
       drawn_ = true;
     } else if (now - last_heartbeat_ >= std::chrono::seconds(30)) {
       std::cerr << render(now) << std::endl;

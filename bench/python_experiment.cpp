@@ -6,11 +6,12 @@
 #include <stdexcept>
 
 #include "child_process.hpp"
+#include "source_tree.hpp"
 
 namespace bench {
 
 std::string scenario_script(const std::string& name) {
-  return (std::filesystem::path(SCENARIO_PYTHON_DIR) / name).string();
+  return (suite::source_dir() / "bench" / "scenarios" / "python" / name).string();
 }
 
 std::optional<std::string> python_missing(const std::string& script) {

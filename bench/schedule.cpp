@@ -55,6 +55,19 @@ std::vector<Unit> units_of(const std::vector<BenchmarkEntry>& benchmarks,
   return units;
 }
 
+// The repetitions a group is expected to need in all for its interval to be
+// within ±target, from the spread of its `reps` so far. The interval's own
+// half width is inflated by t(0.975, reps-1), 12.7 at two repetitions, so
+// projecting from it would promise the maximum at every early round: the
+// spread is taken out of it and projected with the t of the larger count.
+int repetitions_for(const RatioCi& ci, int reps, double target) {
+  const double sd = std::log1p(ci.half_width()) * std::sqrt(reps) / t975(reps - 1);
+  const double goal = std::log1p(target);
+  int n = reps;
+  while (n < 1000 && t975(n - 1) * sd / std::sqrt(n) > goal) ++n;
+  return n;
+}
+
 }  // namespace
 
 std::string ratio_text(const std::optional<RatioCi>& ci) {
@@ -69,7 +82,7 @@ ScheduleOutcome run_rounds(const std::string& scenario,
                            const std::vector<BenchmarkEntry>& benchmarks,
                            const std::vector<Comparison>& comparisons,
                            const RepetitionPolicy& policy, SuiteReporter& reporter,
-                           Progress& progress, CostModel& costs) {
+                           Progress& progress, CostModel& costs, double prior_s) {
   const auto started = Clock::now();
   ScheduleOutcome outcome;
   std::vector<Unit> units = units_of(benchmarks, comparisons);
@@ -109,10 +122,8 @@ ScheduleOutcome run_rounds(const std::string& scenario,
     for (const auto& g : groups) {
       if (g.done || !u.groups.contains(g.label)) continue;
       int need = std::max(1, policy.min - reps);
-      if (g.outcome.ci && reps >= 2) {
-        const double ratio = g.outcome.ci->half_width() / policy.target;
-        need = std::max(need, static_cast<int>(std::ceil(reps * ratio * ratio)) - reps);
-      }
+      if (g.outcome.ci && reps >= 2)
+        need = std::max(need, repetitions_for(*g.outcome.ci, reps, policy.target) - reps);
       most = std::max(most, std::min(need, policy.max - reps));
     }
     return most;
@@ -155,6 +166,19 @@ ScheduleOutcome run_rounds(const std::string& scenario,
     }
   };
 
+  // What the status line shows beside a benchmark: its group's factor so far.
+  auto figure_so_far = [&](const std::string& name) -> std::string {
+    for (const auto& g : groups)
+      for (const Comparison* c : g.comparisons)
+        if ((c->numerator == name || c->denominator == name) && g.outcome.ci) {
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "factor so far %.3gx ±%.0f %%", g.outcome.ci->estimate,
+                        100 * g.outcome.ci->half_width());
+          return buf;
+        }
+    return "";
+  };
+
   for (int round = 0;; ++round) {
     std::vector<Unit*> todo;
     for (auto& u : units)
@@ -182,6 +206,12 @@ ScheduleOutcome run_rounds(const std::string& scenario,
       const bool runs = std::find(todo.begin(), todo.end(), &u) != todo.end();
       later += more_reps(u, reps_of(u) + (runs ? 1 : 0)) * unit_cost(u);
     }
+    // Before a group has two repetitions its spread is unknown and the
+    // projection above assumes the minimum; the last recorded duration of
+    // this scenario is the better guess then, so the ETA does not leap up
+    // once the spread is known.
+    if (policy.adaptive && round < 2 && prior_s > 0)
+      later = std::max(later, prior_s - elapsed - round_cost);
     if (policy.adaptive && policy.budget_s > 0)
       later = std::min(later, std::max(0.0, policy.budget_s - elapsed - round_cost));
     int count = 0;
@@ -209,7 +239,8 @@ ScheduleOutcome run_rounds(const std::string& scenario,
                                 count,
                                 expected,
                                 std::max(0.0, rest) + later,
-                                started};
+                                started,
+                                figure_so_far(entry.name)};
         benchmark::RegisterBenchmark(
             entry.name.c_str(),
             [&entry, &progress, &costs, &outcome, status](benchmark::State& state) {

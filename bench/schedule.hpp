@@ -53,11 +53,13 @@ struct ScheduleOutcome {
   std::vector<std::string> failures;
 };
 
+// `prior_s`: how long this scenario took when last recorded (0: unknown);
+// the ETA leans on it until the scenario's own repetitions can project.
 ScheduleOutcome run_rounds(const std::string& scenario,
                            const std::vector<BenchmarkEntry>& benchmarks,
                            const std::vector<Comparison>& comparisons,
                            const RepetitionPolicy& policy, SuiteReporter& reporter,
-                           Progress& progress, CostModel& costs);
+                           Progress& progress, CostModel& costs, double prior_s = 0);
 
 // "37.2x (95 % CI 35.0-39.1x, ±5.1 %)".
 std::string ratio_text(const std::optional<RatioCi>& ci);

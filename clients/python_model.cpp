@@ -18,6 +18,7 @@
 #include "client_model.hpp"
 #include "model_support.hpp"
 #include "run_summary.hpp"
+#include "source_tree.hpp"
 
 namespace clients {
 namespace {
@@ -39,7 +40,7 @@ std::string python_path() {
 // (tests point it at fault-injecting stand-ins).
 std::string script_dir() {
   if (const char* env = std::getenv("CLIENTS_PYTHON_DIR"); env && *env) return env;
-  return PYTHON_MODELS_DIR;
+  return (suite::source_dir() / "clients" / "python").string();
 }
 
 // The longest a plan can take when every request uses its whole timeout: one

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "source_tree.hpp"
+
 namespace harness {
 namespace {
 
@@ -37,8 +39,7 @@ std::string read_line(int fd, std::chrono::milliseconds timeout) {
 }  // namespace
 
 std::string default_mockd_path() {
-  if (const char* env = std::getenv("MOCKD")) return env;
-  return MOCKD_DEFAULT_PATH;
+  return suite::mockd_path().string();
 }
 
 MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseconds start_timeout,

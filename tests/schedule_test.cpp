@@ -7,9 +7,11 @@
 
 #include <benchmark/benchmark.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "ratio_ci.hpp"
@@ -207,4 +209,33 @@ TEST(RatioCi, MatchesTheReportsDefinition) {
 
 TEST(RatioCi, MedianAcrossTakesTheShortestSeries) {
   EXPECT_EQ(median_across({{1, 5, 9}, {3, 3}, {2, 4, 6, 8}}), (std::vector<double>{2, 4}));
+}
+
+TEST(Progress, ALineTooWideShortensTheBenchmarkNameNeverTheEta) {
+  const std::string head = "[pooling round 3, 4/12] ";
+  const std::string name = "pooling/impl:py_aiohttp/pool:unpooled/proto:https/c:32/delay_ms:0";
+  const std::string tail = "  this benchmark 3s | scenario 41s, ETA 1m05s, all 9m40s";
+  EXPECT_EQ(fit_line(head, name, tail, 0), head + name + tail);  // not a terminal
+  EXPECT_EQ(fit_line(head, name, tail, 500), head + name + tail);
+  const std::string cut = fit_line(head, name, tail, 100);
+  EXPECT_EQ(cut.size(), 100u);
+  EXPECT_TRUE(cut.starts_with(head + "pooling/"));
+  EXPECT_TRUE(cut.ends_with("_ms:0" + tail));  // the name's end (its parameters) stays too
+  EXPECT_NE(cut.find("..."), std::string::npos);
+  // Narrower than the head and the tail: the end (the ETA) is what stays.
+  EXPECT_TRUE(fit_line(head, name, tail, 40).ends_with("ETA 1m05s, all 9m40s"));
+}
+
+TEST(CostModel, RecordedDurationIsReadPerScenarioAndMode) {
+  const fs::path file = fs::temp_directory_path() / ("durations_" + std::to_string(getpid()));
+  {
+    std::ofstream out(file);
+    out << R"({"pooling": {"default": {"measure_s": 101.5}, "quick": {"measure_s": 0}}})";
+  }
+  EXPECT_EQ(recorded_duration(file, "pooling", "default"), 101.5);
+  EXPECT_EQ(recorded_duration(file, "pooling", "quick"), std::nullopt);      // not a duration
+  EXPECT_EQ(recorded_duration(file, "pooling", "reference"), std::nullopt);  // not recorded
+  EXPECT_EQ(recorded_duration(file, "limits", "default"), std::nullopt);
+  EXPECT_EQ(recorded_duration(file / "missing", "pooling", "default"), std::nullopt);
+  fs::remove(file);
 }

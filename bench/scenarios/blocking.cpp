@@ -70,10 +70,11 @@
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
 #include "python_experiment.hpp"
-#include "run_summary.hpp"
 #include "python_server.hpp"
+#include "run_summary.hpp"
 #include "scenario.hpp"
 #include "servers.hpp"
+#include "source_tree.hpp"
 
 namespace bench {
 namespace {
@@ -219,14 +220,11 @@ void run_loop_benchmark(benchmark::State& state, ScenarioContext& context, const
 
 // ---- client side: the Python peers -------------------------------------------
 
-// The asyncio side's script, bench/python/event_loop.py, found from the
-// absolute SCENARIO_PYTHON_DIR (bench/scenarios/python): __FILE__ is relative
-// to the build directory when ccache's base_dir rewrites the source path, so
-// a bench started elsewhere could not find the script through it.
+// The asyncio side's script, bench/python/event_loop.py (not __FILE__: it is
+// relative to the build directory when ccache's base_dir rewrites the source
+// path, so a bench started elsewhere could not find the script through it).
 const std::string kPythonScript =
-    (std::filesystem::path(SCENARIO_PYTHON_DIR).parent_path().parent_path() / "python" /
-     "event_loop.py")
-        .string();
+    (suite::source_dir() / "bench" / "python" / "event_loop.py").string();
 constexpr auto kPythonTimeout = std::chrono::seconds(120);
 
 nlohmann::json run_python(const nlohmann::json& config, double* startup_ms = nullptr) {

@@ -56,6 +56,7 @@
 
 #include "child_process.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "scenario.hpp"
 #include "servers.hpp"
 
@@ -469,7 +470,7 @@ void read_io_uring(const FileSet& set, char* buf, ReadRun& run) {
 // ---- Python: one long-lived child running files.py -----------------------------
 
 constexpr const char* kPython = "/usr/bin/python3";
-const std::string kPythonScript = std::string(SCENARIO_PYTHON_DIR) + "/files.py";
+const std::string kPythonScript = scenario_script("files.py");
 constexpr auto kPythonTimeout = std::chrono::seconds(120);
 
 class PythonReader {

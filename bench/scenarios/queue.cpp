@@ -38,6 +38,7 @@
 
 #include "child_process.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "scenario.hpp"
 
 namespace bench {
@@ -288,7 +289,7 @@ std::vector<double> numbers(const nlohmann::json& j, const char* key) {
 // One run of python/queue_backpressure.py: the configuration as a JSON line
 // on stdin, the outcome as a JSON line on stdout. Throws with the reason.
 Outcome run_python(const Config& c) {
-  const std::string script = std::string(SCENARIO_PYTHON_DIR) + "/queue_backpressure.py";
+  const std::string script = scenario_script("queue_backpressure.py");
   harness::ChildProcess child({"/usr/bin/python3", script});
   const nlohmann::json request = {{"maxsize", c.maxsize},
                                   {"items", c.items},

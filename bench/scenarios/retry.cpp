@@ -51,6 +51,7 @@
 #include "child_process.hpp"
 #include "http_get.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "scenario.hpp"
 
 namespace bench {
@@ -271,7 +272,7 @@ Outcome run_cpp(const std::string& host, std::uint16_t port, const RetryCase& c,
 
 // ---- Python: a child kept for the whole bench run, one JSON line per run ----
 
-const std::string kPythonScript = std::string(SCENARIO_PYTHON_DIR) + "/retry.py";
+const std::string kPythonScript = scenario_script("retry.py");
 constexpr const char* kPython = "/usr/bin/python3";
 
 // A benchmark that cannot run here (not an error of the run): recorded with the reason.

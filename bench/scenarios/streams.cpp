@@ -58,6 +58,7 @@
 #include "latency_stats.hpp"
 #include "model_benchmark.hpp"
 #include "scenario.hpp"
+#include "source_tree.hpp"
 
 namespace bench {
 namespace {
@@ -70,7 +71,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 constexpr const char* kPython = "/usr/bin/python3";
-const std::string kPythonDir = SCENARIO_PYTHON_DIR;
+const std::string kPythonDir = (suite::source_dir() / "bench" / "scenarios" / "python").string();
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();

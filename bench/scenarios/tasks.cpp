@@ -64,6 +64,7 @@
 
 #include "child_process.hpp"
 #include "model_benchmark.hpp"
+#include "python_experiment.hpp"
 #include "scenario.hpp"
 
 namespace bench {
@@ -85,7 +86,7 @@ constexpr auto kChildTimeout = std::chrono::seconds(90);
 // memory and creation only.
 constexpr long kPythonThreadWakeMax = 1'000;
 constexpr const char* kPython = "/usr/bin/python3";
-const std::string kPythonScript = std::string(SCENARIO_PYTHON_DIR) + "/tasks.py";
+const std::string kPythonScript = scenario_script("tasks.py");
 
 enum class Kind { cpp_thread, cpp_coroutine, py_thread, py_asyncio };
 
