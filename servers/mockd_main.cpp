@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
                  "On SIGINT/SIGTERM, wait this long for in-flight requests")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
+  // Generated from the parser's own table, so the list cannot drift from what is served.
+  app.footer(
+      "Request parameters (query string, any path, any method; anything else answers 400 "
+      "naming the parameter):\n" +
+      mockd::request_param_help());
   app.set_version_flag("--version", "mockd " + std::string(cli_usage::version));
   try {
     app.parse(argc, argv);

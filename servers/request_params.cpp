@@ -1,5 +1,6 @@
 #include "request_params.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -27,65 +28,101 @@ std::string fmt(double v) {
   return ec == std::errc{} ? std::string(buf, end) : std::string("?");
 }
 
-// Parses one parameter into `p`; returns an error message or empty on success.
+// The one list of parameters: the parser accepts these names and no other,
+// and --help prints these lines. Kept in Param's order (checked below).
+constexpr ParamInfo kParams[] = {
+    {Param::delay_ms, "delay_ms", "MS", "wait MS milliseconds (decimals allowed) before answering"},
+    {Param::dist, "dist", "uniform|lognormal|normal",
+     "draw the delay instead: uniform needs min_ms, max_ms; the others p50_ms, p99_ms"},
+    {Param::min_ms, "min_ms", "MS", "dist=uniform: smallest delay"},
+    {Param::max_ms, "max_ms", "MS", "dist=uniform: largest delay"},
+    {Param::p50_ms, "p50_ms", "MS", "dist=lognormal|normal: median delay"},
+    {Param::p99_ms, "p99_ms", "MS", "dist=lognormal|normal: 99th-percentile delay"},
+    {Param::seed, "seed", "N", "the request's draws become a pure function of N (reproducible)"},
+    {Param::bytes, "bytes", "N", "a body of exactly N bytes (default 16; at most --max-bytes)"},
+    {Param::status, "status", "CODE", "answer this status (200-599, not 204 or 304)"},
+    {Param::fail_rate, "fail_rate", "P", "with probability P answer fail_status instead"},
+    {Param::fail_status, "fail_status", "CODE", "the status fail_rate answers (default 500)"},
+    {Param::close, "close", "0|1", "1: send Connection: close and close after the response"},
+    {Param::drip_ms, "drip_ms", "MS", "send the header, then the body in pieces over MS"},
+    {Param::fault, "fault", "reset|empty|garbage",
+     "after the delay: reset (RST), close without answering, or send 256 junk bytes and close"},
+};
+static_assert(std::size(kParams) == kParamCount);
+constexpr bool in_param_order() {
+  for (std::size_t i = 0; i < kParamCount; ++i)
+    if (static_cast<std::size_t>(kParams[i].id) != i) return false;
+  return true;
+}
+static_assert(in_param_order(), "kParams must list the parameters in Param's order");
+
+std::optional<Param> param_named(std::string_view key) {
+  for (const auto& info : kParams)
+    if (info.name == key) return info.id;
+  return std::nullopt;
+}
+
+// Parses one parameter's value into `p`; returns an error message or empty on success.
 class Parser {
  public:
   explicit Parser(const Limits& limits) : limits_(limits) {}
 
-  std::string apply(std::string_view key, std::string_view value, RequestParams& p) {
-    if (key == "delay_ms") return duration(value, p.delay_ms);
-    if (key == "min_ms") return duration(value, p.min_ms);
-    if (key == "max_ms") return duration(value, p.max_ms);
-    if (key == "p50_ms") return duration(value, p.p50_ms);
-    if (key == "p99_ms") return duration(value, p.p99_ms);
-    if (key == "drip_ms") return duration(value, p.drip_ms);
-    if (key == "dist") {
-      if (value == "uniform")
-        p.dist = DelayDist::uniform;
-      else if (value == "lognormal")
-        p.dist = DelayDist::lognormal;
-      else if (value == "normal")
-        p.dist = DelayDist::normal;
-      else
-        return "must be uniform, lognormal or normal";
-      return {};
-    }
-    if (key == "seed") {
-      p.seed = parse_uint(value);
-      return p.seed ? "" : "must be an unsigned integer";
-    }
-    if (key == "bytes") {
-      auto v = parse_uint(value);
-      if (!v) return "must be an unsigned integer";
-      if (*v > limits_.max_bytes)
-        return "exceeds the server's cap of " + std::to_string(limits_.max_bytes) +
-               " (--max-bytes)";
-      p.bytes = v;
-      return {};
-    }
-    if (key == "status") return status(value, p.status);
-    if (key == "fail_status") return status(value, p.fail_status);
-    if (key == "fail_rate") {
-      auto v = parse_double(value);
-      if (!v || *v < 0 || *v > 1) return "must be a number from 0 to 1";
-      p.fail_rate = *v;
-      return {};
-    }
-    if (key == "close") {
-      if (value != "0" && value != "1") return "must be 0 or 1";
-      p.close = value == "1";
-      return {};
-    }
-    if (key == "fault") {
-      if (value == "reset")
-        p.fault = Fault::reset;
-      else if (value == "empty")
-        p.fault = Fault::empty;
-      else if (value == "garbage")
-        p.fault = Fault::garbage;
-      else
-        return "must be reset, empty or garbage";
-      return {};
+  std::string apply(Param param, std::string_view value, RequestParams& p) {
+    switch (param) {
+      case Param::delay_ms:
+        return duration(value, p.delay_ms);
+      case Param::min_ms:
+        return duration(value, p.min_ms);
+      case Param::max_ms:
+        return duration(value, p.max_ms);
+      case Param::p50_ms:
+        return duration(value, p.p50_ms);
+      case Param::p99_ms:
+        return duration(value, p.p99_ms);
+      case Param::drip_ms:
+        return duration(value, p.drip_ms);
+      case Param::dist:
+        if (value == "uniform")
+          p.dist = DelayDist::uniform;
+        else if (value == "lognormal")
+          p.dist = DelayDist::lognormal;
+        else if (value == "normal")
+          p.dist = DelayDist::normal;
+        else
+          return "must be uniform, lognormal or normal";
+        return {};
+      case Param::seed:
+        p.seed = parse_uint(value);
+        return p.seed ? "" : "must be an unsigned integer";
+      case Param::bytes: {
+        auto v = parse_uint(value);
+        if (!v) return "must be an unsigned integer";
+        if (*v > limits_.max_bytes)
+          return "exceeds the server's cap of " + std::to_string(limits_.max_bytes) +
+                 " (--max-bytes)";
+        p.bytes = v;
+        return {};
+      }
+      case Param::status:
+        return status(value, p.status);
+      case Param::fail_status:
+        return status(value, p.fail_status);
+      case Param::fail_rate:
+        return probability(value, p.fail_rate);
+      case Param::close:
+        if (value != "0" && value != "1") return "must be 0 or 1";
+        p.close = value == "1";
+        return {};
+      case Param::fault:
+        if (value == "reset")
+          p.fault = Fault::reset;
+        else if (value == "empty")
+          p.fault = Fault::empty;
+        else if (value == "garbage")
+          p.fault = Fault::garbage;
+        else
+          return "must be reset, empty or garbage";
+        return {};
     }
     return "unknown parameter";
   }
@@ -96,6 +133,13 @@ class Parser {
     if (!v || *v < 0) return "must be a non-negative number of milliseconds";
     if (*v > limits_.max_delay_ms)
       return "exceeds the server's cap of " + fmt(limits_.max_delay_ms) + " ms (--max-delay-ms)";
+    out = *v;
+    return {};
+  }
+
+  static std::string probability(std::string_view value, double& out) {
+    auto v = parse_double(value);
+    if (!v || *v < 0 || *v > 1) return "must be a number from 0 to 1";
     out = *v;
     return {};
   }
@@ -112,21 +156,24 @@ class Parser {
   const Limits& limits_;
 };
 
-constexpr std::string_view kKnown[] = {"delay_ms",  "dist",  "min_ms",  "max_ms", "p50_ms",
-                                       "p99_ms",    "seed",  "bytes",   "status", "fail_status",
-                                       "fail_rate", "close", "drip_ms", "fault"};
-constexpr std::size_t kKnownCount = std::size(kKnown);
+// Which parameters a query gave, one bit per Param.
+class Given {
+ public:
+  bool has(Param p) const { return bits_ & bit(p); }
+  void add(Param p) { bits_ |= bit(p); }
 
-std::size_t index_of(std::string_view key) {
-  for (std::size_t i = 0; i < kKnownCount; ++i)
-    if (kKnown[i] == key) return i;
-  return kKnownCount;
-}
+ private:
+  static std::uint32_t bit(Param p) { return std::uint32_t{1} << static_cast<unsigned>(p); }
+  std::uint32_t bits_ = 0;
+};
+static_assert(kParamCount <= 32);
 
 // Cross-parameter rules, checked once every parameter has been read.
-std::optional<ParamError> check_combination(const RequestParams& p,
-                                            const bool (&seen)[kKnownCount]) {
-  auto given = [&](std::string_view k) { return seen[index_of(k)]; };
+std::optional<ParamError> check_combination(const RequestParams& p, Given seen) {
+  auto given = [&](std::string_view k) {
+    const auto param = param_named(k);
+    return param && seen.has(*param);
+  };
   const bool is_dist = given("dist");
   if (is_dist && given("delay_ms"))
     return ParamError{"dist", "give either delay_ms or dist, not both"};
@@ -163,7 +210,7 @@ std::optional<ParamError> check_combination(const RequestParams& p,
 ParseResult parse_request_params(std::string_view query, const Limits& limits) {
   ParseResult result;
   Parser parser(limits);
-  bool seen[kKnownCount] = {};
+  Given seen;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
@@ -172,23 +219,41 @@ ParseResult parse_request_params(std::string_view query, const Limits& limits) {
     auto eq = pair.find('=');
     auto key = pair.substr(0, eq);
     auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    auto idx = index_of(key);
-    if (idx < kKnownCount) {
-      if (seen[idx]) {
-        result.error = ParamError{std::string(key), "given more than once"};
-        return result;
-      }
-      seen[idx] = true;
+    const auto param = param_named(key);
+    if (!param) {
+      result.error = ParamError{std::string(key), "unknown parameter"};
+      return result;
     }
-    if (auto msg = parser.apply(key, value, result.params); !msg.empty()) {
+    if (seen.has(*param)) {
+      result.error = ParamError{std::string(key), "given more than once"};
+      return result;
+    }
+    seen.add(*param);
+    if (auto msg = parser.apply(*param, value, result.params); !msg.empty()) {
       result.error = ParamError{
-          std::string(key),
-          msg + (idx < kKnownCount && !value.empty() ? " (got '" + std::string(value) + "')" : "")};
+          std::string(key), msg + (!value.empty() ? " (got '" + std::string(value) + "')" : "")};
       return result;
     }
   }
   result.error = check_combination(result.params, seen);
   return result;
+}
+
+std::span<const ParamInfo> request_param_table() {
+  return kParams;
+}
+
+std::string request_param_help() {
+  std::size_t width = 0;
+  for (const auto& info : kParams)
+    width = std::max(width, info.name.size() + 1 + info.value.size());
+  std::string out;
+  for (const auto& info : kParams) {
+    std::string use = std::string(info.name) + "=" + std::string(info.value);
+    use.resize(width, ' ');
+    out += "  " + use + "  " + std::string(info.meaning) + "\n";
+  }
+  return out;
 }
 
 std::string param_error_json(const ParamError& error) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,39 @@ struct Limits {
   std::uint64_t max_bytes = 64ull << 20;
   std::size_t max_header_bytes = 16 * 1024;
 };
+
+// Every request parameter. The parser and `mockd --help` both read
+// request_param_table(), so a parameter cannot be served without being listed.
+enum class Param : std::uint8_t {
+  delay_ms,
+  dist,
+  min_ms,
+  max_ms,
+  p50_ms,
+  p99_ms,
+  seed,
+  bytes,
+  status,
+  fail_rate,
+  fail_status,
+  close,
+  drip_ms,
+  fault,
+};
+inline constexpr std::size_t kParamCount = static_cast<std::size_t>(Param::fault) + 1;
+
+struct ParamInfo {
+  Param id;
+  std::string_view name;
+  std::string_view value;    // the form its value takes, e.g. "MS" or "0|1"
+  std::string_view meaning;  // one line, for --help
+};
+
+// Indexed by Param: request_param_table()[static_cast<size_t>(p)].id == p.
+std::span<const ParamInfo> request_param_table();
+
+// One line per parameter ("  name=VALUE   meaning"), for --help.
+std::string request_param_help();
 
 enum class DelayDist { fixed, uniform, lognormal, normal };
 enum class Fault { none, reset, empty, garbage };

@@ -72,6 +72,24 @@ TEST(RequestParams, RefusesBadInputByName) {
   EXPECT_EQ(refused("fail_status=503"), "fail_status");
 }
 
+// The table --help prints is the parser's own list: each name in it is
+// known (a bad value is refused for its value, not as unknown), in Param's
+// order, and a name outside it is unknown.
+TEST(RequestParams, TheParserKnowsExactlyTheTable) {
+  const auto table = request_param_table();
+  ASSERT_EQ(table.size(), kParamCount);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    EXPECT_EQ(static_cast<std::size_t>(table[i].id), i);
+    const auto r = parse(std::string(table[i].name) + "=%bad%");
+    ASSERT_TRUE(r.error) << table[i].name;
+    EXPECT_EQ(r.error->param, table[i].name);
+    EXPECT_NE(r.error->message, "unknown parameter") << table[i].name;
+    EXPECT_NE(request_param_help().find("  " + std::string(table[i].name) + "="), std::string::npos)
+        << table[i].name;
+  }
+  EXPECT_EQ(parse("delay=5").error->message, "unknown parameter");
+}
+
 TEST(RequestParams, RefusesValuesBeyondTheCapsInsteadOfClamping) {
   Limits limits;
   limits.max_delay_ms = 100;
