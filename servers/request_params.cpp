@@ -38,11 +38,17 @@ constexpr ParamInfo kParams[] = {
     {Param::max_ms, "max_ms", "MS", "dist=uniform: largest delay"},
     {Param::p50_ms, "p50_ms", "MS", "dist=lognormal|normal: median delay"},
     {Param::p99_ms, "p99_ms", "MS", "dist=lognormal|normal: 99th-percentile delay"},
+    {Param::stall_rate, "stall_rate", "P",
+     "with probability P the request stalls: it waits stall_ms more (needs stall_ms)"},
+    {Param::stall_ms, "stall_ms", "MS",
+     "how much longer a stalled request waits (its whole delay is cut to --max-delay-ms)"},
     {Param::seed, "seed", "N", "the request's draws become a pure function of N (reproducible)"},
     {Param::bytes, "bytes", "N", "a body of exactly N bytes (default 16; at most --max-bytes)"},
     {Param::status, "status", "CODE", "answer this status (200-599, not 204 or 304)"},
     {Param::fail_rate, "fail_rate", "P", "with probability P answer fail_status instead"},
     {Param::fail_status, "fail_status", "CODE", "the status fail_rate answers (default 500)"},
+    {Param::reset_rate, "reset_rate", "P",
+     "with probability P reset the connection (RST) after the delay instead of answering"},
     {Param::close, "close", "0|1", "1: send Connection: close and close after the response"},
     {Param::drip_ms, "drip_ms", "MS", "send the header, then the body in pieces over MS"},
     {Param::fault, "fault", "reset|empty|garbage",
@@ -81,6 +87,12 @@ class Parser {
         return duration(value, p.p99_ms);
       case Param::drip_ms:
         return duration(value, p.drip_ms);
+      case Param::stall_ms:
+        return duration(value, p.stall_ms);
+      case Param::stall_rate:
+        return probability(value, p.stall_rate);
+      case Param::reset_rate:
+        return probability(value, p.reset_rate);
       case Param::dist:
         if (value == "uniform")
           p.dist = DelayDist::uniform;
@@ -196,8 +208,12 @@ std::optional<ParamError> check_combination(const RequestParams& p, Given seen) 
     if (p.dist == DelayDist::lognormal && p.p50_ms <= 0)
       return ParamError{"p50_ms", "must be positive for dist=lognormal"};
   }
-  if (given("seed") && !is_dist && !given("fail_rate"))
-    return ParamError{"seed", "only applies with dist or fail_rate"};
+  if (given("stall_rate") != given("stall_ms"))
+    return given("stall_rate") ? ParamError{"stall_rate", "needs stall_ms"}
+                               : ParamError{"stall_ms", "only applies with stall_rate"};
+  if (given("seed") && !is_dist && !given("fail_rate") && !given("reset_rate") &&
+      !given("stall_rate"))
+    return ParamError{"seed", "only applies with dist, fail_rate, reset_rate or stall_rate"};
   if (given("fail_status") && !given("fail_rate"))
     return ParamError{"fail_status", "only applies with fail_rate"};
   if (given("drip_ms") && p.fault != Fault::none)

@@ -33,11 +33,14 @@ enum class Param : std::uint8_t {
   max_ms,
   p50_ms,
   p99_ms,
+  stall_rate,
+  stall_ms,
   seed,
   bytes,
   status,
   fail_rate,
   fail_status,
+  reset_rate,
   close,
   drip_ms,
   fault,
@@ -68,8 +71,11 @@ struct RequestParams {
   std::optional<std::uint64_t> seed;
   std::optional<std::uint64_t> bytes;  // unset: the short default body
   int status = 200;
+  double stall_rate = 0;  // share of requests that wait stall_ms more
+  double stall_ms = 0;
   double fail_rate = 0;
   int fail_status = 500;
+  double reset_rate = 0;  // share of requests answered with an RST
   bool close = false;
   double drip_ms = 0;
   Fault fault = Fault::none;

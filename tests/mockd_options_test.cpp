@@ -73,9 +73,9 @@ TEST(MockdOptions, HelpListsEveryRequestParameter) {
   const auto [status, help] =
       bench_test_support::run(harness::default_mockd_path() + " --help 2>/dev/null");
   EXPECT_EQ(status, 0);
-  for (const char* name :
-       {"delay_ms", "dist", "min_ms", "max_ms", "p50_ms", "p99_ms", "seed", "bytes", "status",
-        "fail_rate", "fail_status", "close", "drip_ms", "fault"})
+  for (const char* name : {"delay_ms", "dist", "min_ms", "max_ms", "p50_ms", "p99_ms", "stall_rate",
+                           "stall_ms", "seed", "bytes", "status", "fail_rate", "fail_status",
+                           "reset_rate", "close", "drip_ms", "fault"})
     EXPECT_NE(help.find("\n  " + std::string(name) + "="), std::string::npos)
         << "--help has no line for " << name;
 }

@@ -385,6 +385,29 @@ TEST_P(MockdEngine, FaultResetSendsRst) {
   EXPECT_EQ(err, ECONNRESET);
 }
 
+// reset_rate=1 resets like fault=reset and is counted as a reset fault.
+TEST_P(MockdEngine, ResetRateOneSendsRstAndCountsAFault) {
+  MockdProcess mockd(args());
+  RawConnection c(mockd.port());
+  c.get("/?reset_rate=1");
+  int err = 0;
+  EXPECT_EQ(c.read_to_end(&err), "");
+  EXPECT_EQ(err, ECONNRESET);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["faults"]["reset"], 1);
+  EXPECT_EQ(s["requests_total"], 1);
+}
+
+// A stalled request waits stall_ms on top of its delay, and says so.
+TEST_P(MockdEngine, StalledRequestWaitsTheStallOnTopOfItsDelay) {
+  MockdProcess mockd(args());
+  const auto start = Clock::now();
+  const auto r = harness::http_request(mockd.url() + "/?delay_ms=20&stall_rate=1&stall_ms=150");
+  EXPECT_GE(Clock::now() - start, 170ms);
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 170.0);
+}
+
 TEST_P(MockdEngine, FaultEmptyClosesWithoutAResponse) {
   MockdProcess mockd(args());
   RawConnection c(mockd.port());

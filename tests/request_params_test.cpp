@@ -70,6 +70,22 @@ TEST(RequestParams, RefusesBadInputByName) {
   EXPECT_EQ(refused("delay_ms=1&dist=uniform&min_ms=1&max_ms=2"), "dist");
   EXPECT_EQ(refused("p50_ms=3"), "p50_ms");
   EXPECT_EQ(refused("fail_status=503"), "fail_status");
+  EXPECT_EQ(refused("reset_rate=1.5"), "reset_rate");
+  EXPECT_EQ(refused("stall_rate=0.5"), "stall_rate");  // a stall needs its length
+  EXPECT_EQ(refused("stall_ms=100"), "stall_ms");
+  EXPECT_EQ(refused("stall_rate=-0.1&stall_ms=100"), "stall_rate");
+  EXPECT_EQ(refused("seed=3"), "seed");
+}
+
+TEST(RequestParams, ReadsTheStallAndResetParameters) {
+  auto r = parse("reset_rate=0.25&stall_rate=0.5&stall_ms=2000&seed=4");
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_DOUBLE_EQ(r.params.reset_rate, 0.25);
+  EXPECT_DOUBLE_EQ(r.params.stall_rate, 0.5);
+  EXPECT_DOUBLE_EQ(r.params.stall_ms, 2000);
+  Limits limits;
+  limits.max_delay_ms = 100;
+  EXPECT_EQ(parse_request_params("stall_rate=1&stall_ms=101", limits).error->param, "stall_ms");
 }
 
 // The table --help prints is the parser's own list: each name in it is
@@ -124,6 +140,44 @@ TEST(ResponsePlan, FailRateOneAlwaysFails) {
   const auto plan = plan_response(parse("fail_rate=1&fail_status=503").params, Limits{});
   EXPECT_EQ(plan.status, 503);
   EXPECT_EQ(plan_response(parse("fail_rate=0").params, Limits{}).status, 200);
+}
+
+TEST(ResponsePlan, ResetRateOneAlwaysResetsAndStallsAddToTheDelay) {
+  EXPECT_EQ(plan_response(parse("reset_rate=1").params, Limits{}).fault, Fault::reset);
+  EXPECT_EQ(plan_response(parse("reset_rate=0").params, Limits{}).fault, Fault::none);
+  // A reset drawn together with a failure: the connection is reset.
+  EXPECT_EQ(plan_response(parse("reset_rate=1&fail_rate=1").params, Limits{}).fault, Fault::reset);
+  const auto stalled =
+      plan_response(parse("delay_ms=5&stall_rate=1&stall_ms=100").params, Limits{});
+  EXPECT_EQ(stalled.delay, std::chrono::milliseconds(105));
+  // The whole delay, stall included, is cut to the cap.
+  Limits cap;
+  cap.max_delay_ms = 50;
+  EXPECT_EQ(plan_response(parse("delay_ms=30&stall_rate=1&stall_ms=40").params, cap).delay,
+            std::chrono::milliseconds(50));
+}
+
+// Seeded shares come out near their rates, and a newer draw never changes
+// what an older parameter drew for the same seed (a committed sequence stays).
+TEST(ResponsePlan, SeededResetAndStallSharesAndDrawOrder) {
+  int resets = 0, stalls = 0;
+  for (int seed = 0; seed < 1000; ++seed) {
+    const std::string s = "&seed=" + std::to_string(seed);
+    const auto plain = plan_response(parse("dist=uniform&min_ms=1&max_ms=9" + s).params, Limits{});
+    const auto both = plan_response(
+        parse("dist=uniform&min_ms=1&max_ms=9&reset_rate=0.2&stall_rate=0.1&stall_ms=1000" + s)
+            .params,
+        Limits{});
+    if (both.fault == Fault::reset) ++resets;
+    if (both.delay != plain.delay) {
+      ++stalls;
+      EXPECT_EQ(both.delay - plain.delay, std::chrono::seconds(1)) << seed;
+    }
+  }
+  EXPECT_GT(resets, 150);
+  EXPECT_LT(resets, 250);
+  EXPECT_GT(stalls, 60);
+  EXPECT_LT(stalls, 140);
 }
 
 TEST(ResponsePlan, BodySlicesFollowOnePattern) {
