@@ -333,7 +333,7 @@ class AsioEngine final : public Engine {
     }
     const auto arrived = std::chrono::steady_clock::now();
     stats_.request_started();
-    const auto parsed = parse_request_params(query, config_.limits);
+    const auto parsed = parse_request_params(query, config_.limits, config_.defaults);
     if (parsed.error) {
       stats_.request_served(400);
       const bool open =

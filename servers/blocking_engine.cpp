@@ -470,7 +470,7 @@ class BlockingEngine final : public Engine {
       stats_.connection_counted(config_.tls.has_value(), resumed);
     }
     stats_.request_started();
-    auto parsed = parse_request_params(query, config_.limits);
+    auto parsed = parse_request_params(query, config_.limits, config_.defaults);
     if (parsed.error) {
       stats_.request_served(400);
       res.status = 400;

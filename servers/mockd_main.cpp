@@ -14,6 +14,16 @@
 
 namespace {
 
+// A usage error found after parsing: one line on stderr, exit status 2, as
+// cli_usage::exit_code ends the errors CLI11 finds. Control characters (a
+// value echoed back may hold any) become spaces, so it stays one line.
+int usage_error(std::string message) {
+  for (char& c : message)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  std::cerr << "mockd: " << message << " (see --help)" << std::endl;
+  return 2;
+}
+
 // Blocks SIGINT/SIGTERM in every thread (call before any thread starts) and
 // waits for them on a thread of its own, which asks the engine to stop.
 void stop_on_signals(mockd::Engine& engine) {
@@ -42,6 +52,7 @@ int main(int argc, char** argv) {
   std::optional<long> idle_timeout_ms;
   long shutdown_timeout_ms = config.shutdown_timeout.count();
   std::optional<std::string> half_close;
+  std::string default_query;
 
   app.add_option("--host", config.host, "Address to bind")->capture_default_str();
   app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
@@ -70,6 +81,16 @@ int main(int argc, char** argv) {
                  "asio engine only: the blocking engine cannot watch a connection while it "
                  "sleeps, and answers")
       ->check(CLI::IsMember({"cancel", "answer"}));
+  app.add_option(
+         "--default", default_query,
+         "Request parameters (a query string, e.g. 'dist=lognormal&p50_ms=5&p99_ms=50') applied to "
+         "every counted request that does not set them, so a program with fixed URLs gets "
+         "latency and faults. They come in groups, and a request that sets any parameter of a "
+         "group replaces the default's whole group: " +
+             mockd::request_param_groups() +
+             ". Checked at start-up as a request is (refused for the reason a request would get "
+             "a 400); seed is not allowed. Shown in /stats as \"default\"")
+      ->option_text("QUERY");
   app.add_flag("--tls", tls,
                "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
   app.add_option("--cert-out", cert_out, "Write the certificate (PEM) here, for clients to verify");
@@ -138,6 +159,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (half_close == "answer") config.half_close = mockd::HalfClose::answer;
+  // Checked against the final caps, by the parser requests go through.
+  const auto defaults = mockd::parse_default_params(default_query, config.limits);
+  if (defaults.error)
+    return usage_error("--default: " + defaults.error->param + ": " + defaults.error->message);
+  config.defaults = {defaults.params, defaults.given};
   if (!tls && (!cert_out.empty() || !cert_file.empty() || tls_version != "any")) {
     std::cerr << "mockd: --cert-out, --cert, --key and --tls-version need --tls\n";
     return 2;
@@ -157,6 +183,7 @@ int main(int argc, char** argv) {
       }
     }
     mockd::Stats stats(blocking ? mockd::kBlockingUncounted : mockd::Uncounted::none);
+    stats.set_settings({mockd::to_query(config.defaults.params, config.defaults.given)});
     auto engine = blocking ? mockd::make_blocking_engine(config, stats)
                            : mockd::make_asio_engine(config, stats);
     stop_on_signals(*engine);

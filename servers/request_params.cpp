@@ -31,27 +31,36 @@ std::string fmt(double v) {
 // The one list of parameters: the parser accepts these names and no other,
 // and --help prints these lines. Kept in Param's order (checked below).
 constexpr ParamInfo kParams[] = {
-    {Param::delay_ms, "delay_ms", "MS", "wait MS milliseconds (decimals allowed) before answering"},
-    {Param::dist, "dist", "uniform|lognormal|normal",
+    {Param::delay_ms, ParamGroup::delay, "delay_ms", "MS",
+     "wait MS milliseconds (decimals allowed) before answering"},
+    {Param::dist, ParamGroup::delay, "dist", "uniform|lognormal|normal",
      "draw the delay instead: uniform needs min_ms, max_ms; the others p50_ms, p99_ms"},
-    {Param::min_ms, "min_ms", "MS", "dist=uniform: smallest delay"},
-    {Param::max_ms, "max_ms", "MS", "dist=uniform: largest delay"},
-    {Param::p50_ms, "p50_ms", "MS", "dist=lognormal|normal: median delay"},
-    {Param::p99_ms, "p99_ms", "MS", "dist=lognormal|normal: 99th-percentile delay"},
-    {Param::stall_rate, "stall_rate", "P",
+    {Param::min_ms, ParamGroup::delay, "min_ms", "MS", "dist=uniform: smallest delay"},
+    {Param::max_ms, ParamGroup::delay, "max_ms", "MS", "dist=uniform: largest delay"},
+    {Param::p50_ms, ParamGroup::delay, "p50_ms", "MS", "dist=lognormal|normal: median delay"},
+    {Param::p99_ms, ParamGroup::delay, "p99_ms", "MS",
+     "dist=lognormal|normal: 99th-percentile delay"},
+    {Param::stall_rate, ParamGroup::stall, "stall_rate", "P",
      "with probability P the request stalls: it waits stall_ms more (needs stall_ms)"},
-    {Param::stall_ms, "stall_ms", "MS",
+    {Param::stall_ms, ParamGroup::stall, "stall_ms", "MS",
      "how much longer a stalled request waits (its whole delay is cut to --max-delay-ms)"},
-    {Param::seed, "seed", "N", "the request's draws become a pure function of N (reproducible)"},
-    {Param::bytes, "bytes", "N", "a body of exactly N bytes (default 16; at most --max-bytes)"},
-    {Param::status, "status", "CODE", "answer this status (200-599, not 204 or 304)"},
-    {Param::fail_rate, "fail_rate", "P", "with probability P answer fail_status instead"},
-    {Param::fail_status, "fail_status", "CODE", "the status fail_rate answers (default 500)"},
-    {Param::reset_rate, "reset_rate", "P",
+    {Param::seed, ParamGroup::seed, "seed", "N",
+     "the request's draws become a pure function of N (reproducible)"},
+    {Param::bytes, ParamGroup::body, "bytes", "N",
+     "a body of exactly N bytes (default 16; at most --max-bytes)"},
+    {Param::status, ParamGroup::status, "status", "CODE",
+     "answer this status (200-599, not 204 or 304)"},
+    {Param::fail_rate, ParamGroup::failure, "fail_rate", "P",
+     "with probability P answer fail_status instead"},
+    {Param::fail_status, ParamGroup::failure, "fail_status", "CODE",
+     "the status fail_rate answers (default 500)"},
+    {Param::reset_rate, ParamGroup::reset, "reset_rate", "P",
      "with probability P reset the connection (RST) after the delay instead of answering"},
-    {Param::close, "close", "0|1", "1: send Connection: close and close after the response"},
-    {Param::drip_ms, "drip_ms", "MS", "send the header, then the body in pieces over MS"},
-    {Param::fault, "fault", "reset|empty|garbage",
+    {Param::close, ParamGroup::close, "close", "0|1",
+     "1: send Connection: close and close after the response"},
+    {Param::drip_ms, ParamGroup::delivery, "drip_ms", "MS",
+     "send the header, then the body in pieces over MS"},
+    {Param::fault, ParamGroup::delivery, "fault", "reset|empty|garbage",
      "after the delay: reset (RST), close without answering, or send 256 junk bytes and close"},
 };
 static_assert(std::size(kParams) == kParamCount);
@@ -168,20 +177,68 @@ class Parser {
   const Limits& limits_;
 };
 
-// Which parameters a query gave, one bit per Param.
-class Given {
- public:
-  bool has(Param p) const { return bits_ & bit(p); }
-  void add(Param p) { bits_ |= bit(p); }
+constexpr std::size_t kGroupCount = static_cast<std::size_t>(ParamGroup::delivery) + 1;
 
- private:
-  static std::uint32_t bit(Param p) { return std::uint32_t{1} << static_cast<unsigned>(p); }
-  std::uint32_t bits_ = 0;
-};
-static_assert(kParamCount <= 32);
+// Copies one group's fields. Every field of RequestParams belongs to exactly
+// one group; a field missing here would let a default leak into, or vanish
+// from, requests (the round trip through to_query in the tests would show it).
+void copy_group(ParamGroup group, const RequestParams& from, RequestParams& to) {
+  switch (group) {
+    case ParamGroup::delay:
+      to.dist = from.dist;
+      to.delay_ms = from.delay_ms;
+      to.min_ms = from.min_ms;
+      to.max_ms = from.max_ms;
+      to.p50_ms = from.p50_ms;
+      to.p99_ms = from.p99_ms;
+      return;
+    case ParamGroup::stall:
+      to.stall_rate = from.stall_rate;
+      to.stall_ms = from.stall_ms;
+      return;
+    case ParamGroup::seed:
+      to.seed = from.seed;
+      return;
+    case ParamGroup::body:
+      to.bytes = from.bytes;
+      return;
+    case ParamGroup::status:
+      to.status = from.status;
+      return;
+    case ParamGroup::failure:
+      to.fail_rate = from.fail_rate;
+      to.fail_status = from.fail_status;
+      return;
+    case ParamGroup::reset:
+      to.reset_rate = from.reset_rate;
+      return;
+    case ParamGroup::close:
+      to.close = from.close;
+      return;
+    case ParamGroup::delivery:
+      to.drip_ms = from.drip_ms;
+      to.fault = from.fault;
+      return;
+  }
+}
+
+// Adds each group of `defaults` that the query left alone. A group the query
+// did not touch still holds RequestParams' own defaults, so copying it whole
+// is right whether or not the default sets it.
+void merge_defaults(const RequestDefaults& defaults, ParseResult& result) {
+  if (defaults.given.empty()) return;
+  bool touched[kGroupCount] = {};
+  for (const auto& info : kParams)
+    if (result.given.has(info.id)) touched[static_cast<std::size_t>(info.group)] = true;
+  for (std::size_t g = 0; g < kGroupCount; ++g)
+    if (!touched[g]) copy_group(static_cast<ParamGroup>(g), defaults.params, result.params);
+  for (const auto& info : kParams)
+    if (!touched[static_cast<std::size_t>(info.group)] && defaults.given.has(info.id))
+      result.given.add(info.id);
+}
 
 // Cross-parameter rules, checked once every parameter has been read.
-std::optional<ParamError> check_combination(const RequestParams& p, Given seen) {
+std::optional<ParamError> check_combination(const RequestParams& p, ParamSet seen) {
   auto given = [&](std::string_view k) {
     const auto param = param_named(k);
     return param && seen.has(*param);
@@ -223,10 +280,11 @@ std::optional<ParamError> check_combination(const RequestParams& p, Given seen) 
 
 }  // namespace
 
-ParseResult parse_request_params(std::string_view query, const Limits& limits) {
+ParseResult parse_request_params(std::string_view query, const Limits& limits,
+                                 const RequestDefaults& defaults) {
   ParseResult result;
   Parser parser(limits);
-  Given seen;
+  ParamSet& seen = result.given;
   while (!query.empty()) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
@@ -251,8 +309,83 @@ ParseResult parse_request_params(std::string_view query, const Limits& limits) {
       return result;
     }
   }
+  merge_defaults(defaults, result);
   result.error = check_combination(result.params, seen);
   return result;
+}
+
+ParseResult parse_default_params(std::string_view query, const Limits& limits,
+                                 const RequestDefaults& base) {
+  ParseResult result = parse_request_params(query, limits, base);
+  if (!result.error && result.given.has(Param::seed))
+    result.error = ParamError{"seed",
+                              "not allowed in a default: every request would draw the same "
+                              "values (send seed with each request)"};
+  return result;
+}
+
+std::string to_query(const RequestParams& p, ParamSet given) {
+  std::string out;
+  for (const auto& info : kParams) {
+    if (!given.has(info.id)) continue;
+    if (!out.empty()) out += '&';
+    out += info.name;
+    out += '=';
+    switch (info.id) {
+      case Param::delay_ms:
+        out += fmt(p.delay_ms);
+        break;
+      case Param::dist:
+        out += to_string(p.dist);
+        break;
+      case Param::min_ms:
+        out += fmt(p.min_ms);
+        break;
+      case Param::max_ms:
+        out += fmt(p.max_ms);
+        break;
+      case Param::p50_ms:
+        out += fmt(p.p50_ms);
+        break;
+      case Param::p99_ms:
+        out += fmt(p.p99_ms);
+        break;
+      case Param::stall_rate:
+        out += fmt(p.stall_rate);
+        break;
+      case Param::stall_ms:
+        out += fmt(p.stall_ms);
+        break;
+      case Param::seed:
+        out += std::to_string(p.seed.value_or(0));
+        break;
+      case Param::bytes:
+        out += std::to_string(p.bytes.value_or(0));
+        break;
+      case Param::status:
+        out += std::to_string(p.status);
+        break;
+      case Param::fail_rate:
+        out += fmt(p.fail_rate);
+        break;
+      case Param::fail_status:
+        out += std::to_string(p.fail_status);
+        break;
+      case Param::reset_rate:
+        out += fmt(p.reset_rate);
+        break;
+      case Param::close:
+        out += p.close ? '1' : '0';
+        break;
+      case Param::drip_ms:
+        out += fmt(p.drip_ms);
+        break;
+      case Param::fault:
+        out += to_string(p.fault);
+        break;
+    }
+  }
+  return out;
 }
 
 std::span<const ParamInfo> request_param_table() {
@@ -270,6 +403,61 @@ std::string request_param_help() {
     out += "  " + use + "  " + std::string(info.meaning) + "\n";
   }
   return out;
+}
+
+std::string request_param_groups() {
+  std::string out;
+  for (std::size_t g = 0; g < kGroupCount; ++g) {
+    out += g ? "; " : "";
+    out += to_string(static_cast<ParamGroup>(g));
+    const char* sep = " (";
+    for (const auto& info : kParams)
+      if (static_cast<std::size_t>(info.group) == g) {
+        out += sep;
+        out += info.name;
+        sep = ", ";
+      }
+    out += ")";
+  }
+  return out;
+}
+
+std::string_view to_string(ParamGroup group) {
+  switch (group) {
+    case ParamGroup::delay:
+      return "delay";
+    case ParamGroup::stall:
+      return "stall";
+    case ParamGroup::seed:
+      return "seed";
+    case ParamGroup::body:
+      return "body";
+    case ParamGroup::status:
+      return "status";
+    case ParamGroup::failure:
+      return "failure";
+    case ParamGroup::reset:
+      return "reset";
+    case ParamGroup::close:
+      return "close";
+    case ParamGroup::delivery:
+      return "delivery";
+  }
+  return "?";
+}
+
+std::string_view to_string(DelayDist dist) {
+  switch (dist) {
+    case DelayDist::uniform:
+      return "uniform";
+    case DelayDist::lognormal:
+      return "lognormal";
+    case DelayDist::normal:
+      return "normal";
+    case DelayDist::fixed:
+      break;
+  }
+  return "fixed";
 }
 
 std::string param_error_json(const ParamError& error) {

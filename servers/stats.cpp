@@ -139,6 +139,7 @@ std::string Stats::to_json(std::string_view engine) const {
   const auto reset_at = steady_clock::time_point(steady_clock::duration(reset_at_.load()));
   nlohmann::json j = {
       {"engine", engine},
+      {"default", settings_.default_query},
       {"connections_accepted", load(connections_accepted_)},
       {"connections_active", connections_active_.load()},
       {"connections_peak", connections_peak_.load()},

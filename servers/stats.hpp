@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "request_params.hpp"
 
@@ -63,6 +64,12 @@ class ExclusiveFirstLock {
   pthread_rwlock_t lock_;
 };
 
+// How the server was started, as far as a reader of /stats needs to know
+// to make sense of the counts; set once, before serving.
+struct ServerSettings {
+  std::string default_query;  // the default in effect (--default, --profile), "" if none
+};
+
 class Stats {
  public:
   // `now` is the clock the timeline and the uptimes are read from (a test
@@ -93,6 +100,9 @@ class Stats {
 
   // Zeroes the counters; the peak restarts at the connections open now.
   void reset();
+
+  // Call before the engine serves: /stats shows them from then on.
+  void set_settings(ServerSettings settings) { settings_ = std::move(settings); }
 
   // Compact JSON (no indentation: a long timeline is large enough as it is).
   std::string to_json(std::string_view engine) const;
@@ -148,6 +158,7 @@ class Stats {
   Counter idle_timeouts_{0};
   Counter malformed_requests_{0};
   Counter accept_fd_exhausted_{0};
+  ServerSettings settings_;
   const Uncounted uncounted_;
   const Now now_;
   const std::chrono::steady_clock::time_point started_;

@@ -80,6 +80,31 @@ TEST(MockdOptions, HelpListsEveryRequestParameter) {
         << "--help has no line for " << name;
 }
 
+// A --default is checked at start-up by the request parser: refused, it
+// exits 2 with one line naming the parameter and giving the reason a request
+// would get in its 400 (issue 24).
+TEST(MockdOptions, RefusedDefaultExitsTwoNamingTheParameter) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--default delay_ms=abc",
+       "--default: delay_ms: must be a non-negative number of milliseconds (got 'abc')"},
+      {"--max-delay-ms 10 --default delay_ms=11",
+       "--default: delay_ms: exceeds the server's cap of 10 ms (--max-delay-ms) (got '11')"},
+      {"--default 'dist=lognormal&p50_ms=9&p99_ms=5'",
+       "--default: p50_ms: must be less than p99_ms"},
+      {"--default 'fail_rate=0.5&seed=3'", "--default: seed: not allowed in a default"},
+      {"--default nope=1", "--default: nope: unknown parameter"},
+  };
+  for (auto [args, message] : cases) {
+    const auto [status, err] = run_mockd(args);
+    EXPECT_EQ(status, 2) << args;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << args << " -> " << err;
+    EXPECT_TRUE(err.starts_with(std::string("mockd: ") + message)) << args << " -> " << err;
+    EXPECT_TRUE(err.ends_with(" (see --help)\n")) << args << " -> " << err;
+  }
+  harness::MockdProcess empty({"--default", ""});
+  EXPECT_EQ(empty.stop(), 0);
+}
+
 TEST(MockdOptions, CapsWithinTheirCeilingStartTheServer) {
   harness::MockdProcess mockd({"--max-bytes", "1073741824", "--max-delay-ms", "600000.0"});
   EXPECT_EQ(mockd.stop(), 0);

@@ -385,6 +385,40 @@ TEST_P(MockdEngine, FaultResetSendsRst) {
   EXPECT_EQ(err, ECONNRESET);
 }
 
+// --default (issue 24): a request that sets nothing of a group gets the
+// default's group; one that sets any parameter of it gets its own group
+// whole (fail_rate alone means fail_status 500 again); /stats shows it.
+TEST_P(MockdEngine, DefaultAppliesUnlessTheRequestSetsThatGroup) {
+  MockdProcess mockd(args({"--default", "delay_ms=60&fail_rate=1&fail_status=503"}));
+  const auto start = Clock::now();
+  auto r = harness::http_request(mockd.url() + "/any/path");
+  EXPECT_GE(Clock::now() - start, 60ms);
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 60.0);
+  r = harness::http_request(mockd.url() + "/?delay_ms=0&fail_rate=0");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 0.0);
+  r = harness::http_request(mockd.url() + "/?dist=uniform&min_ms=5&max_ms=5");
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 5.0);
+  r = harness::http_request(mockd.url() + "/?fail_rate=1");
+  EXPECT_EQ(r.status, 500) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 60.0);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?delay_ms=x").status, 400);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["default"], "delay_ms=60&fail_rate=1&fail_status=503");
+  EXPECT_EQ(s["requests_by_status"]["503"], 2);
+  EXPECT_EQ(s["requests_by_status"]["500"], 1);
+  EXPECT_EQ(s["requests_by_status"]["200"], 1);
+  EXPECT_EQ(s["requests_by_status"]["400"], 1);
+  EXPECT_EQ(s["requests_total"], 5);
+}
+
+TEST_P(MockdEngine, WithoutADefaultStatsShowsAnEmptyOne) {
+  MockdProcess mockd(args());
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["default"], "");
+}
+
 // reset_rate=1 resets like fault=reset and is counted as a reset fault.
 TEST_P(MockdEngine, ResetRateOneSendsRstAndCountsAFault) {
   MockdProcess mockd(args());
