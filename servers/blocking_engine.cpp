@@ -469,7 +469,10 @@ class BlockingEngine final : public Engine {
       const bool resumed = req.ssl && SSL_session_reused(const_cast<SSL*>(req.ssl)) == 1;
       stats_.connection_counted(config_.tls.has_value(), resumed);
     }
-    stats_.request_started();
+    // Leaves when this handler returns the response to the library to write
+    // (or before a fault is sent): a client that has its answer never finds
+    // its request still in flight.
+    RequestInFlight request(stats_);
     auto parsed = parse_request_params(query, config_.limits, config_.defaults);
     if (parsed.error) {
       stats_.request_served(400);
@@ -482,6 +485,7 @@ class BlockingEngine final : public Engine {
     std::this_thread::sleep_for(plan.delay);
     if (plan.fault != Fault::none) {
       stats_.fault_sent(plan.fault);
+      request.leave();
       if (connection_fd >= 0) send_fault(connection_fd, plan.fault);
       res.status = 500;  // never reaches the client: the socket is gone
       return;

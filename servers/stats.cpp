@@ -14,6 +14,17 @@ Stats::Stats(Uncounted uncounted, Now now)
       started_(now()),
       reset_at_(started_.time_since_epoch().count()) {}
 
+namespace {
+
+// Raises `peak` to `value` if it is lower (other threads may raise it too).
+void raise_peak(std::atomic<std::int64_t>& peak, std::int64_t value) {
+  auto seen = peak.load();
+  while (value > seen && !peak.compare_exchange_weak(seen, value)) {
+  }
+}
+
+}  // namespace
+
 void Stats::connection_counted(bool tls, bool tls_resumed) {
   std::shared_lock lock(mutex_);
   connections_accepted_.fetch_add(1, std::memory_order_relaxed);
@@ -21,10 +32,7 @@ void Stats::connection_counted(bool tls, bool tls_resumed) {
     tls_handshakes_.fetch_add(1, std::memory_order_relaxed);
     if (tls_resumed) tls_resumed_.fetch_add(1, std::memory_order_relaxed);
   }
-  const auto active = connections_active_.fetch_add(1) + 1;
-  auto peak = connections_peak_.load();
-  while (active > peak && !connections_peak_.compare_exchange_weak(peak, active)) {
-  }
+  raise_peak(connections_peak_, connections_active_.fetch_add(1) + 1);
 }
 
 void Stats::connection_closed() {
@@ -45,7 +53,13 @@ void Stats::count_in_timeline(Timeline& timeline, Counter& late) {
 void Stats::request_started() {
   std::shared_lock lock(mutex_);
   requests_started_.fetch_add(1, std::memory_order_relaxed);
+  raise_peak(requests_in_flight_peak_, requests_in_flight_.fetch_add(1) + 1);
   count_in_timeline(started_by_bucket_, late_started_);
+}
+
+void Stats::request_left() {
+  std::shared_lock lock(mutex_);
+  requests_in_flight_.fetch_sub(1);
 }
 
 void Stats::request_completed() {
@@ -91,6 +105,7 @@ void Stats::reset() {
   for (auto* timeline : {&started_by_bucket_, &completed_by_bucket_, &cancelled_by_bucket_})
     for (auto& c : *timeline) c = 0;
   connections_peak_ = connections_active_.load();
+  requests_in_flight_peak_ = requests_in_flight_.load();
   reset_at_ = now_().time_since_epoch().count();
 }
 
@@ -145,6 +160,8 @@ std::string Stats::to_json(std::string_view engine) const {
       {"connections_peak", connections_peak_.load()},
       {"requests_total", load(requests_total_)},
       {"requests_started", load(requests_started_)},
+      {"requests_in_flight", requests_in_flight_.load()},
+      {"requests_in_flight_peak", requests_in_flight_peak_.load()},
       {"requests_cancelled", counted(Uncounted::requests_cancelled, requests_cancelled_)},
       {"cancelled_in_server_ms", cancelled_in_server_ms},
       {"faults", faults},

@@ -419,6 +419,43 @@ TEST_P(MockdEngine, WithoutADefaultStatsShowsAnEmptyOne) {
   EXPECT_EQ(harness::fetch_stats(mockd.url())["default"], "");
 }
 
+// requests_in_flight and its peak (issue 24): K requests held in their delay
+// at once are K in flight; once a client has its answer the request has left
+// (the count drops before the answer is written); a reset restarts the peak
+// at the requests in flight.
+TEST_P(MockdEngine, InFlightPeakIsExactWithConcurrentDelayedRequests) {
+  constexpr int kRequests = 6;  // within the blocking engine's 8 threads
+  MockdProcess mockd(args());
+  std::vector<RawConnection> conns;
+  for (int i = 0; i < kRequests; ++i) conns.emplace_back(mockd.port());
+  for (auto& c : conns) c.get("/?delay_ms=400");
+  nlohmann::json s;
+  for (int i = 0; i < 300; ++i, std::this_thread::sleep_for(5ms)) {
+    s = harness::fetch_stats(mockd.url());
+    if (s["requests_in_flight"] == kRequests) break;
+  }
+  EXPECT_EQ(s["requests_in_flight"], kRequests);
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  harness::reset_stats(mockd.url());  // while they wait: the peak restarts at them
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  EXPECT_EQ(s["requests_started"], 0);
+  for (auto& c : conns) {
+    const auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight"], 0);
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  harness::reset_stats(mockd.url());
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight_peak"], 0);
+  // One at a time: the peak is one.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["requests_in_flight_peak"], 1);
+}
+
 // reset_rate=1 resets like fault=reset and is counted as a reset fault.
 TEST_P(MockdEngine, ResetRateOneSendsRstAndCountsAFault) {
   MockdProcess mockd(args());
@@ -791,7 +828,7 @@ TEST_P(MockdEngine, ResetsAndReadingsUnderLoadAreConsistent) {
         if (!c.read_response()) return;
       }
     });
-  int bad_total = 0, bad_started = 0, future_bucket = 0;
+  int bad_total = 0, bad_started = 0, future_bucket = 0, bad_in_flight = 0;
   // A reset's own answer shows an event counted against the previous reset's
   // clock as a bucket that far in the future: resets 50 ms apart make it 5
   // buckets ahead.
@@ -816,9 +853,13 @@ TEST_P(MockdEngine, ResetsAndReadingsUnderLoadAreConsistent) {
     if (!t["started"].empty() &&
         static_cast<double>(t["started"].size() - 1) * 10 > s["since_reset_s"].get<double>() * 1000)
       ++future_bucket;
+    // Six clients, one request each at a time.
+    const long in_flight = s["requests_in_flight"], peak = s["requests_in_flight_peak"];
+    if (in_flight < 0 || peak < in_flight || peak > 6) ++bad_in_flight;
   }
   stop = true;
   for (auto& t : load) t.join();
+  EXPECT_EQ(bad_in_flight, 0) << "of " << readings << " readings";
   EXPECT_EQ(bad_total, 0) << "of " << readings << " readings";
   EXPECT_EQ(bad_started, 0) << "of " << readings << " readings";
   EXPECT_EQ(future_bucket, 0) << "of " << readings << " readings";
