@@ -328,8 +328,11 @@ class AsioEngine final : public Engine {
       co_return co_await answer_stats(stream, conn, path, method, keep_alive);
 
     if (!conn.counted) {
+      if (!stats_.connection_counted(ssl_ != nullptr, tls_resumed, config_.max_connections)) {
+        co_await send_simple(stream, conn, 503, std::string(kOverConnectionCap), false);
+        co_return false;
+      }
       conn.counted = true;
-      stats_.connection_counted(ssl_ != nullptr, tls_resumed);
     }
     const auto arrived = std::chrono::steady_clock::now();
     RequestInFlight request(stats_);

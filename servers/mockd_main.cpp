@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   long shutdown_timeout_ms = config.shutdown_timeout.count();
   std::optional<std::string> half_close;
   std::string default_query;
+  std::optional<std::int64_t> max_connections;
 
   app.add_option("--host", config.host, "Address to bind")->capture_default_str();
   app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
@@ -81,6 +82,13 @@ int main(int argc, char** argv) {
                  "asio engine only: the blocking engine cannot watch a connection while it "
                  "sleeps, and answers")
       ->check(CLI::IsMember({"cancel", "answer"}));
+  app.add_option("--max-connections", max_connections,
+                 "Most connections serving requests at once (a connection counts from its first "
+                 "request other than /stats until it closes); the first request of one more is "
+                 "answered 503 with Connection: close, and the connection closed, counted in "
+                 "/stats as connections_refused only. /stats itself is always served. Default: "
+                 "no cap")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
   app.add_option(
          "--default", default_query,
          "Request parameters (a query string, e.g. 'dist=lognormal&p50_ms=5&p99_ms=50') applied to "
@@ -164,6 +172,7 @@ int main(int argc, char** argv) {
   if (defaults.error)
     return usage_error("--default: " + defaults.error->param + ": " + defaults.error->message);
   config.defaults = {defaults.params, defaults.given};
+  config.max_connections = max_connections;
   if (!tls && (!cert_out.empty() || !cert_file.empty() || tls_version != "any")) {
     std::cerr << "mockd: --cert-out, --cert, --key and --tls-version need --tls\n";
     return 2;
@@ -183,7 +192,8 @@ int main(int argc, char** argv) {
       }
     }
     mockd::Stats stats(blocking ? mockd::kBlockingUncounted : mockd::Uncounted::none);
-    stats.set_settings({mockd::to_query(config.defaults.params, config.defaults.given)});
+    stats.set_settings(
+        {mockd::to_query(config.defaults.params, config.defaults.given), config.max_connections});
     auto engine = blocking ? mockd::make_blocking_engine(config, stats)
                            : mockd::make_asio_engine(config, stats);
     stop_on_signals(*engine);

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -68,6 +69,7 @@ class ExclusiveFirstLock {
 // to make sense of the counts; set once, before serving.
 struct ServerSettings {
   std::string default_query;  // the default in effect (--default, --profile), "" if none
+  std::optional<std::int64_t> max_connections;  // --max-connections
 };
 
 class Stats {
@@ -79,7 +81,10 @@ class Stats {
 
   // A connection served its first counted request; `tls_resumed` only matters
   // for TLS connections (an abbreviated handshake with a resumed session).
-  void connection_counted(bool tls, bool tls_resumed);
+  // With a cap (--max-connections) and `cap` connections already counted and
+  // open, it is refused instead: false, counted in connections_refused only.
+  // One atomic step, so threads counting at once never pass the cap.
+  bool connection_counted(bool tls, bool tls_resumed, std::optional<std::int64_t> cap = {});
   // A counted connection closed.
   void connection_closed();
   // A request (not to /stats) whose header was parsed: it entered the server,
@@ -140,6 +145,7 @@ class Stats {
   static std::uint64_t load(const Counter& c) { return c.load(std::memory_order_relaxed); }
 
   Counter connections_accepted_{0};
+  Counter connections_refused_{0};
   std::atomic<std::int64_t> connections_active_{0};
   std::atomic<std::int64_t> connections_peak_{0};
   Counter requests_total_{0};

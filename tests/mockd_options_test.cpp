@@ -21,7 +21,8 @@ TEST(MockdOptions, CapsBeyondTheirCeilingOrNotANumberAreRefused) {
   for (const char* bad :
        {"--max-bytes -1", "--max-bytes 99999999999999999999", "--max-bytes 1073741825",
         "--max-delay-ms nan", "--max-delay-ms inf", "--max-delay-ms 1e300", "--max-delay-ms -5",
-        "--max-header-bytes 0", "--max-header-bytes 99999999999", "--threads 0", "--bogus"}) {
+        "--max-header-bytes 0", "--max-header-bytes 99999999999", "--threads 0", "--bogus",
+        "--max-connections 0", "--max-connections 1000001", "--max-connections -1"}) {
     const auto [status, err] = run_mockd(bad);
     EXPECT_EQ(status, 2) << bad;
     EXPECT_NE(err.find(std::string(bad).substr(0, std::string(bad).find(' '))), std::string::npos)

@@ -97,6 +97,28 @@ TEST(MockdStats, InFlightAndItsPeakFollowStartsLeavesAndResets) {
   EXPECT_EQ(s["requests_started"], 1);  // started since the reset
 }
 
+// --max-connections: threads counting connections at once never pass the
+// cap, and every attempt is either counted or refused.
+TEST(MockdStats, ConnectionCapHoldsUnderThreadsCountingAtOnce) {
+  Stats stats;
+  constexpr int kThreads = 6, kAttempts = 2000, kCap = 3;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&stats] {
+      for (int i = 0; i < kAttempts; ++i)
+        if (stats.connection_counted(false, false, std::int64_t{kCap})) stats.connection_closed();
+    });
+  for (auto& t : threads) t.join();
+  const auto s = nlohmann::json::parse(stats.to_json("test"));
+  EXPECT_LE(s["connections_peak"].get<long>(), kCap);
+  EXPECT_EQ(s["connections_accepted"].get<long>() + s["connections_refused"].get<long>(),
+            kThreads * kAttempts);
+  EXPECT_EQ(s["connections_active"], 0);
+  EXPECT_TRUE(stats.connection_counted(false, false, 1));
+  EXPECT_FALSE(stats.connection_counted(false, false, 1));
+  EXPECT_TRUE(stats.connection_counted(false, false));  // no cap
+}
+
 // At most kMaxStatsBodies bodies are held at once; a place comes back when
 // its ticket goes.
 TEST(MockdStats, StatsBodyPlacesAreBounded) {

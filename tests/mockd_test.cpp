@@ -456,6 +456,59 @@ TEST_P(MockdEngine, InFlightPeakIsExactWithConcurrentDelayedRequests) {
   EXPECT_EQ(harness::fetch_stats(mockd.url())["requests_in_flight_peak"], 1);
 }
 
+// --max-connections N (issue 24, the overload profile): N connections are
+// served; the first request of one more is answered 503 and its connection
+// closed, counted only in connections_refused; /stats is still served (this
+// test reads it over a further connection); a place freed is taken again.
+TEST_P(MockdEngine, MaxConnectionsRefusesTheConnectionBeyondTheCap) {
+  constexpr int kCap = 3;
+  MockdProcess mockd(args({"--max-connections", std::to_string(kCap)}));
+  std::vector<RawConnection> held;
+  for (int i = 0; i < kCap; ++i) {
+    held.emplace_back(mockd.port());
+    held.back().get("/");
+    const auto r = held.back().read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  RawConnection extra(mockd.port());
+  extra.get("/");
+  const auto refused = extra.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("Connection"), "close");
+  EXPECT_NE(refused->body.find("--max-connections"), std::string::npos) << refused->body;
+  int err = -1;
+  EXPECT_EQ(extra.read_to_end(&err), "");
+  EXPECT_EQ(err, 0) << "closed after the 503";
+  auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_refused"], 1);
+  EXPECT_EQ(s["connections_active"], kCap);
+  EXPECT_EQ(s["connections_accepted"], kCap);
+  EXPECT_EQ(s["requests_total"], kCap);
+  EXPECT_EQ(s["requests_started"], kCap);
+  EXPECT_EQ(s["max_connections"], kCap);
+  // The held connections keep being served.
+  held.front().get("/?bytes=3");
+  EXPECT_EQ(held.front().read_response()->body.size(), 3u);
+  held.front().close();
+  for (int i = 0; i < 200 && s["connections_active"] != kCap - 1; ++i) {
+    std::this_thread::sleep_for(5ms);
+    s = harness::fetch_stats(mockd.url());
+  }
+  ASSERT_EQ(s["connections_active"], kCap - 1);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+  harness::reset_stats(mockd.url());
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["connections_refused"], 0);
+}
+
+TEST_P(MockdEngine, WithoutAConnectionCapStatsShowsNull) {
+  MockdProcess mockd(args());
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_TRUE(s["max_connections"].is_null());
+  EXPECT_EQ(s["connections_refused"], 0);
+}
+
 // reset_rate=1 resets like fault=reset and is counted as a reset fault.
 TEST_P(MockdEngine, ResetRateOneSendsRstAndCountsAFault) {
   MockdProcess mockd(args());
