@@ -25,7 +25,9 @@
 
 #include "http_get.hpp"
 #include "mockd_process.hpp"
+#include "profiles.hpp"
 #include "raw_http.hpp"
+#include "response_plan.hpp"
 
 using harness::MockdProcess;
 using testing_http::RawConnection;
@@ -92,6 +94,16 @@ int nodelay_of_peer(pid_t pid, unsigned short peer_port, std::string& why) {
   if (dir) closedir(dir);
   close(pidfd);
   return found;
+}
+
+// What mockd plans for `query` under `profile`, computed here by the same
+// parser and planner: with a seed, the exact answer the server must give.
+mockd::ResponsePlan planned_under(const char* profile, const std::string& query,
+                                  const mockd::Limits& limits = {}) {
+  const auto defaults = mockd::profile_defaults(*mockd::find_profile(profile), limits);
+  const auto parsed = mockd::parse_request_params(query, limits, {defaults.params, defaults.given});
+  EXPECT_FALSE(parsed.error) << query;
+  return mockd::plan_response(parsed.params, limits);
 }
 
 }  // namespace
@@ -383,6 +395,268 @@ TEST_P(MockdEngine, FaultResetSendsRst) {
   int err = 0;
   EXPECT_EQ(c.read_to_end(&err), "");
   EXPECT_EQ(err, ECONNRESET);
+}
+
+// --default (issue 24): a request that sets nothing of a group gets the
+// default's group; one that sets any parameter of it gets its own group
+// whole (fail_rate alone means fail_status 500 again); /stats shows it.
+TEST_P(MockdEngine, DefaultAppliesUnlessTheRequestSetsThatGroup) {
+  MockdProcess mockd(args({"--default", "delay_ms=60&fail_rate=1&fail_status=503"}));
+  const auto start = Clock::now();
+  auto r = harness::http_request(mockd.url() + "/any/path");
+  EXPECT_GE(Clock::now() - start, 60ms);
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 60.0);
+  r = harness::http_request(mockd.url() + "/?delay_ms=0&fail_rate=0");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 0.0);
+  r = harness::http_request(mockd.url() + "/?dist=uniform&min_ms=5&max_ms=5");
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 5.0);
+  r = harness::http_request(mockd.url() + "/?fail_rate=1");
+  EXPECT_EQ(r.status, 500) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 60.0);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?delay_ms=x").status, 400);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["default"], "delay_ms=60&fail_rate=1&fail_status=503");
+  EXPECT_EQ(s["requests_by_status"]["503"], 2);
+  EXPECT_EQ(s["requests_by_status"]["500"], 1);
+  EXPECT_EQ(s["requests_by_status"]["200"], 1);
+  EXPECT_EQ(s["requests_by_status"]["400"], 1);
+  EXPECT_EQ(s["requests_total"], 5);
+}
+
+TEST_P(MockdEngine, WithoutADefaultStatsShowsAnEmptyOne) {
+  MockdProcess mockd(args());
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["default"], "");
+}
+
+// requests_in_flight and its peak (issue 24): K requests held in their delay
+// at once are K in flight; once a client has its answer the request has left
+// (the count drops before the answer is written); a reset restarts the peak
+// at the requests in flight.
+TEST_P(MockdEngine, InFlightPeakIsExactWithConcurrentDelayedRequests) {
+  constexpr int kRequests = 6;  // within the blocking engine's 8 threads
+  MockdProcess mockd(args());
+  std::vector<RawConnection> conns;
+  for (int i = 0; i < kRequests; ++i) conns.emplace_back(mockd.port());
+  for (auto& c : conns) c.get("/?delay_ms=400");
+  nlohmann::json s;
+  for (int i = 0; i < 300; ++i, std::this_thread::sleep_for(5ms)) {
+    s = harness::fetch_stats(mockd.url());
+    if (s["requests_in_flight"] == kRequests) break;
+  }
+  EXPECT_EQ(s["requests_in_flight"], kRequests);
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  harness::reset_stats(mockd.url());  // while they wait: the peak restarts at them
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  EXPECT_EQ(s["requests_started"], 0);
+  for (auto& c : conns) {
+    const auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight"], 0);
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  harness::reset_stats(mockd.url());
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight_peak"], 0);
+  // One at a time: the peak is one.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["requests_in_flight_peak"], 1);
+}
+
+// --max-connections N (issue 24, the overload profile): N connections are
+// served; the first request of one more is answered 503 and its connection
+// closed, counted only in connections_refused; /stats is still served (this
+// test reads it over a further connection); a place freed is taken again.
+TEST_P(MockdEngine, MaxConnectionsRefusesTheConnectionBeyondTheCap) {
+  constexpr int kCap = 3;
+  MockdProcess mockd(args({"--max-connections", std::to_string(kCap)}));
+  std::vector<RawConnection> held;
+  for (int i = 0; i < kCap; ++i) {
+    held.emplace_back(mockd.port());
+    held.back().get("/");
+    const auto r = held.back().read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  RawConnection extra(mockd.port());
+  extra.get("/");
+  const auto refused = extra.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("Connection"), "close");
+  EXPECT_NE(refused->body.find("--max-connections"), std::string::npos) << refused->body;
+  int err = -1;
+  EXPECT_EQ(extra.read_to_end(&err), "");
+  EXPECT_EQ(err, 0) << "closed after the 503";
+  auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_refused"], 1);
+  EXPECT_EQ(s["connections_active"], kCap);
+  EXPECT_EQ(s["connections_accepted"], kCap);
+  EXPECT_EQ(s["requests_total"], kCap);
+  EXPECT_EQ(s["requests_started"], kCap);
+  EXPECT_EQ(s["max_connections"], kCap);
+  // The held connections keep being served.
+  held.front().get("/?bytes=3");
+  EXPECT_EQ(held.front().read_response()->body.size(), 3u);
+  held.front().close();
+  for (int i = 0; i < 200 && s["connections_active"] != kCap - 1; ++i) {
+    std::this_thread::sleep_for(5ms);
+    s = harness::fetch_stats(mockd.url());
+  }
+  ASSERT_EQ(s["connections_active"], kCap - 1);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+  harness::reset_stats(mockd.url());
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["connections_refused"], 0);
+}
+
+TEST_P(MockdEngine, WithoutAConnectionCapStatsShowsNull) {
+  MockdProcess mockd(args());
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_TRUE(s["max_connections"].is_null());
+  EXPECT_EQ(s["connections_refused"], 0);
+}
+
+// --profile slow (issue 24): every request without its own delay draws the
+// profile's lognormal; with a seed, exactly the delay this test plans.
+TEST_P(MockdEngine, ProfileSlowDrawsItsLognormalForEveryRequest) {
+  MockdProcess mockd(args({"--profile", "slow"}));
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["profile"], "slow");
+  EXPECT_EQ(s["default"], "dist=lognormal&p50_ms=20&p99_ms=400");
+  std::vector<double> delays;
+  for (int seed = 0; seed < 20; ++seed) {
+    const std::string query = "seed=" + std::to_string(seed);
+    const auto start = Clock::now();
+    const auto r = harness::http_request(mockd.url() + "/v1/items?" + query);
+    ASSERT_EQ(r.status, 200) << r.error;
+    const auto planned = planned_under("slow", query).delay;
+    EXPECT_DOUBLE_EQ(server_timing_ms(r), planned.count() / 1000.0) << query;
+    EXPECT_GE(Clock::now() - start, planned) << query;
+    delays.push_back(server_timing_ms(r));
+  }
+  std::sort(delays.begin(), delays.end());
+  EXPECT_LT(delays.front(), delays.back());
+}
+
+// --profile flaky: over seeded requests, both 503s and resets, exactly as
+// many of each as planned, and /stats counts the same.
+TEST_P(MockdEngine, ProfileFlakyGivesBoth503sAndResets) {
+  MockdProcess mockd(args({"--profile", "flaky"}));
+  constexpr int kRequests = 120;
+  int planned_503 = 0, planned_resets = 0, seen_503 = 0, seen_resets = 0, seen_200 = 0;
+  for (int seed = 0; seed < kRequests; ++seed) {
+    const std::string query = "seed=" + std::to_string(seed);
+    const auto plan = planned_under("flaky", query);
+    if (plan.fault == mockd::Fault::reset)
+      ++planned_resets;
+    else if (plan.status == 503)
+      ++planned_503;
+    const auto r = harness::http_request(mockd.url() + "/?" + query);
+    if (r.status == 0)
+      ++seen_resets;
+    else if (r.status == 503)
+      ++seen_503;
+    else if (r.status == 200)
+      ++seen_200;
+  }
+  EXPECT_GT(planned_503, 0);
+  EXPECT_GT(planned_resets, 0);
+  EXPECT_EQ(seen_503, planned_503);
+  EXPECT_EQ(seen_resets, planned_resets);
+  EXPECT_EQ(seen_200, kRequests - planned_503 - planned_resets);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_by_status"]["503"], planned_503);
+  EXPECT_EQ(s["faults"]["reset"], planned_resets);
+  EXPECT_EQ(s["requests_total"], kRequests);
+}
+
+// --profile stall: the stalled requests (10 %) are held the stall, cut here
+// to a 300 ms --max-delay-ms, and no less; a client whose patience is
+// shorter gives up on them. The others are answered without a delay.
+TEST_P(MockdEngine, ProfileStallHoldsStalledRequestsPastTheStall) {
+  MockdProcess mockd(args({"--profile", "stall", "--max-delay-ms", "300"}));
+  mockd::Limits limits;
+  limits.max_delay_ms = 300;
+  constexpr int kRequests = 100;  // seeds 0-99: three stall
+  int stalled = 0;
+  std::string first_stalled;
+  for (int seed = 0; seed < kRequests; ++seed) {
+    const std::string query = "seed=" + std::to_string(seed);
+    const bool stalls = planned_under("stall", query, limits).delay.count() > 0;
+    const auto start = Clock::now();
+    const auto r = harness::http_request(mockd.url() + "/?" + query);
+    ASSERT_EQ(r.status, 200) << r.error;
+    if (stalls) {
+      ++stalled;
+      if (first_stalled.empty()) first_stalled = query;
+      EXPECT_GE(Clock::now() - start, 300ms) << query;
+      EXPECT_DOUBLE_EQ(server_timing_ms(r), 300.0) << query;
+    } else {
+      EXPECT_DOUBLE_EQ(server_timing_ms(r), 0.0) << query;
+    }
+  }
+  ASSERT_GT(stalled, 0);
+  EXPECT_LT(stalled, kRequests);
+  harness::HttpOptions impatient;
+  impatient.timeout = 100ms;
+  const auto start = Clock::now();
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?" + first_stalled, impatient).status, 0);
+  EXPECT_GE(Clock::now() - start, 100ms);
+}
+
+// --profile overload: four connections are served, the fifth is refused;
+// each request is held the profile's 100 ms.
+TEST_P(MockdEngine, ProfileOverloadRefusesTheFifthConnection) {
+  MockdProcess mockd(args({"--profile", "overload"}));
+  std::vector<RawConnection> held;
+  for (int i = 0; i < 4; ++i) held.emplace_back(mockd.port());
+  const auto start = Clock::now();
+  for (auto& c : held) c.get("/");
+  for (auto& c : held) {
+    const auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_GE(Clock::now() - start, 100ms);
+  RawConnection fifth(mockd.port());
+  fifth.get("/");
+  const auto r = fifth.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["profile"], "overload");
+  EXPECT_EQ(s["default"], "delay_ms=100");
+  EXPECT_EQ(s["max_connections"], 4);
+  EXPECT_EQ(s["connections_refused"], 1);
+  EXPECT_EQ(s["requests_total"], 4);
+}
+
+// reset_rate=1 resets like fault=reset and is counted as a reset fault.
+TEST_P(MockdEngine, ResetRateOneSendsRstAndCountsAFault) {
+  MockdProcess mockd(args());
+  RawConnection c(mockd.port());
+  c.get("/?reset_rate=1");
+  int err = 0;
+  EXPECT_EQ(c.read_to_end(&err), "");
+  EXPECT_EQ(err, ECONNRESET);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["faults"]["reset"], 1);
+  EXPECT_EQ(s["requests_total"], 1);
+}
+
+// A stalled request waits stall_ms on top of its delay, and says so.
+TEST_P(MockdEngine, StalledRequestWaitsTheStallOnTopOfItsDelay) {
+  MockdProcess mockd(args());
+  const auto start = Clock::now();
+  const auto r = harness::http_request(mockd.url() + "/?delay_ms=20&stall_rate=1&stall_ms=150");
+  EXPECT_GE(Clock::now() - start, 170ms);
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 170.0);
 }
 
 TEST_P(MockdEngine, FaultEmptyClosesWithoutAResponse) {
@@ -734,7 +1008,7 @@ TEST_P(MockdEngine, ResetsAndReadingsUnderLoadAreConsistent) {
         if (!c.read_response()) return;
       }
     });
-  int bad_total = 0, bad_started = 0, future_bucket = 0;
+  int bad_total = 0, bad_started = 0, future_bucket = 0, bad_in_flight = 0;
   // A reset's own answer shows an event counted against the previous reset's
   // clock as a bucket that far in the future: resets 50 ms apart make it 5
   // buckets ahead.
@@ -759,9 +1033,13 @@ TEST_P(MockdEngine, ResetsAndReadingsUnderLoadAreConsistent) {
     if (!t["started"].empty() &&
         static_cast<double>(t["started"].size() - 1) * 10 > s["since_reset_s"].get<double>() * 1000)
       ++future_bucket;
+    // Six clients, one request each at a time.
+    const long in_flight = s["requests_in_flight"], peak = s["requests_in_flight_peak"];
+    if (in_flight < 0 || peak < in_flight || peak > 6) ++bad_in_flight;
   }
   stop = true;
   for (auto& t : load) t.join();
+  EXPECT_EQ(bad_in_flight, 0) << "of " << readings << " readings";
   EXPECT_EQ(bad_total, 0) << "of " << readings << " readings";
   EXPECT_EQ(bad_started, 0) << "of " << readings << " readings";
   EXPECT_EQ(future_bucket, 0) << "of " << readings << " readings";
