@@ -34,7 +34,11 @@ namespace {
 // kMaxRequests requests (a timed run's samples must fit in memory).
 constexpr double kMaxDurationS = 86'400;
 constexpr std::int64_t kMaxRequests = 100'000'000;
-constexpr std::size_t kDefaultRequests = 200;  // hey's and oha's default
+constexpr std::size_t kDefaultRequests = 200;    // hey's and oha's default
+constexpr std::size_t kDefaultConcurrency = 50;  // hey's default (-c 50)
+// The model a user coming from hey or wrk gets without asking: one thread of
+// coroutines over a pool, the closest to how those tools drive a server.
+constexpr const char* kDefaultModel = "asio_coro";
 
 // hey's and oha's duration syntax: a number with a unit (500ms, 10s, 2m, 1h),
 // or plain seconds. Stored back as milliseconds.
@@ -151,7 +155,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "fetch: make HTTP requests with one of the suite's client models and summarize them"};
   clients::Plan plan;
-  std::string model;
+  std::string model = kDefaultModel;
   long timeout_ms = plan.timeout.count(), keepalive_ms = plan.keepalive_timeout.count();
   bool no_pool = false, no_session_cache = false, json = false;
   std::optional<double> rate;
@@ -160,13 +164,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> header_lines;
   std::string method = plan.method, content_type, body_file;
   plan.requests = kDefaultRequests;
+  // Only fetch's default: bench's plans keep Plan's own (1), and say so.
+  plan.concurrency = kDefaultConcurrency;
 
   std::string models;
   for (const auto& name : clients::model_names()) models += (models.empty() ? "" : ", ") + name;
   // No short name: -m is the method, as in hey and oha.
   app.add_option("--model", model, "Client model: " + models)
-      ->required()
-      ->check(CLI::IsMember(clients::model_names()));
+      ->check(CLI::IsMember(clients::model_names()))
+      ->capture_default_str();
   // Bounded so a typo fails here with a clear line, not in vector::reserve.
   auto* requests_opt = app.add_option("-n,--requests", plan.requests, "Number of requests")
                            ->transform(cli_checks::integer_in(1, kMaxRequests))

@@ -1,5 +1,5 @@
-// fetch's command line: hey's and oha's options (-n with a default of 200,
-// -z, -m, -H, -d, -D, -T), the text summary with its latency histogram,
+// fetch's command line: hey's and oha's options and defaults (-n 200, -c 50,
+// the model asio_coro; -z, -m, -H, -d, -D, -T), the text summary with its latency histogram,
 // --json with the same, --version; and bad input: each value that once
 // overflowed, wrapped or reached vector::reserve is refused with exit status
 // 2 and exactly one line on stderr, before any request is made.
@@ -67,10 +67,10 @@ TEST(FetchCli, BadValuesAreRefusedWithExitTwoAndOneLine) {
     EXPECT_EQ(lines(err), 1u) << bad << " -> " << err;
     EXPECT_TRUE(err.starts_with("fetch: ")) << bad << " -> " << err;
   }
-  // No --model at all: CLI11's own message, in one line too.
-  const auto [status, err] = run_fetch("http://127.0.0.1:1/");
+  // No URL at all: CLI11's own message, in one line too.
+  const auto [status, err] = run_fetch("-n 3");
   EXPECT_EQ(status, 2);
-  EXPECT_EQ(err, "fetch: --model is required (see --help)\n");
+  EXPECT_EQ(err, "fetch: urls is required (see --help)\n");
 }
 
 // The headers that frame or route a request are the body's, the URL's and
@@ -139,6 +139,17 @@ TEST_F(FetchRun, DefaultIs200RequestsWithAHistogramOfElevenBars) {
   }
   EXPECT_EQ(bars, 11u) << out;
   EXPECT_EQ(total, 200u) << out;
+}
+
+// As hey: no --model and no -c runs asio_coro with 50 requests in flight.
+TEST_F(FetchRun, DefaultsAreAsioCoroAndFiftyInFlight) {
+  const auto [status, out] = fetch_stdout("-n 60 --json " + mockd_.url() + "/x");
+  ASSERT_EQ(status, 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["result"]["model"], "asio_coro");
+  EXPECT_EQ(j["plan"]["concurrency"], 50);
+  EXPECT_EQ(j["plan"]["requests"], 60);
+  EXPECT_EQ(j["result"]["ok"], 60);
 }
 
 TEST_F(FetchRun, JsonCarriesTheHistogramAndThePlansRequest) {
