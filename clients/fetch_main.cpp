@@ -1,8 +1,9 @@
 // fetch: runs one plan on one client model against any HTTP(S) server and
 // prints what hey/oha print (throughput, latency percentiles and histogram,
 // connections, errors by kind, CPU, memory), or JSON with --json. Its options
-// follow hey's and oha's (-n, -c, -z, -m, -H, -d, -D, -T). Failed requests are
-// results, not failures: the exit status is non-zero only for bad options.
+// follow hey's and oha's (-n, -c, -z, -m, -H, -d, -D, -T). Exit status: 0 when
+// some request succeeded, 1 when none did (or, with --fail-on-errors, when any
+// failed), 2 for a bad option or a plan no model can run.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +40,11 @@ constexpr std::size_t kDefaultConcurrency = 50;  // hey's default (-c 50)
 // The model a user coming from hey or wrk gets without asking: one thread of
 // coroutines over a pool, the closest to how those tools drive a server.
 constexpr const char* kDefaultModel = "asio_coro";
+
+// A run a script should not take for a measurement: nothing succeeded, or
+// anything failed under --fail-on-errors. Usage errors keep 2 (cli_usage.hpp),
+// so a caller can tell a bad command line from a bad server.
+constexpr int kExitRequestsFailed = 1;
 
 // hey's and oha's duration syntax: a number with a unit (500ms, 10s, 2m, 1h),
 // or plain seconds. Stored back as milliseconds.
@@ -157,7 +163,7 @@ int main(int argc, char** argv) {
   clients::Plan plan;
   std::string model = kDefaultModel;
   long timeout_ms = plan.timeout.count(), keepalive_ms = plan.keepalive_timeout.count();
-  bool no_pool = false, no_session_cache = false, json = false;
+  bool no_pool = false, no_session_cache = false, json = false, fail_on_errors = false;
   std::optional<double> rate;
   std::optional<std::uint64_t> expect_bytes;
   std::optional<long> duration_ms;
@@ -237,6 +243,9 @@ int main(int argc, char** argv) {
                  "with -m HEAD only 0)")
       ->transform(cli_checks::integer_in(0, std::numeric_limits<std::int64_t>::max()));
   app.add_flag("--json", json, "Print the plan and the summary as JSON");
+  app.add_flag("--fail-on-errors", fail_on_errors,
+               "Exit 1 if any request failed (without it: exit 1 only if every request failed; "
+               "2 is a bad option)");
   app.add_option("urls", plan.urls, "URLs, requested round-robin")->required();
   app.set_version_flag("--version", "fetch " + std::string(cli_usage::version));
   try {
@@ -284,6 +293,18 @@ int main(int argc, char** argv) {
                 << "\n";
     else
       std::cout << clients::format_summary(summary);
+    // The summary is out either way; the status and one line on stderr tell
+    // a script that the figures are not a measurement of a working server.
+    const std::size_t failed = summary.requests - summary.ok;
+    if (summary.ok == 0) {
+      std::cerr << "fetch: all " << summary.requests << " requests failed\n";
+      return kExitRequestsFailed;
+    }
+    if (fail_on_errors && failed > 0) {
+      std::cerr << "fetch: " << failed << " of " << summary.requests
+                << " requests failed (--fail-on-errors)\n";
+      return kExitRequestsFailed;
+    }
   } catch (const std::invalid_argument& e) {
     // A plan run_model refuses (or a -D file too large) is a usage error like
     // any refused option, and ends the same way.

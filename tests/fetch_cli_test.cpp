@@ -92,9 +92,17 @@ TEST(FetchCli, FramingHeadersAreRefusedAlikeByEveryModel) {
   }
 }
 
-TEST(FetchCli, FailedRequestsAreResultsNotUsageErrors) {
+// Nothing listens on port 1: every request fails, which is exit 1 (not 2, a
+// bad command line), with the summary still printed and one line on stderr.
+TEST(FetchCli, RunWhereEveryRequestFailedExitsOne) {
   const auto [status, err] = run_fetch("--model asio_coro -n 3 http://127.0.0.1:1/");
-  EXPECT_EQ(status, 0) << err;
+  EXPECT_EQ(status, 1) << err;
+  EXPECT_EQ(err, "fetch: all 3 requests failed\n");
+  const auto [json_status, out] = fetch_stdout("-n 3 --json http://127.0.0.1:1/");
+  EXPECT_EQ(json_status, 1);
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["result"]["requests"], 3);
+  EXPECT_EQ(j["result"]["ok"], 0);
 }
 
 TEST(FetchCli, VersionAndHelpGoToStdoutWithExitZero) {
@@ -103,7 +111,8 @@ TEST(FetchCli, VersionAndHelpGoToStdoutWithExitZero) {
   EXPECT_EQ(out, "fetch " + std::string(cli_usage::version) + "\n");
   const auto [help_status, help] = fetch_stdout("--help");
   EXPECT_EQ(help_status, 0);
-  for (const char* option : {"-z,--duration", "-m,--method", "-H,--header", "-d,--data", "--model"})
+  for (const char* option :
+       {"-z,--duration", "-m,--method", "-H,--header", "-d,--data", "--model", "--fail-on-errors"})
     EXPECT_NE(help.find(option), std::string::npos) << option;
 }
 
@@ -168,6 +177,25 @@ TEST_F(FetchRun, JsonCarriesTheHistogramAndThePlansRequest) {
     total += bucket["count"].get<std::size_t>();
   EXPECT_EQ(total, 40u);
   EXPECT_EQ(j["result"]["latency_histogram"].size(), 11u);
+}
+
+// Round-robin over a URL that answers 200 and one that answers 500: half the
+// requests fail. That is exit 0 unless --fail-on-errors asks for 1.
+TEST_F(FetchRun, SomeFailedRequestsExitOneOnlyWithFailOnErrors) {
+  const std::string urls = " " + mockd_.url() + "/ok '" + mockd_.url() + "/bad?status=500'";
+  const auto [status, err] = run_fetch("-n 4 -c 1" + urls);
+  EXPECT_EQ(status, 0) << err;
+  EXPECT_EQ(err, "");
+  const auto [fail_status, fail_err] = run_fetch("-n 4 -c 1 --fail-on-errors" + urls);
+  EXPECT_EQ(fail_status, 1) << fail_err;
+  EXPECT_EQ(fail_err, "fetch: 2 of 4 requests failed (--fail-on-errors)\n");
+  // Nothing failed: the flag changes nothing.
+  const auto [ok_status, ok_err] = run_fetch("-n 4 --fail-on-errors " + mockd_.url() + "/ok");
+  EXPECT_EQ(ok_status, 0) << ok_err;
+  // Every request failed: 1 with or without the flag.
+  const auto [all_status, all_err] = run_fetch("-n 4 '" + mockd_.url() + "/bad?status=503'");
+  EXPECT_EQ(all_status, 1) << all_err;
+  EXPECT_EQ(all_err, "fetch: all 4 requests failed\n");
 }
 
 // bytes=N makes mockd announce N bytes; a HEAD response carries none, and
