@@ -62,6 +62,8 @@ RunSummary summarize(const RunResult& r) {
   s.peak_rss_kib = r.peak_rss_kib;
   s.threads = r.threads;
   s.error_examples = r.error_examples;
+  for (const auto& [status, reason] : r.status_reasons)
+    if (!reason.empty()) s.status_reasons.emplace(status, reason);
   s.startup_ms = r.startup_ms;
   s.details = r.details;
   return s;
@@ -71,6 +73,8 @@ nlohmann::json to_json(const RunSummary& s) {
   const auto& l = s.latency_us;
   nlohmann::json status_codes = nlohmann::json::object();
   for (const auto& [code, n] : s.status_codes) status_codes[std::to_string(code)] = n;
+  nlohmann::json status_reasons = nlohmann::json::object();
+  for (const auto& [code, reason] : s.status_reasons) status_reasons[std::to_string(code)] = reason;
   nlohmann::json histogram = nlohmann::json::array();
   for (const auto& b : s.histogram)
     histogram.push_back({{"upper_us", b.upper_us}, {"count", b.count}});
@@ -99,6 +103,7 @@ nlohmann::json to_json(const RunSummary& s) {
       {"peak_rss_kib", s.peak_rss_kib},
       {"threads", s.threads},
       {"error_examples", s.error_examples},
+      {"status_reasons", status_reasons},
   };
   // Only for the models that have them (the Python models), so the C++
   // models' JSON is unchanged.
@@ -169,6 +174,11 @@ std::string format_summary(const RunSummary& s) {
     for (const auto& [kind, n] : s.errors) out += line(" %s %zu", kind.c_str(), n);
     out += "\n";
     for (const auto& e : s.error_examples) out += "  e.g. " + e + "\n";
+    // Why the server refused, beside how often: "400 x 1000: delay_ms: must be ...".
+    for (const auto& [code, reason] : s.status_reasons) {
+      const auto n = s.status_codes.find(code);
+      out += line("  %d x %zu: ", code, n == s.status_codes.end() ? 0 : n->second) + reason + "\n";
+    }
   }
   out += "Status codes:";
   for (const auto& [code, n] : s.status_codes)

@@ -44,6 +44,9 @@ struct RunSummary {
   long peak_rss_kib = 0;
   std::size_t threads = 0;
   std::vector<std::string> error_examples;
+  // Per unexpected status, the reason its first response's body gave
+  // (mockd's 400: "delay_ms: must be ..."); statuses whose body said nothing are left out.
+  std::map<int, std::string> status_reasons;
   std::optional<double> startup_ms;            // Python models: start-up, not timed
   std::map<std::string, std::string> details;  // what the model reports about itself
 };

@@ -198,6 +198,31 @@ TEST_F(FetchRun, SomeFailedRequestsExitOneOnlyWithFailOnErrors) {
   EXPECT_EQ(all_err, "fetch: all 4 requests failed\n");
 }
 
+// mockd refuses a bad parameter with 400 and a JSON body naming it; the
+// summary shows that reason beside the count, from every C++ model alike (the
+// Python models: python_models_test), and the JSON carries it per status.
+TEST_F(FetchRun, A400ShowsTheReasonItsBodyGivesBesideItsCount) {
+  const std::string url = " '" + mockd_.url() + "/x?delay_ms=abc'";
+  const std::string reason = "delay_ms: must be a non-negative number of milliseconds (got 'abc')";
+  for (const char* model :
+       {"asio_coro", "curl_multi", "threads_curl", "blocking_curl", "blocking_httplib"}) {
+    const auto [status, out] = fetch_stdout(std::string("--model ") + model + " -n 30 -c 3" + url);
+    EXPECT_EQ(status, 1) << model;
+    EXPECT_NE(out.find("Errors:       status 30\n  400 x 30: " + reason + "\n"), std::string::npos)
+        << model << " -> " << out;
+    const auto [json_status, json] =
+        fetch_stdout(std::string("--model ") + model + " -n 30 -c 3 --json" + url);
+    EXPECT_EQ(json_status, 1) << model;
+    EXPECT_EQ(nlohmann::json::parse(json)["result"]["status_reasons"],
+              nlohmann::json({{"400", reason}}))
+        << model;
+  }
+  // A response with the expected status keeps no body: nothing to show.
+  const auto [status, json] = fetch_stdout("-n 10 --json " + mockd_.url() + "/x");
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(nlohmann::json::parse(json)["result"]["status_reasons"], nlohmann::json::object());
+}
+
 // bytes=N makes mockd announce N bytes; a HEAD response carries none, and
 // that is what is expected of it (once every one was a body_size error).
 TEST_F(FetchRun, HeadWithBytesInTheUrlSucceeds) {
