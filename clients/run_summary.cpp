@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 
 namespace clients {
@@ -37,6 +38,28 @@ std::vector<HistogramBucket> latency_histogram(const std::vector<double>& latenc
   return buckets;
 }
 
+std::size_t peak_in_flight(const std::vector<Sample>& samples) {
+  std::vector<Clock::time_point> starts, ends;
+  starts.reserve(samples.size());
+  ends.reserve(samples.size());
+  for (const Sample& x : samples) {
+    starts.push_back(x.start);
+    ends.push_back(x.end);
+  }
+  std::sort(starts.begin(), starts.end());
+  std::sort(ends.begin(), ends.end());
+  // A sweep over the starts: those begun so far, less those ended by then.
+  // Signed: among equal starts, a zero-length request's end may be counted
+  // before its start; the count is right again at the last of them.
+  std::ptrdiff_t in_flight = 0, peak = 0;
+  std::size_t ended = 0;
+  for (const auto start : starts) {
+    for (; ended < ends.size() && ends[ended] <= start; ++ended) --in_flight;
+    peak = std::max(peak, ++in_flight);
+  }
+  return static_cast<std::size_t>(peak);
+}
+
 RunSummary summarize(const RunResult& r) {
   RunSummary s;
   s.model = r.model;
@@ -58,6 +81,7 @@ RunSummary summarize(const RunResult& r) {
   s.latency_us = latency_stats(std::move(latencies_us));
   for (const auto& [kind, n] : errors) s.errors[std::string(to_string(kind))] = n;
   s.connections_opened = r.connections_opened;
+  s.peak_concurrency = peak_in_flight(r.samples);
   s.cpu_s = duration<double>(r.cpu).count();
   s.peak_rss_kib = r.peak_rss_kib;
   s.threads = r.threads;
@@ -97,6 +121,7 @@ nlohmann::json to_json(const RunSummary& s) {
         {"max", l.max}}},
       {"latency_histogram", histogram},
       {"connections_opened", s.connections_opened},
+      {"peak_concurrency", s.peak_concurrency},
       {"errors", s.errors},
       {"status_codes", status_codes},
       {"cpu_s", s.cpu_s},
@@ -168,6 +193,7 @@ std::string format_summary(const RunSummary& s) {
                   std::string((b.count * kBarWidth + most / 2) / most, '#').c_str());
     }
   }
+  out += line("In flight:    at most %zu requests at once\n", s.peak_concurrency);
   out += line("Connections:  %zu opened\n", s.connections_opened);
   if (!s.errors.empty()) {
     out += "Errors:      ";

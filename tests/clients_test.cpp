@@ -658,6 +658,24 @@ TEST(ClientStatusReason, FromAJsonMessageElseTheFirstLineCutAndMadeSafe) {
   EXPECT_EQ(head.size(), kReasonBodyBytes);
 }
 
+TEST(ClientRunSummary, PeakInFlightCountsOverlapsNotRequestsThatTouch) {
+  const auto t = [](int ms) { return Clock::time_point(std::chrono::milliseconds(ms)); };
+  const auto sample = [&](int start, int end) {
+    Sample s;
+    s.start = t(start);
+    s.end = t(end);
+    return s;
+  };
+  EXPECT_EQ(peak_in_flight({}), 0u);
+  // One after another, each starting as the last ended: never two at once.
+  EXPECT_EQ(peak_in_flight({sample(0, 10), sample(10, 20), sample(20, 30)}), 1u);
+  // Three at once in [5, 8), whatever the order of the samples.
+  EXPECT_EQ(peak_in_flight({sample(6, 9), sample(0, 10), sample(2, 4), sample(5, 8)}), 3u);
+  // Zero-length requests at the same instant overlap nothing, not even each other.
+  EXPECT_EQ(peak_in_flight({sample(5, 5), sample(5, 5), sample(0, 5)}), 1u);
+  EXPECT_EQ(peak_in_flight({sample(5, 5), sample(5, 5), sample(5, 9), sample(5, 7)}), 2u);
+}
+
 TEST(ClientRunSummary, ThroughputCountsSuccessfulRequestsOnly) {
   RunResult r;
   r.wall = std::chrono::seconds(2);

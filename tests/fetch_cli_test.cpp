@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bench_test_support.hpp"
 #include "cli_usage.hpp"
@@ -196,6 +198,27 @@ TEST_F(FetchRun, SomeFailedRequestsExitOneOnlyWithFailOnErrors) {
   const auto [all_status, all_err] = run_fetch("-n 4 '" + mockd_.url() + "/bad?status=503'");
   EXPECT_EQ(all_status, 1) << all_err;
   EXPECT_EQ(all_err, "fetch: all 4 requests failed\n");
+}
+
+// With a delay far longer than starting a request takes, the first wave of
+// -c C requests is in flight at once: the peak is exactly C, never more; -c 0
+// starts them all; a blocking model runs one at a time.
+TEST_F(FetchRun, PeakConcurrencyIsWhatTheClientHadInFlight) {
+  const std::string url = " '" + mockd_.url() + "/x?delay_ms=100'";
+  for (const auto& [args, peak] :
+       std::vector<std::pair<std::string, int>>{{"--model asio_coro -n 24 -c 8", 8},
+                                                {"--model curl_multi -n 24 -c 8", 8},
+                                                {"--model threads_curl -n 24 -c 8", 8},
+                                                {"--model asio_coro -n 20 -c 0", 20},
+                                                {"-n 60", 50},  // the default -c
+                                                {"--model blocking_curl -n 3 -c 8", 1}}) {
+    const auto [status, out] = fetch_stdout(args + " --json" + url);
+    ASSERT_EQ(status, 0) << args;
+    EXPECT_EQ(nlohmann::json::parse(out)["result"]["peak_concurrency"], peak) << args;
+  }
+  const auto [status, out] = fetch_stdout("--model asio_coro -n 16 -c 4" + url);
+  ASSERT_EQ(status, 0);
+  EXPECT_NE(out.find("\nIn flight:    at most 4 requests at once\n"), std::string::npos) << out;
 }
 
 // mockd refuses a bad parameter with 400 and a JSON body naming it; the
