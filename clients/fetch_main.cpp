@@ -251,13 +251,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     for (const auto& h : header_lines) plan.headers.push_back(split_header(h));
+    // Thrown here so it ends like every other usage error (cli_usage.hpp).
+    if (duration_ms && plan.concurrency == 0)
+      throw CLI::ValidationError(
+          "-z", "needs a concurrency of at least 1 (-c 0 would start every request at once)");
   } catch (const CLI::ParseError& e) {
     return cli_usage::exit_code(app, e, "fetch");
-  }
-  if (duration_ms && plan.concurrency == 0) {
-    std::cerr << "fetch: -z needs a concurrency of at least 1 (-c 0 would start every request "
-                 "at once)\n";
-    return 2;
   }
 
   plan.pooling = !no_pool;

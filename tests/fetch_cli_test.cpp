@@ -69,6 +69,12 @@ TEST(FetchCli, BadValuesAreRefusedWithExitTwoAndOneLine) {
     EXPECT_EQ(lines(err), 1u) << bad << " -> " << err;
     EXPECT_TRUE(err.starts_with("fetch: ")) << bad << " -> " << err;
   }
+  // A check across options ends the same way.
+  const auto [z_status, z_err] = run_fetch("-z 1 -c 0" + url);
+  EXPECT_EQ(z_status, 2);
+  EXPECT_EQ(z_err,
+            "fetch: -z: needs a concurrency of at least 1 (-c 0 would start every request at "
+            "once) (see --help)\n");
   // No URL at all: CLI11's own message, in one line too.
   const auto [status, err] = run_fetch("-n 3");
   EXPECT_EQ(status, 2);
