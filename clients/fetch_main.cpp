@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <charconv>
+#include <cinttypes>
 #include <cmath>
 #include <condition_variable>
 #include <csignal>
@@ -155,6 +156,29 @@ class ProgressLine {
   std::jthread thread_;
 };
 
+// hey's -o csv: one line per request, in request order, after a header.
+// Times in seconds with microsecond digits, as hey's are in seconds; the
+// offset is from the run's start (in an open loop, to when the request was
+// due). `reused`: 1 over a connection the request did not open, 0 when it
+// opened (or tried to open) one, empty when neither shows: no response and no
+// new connection may be a failure before connecting or on a reused one.
+constexpr const char* kCsvHeader = "offset_s,duration_s,status,bytes,error,reused\n";
+
+void write_csv(std::ostream& out, const clients::RunResult& r) {
+  using std::chrono::duration;
+  out << kCsvHeader;
+  char row[160];
+  for (const clients::Sample& s : r.samples) {
+    const char* reused = s.new_connection ? "0" : s.status != 0 ? "1" : "";
+    const int n = std::snprintf(row, sizeof row, "%.6f,%.6f,%d,%" PRIu64 ",%s,%s\n",
+                                duration<double>(s.start - r.started).count(),
+                                duration<double>(s.latency).count(), s.status, s.body_bytes,
+                                std::string(clients::to_string(s.error)).c_str(), reused);
+    out.write(row, n);
+  }
+  out.flush();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,7 +192,7 @@ int main(int argc, char** argv) {
   std::optional<std::uint64_t> expect_bytes;
   std::optional<long> duration_ms;
   std::vector<std::string> header_lines;
-  std::string method = plan.method, content_type, body_file;
+  std::string method = plan.method, content_type, body_file, csv_path;
   plan.requests = kDefaultRequests;
   // Only fetch's default: bench's plans keep Plan's own (1), and say so.
   plan.concurrency = kDefaultConcurrency;
@@ -242,7 +266,11 @@ int main(int argc, char** argv) {
                  "Body size every response must have (default: bytes=N in the URL; "
                  "with -m HEAD only 0)")
       ->transform(cli_checks::integer_in(0, std::numeric_limits<std::int64_t>::max()));
-  app.add_flag("--json", json, "Print the plan and the summary as JSON");
+  auto* json_opt = app.add_flag("--json", json, "Print the plan and the summary as JSON");
+  app.add_option("--csv", csv_path,
+                 "Write one line per request to FILE (-: stdout, instead of the summary), "
+                 "as hey's -o csv: offset_s,duration_s,status,bytes,error,reused")
+      ->type_name("FILE");
   app.add_flag("--fail-on-errors", fail_on_errors,
                "Exit 1 if any request failed (without it: exit 1 only if every request failed; "
                "2 is a bad option)");
@@ -255,8 +283,24 @@ int main(int argc, char** argv) {
     if (duration_ms && plan.concurrency == 0)
       throw CLI::ValidationError(
           "-z", "needs a concurrency of at least 1 (-c 0 would start every request at once)");
+    if (csv_path == "-" && json_opt->count() > 0)
+      throw CLI::ValidationError("--csv -", "and --json both write to stdout: give --csv a file");
   } catch (const CLI::ParseError& e) {
     return cli_usage::exit_code(app, e, "fetch");
+  }
+  // Opened before the run, so a path that cannot be written is a usage error
+  // at once, not after minutes of requests.
+  std::ofstream csv_file;
+  std::ostream* csv = nullptr;
+  if (csv_path == "-") {
+    csv = &std::cout;
+  } else if (!csv_path.empty()) {
+    csv_file.open(csv_path, std::ios::binary | std::ios::trunc);
+    if (!csv_file) {
+      std::cerr << "fetch: --csv " << csv_path << ": cannot write it (see --help)\n";
+      return 2;
+    }
+    csv = &csv_file;
   }
 
   plan.pooling = !no_pool;
@@ -285,13 +329,18 @@ int main(int argc, char** argv) {
       return clients::run_model(model, plan);
     }();
     const auto summary = clients::summarize(result);
-    if (json)
+    if (csv) {
+      write_csv(*csv, result);
+      if (!*csv) throw std::runtime_error("--csv " + csv_path + ": writing failed");
+    }
+    if (json) {
       std::cout << nlohmann::json{{"plan", clients::to_json(plan)},
                                   {"result", clients::to_json(summary)}}
                        .dump(2)
                 << "\n";
-    else
+    } else if (csv != &std::cout) {  // --csv -: stdout holds the CSV alone, as hey -o csv's
       std::cout << clients::format_summary(summary);
+    }
     // The summary is out either way; the status and one line on stderr tell
     // a script that the figures are not a measurement of a working server.
     const std::size_t failed = summary.requests - summary.ok;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -63,7 +64,9 @@ TEST(FetchCli, BadValuesAreRefusedWithExitTwoAndOneLine) {
                           "--expect-status 600",
                           "--expect-bytes -1",
                           "-m HEAD --expect-bytes 5",
-                          "-m HEAD -d x"}) {
+                          "-m HEAD -d x",
+                          "--csv - --json",
+                          "--csv /nonexistent/dir/out.csv"}) {
     const auto [status, err] = run_fetch(std::string("--model asio_coro ") + bad + url);
     EXPECT_EQ(status, 2) << bad << " -> " << err;
     EXPECT_EQ(lines(err), 1u) << bad << " -> " << err;
@@ -119,8 +122,8 @@ TEST(FetchCli, VersionAndHelpGoToStdoutWithExitZero) {
   EXPECT_EQ(out, "fetch " + std::string(cli_usage::version) + "\n");
   const auto [help_status, help] = fetch_stdout("--help");
   EXPECT_EQ(help_status, 0);
-  for (const char* option :
-       {"-z,--duration", "-m,--method", "-H,--header", "-d,--data", "--model", "--fail-on-errors"})
+  for (const char* option : {"-z,--duration", "-m,--method", "-H,--header", "-d,--data", "--model",
+                             "--fail-on-errors", "--csv"})
     EXPECT_NE(help.find(option), std::string::npos) << option;
 }
 
@@ -250,6 +253,59 @@ TEST_F(FetchRun, A400ShowsTheReasonItsBodyGivesBesideItsCount) {
   const auto [status, json] = fetch_stdout("-n 10 --json " + mockd_.url() + "/x");
   EXPECT_EQ(status, 0);
   EXPECT_EQ(nlohmann::json::parse(json)["result"]["status_reasons"], nlohmann::json::object());
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (std::size_t at; (at = text.find(separator, from)) != std::string::npos; from = at + 1)
+    parts.push_back(text.substr(from, at - from));
+  parts.push_back(text.substr(from));
+  return parts;
+}
+
+// --csv FILE: a header, then one row per request in request order, beside the
+// usual output. Round-robin over a 200 and a 500 URL shows the order; the rows
+// that opened a connection are the connections the summary counts.
+TEST_F(FetchRun, CsvFileHasAHeaderAndOneRowPerRequest) {
+  const auto dir = bench_test_support::fresh_dir("fetch-csv");
+  const auto path = (dir / "requests.csv").string();
+  const auto [status, out] = fetch_stdout("-n 37 -c 4 --json --csv " + path + " '" + mockd_.url() +
+                                          "/ok?bytes=10' '" + mockd_.url() + "/bad?status=500'");
+  ASSERT_EQ(status, 0) << out;
+  const auto result = nlohmann::json::parse(out)["result"];
+  const auto rows = split(bench_test_support::read(path), '\n');
+  ASSERT_EQ(rows.size(), 1 + 37 + 1u);  // the header, 37 rows, and the empty rest after the last
+  EXPECT_EQ(rows[0], "offset_s,duration_s,status,bytes,error,reused");
+  EXPECT_EQ(rows.back(), "");
+  std::size_t opened = 0, reused = 0;
+  for (std::size_t i = 1; i <= 37; ++i) {
+    const auto f = split(rows[i], ',');
+    ASSERT_EQ(f.size(), 6u) << rows[i];
+    EXPECT_GE(std::stod(f[0]), 0.0) << rows[i];
+    EXPECT_LE(std::stod(f[0]), result["wall_s"].get<double>()) << rows[i];
+    EXPECT_GE(std::stod(f[1]), 0.0) << rows[i];
+    const bool good = (i - 1) % 2 == 0;  // request i - 1 went to URL (i - 1) % 2
+    EXPECT_EQ(f[2], good ? "200" : "500") << rows[i];
+    EXPECT_EQ(f[3], good ? "10" : "16") << rows[i];
+    EXPECT_EQ(f[4], good ? "none" : "status") << rows[i];
+    opened += f[5] == "0";
+    reused += f[5] == "1";
+  }
+  EXPECT_EQ(opened, result["connections_opened"].get<std::size_t>());
+  EXPECT_EQ(opened + reused, 37u);  // every request had a response: each is known
+  std::filesystem::remove_all(dir);
+}
+
+// --csv -: stdout holds the CSV alone. A request that never connected cannot
+// say whether it would have reused a connection: that column is empty.
+TEST(FetchCli, CsvOnStdoutIsTheOnlyOutputThere) {
+  const auto [status, out] = fetch_stdout("-n 3 --csv - http://127.0.0.1:1/");
+  EXPECT_EQ(status, 1);  // every request failed
+  const auto rows = split(out, '\n');
+  ASSERT_EQ(rows.size(), 5u) << out;
+  EXPECT_EQ(rows[0], "offset_s,duration_s,status,bytes,error,reused");
+  for (std::size_t i = 1; i <= 3; ++i) EXPECT_TRUE(rows[i].ends_with(",0,0,connect,")) << rows[i];
 }
 
 // bytes=N makes mockd announce N bytes; a HEAD response carries none, and
