@@ -38,8 +38,9 @@ constexpr double kMaxDurationS = 86'400;
 constexpr std::int64_t kMaxRequests = 100'000'000;
 constexpr std::size_t kDefaultRequests = 200;    // hey's and oha's default
 constexpr std::size_t kDefaultConcurrency = 50;  // hey's default (-c 50)
-// The model a user coming from hey or wrk gets without asking: one thread of
-// coroutines over a pool, the closest to how those tools drive a server.
+// The model a user coming from hey or wrk gets without asking: an event loop
+// over keep-alive connections, as wrk's, and the one fetch_compare_test checks
+// against wrk's figures.
 constexpr const char* kDefaultModel = "asio_coro";
 
 // A run a script should not take for a measurement: nothing succeeded, or
