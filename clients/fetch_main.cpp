@@ -23,6 +23,8 @@
 #include <limits>
 #include <mutex>
 #include <stop_token>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "cli_checks.hpp"
@@ -171,10 +173,11 @@ void write_csv(std::ostream& out, const clients::RunResult& r) {
   char row[160];
   for (const clients::Sample& s : r.samples) {
     const char* reused = s.new_connection ? "0" : s.status != 0 ? "1" : "";
-    const int n = std::snprintf(row, sizeof row, "%.6f,%.6f,%d,%" PRIu64 ",%s,%s\n",
+    const std::string_view error = clients::to_string(s.error);
+    const int n = std::snprintf(row, sizeof row, "%.6f,%.6f,%d,%" PRIu64 ",%.*s,%s\n",
                                 duration<double>(s.start - r.started).count(),
                                 duration<double>(s.latency).count(), s.status, s.body_bytes,
-                                std::string(clients::to_string(s.error)).c_str(), reused);
+                                static_cast<int>(error.size()), error.data(), reused);
     out.write(row, n);
   }
   out.flush();
@@ -195,7 +198,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> header_lines;
   std::string method = plan.method, content_type, body_file, csv_path;
   plan.requests = kDefaultRequests;
-  // Only fetch's default: bench's plans keep Plan's own (1), and say so.
+  // fetch's default only: Plan's own (1), which bench's scenarios rely on, is unchanged.
   plan.concurrency = kDefaultConcurrency;
 
   std::string models;
@@ -342,8 +345,8 @@ int main(int argc, char** argv) {
     } else if (csv != &std::cout) {  // --csv -: stdout holds the CSV alone, as hey -o csv's
       std::cout << clients::format_summary(summary);
     }
-    // The summary is out either way; the status and one line on stderr tell
-    // a script that the figures are not a measurement of a working server.
+    // The output is written either way; the status and one line on stderr
+    // tell a script that the figures are not a measurement of a working server.
     const std::size_t failed = summary.requests - summary.ok;
     if (summary.ok == 0) {
       std::cerr << "fetch: all " << summary.requests << " requests failed\n";
