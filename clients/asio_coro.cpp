@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -36,28 +37,41 @@ using beast::error_code;
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-// A response body that is counted and dropped, so a large body costs no memory.
+// A response body that is counted and dropped, so a large body costs no
+// memory; a response whose status is not the expected one keeps its first
+// bytes, for the reason a server gives (note_status_reason).
 struct CountingBody {
-  using value_type = std::uint64_t;
+  struct value_type {
+    std::uint64_t bytes = 0;
+    int expected_status = 0;  // set before the read: a response with another keeps its head
+    std::string head;
+  };
   class reader {
    public:
     template <bool isRequest, class Fields>
-    reader(http::header<isRequest, Fields>&, value_type& n) : n_(n) {}
+    reader(http::header<isRequest, Fields>& h, value_type& v) : v_(v) {
+      if constexpr (!isRequest) keep_ = static_cast<int>(h.result_int()) != v.expected_status;
+    }
     void init(const boost::optional<std::uint64_t>&, error_code& ec) {
-      n_ = 0;  // the message leaves its body value uninitialized
+      v_.bytes = 0;
+      v_.head.clear();
       ec = {};
     }
     template <class Buffers>
     std::size_t put(const Buffers& buffers, error_code& ec) {
       ec = {};
       const std::size_t size = asio::buffer_size(buffers);
-      n_ += size;
+      v_.bytes += size;
+      if (keep_)
+        for (const auto b : beast::buffers_range_ref(buffers))
+          keep_body_head(v_.head, {static_cast<const char*>(b.data()), b.size()});
       return size;
     }
     void finish(error_code& ec) { ec = {}; }
 
    private:
-    value_type& n_;
+    value_type& v_;
+    bool keep_ = false;
   };
 };
 
@@ -250,10 +264,11 @@ awaitable<ConnectionPtr> connect(Run& run, const Target& t, Clock::time_point de
 // One request and response on `c`. Returns whether the connection may be
 // reused; on failure sets s.error and `failure` (noted by the caller, which
 // may retry).
+// `head`: the first bytes of a body with an unexpected status.
 template <class Stream>
 awaitable<bool> exchange(Run& run, Stream& stream, Connection& c, const Target& t,
                          Clock::time_point deadline, Sample& s, bool& got_some,
-                         std::string& failure) {
+                         std::string& failure, std::string& head) {
   // span_body: the plan's body is sent from where it is, never copied.
   http::request<http::span_body<const char>> req;
   req.method_string(run.plan.method);
@@ -274,14 +289,15 @@ awaitable<bool> exchange(Run& run, Stream& stream, Connection& c, const Target& 
   }
   http::response_parser<CountingBody> parser;
   parser.body_limit(boost::none);
-  // A response to HEAD announces a length but carries no body; the parser then
-  // never calls the body's init(), so its count starts at 0 here.
-  parser.get().body() = 0;
+  // (A response to HEAD announces a length but carries no body; the parser
+  // then never calls the body's init(), so the count keeps its initial 0.)
+  parser.get().body().expected_status = run.plan.expected_status;
   if (run.plan.method == "HEAD") parser.skip(true);
   auto [rec, rn] = co_await http::async_read(stream, c.buffer, parser, nothrow);
   got_some = parser.got_some();
   if (parser.is_header_done()) s.status = parser.get().result_int();
-  s.body_bytes = parser.get().body();
+  s.body_bytes = parser.get().body().bytes;
+  head = std::move(parser.get().body().head);
   if (rec) {
     s.error = error_kind(rec, ErrorKind::read);
     failure = "read: " + rec.message();
@@ -302,6 +318,7 @@ awaitable<void> fetch(Run& run, std::size_t i) {
   const auto began = Clock::now();
   s.start = run.schedule.open_loop() ? due : began;
   const auto deadline = began + run.plan.timeout;
+  std::string head;
   if (!co_await run.pool.acquire(t.origin, deadline)) {
     s.error = ErrorKind::timeout;
     note_error(run.result, s.error, "waited for a connection slot past the timeout");
@@ -319,7 +336,7 @@ awaitable<void> fetch(Run& run, std::size_t i) {
       bool got_some = false;
       std::string failure;
       keep = co_await c->with_stream([&](auto& stream) {
-        return exchange(run, stream, *c, t, deadline, s, got_some, failure);
+        return exchange(run, stream, *c, t, deadline, s, got_some, failure, head);
       });
       if (s.error == ErrorKind::none) break;
       if (!reused || got_some || s.error == ErrorKind::timeout) {
@@ -333,6 +350,7 @@ awaitable<void> fetch(Run& run, std::size_t i) {
   }
   s.end = Clock::now();
   finish_sample(s, run.plan, t, began);
+  note_status_reason(run.result, s, head);
 }
 
 awaitable<void> worker(Run& run) {

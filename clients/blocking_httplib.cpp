@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <map>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "client_model.hpp"
@@ -73,6 +74,7 @@ void run(const Plan& plan, RunResult& result) {
   result.threads = 1;
   httplib::Headers headers;
   for (const auto& [name, value] : request_headers(plan)) headers.emplace(name, value);
+  std::string head;  // reused: its capacity stays from one refusal to the next
   for (std::size_t i = 0; schedule.more(i); ++i) {
     Sample& s = result.samples.emplace_back();
     s.target = static_cast<std::uint32_t>(i % targets.size());
@@ -89,8 +91,16 @@ void run(const Plan& plan, RunResult& result) {
     req.path = target.path;
     req.headers = headers;
     req.body = plan.body;
-    req.content_receiver = [&s](const char*, std::size_t n, std::uint64_t, std::uint64_t) {
+    // Only a refusal's body is kept (its first bytes), for the reason it gives.
+    bool keep_head = false;
+    head.clear();
+    req.response_handler = [&](const httplib::Response& r) {
+      keep_head = r.status != plan.expected_status;
+      return true;
+    };
+    req.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
       s.body_bytes += n;
+      if (keep_head) keep_body_head(head, {data, n});
       return true;
     };
     auto res = host.client->send(req);
@@ -105,6 +115,7 @@ void run(const Plan& plan, RunResult& result) {
       note_error(result, s.error, httplib::to_string(res.error()));
     }
     finish_sample(s, plan, target, began);
+    note_status_reason(result, s, head);
   }
 }
 

@@ -111,6 +111,10 @@ struct RunResult {
   std::size_t connections_opened = 0;
   // The first message seen for each error kind, e.g. "read: Connection reset by peer".
   std::vector<std::string> error_examples;
+  // For each unexpected status, the reason the first such response gave in
+  // its body (reason_from_body in model_support.hpp), e.g. 400 -> "delay_ms:
+  // must be ...". One per status, so it stays small however long the run.
+  std::map<int, std::string> status_reasons;
   // Set by a model that runs the requests in a process of its own (the Python
   // models): it measured started, wall, cpu and peak_rss_kib there, and
   // run_model keeps them instead of measuring the caller.

@@ -78,6 +78,7 @@ void run(const Plan& plan, RunResult& result) {
       s.end = Clock::now();
       f.transfer->finish(msg->data.result, s, result);
       finish_sample(s, plan, targets[s.target], f.began);
+      note_status_reason(result, s, f.transfer->body_head());
       curl_multi_remove_handle(multi.get(), f.transfer->handle());
       idle.push_back(f.transfer);
     }

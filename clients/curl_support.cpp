@@ -49,7 +49,7 @@ void ensure_curl_global_init() {
   });
 }
 
-EasyTransfer::EasyTransfer(const Plan& plan) {
+EasyTransfer::EasyTransfer(const Plan& plan) : expected_status_(plan.expected_status) {
   ensure_curl_global_init();
   easy_ = curl_easy_init();
   if (!easy_) throw std::bad_alloc();
@@ -110,6 +110,8 @@ EasyTransfer::~EasyTransfer() {
 void EasyTransfer::prepare(const Target& target) {
   curl_easy_setopt(easy_, CURLOPT_URL, target.url.c_str());
   body_bytes_ = 0;
+  keep_head_.reset();
+  head_.clear();
   error_[0] = '\0';
 }
 
@@ -129,8 +131,16 @@ void EasyTransfer::finish(CURLcode rc, Sample& s, RunResult& result) {
   note_error(result, s.error, error_[0] ? error_ : curl_easy_strerror(rc));
 }
 
-std::size_t EasyTransfer::on_body(char*, std::size_t size, std::size_t n, void* self) {
-  static_cast<EasyTransfer*>(self)->body_bytes_ += size * n;
+std::size_t EasyTransfer::on_body(char* data, std::size_t size, std::size_t n, void* self) {
+  auto& t = *static_cast<EasyTransfer*>(self);
+  t.body_bytes_ += size * n;
+  // The status is known once the body starts; only a refusal's body is kept.
+  if (!t.keep_head_) {
+    long status = 0;
+    curl_easy_getinfo(t.easy_, CURLINFO_RESPONSE_CODE, &status);
+    t.keep_head_ = status != t.expected_status_;
+  }
+  if (*t.keep_head_) keep_body_head(t.head_, {data, size * n});
   return size * n;
 }
 
@@ -147,6 +157,7 @@ void perform_request(EasyTransfer& transfer, const Plan& plan, const std::vector
   s.end = Clock::now();
   transfer.finish(rc, s, result);
   finish_sample(s, plan, target, began);
+  note_status_reason(result, s, transfer.body_head());
 }
 
 }  // namespace clients

@@ -6,6 +6,9 @@
 #include <curl/curl.h>
 
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "client_model.hpp"
@@ -30,6 +33,9 @@ class EasyTransfer {
   // Fills s.status, s.body_bytes, s.new_connection and s.error from the
   // finished transfer (`rc`), noting the message of an error in `result`.
   void finish(CURLcode rc, Sample& s, RunResult& result);
+  // The first bytes of the last body, kept only when its status was not the
+  // expected one (for note_status_reason).
+  std::string_view body_head() const { return head_; }
 
  private:
   void set_request(const Plan& plan);  // method, headers, body
@@ -38,6 +44,9 @@ class EasyTransfer {
   CURL* easy_;
   curl_slist* headers_ = nullptr;  // the plan's headers, as libcurl takes them
   std::uint64_t body_bytes_ = 0;
+  int expected_status_;
+  std::optional<bool> keep_head_;  // decided at the first piece of each body
+  std::string head_;
   char error_[CURL_ERROR_SIZE] = {};
 };
 

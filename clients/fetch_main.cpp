@@ -1,8 +1,9 @@
 // fetch: runs one plan on one client model against any HTTP(S) server and
 // prints what hey/oha print (throughput, latency percentiles and histogram,
 // connections, errors by kind, CPU, memory), or JSON with --json. Its options
-// follow hey's and oha's (-n, -c, -z, -m, -H, -d, -D, -T). Failed requests are
-// results, not failures: the exit status is non-zero only for bad options.
+// follow hey's and oha's (-n, -c, -z, -m, -H, -d, -D, -T). Exit status: 0 when
+// some request succeeded, 1 when none did (or, with --fail-on-errors, when any
+// failed), 2 for a bad option or a plan no model can run.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <charconv>
+#include <cinttypes>
 #include <cmath>
 #include <condition_variable>
 #include <csignal>
@@ -21,6 +23,8 @@
 #include <limits>
 #include <mutex>
 #include <stop_token>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "cli_checks.hpp"
@@ -34,7 +38,17 @@ namespace {
 // kMaxRequests requests (a timed run's samples must fit in memory).
 constexpr double kMaxDurationS = 86'400;
 constexpr std::int64_t kMaxRequests = 100'000'000;
-constexpr std::size_t kDefaultRequests = 200;  // hey's and oha's default
+constexpr std::size_t kDefaultRequests = 200;    // hey's and oha's default
+constexpr std::size_t kDefaultConcurrency = 50;  // hey's default (-c 50)
+// The model a user coming from hey or wrk gets without asking: an event loop
+// over keep-alive connections, as wrk's, and the one fetch_compare_test checks
+// against wrk's figures.
+constexpr const char* kDefaultModel = "asio_coro";
+
+// A run a script should not take for a measurement: nothing succeeded, or
+// anything failed under --fail-on-errors. Usage errors keep 2 (cli_usage.hpp),
+// so a caller can tell a bad command line from a bad server.
+constexpr int kExitRequestsFailed = 1;
 
 // hey's and oha's duration syntax: a number with a unit (500ms, 10s, 2m, 1h),
 // or plain seconds. Stored back as milliseconds.
@@ -145,28 +159,54 @@ class ProgressLine {
   std::jthread thread_;
 };
 
+// hey's -o csv: one line per request, in request order, after a header.
+// Times in seconds with microsecond digits, as hey's are in seconds; the
+// offset is from the run's start (in an open loop, to when the request was
+// due). `reused`: 1 over a connection the request did not open, 0 when it
+// opened (or tried to open) one, empty when neither shows: no response and no
+// new connection may be a failure before connecting or on a reused one.
+constexpr const char* kCsvHeader = "offset_s,duration_s,status,bytes,error,reused\n";
+
+void write_csv(std::ostream& out, const clients::RunResult& r) {
+  using std::chrono::duration;
+  out << kCsvHeader;
+  char row[160];
+  for (const clients::Sample& s : r.samples) {
+    const char* reused = s.new_connection ? "0" : s.status != 0 ? "1" : "";
+    const std::string_view error = clients::to_string(s.error);
+    const int n = std::snprintf(row, sizeof row, "%.6f,%.6f,%d,%" PRIu64 ",%.*s,%s\n",
+                                duration<double>(s.start - r.started).count(),
+                                duration<double>(s.latency).count(), s.status, s.body_bytes,
+                                static_cast<int>(error.size()), error.data(), reused);
+    out.write(row, n);
+  }
+  out.flush();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
       "fetch: make HTTP requests with one of the suite's client models and summarize them"};
   clients::Plan plan;
-  std::string model;
+  std::string model = kDefaultModel;
   long timeout_ms = plan.timeout.count(), keepalive_ms = plan.keepalive_timeout.count();
-  bool no_pool = false, no_session_cache = false, json = false;
+  bool no_pool = false, no_session_cache = false, json = false, fail_on_errors = false;
   std::optional<double> rate;
   std::optional<std::uint64_t> expect_bytes;
   std::optional<long> duration_ms;
   std::vector<std::string> header_lines;
-  std::string method = plan.method, content_type, body_file;
+  std::string method = plan.method, content_type, body_file, csv_path;
   plan.requests = kDefaultRequests;
+  // fetch's default only: Plan's own (1), which bench's scenarios rely on, is unchanged.
+  plan.concurrency = kDefaultConcurrency;
 
   std::string models;
   for (const auto& name : clients::model_names()) models += (models.empty() ? "" : ", ") + name;
   // No short name: -m is the method, as in hey and oha.
   app.add_option("--model", model, "Client model: " + models)
-      ->required()
-      ->check(CLI::IsMember(clients::model_names()));
+      ->check(CLI::IsMember(clients::model_names()))
+      ->capture_default_str();
   // Bounded so a typo fails here with a clear line, not in vector::reserve.
   auto* requests_opt = app.add_option("-n,--requests", plan.requests, "Number of requests")
                            ->transform(cli_checks::integer_in(1, kMaxRequests))
@@ -230,19 +270,41 @@ int main(int argc, char** argv) {
                  "Body size every response must have (default: bytes=N in the URL; "
                  "with -m HEAD only 0)")
       ->transform(cli_checks::integer_in(0, std::numeric_limits<std::int64_t>::max()));
-  app.add_flag("--json", json, "Print the plan and the summary as JSON");
+  auto* json_opt = app.add_flag("--json", json, "Print the plan and the summary as JSON");
+  app.add_option("--csv", csv_path,
+                 "Write one line per request to FILE (-: stdout, instead of the summary), "
+                 "as hey's -o csv: offset_s,duration_s,status,bytes,error,reused")
+      ->type_name("FILE");
+  app.add_flag("--fail-on-errors", fail_on_errors,
+               "Exit 1 if any request failed (without it: exit 1 only if every request failed; "
+               "2 is a bad option)");
   app.add_option("urls", plan.urls, "URLs, requested round-robin")->required();
   app.set_version_flag("--version", "fetch " + std::string(cli_usage::version));
   try {
     app.parse(argc, argv);
     for (const auto& h : header_lines) plan.headers.push_back(split_header(h));
+    // Thrown here so it ends like every other usage error (cli_usage.hpp).
+    if (duration_ms && plan.concurrency == 0)
+      throw CLI::ValidationError(
+          "-z", "needs a concurrency of at least 1 (-c 0 would start every request at once)");
+    if (csv_path == "-" && json_opt->count() > 0)
+      throw CLI::ValidationError("--csv -", "and --json both write to stdout: give --csv a file");
   } catch (const CLI::ParseError& e) {
     return cli_usage::exit_code(app, e, "fetch");
   }
-  if (duration_ms && plan.concurrency == 0) {
-    std::cerr << "fetch: -z needs a concurrency of at least 1 (-c 0 would start every request "
-                 "at once)\n";
-    return 2;
+  // Opened before the run, so a path that cannot be written is a usage error
+  // at once, not after minutes of requests.
+  std::ofstream csv_file;
+  std::ostream* csv = nullptr;
+  if (csv_path == "-") {
+    csv = &std::cout;
+  } else if (!csv_path.empty()) {
+    csv_file.open(csv_path, std::ios::binary | std::ios::trunc);
+    if (!csv_file) {
+      std::cerr << "fetch: --csv " << csv_path << ": cannot write it (see --help)\n";
+      return 2;
+    }
+    csv = &csv_file;
   }
 
   plan.pooling = !no_pool;
@@ -271,13 +333,30 @@ int main(int argc, char** argv) {
       return clients::run_model(model, plan);
     }();
     const auto summary = clients::summarize(result);
-    if (json)
+    if (csv) {
+      write_csv(*csv, result);
+      if (!*csv) throw std::runtime_error("--csv " + csv_path + ": writing failed");
+    }
+    if (json) {
       std::cout << nlohmann::json{{"plan", clients::to_json(plan)},
                                   {"result", clients::to_json(summary)}}
                        .dump(2)
                 << "\n";
-    else
+    } else if (csv != &std::cout) {  // --csv -: stdout holds the CSV alone, as hey -o csv's
       std::cout << clients::format_summary(summary);
+    }
+    // The output is written either way; the status and one line on stderr
+    // tell a script that the figures are not a measurement of a working server.
+    const std::size_t failed = summary.requests - summary.ok;
+    if (summary.ok == 0) {
+      std::cerr << "fetch: all " << summary.requests << " requests failed\n";
+      return kExitRequestsFailed;
+    }
+    if (fail_on_errors && failed > 0) {
+      std::cerr << "fetch: " << failed << " of " << summary.requests
+                << " requests failed (--fail-on-errors)\n";
+      return kExitRequestsFailed;
+    }
   } catch (const std::invalid_argument& e) {
     // A plan run_model refuses (or a -D file too large) is a usage error like
     // any refused option, and ends the same way.

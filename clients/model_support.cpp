@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace clients {
@@ -132,6 +133,61 @@ void merge_error_examples(RunResult& result, const RunResult& other) {
       seen |= mine.compare(0, colon + 1, e, 0, colon + 1) == 0;
     if (!seen) result.error_examples.push_back(e);
   }
+  for (const auto& [status, reason] : other.status_reasons)
+    result.status_reasons.emplace(status, reason);  // no-op when one is there
+}
+
+void keep_body_head(std::string& head, std::string_view data) {
+  if (head.size() >= kReasonBodyBytes) return;
+  head.append(data.substr(0, kReasonBodyBytes - head.size()));
+}
+
+std::string reason_from_body(std::string_view body) {
+  constexpr std::size_t kMaxReasonBytes = 200;
+  constexpr std::string_view kBlanks = " \t\r\n";
+  std::string text;
+  // A JSON refusal names its reason; a body cut at kReasonBodyBytes does not
+  // parse, and falls back to its first line like any other text.
+  const auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object())
+    for (const char* key : {"message", "detail", "error"}) {
+      const auto it = j.find(key);
+      if (it != j.end() && it->is_string()) text = it->get<std::string>();
+      if (!text.empty()) break;
+    }
+  if (text.empty()) {
+    while (!body.empty()) {
+      const auto eol = body.find('\n');
+      std::string_view line = body.substr(0, eol);
+      const auto first = line.find_first_not_of(kBlanks);
+      if (first != std::string_view::npos) {
+        text = line.substr(first, line.find_last_not_of(kBlanks) - first + 1);
+        break;
+      }
+      if (eol == std::string_view::npos) break;
+      body.remove_prefix(eol + 1);
+    }
+  }
+  if (text.size() > kMaxReasonBytes) {
+    std::size_t cut = kMaxReasonBytes;
+    // Back to the start of a UTF-8 sequence, so the cut splits no character.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "...";
+  }
+  // A body may hold any bytes; the reason goes into fetch's JSON, which takes
+  // only UTF-8, and onto one terminal line. The round trip through a JSON
+  // string replaces invalid sequences with U+FFFD.
+  text = nlohmann::json::parse(
+             nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+             .get<std::string>();
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return text;
+}
+
+void note_status_reason(RunResult& result, const Sample& s, std::string_view body_head) {
+  if (s.error != ErrorKind::status || result.status_reasons.contains(s.status)) return;
+  result.status_reasons.emplace(s.status, reason_from_body(body_head));
 }
 
 bool is_fd_exhaustion(int err) {

@@ -68,8 +68,24 @@ void finish_sample(Sample& s, const Plan& plan, const Target& target, Clock::tim
 
 // Records `message` as the example of `kind` unless one is already there.
 void note_error(RunResult& result, ErrorKind kind, std::string_view message);
-// Merges another result's examples (from a worker thread) into `result`.
+// Merges another result's examples and status reasons (from a worker thread)
+// into `result`, keeping the ones it has.
 void merge_error_examples(RunResult& result, const RunResult& other);
+
+// How much of a body a model keeps when the status is not the expected one:
+// enough for a refusal's JSON (mockd's 400 names the parameter and the rule)
+// without letting a large error page cost memory per request in flight.
+inline constexpr std::size_t kReasonBodyBytes = 1024;
+// Appends to `head` as much of `data` as fits within kReasonBodyBytes.
+void keep_body_head(std::string& head, std::string_view data);
+// What a refusal says about itself: a JSON object's "message" (mockd's, which
+// begins with the parameter's name), "detail" or "error", else the body's
+// first non-blank line. Valid UTF-8, control characters as spaces, cut to
+// about 200 bytes ("..." marks a cut). Empty when the body says nothing.
+std::string reason_from_body(std::string_view body);
+// For a sample that failed with ErrorKind::status, records the reason its
+// body's first bytes give, unless its status has one already.
+void note_status_reason(RunResult& result, const Sample& s, std::string_view body_head);
 
 // errno values that mean "out of file descriptors" (EMFILE, ENFILE).
 bool is_fd_exhaustion(int err);

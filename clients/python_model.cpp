@@ -111,6 +111,11 @@ void read_result(const Plan& plan, const std::string& line, RunResult& result) {
   result.cpu = std::chrono::microseconds(j.at("cpu_us").get<std::int64_t>());
   result.peak_rss_kib = j.at("peak_rss_kib").get<long>();
   for (const auto& e : j.at("error_examples")) result.error_examples.push_back(e);
+  // The child sends bodies, not reasons, so every model reads a reason the
+  // same way (reason_from_body). Optional: the tests' stand-in children send none.
+  if (const auto it = j.find("status_bodies"); it != j.end())
+    for (const auto& [status, body] : it->items())
+      result.status_reasons.emplace(std::stoi(status), reason_from_body(body.get<std::string>()));
   for (const auto& [key, value] : j.at("details").items()) result.details[key] = value;
 }
 

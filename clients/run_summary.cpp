@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
 
 namespace clients {
@@ -37,6 +38,28 @@ std::vector<HistogramBucket> latency_histogram(const std::vector<double>& latenc
   return buckets;
 }
 
+std::size_t peak_in_flight(const std::vector<Sample>& samples) {
+  std::vector<Clock::time_point> starts, ends;
+  starts.reserve(samples.size());
+  ends.reserve(samples.size());
+  for (const Sample& x : samples) {
+    starts.push_back(x.start);
+    ends.push_back(x.end);
+  }
+  std::sort(starts.begin(), starts.end());
+  std::sort(ends.begin(), ends.end());
+  // A sweep over the starts: those begun so far, less those ended by then.
+  // Signed: among equal starts, a zero-length request's end may be counted
+  // before its start; the count is right again at the last of them.
+  std::ptrdiff_t in_flight = 0, peak = 0;
+  std::size_t ended = 0;
+  for (const auto start : starts) {
+    for (; ended < ends.size() && ends[ended] <= start; ++ended) --in_flight;
+    peak = std::max(peak, ++in_flight);
+  }
+  return static_cast<std::size_t>(peak);
+}
+
 RunSummary summarize(const RunResult& r) {
   RunSummary s;
   s.model = r.model;
@@ -58,10 +81,13 @@ RunSummary summarize(const RunResult& r) {
   s.latency_us = latency_stats(std::move(latencies_us));
   for (const auto& [kind, n] : errors) s.errors[std::string(to_string(kind))] = n;
   s.connections_opened = r.connections_opened;
+  s.peak_concurrency = peak_in_flight(r.samples);
   s.cpu_s = duration<double>(r.cpu).count();
   s.peak_rss_kib = r.peak_rss_kib;
   s.threads = r.threads;
   s.error_examples = r.error_examples;
+  for (const auto& [status, reason] : r.status_reasons)
+    if (!reason.empty()) s.status_reasons.emplace(status, reason);
   s.startup_ms = r.startup_ms;
   s.details = r.details;
   return s;
@@ -71,6 +97,8 @@ nlohmann::json to_json(const RunSummary& s) {
   const auto& l = s.latency_us;
   nlohmann::json status_codes = nlohmann::json::object();
   for (const auto& [code, n] : s.status_codes) status_codes[std::to_string(code)] = n;
+  nlohmann::json status_reasons = nlohmann::json::object();
+  for (const auto& [code, reason] : s.status_reasons) status_reasons[std::to_string(code)] = reason;
   nlohmann::json histogram = nlohmann::json::array();
   for (const auto& b : s.histogram)
     histogram.push_back({{"upper_us", b.upper_us}, {"count", b.count}});
@@ -93,12 +121,14 @@ nlohmann::json to_json(const RunSummary& s) {
         {"max", l.max}}},
       {"latency_histogram", histogram},
       {"connections_opened", s.connections_opened},
+      {"peak_concurrency", s.peak_concurrency},
       {"errors", s.errors},
       {"status_codes", status_codes},
       {"cpu_s", s.cpu_s},
       {"peak_rss_kib", s.peak_rss_kib},
       {"threads", s.threads},
       {"error_examples", s.error_examples},
+      {"status_reasons", status_reasons},
   };
   // Only for the models that have them (the Python models), so the C++
   // models' JSON is unchanged.
@@ -163,12 +193,18 @@ std::string format_summary(const RunSummary& s) {
                   std::string((b.count * kBarWidth + most / 2) / most, '#').c_str());
     }
   }
+  out += line("In flight:    at most %zu requests at once\n", s.peak_concurrency);
   out += line("Connections:  %zu opened\n", s.connections_opened);
   if (!s.errors.empty()) {
     out += "Errors:      ";
     for (const auto& [kind, n] : s.errors) out += line(" %s %zu", kind.c_str(), n);
     out += "\n";
     for (const auto& e : s.error_examples) out += "  e.g. " + e + "\n";
+    // Why the server refused, beside how often: "400 x 1000: delay_ms: must be ...".
+    for (const auto& [code, reason] : s.status_reasons) {
+      const auto n = s.status_codes.find(code);
+      out += line("  %d x %zu: ", code, n == s.status_codes.end() ? 0 : n->second) + reason + "\n";
+    }
   }
   out += "Status codes:";
   for (const auto& [code, n] : s.status_codes)

@@ -27,6 +27,11 @@ struct HistogramBucket {
 inline constexpr std::size_t kHistogramBuckets = 11;
 std::vector<HistogramBucket> latency_histogram(const std::vector<double>& latencies_us);
 
+// The most requests in flight at once, as the client saw them: each sample
+// spans [start, end) (in an open loop, from when it was due), so one that
+// ended as another began did not overlap it. Failed requests count too.
+std::size_t peak_in_flight(const std::vector<Sample>& samples);
+
 struct RunSummary {
   std::string model;
   std::size_t requests = 0, ok = 0;
@@ -38,12 +43,18 @@ struct RunSummary {
   LatencyStats latency_us;                 // successful requests only
   std::vector<HistogramBucket> histogram;  // of the same latencies
   std::size_t connections_opened = 0;
+  // peak_in_flight of the samples: at most the plan's concurrency (with -c 0,
+  // every request; one waiting for a connection slot counts as in flight).
+  std::size_t peak_concurrency = 0;
   std::map<std::string, std::size_t> errors;  // by ErrorKind name, non-zero only
   std::map<int, std::size_t> status_codes;    // 0: no response
   double cpu_s = 0;
   long peak_rss_kib = 0;
   std::size_t threads = 0;
   std::vector<std::string> error_examples;
+  // Per unexpected status, the reason its first response's body gave
+  // (mockd's 400: "delay_ms: must be ..."); statuses whose body said nothing are left out.
+  std::map<int, std::string> status_reasons;
   std::optional<double> startup_ms;            // Python models: start-up, not timed
   std::map<std::string, std::string> details;  // what the model reports about itself
 };

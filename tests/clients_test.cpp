@@ -632,6 +632,50 @@ TEST(ClientPlan, ExpectedBytesComeFromTheUrlUnlessThePlanSaysSo) {
   EXPECT_EQ(parse_targets(plan)[1].expected_bytes, 9u);
 }
 
+TEST(ClientStatusReason, FromAJsonMessageElseTheFirstLineCutAndMadeSafe) {
+  // mockd's refusal: the message, which names the parameter.
+  EXPECT_EQ(reason_from_body(R"({"error":"bad request parameter","param":"delay_ms",)"
+                             R"("message":"delay_ms: must be a number"})"
+                             "\n"),
+            "delay_ms: must be a number");
+  EXPECT_EQ(reason_from_body(R"({"detail":"Not Found"})"), "Not Found");
+  EXPECT_EQ(reason_from_body(R"({"error":"quota"})"), "quota");
+  // Text, or JSON without a reason: the first line with something on it.
+  EXPECT_EQ(reason_from_body("\n  \r\n  Service Unavailable \r\nretry later\n"),
+            "Service Unavailable");
+  EXPECT_EQ(reason_from_body(R"({"code":7})"), R"({"code":7})");
+  EXPECT_EQ(reason_from_body(""), "");
+  // Long: cut at 200 bytes, never inside a UTF-8 character (é is 2 bytes).
+  std::string long_text(199, 'a');
+  for (int i = 0; i < 10; ++i) long_text += "\xc3\xa9";
+  EXPECT_EQ(reason_from_body(long_text), std::string(199, 'a') + "...");
+  // Not UTF-8, or control characters: replaced, so JSON and a terminal take it.
+  EXPECT_EQ(reason_from_body("bad \xff byte\tand tab"), "bad \xef\xbf\xbd byte and tab");
+  // What a model keeps of a body is bounded.
+  std::string head;
+  keep_body_head(head, std::string(kReasonBodyBytes - 10, 'x'));
+  keep_body_head(head, std::string(100, 'y'));
+  EXPECT_EQ(head.size(), kReasonBodyBytes);
+}
+
+TEST(ClientRunSummary, PeakInFlightCountsOverlapsNotRequestsThatTouch) {
+  const auto t = [](int ms) { return Clock::time_point(std::chrono::milliseconds(ms)); };
+  const auto sample = [&](int start, int end) {
+    Sample s;
+    s.start = t(start);
+    s.end = t(end);
+    return s;
+  };
+  EXPECT_EQ(peak_in_flight({}), 0u);
+  // One after another, each starting as the last ended: never two at once.
+  EXPECT_EQ(peak_in_flight({sample(0, 10), sample(10, 20), sample(20, 30)}), 1u);
+  // Three at once in [5, 8), whatever the order of the samples.
+  EXPECT_EQ(peak_in_flight({sample(6, 9), sample(0, 10), sample(2, 4), sample(5, 8)}), 3u);
+  // Zero-length requests at the same instant overlap nothing, not even each other.
+  EXPECT_EQ(peak_in_flight({sample(5, 5), sample(5, 5), sample(0, 5)}), 1u);
+  EXPECT_EQ(peak_in_flight({sample(5, 5), sample(5, 5), sample(5, 9), sample(5, 7)}), 2u);
+}
+
 TEST(ClientRunSummary, ThroughputCountsSuccessfulRequestsOnly) {
   RunResult r;
   r.wall = std::chrono::seconds(2);

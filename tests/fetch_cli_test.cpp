@@ -1,13 +1,16 @@
-// fetch's command line: hey's and oha's options (-n with a default of 200,
-// -z, -m, -H, -d, -D, -T), the text summary with its latency histogram,
+// fetch's command line: hey's and oha's options and defaults (-n 200, -c 50,
+// the model asio_coro; -z, -m, -H, -d, -D, -T), the text summary with its latency histogram,
 // --json with the same, --version; and bad input: each value that once
 // overflowed, wrapped or reached vector::reserve is refused with exit status
 // 2 and exactly one line on stderr, before any request is made.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bench_test_support.hpp"
 #include "cli_usage.hpp"
@@ -61,16 +64,24 @@ TEST(FetchCli, BadValuesAreRefusedWithExitTwoAndOneLine) {
                           "--expect-status 600",
                           "--expect-bytes -1",
                           "-m HEAD --expect-bytes 5",
-                          "-m HEAD -d x"}) {
+                          "-m HEAD -d x",
+                          "--csv - --json",
+                          "--csv /nonexistent/dir/out.csv"}) {
     const auto [status, err] = run_fetch(std::string("--model asio_coro ") + bad + url);
     EXPECT_EQ(status, 2) << bad << " -> " << err;
     EXPECT_EQ(lines(err), 1u) << bad << " -> " << err;
     EXPECT_TRUE(err.starts_with("fetch: ")) << bad << " -> " << err;
   }
-  // No --model at all: CLI11's own message, in one line too.
-  const auto [status, err] = run_fetch("http://127.0.0.1:1/");
+  // A check across options ends the same way.
+  const auto [z_status, z_err] = run_fetch("-z 1 -c 0" + url);
+  EXPECT_EQ(z_status, 2);
+  EXPECT_EQ(z_err,
+            "fetch: -z: needs a concurrency of at least 1 (-c 0 would start every request at "
+            "once) (see --help)\n");
+  // No URL at all: CLI11's own message, in one line too.
+  const auto [status, err] = run_fetch("-n 3");
   EXPECT_EQ(status, 2);
-  EXPECT_EQ(err, "fetch: --model is required (see --help)\n");
+  EXPECT_EQ(err, "fetch: urls is required (see --help)\n");
 }
 
 // The headers that frame or route a request are the body's, the URL's and
@@ -92,9 +103,17 @@ TEST(FetchCli, FramingHeadersAreRefusedAlikeByEveryModel) {
   }
 }
 
-TEST(FetchCli, FailedRequestsAreResultsNotUsageErrors) {
+// Nothing listens on port 1: every request fails, which is exit 1 (not 2, a
+// bad command line), with the summary still printed and one line on stderr.
+TEST(FetchCli, RunWhereEveryRequestFailedExitsOne) {
   const auto [status, err] = run_fetch("--model asio_coro -n 3 http://127.0.0.1:1/");
-  EXPECT_EQ(status, 0) << err;
+  EXPECT_EQ(status, 1) << err;
+  EXPECT_EQ(err, "fetch: all 3 requests failed\n");
+  const auto [json_status, out] = fetch_stdout("-n 3 --json http://127.0.0.1:1/");
+  EXPECT_EQ(json_status, 1);
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["result"]["requests"], 3);
+  EXPECT_EQ(j["result"]["ok"], 0);
 }
 
 TEST(FetchCli, VersionAndHelpGoToStdoutWithExitZero) {
@@ -103,7 +122,8 @@ TEST(FetchCli, VersionAndHelpGoToStdoutWithExitZero) {
   EXPECT_EQ(out, "fetch " + std::string(cli_usage::version) + "\n");
   const auto [help_status, help] = fetch_stdout("--help");
   EXPECT_EQ(help_status, 0);
-  for (const char* option : {"-z,--duration", "-m,--method", "-H,--header", "-d,--data", "--model"})
+  for (const char* option : {"-z,--duration", "-m,--method", "-H,--header", "-d,--data", "--model",
+                             "--fail-on-errors", "--csv"})
     EXPECT_NE(help.find(option), std::string::npos) << option;
 }
 
@@ -141,6 +161,17 @@ TEST_F(FetchRun, DefaultIs200RequestsWithAHistogramOfElevenBars) {
   EXPECT_EQ(total, 200u) << out;
 }
 
+// As hey: no --model and no -c runs asio_coro with 50 requests in flight.
+TEST_F(FetchRun, DefaultsAreAsioCoroAndFiftyInFlight) {
+  const auto [status, out] = fetch_stdout("-n 60 --json " + mockd_.url() + "/x");
+  ASSERT_EQ(status, 0) << out;
+  const auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["result"]["model"], "asio_coro");
+  EXPECT_EQ(j["plan"]["concurrency"], 50);
+  EXPECT_EQ(j["plan"]["requests"], 60);
+  EXPECT_EQ(j["result"]["ok"], 60);
+}
+
 TEST_F(FetchRun, JsonCarriesTheHistogramAndThePlansRequest) {
   const auto [status, out] = fetch_stdout(
       "--model curl_multi -c 2 -n 40 -m post -d hello -H 'X-A: 1' -T text/plain --json " +
@@ -157,6 +188,124 @@ TEST_F(FetchRun, JsonCarriesTheHistogramAndThePlansRequest) {
     total += bucket["count"].get<std::size_t>();
   EXPECT_EQ(total, 40u);
   EXPECT_EQ(j["result"]["latency_histogram"].size(), 11u);
+}
+
+// Round-robin over a URL that answers 200 and one that answers 500: half the
+// requests fail. That is exit 0 unless --fail-on-errors asks for 1.
+TEST_F(FetchRun, SomeFailedRequestsExitOneOnlyWithFailOnErrors) {
+  const std::string urls = " " + mockd_.url() + "/ok '" + mockd_.url() + "/bad?status=500'";
+  const auto [status, err] = run_fetch("-n 4 -c 1" + urls);
+  EXPECT_EQ(status, 0) << err;
+  EXPECT_EQ(err, "");
+  const auto [fail_status, fail_err] = run_fetch("-n 4 -c 1 --fail-on-errors" + urls);
+  EXPECT_EQ(fail_status, 1) << fail_err;
+  EXPECT_EQ(fail_err, "fetch: 2 of 4 requests failed (--fail-on-errors)\n");
+  // Nothing failed: the flag changes nothing.
+  const auto [ok_status, ok_err] = run_fetch("-n 4 --fail-on-errors " + mockd_.url() + "/ok");
+  EXPECT_EQ(ok_status, 0) << ok_err;
+  // Every request failed: 1 with or without the flag.
+  const auto [all_status, all_err] = run_fetch("-n 4 '" + mockd_.url() + "/bad?status=503'");
+  EXPECT_EQ(all_status, 1) << all_err;
+  EXPECT_EQ(all_err, "fetch: all 4 requests failed\n");
+}
+
+// With a delay far longer than starting a request takes, the first wave of
+// -c C requests is in flight at once: the peak is exactly C, never more; -c 0
+// starts them all; a blocking model runs one at a time.
+TEST_F(FetchRun, PeakConcurrencyIsWhatTheClientHadInFlight) {
+  const std::string url = " '" + mockd_.url() + "/x?delay_ms=100'";
+  for (const auto& [args, peak] :
+       std::vector<std::pair<std::string, int>>{{"--model asio_coro -n 24 -c 8", 8},
+                                                {"--model curl_multi -n 24 -c 8", 8},
+                                                {"--model threads_curl -n 24 -c 8", 8},
+                                                {"--model asio_coro -n 20 -c 0", 20},
+                                                {"-n 60", 50},  // the default -c
+                                                {"--model blocking_curl -n 3 -c 8", 1}}) {
+    const auto [status, out] = fetch_stdout(args + " --json" + url);
+    ASSERT_EQ(status, 0) << args;
+    EXPECT_EQ(nlohmann::json::parse(out)["result"]["peak_concurrency"], peak) << args;
+  }
+  const auto [status, out] = fetch_stdout("--model asio_coro -n 16 -c 4" + url);
+  ASSERT_EQ(status, 0);
+  EXPECT_NE(out.find("\nIn flight:    at most 4 requests at once\n"), std::string::npos) << out;
+}
+
+// mockd refuses a bad parameter with 400 and a JSON body naming it; the
+// summary shows that reason beside the count, from every C++ model alike (the
+// Python models: python_models_test), and the JSON carries it per status.
+TEST_F(FetchRun, A400ShowsTheReasonItsBodyGivesBesideItsCount) {
+  const std::string url = " '" + mockd_.url() + "/x?delay_ms=abc'";
+  const std::string reason = "delay_ms: must be a non-negative number of milliseconds (got 'abc')";
+  for (const char* model :
+       {"asio_coro", "curl_multi", "threads_curl", "blocking_curl", "blocking_httplib"}) {
+    const auto [status, out] = fetch_stdout(std::string("--model ") + model + " -n 30 -c 3" + url);
+    EXPECT_EQ(status, 1) << model;
+    EXPECT_NE(out.find("Errors:       status 30\n  400 x 30: " + reason + "\n"), std::string::npos)
+        << model << " -> " << out;
+    const auto [json_status, json] =
+        fetch_stdout(std::string("--model ") + model + " -n 30 -c 3 --json" + url);
+    EXPECT_EQ(json_status, 1) << model;
+    EXPECT_EQ(nlohmann::json::parse(json)["result"]["status_reasons"],
+              nlohmann::json({{"400", reason}}))
+        << model;
+  }
+  // A response with the expected status keeps no body: nothing to show.
+  const auto [status, json] = fetch_stdout("-n 10 --json " + mockd_.url() + "/x");
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(nlohmann::json::parse(json)["result"]["status_reasons"], nlohmann::json::object());
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::size_t from = 0;
+  for (std::size_t at; (at = text.find(separator, from)) != std::string::npos; from = at + 1)
+    parts.push_back(text.substr(from, at - from));
+  parts.push_back(text.substr(from));
+  return parts;
+}
+
+// --csv FILE: a header, then one row per request in request order, beside the
+// usual output. Round-robin over a 200 and a 500 URL shows the order; the rows
+// that opened a connection are the connections the summary counts.
+TEST_F(FetchRun, CsvFileHasAHeaderAndOneRowPerRequest) {
+  const auto dir = bench_test_support::fresh_dir("fetch-csv");
+  const auto path = (dir / "requests.csv").string();
+  const auto [status, out] = fetch_stdout("-n 37 -c 4 --json --csv " + path + " '" + mockd_.url() +
+                                          "/ok?bytes=10' '" + mockd_.url() + "/bad?status=500'");
+  ASSERT_EQ(status, 0) << out;
+  const auto result = nlohmann::json::parse(out)["result"];
+  const auto rows = split(bench_test_support::read(path), '\n');
+  ASSERT_EQ(rows.size(), 1 + 37 + 1u);  // the header, 37 rows, and the empty rest after the last
+  EXPECT_EQ(rows[0], "offset_s,duration_s,status,bytes,error,reused");
+  EXPECT_EQ(rows.back(), "");
+  std::size_t opened = 0, reused = 0;
+  for (std::size_t i = 1; i <= 37; ++i) {
+    const auto f = split(rows[i], ',');
+    ASSERT_EQ(f.size(), 6u) << rows[i];
+    EXPECT_GE(std::stod(f[0]), 0.0) << rows[i];
+    EXPECT_LE(std::stod(f[0]), result["wall_s"].get<double>()) << rows[i];
+    EXPECT_GE(std::stod(f[1]), 0.0) << rows[i];
+    const bool good = (i - 1) % 2 == 0;  // request i - 1 went to URL (i - 1) % 2
+    EXPECT_EQ(f[2], good ? "200" : "500") << rows[i];
+    EXPECT_EQ(f[3], good ? "10" : "16") << rows[i];
+    EXPECT_EQ(f[4], good ? "none" : "status") << rows[i];
+    opened += f[5] == "0";
+    reused += f[5] == "1";
+  }
+  EXPECT_EQ(opened, result["connections_opened"].get<std::size_t>());
+  EXPECT_EQ(opened + reused, 37u);  // every request had a response: each is known
+  std::filesystem::remove_all(dir);
+}
+
+// --csv -: stdout holds the CSV alone. A request that never connected cannot
+// say whether it would have reused a connection: that column is empty.
+TEST(FetchCli, CsvOnStdoutIsTheOnlyOutputThere) {
+  const auto [status, out] = fetch_stdout("-n 3 --csv - http://127.0.0.1:1/");
+  EXPECT_EQ(status, 1);  // every request failed
+  const auto rows = split(out, '\n');
+  ASSERT_EQ(rows.size(), 5u) << out;
+  EXPECT_EQ(rows[0], "offset_s,duration_s,status,bytes,error,reused");
+  for (std::size_t i = 1; i <= 3; ++i) EXPECT_TRUE(rows[i].ends_with(",0,0,connect,")) << rows[i];
 }
 
 // bytes=N makes mockd announce N bytes; a HEAD response carries none, and

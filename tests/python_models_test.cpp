@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <tuple>
 
@@ -139,6 +140,16 @@ TEST_P(PythonModelsPooledAndUnpooled, UnexpectedStatusIsAStatusError) {
   const auto r = run_model(model(), plan_for(pooled(), mockd_.url() + "/x?status=500", 8));
   expect_all(r, ErrorKind::status);
   for (const Sample& s : r.samples) EXPECT_EQ(s.status, 500);
+}
+
+// The child sends the first bytes of a refusal's body; the parent reads the
+// reason from them as it does for the C++ models.
+TEST_P(PythonModelsPooledAndUnpooled, A400sReasonComesFromItsBody) {
+  const auto r = run_model(model(), plan_for(pooled(), mockd_.url() + "/x?delay_ms=abc", 4));
+  expect_all(r, ErrorKind::status);
+  EXPECT_EQ(r.status_reasons,
+            (std::map<int, std::string>{
+                {400, "delay_ms: must be a non-negative number of milliseconds (got 'abc')"}}));
 }
 
 TEST_P(PythonModelsPooledAndUnpooled, RefusedConnectionIsAConnectError) {

@@ -106,11 +106,13 @@ async def _one(run, i, session, s=None):
             async with _session(plan, pooled=False) as own:
                 async with own.get(plan.urls[t], trace_request_ctx=ctx) as resp:
                     s.status = resp.status
-                    s.body_bytes = len(await resp.read())
+                    body = await resp.read()
         else:
             async with session.get(plan.urls[t], trace_request_ctx=ctx) as resp:
                 s.status = resp.status
-                s.body_bytes = len(await resp.read())
+                body = await resp.read()
+        s.body_bytes = len(body)
+        run.note_body(s, body)
     except Exception as e:  # noqa: BLE001 - every failure is a sample
         run.fail(s, classify(e), mp.describe(e))
     s.new_connection = ctx.new_connection

@@ -7,7 +7,8 @@ Protocol, one JSON object per line:
                    {"ready": false, "missing": "python3-aiohttp", "error": "..."}
   parent -> child  the plan (the parent's clock starts when it sends it)
   child -> parent  {"samples": [[start_ns, end_ns, status, body_bytes,
-                    new_connection, error_kind, target], ...], ...totals}
+                    new_connection, error_kind, target], ...], ...totals,
+                    "status_bodies": {"400": "<first bytes of the first such body>"}}
 Times are time.monotonic_ns(): CLOCK_MONOTONIC, the clock of the parent's
 std::chrono::steady_clock, so samples need no conversion.
 """
@@ -137,8 +138,14 @@ class Plan:
         return ctx
 
 
+# As the C++ models' kReasonBodyBytes (model_support.hpp): enough of a refusal's
+# body for its reason, not a whole error page per request.
+REASON_BODY_BYTES = 1024
+
+
 class Sample:
-    __slots__ = ("start", "end", "status", "body_bytes", "new_connection", "error", "target")
+    __slots__ = ("start", "end", "status", "body_bytes", "new_connection", "error", "target",
+                 "head")
 
     def __init__(self, target):
         self.start = time.monotonic_ns()
@@ -148,6 +155,7 @@ class Sample:
         self.new_connection = False
         self.error = "none"
         self.target = target
+        self.head = None  # the first bytes of a body with an unexpected status
 
     def row(self):
         return [self.start, self.end, self.status, self.body_bytes, self.new_connection,
@@ -162,6 +170,7 @@ class Run:
         self.plan = plan
         self.samples = [None] * plan.requests
         self.examples = {}
+        self.status_bodies = {}  # one per unexpected status: the parent reads its reason
         self.details = {}
         self.threads = set()
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -169,6 +178,11 @@ class Run:
     def fail(self, sample, kind, message):
         sample.error = kind
         self.examples.setdefault(kind, f"{kind}: {message}")
+
+    def note_body(self, sample, body):
+        """Keeps the first bytes of `body` if its status is not the expected one."""
+        if sample.status != self.plan.expected_status:
+            sample.head = bytes(body[:REASON_BODY_BYTES])
 
     def finish(self, i, sample):
         """The C++ finish_sample: a transfer that succeeded is still a timeout
@@ -179,11 +193,13 @@ class Run:
                 self.fail(sample, "timeout", "the request took longer than the plan's timeout")
             elif sample.status != self.plan.expected_status:
                 self.fail(sample, "status", f"HTTP {sample.status}")
+                self.status_bodies.setdefault(sample.status, sample.head or b"")
             else:
                 expected = self.plan.expected_bytes[sample.target]
                 if expected is not None and sample.body_bytes != expected:
                     self.fail(sample, "body_size",
                               f"{sample.body_bytes} bytes, expected {expected}")
+        sample.head = None  # kept once per status above, not once per sample
         self.samples[i] = sample
 
     def send_result(self):
@@ -196,6 +212,8 @@ class Run:
             "cpu_us": int(cpu * 1e6),
             "peak_rss_kib": after.ru_maxrss,
             "error_examples": list(self.examples.values()),
+            "status_bodies": {str(status): body.decode("utf-8", "replace")
+                              for status, body in self.status_bodies.items()},
             "details": {k: str(v) for k, v in self.details.items()},
         })
 

@@ -65,6 +65,7 @@ def one_request(run, i, session):
         r = get(plan.urls[t], timeout=(plan.timeout_s, plan.timeout_s), verify=plan.verify())
         s.status = r.status_code
         s.body_bytes = len(r.content)
+        run.note_body(s, r.content)
     except Exception as e:  # noqa: BLE001 - every failure is a sample
         run.fail(s, classify(e), mp.describe(e))
     s.new_connection = getattr(_opened, "count", 0) > before
