@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: probe may run on a CI machine
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 
 def main(summary_path, png_path):
@@ -41,6 +42,7 @@ def main(summary_path, png_path):
     ax.set_title(command if len(command) <= 90 else command[:87] + "...", fontsize=9)
     ax.legend(loc="upper right", fontsize=8)
     ax.set_xlim(left=0)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # requests come whole
     fig.tight_layout()
     fig.savefig(png_path)
 

@@ -140,6 +140,7 @@ Summary summarize(const std::vector<nlohmann::json>& finals, const std::vector<S
       for (const auto& [kind, count] : it->items())
         if (count.get<std::uint64_t>()) m.faults[kind] += count.get<std::uint64_t>();
     m.connections_opened += u64(j, "connections_accepted");
+    if (u64(j, "connections_accepted") > 0) ++m.servers_used;
     m.connections_peak += i64(j, "connections_peak");
     m.tls_handshakes += u64(j, "tls_handshakes");
     m.tls_resumed += u64(j, "tls_resumed");

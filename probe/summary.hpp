@@ -60,13 +60,14 @@ struct RetryWindow {
 
 struct Summary {
   std::size_t servers = 0;
-  bool tls = false;  // an HTTPS server ran
+  std::size_t servers_used = 0;  // of those, servers that saw a connection
+  bool tls = false;              // the program used the HTTPS server
   std::uint64_t requests_started = 0, requests_answered = 0, failed = 0;
   std::optional<std::uint64_t> requests_cancelled;  // null: the engine cannot count them
   std::map<int, std::uint64_t> by_status;
   std::map<std::string, std::uint64_t> faults;
   std::uint64_t connections_opened = 0;
-  std::int64_t connections_peak = 0;  // with two servers, the sum of their peaks
+  std::int64_t connections_peak = 0;  // with two servers used, the sum of their peaks
   std::uint64_t tls_handshakes = 0, tls_resumed = 0;
   std::int64_t in_flight_peak = 0;
   bool in_flight_peak_exact = false;  // from mockd's own counter, not from samples

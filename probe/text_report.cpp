@@ -70,10 +70,11 @@ void print_text(std::ostream& out, const Report& r, int width) {
   out << label("connections") << thousands(m.connections_opened) << " opened, "
       << fixed(m.requests_per_connection(), 1) << " requests each; peak "
       << thousands(m.connections_peak) << " open at once"
-      << (m.servers > 1 ? " (the servers' peaks added)" : "") << "\n";
-  out << label("in flight") << "peak " << (m.in_flight_peak_exact ? "" : "at least ")
-      << thousands(m.in_flight_peak) << " requests at once"
-      << (m.in_flight_peak_exact ? "" : " (sampled every 20 ms)") << "\n";
+      << (m.servers_used > 1 ? " (the two servers' peaks added)" : "") << "\n";
+  if (m.requests_started > 0)
+    out << label("in flight") << "peak " << (m.in_flight_peak_exact ? "" : "at least ")
+        << thousands(m.in_flight_peak) << (m.in_flight_peak == 1 ? " request" : " requests")
+        << " at once" << (m.in_flight_peak_exact ? "" : " (sampled every 20 ms)") << "\n";
   if (m.tls)
     out << label("TLS") << thousands(m.tls_handshakes)
         << " handshakes: " << thousands(m.tls_handshakes - m.tls_resumed) << " full, "
