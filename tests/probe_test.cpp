@@ -1,0 +1,162 @@
+// build/probe end to end on the example clients under tests/probe_clients/
+// (Python on /usr/bin/python3, and curl): each finding fires for the wrong
+// variant and not for the right one, with the exact counts the mechanism
+// fixes (connections, peaks, abandoned requests) and, for retry waves, a
+// generous ratio rather than a time bound. A few seconds per test.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+
+#include "probe_test_support.hpp"
+
+namespace {
+
+using namespace probe_test;
+
+bool has(const nlohmann::json& report, const std::string& id) {
+  const auto ids = finding_ids(report);
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// probe --json ARGS... -- PROGRAM..., which must exit 0 with JSON on stdout.
+nlohmann::json probe_json(std::vector<std::string> args, const std::vector<std::string>& program) {
+  args.insert(args.begin(), "--json");
+  args.push_back("--");
+  args.insert(args.end(), program.begin(), program.end());
+  const auto r = run_probe(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto report = r.json();
+  for (const auto& server : report["servers"]) EXPECT_TRUE(gone(server["pid"]));
+  return report;
+}
+
+std::vector<std::string> python(const std::string& script, std::vector<std::string> args = {}) {
+  args.insert(args.begin(), {kPython, kClients + "/" + script});
+  return args;
+}
+
+TEST(Probe, RequestsGetIsUnpooledAndASessionIsPooled) {
+  const auto unpooled = probe_json({}, python("requests_loop.py", {"--count", "20"}));
+  EXPECT_EQ(unpooled["summary"]["connections_opened"], 20);
+  EXPECT_TRUE(has(unpooled, "no-pooling"));
+  EXPECT_FALSE(has(unpooled, "pooled"));
+  const auto pooled = probe_json({}, python("requests_loop.py", {"--session", "--count", "20"}));
+  EXPECT_EQ(pooled["summary"]["connections_opened"], 1);
+  EXPECT_TRUE(has(pooled, "pooled"));
+  EXPECT_FALSE(has(pooled, "no-pooling"));
+}
+
+TEST(Probe, AnAiohttpSessionPerRequestIsUnpooledAndOneSessionIsPooled) {
+  const auto unpooled = probe_json({}, python("aiohttp_sessions.py", {"--count", "20"}));
+  EXPECT_EQ(unpooled["summary"]["connections_opened"], 20);
+  EXPECT_TRUE(has(unpooled, "no-pooling"));
+  const auto pooled = probe_json({}, python("aiohttp_sessions.py", {"--shared", "--count", "20"}));
+  EXPECT_EQ(pooled["summary"]["connections_opened"], 1);
+  EXPECT_TRUE(has(pooled, "pooled"));
+  EXPECT_FALSE(has(pooled, "no-pooling"));
+}
+
+TEST(Probe, OverHttpsEveryNewConnectionIsAFullHandshake) {
+  const auto unpooled = probe_json({"--tls"}, python("requests_loop.py", {"--count", "10"}));
+  EXPECT_EQ(unpooled["summary"]["tls"]["handshakes"], 10);
+  EXPECT_TRUE(has(unpooled, "no-pooling"));
+  const auto pooled =
+      probe_json({"--tls"}, python("aiohttp_sessions.py", {"--shared", "--count", "10"}));
+  EXPECT_EQ(pooled["summary"]["tls"]["handshakes"], 1);
+  EXPECT_TRUE(has(pooled, "pooled"));
+}
+
+TEST(Probe, CurlKeepsItsConnectionUnlessToldToClose) {
+  // curl expands [1-10] into ten URLs, fetched over one connection when it may.
+  const auto pooled =
+      probe_json({}, {"/bin/sh", "-c", "curl -sS \"$MOCKD_URL/[1-10]\" >/dev/null"});
+  EXPECT_EQ(pooled["summary"]["requests_started"], 10);
+  EXPECT_EQ(pooled["summary"]["connections_opened"], 1);
+  EXPECT_TRUE(has(pooled, "pooled"));
+  const auto unpooled = probe_json(
+      {}, {"/bin/sh", "-c", "curl -sS -H 'Connection: close' \"$MOCKD_URL/[1-10]\" >/dev/null"});
+  EXPECT_EQ(unpooled["summary"]["connections_opened"], 10);
+  EXPECT_TRUE(has(unpooled, "no-pooling"));
+  EXPECT_FALSE(has(unpooled, "pooled"));
+}
+
+TEST(Probe, AGatherWithoutAConnectorLimitOpensAConnectionPerRequest) {
+  // 1,000 sockets on each side: make sure the open-file limit allows them.
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
+  setrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_cur < 2100) GTEST_SKIP() << "RLIMIT_NOFILE " << files.rlim_cur << " < 2100";
+  // Each request waits 5 s at the server: all 1,000 are in flight together.
+  const auto r = run_probe({"--json", "--expect", "max-connections=100", "--", kPython,
+                            kClients + "/gather_limit.py", "--count", "1000", "--limit", "0",
+                            "--delay-ms", "5000"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("probe: expectation failed: max-connections=100 (at most 1,000 connections "
+                       "open at once)"),
+            std::string::npos)
+      << r.err;
+  const auto unlimited = r.json();
+  EXPECT_EQ(unlimited["summary"]["connections_peak"], 1000);
+  EXPECT_EQ(unlimited["summary"]["connections_opened"], 1000);
+  EXPECT_TRUE(has(unlimited, "no-cap"));
+  EXPECT_FALSE(has(unlimited, "no-pooling"));  // all at once: no connection could be reused
+
+  const auto limited = probe_json(
+      {"--expect", "max-connections=100"},
+      python("gather_limit.py", {"--count", "1000", "--limit", "100", "--delay-ms", "200"}));
+  EXPECT_EQ(limited["summary"]["connections_peak"], 100);
+  EXPECT_FALSE(has(limited, "no-cap"));
+  EXPECT_TRUE(has(limited, "capped"));
+}
+
+TEST(Probe, GatherLeavesTheOtherRequestsRunningAndTaskGroupCancelsThem) {
+  const auto gathered = probe_json({"--expect", "no-abandoned"}, python("one_fails.py"));
+  EXPECT_EQ(gathered["summary"]["requests_started"], 20);
+  EXPECT_EQ(gathered["summary"]["requests_cancelled"], 0);
+  EXPECT_EQ(gathered["summary"]["after_failure"]["answered_after"], 19);
+  EXPECT_TRUE(has(gathered, "left-running"));
+  EXPECT_FALSE(has(gathered, "cut-off"));
+
+  const auto r = run_probe({"--json", "--expect", "no-abandoned", "--", kPython,
+                            kClients + "/one_fails.py", "--taskgroup"});
+  EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("probe: expectation failed: no-abandoned (19 requests abandoned mid-delay)"),
+            std::string::npos)
+      << r.err;
+  const auto grouped = r.json();
+  EXPECT_EQ(grouped["summary"]["requests_cancelled"], 19);
+  EXPECT_TRUE(has(grouped, "cut-off"));
+  EXPECT_FALSE(has(grouped, "left-running"));
+}
+
+TEST(Probe, RetriesWithoutJitterComeInWavesAndFullJitterSpreadsThem) {
+  // 100 clients, each request failing with probability 0.5, three retries
+  // after 0.5, 1 and 2 s, with and without full jitter.
+  const std::vector<std::string> flaky = {"--query", "fail_rate=0.5"};
+  auto jitter_args = flaky;
+  jitter_args.push_back("--jitter");
+  const auto r = run_probe({"--json", "--expect", "jitter", "--", kPython,
+                            kClients + "/retry_clients.py", flaky[0], flaky[1]});
+  EXPECT_EQ(r.status, 3) << r.err;
+  const auto plain = r.json();
+  const auto jittered = probe_json({"--expect", "jitter"}, python("retry_clients.py", jitter_args));
+  EXPECT_TRUE(has(plain, "waves"));
+  EXPECT_FALSE(has(plain, "spread"));
+  EXPECT_TRUE(has(jittered, "spread"));
+  EXPECT_FALSE(has(jittered, "waves"));
+  const double plain_ratio = plain["summary"]["retries"]["peak_to_mean"];
+  const double jitter_ratio = jittered["summary"]["retries"]["peak_to_mean"];
+  EXPECT_GT(plain_ratio, 1.5 * jitter_ratio);
+  // Each failure but a client's last is retried once: about 0.93 retries per
+  // failed response at fail_rate 0.5 with three retries; the window's edges
+  // blur it a little, hence the generous band.
+  for (const auto* report : {&plain, &jittered}) {
+    const double per_failure = (*report)["summary"]["retries"]["per_failed_response"];
+    EXPECT_GT(per_failure, 0.6);
+    EXPECT_LT(per_failure, 1.3);
+  }
+}
+
+}  // namespace
