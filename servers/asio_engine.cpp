@@ -328,14 +328,18 @@ class AsioEngine final : public Engine {
       co_return co_await answer_stats(stream, conn, path, method, keep_alive);
 
     if (!conn.counted) {
+      if (!stats_.connection_counted(ssl_ != nullptr, tls_resumed, config_.max_connections)) {
+        co_await send_simple(stream, conn, 503, std::string(kOverConnectionCap), false);
+        co_return false;
+      }
       conn.counted = true;
-      stats_.connection_counted(ssl_ != nullptr, tls_resumed);
     }
     const auto arrived = std::chrono::steady_clock::now();
-    stats_.request_started();
-    const auto parsed = parse_request_params(query, config_.limits);
+    RequestInFlight request(stats_);
+    const auto parsed = parse_request_params(query, config_.limits, config_.defaults);
     if (parsed.error) {
       stats_.request_served(400);
+      request.leave();
       const bool open =
           co_await send_simple(stream, conn, 400, param_error_json(*parsed.error), keep_alive);
       stats_.request_completed();
@@ -349,6 +353,7 @@ class AsioEngine final : public Engine {
     }
     if (plan.fault != Fault::none) {
       stats_.fault_sent(plan.fault);
+      request.leave();
       co_await send_fault(stream, conn, plan.fault);
       co_return false;
     }
@@ -364,6 +369,7 @@ class AsioEngine final : public Engine {
                  handler_time);
     const bool head = method == http::verb::head;
     const std::size_t body = head ? 0 : plan.body_bytes;
+    request.leave();
     error_code ec;
     if (plan.drip.count() > 0 && body > 0)
       ec = co_await write_dripped(stream, conn, body, plan.drip);

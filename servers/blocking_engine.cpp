@@ -51,6 +51,7 @@ namespace {
 thread_local bool connection_counted = false;
 thread_local int connection_fd = -1;
 thread_local bool connection_closing = false;
+thread_local bool connection_refused = false;  // over --max-connections: answered 503
 
 class CountingPool final : public httplib::ThreadPool {
  public:
@@ -60,6 +61,7 @@ class CountingPool final : public httplib::ThreadPool {
       connection_counted = false;
       connection_fd = -1;
       connection_closing = false;
+      connection_refused = false;
       fn();
       if (connection_counted) stats_.connection_closed();
     });
@@ -465,12 +467,21 @@ class BlockingEngine final : public Engine {
     const auto [path, query] = split_target(req.target);
     if (is_stats_path(path)) return answer_stats(req, path, res);
     if (!connection_counted) {
-      connection_counted = true;
       const bool resumed = req.ssl && SSL_session_reused(const_cast<SSL*>(req.ssl)) == 1;
-      stats_.connection_counted(config_.tls.has_value(), resumed);
+      if (!stats_.connection_counted(config_.tls.has_value(), resumed, config_.max_connections)) {
+        connection_refused = true;
+        res.status = 503;
+        res.set_header("Connection", "close");  // after_response closes it
+        res.set_content(std::string(kOverConnectionCap), "application/json");
+        return;
+      }
+      connection_counted = true;
     }
-    stats_.request_started();
-    auto parsed = parse_request_params(query, config_.limits);
+    // Leaves when this handler returns the response to the library to write
+    // (or before a fault is sent): a client that has its answer never finds
+    // its request still in flight.
+    RequestInFlight request(stats_);
+    auto parsed = parse_request_params(query, config_.limits, config_.defaults);
     if (parsed.error) {
       stats_.request_served(400);
       res.status = 400;
@@ -482,6 +493,7 @@ class BlockingEngine final : public Engine {
     std::this_thread::sleep_for(plan.delay);
     if (plan.fault != Fault::none) {
       stats_.fault_sent(plan.fault);
+      request.leave();
       if (connection_fd >= 0) send_fault(connection_fd, plan.fault);
       res.status = 500;  // never reaches the client: the socket is gone
       return;
@@ -553,7 +565,8 @@ class BlockingEngine final : public Engine {
   void after_response(const httplib::Request& req, const httplib::Response& res) {
     const bool ours = res.has_header("Server");
     if (!ours && !connection_closing) stats_.malformed_request();
-    if (ours && !is_stats_path(split_target(req.target).path)) stats_.request_completed();
+    if (ours && !connection_refused && !is_stats_path(split_target(req.target).path))
+      stats_.request_completed();
     if (ours && res.get_header_value("Connection") != "close") return;
     connection_closing = true;
     if (connection_fd >= 0) shutdown(connection_fd, ours ? SHUT_RD : SHUT_RDWR);

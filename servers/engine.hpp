@@ -29,6 +29,11 @@ struct ServerConfig {
   std::uint16_t port = 0;  // 0: any free port
   int threads = 1;
   Limits limits;
+  // Most connections counted (serving requests other than /stats) at once;
+  // a connection beyond it is answered 503 and closed (--max-connections).
+  std::optional<std::int64_t> max_connections;
+  // Applied to every counted request that leaves their groups alone (--default, --profile).
+  RequestDefaults defaults;
   std::chrono::milliseconds header_timeout{
       10'000};                                     // from a request's first byte to its full header
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection waiting for a request

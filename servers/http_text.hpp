@@ -9,6 +9,10 @@
 
 namespace mockd {
 
+// The body of the 503 that refuses a connection over --max-connections.
+inline constexpr std::string_view kOverConnectionCap =
+    "{\"error\":\"over the server's connection cap (--max-connections)\"}\n";
+
 struct Target {
   std::string_view path;
   std::string_view query;

@@ -14,6 +14,16 @@
 
 namespace {
 
+// A usage error found after parsing: one line on stderr, exit status 2, as
+// cli_usage::exit_code ends the errors CLI11 finds. Control characters (a
+// value echoed back may hold any) become spaces, so it stays one line.
+int usage_error(std::string message) {
+  for (char& c : message)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  std::cerr << "mockd: " << message << " (see --help)" << std::endl;
+  return 2;
+}
+
 // Blocks SIGINT/SIGTERM in every thread (call before any thread starts) and
 // waits for them on a thread of its own, which asks the engine to stop.
 void stop_on_signals(mockd::Engine& engine) {
@@ -42,6 +52,8 @@ int main(int argc, char** argv) {
   std::optional<long> idle_timeout_ms;
   long shutdown_timeout_ms = config.shutdown_timeout.count();
   std::optional<std::string> half_close;
+  std::string default_query;
+  std::optional<std::int64_t> max_connections;
 
   app.add_option("--host", config.host, "Address to bind")->capture_default_str();
   app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
@@ -70,6 +82,23 @@ int main(int argc, char** argv) {
                  "asio engine only: the blocking engine cannot watch a connection while it "
                  "sleeps, and answers")
       ->check(CLI::IsMember({"cancel", "answer"}));
+  app.add_option("--max-connections", max_connections,
+                 "Most connections serving requests at once (a connection counts from its first "
+                 "request other than /stats until it closes); the first request of one more is "
+                 "answered 503 with Connection: close, and the connection closed, counted in "
+                 "/stats as connections_refused only. /stats itself is always served. Default: "
+                 "no cap")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}));
+  app.add_option(
+         "--default", default_query,
+         "Request parameters (a query string, e.g. 'dist=lognormal&p50_ms=5&p99_ms=50') applied to "
+         "every counted request that does not set them, so a program with fixed URLs gets "
+         "latency and faults. They come in groups, and a request that sets any parameter of a "
+         "group replaces the default's whole group: " +
+             mockd::request_param_groups() +
+             ". Checked at start-up as a request is (refused for the reason a request would get "
+             "a 400); seed is not allowed. Shown in /stats as \"default\"")
+      ->option_text("QUERY");
   app.add_flag("--tls", tls,
                "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
   app.add_option("--cert-out", cert_out, "Write the certificate (PEM) here, for clients to verify");
@@ -106,6 +135,11 @@ int main(int argc, char** argv) {
                  "On SIGINT/SIGTERM, wait this long for in-flight requests")
       ->check(CLI::Range(0L, 600'000L))
       ->capture_default_str();
+  // Generated from the parser's own table, so the list cannot drift from what is served.
+  app.footer(
+      "Request parameters (query string, any path, any method; anything else answers 400 "
+      "naming the parameter):\n" +
+      mockd::request_param_help());
   app.set_version_flag("--version", "mockd " + std::string(cli_usage::version));
   try {
     app.parse(argc, argv);
@@ -133,6 +167,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (half_close == "answer") config.half_close = mockd::HalfClose::answer;
+  // Checked against the final caps, by the parser requests go through.
+  const auto defaults = mockd::parse_default_params(default_query, config.limits);
+  if (defaults.error)
+    return usage_error("--default: " + defaults.error->param + ": " + defaults.error->message);
+  config.defaults = {defaults.params, defaults.given};
+  config.max_connections = max_connections;
   if (!tls && (!cert_out.empty() || !cert_file.empty() || tls_version != "any")) {
     std::cerr << "mockd: --cert-out, --cert, --key and --tls-version need --tls\n";
     return 2;
@@ -152,6 +192,8 @@ int main(int argc, char** argv) {
       }
     }
     mockd::Stats stats(blocking ? mockd::kBlockingUncounted : mockd::Uncounted::none);
+    stats.set_settings(
+        {mockd::to_query(config.defaults.params, config.defaults.given), config.max_connections});
     auto engine = blocking ? mockd::make_blocking_engine(config, stats)
                            : mockd::make_asio_engine(config, stats);
     stop_on_signals(*engine);

@@ -56,16 +56,24 @@ ResponsePlan plan_response(const RequestParams& p, const Limits& limits) {
   std::mt19937_64& rng = p.seed ? seeded : thread_rng();
 
   ResponsePlan plan;
-  const double ms = std::min(draw_ms(p, rng), limits.max_delay_ms);
-  plan.delay = std::chrono::microseconds(std::llround(ms * 1000));
+  auto drawn = [&rng](double rate) {
+    return rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < rate;
+  };
+  // The draws come in a fixed order, and one happens only when its rate is
+  // set, so a seeded request without the newer parameters (reset_rate,
+  // stall_rate) draws exactly what it drew before they existed.
+  double ms = draw_ms(p, rng);
   plan.status = p.status;
-  if (p.fail_rate > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p.fail_rate)
-    plan.status = p.fail_status;
+  if (drawn(p.fail_rate)) plan.status = p.fail_status;
+  plan.fault = p.fault;
+  if (drawn(p.reset_rate)) plan.fault = Fault::reset;
+  if (drawn(p.stall_rate)) ms += p.stall_ms;
+  ms = std::min(ms, limits.max_delay_ms);
+  plan.delay = std::chrono::microseconds(std::llround(ms * 1000));
   // The default body obeys --max-bytes too: a cap below it shortens it.
   plan.body_bytes = static_cast<std::size_t>(
       p.bytes ? *p.bytes : std::min<std::uint64_t>(kDefaultBodyBytes, limits.max_bytes));
   plan.drip = std::chrono::microseconds(std::llround(p.drip_ms * 1000));
-  plan.fault = p.fault;
   plan.close = p.close;
   return plan;
 }

@@ -1,5 +1,6 @@
 // Turns a request's parameters into the concrete answer: the delay drawn from
-// its distribution, the status (after fail_rate), the body size and any fault.
+// its distribution (plus a stall, after stall_rate), the status (after
+// fail_rate), the body size and any fault (after reset_rate).
 // Shared by both engines so they answer identically.
 #pragma once
 

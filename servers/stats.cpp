@@ -14,17 +14,33 @@ Stats::Stats(Uncounted uncounted, Now now)
       started_(now()),
       reset_at_(started_.time_since_epoch().count()) {}
 
-void Stats::connection_counted(bool tls, bool tls_resumed) {
+namespace {
+
+// Raises `peak` to `value` if it is lower (other threads may raise it too).
+void raise_peak(std::atomic<std::int64_t>& peak, std::int64_t value) {
+  auto seen = peak.load();
+  while (value > seen && !peak.compare_exchange_weak(seen, value)) {
+  }
+}
+
+}  // namespace
+
+bool Stats::connection_counted(bool tls, bool tls_resumed, std::optional<std::int64_t> cap) {
   std::shared_lock lock(mutex_);
+  auto active = connections_active_.load();
+  do {
+    if (cap && active >= *cap) {
+      connections_refused_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+  } while (!connections_active_.compare_exchange_weak(active, active + 1));
+  raise_peak(connections_peak_, active + 1);
   connections_accepted_.fetch_add(1, std::memory_order_relaxed);
   if (tls) {
     tls_handshakes_.fetch_add(1, std::memory_order_relaxed);
     if (tls_resumed) tls_resumed_.fetch_add(1, std::memory_order_relaxed);
   }
-  const auto active = connections_active_.fetch_add(1) + 1;
-  auto peak = connections_peak_.load();
-  while (active > peak && !connections_peak_.compare_exchange_weak(peak, active)) {
-  }
+  return true;
 }
 
 void Stats::connection_closed() {
@@ -45,7 +61,13 @@ void Stats::count_in_timeline(Timeline& timeline, Counter& late) {
 void Stats::request_started() {
   std::shared_lock lock(mutex_);
   requests_started_.fetch_add(1, std::memory_order_relaxed);
+  raise_peak(requests_in_flight_peak_, requests_in_flight_.fetch_add(1) + 1);
   count_in_timeline(started_by_bucket_, late_started_);
+}
+
+void Stats::request_left() {
+  std::shared_lock lock(mutex_);
+  requests_in_flight_.fetch_sub(1);
 }
 
 void Stats::request_completed() {
@@ -83,14 +105,15 @@ void Stats::reset() {
   requests_total_ = 0;
   for (auto& c : requests_by_status_) c = 0;
   for (auto& c : faults_) c = 0;
-  for (auto* c : {&tls_handshakes_, &tls_resumed_, &tls_handshake_failures_, &header_timeouts_,
-                  &idle_timeouts_, &malformed_requests_, &accept_fd_exhausted_, &requests_started_,
-                  &requests_cancelled_, &cancelled_in_server_us_sum_, &cancelled_in_server_us_max_,
-                  &late_started_, &late_completed_, &late_cancelled_})
+  for (auto* c : {&connections_refused_, &tls_handshakes_, &tls_resumed_, &tls_handshake_failures_,
+                  &header_timeouts_, &idle_timeouts_, &malformed_requests_, &accept_fd_exhausted_,
+                  &requests_started_, &requests_cancelled_, &cancelled_in_server_us_sum_,
+                  &cancelled_in_server_us_max_, &late_started_, &late_completed_, &late_cancelled_})
     *c = 0;
   for (auto* timeline : {&started_by_bucket_, &completed_by_bucket_, &cancelled_by_bucket_})
     for (auto& c : *timeline) c = 0;
   connections_peak_ = connections_active_.load();
+  requests_in_flight_peak_ = requests_in_flight_.load();
   reset_at_ = now_().time_since_epoch().count();
 }
 
@@ -139,11 +162,17 @@ std::string Stats::to_json(std::string_view engine) const {
   const auto reset_at = steady_clock::time_point(steady_clock::duration(reset_at_.load()));
   nlohmann::json j = {
       {"engine", engine},
+      {"default", settings_.default_query},
       {"connections_accepted", load(connections_accepted_)},
       {"connections_active", connections_active_.load()},
       {"connections_peak", connections_peak_.load()},
+      {"connections_refused", load(connections_refused_)},
+      {"max_connections", settings_.max_connections ? nlohmann::json(*settings_.max_connections)
+                                                    : nlohmann::json(nullptr)},
       {"requests_total", load(requests_total_)},
       {"requests_started", load(requests_started_)},
+      {"requests_in_flight", requests_in_flight_.load()},
+      {"requests_in_flight_peak", requests_in_flight_peak_.load()},
       {"requests_cancelled", counted(Uncounted::requests_cancelled, requests_cancelled_)},
       {"cancelled_in_server_ms", cancelled_in_server_ms},
       {"faults", faults},

@@ -16,7 +16,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "request_params.hpp"
 
@@ -63,6 +65,13 @@ class ExclusiveFirstLock {
   pthread_rwlock_t lock_;
 };
 
+// How the server was started, as far as a reader of /stats needs to know
+// to make sense of the counts; set once, before serving.
+struct ServerSettings {
+  std::string default_query;  // the default in effect (--default, --profile), "" if none
+  std::optional<std::int64_t> max_connections;  // --max-connections
+};
+
 class Stats {
  public:
   // `now` is the clock the timeline and the uptimes are read from (a test
@@ -72,11 +81,21 @@ class Stats {
 
   // A connection served its first counted request; `tls_resumed` only matters
   // for TLS connections (an abbreviated handshake with a resumed session).
-  void connection_counted(bool tls, bool tls_resumed);
+  // With a cap (--max-connections) and `cap` connections already counted and
+  // open, it is refused instead: false, counted in connections_refused only.
+  // One atomic step, so threads counting at once never pass the cap.
+  bool connection_counted(bool tls, bool tls_resumed, std::optional<std::int64_t> cap = {});
   // A counted connection closed.
   void connection_closed();
-  // A request (not to /stats) whose header was parsed: it entered the server.
+  // A request (not to /stats) whose header was parsed: it entered the server,
+  // and is in flight until request_left().
   void request_started();
+  // The request is no longer held by the server: its response header is
+  // handed to the socket (the blocking engine: its handler returned the
+  // response to cpp-httplib), or it was cancelled or answered with a fault.
+  // Before the write, so a client that has its answer never finds its
+  // request still counted in flight. Call once per request_started().
+  void request_left();
   // Its response was written in full (the blocking engine: handed to cpp-httplib).
   void request_completed();
   // Its client closed the connection while the server still waited out the
@@ -91,8 +110,12 @@ class Stats {
   // accept() failed for lack of file descriptors; the server backed off.
   void accept_fd_exhausted() { accept_fd_exhausted_.fetch_add(1, std::memory_order_relaxed); }
 
-  // Zeroes the counters; the peak restarts at the connections open now.
+  // Zeroes the counters; the peaks restart at the connections open and the
+  // requests in flight now.
   void reset();
+
+  // Call before the engine serves: /stats shows them from then on.
+  void set_settings(ServerSettings settings) { settings_ = std::move(settings); }
 
   // Compact JSON (no indentation: a long timeline is large enough as it is).
   std::string to_json(std::string_view engine) const;
@@ -108,6 +131,7 @@ class Stats {
   std::int64_t connections_active() const { return connections_active_.load(); }
   std::int64_t connections_peak() const { return connections_peak_.load(); }
   std::uint64_t requests_total() const { return load(requests_total_); }
+  std::int64_t requests_in_flight() const { return requests_in_flight_.load(); }
 
   // The timeline: events per bucket since the last reset, for as long as
   // kTimelineBuckets covers (later events are only counted as "late"). Fixed
@@ -121,10 +145,13 @@ class Stats {
   static std::uint64_t load(const Counter& c) { return c.load(std::memory_order_relaxed); }
 
   Counter connections_accepted_{0};
+  Counter connections_refused_{0};
   std::atomic<std::int64_t> connections_active_{0};
   std::atomic<std::int64_t> connections_peak_{0};
   Counter requests_total_{0};
   Counter requests_started_{0};
+  std::atomic<std::int64_t> requests_in_flight_{0};
+  std::atomic<std::int64_t> requests_in_flight_peak_{0};
   Counter requests_cancelled_{0};
   Counter cancelled_in_server_us_sum_{0};
   Counter cancelled_in_server_us_max_{0};
@@ -148,6 +175,7 @@ class Stats {
   Counter idle_timeouts_{0};
   Counter malformed_requests_{0};
   Counter accept_fd_exhausted_{0};
+  ServerSettings settings_;
   const Uncounted uncounted_;
   const Now now_;
   const std::chrono::steady_clock::time_point started_;
@@ -155,6 +183,23 @@ class Stats {
   // Shared by updates, exclusive for reset() and to_json().
   mutable ExclusiveFirstLock mutex_;
   std::atomic<int> stats_bodies_{0};
+};
+
+// A request in flight: started on construction, left on leave() or at the
+// end of its scope, whichever comes first, so every way out of a handler (an
+// answer, a fault, a cancellation, a failed write) leaves exactly once.
+class RequestInFlight {
+ public:
+  explicit RequestInFlight(Stats& stats) : stats_(&stats) { stats.request_started(); }
+  ~RequestInFlight() { leave(); }
+  RequestInFlight(const RequestInFlight&) = delete;
+  RequestInFlight& operator=(const RequestInFlight&) = delete;
+  void leave() {
+    if (Stats* stats = std::exchange(stats_, nullptr)) stats->request_left();
+  }
+
+ private:
+  Stats* stats_;
 };
 
 }  // namespace mockd

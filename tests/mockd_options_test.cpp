@@ -21,7 +21,8 @@ TEST(MockdOptions, CapsBeyondTheirCeilingOrNotANumberAreRefused) {
   for (const char* bad :
        {"--max-bytes -1", "--max-bytes 99999999999999999999", "--max-bytes 1073741825",
         "--max-delay-ms nan", "--max-delay-ms inf", "--max-delay-ms 1e300", "--max-delay-ms -5",
-        "--max-header-bytes 0", "--max-header-bytes 99999999999", "--threads 0", "--bogus"}) {
+        "--max-header-bytes 0", "--max-header-bytes 99999999999", "--threads 0", "--bogus",
+        "--max-connections 0", "--max-connections 1000001", "--max-connections -1"}) {
     const auto [status, err] = run_mockd(bad);
     EXPECT_EQ(status, 2) << bad;
     EXPECT_NE(err.find(std::string(bad).substr(0, std::string(bad).find(' '))), std::string::npos)
@@ -65,6 +66,44 @@ TEST(MockdOptions, HalfCloseIsAnAsioOptionAndStatedInHelp) {
   EXPECT_EQ(answering.stop(), 0);
   harness::MockdProcess blocking({"--engine", "blocking", "--half-close", "answer"});
   EXPECT_EQ(blocking.stop(), 0);
+}
+
+// --help lists every request parameter, one line each (issue 24): the list
+// here is written out, so a parameter dropped from the parser's table fails.
+TEST(MockdOptions, HelpListsEveryRequestParameter) {
+  const auto [status, help] =
+      bench_test_support::run(harness::default_mockd_path() + " --help 2>/dev/null");
+  EXPECT_EQ(status, 0);
+  for (const char* name : {"delay_ms", "dist", "min_ms", "max_ms", "p50_ms", "p99_ms", "stall_rate",
+                           "stall_ms", "seed", "bytes", "status", "fail_rate", "fail_status",
+                           "reset_rate", "close", "drip_ms", "fault"})
+    EXPECT_NE(help.find("\n  " + std::string(name) + "="), std::string::npos)
+        << "--help has no line for " << name;
+}
+
+// A --default is checked at start-up by the request parser: refused, it
+// exits 2 with one line naming the parameter and giving the reason a request
+// would get in its 400 (issue 24).
+TEST(MockdOptions, RefusedDefaultExitsTwoNamingTheParameter) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"--default delay_ms=abc",
+       "--default: delay_ms: must be a non-negative number of milliseconds (got 'abc')"},
+      {"--max-delay-ms 10 --default delay_ms=11",
+       "--default: delay_ms: exceeds the server's cap of 10 ms (--max-delay-ms) (got '11')"},
+      {"--default 'dist=lognormal&p50_ms=9&p99_ms=5'",
+       "--default: p50_ms: must be less than p99_ms"},
+      {"--default 'fail_rate=0.5&seed=3'", "--default: seed: not allowed in a default"},
+      {"--default nope=1", "--default: nope: unknown parameter"},
+  };
+  for (auto [args, message] : cases) {
+    const auto [status, err] = run_mockd(args);
+    EXPECT_EQ(status, 2) << args;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << args << " -> " << err;
+    EXPECT_TRUE(err.starts_with(std::string("mockd: ") + message)) << args << " -> " << err;
+    EXPECT_TRUE(err.ends_with(" (see --help)\n")) << args << " -> " << err;
+  }
+  harness::MockdProcess empty({"--default", ""});
+  EXPECT_EQ(empty.stop(), 0);
 }
 
 TEST(MockdOptions, CapsWithinTheirCeilingStartTheServer) {

@@ -72,6 +72,53 @@ TEST(MockdStats, FullTimelineIsCompactJson) {
   EXPECT_LT(body.size(), 64u * 1024);
 }
 
+// requests_in_flight counts requests started and not yet left; its peak is
+// the most at once since the last reset, and restarts at those in flight.
+TEST(MockdStats, InFlightAndItsPeakFollowStartsLeavesAndResets) {
+  Stats stats;
+  auto read = [&stats] { return nlohmann::json::parse(stats.to_json("test")); };
+  {
+    RequestInFlight a(stats), b(stats), c(stats);
+    a.leave();
+    a.leave();  // leaving twice counts once
+    auto s = read();
+    EXPECT_EQ(s["requests_in_flight"], 2);
+    EXPECT_EQ(s["requests_in_flight_peak"], 3);
+    stats.reset();
+    s = read();
+    EXPECT_EQ(s["requests_in_flight"], 2);
+    EXPECT_EQ(s["requests_in_flight_peak"], 2);
+    RequestInFlight d(stats);
+    EXPECT_EQ(read()["requests_in_flight_peak"], 3);
+  }
+  const auto s = read();
+  EXPECT_EQ(s["requests_in_flight"], 0);
+  EXPECT_EQ(s["requests_in_flight_peak"], 3);
+  EXPECT_EQ(s["requests_started"], 1);  // started since the reset
+}
+
+// --max-connections: threads counting connections at once never pass the
+// cap, and every attempt is either counted or refused.
+TEST(MockdStats, ConnectionCapHoldsUnderThreadsCountingAtOnce) {
+  Stats stats;
+  constexpr int kThreads = 6, kAttempts = 2000, kCap = 3;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&stats] {
+      for (int i = 0; i < kAttempts; ++i)
+        if (stats.connection_counted(false, false, std::int64_t{kCap})) stats.connection_closed();
+    });
+  for (auto& t : threads) t.join();
+  const auto s = nlohmann::json::parse(stats.to_json("test"));
+  EXPECT_LE(s["connections_peak"].get<long>(), kCap);
+  EXPECT_EQ(s["connections_accepted"].get<long>() + s["connections_refused"].get<long>(),
+            kThreads * kAttempts);
+  EXPECT_EQ(s["connections_active"], 0);
+  EXPECT_TRUE(stats.connection_counted(false, false, 1));
+  EXPECT_FALSE(stats.connection_counted(false, false, 1));
+  EXPECT_TRUE(stats.connection_counted(false, false));  // no cap
+}
+
 // At most kMaxStatsBodies bodies are held at once; a place comes back when
 // its ticket goes.
 TEST(MockdStats, StatsBodyPlacesAreBounded) {
@@ -96,7 +143,7 @@ TEST(MockdStats, ReadingsAreConsistentWhileThreadsCountAndReset) {
   for (int t = 0; t < 4; ++t)
     counters.emplace_back([&stats, &stop, t] {
       for (unsigned i = 0; !stop.load(std::memory_order_relaxed); ++i) {
-        stats.request_started();
+        RequestInFlight request(stats);
         if (i % 7 == 0)
           stats.fault_sent(Fault::reset);
         else
@@ -104,7 +151,7 @@ TEST(MockdStats, ReadingsAreConsistentWhileThreadsCountAndReset) {
         stats.request_completed();
       }
     });
-  int bad_total = 0, bad_started = 0, future_bucket = 0;
+  int bad_total = 0, bad_started = 0, future_bucket = 0, bad_in_flight = 0;
   for (int round = 0; round < 300; ++round) {
     if (round % 2 == 0) stats.reset();
     const auto s = nlohmann::json::parse(stats.to_json("test"));
@@ -115,6 +162,8 @@ TEST(MockdStats, ReadingsAreConsistentWhileThreadsCountAndReset) {
     const auto& t = s["timeline"];
     if (sum(t["started"]) + t["late"].get<long>() != s["requests_started"].get<long>())
       ++bad_started;
+    const long in_flight = s["requests_in_flight"], peak = s["requests_in_flight_peak"];
+    if (in_flight < 0 || in_flight > 4 || peak < in_flight || peak > 4) ++bad_in_flight;
     const double since_reset_ms = s["since_reset_s"].get<double>() * 1000;
     if (!t["started"].empty() && static_cast<double>(t["started"].size() - 1) * 10 > since_reset_ms)
       ++future_bucket;
@@ -124,4 +173,6 @@ TEST(MockdStats, ReadingsAreConsistentWhileThreadsCountAndReset) {
   EXPECT_EQ(bad_total, 0) << "readings with requests_total != statuses + faults";
   EXPECT_EQ(bad_started, 0) << "readings with Σ started + late != requests_started";
   EXPECT_EQ(future_bucket, 0) << "readings with an event after the reading";
+  EXPECT_EQ(bad_in_flight, 0) << "readings with requests in flight outside [0, peak] or above 4";
+  EXPECT_EQ(nlohmann::json::parse(stats.to_json("test"))["requests_in_flight"], 0);
 }

@@ -385,6 +385,153 @@ TEST_P(MockdEngine, FaultResetSendsRst) {
   EXPECT_EQ(err, ECONNRESET);
 }
 
+// --default (issue 24): a request that sets nothing of a group gets the
+// default's group; one that sets any parameter of it gets its own group
+// whole (fail_rate alone means fail_status 500 again); /stats shows it.
+TEST_P(MockdEngine, DefaultAppliesUnlessTheRequestSetsThatGroup) {
+  MockdProcess mockd(args({"--default", "delay_ms=60&fail_rate=1&fail_status=503"}));
+  const auto start = Clock::now();
+  auto r = harness::http_request(mockd.url() + "/any/path");
+  EXPECT_GE(Clock::now() - start, 60ms);
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 60.0);
+  r = harness::http_request(mockd.url() + "/?delay_ms=0&fail_rate=0");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 0.0);
+  r = harness::http_request(mockd.url() + "/?dist=uniform&min_ms=5&max_ms=5");
+  EXPECT_EQ(r.status, 503) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 5.0);
+  r = harness::http_request(mockd.url() + "/?fail_rate=1");
+  EXPECT_EQ(r.status, 500) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 60.0);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?delay_ms=x").status, 400);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["default"], "delay_ms=60&fail_rate=1&fail_status=503");
+  EXPECT_EQ(s["requests_by_status"]["503"], 2);
+  EXPECT_EQ(s["requests_by_status"]["500"], 1);
+  EXPECT_EQ(s["requests_by_status"]["200"], 1);
+  EXPECT_EQ(s["requests_by_status"]["400"], 1);
+  EXPECT_EQ(s["requests_total"], 5);
+}
+
+TEST_P(MockdEngine, WithoutADefaultStatsShowsAnEmptyOne) {
+  MockdProcess mockd(args());
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["default"], "");
+}
+
+// requests_in_flight and its peak (issue 24): K requests held in their delay
+// at once are K in flight; once a client has its answer the request has left
+// (the count drops before the answer is written); a reset restarts the peak
+// at the requests in flight.
+TEST_P(MockdEngine, InFlightPeakIsExactWithConcurrentDelayedRequests) {
+  constexpr int kRequests = 6;  // within the blocking engine's 8 threads
+  MockdProcess mockd(args());
+  std::vector<RawConnection> conns;
+  for (int i = 0; i < kRequests; ++i) conns.emplace_back(mockd.port());
+  for (auto& c : conns) c.get("/?delay_ms=400");
+  nlohmann::json s;
+  for (int i = 0; i < 300; ++i, std::this_thread::sleep_for(5ms)) {
+    s = harness::fetch_stats(mockd.url());
+    if (s["requests_in_flight"] == kRequests) break;
+  }
+  EXPECT_EQ(s["requests_in_flight"], kRequests);
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  harness::reset_stats(mockd.url());  // while they wait: the peak restarts at them
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  EXPECT_EQ(s["requests_started"], 0);
+  for (auto& c : conns) {
+    const auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight"], 0);
+  EXPECT_EQ(s["requests_in_flight_peak"], kRequests);
+  harness::reset_stats(mockd.url());
+  s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_in_flight_peak"], 0);
+  // One at a time: the peak is one.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["requests_in_flight_peak"], 1);
+}
+
+// --max-connections N (issue 24, the overload profile): N connections are
+// served; the first request of one more is answered 503 and its connection
+// closed, counted only in connections_refused; /stats is still served (this
+// test reads it over a further connection); a place freed is taken again.
+TEST_P(MockdEngine, MaxConnectionsRefusesTheConnectionBeyondTheCap) {
+  constexpr int kCap = 3;
+  MockdProcess mockd(args({"--max-connections", std::to_string(kCap)}));
+  std::vector<RawConnection> held;
+  for (int i = 0; i < kCap; ++i) {
+    held.emplace_back(mockd.port());
+    held.back().get("/");
+    const auto r = held.back().read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  RawConnection extra(mockd.port());
+  extra.get("/");
+  const auto refused = extra.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->header("Connection"), "close");
+  EXPECT_NE(refused->body.find("--max-connections"), std::string::npos) << refused->body;
+  int err = -1;
+  EXPECT_EQ(extra.read_to_end(&err), "");
+  EXPECT_EQ(err, 0) << "closed after the 503";
+  auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["connections_refused"], 1);
+  EXPECT_EQ(s["connections_active"], kCap);
+  EXPECT_EQ(s["connections_accepted"], kCap);
+  EXPECT_EQ(s["requests_total"], kCap);
+  EXPECT_EQ(s["requests_started"], kCap);
+  EXPECT_EQ(s["max_connections"], kCap);
+  // The held connections keep being served.
+  held.front().get("/?bytes=3");
+  EXPECT_EQ(held.front().read_response()->body.size(), 3u);
+  held.front().close();
+  for (int i = 0; i < 200 && s["connections_active"] != kCap - 1; ++i) {
+    std::this_thread::sleep_for(5ms);
+    s = harness::fetch_stats(mockd.url());
+  }
+  ASSERT_EQ(s["connections_active"], kCap - 1);
+  EXPECT_EQ(harness::http_request(mockd.url() + "/").status, 200);
+  harness::reset_stats(mockd.url());
+  EXPECT_EQ(harness::fetch_stats(mockd.url())["connections_refused"], 0);
+}
+
+TEST_P(MockdEngine, WithoutAConnectionCapStatsShowsNull) {
+  MockdProcess mockd(args());
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_TRUE(s["max_connections"].is_null());
+  EXPECT_EQ(s["connections_refused"], 0);
+}
+
+// reset_rate=1 resets like fault=reset and is counted as a reset fault.
+TEST_P(MockdEngine, ResetRateOneSendsRstAndCountsAFault) {
+  MockdProcess mockd(args());
+  RawConnection c(mockd.port());
+  c.get("/?reset_rate=1");
+  int err = 0;
+  EXPECT_EQ(c.read_to_end(&err), "");
+  EXPECT_EQ(err, ECONNRESET);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["faults"]["reset"], 1);
+  EXPECT_EQ(s["requests_total"], 1);
+}
+
+// A stalled request waits stall_ms on top of its delay, and says so.
+TEST_P(MockdEngine, StalledRequestWaitsTheStallOnTopOfItsDelay) {
+  MockdProcess mockd(args());
+  const auto start = Clock::now();
+  const auto r = harness::http_request(mockd.url() + "/?delay_ms=20&stall_rate=1&stall_ms=150");
+  EXPECT_GE(Clock::now() - start, 170ms);
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_DOUBLE_EQ(server_timing_ms(r), 170.0);
+}
+
 TEST_P(MockdEngine, FaultEmptyClosesWithoutAResponse) {
   MockdProcess mockd(args());
   RawConnection c(mockd.port());
@@ -734,7 +881,7 @@ TEST_P(MockdEngine, ResetsAndReadingsUnderLoadAreConsistent) {
         if (!c.read_response()) return;
       }
     });
-  int bad_total = 0, bad_started = 0, future_bucket = 0;
+  int bad_total = 0, bad_started = 0, future_bucket = 0, bad_in_flight = 0;
   // A reset's own answer shows an event counted against the previous reset's
   // clock as a bucket that far in the future: resets 50 ms apart make it 5
   // buckets ahead.
@@ -759,9 +906,13 @@ TEST_P(MockdEngine, ResetsAndReadingsUnderLoadAreConsistent) {
     if (!t["started"].empty() &&
         static_cast<double>(t["started"].size() - 1) * 10 > s["since_reset_s"].get<double>() * 1000)
       ++future_bucket;
+    // Six clients, one request each at a time.
+    const long in_flight = s["requests_in_flight"], peak = s["requests_in_flight_peak"];
+    if (in_flight < 0 || peak < in_flight || peak > 6) ++bad_in_flight;
   }
   stop = true;
   for (auto& t : load) t.join();
+  EXPECT_EQ(bad_in_flight, 0) << "of " << readings << " readings";
   EXPECT_EQ(bad_total, 0) << "of " << readings << " readings";
   EXPECT_EQ(bad_started, 0) << "of " << readings << " readings";
   EXPECT_EQ(future_bucket, 0) << "of " << readings << " readings";

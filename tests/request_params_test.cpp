@@ -70,6 +70,157 @@ TEST(RequestParams, RefusesBadInputByName) {
   EXPECT_EQ(refused("delay_ms=1&dist=uniform&min_ms=1&max_ms=2"), "dist");
   EXPECT_EQ(refused("p50_ms=3"), "p50_ms");
   EXPECT_EQ(refused("fail_status=503"), "fail_status");
+  EXPECT_EQ(refused("reset_rate=1.5"), "reset_rate");
+  EXPECT_EQ(refused("stall_rate=0.5"), "stall_rate");  // a stall needs its length
+  EXPECT_EQ(refused("stall_ms=100"), "stall_ms");
+  EXPECT_EQ(refused("stall_rate=-0.1&stall_ms=100"), "stall_rate");
+  EXPECT_EQ(refused("seed=3"), "seed");
+}
+
+TEST(RequestParams, ReadsTheStallAndResetParameters) {
+  auto r = parse("reset_rate=0.25&stall_rate=0.5&stall_ms=2000&seed=4");
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_DOUBLE_EQ(r.params.reset_rate, 0.25);
+  EXPECT_DOUBLE_EQ(r.params.stall_rate, 0.5);
+  EXPECT_DOUBLE_EQ(r.params.stall_ms, 2000);
+  Limits limits;
+  limits.max_delay_ms = 100;
+  EXPECT_EQ(parse_request_params("stall_rate=1&stall_ms=101", limits).error->param, "stall_ms");
+}
+
+// The table --help prints is the parser's own list: each name in it is
+// known (a bad value is refused for its value, not as unknown), in Param's
+// order, and a name outside it is unknown.
+TEST(RequestParams, TheParserKnowsExactlyTheTable) {
+  const auto table = request_param_table();
+  ASSERT_EQ(table.size(), kParamCount);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    EXPECT_EQ(static_cast<std::size_t>(table[i].id), i);
+    const auto r = parse(std::string(table[i].name) + "=%bad%");
+    ASSERT_TRUE(r.error) << table[i].name;
+    EXPECT_EQ(r.error->param, table[i].name);
+    EXPECT_NE(r.error->message, "unknown parameter") << table[i].name;
+    EXPECT_NE(request_param_help().find("  " + std::string(table[i].name) + "="), std::string::npos)
+        << table[i].name;
+  }
+  EXPECT_EQ(parse("delay=5").error->message, "unknown parameter");
+}
+
+// --default: what a request leaves alone comes from the default.
+TEST(RequestDefaults, DefaultAppliesWhereTheRequestSetsNothing) {
+  const auto d = parse_default_params("dist=lognormal&p50_ms=5&p99_ms=50&fail_rate=0.5", Limits{});
+  ASSERT_FALSE(d.error) << d.error->message;
+  const RequestDefaults defaults{d.params, d.given};
+  const auto r = parse_request_params("bytes=100", Limits{}, defaults);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(r.params.dist, DelayDist::lognormal);
+  EXPECT_DOUBLE_EQ(r.params.p99_ms, 50);
+  EXPECT_DOUBLE_EQ(r.params.fail_rate, 0.5);
+  EXPECT_EQ(*r.params.bytes, 100u);
+  EXPECT_EQ(to_query(r.params, r.given),
+            "dist=lognormal&p50_ms=5&p99_ms=50&bytes=100&fail_rate=0.5");
+}
+
+// A request that sets one parameter of a group replaces the default's whole
+// group, so what it gets is valid: delay_ms with the default's dist would
+// otherwise be refused, and fail_rate alone keeps its own fail_status (500).
+TEST(RequestDefaults, TheRequestsGroupReplacesTheDefaultsWholeGroup) {
+  const auto d = parse_default_params(
+      "dist=uniform&min_ms=10&max_ms=20&fail_rate=0.1&fail_status=503&"
+      "stall_rate=0.1&stall_ms=500&close=1",
+      Limits{});
+  ASSERT_FALSE(d.error) << d.error->message;
+  const RequestDefaults defaults{d.params, d.given};
+  auto r = parse_request_params("delay_ms=3&fail_rate=1", Limits{}, defaults);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_EQ(r.params.dist, DelayDist::fixed);
+  EXPECT_DOUBLE_EQ(r.params.delay_ms, 3);
+  EXPECT_EQ(r.params.fail_status, 500);
+  EXPECT_EQ(to_query(r.params, r.given),
+            "delay_ms=3&stall_rate=0.1&stall_ms=500&fail_rate=1&close=1");
+  EXPECT_EQ(plan_response(r.params, Limits{}).status, 500);
+  // Setting the one parameter of a group to its neutral value turns the default off.
+  r = parse_request_params("close=0&stall_rate=0&stall_ms=0", Limits{}, defaults);
+  ASSERT_FALSE(r.error) << r.error->message;
+  EXPECT_FALSE(r.params.close);
+  EXPECT_DOUBLE_EQ(r.params.stall_rate, 0);
+  // A request's own mistakes are still its own: stall_ms alone replaces the
+  // default's stall group and lacks its stall_rate.
+  r = parse_request_params("stall_ms=100", Limits{}, defaults);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->param, "stall_ms");
+}
+
+// A request's seed makes the default's draws reproducible; a seed with
+// nothing to draw is refused as before.
+TEST(RequestDefaults, SeedInTheRequestDrawsTheDefaultsDistribution) {
+  const auto d = parse_default_params("dist=lognormal&p50_ms=5&p99_ms=50", Limits{});
+  const RequestDefaults defaults{d.params, d.given};
+  const auto with_default = parse_request_params("seed=9", Limits{}, defaults);
+  ASSERT_FALSE(with_default.error) << with_default.error->message;
+  const auto spelled_out = parse("dist=lognormal&p50_ms=5&p99_ms=50&seed=9");
+  EXPECT_EQ(with_default.params, spelled_out.params);
+  EXPECT_EQ(plan_response(with_default.params, Limits{}).delay,
+            plan_response(spelled_out.params, Limits{}).delay);
+  EXPECT_EQ(parse_request_params("seed=9&delay_ms=1", Limits{}, defaults).error->param, "seed");
+}
+
+// A default is refused for the reason a request would get a 400, and a
+// seed in it (every request would draw alike) is refused too.
+TEST(RequestDefaults, RefusedDefaultsNameTheParameter) {
+  Limits limits;
+  limits.max_delay_ms = 100;
+  const std::pair<const char*, const char*> cases[] = {
+      {"delay_ms=abc", "delay_ms"},
+      {"delay_ms=101", "delay_ms"},
+      {"min_ms=5", "min_ms"},
+      {"dist=lognormal&p50_ms=9&p99_ms=5", "p50_ms"},
+      {"bogus=1", "bogus"},
+      {"fail_status=503", "fail_status"},
+      {"seed=1&fail_rate=0.5", "seed"},
+  };
+  for (auto [query, param] : cases) {
+    const auto d = parse_default_params(query, limits);
+    ASSERT_TRUE(d.error) << query;
+    EXPECT_EQ(d.error->param, param) << query;
+    if (std::string_view(param) != "seed") {
+      EXPECT_EQ(d.error->message, parse_request_params(query, limits).error->message) << query;
+    }
+  }
+  EXPECT_FALSE(parse_default_params("", limits).error);
+  EXPECT_TRUE(parse_default_params("", limits).given.empty());
+}
+
+// A default over another (--default over --profile) follows the same rule.
+TEST(RequestDefaults, DefaultOverABaseReplacesTheBasesGroups) {
+  const auto base =
+      parse_default_params("dist=lognormal&p50_ms=20&p99_ms=400&reset_rate=0.1", Limits{});
+  const RequestDefaults profile{base.params, base.given};
+  const auto d = parse_default_params("delay_ms=7&status=202", Limits{}, profile);
+  ASSERT_FALSE(d.error) << d.error->message;
+  EXPECT_EQ(to_query(d.params, d.given), "delay_ms=7&status=202&reset_rate=0.1");
+}
+
+// to_query renders every parameter so that parsing it gives the same
+// request back: a default with every group set survives the trip through
+// /stats, and an empty request under it gets exactly it.
+TEST(RequestDefaults, ToQueryRoundTripsEveryParameter) {
+  const std::string full =
+      "dist=normal&p50_ms=2.5&p99_ms=40&stall_rate=0.125&stall_ms=900&bytes=77&status=418&"
+      "fail_rate=0.3&fail_status=502&reset_rate=0.05&close=1&drip_ms=12";
+  const auto d = parse_default_params(full, Limits{});
+  ASSERT_FALSE(d.error) << d.error->message;
+  EXPECT_EQ(to_query(d.params, d.given), full);
+  const RequestDefaults defaults{d.params, d.given};
+  const auto empty = parse_request_params("", Limits{}, defaults);
+  EXPECT_EQ(empty.params, d.params);
+  EXPECT_EQ(empty.given, d.given);
+  for (const char* q : {"delay_ms=0.001&fault=garbage",
+                        "dist=uniform&min_ms=0&max_ms=1e-05&seed=18446744073709551615&close=0"}) {
+    const auto r = parse(q);
+    ASSERT_FALSE(r.error) << q;
+    EXPECT_EQ(parse(to_query(r.params, r.given)).params, r.params) << q;
+  }
 }
 
 TEST(RequestParams, RefusesValuesBeyondTheCapsInsteadOfClamping) {
@@ -106,6 +257,44 @@ TEST(ResponsePlan, FailRateOneAlwaysFails) {
   const auto plan = plan_response(parse("fail_rate=1&fail_status=503").params, Limits{});
   EXPECT_EQ(plan.status, 503);
   EXPECT_EQ(plan_response(parse("fail_rate=0").params, Limits{}).status, 200);
+}
+
+TEST(ResponsePlan, ResetRateOneAlwaysResetsAndStallsAddToTheDelay) {
+  EXPECT_EQ(plan_response(parse("reset_rate=1").params, Limits{}).fault, Fault::reset);
+  EXPECT_EQ(plan_response(parse("reset_rate=0").params, Limits{}).fault, Fault::none);
+  // A reset drawn together with a failure: the connection is reset.
+  EXPECT_EQ(plan_response(parse("reset_rate=1&fail_rate=1").params, Limits{}).fault, Fault::reset);
+  const auto stalled =
+      plan_response(parse("delay_ms=5&stall_rate=1&stall_ms=100").params, Limits{});
+  EXPECT_EQ(stalled.delay, std::chrono::milliseconds(105));
+  // The whole delay, stall included, is cut to the cap.
+  Limits cap;
+  cap.max_delay_ms = 50;
+  EXPECT_EQ(plan_response(parse("delay_ms=30&stall_rate=1&stall_ms=40").params, cap).delay,
+            std::chrono::milliseconds(50));
+}
+
+// Seeded shares come out near their rates, and a newer draw never changes
+// what an older parameter drew for the same seed (a committed sequence stays).
+TEST(ResponsePlan, SeededResetAndStallSharesAndDrawOrder) {
+  int resets = 0, stalls = 0;
+  for (int seed = 0; seed < 1000; ++seed) {
+    const std::string s = "&seed=" + std::to_string(seed);
+    const auto plain = plan_response(parse("dist=uniform&min_ms=1&max_ms=9" + s).params, Limits{});
+    const auto both = plan_response(
+        parse("dist=uniform&min_ms=1&max_ms=9&reset_rate=0.2&stall_rate=0.1&stall_ms=1000" + s)
+            .params,
+        Limits{});
+    if (both.fault == Fault::reset) ++resets;
+    if (both.delay != plain.delay) {
+      ++stalls;
+      EXPECT_EQ(both.delay - plain.delay, std::chrono::seconds(1)) << seed;
+    }
+  }
+  EXPECT_GT(resets, 150);
+  EXPECT_LT(resets, 250);
+  EXPECT_GT(stalls, 60);
+  EXPECT_LT(stalls, 140);
 }
 
 TEST(ResponsePlan, BodySlicesFollowOnePattern) {
