@@ -117,6 +117,8 @@ Sample sample_of(const std::vector<nlohmann::json>& stats) {
     s.cancelled += u64(j, "requests_cancelled");
     s.failed += failed_responses(j);
     s.connections_active += i64(j, "connections_active");
+    if (j.value("requests_in_flight", nlohmann::json()).is_number())
+      s.in_flight_counted = s.in_flight_counted.value_or(0) + i64(j, "requests_in_flight");
   }
   return s;
 }
@@ -142,6 +144,10 @@ Summary summarize(const std::vector<nlohmann::json>& finals, const std::vector<S
     m.connections_opened += u64(j, "connections_accepted");
     if (u64(j, "connections_accepted") > 0) ++m.servers_used;
     m.connections_peak += i64(j, "connections_peak");
+    if (j.value("connections_refused", nlohmann::json()).is_number())
+      m.connections_refused = m.connections_refused.value_or(0) + u64(j, "connections_refused");
+    if (const auto it = j.find("default"); it != j.end() && it->is_string())
+      m.server_default = it->get<std::string>();
     m.tls_handshakes += u64(j, "tls_handshakes");
     m.tls_resumed += u64(j, "tls_resumed");
     // mockd's own peak, where it keeps one (a branch adds requests_in_flight_peak).

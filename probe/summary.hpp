@@ -23,8 +23,11 @@ struct Sample {
   double t_ms = 0;  // since the reset, on the first server's clock
   std::uint64_t started = 0, answered = 0, cancelled = 0, failed = 0;
   std::int64_t connections_active = 0;
-  // Arrived and neither answered nor cancelled yet.
+  std::optional<std::int64_t> in_flight_counted;  // mockd's requests_in_flight, where it has one
+  // Inside the server now: mockd's own count, else arrived and neither
+  // answered nor cancelled.
   std::int64_t in_flight() const {
+    if (in_flight_counted) return *in_flight_counted;
     return static_cast<std::int64_t>(started) - static_cast<std::int64_t>(answered) -
            static_cast<std::int64_t>(cancelled);
   }
@@ -68,6 +71,8 @@ struct Summary {
   std::map<std::string, std::uint64_t> faults;
   std::uint64_t connections_opened = 0;
   std::int64_t connections_peak = 0;  // with two servers used, the sum of their peaks
+  std::optional<std::uint64_t> connections_refused;  // over mockd's --max-connections
+  std::string server_default;  // the request parameters mockd applies by default
   std::uint64_t tls_handshakes = 0, tls_resumed = 0;
   std::int64_t in_flight_peak = 0;
   bool in_flight_peak_exact = false;  // from mockd's own counter, not from samples

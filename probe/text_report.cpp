@@ -65,12 +65,16 @@ void print_text(std::ostream& out, const Report& r, int width) {
   out << label("mockd");
   for (std::size_t i = 0; i < r.servers.size(); ++i)
     out << (i ? ", " : "") << r.servers[i].url << " (pid " << r.servers[i].pid << ")";
+  if (!m.server_default.empty()) out << "; default " << m.server_default;
   out << "\n";
   out << label("requests") << requests_line(m) << "\n";
   out << label("connections") << thousands(m.connections_opened) << " opened, "
       << fixed(m.requests_per_connection(), 1) << " requests each; peak "
       << thousands(m.connections_peak) << " open at once"
-      << (m.servers_used > 1 ? " (the two servers' peaks added)" : "") << "\n";
+      << (m.servers_used > 1 ? " (the two servers' peaks added)" : "");
+  if (m.connections_refused && *m.connections_refused)
+    out << "; " << thousands(*m.connections_refused) << " refused (over mockd's cap)";
+  out << "\n";
   if (m.requests_started > 0)
     out << label("in flight") << "peak " << (m.in_flight_peak_exact ? "" : "at least ")
         << thousands(m.in_flight_peak) << (m.in_flight_peak == 1 ? " request" : " requests")

@@ -88,6 +88,16 @@ TEST(ProbeCli, TheProgramSeesMockdsAddress) {
   EXPECT_NE(r.err.find(expected), std::string::npos) << r.err;
 }
 
+TEST(ProbeCli, ADefaultReachesEveryRequest) {
+  const auto r = run_probe({"--json", "--default", "status=503", "--", "/bin/sh", "-c",
+                            "curl -s \"$MOCKD_URL/a\" \"$MOCKD_URL/b?status=200\" >/dev/null"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto summary = r.json()["summary"];
+  EXPECT_EQ(summary["server_default"], "status=503");
+  EXPECT_EQ(summary["requests_by_status"], (nlohmann::json{{"200", 1}, {"503", 1}}));
+  EXPECT_EQ(summary["failed"], 1);
+}
+
 TEST(ProbeCli, AProgramKilledByASignalGives128PlusItsNumber) {
   const auto r = run_probe(
       {"--json", "--", kPython, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"});

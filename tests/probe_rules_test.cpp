@@ -53,6 +53,19 @@ bool has(const std::vector<probe::Finding>& findings, const std::string& id) {
   return std::find(all.begin(), all.end(), id) != all.end();
 }
 
+// A sample as probe takes them from an older mockd (no requests_in_flight).
+probe::Sample sample(double ms, std::uint64_t started, std::uint64_t answered,
+                     std::uint64_t cancelled, std::uint64_t failed, std::int64_t active) {
+  probe::Sample s;
+  s.t_ms = ms;
+  s.started = started;
+  s.answered = answered;
+  s.cancelled = cancelled;
+  s.failed = failed;
+  s.connections_active = active;
+  return s;
+}
+
 probe::Summary summary_of(const json& one, const std::vector<probe::Sample>& samples = {}) {
   return probe::summarize({one}, samples);
 }
@@ -75,6 +88,21 @@ TEST(ProbeRules, TwoServersAreAddedUp) {
   EXPECT_EQ(m.servers_used, 2u);
   EXPECT_TRUE(m.tls);
   EXPECT_EQ(m.timeline.started, (std::vector<std::uint64_t>{9, 6}));
+}
+
+TEST(ProbeRules, MockdsOwnCountsAreUsedWhereItHasThem) {
+  json s = stats(10, 1, 1);
+  EXPECT_FALSE(summary_of(s).in_flight_peak_exact);
+  s["requests_in_flight"] = 3;
+  s["requests_in_flight_peak"] = 7;
+  s["connections_refused"] = 2;
+  s["default"] = "delay_ms=50";
+  const auto m = summary_of(s);
+  EXPECT_TRUE(m.in_flight_peak_exact);
+  EXPECT_EQ(m.in_flight_peak, 7);
+  EXPECT_EQ(m.connections_refused, 2u);
+  EXPECT_EQ(m.server_default, "delay_ms=50");
+  EXPECT_EQ(probe::sample_of({s}).in_flight(), 3);  // not started - answered - cancelled = 0
 }
 
 TEST(ProbeRules, ANewConnectionPerRequestOneAfterAnotherIsNoPooling) {
@@ -148,9 +176,8 @@ json retry_run(bool waves) {
 }
 
 std::vector<probe::Sample> failure_seen_at(double ms, std::uint64_t started) {
-  probe::Sample before{ms - 20, started, 0, 0, 0, 0};
-  probe::Sample at{ms, started, started / 2, 0, started / 2, 0};
-  return {before, at};
+  return {sample(ms - 20, started, 0, 0, 0, 0),
+          sample(ms, started, started / 2, 0, started / 2, 0)};
 }
 
 TEST(ProbeRules, RetriesInOneBucketEachAreWaves) {
@@ -183,7 +210,8 @@ TEST(ProbeRules, AnswersAfterAFailureWithNothingNewAreLeftRunning) {
   json s = stats(20, 20, 20);
   s["requests_by_status"] = {{"200", 19}, {"500", 1}};
   // The failure was seen while 19 requests were in flight; they were answered later.
-  const std::vector<probe::Sample> samples = {{100, 20, 0, 0, 0, 20}, {120, 20, 1, 0, 1, 20}};
+  const std::vector<probe::Sample> samples = {sample(100, 20, 0, 0, 0, 20),
+                                              sample(120, 20, 1, 0, 1, 20)};
   const auto m = summary_of(s, samples);
   ASSERT_TRUE(m.after_failure);
   EXPECT_EQ(m.after_failure->in_flight, 19);
@@ -198,7 +226,7 @@ TEST(ProbeRules, CancelledAfterAFailureIsCutOff) {
   s["requests_started"] = 20;
   s["requests_by_status"] = {{"500", 1}};
   s["requests_cancelled"] = 19;
-  const std::vector<probe::Sample> samples = {{120, 20, 1, 19, 1, 1}};
+  const std::vector<probe::Sample> samples = {sample(120, 20, 1, 19, 1, 1)};
   const auto findings = probe::find_all(summary_of(s, samples), {});
   EXPECT_TRUE(has(findings, "cut-off"));
   EXPECT_FALSE(has(findings, "left-running"));
@@ -209,14 +237,14 @@ TEST(ProbeRules, NewRequestsAfterAFailureAreNotLeftRunning) {
   // A retrying client: its other requests are answered, but new ones come too.
   json s = stats(30, 1, 1);
   s["requests_by_status"] = {{"200", 29}, {"500", 1}};
-  const std::vector<probe::Sample> samples = {{120, 20, 11, 0, 1, 1}};
+  const std::vector<probe::Sample> samples = {sample(120, 20, 11, 0, 1, 1)};
   EXPECT_FALSE(has(probe::find_all(summary_of(s, samples), {}), "left-running"));
 }
 
 TEST(ProbeRules, RequestsInFlightAtTheTimeLimitMeanNoTimeout) {
   json s = stats(0, 5, 5);
   s["requests_started"] = 5;
-  const std::vector<probe::Sample> samples = {{5000, 5, 0, 0, 0, 5}};
+  const std::vector<probe::Sample> samples = {sample(5000, 5, 0, 0, 0, 5)};
   const auto m = summary_of(s, samples);
   EXPECT_TRUE(has(probe::find_all(m, {true, 5}), "no-timeout"));
   EXPECT_FALSE(has(probe::find_all(m, {false, 5}), "no-timeout"));

@@ -100,6 +100,8 @@ TEST(Probe, AGatherWithoutAConnectorLimitOpensAConnectionPerRequest) {
   const auto unlimited = r.json();
   EXPECT_EQ(unlimited["summary"]["connections_peak"], 1000);
   EXPECT_EQ(unlimited["summary"]["connections_opened"], 1000);
+  EXPECT_EQ(unlimited["summary"]["in_flight_peak"], 1000);
+  EXPECT_EQ(unlimited["summary"]["in_flight_peak_exact"], true);
   EXPECT_TRUE(has(unlimited, "no-cap"));
   EXPECT_FALSE(has(unlimited, "no-pooling"));  // all at once: no connection could be reused
 
@@ -107,6 +109,7 @@ TEST(Probe, AGatherWithoutAConnectorLimitOpensAConnectionPerRequest) {
       {"--expect", "max-connections=100"},
       python("gather_limit.py", {"--count", "1000", "--limit", "100", "--delay-ms", "200"}));
   EXPECT_EQ(limited["summary"]["connections_peak"], 100);
+  EXPECT_EQ(limited["summary"]["in_flight_peak"], 100);  // the others wait in the connector
   EXPECT_FALSE(has(limited, "no-cap"));
   EXPECT_TRUE(has(limited, "capped"));
 }
