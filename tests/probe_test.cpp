@@ -134,6 +134,25 @@ TEST(Probe, GatherLeavesTheOtherRequestsRunningAndTaskGroupCancelsThem) {
   EXPECT_FALSE(has(grouped, "left-running"));
 }
 
+TEST(Probe, RequestsStillWaitingAtTheTimeLimitMeanNoTimeout) {
+  // Every request waits 30 s at the server: longer than the program may run.
+  const std::vector<std::string> slow = {"--json", "--default", "delay_ms=30000"};
+  auto args = slow;
+  args.insert(args.end(), {"--time-limit", "4", "--", kPython, kClients + "/timeouts.py"});
+  const auto r = run_probe(args);
+  EXPECT_EQ(r.status, 124) << r.err;
+  const auto waited = r.json();
+  EXPECT_TRUE(has(waited, "no-timeout"));
+  EXPECT_EQ(waited["summary"]["at_end"]["in_flight"], 5);
+  for (const auto& server : waited["servers"]) EXPECT_TRUE(gone(server["pid"]));
+
+  const auto gave_up = probe_json({"--default", "delay_ms=30000", "--time-limit", "20"},
+                                  python("timeouts.py", {"--timeout", "0.5"}));
+  EXPECT_EQ(gave_up["summary"]["requests_cancelled"], 5);
+  EXPECT_TRUE(has(gave_up, "gave-up"));
+  EXPECT_FALSE(has(gave_up, "no-timeout"));
+}
+
 TEST(Probe, RetriesWithoutJitterComeInWavesAndFullJitterSpreadsThem) {
   // 100 clients, each request failing with probability 0.5, three retries
   // after 0.5, 1 and 2 s, with and without full jitter.
