@@ -11,6 +11,7 @@
 #include "cli_checks.hpp"
 #include "cli_usage.hpp"
 #include "engine.hpp"
+#include "profiles.hpp"
 
 namespace {
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> half_close;
   std::string default_query;
   std::optional<std::int64_t> max_connections;
+  std::optional<std::string> profile_name;
 
   app.add_option("--host", config.host, "Address to bind")->capture_default_str();
   app.add_option("--port", config.port, "Port to bind (0: any free port)")->capture_default_str();
@@ -99,6 +101,13 @@ int main(int argc, char** argv) {
              ". Checked at start-up as a request is (refused for the reason a request would get "
              "a 400); seed is not allowed. Shown in /stats as \"default\"")
       ->option_text("QUERY");
+  app.add_option("--profile", profile_name,
+                 mockd::profile_names() +
+                     ": a named kind of bad server (listed at the end), built on --default and "
+                     "--max-connections. An explicit --default replaces the profile's groups it "
+                     "touches (the same rule as a request over a default), an explicit "
+                     "--max-connections its cap. Shown in /stats as \"profile\"")
+      ->option_text("NAME");
   app.add_flag("--tls", tls,
                "Serve HTTPS (self-signed certificate generated at start-up unless --cert/--key)");
   app.add_option("--cert-out", cert_out, "Write the certificate (PEM) here, for clients to verify");
@@ -139,7 +148,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Request parameters (query string, any path, any method; anything else answers 400 "
       "naming the parameter):\n" +
-      mockd::request_param_help());
+      mockd::request_param_help() + "\nProfiles (--profile NAME):\n" + mockd::profile_help());
   app.set_version_flag("--version", "mockd " + std::string(cli_usage::version));
   try {
     app.parse(argc, argv);
@@ -167,8 +176,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (half_close == "answer") config.half_close = mockd::HalfClose::answer;
+  mockd::RequestDefaults profile_defaults;
+  if (profile_name) {
+    const mockd::Profile* profile = mockd::find_profile(*profile_name);
+    if (!profile)
+      return usage_error("--profile: no profile named '" + *profile_name + "' (one of " +
+                         mockd::profile_names() + ")");
+    const auto parsed = mockd::profile_defaults(*profile, config.limits);
+    if (parsed.error)  // a profile that does not parse is a bug in profiles.cpp
+      return usage_error("--profile " + *profile_name + ": " + parsed.error->param + ": " +
+                         parsed.error->message);
+    profile_defaults = {parsed.params, parsed.given};
+    if (!max_connections) max_connections = profile->max_connections;
+  }
   // Checked against the final caps, by the parser requests go through.
-  const auto defaults = mockd::parse_default_params(default_query, config.limits);
+  const auto defaults = mockd::parse_default_params(default_query, config.limits, profile_defaults);
   if (defaults.error)
     return usage_error("--default: " + defaults.error->param + ": " + defaults.error->message);
   config.defaults = {defaults.params, defaults.given};
@@ -192,8 +214,8 @@ int main(int argc, char** argv) {
       }
     }
     mockd::Stats stats(blocking ? mockd::kBlockingUncounted : mockd::Uncounted::none);
-    stats.set_settings(
-        {mockd::to_query(config.defaults.params, config.defaults.given), config.max_connections});
+    stats.set_settings({mockd::to_query(config.defaults.params, config.defaults.given),
+                        profile_name.value_or(""), config.max_connections});
     auto engine = blocking ? mockd::make_blocking_engine(config, stats)
                            : mockd::make_asio_engine(config, stats);
     stop_on_signals(*engine);

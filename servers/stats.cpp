@@ -163,6 +163,7 @@ std::string Stats::to_json(std::string_view engine) const {
   nlohmann::json j = {
       {"engine", engine},
       {"default", settings_.default_query},
+      {"profile", settings_.profile},
       {"connections_accepted", load(connections_accepted_)},
       {"connections_active", connections_active_.load()},
       {"connections_peak", connections_peak_.load()},

@@ -69,6 +69,7 @@ class ExclusiveFirstLock {
 // to make sense of the counts; set once, before serving.
 struct ServerSettings {
   std::string default_query;  // the default in effect (--default, --profile), "" if none
+  std::string profile;        // --profile, "" if none
   std::optional<std::int64_t> max_connections;  // --max-connections
 };
 

@@ -8,6 +8,7 @@
 
 #include "bench_test_support.hpp"
 #include "cli_usage.hpp"
+#include "http_get.hpp"
 #include "mockd_process.hpp"
 
 namespace {
@@ -104,6 +105,51 @@ TEST(MockdOptions, RefusedDefaultExitsTwoNamingTheParameter) {
   }
   harness::MockdProcess empty({"--default", ""});
   EXPECT_EQ(empty.stop(), 0);
+}
+
+// --profile (issue 24): an unknown name exits 2 naming the valid ones, and
+// --help says what each one does.
+TEST(MockdOptions, UnknownProfileExitsTwoNamingTheValidOnes) {
+  const auto [status, err] = run_mockd("--profile sluggish");
+  EXPECT_EQ(status, 2);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_TRUE(
+      err.starts_with("mockd: --profile: no profile named 'sluggish' (one of slow, "
+                      "flaky, stall, overload)"))
+      << err;
+  const auto [help_status, help] =
+      bench_test_support::run(harness::default_mockd_path() + " --help 2>/dev/null");
+  EXPECT_EQ(help_status, 0);
+  for (const char* line : {"\n  slow ", "\n  flaky ", "\n  stall ", "\n  overload "})
+    EXPECT_NE(help.find(line), std::string::npos) << "--help does not describe" << line;
+}
+
+// A profile and --default combine by the group rule (the explicit default's
+// groups win); an explicit --max-connections wins over the profile's.
+TEST(MockdOptions, ProfileAndDefaultCombineByGroup) {
+  const std::tuple<std::vector<std::string>, const char*, int> cases[] = {
+      {{"--profile", "slow", "--default", "fail_rate=1"},
+       "dist=lognormal&p50_ms=20&p99_ms=400&fail_rate=1",
+       0},
+      {{"--profile", "slow", "--default", "delay_ms=5"}, "delay_ms=5", 0},
+      {{"--profile", "flaky", "--default", "fail_rate=0.5"}, "fail_rate=0.5&reset_rate=0.05", 0},
+      {{"--profile", "overload", "--max-connections", "9"}, "delay_ms=100", 9},
+      {{"--profile", "stall", "--max-delay-ms", "50"}, "stall_rate=0.1&stall_ms=30000", 0},
+  };
+  for (const auto& [args, expected, cap] : cases) {
+    harness::MockdProcess mockd(args);
+    const auto s = harness::fetch_stats(mockd.url());
+    EXPECT_EQ(s["profile"], args[1]);
+    EXPECT_EQ(s["default"], expected) << args[1];
+    if (cap)
+      EXPECT_EQ(s["max_connections"], cap);
+    else
+      EXPECT_TRUE(s["max_connections"].is_null());
+  }
+  // The explicit default is still checked against the caps.
+  const auto [status, err] = run_mockd("--profile slow --max-delay-ms 10 --default delay_ms=20");
+  EXPECT_EQ(status, 2);
+  EXPECT_NE(err.find("--default: delay_ms: exceeds"), std::string::npos) << err;
 }
 
 TEST(MockdOptions, CapsWithinTheirCeilingStartTheServer) {

@@ -25,7 +25,9 @@
 
 #include "http_get.hpp"
 #include "mockd_process.hpp"
+#include "profiles.hpp"
 #include "raw_http.hpp"
+#include "response_plan.hpp"
 
 using harness::MockdProcess;
 using testing_http::RawConnection;
@@ -92,6 +94,16 @@ int nodelay_of_peer(pid_t pid, unsigned short peer_port, std::string& why) {
   if (dir) closedir(dir);
   close(pidfd);
   return found;
+}
+
+// What mockd plans for `query` under `profile`, computed here by the same
+// parser and planner: with a seed, the exact answer the server must give.
+mockd::ResponsePlan planned_under(const char* profile, const std::string& query,
+                                  const mockd::Limits& limits = {}) {
+  const auto defaults = mockd::profile_defaults(*mockd::find_profile(profile), limits);
+  const auto parsed = mockd::parse_request_params(query, limits, {defaults.params, defaults.given});
+  EXPECT_FALSE(parsed.error) << query;
+  return mockd::plan_response(parsed.params, limits);
 }
 
 }  // namespace
@@ -507,6 +519,121 @@ TEST_P(MockdEngine, WithoutAConnectionCapStatsShowsNull) {
   const auto s = harness::fetch_stats(mockd.url());
   EXPECT_TRUE(s["max_connections"].is_null());
   EXPECT_EQ(s["connections_refused"], 0);
+}
+
+// --profile slow (issue 24): every request without its own delay draws the
+// profile's lognormal; with a seed, exactly the delay this test plans.
+TEST_P(MockdEngine, ProfileSlowDrawsItsLognormalForEveryRequest) {
+  MockdProcess mockd(args({"--profile", "slow"}));
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["profile"], "slow");
+  EXPECT_EQ(s["default"], "dist=lognormal&p50_ms=20&p99_ms=400");
+  std::vector<double> delays;
+  for (int seed = 0; seed < 20; ++seed) {
+    const std::string query = "seed=" + std::to_string(seed);
+    const auto start = Clock::now();
+    const auto r = harness::http_request(mockd.url() + "/v1/items?" + query);
+    ASSERT_EQ(r.status, 200) << r.error;
+    const auto planned = planned_under("slow", query).delay;
+    EXPECT_DOUBLE_EQ(server_timing_ms(r), planned.count() / 1000.0) << query;
+    EXPECT_GE(Clock::now() - start, planned) << query;
+    delays.push_back(server_timing_ms(r));
+  }
+  std::sort(delays.begin(), delays.end());
+  EXPECT_LT(delays.front(), delays.back());
+}
+
+// --profile flaky: over seeded requests, both 503s and resets, exactly as
+// many of each as planned, and /stats counts the same.
+TEST_P(MockdEngine, ProfileFlakyGivesBoth503sAndResets) {
+  MockdProcess mockd(args({"--profile", "flaky"}));
+  constexpr int kRequests = 120;
+  int planned_503 = 0, planned_resets = 0, seen_503 = 0, seen_resets = 0, seen_200 = 0;
+  for (int seed = 0; seed < kRequests; ++seed) {
+    const std::string query = "seed=" + std::to_string(seed);
+    const auto plan = planned_under("flaky", query);
+    if (plan.fault == mockd::Fault::reset)
+      ++planned_resets;
+    else if (plan.status == 503)
+      ++planned_503;
+    const auto r = harness::http_request(mockd.url() + "/?" + query);
+    if (r.status == 0)
+      ++seen_resets;
+    else if (r.status == 503)
+      ++seen_503;
+    else if (r.status == 200)
+      ++seen_200;
+  }
+  EXPECT_GT(planned_503, 0);
+  EXPECT_GT(planned_resets, 0);
+  EXPECT_EQ(seen_503, planned_503);
+  EXPECT_EQ(seen_resets, planned_resets);
+  EXPECT_EQ(seen_200, kRequests - planned_503 - planned_resets);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["requests_by_status"]["503"], planned_503);
+  EXPECT_EQ(s["faults"]["reset"], planned_resets);
+  EXPECT_EQ(s["requests_total"], kRequests);
+}
+
+// --profile stall: the stalled requests (10 %) are held the stall, cut here
+// to a 300 ms --max-delay-ms, and no less; a client whose patience is
+// shorter gives up on them. The others are answered without a delay.
+TEST_P(MockdEngine, ProfileStallHoldsStalledRequestsPastTheStall) {
+  MockdProcess mockd(args({"--profile", "stall", "--max-delay-ms", "300"}));
+  mockd::Limits limits;
+  limits.max_delay_ms = 300;
+  constexpr int kRequests = 100;  // seeds 0-99: three stall
+  int stalled = 0;
+  std::string first_stalled;
+  for (int seed = 0; seed < kRequests; ++seed) {
+    const std::string query = "seed=" + std::to_string(seed);
+    const bool stalls = planned_under("stall", query, limits).delay.count() > 0;
+    const auto start = Clock::now();
+    const auto r = harness::http_request(mockd.url() + "/?" + query);
+    ASSERT_EQ(r.status, 200) << r.error;
+    if (stalls) {
+      ++stalled;
+      if (first_stalled.empty()) first_stalled = query;
+      EXPECT_GE(Clock::now() - start, 300ms) << query;
+      EXPECT_DOUBLE_EQ(server_timing_ms(r), 300.0) << query;
+    } else {
+      EXPECT_DOUBLE_EQ(server_timing_ms(r), 0.0) << query;
+    }
+  }
+  ASSERT_GT(stalled, 0);
+  EXPECT_LT(stalled, kRequests);
+  harness::HttpOptions impatient;
+  impatient.timeout = 100ms;
+  const auto start = Clock::now();
+  EXPECT_EQ(harness::http_request(mockd.url() + "/?" + first_stalled, impatient).status, 0);
+  EXPECT_GE(Clock::now() - start, 100ms);
+}
+
+// --profile overload: four connections are served, the fifth is refused;
+// each request is held the profile's 100 ms.
+TEST_P(MockdEngine, ProfileOverloadRefusesTheFifthConnection) {
+  MockdProcess mockd(args({"--profile", "overload"}));
+  std::vector<RawConnection> held;
+  for (int i = 0; i < 4; ++i) held.emplace_back(mockd.port());
+  const auto start = Clock::now();
+  for (auto& c : held) c.get("/");
+  for (auto& c : held) {
+    const auto r = c.read_response();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_GE(Clock::now() - start, 100ms);
+  RawConnection fifth(mockd.port());
+  fifth.get("/");
+  const auto r = fifth.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  const auto s = harness::fetch_stats(mockd.url());
+  EXPECT_EQ(s["profile"], "overload");
+  EXPECT_EQ(s["default"], "delay_ms=100");
+  EXPECT_EQ(s["max_connections"], 4);
+  EXPECT_EQ(s["connections_refused"], 1);
+  EXPECT_EQ(s["requests_total"], 4);
 }
 
 // reset_rate=1 resets like fault=reset and is counted as a reset fault.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "profiles.hpp"
 #include "response_plan.hpp"
 
 using namespace mockd;
@@ -221,6 +222,63 @@ TEST(RequestDefaults, ToQueryRoundTripsEveryParameter) {
     ASSERT_FALSE(r.error) << q;
     EXPECT_EQ(parse(to_query(r.params, r.given)).params, r.params) << q;
   }
+}
+
+// The four profiles, each a valid default under any --max-delay-ms (their
+// delays are cut when served, not refused), written in canonical form.
+TEST(Profiles, EachIsAValidDefaultUnderAnyDelayCap) {
+  std::vector<std::string> names;
+  for (const auto& profile : profiles()) {
+    names.emplace_back(profile.name);
+    Limits tiny;
+    tiny.max_delay_ms = 1;
+    for (const Limits& limits : {Limits{}, tiny}) {
+      const auto d = profile_defaults(profile, limits);
+      ASSERT_FALSE(d.error) << profile.name << ": " << d.error->message;
+      EXPECT_FALSE(d.given.has(Param::seed));
+      EXPECT_EQ(to_query(d.params, d.given), profile.default_query);
+    }
+    EXPECT_EQ(find_profile(profile.name), &profile);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"slow", "flaky", "stall", "overload"}));
+  EXPECT_EQ(find_profile("fast"), nullptr);
+  EXPECT_EQ(*find_profile("overload")->max_connections, 4);
+}
+
+// What the profiles promise, over 1,000 seeded requests.
+TEST(Profiles, SignaturesOverSeededRequests) {
+  auto under = [](const char* name) {
+    const auto d = profile_defaults(*find_profile(name), Limits{});
+    return RequestDefaults{d.params, d.given};
+  };
+  const auto slow = under("slow"), flaky = under("flaky"), stall = under("stall");
+  std::vector<double> delays;
+  int fails = 0, resets = 0, stalls = 0;
+  for (int seed = 0; seed < 1000; ++seed) {
+    const std::string q = "seed=" + std::to_string(seed);
+    delays.push_back(
+        plan_response(parse_request_params(q, Limits{}, slow).params, Limits{}).delay.count() /
+        1e3);
+    const auto f = plan_response(parse_request_params(q, Limits{}, flaky).params, Limits{});
+    if (f.fault == Fault::reset)
+      ++resets;
+    else if (f.status == 503)
+      ++fails;
+    if (plan_response(parse_request_params(q, Limits{}, stall).params, Limits{}).delay ==
+        std::chrono::seconds(30))
+      ++stalls;
+  }
+  std::sort(delays.begin(), delays.end());
+  EXPECT_GT(delays[500], 15);  // median 20 ms
+  EXPECT_LT(delays[500], 27);
+  EXPECT_GT(delays[990], 250);  // 99th percentile 400 ms
+  EXPECT_LT(delays[990], 650);
+  EXPECT_GT(resets, 25);  // 5 %
+  EXPECT_LT(resets, 80);
+  EXPECT_GT(fails, 60);  // 10 % of the rest
+  EXPECT_LT(fails, 135);
+  EXPECT_GT(stalls, 60);  // 10 %
+  EXPECT_LT(stalls, 140);
 }
 
 TEST(RequestParams, RefusesValuesBeyondTheCapsInsteadOfClamping) {
