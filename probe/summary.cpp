@@ -62,11 +62,16 @@ RetryWindow retry_window(const Timeline& t, std::size_t failure_bucket, std::uin
   auto quiet = [&](std::size_t i) { return i >= n || s[i] < std::max<std::uint64_t>(2, peak / 4); };
   w.burst_first = from;
   while (w.burst_first > 0 && !quiet(w.burst_first - 1)) --w.burst_first;
+  std::vector<std::uint64_t> after(n + 1, 0);  // after[i]: arrivals in buckets i..n-1
+  for (std::size_t i = n; i-- > 0;) after[i] = after[i + 1] + s[i];
   std::size_t b = b_f;
   for (;;) {
     bool calm = true;
     for (std::size_t i = b + 1; i <= b + kQuietBuckets && calm; ++i) calm = quiet(i);
-    if (calm || b + 1 >= n) break;
+    // Each retry answers an earlier failure, so retries never outnumber the
+    // failed responses: more arrivals than that after a calm stretch means
+    // the burst's own first attempts resumed after a pause, and it goes on.
+    if ((calm && after[std::min(b + 1, n)] <= failed) || b + 1 >= n) break;
     ++b;
     peak = std::max(peak, s[b]);
   }

@@ -154,31 +154,48 @@ TEST(Probe, RequestsStillWaitingAtTheTimeLimitMeanNoTimeout) {
 }
 
 TEST(Probe, RetriesWithoutJitterComeInWavesAndFullJitterSpreadsThem) {
-  // 100 clients, each request failing with probability 0.5, three retries
-  // after 0.5, 1 and 2 s, with and without full jitter.
-  const std::vector<std::string> flaky = {"--query", "fail_rate=0.5"};
-  auto jitter_args = flaky;
+  // mockd's flaky profile (10 % 503s, 5 % resets) and 300 clients, each
+  // retrying a failure up to three times after 0.5, 1 and 2 s: about 50
+  // retries, with and without full jitter.
+  const std::vector<std::string> clients = {"--clients", "300"};
+  auto jitter_args = clients;
   jitter_args.push_back("--jitter");
-  const auto r = run_probe({"--json", "--expect", "jitter", "--", kPython,
-                            kClients + "/retry_clients.py", flaky[0], flaky[1]});
+  const auto r = run_probe({"--json", "--profile", "flaky", "--expect", "jitter", "--", kPython,
+                            kClients + "/retry_clients.py", clients[0], clients[1]});
   EXPECT_EQ(r.status, 3) << r.err;
+  EXPECT_NE(r.err.find("probe: expectation failed: jitter (peak-to-mean "), std::string::npos)
+      << r.err;
   const auto plain = r.json();
-  const auto jittered = probe_json({"--expect", "jitter"}, python("retry_clients.py", jitter_args));
+  const auto jittered = probe_json({"--profile", "flaky", "--expect", "jitter"},
+                                   python("retry_clients.py", jitter_args));
   EXPECT_TRUE(has(plain, "waves"));
   EXPECT_FALSE(has(plain, "spread"));
   EXPECT_TRUE(has(jittered, "spread"));
   EXPECT_FALSE(has(jittered, "waves"));
   const double plain_ratio = plain["summary"]["retries"]["peak_to_mean"];
   const double jitter_ratio = jittered["summary"]["retries"]["peak_to_mean"];
-  EXPECT_GT(plain_ratio, 1.5 * jitter_ratio);
-  // Each failure but a client's last is retried once: about 0.93 retries per
-  // failed response at fail_rate 0.5 with three retries; the window's edges
-  // blur it a little, hence the generous band.
+  EXPECT_GT(plain_ratio, 2 * jitter_ratio);
+  // Nearly every failure is retried once (a client gives up only after its
+  // fourth failure, at 0.15^4): about one arrival after the burst per failed
+  // response; the window's edges blur it a little, hence the band.
   for (const auto* report : {&plain, &jittered}) {
     const double per_failure = (*report)["summary"]["retries"]["per_failed_response"];
-    EXPECT_GT(per_failure, 0.6);
+    EXPECT_GT(per_failure, 0.7);
     EXPECT_LT(per_failure, 1.3);
   }
+}
+
+TEST(Probe, AnOverloadedServerRefusesConnectionsOverItsCap) {
+  // The overload profile serves four connections at once; ten requests that
+  // each hold theirs for 2 s open ten, and the last six are refused with 503.
+  const auto r =
+      run_probe({"--json", "--profile", "overload", "--", kPython, kClients + "/gather_limit.py",
+                 "--count", "10", "--limit", "0", "--delay-ms", "2000"});
+  EXPECT_EQ(r.status, 1) << r.err;  // raise_for_status() on a 503 ends the program
+  const auto report = r.json();
+  EXPECT_EQ(report["summary"]["connections_refused"], 6);
+  EXPECT_EQ(report["summary"]["connections_peak"], 4);
+  EXPECT_EQ(report["program"]["exit_code"], 1);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
     retry_clients.py [--jitter] [--clients N] [--retries R] [--base-ms B] [--query Q]
 
 N clients (default 100) share one aiohttp ClientSession and start together (a gather); each GETs
-$MOCKD_URL/?Q and retries a 5xx answer up to R times (default 3) after B, 2B, 4B... ms (default
+$MOCKD_URL/?Q and retries a 5xx answer or a reset connection up to R times (default 3) after B, 2B, 4B... ms (default
 B = 500). With --jitter each wait is drawn uniformly from [0, that bound] ("full jitter"); without
 it, clients that failed together retry together. The server decides the failures (mockd's flaky
 profile, or fail_rate in Q).
@@ -18,10 +18,13 @@ import aiohttp
 
 async def one_client(session, url, jitter, retries, base_s):
     for attempt in range(retries + 1):
-        async with session.get(url) as response:
-            await response.read()
-            if response.status < 500:
-                return True
+        try:
+            async with session.get(url) as response:
+                await response.read()
+                if response.status < 500:
+                    return True
+        except aiohttp.ClientConnectionError:
+            pass  # a reset connection: as retryable as a 5xx
         if attempt == retries:
             return False
         bound = base_s * 2 ** attempt
