@@ -206,6 +206,22 @@ TEST(ProbeRules, RetriesSpreadOutAreNotWaves) {
   EXPECT_TRUE(probe::check_expectations({*probe::parse_expectation("jitter")}, m)[0].passed);
 }
 
+TEST(ProbeRules, FirstAttemptsResumingAfterAPauseStayInTheBurst) {
+  // 100 first attempts, a 90 ms pause, 60 more first attempts; 30 failed and
+  // were retried later, one per bucket. The 60 cannot be retries of 30 failures.
+  std::vector<std::uint64_t> started(200, 0);
+  started[10] = 100;
+  started[20] = 60;
+  for (std::size_t i = 100; i < 130; ++i) started[i] = 1;
+  json s = stats(190, 160, 160, started);
+  s["requests_by_status"] = {{"200", 160}, {"503", 30}};
+  const auto m = summary_of(s, failure_seen_at(115, 100));
+  ASSERT_TRUE(m.retries);
+  EXPECT_EQ(m.retries->burst_last, 20u);
+  EXPECT_EQ(m.retries->arrivals, 30u);
+  EXPECT_DOUBLE_EQ(m.retries->per_failure, 1.0);
+}
+
 TEST(ProbeRules, AnswersAfterAFailureWithNothingNewAreLeftRunning) {
   json s = stats(20, 20, 20);
   s["requests_by_status"] = {{"200", 19}, {"500", 1}};
