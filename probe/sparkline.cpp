@@ -8,7 +8,8 @@
 
 namespace probe {
 
-Sparkline sparkline(const std::vector<std::uint64_t>& counts, std::size_t width) {
+Sparkline sparkline(const std::vector<std::uint64_t>& counts, std::size_t width,
+                    std::uint64_t full) {
   static constexpr const char* kLevels[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
   Sparkline s;
   width = std::max<std::size_t>(width, 1);
@@ -17,13 +18,14 @@ Sparkline sparkline(const std::vector<std::uint64_t>& counts, std::size_t width)
                                      s.buckets_per_column);
   for (std::size_t i = 0; i < counts.size(); ++i) columns[i / s.buckets_per_column] += counts[i];
   for (auto c : columns) s.column_max = std::max(s.column_max, c);
+  if (full == 0) full = s.column_max;
   for (auto c : columns) {
     if (c == 0) {
       s.line += ' ';
       continue;
     }
     // Rounded up, so that a single arrival still shows as the lowest block.
-    const auto level = (c * 8 + s.column_max - 1) / s.column_max;
+    const auto level = (c * 8 + full - 1) / full;
     s.line += kLevels[std::clamp<std::uint64_t>(level, 1, 8) - 1];
   }
   return s;

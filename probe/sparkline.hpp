@@ -15,7 +15,10 @@ struct Sparkline {
   std::uint64_t column_max = 0;  // the count a full block stands for
 };
 
-Sparkline sparkline(const std::vector<std::uint64_t>& counts, std::size_t width);
+// `full`: the count a full block stands for; 0: the tallest column's, so
+// several lines drawn with one `full` share a scale.
+Sparkline sparkline(const std::vector<std::uint64_t>& counts, std::size_t width,
+                    std::uint64_t full = 0);
 
 // Columns of the terminal on stdout or stderr, else $COLUMNS, else 80.
 int terminal_width();

@@ -19,6 +19,16 @@ std::string label(const std::string& text) {
   return out;
 }
 
+// The command as a shell would need it typed (arguments with spaces quoted).
+std::string command_line(const std::vector<std::string>& command) {
+  std::string out;
+  for (const auto& arg : command) {
+    const bool plain = !arg.empty() && arg.find_first_of(" \t'\"$\\") == std::string::npos;
+    out += (out.empty() ? "" : " ") + (plain ? arg : "'" + arg + "'");
+  }
+  return out;
+}
+
 std::string seconds(double ms) {
   return fixed(ms / 1000.0, 2) + " s";
 }
@@ -60,8 +70,8 @@ std::string describe_outcome(const Outcome& o, double time_limit_s) {
 
 void print_text(std::ostream& out, const Report& r, int width) {
   const Summary& m = r.summary;
-  out << label("program") << r.command.front() << " " << describe_outcome(r.outcome, r.time_limit_s)
-      << "\n";
+  out << label("program") << command_line(r.command) << " "
+      << describe_outcome(r.outcome, r.time_limit_s) << "\n";
   out << label("mockd");
   for (std::size_t i = 0; i < r.servers.size(); ++i)
     out << (i ? ", " : "") << r.servers[i].url << " (pid " << r.servers[i].pid << ")";
@@ -100,15 +110,22 @@ void print_text(std::ostream& out, const Report& r, int width) {
         << " requests were in flight at the server when the program ended ("
         << thousands(m.cancelled_after_end) << " then cancelled, "
         << thousands(m.answered_after_end) << " answered)\n";
-  const auto& started = m.timeline.started;
-  if (!started.empty()) {
+  const auto& t = m.timeline;
+  if (!t.started.empty()) {
+    // Arrivals, answers and abandoned requests on one scale, one column per
+    // the same stretch of time, so a line can be read against another.
     const auto columns = static_cast<std::size_t>(std::max(10, width - kLabel));
-    const Sparkline s = sparkline(started, columns);
-    out << label("arrivals") << s.line << "\n"
-        << label("") << s.buckets_per_column * static_cast<std::size_t>(m.timeline.bucket_ms)
-        << " ms per column, 0 to "
-        << seconds(static_cast<double>(started.size()) * m.timeline.bucket_ms)
-        << " after the reset; the tallest is " << thousands(s.column_max) << "\n";
+    std::uint64_t full = 0;
+    for (const auto* list : {&t.started, &t.completed, &t.cancelled})
+      full = std::max(full, sparkline(*list, columns).column_max);
+    const Sparkline arrived = sparkline(t.started, columns, full);
+    out << label("arrived") << arrived.line << "\n";
+    out << label("answered") << sparkline(t.completed, columns, full).line << "\n";
+    if (m.requests_cancelled.value_or(0) > 0)
+      out << label("abandoned") << sparkline(t.cancelled, columns, full).line << "\n";
+    out << label("") << arrived.buckets_per_column * static_cast<std::size_t>(t.bucket_ms)
+        << " ms per column, 0 to " << seconds(static_cast<double>(t.started.size()) * t.bucket_ms)
+        << " after the reset; a full block is " << thousands(full) << "\n";
   }
   if (m.timeline.late) out << label("") << thousands(m.timeline.late) << " arrivals after 60 s\n";
 

@@ -274,6 +274,8 @@ TEST(ProbeRules, SparklineRebinsToTheWidth) {
   EXPECT_EQ(r.buckets_per_column, 2u);
   EXPECT_EQ(r.column_max, 8u);
   EXPECT_EQ(r.line, "▂ █▂ ");  // a column of 2 where the tallest is 8: rounded up
+  // On a scale shared with a taller line.
+  EXPECT_EQ(probe::sparkline({1, 0, 8}, 10, 16).line, "▁ ▄");
 }
 
 }  // namespace
