@@ -178,7 +178,7 @@ std::vector<ExpectationResult> check_expectations(const std::vector<Expectation>
         } else {
           r.passed = !waves(m);
           r.reason = "peak-to-mean " + fixed(m.retries->peak_to_mean, 1) +
-                     " after the failure burst (waves from " + fixed(rules::kWaveRatio, 0) + ")";
+                     " after the failure burst; waves from " + fixed(rules::kWaveRatio, 0);
         }
         break;
     }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace probe {
@@ -24,9 +25,11 @@ Sparkline sparkline(const std::vector<std::uint64_t>& counts, std::size_t width,
       s.line += ' ';
       continue;
     }
-    // Rounded up, so that a single arrival still shows as the lowest block.
-    const auto level = (c * 8 + full - 1) / full;
-    s.line += kLevels[std::clamp<std::uint64_t>(level, 1, 8) - 1];
+    // A logarithmic height: a retry wave of tens after a burst of thousands
+    // still shows its size. Rounded up, so a single arrival is the lowest block.
+    const double share = std::log1p(static_cast<double>(c)) / std::log1p(static_cast<double>(full));
+    const auto level = static_cast<int>(std::ceil(8 * share - 1e-9));
+    s.line += kLevels[std::clamp(level, 1, 8) - 1];
   }
   return s;
 }

@@ -1,6 +1,7 @@
 // The arrival timeline as one line of block characters (U+2581..U+2588),
-// rebinned so it fits the terminal: a column sums consecutive buckets. An
-// empty column is a space, so a gap between retry waves stays visible.
+// rebinned so it fits the terminal: a column sums consecutive buckets, and
+// its height grows with the logarithm of its count. An empty column is a
+// space, so a gap between retry waves stays visible.
 #pragma once
 
 #include <cstdint>

@@ -125,7 +125,7 @@ void print_text(std::ostream& out, const Report& r, int width) {
       out << label("abandoned") << sparkline(t.cancelled, columns, full).line << "\n";
     out << label("") << arrived.buckets_per_column * static_cast<std::size_t>(t.bucket_ms)
         << " ms per column, 0 to " << seconds(static_cast<double>(t.started.size()) * t.bucket_ms)
-        << " after the reset; a full block is " << thousands(full) << "\n";
+        << " after the reset; heights on a log scale, a full block is " << thousands(full) << "\n";
   }
   if (m.timeline.late) out << label("") << thousands(m.timeline.late) << " arrivals after 60 s\n";
 

@@ -266,16 +266,17 @@ TEST(ProbeRules, RequestsInFlightAtTheTimeLimitMeanNoTimeout) {
   EXPECT_FALSE(has(probe::find_all(m, {false, 5}), "no-timeout"));
 }
 
-TEST(ProbeRules, SparklineRebinsToTheWidth) {
+TEST(ProbeRules, SparklineRebinsToTheWidthOnALogScale) {
+  // Height: ceil(8 x ln(1 + count) / ln(1 + full)), 1 to 8.
   const auto s = probe::sparkline({1, 0, 8}, 10);
-  EXPECT_EQ(s.line, "▁ █");
+  EXPECT_EQ(s.line, "▃ █");  // 8 x ln 2 / ln 9 = 2.5
   EXPECT_EQ(s.buckets_per_column, 1u);
   const auto r = probe::sparkline({1, 1, 0, 0, 4, 4, 2, 0, 0, 0}, 5);
   EXPECT_EQ(r.buckets_per_column, 2u);
   EXPECT_EQ(r.column_max, 8u);
-  EXPECT_EQ(r.line, "▂ █▂ ");  // a column of 2 where the tallest is 8: rounded up
+  EXPECT_EQ(r.line, "▄ █▄ ");  // columns 2, 0, 8, 2, 0
   // On a scale shared with a taller line.
-  EXPECT_EQ(probe::sparkline({1, 0, 8}, 10, 16).line, "▁ ▄");
+  EXPECT_EQ(probe::sparkline({1, 0, 8}, 10, 16).line, "▂ ▇");
 }
 
 }  // namespace
