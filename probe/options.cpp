@@ -50,8 +50,11 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   app.add_option("--default", o.default_query,
                  "Request parameters every request gets unless it sets them itself, e.g. "
                  "'delay_ms=50' (mockd --default)");
-  app.add_option("--profile", profile, "A server behaviour (mockd --profile)")
-      ->check(CLI::IsMember({"slow", "flaky", "stall", "overload"}));
+  // mockd checks the name (its table of profiles is the one list), before the
+  // program starts.
+  app.add_option("--profile", profile,
+                 "A kind of bad server: slow, flaky, stall or overload (mockd --profile; "
+                 "probe/README.md)");
   app.add_option("--time-limit", o.time_limit_s,
                  "Seconds PROGRAM may run; then it and everything it started are killed")
       ->transform(cli_checks::number_in(0.1, 86400, "s"))

@@ -35,8 +35,6 @@ struct Options {
   int width = 0;  // sparkline columns; 0: the terminal's width
 };
 
-inline constexpr const char* kProfiles[] = {"slow", "flaky", "stall", "overload"};
-
 // The options, or the exit status to end with at once (0 after --help or
 // --version, 2 after a usage error, which has been printed).
 std::variant<Options, int> parse_options(int argc, char** argv);
