@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   if (const int* status = std::get_if<int>(&parsed)) return *status;
   const probe::Options& options = std::get<probe::Options>(parsed);
 
-  // Everything that can be refused is refused before mockd starts.
+  // What probe can refuse by itself is refused before mockd starts; mockd
+  // refuses a bad --default or --profile before the program starts.
   const probe::Resolved program = probe::resolve_program(options.command.front());
   if (!program.error.empty()) {
     std::cerr << "probe: " << program.error << "\n";
