@@ -22,24 +22,46 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
+// The caller's environment with `extra` ("NAME=value") added, an entry of
+// the same name replaced.
+std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    bool replaced = false;
+    for (const auto& x : extra) replaced = replaced || name_of(x) == name_of(entry);
+    if (!replaced) out.push_back(entry);
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
 }  // namespace
 
-ChildProcess::ChildProcess(std::vector<std::string> args) {
+ChildProcess::ChildProcess(std::vector<std::string> args, ChildOptions options) {
   if (args.empty()) throw std::runtime_error("ChildProcess: empty argv");
   // Everything the child needs is prepared before fork: between fork and exec
   // a multithreaded parent's child may only make async-signal-safe calls.
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_entries = merged_environment(options.env);
+  std::vector<char*> envp;
+  for (auto& e : env_entries) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  own_group_ = options.own_process_group;
 
   // stdin is a socket so a write to a child that has gone cannot raise SIGPIPE.
-  int in[2], out[2], err[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0)
-    throw std::runtime_error("ChildProcess: socketpair failed");
-  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-    ::close(in[0]);
-    ::close(in[1]);
-    throw std::runtime_error("ChildProcess: pipe failed");
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (options.pipes) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0)
+      throw std::runtime_error("ChildProcess: socketpair failed");
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+      for (int fd : {in[0], in[1], out[0], out[1]})
+        if (fd >= 0) ::close(fd);
+      throw std::runtime_error("ChildProcess: pipe failed");
+    }
   }
   const pid_t parent = getpid();
   pid_ = fork();
@@ -48,30 +70,46 @@ ChildProcess::ChildProcess(std::vector<std::string> args) {
     // parent died before prctl took effect, nobody would send the signal.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
+    // Set here and in the parent: whichever runs first, the group exists
+    // before the parent may signal it or the child exec.
+    if (options.own_process_group) setpgid(0, 0);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);  // blocked signals are inherited
     signal(SIGPIPE, SIG_DFL);                  // as is an ignored SIGPIPE
-    dup2(in[1], STDIN_FILENO);
-    dup2(out[1], STDOUT_FILENO);
-    dup2(err[1], STDERR_FILENO);
+    if (options.pipes) {
+      dup2(in[1], STDIN_FILENO);
+      dup2(out[1], STDOUT_FILENO);
+      dup2(err[1], STDERR_FILENO);
+    } else {
+      if (options.null_stdin) {
+        const int null_fd = open("/dev/null", O_RDONLY);
+        if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+      }
+      if (options.stdout_to_stderr) dup2(STDERR_FILENO, STDOUT_FILENO);
+    }
     close_range(3, ~0U, 0);  // nothing else of the parent's leaks into the child
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
-  ::close(in[1]);
-  ::close(out[1]);
-  ::close(err[1]);
-  stdin_fd_ = in[0];
-  stdout_fd_ = out[0];
-  stderr_fd_ = err[0];
+  if (pid_ > 0 && options.own_process_group) setpgid(pid_, pid_);
+  if (options.pipes) {
+    ::close(in[1]);
+    ::close(out[1]);
+    ::close(err[1]);
+    stdin_fd_ = in[0];
+    stdout_fd_ = out[0];
+    stderr_fd_ = err[0];
+  } else {
+    stdout_eof_ = true;
+  }
   if (pid_ < 0) {
     close_fd(stdin_fd_);
     close_fd(stdout_fd_);
     close_fd(stderr_fd_);
     throw std::runtime_error("ChildProcess: fork failed");
   }
-  fcntl(stderr_fd_, F_SETFL, O_NONBLOCK);
+  if (stderr_fd_ >= 0) fcntl(stderr_fd_, F_SETFL, O_NONBLOCK);
 }
 
 ChildProcess::~ChildProcess() {
@@ -162,9 +200,19 @@ bool ChildProcess::wait_until(Clock::time_point deadline) {
 }
 
 void ChildProcess::kill() {
-  if (reaped_ || pid_ <= 0) return;
+  if (pid_ <= 0) return;
+  // The group may outlive its leader: what the child started is killed even
+  // when the child itself has exited.
+  if (own_group_) ::kill(-pid_, SIGKILL);
+  if (reaped_) return;
   ::kill(pid_, SIGKILL);
   reap(true);
+}
+
+bool ChildProcess::signal_group(int signal) {
+  if (pid_ <= 0) return false;
+  if (own_group_) return ::kill(-pid_, signal) == 0;
+  return !reaped_ && ::kill(pid_, signal) == 0;
 }
 
 std::optional<int> ChildProcess::exit_status() const {

@@ -43,7 +43,8 @@ std::string default_mockd_path() {
 }
 
 MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseconds start_timeout,
-                           std::string mockd_path, std::vector<std::string> launcher) {
+                           std::string mockd_path, std::vector<std::string> launcher,
+                           std::string stderr_file) {
   args.insert(args.begin(), {mockd_path, "--port", "0"});
   args.insert(args.begin(), launcher.begin(), launcher.end());
   const std::string program = args.front();
@@ -51,8 +52,16 @@ MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseco
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  int err_fd = -1;
+  if (!stderr_file.empty()) {
+    err_fd = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (err_fd < 0) throw std::runtime_error("cannot write " + stderr_file);
+  }
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    if (err_fd >= 0) close(err_fd);
+    throw std::runtime_error("pipe failed");
+  }
   // fork + exec rather than posix_spawn: only a forked child can ask to be
   // signalled when its parent dies, so a killed bench or test leaves no mockd.
   const pid_t parent = getpid();
@@ -66,10 +75,12 @@ MockdProcess::MockdProcess(std::vector<std::string> args, std::chrono::milliseco
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     dup2(pipe_fds[1], STDOUT_FILENO);
+    if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);
     execvp(program.c_str(), argv.data());  // PATH lookup for a launcher (taskset, valgrind)
     _exit(127);
   }
   close(pipe_fds[1]);
+  if (err_fd >= 0) close(err_fd);
   stdout_fd_ = pipe_fds[0];
   if (pid_ < 0) {
     close(stdout_fd_);

@@ -19,10 +19,13 @@ class MockdProcess {
   // `args` are mockd's options (without --port; port 0 is added). Throws
   // std::runtime_error if it does not print its listening line in time.
   // `launcher`, if given, runs mockd under another program (e.g. valgrind).
+  // `stderr_file`, if given, receives mockd's stderr (created or truncated),
+  // so a caller can quote why mockd refused its options; else mockd shares
+  // the caller's stderr.
   explicit MockdProcess(std::vector<std::string> args = {},
                         std::chrono::milliseconds start_timeout = std::chrono::seconds(10),
                         std::string mockd_path = default_mockd_path(),
-                        std::vector<std::string> launcher = {});
+                        std::vector<std::string> launcher = {}, std::string stderr_file = {});
   ~MockdProcess();
   MockdProcess(const MockdProcess&) = delete;
   MockdProcess& operator=(const MockdProcess&) = delete;
