@@ -17,6 +17,7 @@ from report_lib import files
 README = os.path.join(REPO, "README.md")
 MAX_README_LINES = 250
 MANUALS = ("servers/README.md", "clients/README.md", "bench/README.md", "rtt/README.md", "tests/README.md",
+           "probe/README.md",
            "docs/claims.md", "docs/scenarios.md", "docs/adding-a-claim.md")
 PAGES = ("README.md",) + MANUALS + ("results/DURATIONS.md",)
 
