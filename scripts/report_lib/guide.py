@@ -23,18 +23,16 @@ results/ gives the same page.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from . import files, fmt
 from .guide_checks import INCONCLUSIVE, Fact, judge
 from .guide_claims import CLAIMS
 from .guide_data import Data
 from .guide_questions import API_ANSWERS, FAMILY, HOLDS, MARK_OF, Q23, QUESTIONS
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from . import guide_checks
-    from . import guide_claims
-    from . import guide_questions
+    from . import guide_checks, guide_claims, guide_questions
 
 GUIDE = "GUIDE.md"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

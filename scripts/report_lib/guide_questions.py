@@ -9,7 +9,7 @@ resting on a runnable snippet (python_facts) or marked explanation-only.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 

@@ -297,7 +297,7 @@ def words_over_runs() -> str:
             f"reference and default reruns), the verdict was " + ", ".join(parts) + f" of {total}.")
 
 
-def verdict_section(rule_text: str, v: verdict_mod.Line, checks: Sequence[verdict_mod.Check] = (),
+def verdict_section(rule_text: str, v: verdict_mod.Worded, checks: Sequence[verdict_mod.Check] = (),
                     rule_file: str | None = None) -> str:
     """The rule, the outcome (with what noise left open), and the named checks."""
     where = f" (`scripts/report_lib/{rule_file}`)" if rule_file else ""

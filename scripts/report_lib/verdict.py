@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from . import fmt
 from .stats import Interval
@@ -54,6 +55,13 @@ def line(word: str, sentence: str) -> str:
     if word not in WORDS:
         raise ValueError(f"not a verdict word: {word!r} (one of {', '.join(WORDS)})")
     return f"**{capitalised(word)}**: {sentence}"
+
+
+class Worded(Protocol):
+    """Anything with a verdict word: a scenario's Verdict, or a part of one (blocking_verdict.Part)."""
+
+    @property
+    def word(self) -> str: ...
 
 
 class Line:
