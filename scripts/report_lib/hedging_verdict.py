@@ -32,10 +32,17 @@ noise when an interval straddles its bound. A confirmed rule becomes
 coroutines, raised (TypeError on Python 3.11): the technique holds, the code
 the material shows for it does not run.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 MODELS = ("py_aiohttp", "asio_coro")  # the material's language first
 HEDGES = ("p50", "p90", "p95", "p99", "never")  # by growing hedge delay; never = no second copy
@@ -61,44 +68,44 @@ RULE_TEXT = (
 class Key:
     kind: str          # first_completed | hedged | wait_coroutines
     model: str
-    hedge: str = None  # hedged: never | p50 | ...
-    pending: str = None  # first_completed: kept | cancelled
+    hedge: str | None = None  # hedged: never | p50 | ...
+    pending: str | None = None  # first_completed: kept | cancelled
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     kind = labels[0] if labels else ""
     model = labels[1] if len(labels) > 1 else None
     return Key(kind, model, run.name.param("hedge"), run.name.param("pending"))
 
 
-def clean(run):
+def clean(run: results.Run) -> bool:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def hedged_run(runs, model, hedge):
+def hedged_run(runs: list[results.Run], model: str, hedge: str) -> results.Run:
     return next((r for r in runs if key(r) == Key("hedged", model, hedge)), None)
 
 
-def first_run(runs, model, pending):
+def first_run(runs: list[results.Run], model: str, pending: str) -> results.Run:
     return next((r for r in runs if key(r) == Key("first_completed", model, None, pending)), None)
 
 
-def wait_run(runs):
+def wait_run(runs: list[results.Run]) -> results.Run | None:
     return next((r for r in runs if key(r).kind == "wait_coroutines"), None)
 
 
-def models_of(runs, kind="hedged"):
+def models_of(runs: list[results.Run], kind: str = "hedged") -> list[str]:
     seen = {key(r).model for r in runs if key(r).kind == kind}
     return [m for m in MODELS if m in seen] + sorted(seen - set(MODELS) - {None})
 
 
-def hedges_of(runs, model):
+def hedges_of(runs: list[results.Run], model: str) -> list[str]:
     seen = {key(r).hedge for r in runs if key(r).kind == "hedged" and key(r).model == model}
     return [h for h in HEDGES if h in seen]
 
 
-def p99_ratio(runs, model, hedge=HEADLINE_HEDGE):
+def p99_ratio(runs: list[results.Run], model: str, hedge: str = HEADLINE_HEDGE) -> stats.Interval | None:
     """(est, low, high) of p99 hedged ÷ unhedged, paired; None unless both ran without errors."""
     a, b = hedged_run(runs, model, hedge), hedged_run(runs, model, "never")
     if not clean(a) or not clean(b):
@@ -107,7 +114,7 @@ def p99_ratio(runs, model, hedge=HEADLINE_HEDGE):
     return ci if ci[0] is not None else None
 
 
-def load_ci(runs, model, hedge=HEADLINE_HEDGE):
+def load_ci(runs: list[results.Run], model: str, hedge: str = HEADLINE_HEDGE) -> stats.Interval | None:
     """(est, low, high) of the load (server requests ÷ requests) over the repetitions."""
     r = hedged_run(runs, model, hedge)
     if not clean(r):
@@ -116,21 +123,21 @@ def load_ci(runs, model, hedge=HEADLINE_HEDGE):
     return ci if ci[0] is not None else None
 
 
-def exact(name, observed, expected, note=""):
+def exact(name: str, observed: list[bool], expected: str, note: str = "") -> checks_mod.Check:
     """A check on counts, which carry no interval: passed when every repetition matched."""
     ok = observed is not None and all(observed)
     status = checks_mod.PASSED if ok else (checks_mod.UNDECIDED if observed is None else checks_mod.FAILED)
     return checks_mod.Check(name, status, threshold=expected, unit="", note=note)
 
 
-def _per_rep(run, test):
+def _per_rep(run: results.Run, test: Callable[..., Any]) -> list[bool] | None:
     """[test(rep) for each repetition], None when the run is missing or failed."""
     if run is None or run.failed or not run.reps:
         return None
     return [bool(test(rep)) for rep in run.reps]
 
 
-def count_checks(runs):
+def count_checks(runs: list[results.Run]) -> list[checks_mod.Check]:
     checks = []
     for model in models_of(runs):
         never = hedged_run(runs, model, "never")
@@ -163,7 +170,7 @@ def count_checks(runs):
     return checks
 
 
-def coroutine_form(runs):
+def coroutine_form(runs: list[results.Run]) -> tuple[str, str, str] | None:
     """What the material's wait([coroutine]) did: (raised exception type or '', message, python),
     None when not measured."""
     r = wait_run(runs)
@@ -182,14 +189,14 @@ def coroutine_form(runs):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     p99: dict = field(default_factory=dict)    # model -> (est, low, high)
     load: dict = field(default_factory=dict)   # model -> (est, low, high)
-    coroutine: tuple = None                    # (exception type, message, python)
-    reasons: list = field(default_factory=list)
+    coroutine: tuple | None = None                    # (exception type, message, python)
+    reasons: list[str] = field(default_factory=list)
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     checks = []
     for model in models_of(runs):
@@ -241,9 +248,9 @@ def decide(runs):
     return v
 
 
-def raised_of(v):
+def raised_of(v: Verdict) -> str:
     return v.coroutine[0] if v.coroutine else ""
 
 
-def _load_text(ci):
+def _load_text(ci: stats.Interval) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"

@@ -45,10 +45,16 @@ fired; **inconclusive: noise** when an interval straddles its threshold;
 **inconclusive** when a part is missing or the untimed tail is within the
 bound.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "timeouts"
 TAIL_SLACK = 0.1     # the timed p99 must stay below the timeout plus a tenth of it: a timer's firing
@@ -91,11 +97,11 @@ class Key:
     part: str          # tail | overrun | pool_wait
     client: str
     bound: str         # tail/overrun: the bound; pool_wait: the case
-    timeout_ms: float = None
-    cleanup_ms: float = None
+    timeout_ms: float | None = None
+    cleanup_ms: float | None = None
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels, p = run.name.labels, run.name.param
     part = labels[0] if labels else ""
     client = labels[1] if len(labels) > 1 else ""
@@ -103,15 +109,15 @@ def key(run):
     return Key(part, client, bound, p("timeout_ms"), p("cleanup_ms"))
 
 
-def clean(run):
+def clean(run: results.Run) -> bool:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def runs_of(runs, part):
+def runs_of(runs: list[results.Run], part: str) -> list[results.Run]:
     return [r for r in runs if key(r).part == part]
 
 
-def tail_pairs(runs):
+def tail_pairs(runs: list[results.Run]) -> list[tuple[results.Run, results.Run]]:
     """[(with, without)] for every timed tail run, without = the same client's `none` run."""
     tails = runs_of(runs, "tail")
     out = []
@@ -124,13 +130,13 @@ def tail_pairs(runs):
     return out
 
 
-def tail_bound(run):
+def tail_bound(run: results.Run) -> float | None:
     """The p99 the rule allows a timed tail run: its timeout plus TAIL_SLACK of it (ms)."""
     t = key(run).timeout_ms
     return None if t is None else t * (1 + TAIL_SLACK)
 
 
-def tail_p99_ci(run):
+def tail_p99_ci(run: results.Run) -> stats.Interval | None:
     """(geometric mean, low, high) of the p99 wait over the repetitions (ms), a t-interval on the
     logs (stats.ratio_ci: a p99's noise is multiplicative, and its interval stays positive); None
     unless error-free."""
@@ -140,7 +146,7 @@ def tail_p99_ci(run):
     return ci if ci[0] is not None else None
 
 
-def timed_out_ci(run):
+def timed_out_ci(run: results.Run) -> stats.Interval | None:
     """(mean, low, high) over the repetitions of the share of requests that timed out, in percent:
     the price of the bound. None unless the run is error-free."""
     if not clean(run):
@@ -154,7 +160,7 @@ def timed_out_ci(run):
     return mean, None if low is None else max(0.0, low), None if high is None else min(100.0, high)
 
 
-def tail_check(with_run, without_run):
+def tail_check(with_run: results.Run, without_run: results.Run) -> checks_mod.Check:
     """The tail check of one timed run: its p99 below its timeout plus TAIL_SLACK, decided only
     where the untimed p99 was above that bound."""
     bound = tail_bound(with_run)
@@ -168,18 +174,18 @@ def tail_check(with_run, without_run):
     return checks_mod.below(name, tail_p99_ci(with_run), bound, unit=" ms")
 
 
-def tail_label(run):
+def tail_label(run: results.Run) -> str:
     k = key(run)
     return f"{k.client}, {BOUND_LABEL.get(k.bound, k.bound)}"
 
 
-def overrun_runs(runs, client, bound):
+def overrun_runs(runs: list[results.Run], client: str, bound: str) -> list[results.Run]:
     """The overrun runs of one client and bound, by clean-up time (ascending)."""
     out = [r for r in runs_of(runs, "overrun") if key(r).client == client and key(r).bound == bound]
     return sorted(out, key=lambda r: key(r).cleanup_ms or 0)
 
 
-def overrun_ci(run):
+def overrun_ci(run: results.Run) -> stats.Interval | None:
     """(mean, low, high) ms past the timeout: mean over repetitions of their median trial."""
     if not clean(run):
         return None
@@ -187,11 +193,11 @@ def overrun_ci(run):
     return ci if ci[0] is not None else None
 
 
-def pool_run(runs, case):
+def pool_run(runs: list[results.Run], case: str) -> results.Run | None:
     return next((r for r in runs_of(runs, "pool_wait") if key(r).bound == case), None)
 
 
-def pool_exact(run):
+def pool_exact(run: results.Run) -> tuple[bool, str]:
     """(holds, text): every repetition had got_connection == server_requests_seen == expected and,
     when the mechanism says none gets through, every waiter timed out."""
     if run is None or run.failed or not run.reps:
@@ -216,15 +222,15 @@ def pool_exact(run):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     tails: dict = field(default_factory=dict)     # run name -> (mean, low, high) p99 wait with the timeout, ms
     shares: dict = field(default_factory=dict)    # run name -> (mean, low, high) % of requests timed out
     overruns: dict = field(default_factory=dict)  # run name -> (mean, low, high) ms
     pool: dict = field(default_factory=dict)      # case -> (holds, text)
-    reasons: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     for w, wo in tail_pairs(runs):
         ci, share = tail_p99_ci(w), timed_out_ci(w)
@@ -313,7 +319,7 @@ def decide(runs):
     return v
 
 
-def price_text(v, pairs):
+def price_text(v: Verdict, pairs: list[tuple[results.Run, results.Run]]) -> str:
     """'with a 50 ms timeout the p99 wait was 50.1–51.2 ms over the 5 bounds, and 3.6–3.9 % of requests
     were turned into timeout errors': the tail figure and its price, as ranges over the bounds."""
     names = [w.name.text for w, _ in pairs if w.name.text in v.tails]
@@ -328,12 +334,12 @@ def price_text(v, pairs):
             f"errors")
 
 
-def _range(values):
+def _range(values: list[float]) -> str:
     lo, hi = min(values), max(values)
     return fmt.sig(lo) if fmt.sig(lo) == fmt.sig(hi) else f"{fmt.sig(lo)}–{fmt.sig(hi)}"
 
 
-def checked_overrun(overruns):
+def checked_overrun(overruns: list[results.Run]) -> results.Run:
     """Of overrun runs sorted by clean-up, the one with CLEANUP_MS (every mode measures it), else
     the largest."""
     return next((r for r in overruns if key(r).cleanup_ms == CLEANUP_MS), overruns[-1])
