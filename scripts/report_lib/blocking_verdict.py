@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from . import fmt, stats, verdict
 from .models import CPP, PYTHON
@@ -145,7 +145,7 @@ def language(run: results.Run) -> str:
     return key(run).language
 
 
-def clean(run: results.Run | None) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged
 
 

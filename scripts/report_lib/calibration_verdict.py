@@ -41,7 +41,7 @@ what those models measure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -96,7 +96,7 @@ def key(run: results.Run) -> Key:
     return Key(side or "other", side or "other", c=c)
 
 
-def clean(run: results.Run | None) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values("req_per_s"))
 
 
@@ -185,9 +185,9 @@ def cpu_busy(run: results.Run) -> float | None:
 
 def skip_reasons(runs: list[results.Run]) -> list[str]:
     """The distinct reasons benchmarks were skipped (e.g. nginx not installed), in order."""
-    out = []
+    out: list[str] = []
     for r in runs:
-        if r.failed and r.error_message not in out:
+        if r.error_message is not None and r.error_message not in out:  # failed
             out.append(r.error_message)
     return out
 
@@ -204,13 +204,13 @@ class Verdict(checks_mod.Line):
     reasons: list[str] = field(default_factory=list)
 
 
-def _ratio_text(ci: stats.Interval) -> str:
+def _ratio_text(ci: stats.Interval | None) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"
 
 
 def decide(runs: list[results.Run]) -> Verdict:
-    server = {m: server_ratio(runs, *m) for m in MODES}
-    server = {m: ci for m, ci in server.items() if ci}
+    measured = {m: server_ratio(runs, *m) for m in MODES}
+    server = {m: ci for m, ci in measured.items() if ci}
     clients = {m: client_ratio(runs, m) for m in client_models(runs)}
     clients = {m: ci for m, ci in clients.items() if ci}
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="", server=server, clients=clients, null=null_ns(runs))

@@ -80,8 +80,8 @@ def _first(runs: list[results.Run], counter: str) -> float | None:
 def _setup(results: results.Results) -> str:
     runs = results.runs
     fail_ms, slow_ms = _first(cv.races(runs), "fail_ms"), _first(cv.races(runs), "slow_ms")
-    ns = sorted({cv.key(r).n for r in cv.races(runs) if cv.key(r).n})
-    failures = sorted({cv.key(r).failure for r in cv.races(runs) if cv.key(r).failure})
+    ns = sorted({n for r in cv.races(runs) if (n := cv.key(r).n)})
+    failures = sorted({f for r in cv.races(runs) if (f := cv.key(r).failure)})
     rows = [
         ("server", "the shared `mockd` (asio engine, one thread: a delay is a timer, so any number of requests "
                    "wait at once); `/stats` reset right before each repetition, read 50 ms after it"),
@@ -168,6 +168,7 @@ def _races(runs: list[results.Run]) -> str:
                              _ms(r, "all_done_ms"), _count(r, "siblings_ok"), _count(r, "siblings_cancelled"),
                              _count(r, "server_cancelled"), _count(r, "server_completed_after_error"),
                              _median_ms(r, "cancelled_in_server_ms_sum")])
+        assert n is not None  # a race's name carries n:
         out.append(f"**{cv.config_label(failure, n)}** ({fmt.count(n - 1)} siblings; medians over the repetitions, "
                    f"their range in brackets when it varied; times are geometric means with their 95 % interval):\n\n"
                    + fmt.table(["how the N are awaited", "time to error, ms", "all requests ended, ms",

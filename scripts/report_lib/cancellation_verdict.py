@@ -31,7 +31,7 @@ only when its whole interval clears its bound:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -109,14 +109,14 @@ def semantics(runs: list[results.Run]) -> list[results.Run]:
     return [r for r in runs if key(r).part == "semantics"]
 
 
-def configs(runs: list[results.Run]) -> list[tuple[str, int]]:
+def configs(runs: list[results.Run]) -> list[tuple[str | None, int | None]]:
     """(failure, n) of every race configuration, the headline's first."""
     seen = {(key(r).failure, key(r).n) for r in races(runs)}
     return sorted(seen, key=lambda c: (c != (HEADLINE_FAILURE, HEADLINE_N), c[0] != HEADLINE_FAILURE, c[1] or 0))
 
 
-def race_run(runs: list[results.Run], variant: str, failure: str = HEADLINE_FAILURE,
-             n: int = HEADLINE_N) -> results.Run | None:
+def race_run(runs: list[results.Run], variant: str, failure: str | None = HEADLINE_FAILURE,
+             n: int | None = HEADLINE_N) -> results.Run | None:
     for r in races(runs):
         k = key(r)
         if (k.variant, k.failure, k.n) == (variant, failure, n):
@@ -124,7 +124,7 @@ def race_run(runs: list[results.Run], variant: str, failure: str = HEADLINE_FAIL
     return None
 
 
-def clean(run: results.Run | None) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
@@ -159,7 +159,7 @@ def time_ratio(runs: list[results.Run], slower: str, faster: str, failure: str =
     return ci if ci[0] is not None else None
 
 
-def config_label(failure: str, n: int) -> str:
+def config_label(failure: str | None, n: int | None) -> str:
     return f"{'a 500' if failure == 'status500' else 'a reset'}, N = {n}"
 
 
@@ -208,7 +208,8 @@ def decide(runs: list[results.Run]) -> Verdict:
         return v
 
     cancel_checks = [c for c in v.checks if "cancelled" in c.name]
-    if cancel_checks and all(c.status == checks_mod.FAILED and c.low >= COMPLETED_ALL for c in cancel_checks):
+    if cancel_checks and all(c.status == checks_mod.FAILED and c.low is not None and c.low >= COMPLETED_ALL
+                             for c in cancel_checks):  # (a failed check has an interval)
         v.word = checks_mod.CONFIRMED
     else:
         word = checks_mod.word_from(v.checks)

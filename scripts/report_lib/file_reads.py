@@ -77,7 +77,7 @@ def sections(results: results.Results, charts_written: dict[str, list[str]], v: 
     ]
 
 
-def _median(run: results.Run, counter: str) -> float | None:
+def _median(run: results.Run | None, counter: str) -> float | None:
     return None if run is None or run.failed else run.median(counter)
 
 
@@ -165,7 +165,7 @@ def _verdict_section(runs: list[results.Run], v: fv.Verdict) -> str:
     return "\n\n".join(out)
 
 
-def _rate(run: results.Run) -> str:
+def _rate(run: results.Run | None) -> str:
     if run is None:
         return fmt.DASH
     if run.failed:
@@ -198,8 +198,9 @@ def _why(runs: list[results.Run], v: fv.Verdict) -> str:
         for r in runs:
             k = fv.key(r)
             if k.reader == "io_uring" and fv.clean(r) and r.values("kernel_workers"):
-                kernel_workers.append(f"{fv.where_label(k.place, k.shape)}: "
-                               f"{fv._count_text(fv._range(r.values('kernel_workers')))}")
+                per_run = fv._range(r.values("kernel_workers"))
+                assert per_run is not None  # values: checked above
+                kernel_workers.append(f"{fv.where_label(k.place, k.shape)}: {fv._count_text(per_run)}")
         out.append(f"- **What asynchronous file I/O looks like.** io_uring's reads ran on "
                    f"{fv._count_text(v.io_uring_threads)} thread of ours: one thread submits many reads and reaps "
                    f"their completions, the kernel does the waiting. Where the kernel cannot start a read without "

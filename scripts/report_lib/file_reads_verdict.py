@@ -37,7 +37,7 @@ thread) do without an interpreter; io_uring's thread count is checked
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -105,7 +105,7 @@ def where_label(place: str, shape: tuple[int, int]) -> str:
     return f"{PLACE_LABEL.get(place, place)}, {shape_label(shape)}"
 
 
-def clean(run: results.Run | None) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values(COUNTER))
 
 
@@ -143,9 +143,9 @@ def thread_counts(runs: list[results.Run], reader: str) -> list[float]:
 
 
 def skip_reasons(runs: list[results.Run], readers: tuple[str, ...] = READERS) -> list[str]:
-    out = []
+    out: list[str] = []
     for r in runs:
-        if r.failed and key(r).reader in readers and r.error_message not in out:
+        if r.error_message is not None and key(r).reader in readers and r.error_message not in out:  # failed
             out.append(r.error_message)
     return out
 
@@ -177,7 +177,7 @@ def _range(values: list[float]) -> tuple[float, float] | None:
     return (min(values), max(values)) if values else None
 
 
-def _count_text(r: tuple[float, float]) -> str:
+def _count_text(r: tuple[float | None, float | None]) -> str:
     lo, hi = r
     return fmt.count(lo) if lo == hi else f"{fmt.count(lo)}–{fmt.count(hi)}"
 

@@ -148,7 +148,7 @@ def _hedged_table(runs: list[results.Run]) -> str:
                          fmt.factor_ci(*ratio) if ratio else ("1x" if h == "never" and never else fmt.DASH),
                          fmt.pct(hedged_share) if hedged_share is not None else fmt.DASH,
                          fmt.pct(won) if won is not None else fmt.DASH,
-                         fmt.factor_ci(*hv.load_ci(runs, model, h)) if hv.load_ci(runs, model, h) else fmt.DASH,
+                         fmt.factor_ci(*load) if (load := hv.load_ci(runs, model, h)) else fmt.DASH,
                          fmt.count(r.median("server_cancelled")),
                          fmt.times(r.per_rep("server_completed", "requests"))])
     if not rows:
@@ -234,6 +234,7 @@ def _why(runs: list[results.Run]) -> str:
         cancelled, at_server = r.median("cancelled"), r.median("server_cancelled")
         attempts, started = r.median("attempts"), r.median("server_requests")
         served = r.per_rep("server_completed", "requests")
+        assert attempts is not None and started is not None  # counted in every hedged repetition
         lines.append(f"  - {models.get(model).table_label()}, hedge at {hv.HEADLINE_HEDGE}: the client cancelled "
                      f"{fmt.count(cancelled)} requests a repetition; mockd counted {fmt.count(at_server)} of them "
                      f"as cancelled, {fmt.count(max(attempts - started, 0))} never reached it, and it wrote "

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -79,7 +79,7 @@ def key(run: results.Run) -> Key:
     return Key(kind, model, run.name.param("hedge"), run.name.param("pending"))
 
 
-def clean(run: results.Run) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 

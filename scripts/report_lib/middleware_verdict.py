@@ -33,7 +33,7 @@ The rule (printed on the page; keep RULE_TEXT in step with decide()):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeGuard, cast
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -90,7 +90,7 @@ def find(runs: list[results.Run], server: str, middleware: str, kind: str,
                  and (conn is None or connection(r) == conn)), None)
 
 
-def clean(run: results.Run | None) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.failed and not run.flagged and bool(run.reps)
 
 

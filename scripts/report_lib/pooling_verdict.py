@@ -86,9 +86,9 @@ MODEL_ORDER = tuple(m for m in model_registry.MODELS)
 
 @dataclass(frozen=True)
 class Key:
-    model: str
-    mode: str            # pool | nopool
-    proto: str           # http | https
+    model: str | None    # None: a name too short to say
+    mode: str | None     # pool | nopool
+    proto: str | None    # http | https
     delay_ms: float
     session_cache: str   # on | off
     # The CA file HTTPS is verified against: mockd's certificate alone ("server"), or the
@@ -122,8 +122,8 @@ def delays(runs: list[results.Run]) -> list[float]:
 
 
 def protos(runs: list[results.Run]) -> list[str]:
-    present = {key(r).proto for r in runs}
-    return [p for p in PROTOS if p in present] + sorted(present - set(PROTOS) - {None})
+    present = {p for r in runs if (p := key(r).proto) is not None}
+    return [p for p in PROTOS if p in present] + sorted(present - set(PROTOS))
 
 
 @dataclass
@@ -163,7 +163,7 @@ class Pair:
         the last one returns, c ÷ req/s is the mean time a request takes (Little's law). A mean,
         not a p50 difference: a run's p50 can jump between repetitions (bimodal latency) and make
         a p50 difference noise; see p50_unstable()."""
-        if not self.usable:
+        if not self.usable or self.pooled is None or self.unpooled is None:  # (usable: neither is None)
             return None
         c = self.pooled.name.param("c") or 1
         diffs = [c * 1e6 / u - c * 1e6 / p
@@ -173,7 +173,7 @@ class Pair:
     @property
     def factor_reps(self) -> list[float]:
         """Repetition i of the pooled run over repetition i of the unpooled one."""
-        if not self.usable:
+        if not self.usable or self.pooled is None or self.unpooled is None:  # (usable: neither is None)
             return []
         return [p / u for p, u in zip(self.pooled.values("req_per_s"), self.unpooled.values("req_per_s")) if u > 0]
 
@@ -206,12 +206,12 @@ def pairs(runs: list[results.Run], delay_ms: float, session_cache: str = "on") -
     return out
 
 
-def ca_bundle_pairs(runs: list[results.Run]) -> list[tuple[Pair, Pair]]:
+def ca_bundle_pairs(runs: list[results.Run]) -> list[tuple[Pair | None, Pair]]:
     """[(server_pair, system_pair)] for each model that also ran against the system CA
     bundle (HTTPS, delay 0): the same comparison with mockd's one certificate and with the
     system's whole bundle as the CA file."""
     index = by_key(runs)
-    out = []
+    out: list[tuple[Pair | None, Pair]] = []
     for model in models(runs):
         def pair(ca: str) -> Pair | None:
             pooled = index.get(Key(model, "pool", "https", 0, "on", ca))
@@ -227,7 +227,7 @@ def _cpp_pairs(pair_list: list[Pair], proto: str) -> list[Pair]:
     return [p for p in pair_list if p.proto == proto and not p.python and p.factor is not None]
 
 
-def median_factor_reps(pair_list: list[Pair], proto: str) -> list[float]:
+def median_factor_reps(pair_list: list[Pair], proto: str) -> list[float | None]:
     """F_i = median over the C++ models of their i-th paired factor, for each repetition i."""
     return stats.median_across([p.factor_reps for p in _cpp_pairs(pair_list, proto)])
 
@@ -346,7 +346,7 @@ def p50_unstable(runs: list[results.Run], spread: float = P50_SPREAD) -> list[tu
 @dataclass
 class CacheEffect:
     """libcurl's TLS session cache on unpooled HTTPS: on vs off for one model."""
-    model: str
+    model: str | None
     delay_ms: float
     on: results.Run
     off: results.Run
@@ -370,7 +370,7 @@ def cache_effects(runs: list[results.Run]) -> list[CacheEffect]:
             on = index.get(Key(k.model, k.mode, k.proto, k.delay_ms, "on"))
             if on is not None:
                 out.append(CacheEffect(k.model, k.delay_ms, on, off))
-    order = {m: i for i, m in enumerate(models(runs))}
+    order: dict[str | None, int] = {m: i for i, m in enumerate(models(runs))}
     return sorted(out, key=lambda e: (e.delay_ms, order.get(e.model, 99)))
 
 

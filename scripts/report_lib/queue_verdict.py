@@ -34,7 +34,7 @@ against a bound fixed at maxsize, so their size is set by the run's length
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, TypeGuard, overload
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -99,7 +99,7 @@ def find(runs: list[results.Run], lang: str, bounded: bool) -> results.Run | Non
     return None
 
 
-def clean(run: results.Run | None) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values("max_depth"))
 
 

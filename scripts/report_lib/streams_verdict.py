@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -82,7 +82,7 @@ def find(runs: list[results.Run], part: str, variant: str, window: int | None = 
     return None
 
 
-def clean(run: results.Run | None) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 

@@ -36,7 +36,7 @@ checked: they say where the cost is, not whether the claim holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -121,7 +121,7 @@ def series_measured(runs: list[results.Run]) -> list[str]:
     return [s for s in SERIES if s in seen] + sorted(seen - set(SERIES))
 
 
-def clean(run: results.Run | None, counter: str) -> bool:
+def clean(run: results.Run | None, counter: str) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values(counter))
 
 
@@ -199,7 +199,7 @@ def decide(runs: list[results.Run], n: int = HEADLINE_N) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="", checks=checks, ratios=ratios,
                 signature_ok=all(s.ok for s in sig))
     if missing:
-        why = sorted({r.error_message for r in runs if r.failed and key(r).n == n})
+        why = sorted({r.error_message for r in runs if r.error_message is not None and key(r).n == n})  # failed
         v.reasons = missing
         v.sentence = (f"at {fmt.count(n)} tasks no error-free pair for "
                       + "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + ".")

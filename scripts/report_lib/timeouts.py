@@ -5,7 +5,7 @@ plus this module's prose. Every figure comes from the results.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import fmt, headline as hl, page
 from . import timeouts_verdict as tv
@@ -77,7 +77,7 @@ def sections(results: results.Results, charts_written: dict[str, list[str]], v: 
     ]
 
 
-def _first(runs: list[results.Run], part: str) -> results.Run:
+def _first(runs: list[results.Run], part: str) -> results.Run | None:
     return next((r for r in tv.runs_of(runs, part) if r.reps), None)
 
 
@@ -96,7 +96,7 @@ def _setup(results: results.Results) -> str:
                              f"wait runs from its start to its answer or its timeout."))
     over = _first(runs, "overrun")
     if over is not None:
-        xs = sorted({tv.key(r).cleanup_ms for r in tv.runs_of(runs, "overrun")})
+        xs = sorted({x for r in tv.runs_of(runs, "overrun") if (x := tv.key(r).cleanup_ms) is not None})
         rows.append(("overrun", f"each trial times out a request mockd answers after 1 s, with a "
                                 f"{fmt.compact(over.name.param('timeout_ms'))} ms timeout; the cancelled task's "
                                 f"handler awaits a clean-up of {', '.join(fmt.compact(x) for x in xs)} ms before "
@@ -160,13 +160,13 @@ def _verdict_section(results: results.Results, v: tv.Verdict) -> str:
              "returned (trials)"], over))
     pool = []
     for case in ("never_free", "freed_late", "no_limit"):
-        r = tv.pool_run(results.runs, case)
-        if r is None or r.failed:
+        pr = tv.pool_run(results.runs, case)
+        if pr is None or pr.failed:
             continue
-        pool.append([f"`{case}`, limit:{r.name.param('limit')}, hold {r.name.param('hold_ms')} ms",
-                     fmt.count(r.median("waiters")), fmt.count(r.median("timed_out")),
-                     fmt.count(r.median("got_connection")), fmt.count(r.median("server_requests_seen")),
-                     fmt.count(r.median("server_requests_cancelled")), _ms(r, "waiter_max_ms"),
+        pool.append([f"`{case}`, limit:{pr.name.param('limit')}, hold {pr.name.param('hold_ms')} ms",
+                     fmt.count(pr.median("waiters")), fmt.count(pr.median("timed_out")),
+                     fmt.count(pr.median("got_connection")), fmt.count(pr.median("server_requests_seen")),
+                     fmt.count(pr.median("server_requests_cancelled")), _ms(pr, "waiter_max_ms"),
                      v.pool.get(case, (None, ""))[1]])
     if pool:
         out.append("Pool wait (medians; the check is on every repetition):\n\n" + fmt.table(
@@ -175,7 +175,7 @@ def _verdict_section(results: results.Results, v: tv.Verdict) -> str:
     return "\n\n".join(out)
 
 
-def _ms(run: results.Run, counter: str) -> str:
+def _ms(run: results.Run | None, counter: str) -> str:
     if run is None or run.failed:
         return fmt.DASH
     return fmt.sig(run.median(counter))
@@ -254,7 +254,7 @@ def _caveats(results: results.Results) -> str:
     return page.caveats(results, items, counter="wait_p99_ms", what="the p99 wait")
 
 
-def _model_of(run: results.Run) -> tuple[str, int | None]:
+def _model_of(run: results.Run) -> tuple[str | None, Any]:
     return tv.key(run).client or None, run.name.param("c")
 
 

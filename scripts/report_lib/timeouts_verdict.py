@@ -48,7 +48,7 @@ bound.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -109,7 +109,7 @@ def key(run: results.Run) -> Key:
     return Key(part, client, bound, p("timeout_ms"), p("cleanup_ms"))
 
 
-def clean(run: results.Run) -> bool:
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
@@ -117,10 +117,10 @@ def runs_of(runs: list[results.Run], part: str) -> list[results.Run]:
     return [r for r in runs if key(r).part == part]
 
 
-def tail_pairs(runs: list[results.Run]) -> list[tuple[results.Run, results.Run]]:
+def tail_pairs(runs: list[results.Run]) -> list[tuple[results.Run, results.Run | None]]:
     """[(with, without)] for every timed tail run, without = the same client's `none` run."""
     tails = runs_of(runs, "tail")
-    out = []
+    out: list[tuple[results.Run, results.Run | None]] = []
     for r in tails:
         k = key(r)
         if k.bound == "none":
@@ -160,17 +160,18 @@ def timed_out_ci(run: results.Run) -> stats.Interval | None:
     return mean, None if low is None else max(0.0, low), None if high is None else min(100.0, high)
 
 
-def tail_check(with_run: results.Run, without_run: results.Run) -> checks_mod.Check:
+def tail_check(with_run: results.Run, without_run: results.Run | None) -> checks_mod.Check:
     """The tail check of one timed run: its p99 below its timeout plus TAIL_SLACK, decided only
     where the untimed p99 was above that bound."""
     bound = tail_bound(with_run)
     name = f"p99 wait, {tail_label(with_run)}, within the {fmt.compact(key(with_run).timeout_ms)} ms timeout " \
            f"+ {fmt.compact(TAIL_SLACK * 100)} %"
-    untimed = without_run.median("wait_p99_ms") if clean(without_run) else None
+    untimed = without_run.median("wait_p99_ms") if without_run is not None and clean(without_run) else None
     if untimed is not None and bound is not None and untimed <= bound:
         return checks_mod.Check(name, checks_mod.UNDECIDED, *(tail_p99_ci(with_run) or (None,) * 3),
                                 threshold=f"< {fmt.compact(bound)} ms", unit=" ms",
                                 note=f"the untimed p99 ({fmt.sig(untimed)} ms) is within the bound: nothing to cut")
+    assert bound is not None  # a timed run has a timeout
     return checks_mod.below(name, tail_p99_ci(with_run), bound, unit=" ms")
 
 
@@ -197,7 +198,7 @@ def pool_run(runs: list[results.Run], case: str) -> results.Run | None:
     return next((r for r in runs_of(runs, "pool_wait") if key(r).bound == case), None)
 
 
-def pool_exact(run: results.Run) -> tuple[bool, str]:
+def pool_exact(run: results.Run | None) -> tuple[bool | None, str]:
     """(holds, text): every repetition had got_connection == server_requests_seen == expected and,
     when the mechanism says none gets through, every waiter timed out."""
     if run is None or run.failed or not run.reps:
@@ -257,7 +258,7 @@ def decide(runs: list[results.Run]) -> Verdict:
     if holds is None:
         missing.append(f"the pool wait case {POOL_CASE} was not measured")
     if missing:
-        why = sorted({r.error_message for r in runs if r.failed})
+        why = sorted({r.error_message for r in runs if r.error_message is not None})  # the failed runs
         v.reasons = missing
         v.sentence = "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + "."
         return v
@@ -272,6 +273,7 @@ def decide(runs: list[results.Run]) -> Verdict:
         return v
     biggest = checked_overrun(wait_for)
     x = key(biggest).cleanup_ms
+    assert x is not None  # an overrun run has a clean-up time
     overrun_check = checks_mod.at_least(f"wait_for overrun with a {fmt.compact(x)} ms clean-up",
                                         v.overruns[biggest.name.text], OVERRUN_SHARE * x, unit=" ms")
     pool_check = checks_mod.Check(f"pool wait ({POOL_CASE}): mockd saw exactly the requests that got a connection",
@@ -319,7 +321,7 @@ def decide(runs: list[results.Run]) -> Verdict:
     return v
 
 
-def price_text(v: Verdict, pairs: list[tuple[results.Run, results.Run]]) -> str:
+def price_text(v: Verdict, pairs: list[tuple[results.Run, results.Run | None]]) -> str:
     """'with a 50 ms timeout the p99 wait was 50.1–51.2 ms over the 5 bounds, and 3.6–3.9 % of requests
     were turned into timeout errors': the tail figure and its price, as ranges over the bounds."""
     names = [w.name.text for w, _ in pairs if w.name.text in v.tails]
@@ -327,7 +329,7 @@ def price_text(v: Verdict, pairs: list[tuple[results.Run, results.Run]]) -> str:
         return "no tail measured"
     p99s = [v.tails[n][0] for n in names]
     shares = [v.shares[n][0] for n in names]
-    timeouts = sorted({key(w).timeout_ms for w, _ in pairs})
+    timeouts = sorted({t for w, _ in pairs if (t := key(w).timeout_ms) is not None})  # timed: every one
     over = f"over the {len(names)} bounds" if len(names) > 1 else f"with {tail_label(pairs[0][0])}"
     return (f"with a {'/'.join(fmt.compact(t) for t in timeouts)} ms timeout the p99 wait was "
             f"{_range(p99s)} ms {over}, at the price of {_range(shares)} % of requests turned into timeout "
