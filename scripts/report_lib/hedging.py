@@ -4,7 +4,7 @@ and its footer (page.write_page). Every figure comes from the results.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import fmt, headline as hl, models, page
 from . import hedging_verdict as hv
@@ -126,7 +126,7 @@ def _verdict_section(runs: list[results.Run], v: hv.Verdict) -> str:
     return page.verdict_section(hv.RULE_TEXT, v, v.checks, "hedging_verdict.py")
 
 
-def _ms(run: results.Run, counter: str) -> str:
+def _ms(run: results.Run | None, counter: str) -> str:
     return fmt.sig(run.median(counter)) if run is not None and not run.failed else fmt.DASH
 
 
@@ -136,6 +136,7 @@ def _hedged_table(runs: list[results.Run]) -> str:
         never = hv.hedged_run(runs, model, "never")
         for h in hv.hedges_of(runs, model):
             r = hv.hedged_run(runs, model, h)
+            assert r is not None  # hedges_of lists the hedges this model ran
             if r.failed:
                 rows.append([models.get(model).table_label(), h, f"failed: {r.error_message}"] + [fmt.DASH] * 8)
                 continue
@@ -284,7 +285,7 @@ def _caveats(results: results.Results) -> str:
     return page.caveats(results, items, counter="p99_ms", what="p99")
 
 
-def _model_of(run: results.Run) -> tuple[str, int | None]:
+def _model_of(run: results.Run) -> tuple[str | None, Any]:
     return hv.key(run).model, run.name.param("c")
 
 

@@ -34,9 +34,9 @@ the material shows for it does not run.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
@@ -67,7 +67,7 @@ RULE_TEXT = (
 @dataclass(frozen=True)
 class Key:
     kind: str          # first_completed | hedged | wait_coroutines
-    model: str
+    model: str | None  # None: a name too short to say
     hedge: str | None = None  # hedged: never | p50 | ...
     pending: str | None = None  # first_completed: kept | cancelled
 
@@ -83,11 +83,11 @@ def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def hedged_run(runs: list[results.Run], model: str, hedge: str) -> results.Run:
+def hedged_run(runs: list[results.Run], model: str, hedge: str) -> results.Run | None:
     return next((r for r in runs if key(r) == Key("hedged", model, hedge)), None)
 
 
-def first_run(runs: list[results.Run], model: str, pending: str) -> results.Run:
+def first_run(runs: list[results.Run], model: str, pending: str) -> results.Run | None:
     return next((r for r in runs if key(r) == Key("first_completed", model, None, pending)), None)
 
 
@@ -96,8 +96,8 @@ def wait_run(runs: list[results.Run]) -> results.Run | None:
 
 
 def models_of(runs: list[results.Run], kind: str = "hedged") -> list[str]:
-    seen = {key(r).model for r in runs if key(r).kind == kind}
-    return [m for m in MODELS if m in seen] + sorted(seen - set(MODELS) - {None})
+    seen = {m for r in runs if key(r).kind == kind and (m := key(r).model) is not None}
+    return [m for m in MODELS if m in seen] + sorted(seen - set(MODELS))
 
 
 def hedges_of(runs: list[results.Run], model: str) -> list[str]:
@@ -123,14 +123,14 @@ def load_ci(runs: list[results.Run], model: str, hedge: str = HEADLINE_HEDGE) ->
     return ci if ci[0] is not None else None
 
 
-def exact(name: str, observed: list[bool], expected: str, note: str = "") -> checks_mod.Check:
+def exact(name: str, observed: Sequence[bool] | None, expected: str, note: str = "") -> checks_mod.Check:
     """A check on counts, which carry no interval: passed when every repetition matched."""
     ok = observed is not None and all(observed)
     status = checks_mod.PASSED if ok else (checks_mod.UNDECIDED if observed is None else checks_mod.FAILED)
     return checks_mod.Check(name, status, threshold=expected, unit="", note=note)
 
 
-def _per_rep(run: results.Run, test: Callable[..., Any]) -> list[bool] | None:
+def _per_rep(run: results.Run | None, test: Callable[[results.Entry], object]) -> list[bool] | None:
     """[test(rep) for each repetition], None when the run is missing or failed."""
     if run is None or run.failed or not run.reps:
         return None
@@ -143,9 +143,9 @@ def count_checks(runs: list[results.Run]) -> list[checks_mod.Check]:
         never = hedged_run(runs, model, "never")
         if never is not None:
             checks.append(exact(f"{model}: no hedge, load", _per_rep(never, lambda r: r.get("load") == 1), "= 1"))
-        bounded = [_per_rep(hedged_run(runs, model, h), lambda r: 1 <= r.get("load", 0) <= 2)
-                   for h in hedges_of(runs, model)]
-        bounded = [b for b in bounded if b is not None]
+        per_hedge = [_per_rep(hedged_run(runs, model, h), lambda r: 1 <= r.get("load", 0) <= 2)
+                     for h in hedges_of(runs, model)]
+        bounded = [b for b in per_hedge if b is not None]
         if bounded:
             checks.append(exact(f"{model}: every hedge delay, load", sum(bounded, []), "in [1, 2]"))
     for model in models_of(runs, "first_completed"):
@@ -176,7 +176,7 @@ def coroutine_form(runs: list[results.Run]) -> tuple[str, str, str] | None:
     r = wait_run(runs)
     if r is None or r.failed or not r.reps:
         return None
-    label = next((rep.get("label") for rep in r.reps if rep.get("label", "").startswith("coroutine form: ")), "")
+    label: str = next((rep["label"] for rep in r.reps if rep.get("label", "").startswith("coroutine form: ")), "")
     text, _, python = label[len("coroutine form: "):].partition(" | Python ")
     raised = r.median("coroutine_form_raised")
     if not raised:
@@ -190,9 +190,9 @@ class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
     checks: list[checks_mod.Check] = field(default_factory=list)
-    p99: dict = field(default_factory=dict)    # model -> (est, low, high)
-    load: dict = field(default_factory=dict)   # model -> (est, low, high)
-    coroutine: tuple | None = None                    # (exception type, message, python)
+    p99: dict[str, stats.Interval] = field(default_factory=dict)   # by model
+    load: dict[str, stats.Interval] = field(default_factory=dict)  # by model
+    coroutine: tuple[str, str, str] | None = None  # (exception type, message, python)
     reasons: list[str] = field(default_factory=list)
 
 
@@ -214,7 +214,7 @@ def decide(runs: list[results.Run]) -> Verdict:
 
     if not v.p99:
         v.reasons = ["no error-free pair of hedged and unhedged runs"]
-        why = sorted({r.error_message for r in runs if r.failed})
+        why = sorted({r.error_message for r in runs if r.error_message is not None})  # the failed runs
         v.sentence = v.reasons[0] + (" (" + "; ".join(why) + ")" if why else "") + "."
         return v
 
@@ -230,7 +230,7 @@ def decide(runs: list[results.Run]) -> Verdict:
                           f"`asyncio.wait(FIRST_COMPLETED)` returns the first answer while cancelling nothing (mockd "
                           f"completed every pending request until the caller cancelled them). But the material's "
                           f"example does not run: `asyncio.wait()` given bare coroutines raised `{raised}` on Python "
-                          f"{v.coroutine[2] or '3.11'}; it takes tasks.")
+                          f"{python_of(v) or '3.11'}; it takes tasks.")
         else:
             v.sentence = (f"hedging at the p95 delay cuts the tail at little extra load ({figures}); "
                           f"`wait(FIRST_COMPLETED)` cancels nothing by itself, as the server's counts show.")
@@ -244,7 +244,7 @@ def decide(runs: list[results.Run]) -> Verdict:
     if v.word != checks_mod.NUANCED or v.reasons[:1] != [f"the material's wait([coroutine]) raised {raised_of(v)}"]:
         if raised_of(v):
             v.sentence += (f" Apart from the rule: the material's `asyncio.wait([coroutine, ...])` raised "
-                           f"`{raised_of(v)}` on Python {v.coroutine[2] or '3.11'}.")
+                           f"`{raised_of(v)}` on Python {python_of(v) or '3.11'}.")
     return v
 
 
@@ -252,5 +252,10 @@ def raised_of(v: Verdict) -> str:
     return v.coroutine[0] if v.coroutine else ""
 
 
-def _load_text(ci: stats.Interval) -> str:
+def python_of(v: Verdict) -> str:
+    """The Python version the coroutine form ran on ('' when not recorded or not measured)."""
+    return v.coroutine[2] if v.coroutine else ""
+
+
+def _load_text(ci: stats.Interval | None) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"

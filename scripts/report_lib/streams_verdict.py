@@ -87,7 +87,7 @@ def clean(run: results.Run | None) -> TypeGuard[results.Run]:
 
 
 def windows(runs: list[results.Run]) -> list[int]:
-    return sorted({key(r).window for r in runs if key(r).part == "udp" and key(r).window is not None})
+    return sorted({w for r in runs if key(r).part == "udp" and (w := key(r).window) is not None})
 
 
 def paired(a: results.Run | None, b: results.Run | None, counter: str) -> stats.Interval | None:
@@ -184,6 +184,7 @@ def decide(runs: list[results.Run]) -> Verdict:
         word = checks_mod.INCONCLUSIVE
     failed = [ch.name for ch in checks if ch.status == checks_mod.FAILED]
     if word == checks_mod.CONFIRMED:
+        assert stall is not None and backlog is not None  # confirmed: nothing was missing
         sentence = (f"one reader that stops reading stalls every other client of a broadcast that "
                     f"awaits `drain()` per client: the fast clients' p99 latency is {fmt.factor_ci(*stall)} "
                     f"that of a bounded queue per client; writing without `drain()` lets the backlog grow instead "
