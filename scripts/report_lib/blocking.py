@@ -106,7 +106,7 @@ def sections(results: results.Results, charts_written: dict[str, list[str]], v: 
     ]
 
 
-def _first(runs: list[results.Run], key: str, default: None = None) -> float | None:
+def _first(runs: list[results.Run], key: str, default: float | None = None) -> float | None:
     for r in runs:
         v = r.median(key)
         if v is not None:

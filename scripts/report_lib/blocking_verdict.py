@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats, verdict
 from .models import CPP, PYTHON
@@ -284,7 +284,7 @@ def server_cap(run: results.Run) -> float | None:
     return (min(c, k.threads) if k.kind == "blocking" else c) * 1000.0 / d
 
 
-def per_rep(run: results.Run, fn: Callable[..., Any]) -> list[float]:
+def per_rep(run: results.Run, fn: Callable[[results.Entry], float | None]) -> list[float]:
     return [v for v in (fn(rep) for rep in run.reps) if v is not None]
 
 

@@ -199,7 +199,7 @@ def _caveats(results: results.Results) -> str:
     return page.caveats(results, items, counter="req_per_s", what="req/s")
 
 
-def _model_of(run: results.Run) -> tuple[str | None, int]:
+def _model_of(run: results.Run) -> tuple[str | None, int | None]:
     k = cv.key(run)
     if k.side == "server":
         return "asio_coro", k.c

@@ -187,7 +187,7 @@ def _caveats(results: results.Results) -> str:
     ], counter="server_cpu_us_per_req", what="server CPU per request")
 
 
-def _model_of(run: results.Run) -> tuple[str | None, int]:
+def _model_of(run: results.Run) -> tuple[str | None, int | None]:
     """The client model: asio_coro for the overhead runs; the span runs' libcurl handle is no model."""
     return ("asio_coro" if mv.parts(run)[2] == "overhead" else None), run.name.param("c")
 

@@ -44,9 +44,9 @@ change the word either: the server's wait hides connection costs by design.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import fmt, models as model_registry, stats
 from . import verdict as checks_mod
@@ -277,7 +277,7 @@ class Signature:
     counter: str = "conns_opened"
 
 
-def _every_rep(run: results.Run, counter: str, expected: Callable[..., Any]) -> bool:
+def _every_rep(run: results.Run, counter: str, expected: Callable[[results.Entry], float]) -> bool:
     return all(r.get(counter) is not None and r.get("requests") is not None and r.get(counter) == expected(r)
                for r in run.reps)
 

@@ -5,7 +5,7 @@ figure in the page comes from the results; nothing is extrapolated.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import fmt, headline as hl, models, page, stats
 from . import sync_vs_async_verdict as sv
@@ -297,7 +297,7 @@ def _memory(runs: list[results.Run]) -> str:
     return "\n\n".join(out)
 
 
-def _queued(runs: list[results.Run]) -> list[Any]:
+def _queued(runs: list[results.Run]) -> list[str]:
     """A C++ series that ran a larger K at no more requests in flight (a connector limit): what the
     requests waiting for a connection cost, when that difference is far above the noise too."""
     out = []
