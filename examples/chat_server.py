@@ -23,12 +23,12 @@ import struct
 
 N = 10_000  # 10 MB: more than the kernel buffers a stalled reader can absorb
 LIMIT = 1024 * 1024  # bytes a client may fall behind before it is dropped
-clients = set()
-dropped = []
-resets_seen = []
+clients: set[asyncio.StreamWriter] = set()
+dropped: list[asyncio.StreamWriter] = []
+resets_seen: list[tuple[tuple[str, int], str]] = []  # (peer, exception class)
 
 
-def broadcast(line, sender):
+def broadcast(line: bytes, sender: asyncio.StreamWriter) -> None:
     for writer in list(clients):  # a copy: clients join and leave while we loop
         if writer is sender or writer.is_closing():
             continue
@@ -40,13 +40,13 @@ def broadcast(line, sender):
             writer.write(line)  # no drain(): a slow or vanished client cannot stall the sender
 
 
-async def close(writer):
+async def close(writer: asyncio.StreamWriter) -> None:
     writer.close()
     with contextlib.suppress(ConnectionError):  # wait_closed() re-raises a reset the connection saw
         await writer.wait_closed()
 
 
-async def handle(reader, writer):
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     clients.add(writer)
     try:
         while line := await reader.readline():
@@ -58,7 +58,7 @@ async def handle(reader, writer):
         await close(writer)
 
 
-async def main():
+async def main() -> None:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     async with server:  # closes the listening socket on the way out
         address = server.sockets[0].getsockname()
@@ -72,10 +72,10 @@ async def main():
         while len(clients) < 4:
             await asyncio.sleep(0.01)
 
-        async def read_all():  # the fast reader keeps reading while the sender sends
+        async def read_all() -> int:  # the fast reader keeps reading while the sender sends
             return sum([len(await fast.readline()) == 1000 for _ in range(N)])
 
-        async def read_then_reset():  # reads a while, then vanishes the way a crashed client does
+        async def read_then_reset() -> tuple[str, int]:  # reads a while, then vanishes the way a crashed client does
             for _ in range(100):
                 await vanishing.readline()
             vanishing_socket = vanishing_writer.get_extra_info("socket")

@@ -15,24 +15,25 @@ Expected output:
 import asyncio
 import sys
 import time
+from typing import Any
 
 import aiohttp
 
 DELAYS_MS = (100, 1000, 1000)
 
 
-async def stats(session, base):
+async def stats(session: aiohttp.ClientSession, base: str) -> Any:  # the server's JSON
     async with session.get(f"{base}/stats") as response:
         return await response.json()
 
 
-async def fetch(session, url):
+async def fetch(session: aiohttp.ClientSession, url: str) -> int:
     async with session.get(url) as response:
         await response.read()
         return response.status
 
 
-async def main(base):
+async def main(base: str) -> None:
     async with aiohttp.ClientSession() as control:  # a separate session: mockd does not count /stats
         while (await stats(control, base))["connections_active"]:
             await asyncio.sleep(0.05)  # an earlier client's request still open would count below

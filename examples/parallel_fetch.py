@@ -19,16 +19,17 @@ import asyncio
 import errno
 import sys
 import time
+from typing import Any
 
 import aiohttp
 
 
-async def stats(session, base):
+async def stats(session: aiohttp.ClientSession, base: str) -> Any:  # the server's JSON
     async with session.get(f"{base}/stats") as response:
         return await response.json()
 
 
-async def fetch(session, url):
+async def fetch(session: aiohttp.ClientSession, url: str) -> int | str:
     try:
         async with session.get(url) as response:
             await response.read()
@@ -37,7 +38,7 @@ async def fetch(session, url):
         return "connection reset" if getattr(error, "errno", None) == errno.ECONNRESET else type(error).__name__
 
 
-async def main(base):
+async def main(base: str) -> None:
     async with aiohttp.ClientSession() as control:  # a separate session: mockd does not count /stats
         while (await stats(control, base))["connections_active"]:
             await asyncio.sleep(0.05)  # an earlier client's connection still open would count in the peak

@@ -11,15 +11,17 @@ Expected output:
 """
 import asyncio
 
-async def run(maxsize):
-    queue, done, most = asyncio.Queue(maxsize), [], 0
-    async def producer():
+async def run(maxsize: int) -> None:
+    queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize)
+    done: list[int] = []
+    most = 0
+    async def producer() -> None:
         nonlocal most
         for item in range(50):
             await queue.put(item)  # waits while a bounded queue is full
             most = max(most, queue.qsize())
         await queue.put(None)  # tells the consumer to stop
-    async def consumer():
+    async def consumer() -> None:
         while (item := await queue.get()) is not None:
             await asyncio.sleep(0.002)  # the slow part: handling one item
             done.append(item)

@@ -13,13 +13,13 @@ Expected output (threads used varies between 1 and the pool size; 6 on 2 CPUs):
 """
 import asyncio, os, tempfile, threading
 
-def read(path, threads):
+def read(path: str, threads: set[int]) -> bytes:
     threads.add(threading.get_ident())  # which thread did the blocking read
     with open(path, "rb") as f:
         return f.read()
 
-async def main(paths, one_by_one):
-    threads = set()
+async def main(paths: list[str], one_by_one: list[bytes]) -> None:
+    threads: set[int] = set()
     together = await asyncio.gather(*(asyncio.to_thread(read, p, threads) for p in paths))
     print(f"read {len(paths)} files, same bytes as one by one: {together == one_by_one}")
     off_loop = threading.get_ident() not in threads

@@ -24,6 +24,7 @@ import asyncio
 import errno
 import random
 import sys
+from typing import Any
 
 import aiohttp
 
@@ -38,8 +39,9 @@ class GaveUp(Exception):
     pass
 
 
-async def get_with_retry(session, urls, *, attempts=4, attempt_timeout_s=1.0, base_s=0.01, cap_s=0.2, total_s=2.0,
-                         trace=None):
+async def get_with_retry(session: aiohttp.ClientSession, urls: list[str], *, attempts: int = 4,
+                         attempt_timeout_s: float = 1.0, base_s: float = 0.01, cap_s: float = 0.2, total_s: float = 2.0,
+                         trace: list[str] | None = None) -> bytes:
     """GET urls[attempt] (one URL per attempt, so the demo can script each answer; a real caller
     passes the same URL each time) and return the body. `trace` records each attempt's outcome."""
     trace = [] if trace is None else trace
@@ -77,19 +79,19 @@ async def get_with_retry(session, urls, *, attempts=4, attempt_timeout_s=1.0, ba
     raise GaveUp(f"{attempts} attempts")
 
 
-async def stats(session, base):
+async def stats(session: aiohttp.ClientSession, base: str) -> Any:  # the server's JSON
     async with session.get(f"{base}/stats") as response:
         return await response.json()
 
 
-async def seeded_batch(session, base):
+async def seeded_batch(session: aiohttp.ClientSession, base: str) -> None:
     """Ten calls at once against a server that answers 503 to half the requests (seeded)."""
     async with aiohttp.ClientSession() as control:  # a separate session: mockd does not count /stats
         while (await stats(control, base))["connections_active"]:
             await asyncio.sleep(0.05)  # an earlier client's answer still due would count below
         async with control.post(f"{base}/stats/reset"):
             pass
-        traces = [[] for _ in range(10)]
+        traces: list[list[str]] = [[] for _ in range(10)]
         await asyncio.gather(*(
             get_with_retry(session, [f"{base}/job/{job}?fail_rate=0.5&fail_status=503&seed={100 * job + attempt}"
                                      for attempt in range(6)], attempts=6, trace=traces[job])
@@ -101,8 +103,9 @@ async def seeded_batch(session, base):
           f"client: {by_status == {'200': 10, '503': tries - 10}}")
 
 
-async def one_call(session, name, urls, **bounds):
-    trace = []
+async def one_call(session: aiohttp.ClientSession, name: str, urls: list[str],
+                   **bounds: Any) -> None:  # bounds: get_with_retry's keyword arguments
+    trace: list[str] = []
     try:
         await get_with_retry(session, urls, trace=trace, **bounds)
         outcome = "ok"
@@ -114,7 +117,7 @@ async def one_call(session, name, urls, **bounds):
     print(f"{name}: {outcome}: {', '.join(trace)}")
 
 
-async def main(base):
+async def main(base: str) -> None:
     async with aiohttp.ClientSession() as session:
         await seeded_batch(session, base)
         await one_call(session, "reset, 503, then 200",

@@ -14,17 +14,17 @@ Expected output (times vary a little):
 import asyncio, sys, time
 import aiohttp, requests
 
-def opened(base):  # connections the server accepted since the last reset
+def opened(base: str) -> int:  # connections the server accepted since the last reset
     return requests.get(f"{base}/stats").json()["connections_accepted"]
 
-def sequential(base, urls):
+def sequential(base: str, urls: list[str]) -> None:
     with requests.Session() as session:
         for url in urls:
             session.get(url).raise_for_status()
 
-async def gathered(urls):
+async def gathered(urls: list[str]) -> None:
     async with aiohttp.ClientSession() as session:
-        async def fetch(url):
+        async def fetch(url: str) -> None:
             async with session.get(url) as response:
                 response.raise_for_status()
                 await response.read()

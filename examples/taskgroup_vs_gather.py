@@ -13,13 +13,13 @@ Expected output:
 import asyncio, sys
 import aiohttp
 
-async def fail():
+async def fail() -> None:
     await asyncio.sleep(0.05)
     raise ValueError("one task failed")
 
-async def main(base):
+async def main(base: str) -> None:
     async with aiohttp.ClientSession() as session:
-        async def fetch():
+        async def fetch() -> bytes:
             async with session.get(f"{base}/?delay_ms=300") as response:
                 return await response.read()
         siblings = [asyncio.create_task(fetch()) for _ in range(2)]

@@ -15,21 +15,21 @@ Expected output:
 import asyncio, sys, time
 import aiohttp
 
-async def status(session, url):
+async def status(session: aiohttp.ClientSession, url: str) -> str:
     try:
         async with session.get(url) as response:
             return str(response.status)
     except TimeoutError:  # aiohttp raises asyncio.TimeoutError, the same class as TimeoutError since 3.11
         return "TimeoutError"
 
-async def slow_cleanup():
+async def slow_cleanup() -> None:
     try:
         await asyncio.sleep(10)
     except asyncio.CancelledError:
         await asyncio.sleep(0.2)  # cleanup that wait_for has to wait for
         raise
 
-async def main(base):
+async def main(base: str) -> None:
     async with aiohttp.ClientSession() as session:
         try:
             async with asyncio.timeout(0.2):

@@ -15,35 +15,36 @@ Expected output:
 """
 import asyncio
 import socket
+from typing import cast
 
 
 class EchoServer(asyncio.DatagramProtocol):
-    def connection_made(self, transport):
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
 
-    def datagram_received(self, data, addr):
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.transport.sendto(data, addr)  # no await: sendto queues the datagram
 
 
 class EchoClient(asyncio.DatagramProtocol):
-    def __init__(self):
-        self.replies = asyncio.Queue()
-        self.errors = asyncio.Queue()
+    def __init__(self) -> None:
+        self.replies: asyncio.Queue[bytes] = asyncio.Queue()
+        self.errors: asyncio.Queue[Exception] = asyncio.Queue()
 
-    def datagram_received(self, data, addr):
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.replies.put_nowait(data)
 
-    def error_received(self, exc):  # e.g. ConnectionRefusedError: nobody listens at the address
+    def error_received(self, exc: Exception) -> None:  # e.g. ConnectionRefusedError: nobody listens at the address
         self.errors.put_nowait(exc)
 
 
-def closed_udp_port():
+def closed_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]  # free again once closed: nobody listens there
 
 
-async def main():
+async def main() -> None:
     loop = asyncio.get_running_loop()
     server, _ = await loop.create_datagram_endpoint(EchoServer, local_addr=("127.0.0.1", 0))
     client, protocol = await loop.create_datagram_endpoint(

@@ -28,10 +28,13 @@ The GET is written on asyncio's own streams rather than aiohttp: the
 experiment is about the loop, and a connection of its own per task (as the
 C++ side does) keeps a client library's pool and its overhead out of it.
 """
+from __future__ import annotations
+
 import json
 import os
 import sys
 import time
+from typing import Any
 
 try:
     import asyncio
@@ -42,7 +45,7 @@ except ImportError as missing:  # a stripped-down interpreter
     sys.exit(0)
 
 
-def burn(iterations):
+def burn(iterations: int) -> float:
     """`iterations` steps of pure-Python arithmetic; returns the thread CPU time they took (s)."""
     start = time.thread_time()
     x = 0
@@ -51,7 +54,7 @@ def burn(iterations):
     return time.thread_time() - start
 
 
-def calibrate(cpu_ms):
+def calibrate(cpu_ms: float) -> dict[str, Any]:
     """How many burn() steps take cpu_ms of this thread's CPU time, from the fastest of
     several trials (a trial slowed by a neighbour would give too few steps)."""
     burn(200_000)  # warm-up
@@ -60,7 +63,7 @@ def calibrate(cpu_ms):
     return {"iterations": max(1, round(cpu_ms / 1000 / per_step)), "ns_per_iteration": per_step * 1e9}
 
 
-def allow_all_cpus():
+def allow_all_cpus() -> int:
     """bench pins itself to CPU 0 and a child inherits that: allow every online CPU, as a
     Python program started on its own would have. Returns the CPUs allowed."""
     try:
@@ -70,7 +73,7 @@ def allow_all_cpus():
     return len(os.sched_getaffinity(0))
 
 
-def schedstat_s(pid):
+def schedstat_s(pid: int) -> float | None:
     """CPU time (s) a process has run, from /proc (ns resolution); None if unreadable."""
     try:
         with open(f"/proc/{pid}/schedstat") as f:
@@ -79,18 +82,18 @@ def schedstat_s(pid):
         return None
 
 
-def rusage_self_s():
+def rusage_self_s() -> float:
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
 
 
-def _pid_after(seconds):
+def _pid_after(seconds: float) -> int:
     time.sleep(seconds)
     return os.getpid()
 
 
 class Experiment:
-    def __init__(self, config):
+    def __init__(self, config: dict[str, Any]) -> None:
         self.c = config
         self.kind = config["kind"]
         self.host, self.port = config["host"], int(config["port"])
@@ -102,28 +105,29 @@ class Experiment:
         self.workers = int(config.get("workers", 0))
         self.timeout = float(config.get("timeout_s", 30))
         self.request = (f"GET {self.target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n\r\n").encode()
-        self.lag_us, self.other_us = [], []
+        self.lag_us: list[float] = []
+        self.other_us: list[float] = []
         self.task_ok = self.other_ok = self.errors = self.task_conns = 0
         self.error_example = ""
         self.work_cpu_s = 0.0
         self.remaining = self.tasks
-        self.done = None
+        self.done: asyncio.Event  # made by run(), on the running loop
         self.start = self.end = 0.0
-        self.pool = None
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
 
-    def fail(self, what):
+    def fail(self, what: str) -> None:
         self.errors += 1
         if not self.error_example:
             self.error_example = what
 
-    async def get(self, reader, writer):
+    async def get(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         """One GET on an open connection; False (and an error counted) on failure."""
         try:
             async with asyncio.timeout(self.timeout):
                 writer.write(self.request)
                 await writer.drain()
                 status = (await reader.readline()).split()
-                length = None
+                length: int | None = None
                 while True:
                     line = await reader.readline()
                     if line in (b"\r\n", b"\n", b""):
@@ -143,7 +147,7 @@ class Experiment:
             return False
         return True
 
-    async def connect(self):
+    async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
         try:
             async with asyncio.timeout(self.timeout):
                 return await asyncio.open_connection(self.host, self.port)
@@ -151,7 +155,7 @@ class Experiment:
             self.fail(f"connect: {type(e).__name__}: {e}")
             return None
 
-    async def task(self):
+    async def task(self) -> None:
         loop = asyncio.get_running_loop()
         kind = self.kind
         # The work's CPU time. Not `self.work_cpu_s += await ...`: that reads the sum before
@@ -186,18 +190,18 @@ class Experiment:
             self.end = loop.time()
             self.done.set()
 
-    async def heartbeat(self):
+    async def heartbeat(self) -> None:
         loop = asyncio.get_running_loop()
         while not self.done.is_set():
             due = loop.time() + 0.001
             await asyncio.sleep(0.001)
             self.lag_us.append((loop.time() - due) * 1e6)
 
-    async def other_requests(self):
+    async def other_requests(self) -> None:
         """A request due every 5 ms from the start on one keep-alive connection, timed from
         when it was due (one due during a stall counts the stall)."""
         loop = asyncio.get_running_loop()
-        conn = None
+        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         due = self.start
         while not self.done.is_set():
             due += 0.005
@@ -217,22 +221,23 @@ class Experiment:
         if conn:
             conn[1].close()
 
-    async def prepare(self):
+    async def prepare(self) -> None:
         """Everything started before the clock: the executor's threads or processes."""
         if self.kind in ("to_thread", "cpu_to_thread"):
             # asyncio's default executor (what to_thread uses) starts its threads on demand:
             # start them all now, as the C++ pool's are.
             await asyncio.to_thread(lambda: None)
-            executor = asyncio.get_running_loop()._default_executor  # the one to_thread uses
+            # the one to_thread uses (a private attribute, hence the ignore)
+            executor = asyncio.get_running_loop()._default_executor  # type: ignore[attr-defined]
             self.workers = executor._max_workers
             await asyncio.gather(*(asyncio.to_thread(time.sleep, 0.02) for _ in range(self.workers)))
         elif self.kind == "cpu_process_pool":
             self.pool = concurrent.futures.ProcessPoolExecutor(self.workers)
-            pids = set()
+            pids: set[int] = set()
             while len(pids) < self.workers:
                 pids |= set(self.pool.map(_pid_after, [0.05] * self.workers))
 
-    async def run(self):
+    async def run(self) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         await self.prepare()
         self.done = asyncio.Event()
@@ -270,11 +275,12 @@ class Experiment:
         }
 
 
-def main():
+def main() -> None:
     ready = time.monotonic()  # CLOCK_MONOTONIC, the clock bench's steady_clock reads
     cpus = allow_all_cpus()
     try:
         config = json.loads(sys.argv[1])
+        out: dict[str, Any]
         if config.get("mode") == "calibrate":
             out = calibrate(float(config["cpu_ms"]))
         else:

@@ -16,19 +16,26 @@ file, or insecure); Python's ssl module resumes a TLS session only when given
 one explicitly, which aiohttp never does, so every connection is a full
 handshake."""
 
+from __future__ import annotations
+
 import asyncio
 import errno
 import threading
 import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import model_protocol as mp
 
-(aiohttp,) = mp.import_or_report("aiohttp")
+if TYPE_CHECKING:
+    import aiohttp
+else:  # imported through the ready-line protocol: a missing package is reported, not raised
+    (aiohttp,) = mp.import_or_report("aiohttp")
 
 AIOHTTP_DEFAULT_LIMIT = 100  # TCPConnector's limit when none is given
 
 
-def classify(exc):
+def classify(exc: BaseException) -> str:
     """The suite's error kind for an exception from aiohttp."""
     if mp.fd_exhausted(exc):
         return "fd_exhausted"
@@ -46,17 +53,18 @@ def classify(exc):
     return "other"
 
 
-async def _connection_created(session, trace_config_ctx, params):
+async def _connection_created(session: aiohttp.ClientSession, trace_config_ctx: types.SimpleNamespace,
+                              params: aiohttp.TraceConnectionCreateEndParams) -> None:
     trace_config_ctx.trace_request_ctx.new_connection = True
 
 
-def _trace_config():
+def _trace_config() -> aiohttp.TraceConfig:
     tc = aiohttp.TraceConfig()
     tc.on_connection_create_end.append(_connection_created)
     return tc
 
 
-def _session(plan, pooled):
+def _session(plan: mp.Plan, pooled: bool) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(
         ssl=plan.ssl_context(),  # None: plain HTTP (aiohttp's default context)
         limit=(plan.limit or AIOHTTP_DEFAULT_LIMIT) if pooled else AIOHTTP_DEFAULT_LIMIT,
@@ -72,20 +80,20 @@ class _Permits:
     """asyncio.Semaphore(n) and a count of the requests inside it (the peak
     shows the bound held: at most n, and n when there were enough requests)."""
 
-    def __init__(self, n):
+    def __init__(self, n: int) -> None:
         self.semaphore = asyncio.Semaphore(n)
         self.inside = 0
         self.peak = 0
 
-    def enter(self):
+    def enter(self) -> None:
         self.inside += 1
         self.peak = max(self.peak, self.inside)
 
-    def leave(self):
+    def leave(self) -> None:
         self.inside -= 1
 
 
-async def _one_with_permit(run, i, session, permits):
+async def _one_with_permit(run: mp.Run, i: int, session: aiohttp.ClientSession | None, permits: _Permits) -> None:
     """A gathered task: its sample's clock starts now, its request once it holds a permit."""
     s = mp.Sample(run.plan.target(i))
     async with permits.semaphore:
@@ -96,7 +104,7 @@ async def _one_with_permit(run, i, session, permits):
             permits.leave()
 
 
-async def _one(run, i, session, s=None):
+async def _one(run: mp.Run, i: int, session: aiohttp.ClientSession | None, s: mp.Sample | None = None) -> None:
     plan = run.plan
     t = plan.target(i)
     s = s or mp.Sample(t)
@@ -119,7 +127,7 @@ async def _one(run, i, session, s=None):
     run.finish(i, s)
 
 
-async def _run(run):
+async def _run(run: mp.Run) -> None:
     plan = run.plan
     run.threads.add(threading.get_ident())
     session = _session(plan, pooled=True) if plan.pooling else None
@@ -134,7 +142,7 @@ async def _run(run):
         else:
             next_index = iter(range(plan.requests))
 
-            async def worker():
+            async def worker() -> None:
                 for i in next_index:  # one shared iterator: each request once
                     await _one(run, i, session)
 
@@ -144,7 +152,7 @@ async def _run(run):
             await session.close()
 
 
-def main(loop_factory=None, loop_name="asyncio"):
+def main(loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None, loop_name: str = "asyncio") -> None:
     mp.ready()
     plan = mp.read_plan()
     run = mp.Run(plan)

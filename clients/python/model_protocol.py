@@ -13,6 +13,8 @@ Times are time.monotonic_ns(): CLOCK_MONOTONIC, the clock of the parent's
 std::chrono::steady_clock, so samples need no conversion.
 """
 
+from __future__ import annotations
+
 import errno
 import json
 import platform
@@ -20,6 +22,11 @@ import resource
 import sys
 import time
 import urllib.parse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ssl  # imported where it is used, as before: plain HTTP plans never load it
+    import types
 
 # Debian package of each module a model may import (named in the ready line
 # when an import fails, so the caller can say what to install).
@@ -31,7 +38,7 @@ PACKAGES = {
 }
 
 
-def import_or_report(*names):
+def import_or_report(*names: str) -> list[types.ModuleType]:
     """Imports the modules named; on failure prints the not-ready line naming
     the Debian package and exits. Returns the modules in order."""
     import importlib
@@ -46,7 +53,7 @@ def import_or_report(*names):
     return modules
 
 
-def versions():
+def versions() -> dict[str, str]:
     """The interpreter's version and each library's ("missing" when absent),
     read from the installed metadata so nothing extra is imported."""
     from importlib import metadata
@@ -60,23 +67,23 @@ def versions():
     return out
 
 
-def send(obj):
+def send(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(obj, separators=(",", ":")) + "\n")
     sys.stdout.flush()
 
 
-def ready():
+def ready() -> None:
     send({"ready": True, "versions": versions()})
 
 
-def read_plan():
+def read_plan() -> Plan:
     line = sys.stdin.readline()
     if not line:
         sys.exit(4)
     return Plan(json.loads(line))
 
 
-def bytes_param(url):
+def bytes_param(url: str) -> int | None:
     """The `bytes=N` of a URL's query (model_support.cpp bytes_param): the
     first bytes= pair decides; a value that is not a number means unchecked."""
     query = urllib.parse.urlsplit(url).query
@@ -88,7 +95,7 @@ def bytes_param(url):
 
 
 class Plan:
-    def __init__(self, j):
+    def __init__(self, j: dict[str, Any]) -> None:
         # The adapter refuses these before starting the child; a plan that
         # gets here with them anyway fails loudly rather than sending plain GETs.
         if (
@@ -98,7 +105,7 @@ class Plan:
             or j.get("duration_ms") is not None
         ):
             raise ValueError("the Python models send plain GETs of a number of requests only")
-        self.urls = j["urls"]
+        self.urls: list[str] = j["urls"]
         self.requests = int(j["requests"])
         self.concurrency = int(j["concurrency"])
         # Concurrency as an asyncio.Semaphore over a gather, not workers (aiohttp models only).
@@ -108,24 +115,24 @@ class Plan:
         self.limit_per_host = int(j["limit_per_host"])
         self.timeout_s = j["timeout_ms"] / 1000.0
         self.keepalive_timeout_s = j["keepalive_timeout_ms"] / 1000.0
-        self.cacert = j["cacert"]
+        self.cacert: str | None = j["cacert"]
         self.insecure = bool(j["insecure"])
         self.expected_status = int(j["expected_status"])
         eb = j.get("expected_bytes")
         # The plan's size, else each URL's bytes=N, else unchecked (parse_targets).
         self.expected_bytes = [eb if eb is not None else bytes_param(u) for u in self.urls]
 
-    def target(self, i):
+    def target(self, i: int) -> int:
         """Requests go round-robin over the URLs."""
         return i % len(self.urls)
 
-    def verify(self):
+    def verify(self) -> bool | str:
         """requests' `verify`: the CA file, the system store, or off."""
         if self.insecure:
             return False
         return self.cacert or True
 
-    def ssl_context(self):
+    def ssl_context(self) -> ssl.SSLContext | None:
         """One verified (or insecure) context; None for plain HTTP plans."""
         import ssl
 
@@ -147,7 +154,7 @@ class Sample:
     __slots__ = ("start", "end", "status", "body_bytes", "new_connection", "error", "target",
                  "head")
 
-    def __init__(self, target):
+    def __init__(self, target: int) -> None:
         self.start = time.monotonic_ns()
         self.end = 0
         self.status = 0
@@ -155,9 +162,9 @@ class Sample:
         self.new_connection = False
         self.error = "none"
         self.target = target
-        self.head = None  # the first bytes of a body with an unexpected status
+        self.head: bytes | None = None  # the first bytes of a body with an unexpected status
 
-    def row(self):
+    def row(self) -> list[int | bool | str]:
         return [self.start, self.end, self.status, self.body_bytes, self.new_connection,
                 self.error, self.target]
 
@@ -166,25 +173,25 @@ class Run:
     """Samples in request order, first message per error kind, and the
     process's own CPU time and peak RSS around the run."""
 
-    def __init__(self, plan):
+    def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.samples = [None] * plan.requests
-        self.examples = {}
-        self.status_bodies = {}  # one per unexpected status: the parent reads its reason
-        self.details = {}
-        self.threads = set()
+        self.samples: list[Sample | None] = [None] * plan.requests  # finish() fills slot i
+        self.examples: dict[str, str] = {}
+        self.status_bodies: dict[int, bytes] = {}  # one per unexpected status: the parent reads its reason
+        self.details: dict[str, object] = {}
+        self.threads: set[int] = set()
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
 
-    def fail(self, sample, kind, message):
+    def fail(self, sample: Sample, kind: str, message: str) -> None:
         sample.error = kind
         self.examples.setdefault(kind, f"{kind}: {message}")
 
-    def note_body(self, sample, body):
+    def note_body(self, sample: Sample, body: bytes) -> None:
         """Keeps the first bytes of `body` if its status is not the expected one."""
         if sample.status != self.plan.expected_status:
             sample.head = bytes(body[:REASON_BODY_BYTES])
 
-    def finish(self, i, sample):
+    def finish(self, i: int, sample: Sample) -> None:
         """The C++ finish_sample: a transfer that succeeded is still a timeout
         if it took longer than the plan allows, else checked for status and size."""
         sample.end = time.monotonic_ns()
@@ -202,12 +209,14 @@ class Run:
         sample.head = None  # kept once per status above, not once per sample
         self.samples[i] = sample
 
-    def send_result(self):
+    def send_result(self) -> None:
+        samples = [s for s in self.samples if s is not None]
+        assert len(samples) == len(self.samples), "a request without its sample"
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu = (after.ru_utime + after.ru_stime) - (self._usage.ru_utime + self._usage.ru_stime)
         send({
-            "samples": [s.row() for s in self.samples],
-            "connections_opened": sum(1 for s in self.samples if s.new_connection),
+            "samples": [s.row() for s in samples],
+            "connections_opened": sum(1 for s in samples if s.new_connection),
             "threads": len(self.threads),
             "cpu_us": int(cpu * 1e6),
             "peak_rss_kib": after.ru_maxrss,
@@ -218,7 +227,7 @@ class Run:
         })
 
 
-def oserror_in(exc):
+def oserror_in(exc: BaseException | None) -> OSError | None:
     """The first OSError in an exception's cause/context chain, if any."""
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -229,13 +238,13 @@ def oserror_in(exc):
     return None
 
 
-def fd_exhausted(exc):
+def fd_exhausted(exc: BaseException) -> bool:
     """OSError EMFILE/ENFILE ("Too many open files") anywhere in the chain."""
     e = oserror_in(exc)
     return e is not None and e.errno in (errno.EMFILE, errno.ENFILE)
 
 
-def describe(exc):
+def describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:300]
 

@@ -6,7 +6,7 @@ import model_protocol as mp
 import requests_common as rc
 
 
-def main():
+def main() -> None:
     mp.ready()
     plan = mp.read_plan()
     run = mp.Run(plan)

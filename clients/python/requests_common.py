@@ -5,11 +5,19 @@ connection counted, its failure mapped to the suite's error kinds.
 TLS: urllib3 1.26 builds a new ssl.SSLContext (and loads the CA file) for
 every connection it opens, pooled or not, and never resumes TLS sessions."""
 
+from __future__ import annotations
+
+import socket
 import threading
+from typing import TYPE_CHECKING
 
 import model_protocol as mp
 
-requests, urllib3 = mp.import_or_report("requests", "urllib3")
+if TYPE_CHECKING:  # no type information in either package: Any to mypy
+    import requests
+    import urllib3
+else:  # imported through the ready-line protocol: a missing package is reported, not raised
+    requests, urllib3 = mp.import_or_report("requests", "urllib3")
 from urllib3 import connection  # noqa: E402
 
 # Connections opened by this thread: every socket urllib3 connects goes
@@ -19,7 +27,7 @@ _opened = threading.local()
 _connect = connection.HTTPConnection._new_conn
 
 
-def _counting_new_conn(self):
+def _counting_new_conn(self: connection.HTTPConnection) -> socket.socket:
     sock = _connect(self)
     _opened.count = getattr(_opened, "count", 0) + 1
     return sock
@@ -28,7 +36,7 @@ def _counting_new_conn(self):
 connection.HTTPConnection._new_conn = _counting_new_conn
 
 
-def classify(exc):
+def classify(exc: BaseException) -> str:
     """The suite's error kind for an exception from requests."""
     if mp.fd_exhausted(exc):
         return "fd_exhausted"
@@ -52,7 +60,7 @@ def classify(exc):
     return "other"
 
 
-def one_request(run, i, session):
+def one_request(run: mp.Run, i: int, session: requests.Session | None) -> None:
     """Request i, through `session`, or requests.get when it is None."""
     plan = run.plan
     run.threads.add(threading.get_ident())

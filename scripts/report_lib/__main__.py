@@ -6,17 +6,21 @@ python -m report_lib --compare A B [--every-figure] (two runs side by side: comp
 Prints the page's path, the index's path, the verdict line, then one line per
 headline figure: 'report: <label>: 6.06x (95 % CI 5.81–6.32x, ±4.3 %)'.
 Bad input ends with a one-line message on stderr and exit status 2."""
+from __future__ import annotations
+
 import argparse
 import os
 import signal
 import sys
+import types
+from typing import NoReturn
 
 from . import between_runs, compare, durations, files, guide, headline, index, page, results, scenarios
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/report",
                                      description="Writes DIR/NAME/README.md (+ charts) and the index DIR/README.md.")
     parser.add_argument("--out", metavar="DIR", help="results directory (holds NAME/bench.json)")
@@ -109,12 +113,12 @@ def main(argv=None):
     return 0
 
 
-def _fail(message):
+def _fail(message: str) -> int:
     print(f"report: {message}", file=sys.stderr)
     return 2
 
 
-def _exit_on_sigterm(signum, _frame):
+def _exit_on_sigterm(signum: int, _frame: types.FrameType | None) -> NoReturn:
     # bench stops the report with SIGTERM (Ctrl-C on bench): raised as an exit, so the
     # atomic writes' clean-up (files.py) removes a half-written page or chart first.
     sys.exit(128 + signum)

@@ -38,31 +38,38 @@ context variable rather than a parameter because figures are built deep inside
 each scenario's module; one variable read in one place beats threading a table
 through fifteen modules.
 """
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import json
 import math
 import os
 import statistics
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 from . import files, results as results_mod, stats
+
+if TYPE_CHECKING:
+    from .scenarios import Scenario
 
 FILE_NAME = "between_runs.json"
 LOG, RAW = "log", "raw"
 
-_current = contextvars.ContextVar("between_runs", default=None)
+_current: contextvars.ContextVar[Spread | None] = contextvars.ContextVar("between_runs", default=None)
 
 
 # --- applying it ---------------------------------------------------------------
 
-def path(ref_dir):
+def path(ref_dir: str) -> str:
     return os.path.join(ref_dir, FILE_NAME)
 
 
-_loaded = {}  # path -> ((mtime, size), table): the index and the guide activate every scenario in turn
+_loaded: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}  # path -> ((mtime, size), table): the index and the guide activate every scenario in turn
 
 
-def load(ref_dir):
+def load(ref_dir: str) -> dict[str, Any]:
     """The committed table ({} when there is none or it cannot be read: intervals then cover the
     repetitions only, and the page says so). Read once per version of the file."""
     target = path(ref_dir)
@@ -83,26 +90,32 @@ def load(ref_dir):
 class Spread:
     """One scenario's between-run spreads: key -> {"kind", "s", "runs"}."""
 
-    def __init__(self, scenario, entry):
+    def __init__(self, scenario: str, entry: dict[str, Any] | None) -> None:
         self.scenario = scenario
         self.runs = int(entry.get("runs", 0)) if entry else 0
-        self.keys = dict(entry.get("spreads", {})) if entry else {}
-        self.measured = list(entry.get("measured", [])) if entry else []
-        self.checks = dict(entry.get("outcomes", {})) if entry else {}
+        self.keys: dict[str, dict[str, Any]] = dict(entry.get("spreads", {})) if entry else {}
+        self.measured: list[dict[str, Any]] = list(entry.get("measured", [])) if entry else []
+        self.checks: dict[str, dict[str, int]] = dict(entry.get("outcomes", {})) if entry else {}
 
-    def words(self):
+    def words(self) -> dict[str, int]:
         """{verdict word: runs} over the measured runs; {} when none were recorded."""
-        counts = {}
+        counts: dict[str, int] = {}
         for run in self.measured:
             if run.get("word"):
                 counts[run["word"]] = counts.get(run["word"], 0) + 1
         return counts
 
-    def outcomes(self, check_name):
+    def outcomes(self, check_name: str) -> dict[str, int]:
         """{status: runs} of the check over the measured runs; {} when it was not measured."""
         return dict(self.checks.get(check_name, {}))
 
-    def widen(self, key, ci):
+    @overload
+    def widen(self, key: str, ci: stats.Interval) -> stats.Interval: ...
+
+    @overload
+    def widen(self, key: str, ci: None) -> None: ...
+
+    def widen(self, key: str, ci: stats.Interval | None) -> stats.Interval | None:
         """ci (est, low, high) widened by key's between-run spread; unchanged when the key was not
         measured between runs, its spread is zero, or ci has no interval."""
         if ci is None:
@@ -124,21 +137,22 @@ class Spread:
 
 
 @contextlib.contextmanager
-def active(scenario, ref_dir=None):
+def active(scenario: str, ref_dir: str | None = None) -> Iterator[Spread]:
     """Within it, headline figures of `scenario` carry the between-run spread of the committed table
     under ref_dir (default: headline.reference_dir()), and the page can say how its verdict and
     checks came out over the measured runs (current())."""
     from . import headline  # headline imports this module for widen()
     table = load(ref_dir or headline.reference_dir())
-    token = _current.set(Spread(scenario, table.get("scenarios", {}).get(scenario)))
+    spread = Spread(scenario, table.get("scenarios", {}).get(scenario))
+    token = _current.set(spread)
     try:
-        yield _current.get()
+        yield spread
     finally:
         _current.reset(token)
 
 
 @contextlib.contextmanager
-def off():
+def off() -> Iterator[None]:
     """Within it, intervals cover the repetitions only (what measure() needs)."""
     token = _current.set(None)
     try:
@@ -147,18 +161,18 @@ def off():
         _current.reset(token)
 
 
-def widen(key, ci):
+def widen(key: str, ci: stats.Interval) -> stats.Interval:
     """ci widened by the active scenario's spread for key (a headline figure's label)."""
     spread = _current.get()
     return ci if spread is None else spread.widen(key, ci)
 
 
-def current():
+def current() -> Spread | None:
     """The active scenario's Spread, or None outside active()."""
     return _current.get()
 
 
-def covers(key):
+def covers(key: str) -> bool | None:
     """True when the active table holds a spread for key, False when a table is active but does not
     (the figure was measured in one run only), None outside active() or without a table."""
     spread = _current.get()
@@ -167,7 +181,7 @@ def covers(key):
     return key in spread.keys
 
 
-def current_runs():
+def current_runs() -> int:
     """How many runs the active scenario's spreads come from (0: none, or nothing active)."""
     spread = _current.get()
     return spread.runs if spread is not None and spread.keys else 0
@@ -175,10 +189,11 @@ def current_runs():
 
 # --- measuring it --------------------------------------------------------------
 
-def observe(module, results):
+def observe(module: Scenario[Any], results: results_mod.Results) -> tuple[dict[str, float], str, dict[str, str]]:
     """One run as the table sees it: ({headline label: estimate}, verdict word, {check name: status}),
     within-run only."""
-    figures, outcomes = {}, {}
+    figures: dict[str, float] = {}
+    outcomes: dict[str, str] = {}
     with off():
         for f in module.headline(results):
             if f.estimate is not None:
@@ -190,7 +205,7 @@ def observe(module, results):
     return figures, v.word, outcomes
 
 
-def spread_of(values):
+def spread_of(values: Sequence[float]) -> dict[str, str | float]:
     """{"kind", "s"} of one key's estimates over the runs: the stdev of their logs when every one is
     positive, else of the values themselves."""
     if all(v > 0 for v in values):
@@ -198,19 +213,21 @@ def spread_of(values):
     return {"kind": RAW, "s": statistics.stdev(values)}
 
 
-def measure(dirs):
+def measure(dirs: Iterable[str]) -> dict[str, Any]:
     """The table from the runs under dirs (each a results directory, e.g. results/ and reruns):
     per scenario, the runs used (date, mode) and each key's spread over them. Quick and failed runs
     are left out; a key needs at least two runs."""
     from . import scenarios  # the scenario modules import headline, which imports this module
-    table = {"about": ("The spread between whole runs of each scenario: per headline figure, the standard "
+    table: dict[str, Any] = {"about": ("The spread between whole runs of each scenario: per headline figure, the standard "
                        "deviation of its estimate over the runs listed (of log(estimate) when kind is log); "
                        "per run, its verdict word; per verdict check, how many runs gave each outcome. "
                        "Written by scripts/report --between-runs; read by scripts/report_lib/between_runs.py."),
              "scenarios": {}}
     for name in scenarios.known():
-        module = scenarios.get(name)
-        seen, per_key, outcomes = [], {}, {}
+        module = scenarios.SCENARIOS[name]
+        seen: list[dict[str, Any]] = []
+        per_key: dict[str, list[float]] = {}
+        outcomes: dict[str, dict[str, int]] = {}
         for d in dirs:
             if not os.path.isfile(os.path.join(d, name, "bench.json")):
                 continue
@@ -229,7 +246,7 @@ def measure(dirs):
                 counts[status] = counts.get(status, 0) + 1
         if len(seen) < 2:
             continue
-        spreads = {}
+        spreads: dict[str, dict[str, str | float]] = {}
         for key, values in sorted(per_key.items()):
             if len(values) >= 2:
                 spreads[key] = {**spread_of(values), "runs": len(values)}
@@ -240,7 +257,7 @@ def measure(dirs):
     return table
 
 
-def write(dirs, ref_dir):
+def write(dirs: Iterable[str], ref_dir: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Measures the table from dirs and writes it atomically to ref_dir/between_runs.json; returns
     (path, table, measured): a scenario with fewer than two runs under dirs keeps its committed
     entry, so reruns of one scenario update that scenario only."""

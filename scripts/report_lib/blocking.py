@@ -5,12 +5,18 @@ figure in the page comes from the results. Python rows (asyncio) carry the
 claim; C++ rows (Boost.Asio) show the same mechanism without an interpreter,
 and are always labelled as C++.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from . import fmt, headline as hl, page, stats
 from . import verdict as verdict_mod
 from . import blocking_verdict as bv
 from .models import PYTHON
 from .results import first_median
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "blocking"
 TITLE = "C3/C5 blocking: a blocking call freezes the event loop"
@@ -29,11 +35,11 @@ CLAIM = (
     "Boost.Asio `io_context` on one thread with C++20 coroutines).")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> bv.Verdict:
     return bv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The factors the verdict line quotes, per language (Python first): the blocking wait ÷ the
     timer on one loop (C3, total time), each offload's speed-up over the same CPU work on the
     loop (C5), and the asio ÷ blocking server at the highest concurrency both served error-free
@@ -83,7 +89,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: bv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     runs = results.runs
     return [
@@ -101,7 +107,7 @@ def sections(results, charts_written, v):
     ]
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     loop = bv.loop_runs(runs)
     n = bv.tasks(loop[0]) if loop else None
@@ -151,7 +157,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     captions = {
         "blocking_client": "C3: total time of the 100 tasks by how they wait, Python and C++ side by side; "
                            "the bar-shaped marker is the least total the mechanism allows.",
@@ -166,7 +172,7 @@ def _charts(written):
     return page.charts_section(written, captions)
 
 
-def _part(title, rule, part):
+def _part(title: str, rule: str, part: bv.Part) -> str:
     out = [f"### {title}: **{part.word}**", page.verdict_section(rule, part, part.checks),
            "Measured: " + part.line + "."]
     if part.reasons:
@@ -174,7 +180,7 @@ def _part(title, rule, part):
     return "\n\n".join(out)
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: bv.Verdict) -> str:
     out = ["Rules in `scripts/report_lib/blocking_verdict.py`. " + bv.RULE_OVERALL,
            f"Outcome: **{v.word}**.",
            _part("C3, client side (one event loop)", bv.RULE_CLIENT, v.client),
@@ -187,7 +193,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _bound_text(run):
+def _bound_text(run: results.Run) -> str:
     k = bv.key(run)
     if k.cpu:
         return "total ≥ CPU work (one thread)" if k.kind == "on_loop" else "total ≥ CPU work ÷ CPUs"
@@ -195,7 +201,7 @@ def _bound_text(run):
             "time_sleep": "total ≥ N×D"}.get(k.kind, "total ≥ ceil(N/W)×D")
 
 
-def _bounds(runs):
+def _bounds(runs: list[results.Run]) -> str:
     rows = []
     for r in bv.loop_runs(runs):
         if not bv.clean(r):
@@ -233,12 +239,13 @@ def _bounds(runs):
                          ""], rows))
 
 
-def _ms(run, counter, scale=1 / 1000):
+def _ms(run: results.Run, counter: str, scale: float = 1 / 1000) -> float | None:
     v = run.median(counter) if bv.clean(run) else None
     return None if v is None else v * scale
 
 
-def _offload_checks(runs, v):
+def _offload_checks(runs: list[results.Run],
+                    v: bv.Verdict) -> tuple[results.Run | None, results.Run | None, results.Run | None, verdict_mod.Check | None, verdict_mod.Check | None, verdict_mod.Check | None]:
     """(on-loop run, to_thread run, process-pool run, to_thread's lag check, the pool's lag check,
     the GIL check) of Python's CPU part; a check is None where it was not computed."""
     on, thread = bv.find(runs, "py_cpu", "on_loop"), bv.find(runs, "py_cpu", "to_thread")
@@ -248,7 +255,7 @@ def _offload_checks(runs, v):
     return on, thread, proc, lag(thread), lag(proc), bv.find_check(checks, bv.GIL_CHECK)
 
 
-def _cut(check):
+def _cut(check: verdict_mod.Check) -> str:
     """How a lag check came out, in words: 'cut it by 98x (95 % CI …), at least 5x' etc."""
     if check.status == verdict_mod.PASSED:
         return f"cut by {check.figure}, at least {fmt.times(bv.LAG_FACTOR)}"
@@ -257,7 +264,7 @@ def _cut(check):
     return f"changed by {check.figure}, which noise leaves undecided against {fmt.times(bv.LAG_FACTOR)}"
 
 
-def _gil_bullet(runs, v):
+def _gil_bullet(runs: list[results.Run], v: bv.Verdict) -> str:
     """Python CPU work on threads and in processes, worded by the checks' outcomes (never typed): does
     to_thread cut the loop's lag, does the process pool, does the GIL hold the work to one thread."""
     on, thread, proc, thread_lag, proc_lag, gil = _offload_checks(runs, v)
@@ -294,7 +301,7 @@ def _gil_bullet(runs, v):
     return text
 
 
-def _why(runs, v):
+def _why(runs: list[results.Run], v: bv.Verdict) -> str:
     py_sleep = bv.find(runs, "py_client", "time_sleep")
     cpp_offs = [r for r in bv.offloads(runs, "cpu") if bv.clean(r)]
     out = [
@@ -327,7 +334,7 @@ def _why(runs, v):
     return "\n".join(out)
 
 
-def _interview_cpu(runs, v):
+def _interview_cpu(runs: list[results.Run], v: bv.Verdict) -> str:
     """The CPU-work sentence of the interview answer, worded by the lag and GIL checks."""
     on, thread, proc, thread_lag, proc_lag, gil = _offload_checks(runs, v)
     lag = lambda r: fmt.sig(r.median("loop_lag_max_us") / 1000)  # noqa: E731
@@ -361,7 +368,7 @@ def _interview_cpu(runs, v):
     return text
 
 
-def _interview(runs, v):
+def _interview(runs: list[results.Run], v: bv.Verdict) -> str:
     timer, sleep = bv.find(runs, "py_client", "asyncio_sleep"), bv.find(runs, "py_client", "time_sleep")
     thread = bv.find(runs, "py_client", "to_thread")
     text = "> `time.sleep` in a coroutine blocks the thread that runs the event loop, so nothing else runs"
@@ -383,7 +390,7 @@ def _interview(runs, v):
     return text
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "Client and mockd share one machine; bench is pinned to CPU 0 and the mockd processes to CPU 1. The "
         "C++ pools for waits and the `cpus:1` CPU pool inherit bench's CPU; the `cpus:2` pool may use CPUs 0 "
@@ -406,7 +413,7 @@ def _caveats(results):
     return page.caveats(results, items, "total_ms", "total_ms")
 
 
-def _silent(runs):
+def _silent(runs: list[results.Run]) -> str:
     """blocking/silent/<engine>/...: as many connections as the blocking engine has threads
     connect and send nothing, then one real request is timed."""
     found = {bv.key(r).kind: r for r in runs if bv.key(r).group == "silent" and r.reps}
@@ -442,7 +449,7 @@ def _silent(runs):
     return "\n\n".join(parts) + "\n\n" + table
 
 
-def _aiohttp(runs, part):
+def _aiohttp(runs: list[results.Run], part: bv.Part) -> str:
     """blocking/aiohttp_server/...: the mistake a candidate makes in a handler, measured."""
     slept, awaited = bv.aiohttp_runs(runs, "time_sleep"), bv.aiohttp_runs(runs, "asyncio_sleep")
     if not slept and not awaited:
@@ -478,7 +485,7 @@ def _aiohttp(runs, part):
                        f"{fmt.times(bv.AIOHTTP_FACTOR)} undecided.")
     rows = []
     for route, by_c in (("time_sleep", slept), ("asyncio_sleep", awaited)):
-        for c, r in sorted(by_c.items()):
+        for _c, r in sorted(by_c.items()):
             name = f"{'⚠ ' if r.flagged else ''}`{r.name.text}`"
             if r.failed:
                 rows.append([name, f"**failed**: {r.error_message}"] + [fmt.DASH] * 5)
@@ -495,7 +502,7 @@ def _aiohttp(runs, part):
     return "\n\n".join(out)
 
 
-def _await_yield(runs, part):
+def _await_yield(runs: list[results.Run], part: bv.Part) -> str:
     """blocking/py_await_yield/...: a heartbeat against a loop of awaits that never suspend, and
     against the same loop with `asyncio.sleep(0)` every K awaits."""
     stalled, yielding = bv.await_runs(runs)
@@ -551,12 +558,12 @@ def _await_yield(runs, part):
     return "\n\n".join(out)
 
 
-def _median_ms(run, counter_us):
+def _median_ms(run: results.Run, counter_us: str) -> float | None:
     v = run.median(counter_us)
     return None if v is None else v / 1000
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     runs = results.runs
     loop_rows, server_rows = [], []
     for r in bv.loop_runs(runs):

@@ -24,11 +24,18 @@ are decided on 95 % confidence intervals from the repetitions
 (stats.ratio_ci, verdict.py). The RULE_* texts below are printed on the page:
 keep them in step with the code.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats, verdict
 from .models import CPP, PYTHON
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "blocking"
 
@@ -120,44 +127,44 @@ class Key:
     threads: int    # pool workers (client side) or server threads; 0 when none in the name
 
     @property
-    def language(self):
+    def language(self) -> str:
         return PYTHON if self.group.startswith("py_") else CPP
 
     @property
-    def cpu(self):
+    def cpu(self) -> bool:
         return self.group in CPU_GROUPS.values()
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     n = run.name
     group, kind = (list(n.labels) + [None, None])[:2]
     return Key(group or "", kind or "", int(n.param("workers", n.param("threads", 0)) or 0))
 
 
-def language(run):
+def language(run: results.Run) -> str:
     return key(run).language
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged
 
 
-def client_runs(runs, group="client"):
+def client_runs(runs: list[results.Run], group: str = "client") -> list[results.Run]:
     return [r for r in runs if key(r).group == group]
 
 
-def loop_runs(runs):
+def loop_runs(runs: list[results.Run]) -> list[results.Run]:
     """Every event-loop run (both languages, waits and CPU work), in the page's order."""
     order = ["client", "py_client", "cpu", "py_cpu"]
     return [r for g in order for r in runs if key(r).group == g]
 
 
-def server_runs(runs, engine):
+def server_runs(runs: list[results.Run], engine: str) -> dict[int, results.Run]:
     """{concurrency: Run} for one engine."""
     return {r.name.param("c"): r for r in runs if key(r).group == "server" and key(r).kind == engine}
 
 
-def find(runs, group, kind, threads=0):
+def find(runs: list[results.Run], group: str, kind: str, threads: int = 0) -> results.Run | None:
     for r in runs:
         k = key(r)
         if k.group == group and k.kind == kind and (threads == 0 or k.threads == threads):
@@ -165,20 +172,20 @@ def find(runs, group, kind, threads=0):
     return None
 
 
-def offloads(runs, group="client"):
+def offloads(runs: list[results.Run], group: str = "client") -> list[results.Run]:
     return sorted((r for r in runs if key(r).group == group and key(r).kind in OFFLOADS),
                   key=lambda r: (workers(r) or 0, r.name.param("cpus", 0) or 0))
 
 
-def tasks(run):
+def tasks(run: results.Run) -> int:
     return run.name.param("tasks")
 
 
-def work_ms(run):
+def work_ms(run: results.Run) -> float:
     return run.name.param("wait_ms", run.name.param("cpu_ms"))
 
 
-def workers(run):
+def workers(run: results.Run) -> int:
     """The pool's threads or processes: from the name, else the counter (asyncio's default
     executor reports its size)."""
     w = run.name.param("workers")
@@ -187,7 +194,7 @@ def workers(run):
     return int(w) if w else 0
 
 
-def cpus(run, rep=None):
+def cpus(run: results.Run, rep: results.Entry | None = None) -> float | None:
     """CPUs the threads doing the blocking part could use (counter cpus_available)."""
     v = rep.get("cpus_available") if rep is not None else run.median("cpus_available")
     if not v:
@@ -195,7 +202,7 @@ def cpus(run, rep=None):
     return v
 
 
-def label(run, stable=False):
+def label(run: results.Run, stable: bool = False) -> str:
     """What a run is, by language: never a C++ figure under a Python call's name. stable: without
     what the machine decides (the size of asyncio's default executor), for check names."""
     k = key(run)
@@ -216,7 +223,7 @@ def label(run, stable=False):
             "on_loop": "C++ work on the loop"}.get(k.kind, f"C++ {k.kind}")
 
 
-def bound_ms(run, rep=None):
+def bound_ms(run: results.Run, rep: results.Entry | None = None) -> float | None:
     """The least total the mechanism allows (one repetition's, or from the medians): waits: N×D on
     the loop, ceil(N/W)×D on W threads, D on timers; CPU work: its CPU time on one thread (on the
     loop) or ÷ the CPUs the workers may use."""
@@ -236,14 +243,14 @@ def bound_ms(run, rep=None):
     return d
 
 
-def task_work_ms(run, rep=None):
+def task_work_ms(run: results.Run, rep: results.Entry | None = None) -> float | None:
     """One task's CPU work (ms): the work's CPU time ÷ N."""
     cpu_s = rep.get("work_cpu_s") if rep is not None else run.median("work_cpu_s")
     n = tasks(run)
     return None if cpu_s is None or not n else cpu_s * 1000 / n
 
 
-def bounds_broken(run):
+def bounds_broken(run: results.Run) -> list[str]:
     """The bound checks that fail on some error-free repetition, as text (empty: all hold)."""
     out = []
     k = key(run)
@@ -264,7 +271,7 @@ def bounds_broken(run):
     return out
 
 
-def server_cap(run):
+def server_cap(run: results.Run) -> float | None:
     """T/D for the blocking engine, 1/D for aiohttp's time.sleep handler, C/D (the ideal) for the asio
     engine and aiohttp's asyncio.sleep handler, requests/s."""
     d = run.name.param("delay_ms")
@@ -277,11 +284,11 @@ def server_cap(run):
     return (min(c, k.threads) if k.kind == "blocking" else c) * 1000.0 / d
 
 
-def per_rep(run, fn):
+def per_rep(run: results.Run, fn: Callable[[results.Entry], float | None]) -> list[float]:
     return [v for v in (fn(rep) for rep in run.reps) if v is not None]
 
 
-def lag_over(run, ms, counter="loop_lag_max_us"):
+def lag_over(run: results.Run, ms: float, counter: str = "loop_lag_max_us") -> list[float]:
     """Per-repetition loop lag (max by default) ÷ ms, for ratio_ci."""
     return per_rep(run, lambda rep: rep[counter] / 1000 / ms if ms and rep.get(counter) else None)
 
@@ -290,18 +297,19 @@ def lag_over(run, ms, counter="loop_lag_max_us"):
 class Part:
     word: str
     line: str                                      # every figure, for the Verdict section
-    reasons: list = field(default_factory=list)
-    checks: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    checks: list[verdict.Check] = field(default_factory=list)
     short: str = ""                                # the one figure that matters, for the heading
 
 
-def _word(checks, reasons):
+def _word(checks: list[verdict.Check], reasons: list[str]) -> str:
     if reasons or any(c.status == verdict.FAILED for c in checks):
         return verdict.NUANCED
     return verdict.word_from(checks)
 
 
-def _wait_language(runs, lang, checks, reasons, short=None):
+def _wait_language(runs: list[results.Run], lang: str, checks: list[verdict.Check], reasons: list[str],
+                   short: dict[str, str] | None = None) -> str | None:
     """Checks and figures of one language's wait runs; the figure text, or None without data.
     short (a dict), if given, receives the headline figure under `lang`."""
     g = WAIT_GROUPS[lang]
@@ -343,8 +351,10 @@ def _wait_language(runs, lang, checks, reasons, short=None):
               f"{fmt.sig((timer.median('loop_lag_p50_us') or 0) / 1000)} ms)")
 
 
-def decide_client(runs):
-    checks, reasons, short = [], [], {}
+def decide_client(runs: list[results.Run]) -> Part:
+    checks: list[verdict.Check] = []
+    reasons: list[str] = []
+    short: dict[str, str] = {}
     py = _wait_language(runs, PYTHON, checks, reasons, short)
     cpp = _wait_language(runs, CPP, checks, reasons, short)
     if py is None:
@@ -363,11 +373,11 @@ def decide_client(runs):
     return Part(word, line, reasons, checks, headline)
 
 
-def _steady(run):
+def _steady(run: results.Run) -> float | None:
     return run.median("steady_req_per_s") if clean(run) else None
 
 
-def decide_server(runs):
+def decide_server(runs: list[results.Run]) -> Part:
     asio, blocking = server_runs(runs, "asio"), server_runs(runs, "blocking")
     if not blocking or not asio:
         return Part("inconclusive", "no server runs")
@@ -425,38 +435,38 @@ def decide_server(runs):
 GIL_CHECK = "Python `asyncio.to_thread(work)`: total ÷ its CPU work (GIL: one thread at a time)"
 
 
-def lag_check_name(on, off):
+def lag_check_name(on: results.Run, off: results.Run) -> str:
     """The name of the check that offloading the CPU work cuts the loop's lag max (stable: the
     guide cites it), e.g. 'Python work on the loop ÷ Python `asyncio.to_thread(work)`, loop lag max'."""
     return f"{label(on)} ÷ {label(off, stable=True)}, loop lag max"
 
 
-def total_check_name(on, off):
+def total_check_name(on: results.Run, off: results.Run) -> str:
     """The name of the check that the offload finishes the work sooner than the loop (Python's
     process pool), e.g. 'Python work on the loop ÷ Python `ProcessPoolExecutor(2)`, total'."""
     return f"{label(on)} ÷ {label(off, stable=True)}, total"
 
 
-def find_check(checks, name):
+def find_check(checks: list[verdict.Check], name: str) -> verdict.Check | None:
     return next((c for c in checks if c.name == name), None)
 
 
-def aiohttp_runs(runs, route):
+def aiohttp_runs(runs: list[results.Run], route: str) -> dict[int, results.Run]:
     """{concurrency: Run} for one of the aiohttp server's handlers (time_sleep | asyncio_sleep)."""
     return {r.name.param("c"): r for r in runs if key(r).group == AIOHTTP_GROUP and key(r).kind == route}
 
 
-def aiohttp_label(route):
+def aiohttp_label(route: str) -> str:
     return {"time_sleep": "aiohttp handler calling `time.sleep`",
             "asyncio_sleep": "aiohttp handler awaiting `asyncio.sleep`"}.get(route, f"aiohttp {route}")
 
 
-def aiohttp_check_name(c):
+def aiohttp_check_name(c: int) -> str:
     """The check's name (stable: the guide cites it)."""
     return f"aiohttp_server: `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, c:{c}"
 
 
-def decide_aiohttp(runs):
+def decide_aiohttp(runs: list[results.Run]) -> Part:
     """C3's server side in Python: an aiohttp handler that sleeps with time.sleep vs asyncio.sleep."""
     slept, awaited = aiohttp_runs(runs, "time_sleep"), aiohttp_runs(runs, "asyncio_sleep")
     if not slept or not awaited:
@@ -508,14 +518,15 @@ def decide_aiohttp(runs):
     return Part(word, line, reasons, checks, line)
 
 
-def cpu_figure(run):
+def cpu_figure(run: results.Run) -> str:
     """'1,020 ms wall, 0.51 CPU s, 1 CPU'."""
     c = cpus(run)
     return (f"{fmt.sig(run.median('total_ms'))} ms wall, {fmt.sig(run.median('cpu_s'))} CPU s, "
             f"{fmt.param(c)} CPU{'s' if c != 1 else ''}")
 
 
-def _cpu_language(runs, lang, checks, reasons, short=None):
+def _cpu_language(runs: list[results.Run], lang: str, checks: list[verdict.Check], reasons: list[str],
+                  short: dict[str, list[str]] | None = None) -> str | None:
     """Like _wait_language, for the CPU runs; short[lang] gets each offload's speed-up."""
     g = CPU_GROUPS[lang]
     on = find(runs, g, "on_loop")
@@ -549,8 +560,10 @@ def _cpu_language(runs, lang, checks, reasons, short=None):
     return f"{lang}: {tasks(on)} tasks × {fmt.param(c)} ms of CPU work: " + "; ".join(parts)
 
 
-def decide_cpu(runs):
-    checks, reasons, short = [], [], {}
+def decide_cpu(runs: list[results.Run]) -> Part:
+    checks: list[verdict.Check] = []
+    reasons: list[str] = []
+    short: dict[str, list[str]] = {}
     py = _cpu_language(runs, PYTHON, checks, reasons, short)
     cpp = _cpu_language(runs, CPP, checks, reasons, short)
     if py is None:
@@ -575,7 +588,7 @@ def decide_cpu(runs):
     return Part(word, line, reasons, checks, headline)
 
 
-def await_runs(runs):
+def await_runs(runs: list[results.Run]) -> tuple[results.Run | None, list[results.Run]]:
     """(the no_yield run, [the sleep0 runs by K]) of the await_yield experiment."""
     stalled = find(runs, AWAIT_GROUP, "no_yield")
     yielding = sorted((r for r in runs if key(r).group == AWAIT_GROUP and key(r).kind == "sleep0"),
@@ -583,7 +596,7 @@ def await_runs(runs):
     return stalled, yielding
 
 
-def await_label(run):
+def await_label(run: results.Run) -> str:
     k = key(run)
     if k.kind == "no_yield":
         return "awaits that never suspend"
@@ -592,13 +605,13 @@ def await_label(run):
             else f"`asyncio.sleep(0)` every {fmt.count(every)} awaits")
 
 
-def await_lag_check_name(run):
+def await_lag_check_name(run: results.Run) -> str:
     """The check's name (stable: the guide cites it): 'await_yield: awaits that never suspend ÷
     `asyncio.sleep(0)` after every await, heartbeat lag max'."""
     return f"await_yield: awaits that never suspend ÷ {await_label(run)}, heartbeat lag max"
 
 
-def _await_bounds(stalled, yielding):
+def _await_bounds(stalled: results.Run, yielding: list[results.Run]) -> list[str]:
     out = []
     for i, rep in enumerate(stalled.reps):
         during, lag, total = rep.get("heartbeats_during"), rep.get("loop_lag_max_us"), rep.get("total_ms")
@@ -617,7 +630,7 @@ def _await_bounds(stalled, yielding):
     return out
 
 
-def decide_await(runs):
+def decide_await(runs: list[results.Run]) -> Part:
     """Q7: does awaiting a coroutine that never suspends give the loop a turn?"""
     stalled, yielding = await_runs(runs)
     yielding = [r for r in yielding if clean(r)]
@@ -659,16 +672,16 @@ class Verdict(verdict.Line):
     client: Part
     server: Part
     cpu: Part
-    await_yield: Part = None
-    aiohttp: Part = None
+    await_yield: Part | None = None
+    aiohttp: Part | None = None
 
     @property
-    def checks(self):
+    def checks(self) -> list[verdict.Check]:
         return (self.client.checks + self.cpu.checks + (self.aiohttp.checks if self.aiohttp else [])
                 + (self.await_yield.checks if self.await_yield else []))
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     client, server, cpu = decide_client(runs), decide_server(runs), decide_cpu(runs)
     awaits, aiohttp = decide_await(runs), decide_aiohttp(runs)
     words = [client.word, server.word, aiohttp.word, cpu.word]

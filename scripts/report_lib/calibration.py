@@ -3,8 +3,16 @@ one-line verdict for the index; page.write_page() writes charts/ and
 README.md under DIR/calibration/ from the shared page parts (page.py) plus
 this module's prose. Every figure comes from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import fmt, headline as hl, models, page
 from . import calibration_verdict as cv
+from .stats import Interval
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "calibration"
 TITLE = "Calibration: the harness's own ceiling, against nginx and wrk"
@@ -20,11 +28,11 @@ CLAIM = (
     "bookkeeping per request with no network at all.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> cv.Verdict:
     return cv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The ratios a reader quotes, with their 95 % CIs: mockd ÷ nginx per mode, each model ÷ wrk,
     then the null model's bookkeeping per request. What the run did not measure is left out."""
     v = cv.decide(results.runs)
@@ -37,7 +45,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: cv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     return [
         "## Setup\n\n" + _setup(results),
@@ -50,12 +58,12 @@ def sections(results, charts_written, v):
     ]
 
 
-def _requests_range(runs, side):
+def _requests_range(runs: list[results.Run], side: str) -> str:
     ns = sorted({n for r in runs if cv.key(r).side == side for n in r.values("requests")})
     return " to ".join(fmt.count(n) for n in sorted({ns[0], ns[-1]})) if ns else "not recorded"
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     cpu = {r.median("server_cpu") for r in runs if cv.key(r).side == "server" and r.median("server_cpu") is not None}
     pinned = ("both pinned to CPU " + ", ".join(fmt.count(c) for c in sorted(cpu) if c >= 0)
@@ -82,7 +90,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "calibration_ratios": "Each ratio with its 95 % confidence interval, on a log axis: mockd ÷ nginx under "
                               "the same client (left), each C++ client model ÷ wrk with as many connections "
@@ -90,7 +98,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: cv.Verdict) -> str:
     out = [page.verdict_section(cv.RULE_TEXT, v, v.checks, "calibration_verdict.py")]
     if v.targets:
         out.append("Targets of the issue (shown, not deciding the word: where the harness could still gain):\n\n"
@@ -113,7 +121,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _rate(run):
+def _rate(run: results.Run) -> str:
     if run is None:
         return fmt.DASH
     if run.failed:
@@ -121,11 +129,11 @@ def _rate(run):
     return fmt.sig(run.median("req_per_s")) + (" ⚠ errors" if run.flagged else "")
 
 
-def _ratio(ci):
+def _ratio(ci: Interval) -> str:
     return fmt.factor_ci(*ci) if ci else fmt.DASH
 
 
-def _where(runs, v):
+def _where(runs: list[results.Run], v: cv.Verdict) -> str:
     """Where the time goes, from the run's own counters: the client's CPU per request and how busy
     it kept its core, against wrk's, and the null model's share of a request."""
     out = []
@@ -175,7 +183,7 @@ def _where(runs, v):
     return "\n".join(out) if out else "Not measured."
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "nginx and wrk are the references because they are what a reader would reach for, not because they "
         "are the fastest possible: a ratio above 1 means the harness is at least as fast as they are here.",
@@ -191,7 +199,7 @@ def _caveats(results):
     return page.caveats(results, items, counter="req_per_s", what="req/s")
 
 
-def _model_of(run):
+def _model_of(run: results.Run) -> tuple[str | None, int | None]:
     k = cv.key(run)
     if k.side == "server":
         return "asio_coro", k.c
@@ -200,7 +208,7 @@ def _model_of(run):
     return None, k.c
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     columns = [
         page.counter_column("req/s", "req_per_s"),
         page.cv_column("req_per_s", "CV of req/s"),

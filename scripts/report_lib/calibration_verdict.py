@@ -38,10 +38,16 @@ not whether its figures hold. The other client models' ratios to wrk are
 quoted, not checked: a thread per request, or libcurl's multi interface, is
 what those models measure.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "calibration"
 MODES = (("keepalive", "http"), ("close", "http"), ("keepalive", "https"), ("close", "https"))
@@ -75,12 +81,12 @@ RULE_TEXT = (
 class Key:
     side: str      # server | client | null
     who: str       # mockd | nginx | a model | wrk | null
-    mode: str = None   # keepalive | close (server)
-    proto: str = None  # http | https (server)
-    c: int = None
+    mode: str | None = None   # keepalive | close (server)
+    proto: str | None = None  # http | https (server)
+    c: int | None = None
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels, c = run.name.labels, run.name.param("c")
     side = labels[0] if labels else ""
     if side == "server" and len(labels) >= 4:
@@ -90,11 +96,11 @@ def key(run):
     return Key(side or "other", side or "other", c=c)
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values("req_per_s"))
 
 
-def server_run(runs, who, mode, proto):
+def server_run(runs: list[results.Run], who: str, mode: str, proto: str) -> results.Run | None:
     for r in runs:
         k = key(r)
         if k.side == "server" and (k.who, k.mode, k.proto) == (who, mode, proto):
@@ -102,7 +108,7 @@ def server_run(runs, who, mode, proto):
     return None
 
 
-def client_run(runs, who, c=None):
+def client_run(runs: list[results.Run], who: str, c: int | None = None) -> results.Run | None:
     for r in runs:
         k = key(r)
         if k.side == "client" and k.who == who and (c is None or k.c == c):
@@ -110,21 +116,21 @@ def client_run(runs, who, c=None):
     return None
 
 
-def null_run(runs):
+def null_run(runs: list[results.Run]) -> results.Run | None:
     return next((r for r in runs if key(r).side == "null"), None)
 
 
-def client_models(runs):
+def client_models(runs: list[results.Run]) -> list[str]:
     """The client models measured (not wrk), in the registry's order of CLIENT_MODELS."""
     seen = {key(r).who for r in runs if key(r).side == "client" and key(r).who != "wrk"}
     return [m for m in CLIENT_MODELS if m in seen] + sorted(seen - set(CLIENT_MODELS))
 
 
-def modes(runs):
+def modes(runs: list[results.Run]) -> list[tuple[str, str]]:
     return [m for m in MODES if server_run(runs, "mockd", *m) or server_run(runs, "nginx", *m)]
 
 
-def pair_ci(a, b):
+def pair_ci(a: results.Run | None, b: results.Run | None) -> stats.Interval | None:
     """(est, low, high) of a ÷ b in req/s, paired; None unless both ran without errors."""
     if not clean(a) or not clean(b):
         return None
@@ -132,26 +138,26 @@ def pair_ci(a, b):
     return ci if ci[0] is not None else None
 
 
-def server_ratio(runs, mode, proto):
+def server_ratio(runs: list[results.Run], mode: str, proto: str) -> stats.Interval | None:
     return pair_ci(server_run(runs, "mockd", mode, proto), server_run(runs, "nginx", mode, proto))
 
 
-def wrk_for(runs, model):
+def wrk_for(runs: list[results.Run], model: str) -> results.Run | None:
     m = client_run(runs, model)
     return client_run(runs, "wrk", key(m).c) if m else None
 
 
-def client_ratio(runs, model):
+def client_ratio(runs: list[results.Run], model: str) -> stats.Interval | None:
     m = client_run(runs, model)
     return pair_ci(m, wrk_for(runs, model)) if m else None
 
 
-def per_request_ns(run):
+def per_request_ns(run: results.Run) -> list[float]:
     """Wall time per request (ns), per repetition: 1e9 ÷ req/s."""
     return [1e9 / v for v in run.values("req_per_s") if v] if run else []
 
 
-def null_ns(runs):
+def null_ns(runs: list[results.Run]) -> stats.Interval | None:
     """(geometric mean, low, high) ns of bookkeeping per request in the null model; None when absent."""
     r = null_run(runs)
     if not clean(r):
@@ -161,14 +167,14 @@ def null_ns(runs):
     return ci if ci[0] is not None else None
 
 
-def cpu_us_per_request(run):
+def cpu_us_per_request(run: results.Run) -> float | None:
     """The client's CPU time per request (µs), median over repetitions; None when not recorded."""
     if run is None or run.failed:
         return None
     return run.per_rep("cpu_s", "requests", scale=1e6)
 
 
-def cpu_busy(run):
+def cpu_busy(run: results.Run) -> float | None:
     """The client's CPU time over the run's wall time (1.0: one core busy the whole run)."""
     if run is None or run.failed:
         return None
@@ -177,11 +183,11 @@ def cpu_busy(run):
     return stats.median(shares)
 
 
-def skip_reasons(runs):
+def skip_reasons(runs: list[results.Run]) -> list[str]:
     """The distinct reasons benchmarks were skipped (e.g. nginx not installed), in order."""
-    out = []
+    out: list[str] = []
     for r in runs:
-        if r.failed and r.error_message not in out:
+        if r.error_message is not None and r.error_message not in out:  # failed
             out.append(r.error_message)
     return out
 
@@ -190,21 +196,21 @@ def skip_reasons(runs):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)   # the rule's checks (decide the word)
+    checks: list[checks_mod.Check] = field(default_factory=list)   # the rule's checks (decide the word)
     targets: list = field(default_factory=list)  # the issue's targets (shown, do not decide)
     server: dict = field(default_factory=dict)   # (mode, proto) -> (est, low, high)
     clients: dict = field(default_factory=dict)  # model -> (est, low, high)
-    null: tuple = None                            # ns per request (mean, low, high)
-    reasons: list = field(default_factory=list)
+    null: stats.Interval | None = None                   # ns per request (mean, low, high)
+    reasons: list[str] = field(default_factory=list)
 
 
-def _ratio_text(ci):
+def _ratio_text(ci: stats.Interval | None) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"
 
 
-def decide(runs):
-    server = {m: server_ratio(runs, *m) for m in MODES}
-    server = {m: ci for m, ci in server.items() if ci}
+def decide(runs: list[results.Run]) -> Verdict:
+    measured = {m: server_ratio(runs, *m) for m in MODES}
+    server = {m: ci for m, ci in measured.items() if ci}
     clients = {m: client_ratio(runs, m) for m in client_models(runs)}
     clients = {m: ci for m, ci in clients.items() if ci}
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="", server=server, clients=clients, null=null_ns(runs))

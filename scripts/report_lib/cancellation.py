@@ -6,10 +6,17 @@ retrieved), each as a count. verdict() gives the index's line; the page is
 built from the shared parts (page.py) plus this module's prose. Every figure
 comes from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import fmt, headline as hl, page
 from . import verdict as checks_mod
 from . import cancellation_verdict as cv
 from .results import first_median
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "cancellation"
 TITLE = "C8 cancellation: gather vs TaskGroup when one request fails"
@@ -26,11 +33,11 @@ CLAIM = (
     "is shown by a count from one small experiment.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> cv.Verdict:
     return cv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The figures a reader quotes, headline configuration (a 500, N = 10): gather's siblings
     completed after the error and cancelled, TaskGroup's cancelled, time to error, and how much
     longer waiting for all takes."""
@@ -49,7 +56,7 @@ def headline(results):
     ])
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: cv.Verdict) -> list[str]:
     return [
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),
@@ -63,11 +70,11 @@ def sections(results, charts_written, v):
     ]
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     fail_ms, slow_ms = first_median(cv.races(runs), "fail_ms"), first_median(cv.races(runs), "slow_ms")
-    ns = sorted({cv.key(r).n for r in cv.races(runs) if cv.key(r).n})
-    failures = sorted({cv.key(r).failure for r in cv.races(runs) if cv.key(r).failure})
+    ns = sorted({n for r in cv.races(runs) if (n := cv.key(r).n)})
+    failures = sorted({f for r in cv.races(runs) if (f := cv.key(r).failure)})
     rows = [
         ("server", "the shared `mockd` (asio engine, one thread: a delay is a timer, so any number of requests "
                    "wait at once); `/stats` reset right before each repetition, read 50 ms after it"),
@@ -90,7 +97,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "cancellation_timeline": "What the server did, per 10 ms, in the last repetition of each race (a 500 "
                                  "among N = 10): requests completed (bars up) and cancelled by their client (bars down). "
@@ -102,7 +109,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: cv.Verdict) -> str:
     out = [page.verdict_section(cv.RULE_TEXT, v, (), "cancellation_verdict.py")]
     if v.word == "inconclusive: noise":
         out.append("Undecided by noise: " + checks_mod.noise_text(v.checks) + ".")
@@ -115,7 +122,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _count(run, counter):
+def _count(run: results.Run, counter: str) -> str:
     value = run.median(counter)
     if value is None:
         return "n/a"
@@ -124,20 +131,20 @@ def _count(run, counter):
     return fmt.count(value) + spread
 
 
-def _ms(run, counter):
+def _ms(run: results.Run, counter: str) -> str:
     ci = cv.time_ci(run, counter)
     if not ci or ci[0] is None:
         return fmt.DASH
     return f"{fmt.sig(ci[0])} ({fmt.ci(ci[1], ci[2], '')})" if ci[1] is not None else fmt.sig(ci[0])
 
 
-def _median_ms(run, counter):
+def _median_ms(run: results.Run, counter: str) -> str:
     """A median (a sum that is 0 in some repetitions has no geometric mean)."""
     value = run.median(counter)
     return fmt.DASH if value is None else fmt.sig(value)
 
 
-def _races(runs):
+def _races(runs: list[results.Run]) -> str:
     out = []
     for failure, n in cv.configs(runs):
         rows = []
@@ -154,6 +161,7 @@ def _races(runs):
                              _ms(r, "all_done_ms"), _count(r, "siblings_ok"), _count(r, "siblings_cancelled"),
                              _count(r, "server_cancelled"), _count(r, "server_completed_after_error"),
                              _median_ms(r, "cancelled_in_server_ms_sum")])
+        assert n is not None  # a race's name carries n:
         out.append(f"**{cv.config_label(failure, n)}** ({fmt.count(n - 1)} siblings; medians over the repetitions, "
                    f"their range in brackets when it varied; times are geometric means with their 95 % interval):\n\n"
                    + fmt.table(["how the N are awaited", "time to error, ms", "all requests ended, ms",
@@ -181,7 +189,7 @@ SEMANTICS_TEXT = {
 }
 
 
-def _semantics(runs):
+def _semantics(runs: list[results.Run]) -> str:
     out = []
     checks = cv.semantics_checks(runs)
     for r in cv.semantics(runs):
@@ -202,7 +210,7 @@ def _semantics(runs):
     return "\n\n".join(out) if out else "Not measured."
 
 
-def _why(runs):
+def _why(runs: list[results.Run]) -> str:
     g, t = cv.race_run(runs, "gather"), cv.race_run(runs, "taskgroup")
     lines = [
         "- `gather` returns a future that completes as soon as one of its children raises. It passes the "
@@ -238,7 +246,7 @@ def _why(runs):
     return "\n".join(lines)
 
 
-def _interview(runs):
+def _interview(runs: list[results.Run]) -> str:
     g = cv.race_run(runs, "gather")
     after = cv.share(g, "server_completed_after_error")
     measured = (f" In this suite's measurement, the server completed {fmt.sig(after[0])} % of the other "
@@ -252,7 +260,7 @@ def _interview(runs):
             + measured)
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "Under gather, the siblings ran to completion because the script kept its event loop and its aiohttp "
         "session open after the error. A program that leaves `async with ClientSession()` on the exception "

@@ -28,10 +28,16 @@ only when its whole interval clears its bound:
 - inconclusive: noise when an interval straddles a bound; inconclusive when no
              error-free gather run with mockd's cancellation counts exists.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "cancellation"
 COMPLETED_ALL = 90.0   # % of the siblings
@@ -51,7 +57,7 @@ VARIANT_LABEL = {
 CANCELS = {"taskgroup", "wait_for_one_error"}  # the variants that cancel the siblings
 
 # The semantics benchmarks: counter -> the count the mechanism gives (k = 10 tasks).
-EXPECTED = {
+EXPECTED: dict[str, dict[str, int | str]] = {
     "cancel_swallowed": {"cancel_calls": 2, "swallowed": 1, "propagating_task_cancelled": 1,
                          "swallowing_task_cancelled": 0, "swallowing_task_finished": 1, "follow_up_ok": 1,
                          "server_cancelled": 2},
@@ -83,11 +89,11 @@ class Key:
     part: str          # race | semantics
     lang: str          # py | cpp
     variant: str
-    failure: str = None
-    n: int = None
+    failure: str | None = None
+    n: int | None = None
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     part = labels[0] if labels else ""
     lang = labels[1] if len(labels) > 1 else ""
@@ -95,21 +101,22 @@ def key(run):
     return Key(part, lang, variant, run.name.param("fail"), run.name.param("n"))
 
 
-def races(runs):
+def races(runs: list[results.Run]) -> list[results.Run]:
     return [r for r in runs if key(r).part == "race"]
 
 
-def semantics(runs):
+def semantics(runs: list[results.Run]) -> list[results.Run]:
     return [r for r in runs if key(r).part == "semantics"]
 
 
-def configs(runs):
+def configs(runs: list[results.Run]) -> list[tuple[str | None, int | None]]:
     """(failure, n) of every race configuration, the headline's first."""
     seen = {(key(r).failure, key(r).n) for r in races(runs)}
     return sorted(seen, key=lambda c: (c != (HEADLINE_FAILURE, HEADLINE_N), c[0] != HEADLINE_FAILURE, c[1] or 0))
 
 
-def race_run(runs, variant, failure=HEADLINE_FAILURE, n=HEADLINE_N):
+def race_run(runs: list[results.Run], variant: str, failure: str | None = HEADLINE_FAILURE,
+             n: int | None = HEADLINE_N) -> results.Run | None:
     for r in races(runs):
         k = key(r)
         if (k.variant, k.failure, k.n) == (variant, failure, n):
@@ -117,11 +124,11 @@ def race_run(runs, variant, failure=HEADLINE_FAILURE, n=HEADLINE_N):
     return None
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def share(run, counter):
+def share(run: results.Run | None, counter: str) -> stats.Interval | None:
     """(mean, low, high) in % of the siblings of `counter`, over the repetitions; None when absent."""
     if not clean(run):
         return None
@@ -132,7 +139,7 @@ def share(run, counter):
     return stats.mean_ci(values)
 
 
-def time_ci(run, counter="time_to_error_ms"):
+def time_ci(run: results.Run | None, counter: str = "time_to_error_ms") -> stats.Interval | None:
     """(geometric mean, low, high) of a time over the repetitions (stats.ratio_ci on the values: a
     t-interval on their logs, which stays positive on a log axis); None when absent."""
     if not clean(run):
@@ -142,7 +149,8 @@ def time_ci(run, counter="time_to_error_ms"):
     return ci if ci[0] is not None else None
 
 
-def time_ratio(runs, slower, faster, failure=HEADLINE_FAILURE, n=HEADLINE_N):
+def time_ratio(runs: list[results.Run], slower: str, faster: str, failure: str = HEADLINE_FAILURE,
+               n: int = HEADLINE_N) -> stats.Interval | None:
     """time_to_error_ms of `slower` ÷ `faster`, repetition with repetition (they ran side by side)."""
     a, b = race_run(runs, slower, failure, n), race_run(runs, faster, failure, n)
     if not (clean(a) and clean(b)):
@@ -151,7 +159,7 @@ def time_ratio(runs, slower, faster, failure=HEADLINE_FAILURE, n=HEADLINE_N):
     return ci if ci[0] is not None else None
 
 
-def config_label(failure, n):
+def config_label(failure: str | None, n: int | None) -> str:
     return f"{'a 500' if failure == 'status500' else 'a reset'}, N = {n}"
 
 
@@ -159,24 +167,24 @@ def config_label(failure, n):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
-    contrast: list = field(default_factory=list)
-    reasons: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
+    contrast: list[checks_mod.Check] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
-def semantics_checks(runs):
+def semantics_checks(runs: list[results.Run]) -> list[tuple[results.Run, str, float, list[float]]]:
     """[(benchmark, counter, expected, measured values)] for every semantics count."""
-    out = []
+    out: list[tuple[results.Run, str, float, list[float]]] = []
     for r in semantics(runs):
         expected = EXPECTED.get(key(r).variant, {})
         k = r.name.param("k")
         for counter, want in expected.items():
-            want = k if want == "k" else want
-            out.append((r, counter, want, r.values(counter)))
+            count = k if want == "k" else int(want)  # "k": the run's task count
+            out.append((r, counter, count, r.values(counter)))
     return out
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     for failure, n in configs(runs):
         where = config_label(failure, n)
@@ -200,7 +208,8 @@ def decide(runs):
         return v
 
     cancel_checks = [c for c in v.checks if "cancelled" in c.name]
-    if cancel_checks and all(c.status == checks_mod.FAILED and c.low >= COMPLETED_ALL for c in cancel_checks):
+    if cancel_checks and all(c.status == checks_mod.FAILED and c.low is not None and c.low >= COMPLETED_ALL
+                             for c in cancel_checks):  # (a failed check has an interval)
         v.word = checks_mod.CONFIRMED
     else:
         word = checks_mod.word_from(v.checks)

@@ -19,7 +19,10 @@ summary_lines() is the terminal's summary, a few lines per scenario; the end
 of a bench run prints it against the committed reference
 (`scripts/report --compare DIR results`). Only read, never written.
 """
+from __future__ import annotations
+
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import between_runs, fmt, headline, index, results as results_mod, scenarios, verdict as checks_mod
@@ -35,11 +38,11 @@ _NAMED_AT_MOST = 4
 @dataclass
 class FigurePair:
     label: str
-    a: headline.Figure = None  # None: not measured in A
-    b: headline.Figure = None
+    a: headline.Figure | None = None  # None: not measured in A
+    b: headline.Figure | None = None
 
     @property
-    def word(self):
+    def word(self) -> str | None:
         """headline.AGREES, headline.DIFFERS, or None (one side missing, or without an interval)."""
         return headline.agreement(self.a, self.b)
 
@@ -47,30 +50,30 @@ class FigurePair:
 @dataclass
 class CheckPair:
     name: str
-    a: checks_mod.Check = None  # None: A's verdict has no check of that name
-    b: checks_mod.Check = None
+    a: checks_mod.Check | None = None  # None: A's verdict has no check of that name
+    b: checks_mod.Check | None = None
 
 
 @dataclass
 class ScenarioComparison:
     scenario: str
-    word_a: str = None
-    word_b: str = None
-    mode_a: str = None         # default | quick | reference, when the run says
-    mode_b: str = None
-    figures: list = field(default_factory=list)  # FigurePair: A's order, then the figures only B has
-    checks: list = field(default_factory=list)   # CheckPair: the checks whose outcome changed
-    error: str = None          # why the scenario could not be compared
+    word_a: str | None = None
+    word_b: str | None = None
+    mode_a: str | None = None  # default | quick | reference, when the run says
+    mode_b: str | None = None
+    figures: list[FigurePair] = field(default_factory=list)  # A's order, then the figures only B has
+    checks: list[CheckPair] = field(default_factory=list)    # the checks whose outcome changed
+    error: str | None = None   # why the scenario could not be compared
 
     @property
-    def verdict_same(self):
+    def verdict_same(self) -> bool:
         return self.word_a == self.word_b
 
-    def with_word(self, word):
+    def with_word(self, word: str) -> list[FigurePair]:
         return [p for p in self.figures if p.a is not None and p.b is not None and p.word == word]
 
     @property
-    def one_sided(self):
+    def one_sided(self) -> list[FigurePair]:
         return [p for p in self.figures if p.a is None or p.b is None]
 
 
@@ -78,12 +81,12 @@ class ScenarioComparison:
 class Comparison:
     a_dir: str
     b_dir: str
-    scenarios: list            # ScenarioComparison, one per scenario in both
-    only_a: list               # scenario names with a bench.json in A only
-    only_b: list
+    scenarios: list[ScenarioComparison]  # one per scenario in both
+    only_a: list[str]                    # scenario names with a bench.json in A only
+    only_b: list[str]
 
 
-def compare(a_dir, b_dir):
+def compare(a_dir: str, b_dir: str) -> Comparison:
     """Every scenario in both directories compared. Raises results.ReportError (a message for
     the user) when a directory is missing or the two have no scenario in common."""
     for which, d in (("A", a_dir), ("B", b_dir)):
@@ -99,13 +102,13 @@ def compare(a_dir, b_dir):
                       [n for n in in_a if n not in in_b], [n for n in in_b if n not in in_a])
 
 
-def _known_scenarios(out_dir):
+def _known_scenarios(out_dir: str) -> list[str]:
     """The scenario folders holding a bench.json that the report knows how to read."""
     return [name for name in index.scenario_dirs(out_dir) if scenarios.get(name) is not None]
 
 
-def compare_scenario(name, a_dir, b_dir):
-    module = scenarios.get(name)
+def compare_scenario(name: str, a_dir: str, b_dir: str) -> ScenarioComparison:
+    module = scenarios.SCENARIOS[name]
     try:
         a, b = results_mod.load(a_dir, name), results_mod.load(b_dir, name)
         # The intervals the pages show: both runs' carry the scenario's spread between whole runs.
@@ -118,7 +121,7 @@ def compare_scenario(name, a_dir, b_dir):
                               changed_checks(getattr(verdict_a, "checks", []), getattr(verdict_b, "checks", [])))
 
 
-def pair_figures(mine, theirs):
+def pair_figures(mine: Sequence[headline.Figure], theirs: Sequence[headline.Figure]) -> list[FigurePair]:
     """FigurePairs matched by label: A's figures in A's order, then those only B has."""
     by_label = {f.label: f for f in theirs}
     pairs = [FigurePair(f.label, f, by_label.get(f.label)) for f in mine]
@@ -126,7 +129,7 @@ def pair_figures(mine, theirs):
     return pairs + [FigurePair(f.label, None, f) for f in theirs if f.label not in labels]
 
 
-def changed_checks(checks_a, checks_b):
+def changed_checks(checks_a: Sequence[checks_mod.Check], checks_b: Sequence[checks_mod.Check]) -> list[CheckPair]:
     """CheckPairs, matched by name, whose status differs; a check on one side only when it did not
     pass there (see the module's docstring)."""
     by_name = {c.name: c for c in checks_b}
@@ -143,7 +146,7 @@ def changed_checks(checks_a, checks_b):
 
 # --- the terminal summary -------------------------------------------------------
 
-def summary_lines(comparison, every_figure=False):
+def summary_lines(comparison: Comparison, every_figure: bool = False) -> list[str]:
     """A few lines per scenario: the verdict same or changed, how many figures agree and differ,
     then the differing figures and the changed checks (every figure with every_figure)."""
     c = comparison
@@ -156,7 +159,7 @@ def summary_lines(comparison, every_figure=False):
     return lines
 
 
-def scenario_lines(s, every_figure=False):
+def scenario_lines(s: ScenarioComparison, every_figure: bool = False) -> list[str]:
     if s.error:
         return [f"report: {s.scenario}: not compared: {s.error}"]
     modes = f" (A {s.mode_a or 'mode not recorded'}, B {s.mode_b or 'mode not recorded'})"
@@ -167,13 +170,14 @@ def scenario_lines(s, every_figure=False):
     for p in s.figures:
         if every_figure or p.word == headline.DIFFERS:
             lines.append(f"report:   {p.word or fmt.DASH}: {p.label}: {_side(p.a, 'A')}; {_side(p.b, 'B')}"
-                         + (f"; {fmt.pct(headline.relative_gap(p.a, p.b))} apart" if p.word else ""))
-    for p in s.checks:
-        lines.append(f"report:   check changed: {p.name}: {_check_side(p.a, 'A')}; {_check_side(p.b, 'B')}")
+                         + (f"; {fmt.pct(headline.relative_gap(p.a, p.b))} apart"
+                            if p.word and p.a is not None and p.b is not None else ""))  # a word: both sides
+    for cp in s.checks:
+        lines.append(f"report:   check changed: {cp.name}: {_check_side(cp.a, 'A')}; {_check_side(cp.b, 'B')}")
     return lines
 
 
-def _figure_counts(s):
+def _figure_counts(s: ScenarioComparison) -> str:
     """'8 figures: 7 agree, 1 differs, 2 only in B' (the parts that are not zero)."""
     only_a = sum(p.b is None for p in s.figures)
     only_b = sum(p.a is None for p in s.figures)
@@ -186,15 +190,15 @@ def _figure_counts(s):
     return f"{both} figure{'' if both == 1 else 's'} in both: " + ", ".join(parts)
 
 
-def _side(figure, which):
+def _side(figure: headline.Figure | None, which: str) -> str:
     return f"{which} {figure.text}" if figure is not None else f"not in {which}"
 
 
-def _check_side(check, which):
+def _check_side(check: checks_mod.Check | None, which: str) -> str:
     return f"{check.status} in {which}, {check.figure}" if check is not None else f"not checked in {which}"
 
 
-def _names(names):
+def _names(names: Sequence[str]) -> str:
     if len(names) <= _NAMED_AT_MOST:
         return ", ".join(names)
     return f"{len(names)} scenarios"

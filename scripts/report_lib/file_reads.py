@@ -8,8 +8,16 @@ The module is file_reads, not files, because report_lib/files.py is the
 atomic-write helper every page uses; NAME is the scenario's name, "files". Its charts are
 file_reads_charts (page.write_page imports <report module>_charts).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import fmt, headline as hl, page
 from . import file_reads_verdict as fv
+from .stats import Interval
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "files"
 TITLE = "C11 files: what \"async\" file reads are made of"
@@ -30,7 +38,7 @@ CLAIM = (
     "and on the machine's disk, with the page cache warm or dropped.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> fv.Verdict:
     return fv.decide(results.runs)
 
 
@@ -38,7 +46,7 @@ def verdict(results):
 COLD_DISK = "the speed of this machine's disk for uncached reads"
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The three ratios the issue asks for, per place of the many-small-files shape (the material's
     case): aiofiles ÷ plain reads, thread pool ÷ sequential, io_uring ÷ sequential, MiB/s, each with its
     95 % CI; then the same for the large-file shape where it was measured."""
@@ -55,7 +63,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: fv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     return [
         "## Setup\n\n" + _setup(results),
@@ -69,11 +77,11 @@ def sections(results, charts_written, v):
     ]
 
 
-def _median(run, counter):
+def _median(run: results.Run | None, counter: str) -> float | None:
     return None if run is None or run.failed else run.median(counter)
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     fs_names = sorted({(fv.key(r).place, (r.reps[0].get("label") or "").split(",")[0].split(";")[0])
                        for r in runs if r.reps})
@@ -116,12 +124,12 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _cpus_text(runs):
+def _cpus_text(runs: list[results.Run]) -> str:
     counts = sorted({c for r in runs for c in r.values("cpus_allowed")})
     return " to ".join(fmt.count(c) for c in counts) + " CPUs" if counts else "a number of CPUs not recorded"
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "files_ratios": "Each reader's MiB/s ÷ its own language's one-thread baseline, with the 95 % confidence "
                         "interval, on a log axis, per place; one panel per file shape. Above 1 is faster than "
@@ -134,7 +142,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: fv.Verdict) -> str:
     out = [page.verdict_section(fv.RULE_TEXT, v, v.checks, "file_reads_verdict.py")]
     if v.beside_rule:
         out.append(f"Beside the rule (depends on the setup: {COLD_DISK}): "
@@ -157,7 +165,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _rate(run):
+def _rate(run: results.Run | None) -> str:
     if run is None:
         return fmt.DASH
     if run.failed:
@@ -165,11 +173,11 @@ def _rate(run):
     return fmt.sig(run.median(fv.COUNTER)) + (" ⚠ errors" if run.flagged else "")
 
 
-def _ratio_words(ci):
+def _ratio_words(ci: Interval) -> str:
     return fmt.faster_ci(*ci) if ci else "not measured"
 
 
-def _why(runs, v):
+def _why(runs: list[results.Run], v: fv.Verdict) -> str:
     out = []
     if v.aiofiles_threads:
         lo, hi = v.aiofiles_threads
@@ -186,17 +194,18 @@ def _why(runs, v):
                "readable, though a `read()` on it may still sleep on the disk. Sockets and pipes have "
                "readiness; files do not.")
     if v.io_uring_threads:
-        workers = []
+        kernel_workers = []
         for r in runs:
             k = fv.key(r)
             if k.reader == "io_uring" and fv.clean(r) and r.values("kernel_workers"):
-                workers.append(f"{fv.where_label(k.place, k.shape)}: "
-                               f"{fv._count_text(fv._range(r.values('kernel_workers')))}")
+                per_run = fv._range(r.values("kernel_workers"))
+                assert per_run is not None  # values: checked above
+                kernel_workers.append(f"{fv.where_label(k.place, k.shape)}: {fv._count_text(per_run)}")
         out.append(f"- **What asynchronous file I/O looks like.** io_uring's reads ran on "
                    f"{fv._count_text(v.io_uring_threads)} thread of ours: one thread submits many reads and reaps "
                    f"their completions, the kernel does the waiting. Where the kernel cannot start a read without "
                    f"blocking, it hands it to a worker thread of its own (`iou-wrk`); workers per run: "
-                   + ("; ".join(workers) if workers else "not recorded")
+                   + ("; ".join(kernel_workers) if kernel_workers else "not recorded")
                    + ". Python's asyncio has no io_uring file API, and aiofiles does not use one.")
     lines = []
     for shape in fv.shapes(runs):
@@ -218,14 +227,14 @@ def _why(runs, v):
     return "\n".join(out)
 
 
-def _compared(ci):
+def _compared(ci: Interval) -> str | None:
     """'slower than', 'faster than' or 'no different from' plain reads, by the whole interval."""
     if ci is None or ci[1] is None or ci[2] is None:
         return None
     return "slower than" if ci[2] < 1 else "faster than" if ci[1] > 1 else "not measurably different from"
 
 
-def _interview(runs, v):
+def _interview(runs: list[results.Run], v: fv.Verdict) -> str:
     text = ("> \"Regular files have no readiness: epoll refuses them (`loop.add_reader` on a file raises "
             "PermissionError) and select reports them always ready, so an event loop has nothing to "
             "wait on. aiofiles runs each open, read and close in the loop's default thread pool, like "
@@ -247,7 +256,7 @@ def _interview(runs, v):
             + ("; " + "; ".join(said) if said else "") + ".")
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "\"Cold\" means this guest's page cache held none of the files' pages (checked with `mincore` before "
         "each repetition, column \"cached before\"). The disk is a virtual disk: the host below it may still "
@@ -266,11 +275,11 @@ def _caveats(results):
     return page.caveats(results, items, counter=fv.COUNTER, what="MiB/s")
 
 
-def _model_of(run):
+def _model_of(run: results.Run) -> tuple[None, None]:
     return None, None
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     columns = [
         page.counter_column("MiB/s", "mib_per_s"),
         page.cv_column("mib_per_s", "CV of MiB/s"),
@@ -289,7 +298,7 @@ def _numbers(results):
     return page.numbers_table(results, columns, model_of=_model_of, note=note)
 
 
-def _errors(results):
+def _errors(results: results.Results) -> str:
     flagged = [r for r in results.runs if r.flagged]
     if not flagged:
         return "No benchmark failed and every file read had the right size and checksum."

@@ -34,10 +34,16 @@ they show what a thread pool and real asynchronous file I/O (io_uring, one
 thread) do without an interpreter; io_uring's thread count is checked
 (== 1), not used for the word.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "files"
 COUNTER = "mib_per_s"
@@ -78,32 +84,32 @@ class Key:
     kib: int
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, int]:
         return (self.files, self.kib)
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     return Key(labels[0] if labels else "", labels[1] if len(labels) > 1 else "",
                run.name.param("files"), run.name.param("kib"))
 
 
-def shape_label(shape):
+def shape_label(shape: tuple[int, int]) -> str:
     files, kib = shape
     size = f"{fmt.compact(kib / 1024)} MiB" if kib and kib >= 1024 else f"{fmt.compact(kib)} KiB"
     return f"{fmt.count(files)} × {size}"
 
 
-def where_label(place, shape):
+def where_label(place: str, shape: tuple[int, int]) -> str:
     """'tmpfs, warm, 1,000 × 64 KiB'."""
     return f"{PLACE_LABEL.get(place, place)}, {shape_label(shape)}"
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values(COUNTER))
 
 
-def find(runs, reader, place, shape):
+def find(runs: list[results.Run], reader: str, place: str, shape: tuple[int, int]) -> results.Run | None:
     for r in runs:
         k = key(r)
         if (k.reader, k.place, k.shape) == (reader, place, shape):
@@ -111,17 +117,18 @@ def find(runs, reader, place, shape):
     return None
 
 
-def shapes(runs):
+def shapes(runs: list[results.Run]) -> list[tuple[int, int]]:
     """The file shapes measured, many small files first."""
     return sorted({key(r).shape for r in runs if key(r).files}, key=lambda s: (-s[0], s[1]))
 
 
-def places(runs):
+def places(runs: list[results.Run]) -> list[str]:
     seen = {key(r).place for r in runs}
     return [p for p in PLACES if p in seen] + sorted(seen - set(PLACES))
 
 
-def pair_ci(runs, pair, place, shape):
+def pair_ci(runs: list[results.Run], pair: tuple[str, str], place: str,
+            shape: tuple[int, int]) -> stats.Interval | None:
     """(est, low, high) of numerator ÷ denominator MiB/s, paired; None unless both ran clean."""
     a, b = find(runs, pair[0], place, shape), find(runs, pair[1], place, shape)
     if not clean(a) or not clean(b):
@@ -130,15 +137,15 @@ def pair_ci(runs, pair, place, shape):
     return ci if ci[0] is not None else None
 
 
-def thread_counts(runs, reader):
+def thread_counts(runs: list[results.Run], reader: str) -> list[float]:
     """Every repetition's reading_threads of `reader`'s clean runs."""
     return [v for r in runs if key(r).reader == reader and clean(r) for v in r.values("reading_threads")]
 
 
-def skip_reasons(runs, readers=READERS):
-    out = []
+def skip_reasons(runs: list[results.Run], readers: tuple[str, ...] = READERS) -> list[str]:
+    out: list[str] = []
     for r in runs:
-        if r.failed and key(r).reader in readers and r.error_message not in out:
+        if r.error_message is not None and key(r).reader in readers and r.error_message not in out:  # failed
             out.append(r.error_message)
     return out
 
@@ -148,7 +155,7 @@ class ExactCheck(checks_mod.Check):
     """A check on an exact count over every repetition (no interval): '6 threads (every repetition: 6–6)'."""
 
     @property
-    def figure(self):
+    def figure(self) -> str:
         if self.estimate is None:
             return fmt.DASH
         return f"{_count_text((self.low, self.high))}{self.unit} (min–max over the repetitions)"
@@ -158,24 +165,24 @@ class ExactCheck(checks_mod.Check):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     ratios: dict = field(default_factory=dict)  # (pair, place, shape) -> (est, low, high)
-    aiofiles_threads: tuple = None              # (min, max) reading threads over the repetitions
-    io_uring_threads: tuple = None
-    reasons: list = field(default_factory=list)
-    beside_rule: list = field(default_factory=list)  # checks of the setup's places, shown but not deciding
+    aiofiles_threads: tuple[float, float] | None = None             # (min, max) reading threads over the repetitions
+    io_uring_threads: tuple[float, float] | None = None
+    reasons: list[str] = field(default_factory=list)
+    beside_rule: list[checks_mod.Check] = field(default_factory=list)  # checks of the setup's places, shown but not deciding
 
 
-def _range(values):
+def _range(values: list[float]) -> tuple[float, float] | None:
     return (min(values), max(values)) if values else None
 
 
-def _count_text(r):
+def _count_text(r: tuple[float | None, float | None]) -> str:
     lo, hi = r
     return fmt.count(lo) if lo == hi else f"{fmt.count(lo)}–{fmt.count(hi)}"
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     ratios = {}
     for shape in shapes(runs):
         for place in places(runs):

@@ -1,11 +1,14 @@
 """Number formatting and Markdown tables, so every figure in prose and tables
 looks the same: 3 significant digits, thousands separators, a dash for
 missing values."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 
 DASH = "—"
 
 
-def sig(x, digits=3):
+def sig(x: float | None, digits: int = 3) -> str:
     """x rounded to `digits` significant digits, without exponent notation."""
     if x is None:
         return DASH
@@ -19,21 +22,21 @@ def sig(x, digits=3):
     return f"{rounded:.{decimals}f}"
 
 
-def _exponent(x):
+def _exponent(x: float) -> int:
     return int(f"{abs(x):e}".split("e")[1])
 
 
-def times(x):
+def times(x: float | None) -> str:
     """A factor: '38.2x'."""
     return DASH if x is None else sig(x) + "x"
 
 
-def pct(fraction, decimals=1):
+def pct(fraction: float | None, decimals: int = 1) -> str:
     """A fraction as percent: 0.021 -> '2.1 %'."""
     return DASH if fraction is None else f"{100 * fraction:.{decimals}f} %"
 
 
-def count(x):
+def count(x: float | None) -> str:
     """An integer count with separators; medians of counts may end in .5."""
     if x is None:
         return DASH
@@ -42,7 +45,7 @@ def count(x):
     return f"{x:,.1f}"
 
 
-def table(header, rows):
+def table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A Markdown table; cells are converted with str()."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     for row in rows:
@@ -50,12 +53,12 @@ def table(header, rows):
     return "\n".join(lines)
 
 
-def param(x):
+def param(x: float | None) -> str:
     """A parameter as the benchmark names spell it: 5 -> '5', 2.5 -> '2.5'."""
     return DASH if x is None else f"{x:g}"
 
 
-def compact(x):
+def compact(x: float | None) -> str:
     """A chart label: 3 significant digits without trailing zeros: 8, 16, 1,000, 2.5."""
     if x is None:
         return DASH
@@ -65,7 +68,7 @@ def compact(x):
     return text
 
 
-def axis(x):
+def axis(x: float) -> str:
     """An axis tick: 500, 1k, 20k, 1M."""
     for limit, suffix in ((1e6, "M"), (1e3, "k")):
         if abs(x) >= limit:
@@ -73,25 +76,25 @@ def axis(x):
     return compact(x)
 
 
-def ci(lo, hi, unit="x"):
+def ci(lo: float | None, hi: float | None, unit: str = "x") -> str:
     """'95 % CI 35.0–39.1x'; without an interval, 'no CI: one repetition'."""
     if lo is None or hi is None:
         return "no CI: one repetition"
     return f"95 % CI {sig(lo)}–{sig(hi)}{unit}"
 
 
-def factor_ci(est, lo, hi):
+def factor_ci(est: float | None, lo: float | None, hi: float | None) -> str:
     """A factor with its interval: '37.2x (95 % CI 35.0–39.1x)'."""
     if est is None:
         return DASH
     return f"{times(est)} ({ci(lo, hi)})"
 
 
-def includes_one(lo, hi):
+def includes_one(lo: float | None, hi: float | None) -> bool:
     return lo is not None and hi is not None and lo <= 1 <= hi
 
 
-def faster_ci(est, lo, hi, where=""):
+def faster_ci(est: float | None, lo: float | None, hi: float | None, where: str = "") -> str:
     """A speed factor in words, with its interval: '37.2x faster over HTTPS (95 % CI …)',
     'no difference over HTTP (0.997x, 95 % CI 0.98–1.01x)' when the interval includes 1 (never
     '0.997x faster'), '0.800x as fast (slower) over HTTP (95 % CI …)' when it lies below 1.
@@ -105,12 +108,12 @@ def faster_ci(est, lo, hi, where=""):
     return f"{times(est)} as fast (slower){where} ({ci(lo, hi)})"
 
 
-def ms(us):
+def ms(us: float | None) -> str:
     """Microseconds shown as milliseconds: 1420.0 -> '1.42 ms'."""
     return DASH if us is None else f"{sig(us / 1000)} ms"
 
 
-def duration_us(us):
+def duration_us(us: float | None) -> str:
     """A time in µs, switched to ms from 1 ms: '830 µs', '1.42 ms', '150 ms'."""
     if us is None:
         return DASH

@@ -20,7 +20,10 @@ Links to repository files (examples, docs) are written relative to DIR when DIR 
 repository, else as if DIR sat one level below its root (results/, results-local/), so a copy of
 results/ gives the same page.
 """
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from . import files, fmt
 from .guide_checks import INCONCLUSIVE, Fact, judge
@@ -28,12 +31,15 @@ from .guide_claims import CLAIMS
 from .guide_data import Data
 from .guide_questions import API_ANSWERS, FAMILY, HOLDS, MARK_OF, Q23, QUESTIONS
 
+if TYPE_CHECKING:
+    from . import guide_checks, guide_claims, guide_questions
+
 GUIDE = "GUIDE.md"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 UNDECIDED_MARK = "? undecided"
 
 
-def _repo_prefix(out_dir):
+def _repo_prefix(out_dir: str) -> str:
     """How a page in out_dir reaches the repository root: relative when out_dir is inside it, else '../'."""
     real, repo = os.path.realpath(out_dir), os.path.realpath(REPO)
     if real == repo or real.startswith(repo + os.sep):
@@ -42,11 +48,11 @@ def _repo_prefix(out_dir):
     return "../"
 
 
-def claim_word(data, claim):
+def claim_word(data: Data, claim: guide_claims.Claim) -> str:
     return judge(data, claim.supports, claim.against)[0]
 
 
-def question_mark(data, q):
+def question_mark(data: Data, q: guide_questions.Question) -> str:
     """The mark the page shows: the typed one when its family (✓ ⚠ ✗) is what the checks give, else
     the family's plain mark, so a run that contradicts the material's mark never shows it."""
     word = judge(data, q.supports, q.against)[0]
@@ -55,7 +61,7 @@ def question_mark(data, q):
     return q.mark if FAMILY[q.mark] == word else MARK_OF[word]
 
 
-def _claims_table(data):
+def _claims_table(data: Data) -> str:
     rows = []
     for c in CLAIMS:
         if not data.has(c.scenario):
@@ -68,7 +74,7 @@ def _claims_table(data):
     return fmt.table(["claim, as the material puts it", "verdict", "Python", "C++", ""], rows)
 
 
-def _question(data, prefix, q):
+def _question(data: Data, prefix: str, q: guide_questions.Question) -> str:
     mark = question_mark(data, q)
     lines = [f"### {q.qid} · {q.text} {mark}", ""]
     said = f"*Say:* {q.say.text}"
@@ -86,7 +92,7 @@ def _question(data, prefix, q):
     return "\n".join(lines)
 
 
-def render(out_dir):
+def render(out_dir: str) -> str:
     data = Data(out_dir)
     prefix = _repo_prefix(out_dir)
     parts = [
@@ -107,7 +113,7 @@ def render(out_dir):
            "† marks an answer a snippet checks on this Python.", ""]
     api += [f"- *{qid} · {title}.* {s.text}" + (" †" if any(isinstance(b, Fact) for b in s.backing) else "")
             for qid, title, s in API_ANSWERS]
-    uv = Q23.measured.text(data)
+    uv = Q23.measured.text(data) if Q23.measured is not None else None
     api.append(f"- *Q23 · {Q23.text}* ({question_mark(data, Q23)}). The material: {Q23.material}. {Q23.say.text}"
                + (f" Measured ([pooling](pooling/README.md)): {uv}" if uv else ""))
     parts.append("\n".join(api))
@@ -116,14 +122,14 @@ def render(out_dir):
     return "\n\n".join(parts) + "\n"
 
 
-def sentences():
+def sentences() -> list[tuple[str, guide_checks.Sentence]]:
     """Every sentence the page states as fact: (where, Sentence)."""
     out = [(f"{q.qid} say", q.say) for q in QUESTIONS + [Q23]]
     out += [(f"{qid} ({title})", sentence) for qid, title, sentence in API_ANSWERS]
     return out
 
 
-def audit(data):
+def audit(data: Data) -> list[str]:
     """What the page would state without a check behind it, as lines naming the claim, mark or sentence
     and the backing that did not hold; [] when every word rests on checks that hold. Facts (Python's
     own behaviour) are taken as holding here: tests/report/test_guide.py runs their snippets."""
@@ -149,7 +155,7 @@ def audit(data):
     return problems
 
 
-def write(out_dir):
+def write(out_dir: str) -> str:
     """Writes out_dir/GUIDE.md; returns its path."""
     path = os.path.join(out_dir, GUIDE)
     files.write_generated(path, render(out_dir))

@@ -20,9 +20,16 @@ statement and what contradicts it (judge()). confirmed: every support holds and 
 does; nuanced: both hold; refuted: something against holds and the support does not (or there is
 none); inconclusive: a check was undecided (noise) or missing from the run.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import verdict
+
+if TYPE_CHECKING:
+    from . import guide_data, results
 
 HOLDS, BROKEN, OPEN = "holds", "broken", "open"  # a backing's outcome: held, contradicted, undecided
 
@@ -33,11 +40,12 @@ class Outcome:
     detail: str   # what was found: the checks and their figures, or why nothing was
 
 
-def _checks_of(data, scenario):
+def _checks_of(data: guide_data.Data, scenario: str) -> list[verdict.Check] | None:
     v = data.verdict(scenario)
     if v is None:
         return None
-    checks = v.checks() if callable(getattr(v, "checks", None)) else getattr(v, "checks", [])
+    found = getattr(v, "checks", [])  # a list, or a method that gathers them (blocking)
+    checks = found() if callable(found) else found
     out = list(checks) + list(getattr(v, "contrast", []) or [])
     # A verdict in parts (blocking: client, server, cpu) may keep a part's checks out of checks().
     for part in vars(v).values():
@@ -47,7 +55,7 @@ def _checks_of(data, scenario):
     return out
 
 
-def _describe(checks):
+def _describe(checks: Iterable[verdict.Check]) -> str:
     return "; ".join(f"{c.name}: {c.status}, {c.figure} (rule {c.threshold})" + (f", {c.note}" if c.note else "")
                      for c in checks)
 
@@ -55,20 +63,20 @@ def _describe(checks):
 @dataclass(frozen=True)
 class Passes:
     scenario: str
-    needles: tuple
+    needles: tuple[str, ...]
     expected: str = verdict.PASSED
 
-    def __init__(self, scenario, *needles, expected=verdict.PASSED):
+    def __init__(self, scenario: str, *needles: str, expected: str = verdict.PASSED) -> None:
         object.__setattr__(self, "scenario", scenario)
         object.__setattr__(self, "needles", needles)
         object.__setattr__(self, "expected", expected)
 
     @property
-    def ref(self):
+    def ref(self) -> str:
         side = "passes" if self.expected == verdict.PASSED else "fails"
         return f"{self.scenario}: check \"{' … '.join(self.needles)}\" {side}"
 
-    def outcome(self, data):
+    def outcome(self, data: guide_data.Data) -> Outcome:
         checks = _checks_of(data, self.scenario)
         if checks is None:
             return Outcome(OPEN, f"no {self.scenario} results")
@@ -83,7 +91,7 @@ class Passes:
         return Outcome(OPEN, _describe(found))
 
 
-def Fails(scenario, *needles):  # noqa: N802 - reads as a kind of backing, like Passes
+def Fails(scenario: str, *needles: str) -> Passes:  # noqa: N802 - reads as a kind of backing, like Passes
     return Passes(scenario, *needles, expected=verdict.FAILED)
 
 
@@ -91,13 +99,13 @@ def Fails(scenario, *needles):  # noqa: N802 - reads as a kind of backing, like 
 class Rule:
     scenario: str
     name: str
-    compute: object  # data -> verdict.Check or None
+    compute: Callable[[guide_data.Data], verdict.Check | None]
 
     @property
-    def ref(self):
+    def ref(self) -> str:
         return f"{self.scenario}: rule \"{self.name}\""
 
-    def outcome(self, data):
+    def outcome(self, data: guide_data.Data) -> Outcome:
         if not data.has(self.scenario):
             return Outcome(OPEN, f"no {self.scenario} results")
         check = self.compute(data)
@@ -112,10 +120,10 @@ class Fact:
     fact_id: str
 
     @property
-    def ref(self):
+    def ref(self) -> str:
         return f"Python fact {self.fact_id}"
 
-    def outcome(self, data):
+    def outcome(self, data: guide_data.Data) -> Outcome:
         # Rendering takes the interpreter's behaviour as the test suite verified it (see the module's
         # docstring); tests/report/test_guide.py runs each snippet through run_fact().
         return Outcome(HOLDS, "checked by its snippet in the test suite")
@@ -126,17 +134,20 @@ class Explanation:
     why: str  # why no snippet shows it
 
     @property
-    def ref(self):
+    def ref(self) -> str:
         return f"explanation only ({self.why})"
 
-    def outcome(self, data):
+    def outcome(self, data: guide_data.Data) -> Outcome:
         return Outcome(HOLDS, self.ref)
 
 
 EXPLANATION = Explanation("a language fact with nothing to run")
 
+# What a verdict word, mark or sentence rests on (the module's docstring).
+Backing = Passes | Rule | Fact | Explanation
 
-def run_fact(fact_id):
+
+def run_fact(fact_id: str) -> tuple[bool, str]:
     """Runs one fact's snippet: (holds, what it observed)."""
     from . import python_facts
     fact = python_facts.FACTS.get(fact_id)
@@ -153,9 +164,9 @@ class Sentence:
     """A sentence the guide states as fact (typically the one to say in an interview), with what it
     rests on. Its text carries no figure: figures are bold and come from the JSON."""
     text: str
-    backing: tuple
+    backing: tuple[Backing, ...]
 
-    def __init__(self, text, *backing):
+    def __init__(self, text: str, *backing: Backing) -> None:
         object.__setattr__(self, "text", text)
         object.__setattr__(self, "backing", backing)
 
@@ -165,7 +176,8 @@ class Sentence:
 CONFIRMED, NUANCED, REFUTED, INCONCLUSIVE = verdict.CONFIRMED, verdict.NUANCED, verdict.REFUTED, verdict.INCONCLUSIVE
 
 
-def judge(data, supports, against):
+def judge(data: guide_data.Data, supports: Sequence[Backing],
+          against: Sequence[Backing]) -> tuple[str, list[tuple[Backing, Outcome]]]:
     """The verdict word about a statement: (word, [(backing, outcome)] that decided it)."""
     sup = [(b, b.outcome(data)) for b in supports]
     ag = [(b, b.outcome(data)) for b in against]
@@ -185,9 +197,10 @@ def judge(data, supports, against):
 
 # --- rules the guide computes itself ---------------------------------------------------
 
-def figure_at_least(scenario, needles, threshold, name=None, strict=False):
+def figure_at_least(scenario: str, needles: tuple[str, ...], threshold: float, name: str | None = None,
+                    strict: bool = False) -> Rule:
     """A Rule on a headline figure's interval: passes when its low end is ≥ threshold (> when strict)."""
-    def compute(data):
+    def compute(data: guide_data.Data) -> verdict.Check | None:
         f = data.figure(scenario, *needles)
         if f is None:
             return None
@@ -195,10 +208,11 @@ def figure_at_least(scenario, needles, threshold, name=None, strict=False):
     return Rule(scenario, f"{name or ' … '.join(needles)} {'>' if strict else '≥'} {threshold:g}", compute)
 
 
-def exact(scenario, name, find, counter, expected):
+def exact(scenario: str, name: str, find: Callable[[list[results.Run]], results.Run | None], counter: str,
+          expected: float | Callable[[results.Run], float]) -> Rule:
     """A Rule on an exact count: passes when the run's counter equals `expected` in every repetition
     (expected may be a function of the run, e.g. its task count), fails when it differs in any."""
-    def compute(data):
+    def compute(data: guide_data.Data) -> verdict.Check | None:
         run = find(data.runs(scenario))
         if run is None or run.failed or not run.reps:
             return None

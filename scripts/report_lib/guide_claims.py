@@ -6,14 +6,21 @@ The scenario's own report may word its claim differently (the cancellation repor
 cancels the remaining tasks", the streams report "awaiting drain() per client stalls everyone"); the
 word here is always about the statement in the first column.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import fmt
-from .guide_checks import Fails, Passes
+from .guide_checks import Backing, Fails, Passes
 from .guide_data import Fig, Line, Part, Val, counter, median_of
 
+if TYPE_CHECKING:
+    from . import results
 
-def fd_count(runs, model, which):
+
+def fd_count(runs: Sequence[results.Run], model: str, which: str) -> str | None:
     """Requests that failed for want of file descriptors (unlimited) or at all (limited), every repetition."""
     fd = [r for r in runs if r.name.labels[:2] == (model, "fd")]
     unl = next((r for r in fd if r.name.param("limit") == "unlimited"), None)
@@ -24,7 +31,7 @@ def fd_count(runs, model, which):
     return median_of(lim, "errors")
 
 
-def fd_limit(runs, model):
+def fd_limit(runs: Sequence[results.Run], model: str) -> str | None:
     run = next((r for r in runs if r.name.labels[:2] == (model, "fd")), None)
     return None if run is None or run.name.param("fd_limit") is None else fmt.count(run.name.param("fd_limit"))
 
@@ -34,11 +41,11 @@ class Claim:
     cid: str
     material: str        # the material's statement, as it puts it
     scenario: str        # the report it links to
-    supports: tuple      # backing that holds when the statement does
-    against: tuple       # backing that holds where the statement is wrong
-    python: object       # a Line: the figure for the Python library the claim names, or None
-    cpp: object          # a Line: the figure for the C++ mechanism, or None
-    chart: str = None    # a chart other than the scenario's headline chart
+    supports: tuple[Backing, ...]  # backing that holds when the statement does
+    against: tuple[Backing, ...]   # backing that holds where the statement is wrong
+    python: Line | None  # the figure for the Python library the claim names
+    cpp: Line | None     # the figure for the C++ mechanism
+    chart: str | None = None  # a chart other than the scenario's headline chart
 
 
 CLAIMS = [

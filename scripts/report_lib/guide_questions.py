@@ -7,15 +7,22 @@ contradicts it (guide_checks.judge), and the test fails when the family of the t
 differs from the one the checks give. API_ANSWERS: language questions answered in a sentence, each
 resting on a runnable snippet (python_facts) or marked explanation-only.
 """
+from __future__ import annotations
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import fmt
 from . import cancellation_verdict as cv
 from . import hedging_verdict as hv
 from . import verdict
-from .guide_checks import (CONFIRMED, EXPLANATION, NUANCED, REFUTED, Fact, Fails, Passes, Rule, Sentence, exact,
-                           figure_at_least)
-from .guide_data import Fig, Line, Part, Val, counter, every_rep, median_of, ms_of, run_of
+from .guide_checks import (CONFIRMED, EXPLANATION, NUANCED, REFUTED, Backing, Fact, Fails, Passes, Rule, Sentence,
+                           exact, figure_at_least)
+from .guide_data import Fig, Finder, Line, Part, Show, Val, counter, every_rep, median_of, ms_of, run_of
+
+if TYPE_CHECKING:
+    from . import guide_data, results
 
 # The marks and the verdict family each belongs to.
 HOLDS, HALF, WRONG = "✓ holds", "⚠ half-true", "✗ wrong"
@@ -33,69 +40,72 @@ class Question:
     say: Sentence                  # the sentence to say in an interview
     mark: str = HOLDS
     material: str = ""             # what the material answers (shown for a mark other than holds)
-    supports: tuple = ()           # backing that holds when the material's answer does
-    against: tuple = ()            # backing that holds where it is wrong
-    measured: Line = None          # one line from an experiment about this question; None: explanation only
-    experiments: tuple = ()        # the scenarios whose experiments are about this question
-    examples: list = field(default_factory=list)  # file names under examples/
+    supports: tuple[Backing, ...] = ()  # backing that holds when the material's answer does
+    against: tuple[Backing, ...] = ()   # backing that holds where it is wrong
+    measured: Line | None = None   # one line from an experiment about this question; None: explanation only
+    experiments: tuple[str, ...] = ()  # the scenarios whose experiments are about this question
+    examples: list[str] = field(default_factory=list)  # file names under examples/
 
 
 # --- small readers ------------------------------------------------------------------
 
-def _blocking(kind, group):
+def _blocking(kind: str, group: str) -> Finder:
     return lambda runs: run_of(runs, group, kind)
 
 
-def _lag(group, kind):
+def _lag(group: str, kind: str) -> Val:
     return counter("blocking", "loop_lag_max_us", group, kind, show=fmt.ms)
 
 
-def _total(group, kind):
+def _total(group: str, kind: str) -> Val:
     return counter("blocking", "total_ms", group, kind, show=ms_of)
 
 
-def _param(scenario, find, key, show=fmt.param):
-    def get(runs):
+def _param(scenario: str, find: Finder, key: str, show: Show = fmt.param) -> Val:
+    def get(runs: list[results.Run]) -> str | None:
         r = find(runs)
         return None if r is None or r.name.param(key) is None else show(r.name.param(key))
     return Val(scenario, get)
 
 
-def _sva(series, k=100):
+def _sva(series: str, k: int = 100) -> Finder:
     return lambda runs: run_of(runs, *series.split("/"), k=k)
 
 
-def _sva_wall(series):
+def _sva_wall(series: str) -> Val:
     return Val("sync_vs_async", lambda runs: median_of(_sva(series)(runs), "wall_ms", ms_of))
 
 
-def _semantics(variant):
+def _semantics(variant: str) -> Finder:
     return lambda runs: next((r for r in cv.semantics(runs) if cv.key(r).variant == variant), None)
 
 
-def _sem_count(variant, counter):
+def _sem_count(variant: str, counter: str) -> Val:
     return Val("cancellation", lambda runs: every_rep(_semantics(variant)(runs), counter))
 
 
-def _sem_rule(variant, *counters):
+def _sem_rule(variant: str, *counters: str) -> tuple[Rule, ...]:
     """The semantics run's counts equal what the mechanism gives (cancellation_verdict.EXPECTED)."""
-    def expected(counter):
+    def expected(counter: str) -> float | Callable[[results.Run], float]:
         want = cv.EXPECTED[variant][counter]
-        return (lambda run: run.name.param("k")) if want == "k" else want
+        if want == "k":
+            return lambda run: run.name.param("k")
+        assert isinstance(want, int)  # a count, or "k"
+        return want
     return tuple(exact("cancellation", f"{variant}: {c} as the mechanism gives", _semantics(variant), c, expected(c))
                  for c in counters)
 
 
-def _threads_one(series):
+def _threads_one(series: str) -> Rule:
     return exact("sync_vs_async", f"{series}: one thread", _sva(series), "threads_created", 1)
 
 
-def _wall_ratio(slow, fast, factor, name, below=False):
+def _wall_ratio(slow: str, fast: str, factor: float, name: str, below: bool = False) -> Rule:
     """Rule: the slow series' wall time ÷ the fast one's ≥ factor, or < factor with below (paired
     repetitions at K = 100)."""
     from . import stats
 
-    def compute(data):
+    def compute(data: guide_data.Data) -> verdict.Check | None:
         runs = data.runs("sync_vs_async")
         a, b = _sva(slow)(runs), _sva(fast)(runs)
         if a is None or b is None or a.flagged or b.flagged:
@@ -105,12 +115,12 @@ def _wall_ratio(slow, fast, factor, name, below=False):
     return Rule("sync_vs_async", name, compute)
 
 
-def _wait_form(runs):
+def _wait_form(runs: list[results.Run]) -> str | None:
     form = hv.coroutine_form(runs)
     return form[0] if form and form[0] else None
 
 
-def _uvloop_factor(runs):
+def _uvloop_factor(runs: list[results.Run]) -> str | None:
     """py_aiohttp_uvloop ÷ py_aiohttp, pooled HTTPS req/s at delay 0, paired repetitions."""
     from . import pooling_verdict as pv, stats
     index_ = pv.by_key(runs)
@@ -122,7 +132,7 @@ def _uvloop_factor(runs):
     return None if est is None else f"{fmt.sig(est)}x ({fmt.sig(lo)}–{fmt.sig(hi)})"
 
 
-def _udp_echo_works(data):
+def _udp_echo_works(data: guide_data.Data) -> verdict.Check | None:
     r = run_of(data.runs("streams"), "udp", "py_asyncio", window=1, bytes=64)
     if r is None or r.failed or not r.reps:
         return None

@@ -18,10 +18,18 @@ The reference is the committed run in <repo>/results (repo = the directory
 above scripts/), or SUITE_REFERENCE_DIR when set (the tests point it at their
 fixtures). It is only ever read.
 """
+from __future__ import annotations
+
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from . import between_runs, fmt, results as results_mod
+from .stats import Interval
+
+if TYPE_CHECKING:
+    from .scenarios import Scenario
 
 REFERENCE_ENV = "SUITE_REFERENCE_DIR"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -32,8 +40,8 @@ AGREES, DIFFERS = "agrees", "differs"
 class Figure:
     label: str          # what it is, stable between runs: "aiohttp pooled ÷ unpooled, HTTPS"
     estimate: float
-    low: float = None   # the 95 % interval; None without one (fewer than 2 repetitions)
-    high: float = None
+    low: float | None = None   # the 95 % interval; None without one (fewer than 2 repetitions)
+    high: float | None = None
     unit: str = "x"     # appended to every number: "x" -> 6.06x, " RTT" -> 2.07 RTT
     # What in this machine's setup the figure depends on more than on the mechanism ("a cold disk's
     # read speed"), said beside it wherever it is shown; "" for a figure of the mechanism itself.
@@ -41,10 +49,10 @@ class Figure:
     # False when a between-run table is active but holds no spread for this figure (measured in one
     # run only, e.g. a figure of the reference's longer grid, or a grid the table's runs did not
     # measure): its interval covers its repetitions only.
-    between: bool = None
+    between: bool | None = None
 
     @property
-    def shown_label(self):
+    def shown_label(self) -> str:
         """The label as a reader sees it: with '(depends on the setup: …)' when it does, and
         '(no spread between runs measured …)' when its interval carries none."""
         text = f"{self.label} (depends on the setup: {self.setup})" if self.setup else self.label
@@ -53,22 +61,22 @@ class Figure:
         return text
 
     @property
-    def has_interval(self):
+    def has_interval(self) -> bool:
         return self.low is not None and self.high is not None
 
-    def number(self, value):
+    def number(self, value: float) -> str:
         return f"{fmt.sig(value)}{self.unit}"
 
     @property
-    def half_width(self):
+    def half_width(self) -> float | None:
         """The interval's larger side as a fraction of the estimate, max(high/est - 1, 1 - low/est);
         None without an interval or for an estimate that is not positive (a ratio of it means nothing)."""
-        if not self.has_interval or self.estimate is None or self.estimate <= 0:
+        if self.low is None or self.high is None or self.estimate is None or self.estimate <= 0:
             return None
         return max(self.high / self.estimate - 1, 1 - self.low / self.estimate)
 
     @property
-    def text(self):
+    def text(self) -> str:
         """'6.06x (95 % CI 5.81–6.32x)' or '6.06x (no interval)'."""
         if self.estimate is None:
             return fmt.DASH
@@ -77,7 +85,7 @@ class Figure:
         return f"{self.number(self.estimate)} ({fmt.ci(self.low, self.high, self.unit)})"
 
     @property
-    def line(self):
+    def line(self) -> str:
         """'6.06x (95 % CI 5.81–6.32x, ±4.3 %)': the text with the interval's half width in percent."""
         if self.estimate is None or not self.has_interval:
             return self.text
@@ -86,7 +94,7 @@ class Figure:
         return f"{self.number(self.estimate)} ({fmt.ci(self.low, self.high, self.unit)}{spread})"
 
 
-def figure(label, ci, unit="x", setup=""):
+def figure(label: str, ci: Interval | None, unit: str = "x", setup: str = "") -> Figure | None:
     """A Figure from an (estimate, low, high) triple; None when nothing was measured. Within
     between_runs.active(), the interval also covers the figure's spread between whole runs."""
     est, lo, hi = between_runs.widen(label, ci) if ci is not None else (None, None, None)
@@ -95,7 +103,7 @@ def figure(label, ci, unit="x", setup=""):
     return Figure(label, est, lo, hi, unit, setup, between_runs.covers(label))
 
 
-def measured(figures):
+def measured(figures: Iterable[Figure | None]) -> list[Figure]:
     """The figures that exist (figure() gives None for what was not measured)."""
     return [f for f in figures if f is not None]
 
@@ -111,41 +119,41 @@ AGREEMENT_RULE = (f"Two figures differ only when their 95 % confidence intervals
                   "otherwise they agree.")
 
 
-def relative_gap(a, b):
+def relative_gap(a: Figure, b: Figure) -> float:
     """|a − b| ÷ the larger magnitude of the two estimates: symmetric, so comparing A with B and B
     with A give the same answer; 0 for two zeros (0 % beside 0 % is no gap)."""
     larger = max(abs(a.estimate), abs(b.estimate))
     return abs(a.estimate - b.estimate) / larger if larger else 0.0
 
 
-def agreement(a, b):
+def agreement(a: Figure | None, b: Figure | None) -> str | None:
     """'differs' when the intervals are disjoint and the estimates more than PRACTICAL_GAP apart,
     'agrees' otherwise; None when either figure is missing or has no interval."""
-    if a is None or b is None or not a.has_interval or not b.has_interval:
-        return None
+    if a is None or b is None or a.low is None or a.high is None or b.low is None or b.high is None:
+        return None  # missing, or without an interval (has_interval)
     disjoint = a.high < b.low or b.high < a.low
     return DIFFERS if disjoint and relative_gap(a, b) > PRACTICAL_GAP else AGREES
 
 
-def cli_lines(figures):
+def cli_lines(figures: Iterable[Figure]) -> list[str]:
     """One line per figure, as the report CLI prints them after its other lines."""
     return [f"report: {f.shown_label}: {f.line}" for f in figures]
 
 
 # --- the reference beside this run ---------------------------------------------
 
-def reference_dir():
+def reference_dir() -> str:
     """Where the committed reference run lives: SUITE_REFERENCE_DIR, else <repo>/results."""
     return os.environ.get(REFERENCE_ENV) or os.path.join(REPO, "results")
 
 
-def is_reference(results, ref_dir=None):
+def is_reference(results: results_mod.Results, ref_dir: str | None = None) -> bool:
     """True when this page's results are the reference's own directory."""
     ref = os.path.join(ref_dir or reference_dir(), results.scenario)
     return os.path.realpath(results.directory) == os.path.realpath(ref)
 
 
-def _shown_path(path):
+def _shown_path(path: str) -> str:
     """The reference's folder as a reader of the page should see it: relative to the repo when
     inside it ('results/pooling/'), else as given."""
     real, repo = os.path.realpath(path), os.path.realpath(REPO)
@@ -154,12 +162,12 @@ def _shown_path(path):
     return path.rstrip("/") + "/"
 
 
-def _mode_text(ref):
+def _mode_text(ref: results_mod.Results) -> str:
     mode = ref.mode
     return f", a {mode} run" if mode else ""
 
 
-def _machine_text(results, ref):
+def _machine_text(results: results_mod.Results, ref: results_mod.Results) -> str:
     """'This run's machine is not the reference's (…)' when the two runs' machine lines (cores,
     memory, OS, kernel build) differ, else ''. Hosts of the same kind differ most in speed (two
     kernel builds of one VM type ran calibration's CPU-bound null model at very different rates),
@@ -171,7 +179,7 @@ def _machine_text(results, ref):
             f"memory or disk move with the host. ")
 
 
-def beside_section(module, results, ref_dir=None):
+def beside_section(module: Scenario[Any], results: results_mod.Results, ref_dir: str | None = None) -> str | None:
     """The page section "This run beside the reference", or None when the page *is* the reference.
     A missing or unreadable reference gives one line instead of a table."""
     if is_reference(results, ref_dir):

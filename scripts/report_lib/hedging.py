@@ -2,8 +2,15 @@
 gives the index's one-line verdict; sections() the page between its claim
 and its footer (page.write_page). Every figure comes from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from . import fmt, headline as hl, models, page
 from . import hedging_verdict as hv
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "hedging"
 TITLE = "C9 hedging: first completed and hedged requests, the tail against the load"
@@ -21,11 +28,11 @@ CLAIM = (
     "coroutines runs the same experiments to show the mechanism without an interpreter in the way.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> hv.Verdict:
     return hv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """Per model: p99 hedged at p95 ÷ unhedged, then the load at p95, each with its 95 % CI."""
     v = hv.decide(results.runs)
     out = []
@@ -36,7 +43,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: hv.Verdict) -> list[str]:
     runs = results.runs
     return [
         "## Setup\n\n" + _setup(results),
@@ -53,14 +60,14 @@ def sections(results, charts_written, v):
     ]
 
 
-def _first_counter(runs, name):
+def _first_counter(runs: list[results.Run], name: str) -> float | None:
     for r in runs:
         if not r.failed and r.median(name) is not None:
             return r.median(name)
     return None
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     hedged = [r for r in runs if hv.key(r).kind == "hedged" and not r.failed]
     n = hedged[0].name.param("n") if hedged else None
@@ -101,7 +108,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(results, written):
+def _charts(results: results.Results, written: dict[str, list[str]]) -> str:
     first = [r for r in results.runs if hv.key(r).kind == "first_completed" and not r.failed]
     hosts = ", ".join(fmt.compact(_first_counter(first, c)) for c in ("fastest_delay_ms", "middle_delay_ms",
                                                                        "slowest_delay_ms"))
@@ -115,20 +122,21 @@ def _charts(results, written):
     })
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: hv.Verdict) -> str:
     return page.verdict_section(hv.RULE_TEXT, v, v.checks, "hedging_verdict.py")
 
 
-def _ms(run, counter):
+def _ms(run: results.Run | None, counter: str) -> str:
     return fmt.sig(run.median(counter)) if run is not None and not run.failed else fmt.DASH
 
 
-def _hedged_table(runs):
+def _hedged_table(runs: list[results.Run]) -> str:
     rows = []
     for model in hv.models_of(runs):
         never = hv.hedged_run(runs, model, "never")
         for h in hv.hedges_of(runs, model):
             r = hv.hedged_run(runs, model, h)
+            assert r is not None  # hedges_of lists the hedges this model ran
             if r.failed:
                 rows.append([models.get(model).table_label(), h, f"failed: {r.error_message}"] + [fmt.DASH] * 8)
                 continue
@@ -141,7 +149,7 @@ def _hedged_table(runs):
                          fmt.factor_ci(*ratio) if ratio else ("1x" if h == "never" and never else fmt.DASH),
                          fmt.pct(hedged_share) if hedged_share is not None else fmt.DASH,
                          fmt.pct(won) if won is not None else fmt.DASH,
-                         fmt.factor_ci(*hv.load_ci(runs, model, h)) if hv.load_ci(runs, model, h) else fmt.DASH,
+                         fmt.factor_ci(*load) if (load := hv.load_ci(runs, model, h)) else fmt.DASH,
                          fmt.count(r.median("server_cancelled")),
                          fmt.times(r.per_rep("server_completed", "requests"))])
     if not rows:
@@ -155,7 +163,7 @@ def _hedged_table(runs):
                          "completed at mockd ÷ requests"], rows))
 
 
-def _first_completed(runs):
+def _first_completed(runs: list[results.Run]) -> str:
     rows = []
     for model in hv.models_of(runs, "first_completed"):
         for pending in ("kept", "cancelled"):
@@ -178,7 +186,7 @@ def _first_completed(runs):
                          "completed at mockd", "cancelled at mockd"], rows))
 
 
-def _coroutine_form(runs, v):
+def _coroutine_form(runs: list[results.Run], v: hv.Verdict) -> str:
     r = hv.wait_run(runs)
     if r is None:
         return "Not measured."
@@ -199,7 +207,7 @@ def _coroutine_form(runs, v):
                    "`coroutine_form_typeerror` and the run's label in `bench.json`).")
 
 
-def _why(runs):
+def _why(runs: list[results.Run]) -> str:
     out = [
         "- `asyncio.wait()` only watches tasks: it returns the sets of done and pending ones and never touches "
         "the pending ones. They keep running, and their requests keep their connections, until they finish or "
@@ -227,6 +235,7 @@ def _why(runs):
         cancelled, at_server = r.median("cancelled"), r.median("server_cancelled")
         attempts, started = r.median("attempts"), r.median("server_requests")
         served = r.per_rep("server_completed", "requests")
+        assert attempts is not None and started is not None  # counted in every hedged repetition
         lines.append(f"  - {models.get(model).table_label()}, hedge at {hv.HEADLINE_HEDGE}: the client cancelled "
                      f"{fmt.count(cancelled)} requests a repetition; mockd counted {fmt.count(at_server)} of them "
                      f"as cancelled, {fmt.count(max(attempts - started, 0))} never reached it, and it wrote "
@@ -236,7 +245,7 @@ def _why(runs):
     return "\n".join(out)
 
 
-def _interview(runs, v):
+def _interview(runs: list[results.Run], v: hv.Verdict) -> str:
     answer = ("> \"`asyncio.wait(tasks, return_when=FIRST_COMPLETED)` gives me the first finished task and leaves "
               "the rest running: I cancel the pending ones myself, or the server keeps doing the work. It needs "
               "tasks, not coroutines, since 3.11. For tail latency I hedge: send a second copy only when the "
@@ -257,7 +266,7 @@ def _interview(runs, v):
     return answer
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "The server's slowness is independent per request (a seeded lognormal draw). A real backend that is "
         "slow for everyone at once (a GC pause, a full queue) gains far less from a hedge, and the extra "
@@ -276,11 +285,11 @@ def _caveats(results):
     return page.caveats(results, items, counter="p99_ms", what="p99")
 
 
-def _model_of(run):
+def _model_of(run: results.Run) -> tuple[str | None, Any]:
     return hv.key(run).model, run.name.param("c")
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     columns = [
         page.counter_column("p50 ms", "p50_ms"),
         page.counter_column("p99 ms", "p99_ms"),

@@ -32,10 +32,17 @@ noise when an interval straddles its bound. A confirmed rule becomes
 coroutines, raised (TypeError on Python 3.11): the technique holds, the code
 the material shows for it does not run.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 MODELS = ("py_aiohttp", "asio_coro")  # the material's language first
 HEDGES = ("p50", "p90", "p95", "p99", "never")  # by growing hedge delay; never = no second copy
@@ -60,45 +67,45 @@ RULE_TEXT = (
 @dataclass(frozen=True)
 class Key:
     kind: str          # first_completed | hedged | wait_coroutines
-    model: str
-    hedge: str = None  # hedged: never | p50 | ...
-    pending: str = None  # first_completed: kept | cancelled
+    model: str | None  # None: a name too short to say
+    hedge: str | None = None  # hedged: never | p50 | ...
+    pending: str | None = None  # first_completed: kept | cancelled
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     kind = labels[0] if labels else ""
     model = labels[1] if len(labels) > 1 else None
     return Key(kind, model, run.name.param("hedge"), run.name.param("pending"))
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def hedged_run(runs, model, hedge):
+def hedged_run(runs: list[results.Run], model: str, hedge: str) -> results.Run | None:
     return next((r for r in runs if key(r) == Key("hedged", model, hedge)), None)
 
 
-def first_run(runs, model, pending):
+def first_run(runs: list[results.Run], model: str, pending: str) -> results.Run | None:
     return next((r for r in runs if key(r) == Key("first_completed", model, None, pending)), None)
 
 
-def wait_run(runs):
+def wait_run(runs: list[results.Run]) -> results.Run | None:
     return next((r for r in runs if key(r).kind == "wait_coroutines"), None)
 
 
-def models_of(runs, kind="hedged"):
-    seen = {key(r).model for r in runs if key(r).kind == kind}
-    return [m for m in MODELS if m in seen] + sorted(seen - set(MODELS) - {None})
+def models_of(runs: list[results.Run], kind: str = "hedged") -> list[str]:
+    seen = {m for r in runs if key(r).kind == kind and (m := key(r).model) is not None}
+    return [m for m in MODELS if m in seen] + sorted(seen - set(MODELS))
 
 
-def hedges_of(runs, model):
+def hedges_of(runs: list[results.Run], model: str) -> list[str]:
     seen = {key(r).hedge for r in runs if key(r).kind == "hedged" and key(r).model == model}
     return [h for h in HEDGES if h in seen]
 
 
-def p99_ratio(runs, model, hedge=HEADLINE_HEDGE):
+def p99_ratio(runs: list[results.Run], model: str, hedge: str = HEADLINE_HEDGE) -> stats.Interval | None:
     """(est, low, high) of p99 hedged ÷ unhedged, paired; None unless both ran without errors."""
     a, b = hedged_run(runs, model, hedge), hedged_run(runs, model, "never")
     if not clean(a) or not clean(b):
@@ -107,7 +114,7 @@ def p99_ratio(runs, model, hedge=HEADLINE_HEDGE):
     return ci if ci[0] is not None else None
 
 
-def load_ci(runs, model, hedge=HEADLINE_HEDGE):
+def load_ci(runs: list[results.Run], model: str, hedge: str = HEADLINE_HEDGE) -> stats.Interval | None:
     """(est, low, high) of the load (server requests ÷ requests) over the repetitions."""
     r = hedged_run(runs, model, hedge)
     if not clean(r):
@@ -116,29 +123,29 @@ def load_ci(runs, model, hedge=HEADLINE_HEDGE):
     return ci if ci[0] is not None else None
 
 
-def exact(name, observed, expected, note=""):
+def exact(name: str, observed: Sequence[bool] | None, expected: str, note: str = "") -> checks_mod.Check:
     """A check on counts, which carry no interval: passed when every repetition matched."""
     ok = observed is not None and all(observed)
     status = checks_mod.PASSED if ok else (checks_mod.UNDECIDED if observed is None else checks_mod.FAILED)
     return checks_mod.Check(name, status, threshold=expected, unit="", note=note)
 
 
-def _per_rep(run, test):
+def _per_rep(run: results.Run | None, test: Callable[[results.Entry], object]) -> list[bool] | None:
     """[test(rep) for each repetition], None when the run is missing or failed."""
     if run is None or run.failed or not run.reps:
         return None
     return [bool(test(rep)) for rep in run.reps]
 
 
-def count_checks(runs):
+def count_checks(runs: list[results.Run]) -> list[checks_mod.Check]:
     checks = []
     for model in models_of(runs):
         never = hedged_run(runs, model, "never")
         if never is not None:
             checks.append(exact(f"{model}: no hedge, load", _per_rep(never, lambda r: r.get("load") == 1), "= 1"))
-        bounded = [_per_rep(hedged_run(runs, model, h), lambda r: 1 <= r.get("load", 0) <= 2)
-                   for h in hedges_of(runs, model)]
-        bounded = [b for b in bounded if b is not None]
+        per_hedge = [_per_rep(hedged_run(runs, model, h), lambda r: 1 <= r.get("load", 0) <= 2)
+                     for h in hedges_of(runs, model)]
+        bounded = [b for b in per_hedge if b is not None]
         if bounded:
             checks.append(exact(f"{model}: every hedge delay, load", sum(bounded, []), "in [1, 2]"))
     for model in models_of(runs, "first_completed"):
@@ -163,13 +170,13 @@ def count_checks(runs):
     return checks
 
 
-def coroutine_form(runs):
+def coroutine_form(runs: list[results.Run]) -> tuple[str, str, str] | None:
     """What the material's wait([coroutine]) did: (raised exception type or '', message, python),
     None when not measured."""
     r = wait_run(runs)
     if r is None or r.failed or not r.reps:
         return None
-    label = next((rep.get("label") for rep in r.reps if rep.get("label", "").startswith("coroutine form: ")), "")
+    label: str = next((rep["label"] for rep in r.reps if rep.get("label", "").startswith("coroutine form: ")), "")
     text, _, python = label[len("coroutine form: "):].partition(" | Python ")
     raised = r.median("coroutine_form_raised")
     if not raised:
@@ -182,14 +189,14 @@ def coroutine_form(runs):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
-    p99: dict = field(default_factory=dict)    # model -> (est, low, high)
-    load: dict = field(default_factory=dict)   # model -> (est, low, high)
-    coroutine: tuple = None                    # (exception type, message, python)
-    reasons: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
+    p99: dict[str, stats.Interval] = field(default_factory=dict)   # by model
+    load: dict[str, stats.Interval] = field(default_factory=dict)  # by model
+    coroutine: tuple[str, str, str] | None = None  # (exception type, message, python)
+    reasons: list[str] = field(default_factory=list)
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     checks = []
     for model in models_of(runs):
@@ -207,7 +214,7 @@ def decide(runs):
 
     if not v.p99:
         v.reasons = ["no error-free pair of hedged and unhedged runs"]
-        why = sorted({r.error_message for r in runs if r.failed})
+        why = sorted({r.error_message for r in runs if r.error_message is not None})  # the failed runs
         v.sentence = v.reasons[0] + (" (" + "; ".join(why) + ")" if why else "") + "."
         return v
 
@@ -223,7 +230,7 @@ def decide(runs):
                           f"`asyncio.wait(FIRST_COMPLETED)` returns the first answer while cancelling nothing (mockd "
                           f"completed every pending request until the caller cancelled them). But the material's "
                           f"example does not run: `asyncio.wait()` given bare coroutines raised `{raised}` on Python "
-                          f"{v.coroutine[2] or '3.11'}; it takes tasks.")
+                          f"{python_of(v) or '3.11'}; it takes tasks.")
         else:
             v.sentence = (f"hedging at the p95 delay cuts the tail at little extra load ({figures}); "
                           f"`wait(FIRST_COMPLETED)` cancels nothing by itself, as the server's counts show.")
@@ -237,13 +244,18 @@ def decide(runs):
     if v.word != checks_mod.NUANCED or v.reasons[:1] != [f"the material's wait([coroutine]) raised {raised_of(v)}"]:
         if raised_of(v):
             v.sentence += (f" Apart from the rule: the material's `asyncio.wait([coroutine, ...])` raised "
-                           f"`{raised_of(v)}` on Python {v.coroutine[2] or '3.11'}.")
+                           f"`{raised_of(v)}` on Python {python_of(v) or '3.11'}.")
     return v
 
 
-def raised_of(v):
+def raised_of(v: Verdict) -> str:
     return v.coroutine[0] if v.coroutine else ""
 
 
-def _load_text(ci):
+def python_of(v: Verdict) -> str:
+    """The Python version the coroutine form ran on ('' when not recorded or not measured)."""
+    return v.coroutine[2] if v.coroutine else ""
+
+
+def _load_text(ci: stats.Interval | None) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"

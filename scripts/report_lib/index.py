@@ -5,17 +5,19 @@ pages; a verdict carries its confidence interval where the scenario's rule
 computes one. Every row's verdict is page.verdict_line(): the one format
 '**Confirmed**: <sentence>' (verdict.line), then page.QUICK_NOTE for a quick
 run (`--quick`)."""
+from __future__ import annotations
+
 import os
 
 from . import between_runs, files, fmt, page as page_mod, results, scenarios
 
 
-def scenario_dirs(out_dir):
+def scenario_dirs(out_dir: str) -> list[str]:
     return sorted(d for d in os.listdir(out_dir)
                   if os.path.isfile(os.path.join(out_dir, d, "bench.json")))
 
 
-def render(out_dir):
+def render(out_dir: str) -> str:
     rows, charts = [], []
     for name in scenario_dirs(out_dir):
         module = scenarios.get(name)
@@ -49,7 +51,7 @@ def render(out_dir):
     return text + "\n"
 
 
-def write(out_dir):
+def write(out_dir: str) -> str:
     path = os.path.join(out_dir, "README.md")
     files.write_generated(path, render(out_dir))
     return path

@@ -2,9 +2,16 @@
 verdict for the index; page.write_page() writes charts/ and README.md under
 DIR/limits/. Every figure on the page comes from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from . import fmt, headline as hl, page, stats
 from . import limits_verdict as lv
+
+if TYPE_CHECKING:
+    from . import results
+    from .results import Run  # for nested functions, where a parameter named results hides the module
 
 NAME = "limits"
 TITLE = "C2 connector limits: cap simultaneous connections"
@@ -23,11 +30,11 @@ CLAIM = (
     "(the gather pattern) against the local mock server `mockd`.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> lv.Verdict:
     return lv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The ratios the verdict decides on intervals, per model (aiohttp first): throughput ÷ the
     ideal limit ÷ delay at the largest limit the rule checks, and the connector ÷ the bound on
     requests in flight over one pooled session, req/s (labelled by the bound: `semaphore` for
@@ -48,7 +55,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: lv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     runs = results.runs
     return [
@@ -67,15 +74,15 @@ def sections(results, charts_written, v):
 
 # --- helpers ----------------------------------------------------------------
 
-def _ok(run):
+def _ok(run: results.Run | None) -> bool:
     return run is not None and not run.failed and bool(run.reps)
 
 
-def _first(runs, part_name):
+def _first(runs: list[results.Run], part_name: str) -> results.Run | None:
     return next((r for r in lv.part(runs, part_name) if _ok(r)), None)
 
 
-def _waves(runs):
+def _waves(runs: list[results.Run]) -> float | None:
     """Median of requests ÷ limit over the limited sweep runs not capped at the gather's size."""
     sizes = [(lv.limit_of(r), r.median("requests")) for r in lv.part(runs, "sweep") if _ok(r)]
     most = max((n for _, n in sizes if n), default=None)
@@ -84,18 +91,18 @@ def _waves(runs):
 
 # --- sections ---------------------------------------------------------------
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     sweep_limits = sorted({lv.limit_of(r) for r in lv.part(runs, "sweep")} - {None},
                           key=lambda x: (x == 0, x))
     # Requests per limit; the Python model's largest gather is smaller, so
     # models with the same sizes share one description.
-    sizes_by_model = {}
+    sizes_by_model: dict[str, tuple[tuple[float, float | None], ...]] = {}
     for m in lv.models(runs):
-        sizes = {lim: r.median("requests") for lim, r in lv.sweep(runs, m) if r.values("requests")}
-        if sizes:
-            sizes_by_model[m] = tuple(sorted(sizes.items(), key=lambda kv: (kv[0] == 0, kv[0])))
-    size_groups = {}
+        by_limit = {lim: r.median("requests") for lim, r in lv.sweep(runs, m) if r.values("requests")}
+        if by_limit:
+            sizes_by_model[m] = tuple(sorted(by_limit.items(), key=lambda kv: (kv[0] == 0, kv[0])))
+    size_groups: dict[tuple[tuple[float, float | None], ...], list[str]] = {}
     for m, sizes in sizes_by_model.items():
         size_groups.setdefault(sizes, []).append(m)
     sweep_sizes_text = "; ".join(
@@ -146,7 +153,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "limits_throughput": "Successful requests per second vs limit (both axes log), with the ideal limit ÷ "
                              "delay (dashed). Python models dashed with hollow markers.",
@@ -166,7 +173,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: lv.Verdict) -> str:
     out = [page.verdict_section(lv.RULE_TEXT, v, v.checks, "limits_verdict.py")]
     bound = [(m, limit, r) for m in lv.models(runs) for limit, r, checked in lv.rate_runs(runs, m) if not checked]
     if bound:
@@ -180,7 +187,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _per_host(runs):
+def _per_host(runs: list[results.Run]) -> str:
     rows, notes = [], []
     for m in lv.models(runs):
         total_only, with_ph = lv.fast_p99_pair(runs, m)
@@ -216,7 +223,7 @@ CAP_LABELS = {
 }
 
 
-def _cap_note(runs, m):
+def _cap_note(runs: list[results.Run], m: str) -> str | None:
     """One model's connections opened three ways and its connector ÷ bound sentence, or None."""
     bound = lv.bound_of(runs, m)
     if bound is None:
@@ -232,7 +239,7 @@ def _cap_note(runs, m):
             f"[check: {comparison.name}]; connector ÷ unpooled {bound} {fmt.factor_ci(*vs_unpooled)}.")
 
 
-def _cap(runs):
+def _cap(runs: list[results.Run]) -> str:
     rows, notes = [], []
     for m in lv.models(runs):
         for mode in lv.CAP_MODES:
@@ -268,7 +275,7 @@ def _cap(runs):
                              "server peak", "req/s", "failed", "CV", "p50", "p99", "client CPU s"], rows)
 
 
-def _why(runs):
+def _why(runs: list[results.Run]) -> str:
     parts = [
         "Each open connection is a socket, and a socket is a file descriptor; a process has a soft limit "
         "on open descriptors (`ulimit -n`, `RLIMIT_NOFILE`). A gather without a limit opens one connection "
@@ -305,7 +312,7 @@ def _why(runs):
     return "\n\n".join(parts)
 
 
-def _interview(runs):
+def _interview(runs: list[results.Run]) -> str:
     said = ("\"A connector limit caps the connections in use at once; aiohttp's default is 100 in total and "
             "unlimited per host. Only connections handed out to requests count: idle ones kept in the pool "
             "do not (aiohttp's connector counts acquired connections). Requests over the limit wait for a "
@@ -318,7 +325,7 @@ def _interview(runs):
     return said + (" " + measured if measured else "") + "\""
 
 
-def _interview_semaphore(runs):
+def _interview_semaphore(runs: list[results.Run]) -> str:
     """What the aiohttp cap runs showed about a semaphore over one session, only as far as they show it."""
     m = lv.CLAIM_MODEL
     pooled, unpooled, conn = (lv.cap_run(runs, m, k) for k in ("semaphore_pooled", "semaphore_unpooled", "connector"))
@@ -337,7 +344,7 @@ def _interview_semaphore(runs):
     return text + s[0].upper() + s[1:] + "."
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     waves = _waves(results.runs)
     out = [
         "Loopback on one machine, client and server pinned to different cores (see the setup): no network "
@@ -382,11 +389,11 @@ def _caveats(results):
     return page.caveats(results, out, counter="req_per_s", what="successful req/s")
 
 
-def _numbers(results):
-    def ms_of(counter):
+def _numbers(results: results.Results) -> str:
+    def ms_of(counter: str) -> page.Column:
         return page.counter_column(f"{counter[:-3]} ms", counter, scale=1e-3)
 
-    def fd_cell(run):
+    def fd_cell(run: Run) -> str:
         return fmt.count(run.total("fd_errors")) if run.values("fd_errors") else fmt.DASH
     columns = [
         page.counter_column("req/s (successful, median)", "req_per_s"),
@@ -407,7 +414,7 @@ def _numbers(results):
     return page.numbers_table(results, columns, note=note, expected=expected_error)
 
 
-def expected_error(run, kind):
+def expected_error(run: results.Run, kind: str) -> str | None:
     """Why an error kind is expected in this run (for page.errors_section / numbers_table), else None:
     the unlimited gather under a lowered open-file limit is meant to run out of descriptors."""
     if lv.key(run).part == "fd" and lv.limit_of(run) == 0 and kind == "fd_exhausted":

@@ -48,9 +48,15 @@ part was measured), nuanced when one failed clearly, inconclusive: noise
 when none failed but an interval straddles its bound; inconclusive without
 a usable sweep.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import fmt, models as registry, stats, verdict
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "limits"
 CLAIM_MODEL = "py_aiohttp"  # the library the claim is about; the C++ models show the mechanism
@@ -94,12 +100,12 @@ class Key:
     mode: str    # cap: one of CAP_MODES; else None
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = list(run.name.labels) + [None, None, None]
     return Key(labels[0], labels[1], labels[2])
 
 
-def limit_of(run, param="limit"):
+def limit_of(run: results.Run, param: str = "limit") -> float | None:
     """The limit as a number, 0 for `unlimited` (the bench's spelling of none)."""
     v = run.name.param(param)
     if v in (None, "unlimited"):
@@ -107,36 +113,36 @@ def limit_of(run, param="limit"):
     return v if isinstance(v, (int, float)) else None
 
 
-def models(runs):
+def models(runs: list[results.Run]) -> list[str]:
     """The models in the run, C++ first, in the registry's order (report_lib/models.py)."""
     return registry.ordered({key(r).model for r in runs})
 
 
-def is_python(model):
+def is_python(model: str) -> bool:
     return registry.get(model).is_python
 
 
-def lang(model):
+def lang(model: str) -> str:
     """'`py_aiohttp` (Python)', '`asio_coro` (C++)': every row says its language."""
     return registry.get(model).table_label()
 
 
-def part(runs, name, model=None):
+def part(runs: list[results.Run], name: str, model: str | None = None) -> list[results.Run]:
     return [r for r in runs if key(r).part == name and (model is None or key(r).model == model)]
 
 
-def sweep(runs, model):
+def sweep(runs: list[results.Run], model: str) -> list[tuple[float, results.Run]]:
     """[(limit, run)] sorted by limit, unlimited (0) last."""
     out = [(limit_of(r), r) for r in part(runs, "sweep", model) if limit_of(r) is not None]
     return sorted(out, key=lambda lr: (lr[0] == 0, lr[0]))
 
 
-def delay_ms(run):
+def delay_ms(run: results.Run) -> float | None:
     d = run.name.param("delay_ms")
     return d if isinstance(d, (int, float)) else None
 
 
-def ideal_rate(limit, run):
+def ideal_rate(limit: float, run: results.Run) -> float | None:
     """limit / delay in requests per second; None for unlimited or no delay."""
     d = delay_ms(run)
     if not limit or not d:
@@ -149,33 +155,34 @@ class LimitsCheck(verdict.Check):
     """A verdict.Check that knows its part and run. `counted` set: an exact-count check,
     whose figure is the count itself (no interval: it holds in every repetition or not)."""
     part: str = ""          # peak | rate | fd | per_host | cap | cap_rate
-    run: object = None
+    run: results.Run | None = None
     refutes: bool = False   # failing it breaks one of the claim's two promises
     counted: str = ""
 
     @property
-    def figure(self):
+    def figure(self) -> str:
         if self.counted:
             return self.counted
-        return verdict.Check.figure.fget(self)
+        return super().figure
 
     @property
-    def holds(self):
+    def holds(self) -> bool:
         return self.status == verdict.PASSED
 
 
-def _count_check(part, run, name, holds, counted, needs, refutes=False, note=""):
+def _count_check(part: str, run: results.Run, name: str, holds: bool, counted: str, needs: str, refutes: bool = False,
+                 note: str = "") -> LimitsCheck:
     return LimitsCheck(name, verdict.PASSED if holds else verdict.FAILED, threshold=needs, unit="",
                        note=note or "exact count, every repetition", part=part, run=run,
                        refutes=refutes and not holds, counted=counted)
 
 
-def _tagged(check, part, run):
+def _tagged(check: verdict.Check, part: str, run: results.Run) -> LimitsCheck:
     """A verdict.at_least / below result, tagged with its part and run."""
     return LimitsCheck(**vars(check), part=part, run=run)
 
 
-def _within(name, ci, low, high, note=""):
+def _within(name: str, ci: stats.Interval, low: float, high: float, note: str = "") -> verdict.Check:
     """Passed when the whole interval lies in [low, high]; failed when it lies wholly outside;
     otherwise (straddling a bound, or no interval) undecided."""
     est, lo, hi = ci if ci is not None else (None, None, None)
@@ -193,16 +200,16 @@ def _within(name, ci, low, high, note=""):
     return verdict.Check(name, status, est, lo, hi, f"{fmt.compact(low)}–{fmt.compact(high)}x", "x", note)
 
 
-def _usable(run):
+def _usable(run: results.Run | None) -> bool | list[results.Entry]:
     return run is not None and not run.failed and run.reps
 
 
-def _short(run):
+def _short(run: results.Run) -> str:
     """The benchmark name without the scenario: 'asio_coro/sweep/limit:4/delay_ms:20'."""
     return run.name.text.split("/", 1)[-1]
 
 
-def peak_checks(runs):
+def peak_checks(runs: list[results.Run]) -> list[LimitsCheck]:
     out = []
     for model in models(runs):
         for limit, r in sweep(runs, model):
@@ -220,14 +227,14 @@ def peak_checks(runs):
     return out
 
 
-def unlimited_rate(runs, model):
+def unlimited_rate(runs: list[results.Run], model: str) -> float | None:
     """The model's unlimited-gather throughput (median req/s), the most its client managed with
     every request in flight: a limit whose ideal is above it is bound by the client's CPU."""
     r = dict(sweep(runs, model)).get(0)
     return r.median("req_per_s") if _usable(r) and not r.errors else None
 
 
-def rate_runs(runs, model):
+def rate_runs(runs: list[results.Run], model: str) -> list[tuple[float, results.Run, bool]]:
     """[(limit, run, checked)] for the limited sweep runs up to RATE_LIMIT_MAX; checked is False
     when the ideal limit ÷ delay is above the model's unlimited-gather throughput (CPU-bound)."""
     ceiling = unlimited_rate(runs, model)
@@ -240,7 +247,7 @@ def rate_runs(runs, model):
     return out
 
 
-def rate_factor_ci(run):
+def rate_factor_ci(run: results.Run) -> stats.Interval:
     """req/s ÷ (limit ÷ delay) per repetition: (estimate, low, high)."""
     ideal = ideal_rate(limit_of(run), run)
     if not ideal:
@@ -248,7 +255,7 @@ def rate_factor_ci(run):
     return stats.ratio_ci([v / ideal for v in run.values("req_per_s")])
 
 
-def rate_checks(runs):
+def rate_checks(runs: list[results.Run]) -> list[LimitsCheck]:
     out = []
     for model in models(runs):
         for limit, r, checked in rate_runs(runs, model):
@@ -263,7 +270,7 @@ def rate_checks(runs):
     return out
 
 
-def fd_runs(runs, model):
+def fd_runs(runs: list[results.Run], model: str) -> tuple[results.Run | None, results.Run | None]:
     """(unlimited run, limited run) of the fd part for a model; either may be None."""
     unl = lim = None
     for r in part(runs, "fd", model):
@@ -274,7 +281,7 @@ def fd_runs(runs, model):
     return unl, lim
 
 
-def fd_checks(runs):
+def fd_checks(runs: list[results.Run]) -> list[LimitsCheck]:
     out = []
     for model in models(runs):
         unl, lim = fd_runs(runs, model)
@@ -296,7 +303,7 @@ def fd_checks(runs):
 HOSTS = ("conns_peak_host0", "conns_peak_host1", "conns_peak_host2")
 
 
-def per_host_checks(runs):
+def per_host_checks(runs: list[results.Run]) -> list[LimitsCheck]:
     out = []
     for r in part(runs, "per_host"):
         if not _usable(r):
@@ -316,30 +323,30 @@ def per_host_checks(runs):
     return out
 
 
-def cap_run(runs, model, mode):
+def cap_run(runs: list[results.Run], model: str, mode: str) -> results.Run | None:
     return next((r for r in part(runs, "cap", model) if key(r).mode == mode and _usable(r)), None)
 
 
-def bound_of(runs, model):
+def bound_of(runs: list[results.Run], model: str) -> str | None:
     """'semaphore' (aiohttp: asyncio.Semaphore) or 'workers' (C++), as the model's cap runs are
     named; None without a cap run."""
     modes = {key(r).mode for r in part(runs, "cap", model)}
     return next((b for b in BOUNDS if f"{b}_pooled" in modes or f"{b}_unpooled" in modes), None)
 
 
-def bound_mode(runs, model, pooled=True):
+def bound_mode(runs: list[results.Run], model: str, pooled: bool = True) -> str | None:
     """The model's cap mode for its bound on requests in flight: 'semaphore_pooled', 'workers_unpooled', …"""
     bound = bound_of(runs, model)
     return bound and f"{bound}_{'pooled' if pooled else 'unpooled'}"
 
 
-def bound_phrase(bound, cap=None):
+def bound_phrase(bound: str, cap: float | None = None) -> str:
     """What the bound is, in words: 'asyncio.Semaphore(32)' / '32 workers'."""
     c = fmt.count(cap) if cap else "N"
     return f"`asyncio.Semaphore({c})`" if bound == "semaphore" else f"{c} workers"
 
 
-def cap_checks(runs):
+def cap_checks(runs: list[results.Run]) -> list[LimitsCheck]:
     out = []
     for r in part(runs, "cap"):
         if not _usable(r):
@@ -375,7 +382,7 @@ def cap_checks(runs):
     return out
 
 
-def cap_rate_ci(runs, model, mode_a, mode_b):
+def cap_rate_ci(runs: list[results.Run], model: str, mode_a: str, mode_b: str) -> stats.Interval:
     """req/s of mode_a ÷ mode_b for a model: (estimate, low, high) from paired repetitions."""
     a, b = cap_run(runs, model, mode_a), cap_run(runs, model, mode_b)
     if a is None or b is None or a.errors or b.errors:
@@ -383,12 +390,12 @@ def cap_rate_ci(runs, model, mode_a, mode_b):
     return stats.paired_ratio_ci(a.values("req_per_s"), b.values("req_per_s"))
 
 
-def cap_rate_name(model, bound):
+def cap_rate_name(model: str, bound: str) -> str:
     """The check's name, e.g. '`py_aiohttp` (Python): connector ÷ semaphore over one session, req/s'."""
     return f"{lang(model)}: connector ÷ {bound} over one session, req/s"
 
 
-def cap_rate_checks(runs):
+def cap_rate_checks(runs: list[results.Run]) -> list[LimitsCheck]:
     """The connector ÷ the bound on requests in flight (semaphore or workers) over one pooled
     session, req/s, per model: rule (4) asks that the connector is not clearly faster."""
     out = []
@@ -421,11 +428,11 @@ class CapComparison:
     high: float
 
     @property
-    def name(self):
+    def name(self) -> str:
         return cap_rate_name(self.model, self.bound)
 
     @property
-    def outcome(self):
+    def outcome(self) -> str:
         est, lo, hi = self.estimate, self.low, self.high
         if est is None or lo is None or hi is None:
             return UNRESOLVED
@@ -438,7 +445,7 @@ class CapComparison:
         return UNRESOLVED
 
     @property
-    def sentence(self):
+    def sentence(self) -> str:
         what = bound_phrase(self.bound, self.cap)
         band = fmt.pct(CAP_BAND - 1, 0)
         ratio = f"connector ÷ {self.bound} {fmt.factor_ci(self.estimate, self.low, self.high)}"
@@ -456,7 +463,7 @@ class CapComparison:
                 f"an interval that crosses 1 and reaches beyond {band} either way")
 
 
-def cap_comparison(runs, model):
+def cap_comparison(runs: list[results.Run], model: str) -> CapComparison | None:
     """The model's CapComparison, or None without its connector and pooled-bound runs."""
     bound = bound_of(runs, model)
     conn = cap_run(runs, model, "connector")
@@ -466,12 +473,12 @@ def cap_comparison(runs, model):
                          *cap_rate_ci(runs, model, "connector", f"{bound}_pooled"))
 
 
-def all_checks(runs):
+def all_checks(runs: list[results.Run]) -> list[LimitsCheck]:
     return (peak_checks(runs) + rate_checks(runs) + fd_checks(runs) + per_host_checks(runs) + cap_checks(runs)
             + cap_rate_checks(runs))
 
 
-def fast_p99_pair(runs, model):
+def fast_p99_pair(runs: list[results.Run], model: str) -> tuple[results.Run | None, results.Run | None]:
     """(total-only run, per-host run) of the per-host part for a model."""
     total_only = per_host = None
     for r in part(runs, "per_host", model):
@@ -486,11 +493,11 @@ def fast_p99_pair(runs, model):
 class Verdict(verdict.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
-    reasons: list = field(default_factory=list)
+    checks: list[LimitsCheck] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
-def _fd_summary(runs, model_list):
+def _fd_summary(runs: list[results.Run], model_list: list[str]) -> str:
     parts = []
     for model in model_list:
         unl, lim = fd_runs(runs, model)
@@ -500,7 +507,7 @@ def _fd_summary(runs, model_list):
     return "; ".join(parts)
 
 
-def _figures(runs, checks, model_list):
+def _figures(runs: list[results.Run], checks: list[LimitsCheck], model_list: list[str]) -> str:
     """'the server's peak … in 6 of 6 limited sweep runs, throughput …, fd …' for these models."""
     peaks = [c for c in checks if c.part == "peak" and key(c.run).model in model_list]
     rates = [rate_factor_ci(c.run)[0] for c in checks if c.part == "rate" and key(c.run).model in model_list]
@@ -523,11 +530,11 @@ def _figures(runs, checks, model_list):
     return text
 
 
-def _listed(items, most=3):
+def _listed(items: list[str], most: int = 3) -> str:
     return "; ".join(items[:most]) + ("; …" if len(items) > most else "")
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     checks = all_checks(runs)
     if not any(c.part == "peak" for c in checks):
         return Verdict(verdict.INCONCLUSIVE, "no usable limited sweep run.", checks,

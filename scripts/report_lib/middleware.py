@@ -3,8 +3,16 @@ it costs. verdict() gives the one-line verdict for the index;
 page.write_page() writes charts/ and README.md under DIR/middleware/ from the
 shared page parts plus this module's prose. Every figure comes from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import fmt, headline as hl, page
 from . import middleware_verdict as mv
+from .stats import Interval
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "middleware"
 TITLE = "C13 middleware: timing every handler, and what that costs"
@@ -21,11 +29,11 @@ CLAIM = (
     "without its timing under the same client.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> mv.Verdict:
     return mv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The cost ratios and costs per request with their 95 % CIs, then the span's excess over the delay."""
     v = mv.decide(results.runs)
     runs = results.runs
@@ -38,7 +46,7 @@ def headline(results):
                    mv.unseen_ci(runs, "aiohttp", conn), unit=" ms") for conn in mv.CONNECTIONS])
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: mv.Verdict) -> list[str]:
     return [
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),
@@ -52,12 +60,12 @@ def sections(results, charts_written, v):
     ]
 
 
-def _requests(runs, server):
+def _requests(runs: list[results.Run], server: str) -> str:
     r = mv.find(runs, server, "none", "overhead")
     return fmt.count(r.median("requests")) if r is not None and r.reps else fmt.DASH
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     rows = [
         ("servers", "aiohttp (`bench/scenarios/python/middleware_server.py`: a `web.Application` answering "
@@ -83,7 +91,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "middleware_cost": "The server's CPU time per request without and with the timing, for aiohttp (left) "
                            "and mockd (right): medians over the repetitions, with the range of the repetitions.",
@@ -93,7 +101,7 @@ def _charts(written):
     })
 
 
-def _span_section(runs):
+def _span_section(runs: list[results.Run]) -> str:
     rows = []
     for server in mv.SERVERS:
         for conn in mv.CONNECTIONS:
@@ -117,7 +125,7 @@ def _span_section(runs):
                          "spans missing"], rows))
 
 
-def _why(runs, v):
+def _why(runs: list[results.Run], v: mv.Verdict) -> str:
     out = []
     a_none = mv.find(runs, "aiohttp", "none", "overhead")
     m_none = mv.find(runs, "mockd", "none", "overhead")
@@ -147,7 +155,7 @@ def _why(runs, v):
     return "\n".join(out)
 
 
-def _more_or_less(keep, new):
+def _more_or_less(keep: Interval, new: Interval) -> str:
     """How the new-connection figure compares with the keep-alive one, in words their intervals allow."""
     if new[1] > keep[2]:
         return "the difference being connect and accept, which a pooled client does not pay per request"
@@ -156,7 +164,7 @@ def _more_or_less(keep, new):
     return "the two intervals overlap: connect and accept did not show next to the rest"
 
 
-def _interview(runs, v):
+def _interview(runs: list[results.Run], v: mv.Verdict) -> str:
     cost = mv.cost_text(v, "aiohttp")
     said = f" The wrapper itself costs {cost}." if cost else ""
     return ("> Put the clock around `await handler(request)` in a middleware: it then times the handler and "
@@ -165,7 +173,7 @@ def _interview(runs, v):
             f"the client waits.{said}")
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     return page.caveats(results, [
         "The cost is the server's CPU per request at 8 connections, with the server saturated; a server that "
         "idles between requests pays the same per request but never notices it.",
@@ -179,18 +187,18 @@ def _caveats(results):
     ], counter="server_cpu_us_per_req", what="server CPU per request")
 
 
-def _model_of(run):
+def _model_of(run: results.Run) -> tuple[str | None, int | None]:
     """The client model: asio_coro for the overhead runs; the span runs' libcurl handle is no model."""
     return ("asio_coro" if mv.parts(run)[2] == "overhead" else None), run.name.param("c")
 
 
-def _server_cell(run):
+def _server_cell(run: results.Run) -> str:
     server, middleware, _kind = mv.parts(run)
     name = mv.SERVER_NAME.get(server, server or fmt.DASH)
     return f"{name}, {'timed' if middleware == 'timing' else 'untimed'}"
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     cols = [
         page.Column("server", _server_cell),
         page.counter_column("req/s", "req_per_s"),

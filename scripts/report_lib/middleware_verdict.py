@@ -30,10 +30,16 @@ The rule (printed on the page; keep RULE_TEXT in step with decide()):
 - inconclusive: noise when a cost interval straddles COST_MAX; inconclusive
   when a side did not run.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard, cast
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SERVERS = ("aiohttp", "mockd")
 SERVER_LABEL = {"aiohttp": "aiohttp, timing middleware", "mockd": "mockd, --time-handlers (C++)"}
@@ -58,13 +64,13 @@ RULE_TEXT = (
     "a profile of a real handler (a database call, a template) would point at.")
 
 
-def parts(run):
+def parts(run: results.Run) -> tuple[str, ...] | tuple[None, None, None]:
     """(server, middleware, kind) from the name: ("aiohttp", "timing", "overhead")."""
     labels = run.name.labels
     return tuple(labels[:3]) if len(labels) >= 3 else (None, None, None)
 
 
-def connection(run):
+def connection(run: results.Run) -> str | None:
     """A span run's connection label (keep_alive, new_connection); None for an overhead run. A span
     run named without one (span/c:1/..., before the keep-alive run existed) opened a connection per
     request: new_connection."""
@@ -74,7 +80,8 @@ def connection(run):
     return "new_connection" if parts(run)[2] == "span" else None
 
 
-def find(runs, server, middleware, kind, conn=None):
+def find(runs: list[results.Run], server: str, middleware: str, kind: str,
+         conn: str | None = None) -> results.Run | None:
     """The run of that server, middleware and kind; for span runs, of connection `conn`
     (keep_alive when not given: the span a pooled client sees)."""
     if kind == "span" and conn is None:
@@ -83,11 +90,11 @@ def find(runs, server, middleware, kind, conn=None):
                  and (conn is None or connection(r) == conn)), None)
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.failed and not run.flagged and bool(run.reps)
 
 
-def cost_ci(runs, server):
+def cost_ci(runs: list[results.Run], server: str) -> stats.Interval | None:
     """(est, low, high) of CPU per request timed ÷ untimed; None unless both ran cleanly."""
     a, b = find(runs, server, "timing", "overhead"), find(runs, server, "none", "overhead")
     if not clean(a) or not clean(b):
@@ -96,17 +103,17 @@ def cost_ci(runs, server):
     return ci if ci[0] is not None else None
 
 
-def cost_us_ci(runs, server, ci=None):
+def cost_us_ci(runs: list[results.Run], server: str, ci: stats.Interval | None = None) -> stats.Interval | None:
     """The timing's cost per request in µs: (ratio − 1) × the untimed median, with the ratio's interval
     (ci when given: the check's, else cost_ci's)."""
     ci, base = ci or cost_ci(runs, server), find(runs, server, "none", "overhead")
     if ci is None or not clean(base):
         return None
     cpu = base.median("server_cpu_us_per_req")
-    return tuple((r - 1) * cpu for r in ci)
+    return cast(stats.Interval, tuple((r - 1) * cpu for r in ci))  # three items, as ci
 
 
-def span_counts(run):
+def span_counts(run: results.Run | None) -> stats.Interval | None:
     """(below the delay, missing, spans checked) summed over the repetitions; None when absent."""
     if run is None or run.failed:
         return None
@@ -116,15 +123,15 @@ def span_counts(run):
     return below, missing, checked
 
 
-def span_counts_all(runs, server):
+def span_counts_all(runs: list[results.Run], server: str) -> stats.Interval | None:
     """span_counts summed over the timed server's span runs of every connection kind; None when
     none of them ran."""
     counts = [span_counts(find(runs, server, "timing", "span", conn)) for conn in CONNECTIONS]
     counts = [c for c in counts if c is not None]
-    return tuple(sum(c[i] for c in counts) for i in range(3)) if counts else None
+    return cast(stats.Interval, tuple(sum(c[i] for c in counts) for i in range(3))) if counts else None
 
 
-def span_excess_ci(runs, server):
+def span_excess_ci(runs: list[results.Run], server: str) -> stats.Interval | None:
     """Median span − delay (ms) over repetitions, mean with a 95 % CI; None when absent. From the
     keep-alive run, else the new-connection one: the span is the server's either way."""
     r = find(runs, server, "timing", "span") or find(runs, server, "timing", "span", "new_connection")
@@ -135,7 +142,7 @@ def span_excess_ci(runs, server):
     return ci if ci[0] is not None else None
 
 
-def unseen_ci(runs, server, conn="keep_alive"):
+def unseen_ci(runs: list[results.Run], server: str, conn: str = "keep_alive") -> stats.Interval | None:
     """The client's latency beyond the span (ms): what the middleware cannot see. On keep_alive it
     is the server's work around the handler and the loopback trip; on new_connection it also holds
     connect and accept."""
@@ -150,12 +157,12 @@ def unseen_ci(runs, server, conn="keep_alive"):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     cost: dict = field(default_factory=dict)     # server -> (est, low, high), ratio
     cost_us: dict = field(default_factory=dict)  # server -> (est, low, high), µs
 
 
-def cost_text(v, server="aiohttp"):
+def cost_text(v: Verdict, server: str = "aiohttp") -> str | None:
     """The middleware's cost in words chosen by its check: '15.1 µs of server CPU per request
     (+18 %), below +25 %: small next to ...' when the ratio's interval lies below COST_MAX;
     None when the cost was not measured. The one sentence about the cost a page or the
@@ -176,17 +183,17 @@ def cost_text(v, server="aiohttp"):
     return f"{figure}; whether it stays below {_percent(COST_MAX)} this run cannot tell"
 
 
-def _percent(ratio):
+def _percent(ratio: float) -> str:
     """1.18 -> '+18 %'; 0.97 -> '−3 %'."""
     change = (ratio - 1) * 100
     return f"{'+' if change >= 0 else '−'}{fmt.compact(abs(change))} %"
 
 
-def _cost_check_name(server):
+def _cost_check_name(server: str) -> str:
     return f"{SERVER_LABEL[server]}: CPU per request, timed ÷ untimed"
 
 
-def _span_check(runs, server):
+def _span_check(runs: list[results.Run], server: str) -> checks_mod.Check:
     counts = span_counts_all(runs, server)
     name = f"{SERVER_LABEL[server]}: spans ≥ the delay, none missing"
     if counts is None or counts[2] <= 0:
@@ -198,7 +205,7 @@ def _span_check(runs, server):
                                           f"{fmt.count(checked)} answers")
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     checks, cost, cost_us = [], {}, {}
     for server in SERVERS:
         checks.append(_span_check(runs, server))
@@ -213,7 +220,8 @@ def decide(runs):
     return Verdict(word, _sentence(word, cost, cost_us, checks), checks, cost, cost_us)
 
 
-def _sentence(word, cost, cost_us, checks):
+def _sentence(word: str, cost: dict[str, stats.Interval], cost_us: dict[str, stats.Interval],
+              checks: list[checks_mod.Check]) -> str:
     a = cost.get("aiohttp")
     figures = []
     if a is not None:

@@ -20,6 +20,9 @@ C++ figure for a Python call's or the other way round. A C++ model's
 `python_api` names the Python idiom it mirrors, never a Python call it
 measured: prose should say "the C++ model that mirrors X".
 """
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import palette
@@ -41,25 +44,25 @@ class Model:
     description: str
 
     @property
-    def is_python(self):
+    def is_python(self) -> bool:
         return self.language == PYTHON
 
     @property
-    def known(self):
+    def known(self) -> bool:
         return self.name in MODELS
 
-    def label(self, c=None):
+    def label(self, c: float | str | None = None) -> str:
         """Chart label: 'asio_coro', 'asio_coro c:32'; Python models end in ' (Python)'."""
         text = self.name if c is None else f"{self.name} c:{c:g}" if isinstance(c, (int, float)) else \
             f"{self.name} c:{c}"
         return text + (" (Python)" if self.is_python else "")
 
-    def table_label(self, c=None):
+    def table_label(self, c: float | str | None = None) -> str:
         """Markdown: '`asio_coro` (C++)' or '`py_aiohttp` c:32 (Python)'."""
         conc = "" if c is None else f" c:{c:g}" if isinstance(c, (int, float)) else f" c:{c}"
         return f"`{self.name}`{conc} ({self.language})"
 
-    def line_style(self):
+    def line_style(self) -> dict[str, str]:
         """matplotlib plot() keywords: colour and marker; Python dashed with a hollow marker."""
         style = {"color": self.colour, "marker": self.marker, "label": self.label()}
         if self.is_python:
@@ -68,7 +71,7 @@ class Model:
             style.update(linestyle="-")
         return style
 
-    def bar_style(self, colour=None):
+    def bar_style(self, colour: str | None = None) -> dict[str, str]:
         """matplotlib bar() keywords; a Python model's bar is hatched (the colour may be the series')."""
         colour = colour or self.colour
         style = {"color": colour, "edgecolor": colour}
@@ -77,7 +80,7 @@ class Model:
         return style
 
 
-def _m(order, name, language, api, marker, description):
+def _m(order: int, name: str, language: str, api: str, marker: str, description: str) -> Model:
     return Model(name, language, api, palette.MODEL[name], marker, order, description)
 
 
@@ -105,7 +108,7 @@ MODELS = {m.name: m for m in (
 )}
 
 
-def get(name):
+def get(name: str) -> Model:
     """The registered model; an unknown name still gets a (grey, last) entry so it shows up."""
     found = MODELS.get(name)
     if found is not None:
@@ -115,15 +118,15 @@ def get(name):
                  "not in report_lib/models.py")
 
 
-def ordered(names):
+def ordered(names: Iterable[str | None]) -> list[str]:
     """Names in registry order, unknown ones last (alphabetically); None dropped, duplicates removed."""
     unique = {n for n in names if n is not None}
     return sorted(unique, key=lambda n: (get(n).order, n))
 
 
-def python_models(names):
+def python_models(names: Iterable[str | None]) -> list[str]:
     return [n for n in ordered(names) if get(n).is_python]
 
 
-def cpp_models(names):
+def cpp_models(names: Iterable[str | None]) -> list[str]:
     return [n for n in ordered(names) if not get(n).is_python]

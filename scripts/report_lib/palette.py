@@ -62,7 +62,7 @@ LIKE_MODEL = {
 }
 
 
-def model(name):
+def model(name: str) -> str:
     """The colour of a client model, or of an implementation that works like one (LIKE_MODEL);
     grey for a name in neither."""
     return MODEL.get(LIKE_MODEL.get(name, name), UNKNOWN_MODEL)

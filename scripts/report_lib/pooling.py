@@ -3,9 +3,16 @@ verdict for the index; page.write_page() writes charts/ and README.md under
 DIR/pooling/. Every figure in the page comes from the results, so the page
 is regenerated, never hand-edited.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from . import fmt, headline as hl, models, page, stats
 from . import pooling_verdict as pv
+
+if TYPE_CHECKING:
+    from . import results
+    from .results import Run  # for nested functions, where a parameter named results hides the module
 
 NAME = "pooling"
 TITLE = "C1 pooling: reuse one session, don't open one per request"
@@ -26,11 +33,11 @@ LINUX_DEFAULT_PORT_RANGE = "32768 60999"
 TIME_WAIT_S = 60  # TCP_TIMEWAIT_LEN in the Linux kernel: a compile-time constant, not a sysctl
 
 
-def verdict(results):
+def verdict(results: results.Results) -> pv.Verdict:
     return pv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The factors a reader quotes, at delay_ms:0 with their 95 % CIs: aiohttp and requests
     (pooled ÷ unpooled req/s) over HTTPS and HTTP; the same over HTTPS verified against the
     system's CA bundle (`ca_bundle:system`: what a program meets on a public HTTPS site); then F
@@ -55,12 +62,12 @@ def headline(results):
     return hl.measured(out)
 
 
-def system_bundle_label(name, model):
+def system_bundle_label(name: str, model: str) -> str:
     """The headline label of a pair verified against the system's CA bundle (the guide quotes it)."""
     return f"{name} (`{model}`) pooled ÷ unpooled, HTTPS, system CA bundle (`ca_bundle:system`, a public site)"
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: pv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     runs = results.runs
     return [
@@ -78,24 +85,24 @@ def sections(results, charts_written, v):
 
 # --- setup ------------------------------------------------------------------
 
-def _conc(runs):
-    conc = {}
+def _conc(runs: list[results.Run]) -> dict[str, set[int]]:
+    conc: dict[str, set[int]] = {}
     for r in runs:
         conc.setdefault(pv.key(r).model, set()).add(r.name.param("c"))
     return conc
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     conc = _conc(runs)
 
-    def listed(names):
+    def listed(names: list[str]) -> str:
         return ", ".join(f"`{m}` ({', '.join(f'c:{c}' for c in sorted(x for x in conc[m] if x is not None))})"
                          for m in names)
     names = pv.models(runs)
     py = models.python_models(names)
     # Requests per repetition, by concurrency and delay: the bench sizes runs by both.
-    sizes = {}
+    sizes: dict[tuple[int | None, float | None], set[float]] = {}
     for r in runs:
         for n in r.values("requests"):
             sizes.setdefault((r.name.param("c"), pv.key(r).delay_ms), set()).add(n)
@@ -118,7 +125,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "pooling_throughput": "Requests per second, pooled vs unpooled (points, log scale; bars: min–max of the "
                               "repetitions). Above each model: pooled ÷ unpooled, and the mean time pooling saves "
@@ -133,7 +140,7 @@ def _charts(written):
 
 # --- verdict ----------------------------------------------------------------
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: pv.Verdict) -> str:
     out = [page.verdict_section(pv.RULE_TEXT, v, v.checks, "pooling_verdict.py")]
     columns = [(proto, d) for d in pv.delays(runs) for proto in pv.protos(runs)]
     header = ["model", "language"] + [f"{p.upper()}, delay_ms:{fmt.param(d)}" for p, d in columns]
@@ -166,7 +173,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _factor_cell(ci, saved_us, bold=False):
+def _factor_cell(ci: stats.Interval, saved_us: float | None, bold: bool = False) -> str:
     """'37.2x (95 % CI …); saves 1.40 ms per request', or 'no difference (1.00x, 95 % CI …)' when
     the interval includes 1 (then the p50 difference is noise too, and not quoted)."""
     if ci is None or ci[0] is None:
@@ -178,7 +185,7 @@ def _factor_cell(ci, saved_us, bold=False):
     return (f"**{head}**" if bold else head) + f"; saves {_saved(saved_us)}"
 
 
-def _saved(us):
+def _saved(us: float) -> str:
     """'1.21 ms per request (mean)'; a negative saving (pooled slower) reads as a cost."""
     if us is None:
         return fmt.DASH
@@ -187,7 +194,7 @@ def _saved(us):
     return f"{fmt.duration_us(us)} per request (mean)"
 
 
-def _p50_note(runs):
+def _p50_note(runs: list[results.Run]) -> str:
     """Why the page quotes means: the runs whose p50 jumps between repetitions, if any."""
     unstable = pv.p50_unstable(runs)
     if not unstable:
@@ -198,7 +205,7 @@ def _p50_note(runs):
             f"{listed}.")
 
 
-def _signature(runs):
+def _signature(runs: list[results.Run]) -> str:
     sig = pv.signature(runs)
     if not sig:
         return "No error-free run to check."
@@ -217,7 +224,7 @@ def _signature(runs):
 
 # --- explanation, with figures from the data -------------------------------
 
-def _sequential_cost_us(runs, model, proto, session_cache="on"):
+def _sequential_cost_us(runs: list[results.Run], model: str, proto: str, session_cache: str = "on") -> float | None:
     """Extra wall time per request unpooled for a sequential (c:1) model at delay 0:
     1/rate(nopool) - 1/rate(pool), in µs. One request at a time, so this is what
     a new connection costs the caller. None unless both runs are clean."""
@@ -232,11 +239,11 @@ def _sequential_cost_us(runs, model, proto, session_cache="on"):
     return 1e6 / ru - 1e6 / rp if rp and ru else None
 
 
-def _signed(x):
+def _signed(x: float | None) -> str:
     return fmt.DASH if x is None else f"{'+' if x >= 0 else '−'}{fmt.duration_us(abs(x))}"
 
 
-def _cost_table(runs):
+def _cost_table(runs: list[results.Run]) -> str:
     rows = []
     for model in pv.models(runs):
         cells = [_sequential_cost_us(runs, model, "http"), _sequential_cost_us(runs, model, "https"),
@@ -251,22 +258,22 @@ def _cost_table(runs):
             + fmt.table(["model", "HTTP", "HTTPS", "HTTPS, session_cache:off"], rows))
 
 
-def _cpp_pairs_at0(runs, proto, sequential):
+def _cpp_pairs_at0(runs: list[results.Run], proto: str, sequential: bool) -> list[pv.Pair]:
     """The C++ models' error-free pairs at delay 0 over one protocol: the sequential (c:1) ones or the
     concurrent ones."""
     return [p for p in pv.pairs(runs, 0) if p.proto == proto and not p.python and p.factor is not None
             and ((p.pooled.name.param("c") or 1) == 1) == sequential]
 
 
-def _mean_cost_us(runs, proto):
+def _mean_cost_us(runs: list[results.Run], proto: str) -> float | None:
     """Median over the sequential C++ models of the mean extra time per request unpooled, µs."""
     return stats.median([_sequential_cost_us(runs, p.model, proto) for p in _cpp_pairs_at0(runs, proto, True)])
 
 
-def new_conns_per_s(runs):
+def new_conns_per_s(runs: list[results.Run]) -> tuple[float | None, results.Run | None]:
     """The fastest error-free unpooled run's new connections per second, (rate, run):
     conns_opened ÷ the repetition's wall time (requests ÷ req_per_s), median over repetitions."""
-    best = (None, None)
+    best: tuple[float | None, results.Run | None] = (None, None)
     for r in runs:
         if r.flagged or pv.key(r).mode != "nopool":
             continue
@@ -278,7 +285,7 @@ def new_conns_per_s(runs):
     return best
 
 
-def _ports_text(results):
+def _ports_text(results: results.Results) -> str:
     ctx = results.ctx
     tw_reuse = ctx("suite_tcp_tw_reuse")
     port_range = ctx("suite_ip_local_port_range")
@@ -312,7 +319,7 @@ def _ports_text(results):
     return text
 
 
-def _why(results):
+def _why(results: results.Results) -> str:
     runs = results.runs
     n = results.ctx("num_cpus")
     cores = f"{n} cores" if n else "cores"
@@ -334,7 +341,7 @@ def _why(results):
     ]) + ("\n\n" + here if here else "")
 
 
-def _nuance(runs):
+def _nuance(runs: list[results.Run]) -> str:
     out = []
     out.extend(_plain_http_nuance(runs))
     gap_https = _mean_cost_us(runs, "https")
@@ -393,7 +400,7 @@ def _nuance(runs):
     return "\n".join(out) if out else "Not enough error-free pairs to quantify."
 
 
-def _plain_http_nuance(runs):
+def _plain_http_nuance(runs: list[results.Run]) -> list[str]:
     """Plain HTTP on loopback as a figure of the setup: what the sequential C++ models pay per request
     (a mean; whether it is told apart from no difference is their factors' intervals), and what the
     concurrent ones gain."""
@@ -426,7 +433,7 @@ def _plain_http_nuance(runs):
     return [text]
 
 
-def _ca_bundle_nuance(runs):
+def _ca_bundle_nuance(runs: list[results.Run]) -> list[str]:
     """What a Python session per request pays to load its CA file: the same pair measured
     against mockd's one certificate and against the system bundle (`ca_bundle:system`)."""
     out = []
@@ -447,12 +454,12 @@ def _ca_bundle_nuance(runs):
     return out
 
 
-def _as_fast(f):
+def _as_fast(f: float) -> str:
     """'1.93x as fast as' / '0.921x as fast as (slower than)': a factor in words, either way round."""
     return f"{fmt.times(f)} as fast as" + (" (slower than)" if f < 1 else "")
 
 
-def _interview(results, v):
+def _interview(results: results.Results, v: pv.Verdict) -> str:
     runs = results.runs
     n = results.ctx("num_cpus")
     machine = f"a {n}-core machine" if n else "one machine"
@@ -499,7 +506,7 @@ def _interview(results, v):
     return text
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "Loopback: no real round-trip time, so new connections cost CPU here rather than network latency; "
         "the [rtt](../rtt/README.md) scenario measures what they cost over an emulated network round trip.",
@@ -517,8 +524,8 @@ def _caveats(results):
 
 # --- tables -----------------------------------------------------------------
 
-def _numbers(results):
-    def tls(r):
+def _numbers(results: results.Results) -> str:
+    def tls(r: Run) -> str:
         if pv.key(r).proto != "https":
             return fmt.DASH
         return f"{fmt.count(r.median('tls_handshakes'))} / {fmt.count(r.median('tls_resumed'))}"

@@ -42,10 +42,17 @@ kind of machine), on a network it costs a round trip (the rtt scenario
 measures that). Delays above 0 do not
 change the word either: the server's wait hides connection costs by design.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import fmt, models as model_registry, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "pooling"
 PROTOS = ("http", "https")
@@ -79,9 +86,9 @@ MODEL_ORDER = tuple(m for m in model_registry.MODELS)
 
 @dataclass(frozen=True)
 class Key:
-    model: str
-    mode: str            # pool | nopool
-    proto: str           # http | https
+    model: str | None    # None: a name too short to say
+    mode: str | None     # pool | nopool
+    proto: str | None    # http | https
     delay_ms: float
     session_cache: str   # on | off
     # The CA file HTTPS is verified against: mockd's certificate alone ("server"), or the
@@ -89,34 +96,34 @@ class Key:
     ca_bundle: str = "server"
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     n = run.name
     model, mode, proto = (list(n.labels) + [None, None, None])[:3]
     return Key(model, mode, proto, n.param("delay_ms"), str(n.param("session_cache", "on")),
                str(n.param("ca_bundle", "server")))
 
 
-def by_key(runs):
+def by_key(runs: list[results.Run]) -> dict[Key, results.Run]:
     return {key(r): r for r in runs}
 
 
-def models(runs):
+def models(runs: list[results.Run]) -> list[str]:
     """Models present, in the registry's order (C++ first, then Python; unknown ones last).
     A name that does not parse as model/mode/proto stays in the table, out of charts and verdict."""
     return model_registry.ordered({key(r).model for r in runs})
 
 
-def cpp(names):
+def cpp(names: Iterable[str]) -> list[str]:
     return [m for m in names if not model_registry.get(m).is_python]
 
 
-def delays(runs):
+def delays(runs: list[results.Run]) -> list[float]:
     return sorted({key(r).delay_ms for r in runs if key(r).delay_ms is not None})
 
 
-def protos(runs):
-    present = {key(r).proto for r in runs}
-    return [p for p in PROTOS if p in present] + sorted(present - set(PROTOS) - {None})
+def protos(runs: list[results.Run]) -> list[str]:
+    present = {p for r in runs if (p := key(r).proto) is not None}
+    return [p for p in PROTOS if p in present] + sorted(present - set(PROTOS))
 
 
 @dataclass
@@ -124,39 +131,39 @@ class Pair:
     model: str
     proto: str
     delay_ms: float
-    pooled: object    # Run or None
-    unpooled: object  # Run or None
+    pooled: results.Run | None
+    unpooled: results.Run | None
 
     @property
-    def usable(self):
+    def usable(self) -> bool:
         return (self.pooled is not None and self.unpooled is not None
                 and not self.pooled.flagged and not self.unpooled.flagged)
 
     @property
-    def factor(self):
+    def factor(self) -> float | None:
         """Pooled over unpooled req/s (geometric mean of the paired repetitions' ratios, the
         estimate of factor_ci); None unless both runs are clean."""
         return self.factor_ci[0]
 
     @property
-    def factor_ci(self):
+    def factor_ci(self) -> stats.Interval:
         """(estimate, low, high): the factor and its 95 % CI from paired repetitions."""
         if not self.usable:
             return None, None, None
         return stats.ratio_ci(self.factor_reps)
 
     @property
-    def python(self):
+    def python(self) -> bool:
         return model_registry.get(self.model).is_python
 
     @property
-    def saved_us(self):
+    def saved_us(self) -> float | None:
         """Mean time saved per request by pooling (µs), median over paired repetitions:
         c ÷ unpooled req/s − c ÷ pooled req/s. With c workers each sending its next request as
         the last one returns, c ÷ req/s is the mean time a request takes (Little's law). A mean,
         not a p50 difference: a run's p50 can jump between repetitions (bimodal latency) and make
         a p50 difference noise; see p50_unstable()."""
-        if not self.usable:
+        if not self.usable or self.pooled is None or self.unpooled is None:  # (usable: neither is None)
             return None
         c = self.pooled.name.param("c") or 1
         diffs = [c * 1e6 / u - c * 1e6 / p
@@ -164,19 +171,19 @@ class Pair:
         return stats.median(diffs)
 
     @property
-    def factor_reps(self):
+    def factor_reps(self) -> list[float]:
         """Repetition i of the pooled run over repetition i of the unpooled one."""
-        if not self.usable:
+        if not self.usable or self.pooled is None or self.unpooled is None:  # (usable: neither is None)
             return []
         return [p / u for p, u in zip(self.pooled.values("req_per_s"), self.unpooled.values("req_per_s")) if u > 0]
 
     @property
-    def factor_cv(self):
+    def factor_cv(self) -> float | None:
         """Spread of the factor over paired repetitions (a fraction)."""
         return stats.cv(self.factor_reps)
 
     @property
-    def why_unusable(self):
+    def why_unusable(self) -> str | None:
         for label, run in (("pool", self.pooled), ("nopool", self.unpooled)):
             if run is None:
                 return f"no {label} run"
@@ -187,7 +194,7 @@ class Pair:
         return None
 
 
-def pairs(runs, delay_ms, session_cache="on"):
+def pairs(runs: list[results.Run], delay_ms: float, session_cache: str = "on") -> list[Pair]:
     index = by_key(runs)
     out = []
     for model in models(runs):
@@ -199,14 +206,14 @@ def pairs(runs, delay_ms, session_cache="on"):
     return out
 
 
-def ca_bundle_pairs(runs):
+def ca_bundle_pairs(runs: list[results.Run]) -> list[tuple[Pair | None, Pair]]:
     """[(server_pair, system_pair)] for each model that also ran against the system CA
     bundle (HTTPS, delay 0): the same comparison with mockd's one certificate and with the
     system's whole bundle as the CA file."""
     index = by_key(runs)
-    out = []
+    out: list[tuple[Pair | None, Pair]] = []
     for model in models(runs):
-        def pair(ca):
+        def pair(ca: str) -> Pair | None:
             pooled = index.get(Key(model, "pool", "https", 0, "on", ca))
             unpooled = index.get(Key(model, "nopool", "https", 0, "on", ca))
             return Pair(model, "https", 0, pooled, unpooled) if pooled or unpooled else None
@@ -216,35 +223,35 @@ def ca_bundle_pairs(runs):
     return out
 
 
-def _cpp_pairs(pair_list, proto):
+def _cpp_pairs(pair_list: list[Pair], proto: str) -> list[Pair]:
     return [p for p in pair_list if p.proto == proto and not p.python and p.factor is not None]
 
 
-def median_factor_reps(pair_list, proto):
+def median_factor_reps(pair_list: list[Pair], proto: str) -> list[float | None]:
     """F_i = median over the C++ models of their i-th paired factor, for each repetition i."""
     return stats.median_across([p.factor_reps for p in _cpp_pairs(pair_list, proto)])
 
 
-def median_factor_ci(pair_list, proto):
+def median_factor_ci(pair_list: list[Pair], proto: str) -> stats.Interval:
     """F over the C++ models with its 95 % CI: (estimate, low, high)."""
     return stats.ratio_ci(median_factor_reps(pair_list, proto))
 
 
-def median_factor(pair_list, proto):
+def median_factor(pair_list: list[Pair], proto: str) -> float | None:
     return median_factor_ci(pair_list, proto)[0]
 
 
-def median_factor_cv(pair_list, proto):
+def median_factor_cv(pair_list: list[Pair], proto: str) -> float | None:
     """Spread of F over repetitions: F_i = median over C++ models of their i-th paired factor."""
     return stats.cv(median_factor_reps(pair_list, proto))
 
 
-def median_saved_us(pair_list, proto):
+def median_saved_us(pair_list: list[Pair], proto: str) -> float | None:
     """Median over the C++ models of the time pooling saves per request (p50 difference, µs)."""
     return stats.median([p.saved_us for p in _cpp_pairs(pair_list, proto) if p.saved_us is not None])
 
 
-def python_pair(runs, model, proto, delay_ms=0):
+def python_pair(runs: list[results.Run], model: str, proto: str, delay_ms: int = 0) -> Pair | None:
     for p in pairs(runs, delay_ms):
         if p.model == model and p.proto == proto:
             return p
@@ -263,19 +270,19 @@ class Signature:
     """One server-counted expectation on one run, over every repetition: pooled connections ≤
     min(c, requests) (each worker keeps at most one; workers may share a freed one), unpooled connections = requests, unpooled TLS
     handshakes = requests (HTTPS runs whose server counted handshakes)."""
-    run: object
+    run: results.Run
     expected: str
     holds: bool
     check: str = POOLED_CONNS   # which of the three counts
     counter: str = "conns_opened"
 
 
-def _every_rep(run, counter, expected):
+def _every_rep(run: results.Run, counter: str, expected: Callable[[results.Entry], float]) -> bool:
     return all(r.get(counter) is not None and r.get("requests") is not None and r.get(counter) == expected(r)
                for r in run.reps)
 
 
-def signature(runs):
+def signature(runs: list[results.Run]) -> list[Signature]:
     out = []
     for run in runs:
         if run.flagged:
@@ -302,11 +309,11 @@ class CountCheck(checks_mod.Check):
     total: int = 0
 
     @property
-    def figure(self):
+    def figure(self) -> str:
         return f"holds in {self.held} of {self.total} runs" if self.total else fmt.DASH
 
 
-def count_checks(runs):
+def count_checks(runs: list[results.Run]) -> list[CountCheck]:
     """The three counts as checks, in the claim's order; a count with no run to check is left out."""
     sig = signature(runs)
     out = []
@@ -325,7 +332,7 @@ def count_checks(runs):
 P50_SPREAD = 2.0  # a run whose p50 varies more than this factor between repetitions is bimodal
 
 
-def p50_unstable(runs, spread=P50_SPREAD):
+def p50_unstable(runs: list[results.Run], spread: float = P50_SPREAD) -> list[tuple[results.Run, float, float]]:
     """[(run, lowest p50, highest p50)] of the error-free runs whose p50 differs more than `spread`
     times between repetitions: a bimodal latency, where a p50 difference is noise."""
     out = []
@@ -339,23 +346,23 @@ def p50_unstable(runs, spread=P50_SPREAD):
 @dataclass
 class CacheEffect:
     """libcurl's TLS session cache on unpooled HTTPS: on vs off for one model."""
-    model: str
+    model: str | None
     delay_ms: float
-    on: object
-    off: object
+    on: results.Run
+    off: results.Run
 
     @property
-    def factor(self):
+    def factor(self) -> float | None:
         if self.on.flagged or self.off.flagged:
             return None
         return stats.factor(self.on.median("req_per_s"), self.off.median("req_per_s"))
 
     @property
-    def resumed_fraction(self):
+    def resumed_fraction(self) -> float | None:
         return stats.factor(self.on.median("tls_resumed"), self.on.median("tls_handshakes"))
 
 
-def cache_effects(runs):
+def cache_effects(runs: list[results.Run]) -> list[CacheEffect]:
     index = by_key(runs)
     out = []
     for k, off in index.items():
@@ -363,7 +370,7 @@ def cache_effects(runs):
             on = index.get(Key(k.model, k.mode, k.proto, k.delay_ms, "on"))
             if on is not None:
                 out.append(CacheEffect(k.model, k.delay_ms, on, off))
-    order = {m: i for i, m in enumerate(models(runs))}
+    order: dict[str | None, int] = {m: i for i, m in enumerate(models(runs))}
     return sorted(out, key=lambda e: (e.delay_ms, order.get(e.model, 99)))
 
 
@@ -373,16 +380,17 @@ class Verdict(checks_mod.Line):
     sentence: str              # what was measured; .line renders '**Word**: sentence' (verdict.line)
     factors: dict = field(default_factory=dict)     # (proto, delay_ms) -> F (C++ median)
     factors_cv: dict = field(default_factory=dict)  # (proto, delay_ms) -> its CV over repetitions
-    reasons: list = field(default_factory=list)     # why not confirmed
+    reasons: list[str] = field(default_factory=list)     # why not confirmed
     factors_ci: dict = field(default_factory=dict)  # (proto, delay_ms) -> (est, low, high)
-    checks: list = field(default_factory=list)      # verdict.Check, in rule order
+    checks: list[checks_mod.Check] = field(default_factory=list)      # verdict.Check, in rule order
 
 
-def _faster(ci, where=""):
+def _faster(ci: stats.Interval | None, where: str = "") -> str:
     return fmt.faster_ci(*ci, where=where) if ci and ci[0] is not None else "not measured" + where
 
 
-def python_figures(runs, protos=("https", "http")):
+def python_figures(runs: list[results.Run],
+                   protos: tuple[str, ...] = ("https", "http")) -> list[tuple[str, str, Pair]]:
     """[(label, proto, pair)] for the Python libraries the claim names, error-free at delay 0."""
     out = []
     for model, label in ((AIOHTTP, "aiohttp (`ClientSession` reused vs one per request)"),
@@ -394,12 +402,12 @@ def python_figures(runs, protos=("https", "http")):
     return out
 
 
-def python_text(runs, proto):
+def python_text(runs: list[results.Run], proto: str) -> str:
     """'aiohttp (…) 6.28x faster (95 % CI …); requests (…) 4.28x faster (…)' over one protocol, or ''."""
     return "; ".join(f"{label} {_faster(p.factor_ci)}" for label, _proto, p in python_figures(runs, (proto,)))
 
 
-def ca_bundle_text(runs):
+def ca_bundle_text(runs: list[results.Run]) -> str:
     """'verified against the system's CA bundle, as for a public site: requests 36.8x …' or ''."""
     parts = []
     for _server, system in ca_bundle_pairs(runs):
@@ -411,7 +419,7 @@ def ca_bundle_text(runs):
     return "verified against the system's CA bundle, as for a public site: " + "; ".join(parts)
 
 
-def _counts_text(counts):
+def _counts_text(counts: list[CountCheck]) -> str:
     """What the server counted, in the claim's words, when every count check passed."""
     if not counts or any(c.status != checks_mod.PASSED for c in counts):
         return ""
@@ -420,7 +428,7 @@ def _counts_text(counts):
             + (" (over HTTPS also one TLS handshake)" if tls else "") + " per request in every unpooled run")
 
 
-def _protocol_text(runs, proto, ci, n_models):
+def _protocol_text(runs: list[results.Run], proto: str, ci: stats.Interval | None, n_models: int) -> str:
     """'Over HTTPS: aiohttp (…) …; C++ clients (median of 5 models, the mechanism) 34.6x faster (…)'."""
     parts = [python_text(runs, proto)]
     if proto == "https":
@@ -431,7 +439,7 @@ def _protocol_text(runs, proto, ci, n_models):
     return "; ".join(p for p in parts if p)
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     ds, ps = delays(runs), protos(runs)
     factors_ci = {(proto, d): median_factor_ci(pairs(runs, d), proto) for d in ds for proto in ps}
     factors = {k: v[0] for k, v in factors_ci.items()}
@@ -444,7 +452,7 @@ def decide(runs):
     https0 = [p for p in at0 if p.proto == "https"]
 
     counts = count_checks(runs)
-    checks = list(counts)
+    checks: list[checks_mod.Check] = list(counts)
     for p in https0:
         lang = " (Python)" if p.python else ""
         checks.append(checks_mod.at_least(f"`{p.model}`{lang} gains over HTTPS", p.factor_ci,

@@ -7,11 +7,18 @@ prose. Every figure comes from the results (bench.json, series.json).
 Imported as report_lib.queue (relative imports only), so it never shadows the
 standard library's queue module.
 """
+from __future__ import annotations
+
 import json
 import os
+from typing import TYPE_CHECKING
 
 from . import fmt, headline as hl, page
 from . import queue_verdict as qv
+from .stats import Interval
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "queue"
 TITLE = "C10 queue: a bound gives backpressure, an unbounded queue grows"
@@ -28,7 +35,7 @@ CLAIM = (
     "`std::deque`) and in Python (`asyncio.Queue`), each on one thread.")
 
 
-def series(results, benchmark, key):
+def series(results: results.Results, benchmark: str, key: str) -> list[float] | None:
     """A list from series.json (results.series when the loader has it), or None."""
     getter = getattr(results, "series", None)
     if callable(getter):
@@ -42,11 +49,11 @@ def series(results, benchmark, key):
     return (data.get(benchmark) or {}).get(key)
 
 
-def verdict(results):
+def verdict(results: results.Results) -> qv.Verdict:
     return qv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """Per language: the bounded producer's rate ÷ the consumers' rate (the backpressure), the
     unbounded peak ÷ the producer's lead, then peak depth and p99 latency unbounded ÷ bounded,
     labelled with the run's length that sets their size (items and maxsize from the run's name)."""
@@ -64,7 +71,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: qv.Verdict) -> list[str]:
     return [
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),
@@ -77,12 +84,12 @@ def sections(results, charts_written, v):
     ]
 
 
-def _param(results, name, default=fmt.DASH):
+def _param(results: results.Results, name: str, default: str = fmt.DASH) -> str:
     values = sorted({r.name.param(name) for r in results.runs if r.name.param(name) is not None})
     return ", ".join(fmt.count(x) for x in values) if values else default
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     rows = [
         ("producer", f"one coroutine, an item every {_param(results, 'producer_us')} µs on a schedule from the "
                      "start (one that fell behind catches up at once); each item a fresh payload of "
@@ -104,12 +111,12 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _bytes(results):
+def _bytes(results: results.Results) -> str:
     values = sorted({r.median("item_bytes") for r in results.runs if r.median("item_bytes")})
     return ", ".join(fmt.count(v) for v in values) if values else fmt.DASH
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "queue_depth": "Queue depth (top) and the process's resident memory (bottom) over one repetition, "
                        "unbounded and bounded, C++ left and Python right. The dashed line is `maxsize`.",
@@ -119,7 +126,7 @@ def _charts(written):
     })
 
 
-def _why(results, v):
+def _why(results: results.Results, v: qv.Verdict) -> str:
     out = []
     for lang, f in v.figures.items():
         u, b = qv.find(results.runs, lang, False), qv.find(results.runs, lang, True)
@@ -152,21 +159,21 @@ def _why(results, v):
     return "\n".join(out)
 
 
-def _passed(v, name):
+def _passed(v: qv.Verdict, name: str) -> bool:
     return any(c.name == name and c.status == qv.checks_mod.PASSED for c in v.checks)
 
 
-def _paced(v, lang):
+def _paced(v: qv.Verdict, lang: str) -> str:
     """', the consumers' pace' when the backpressure check passed for that language, else ''."""
     held = _passed(v, f"{qv.LANGUAGE_LABEL[lang]}: bounded producer rate ÷ consumer rate")
     return ", the consumers' pace" if held else ""
 
 
-def _ratio(ci):
+def _ratio(ci: Interval) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"
 
 
-def _interview(v):
+def _interview(v: qv.Verdict) -> str:
     lang = "python" if "python" in v.figures else next(iter(v.figures), None)
     f = v.figures.get(lang)
     # A figure goes beside the sentence only when its check passed: never one that contradicts it.
@@ -181,7 +188,7 @@ def _interview(v):
             "it moves the waiting to the producer, where I can decide to slow down, shed load or time out.\"")
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "Consumers wait on timers, not on real I/O: a 1 ms timer takes a little longer than 1 ms (timer "
         "slack, wake-ups on a shared machine), so the consumers' measured rate sits below the nominal one; "
@@ -199,7 +206,7 @@ def _caveats(results):
     return page.caveats(results, items, counter="max_depth", what="peak depth")
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     columns = [
         page.counter_column("maxsize", "maxsize", fmt.count),
         page.counter_column("peak depth", "max_depth", fmt.count),

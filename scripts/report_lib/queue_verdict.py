@@ -31,10 +31,16 @@ unbounded peak is the producer's lead, which grows with the number of items,
 against a bound fixed at maxsize, so their size is set by the run's length
 (setup_ratio() derives it from the setup in the JSON).
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard, overload
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 LANGUAGES = ("cpp", "python")
 LANGUAGE_LABEL = {"cpp": "C++ (Asio)", "python": "Python (asyncio.Queue)"}
@@ -74,17 +80,17 @@ class Key:
     maxsize: int
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     return Key(labels[0] if labels else "", len(labels) > 1 and labels[1] == "bounded",
                run.name.param("maxsize", 0))
 
 
-def language(run):
+def language(run: results.Run) -> str:
     return "python" if key(run).impl.startswith("py_") else "cpp"
 
 
-def find(runs, lang, bounded):
+def find(runs: list[results.Run], lang: str, bounded: bool) -> results.Run | None:
     impl = IMPLS[lang][1 if bounded else 0]
     for r in runs:
         k = key(r)
@@ -93,17 +99,17 @@ def find(runs, lang, bounded):
     return None
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values("max_depth"))
 
 
-def paired(a, b, counter):
+def paired(a: results.Run, b: results.Run, counter: str) -> stats.Interval | None:
     """(est, low, high) of a ÷ b in counter, paired by repetition; None when not measured."""
     ci = stats.paired_ratio_ci(a.values(counter), b.values(counter))
     return ci if ci[0] is not None else None
 
 
-def per_rep_ratio(run, numerator, denominator):
+def per_rep_ratio(run: results.Run, numerator: str, denominator: str) -> stats.Interval | None:
     """(est, low, high) of numerator ÷ denominator within each repetition; None when not measured."""
     ratios = [rep[numerator] / rep[denominator] for rep in run.reps
               if isinstance(rep.get(numerator), (int, float)) and rep.get(denominator)]
@@ -113,29 +119,29 @@ def per_rep_ratio(run, numerator, denominator):
 
 @dataclass
 class LanguageFigures:
-    bounded_max: float = None   # the largest peak depth over the bounded repetitions
-    bounded_min: float = None   # the smallest
-    maxsize: int = None
-    items: float = None         # items per repetition (the run's length)
-    lead: float = None          # the unbounded producer's lead, items (median over repetitions)
-    overload: tuple = None      # unbounded producer rate ÷ consumer rate
-    depth: tuple = None         # peak depth, unbounded ÷ bounded
-    p99: tuple = None           # p99 latency, unbounded ÷ bounded
-    growth: tuple = None        # unbounded peak ÷ the producer's lead (expected depth)
-    pace: tuple = None          # bounded producer rate ÷ consumer rate
-    total: tuple = None         # total time, unbounded ÷ bounded (shown, not checked)
+    bounded_max: float | None = None   # the largest peak depth over the bounded repetitions
+    bounded_min: float | None = None   # the smallest
+    maxsize: int | None = None
+    items: float | None = None         # items per repetition (the run's length)
+    lead: float | None = None          # the unbounded producer's lead, items (median over repetitions)
+    overload: stats.Interval | None = None  # unbounded producer rate ÷ consumer rate
+    depth: stats.Interval | None = None     # peak depth, unbounded ÷ bounded
+    p99: stats.Interval | None = None       # p99 latency, unbounded ÷ bounded
+    growth: stats.Interval | None = None    # unbounded peak ÷ the producer's lead (expected depth)
+    pace: stats.Interval | None = None      # bounded producer rate ÷ consumer rate
+    total: stats.Interval | None = None     # total time, unbounded ÷ bounded (shown, not checked)
 
 
 @dataclass
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     figures: dict = field(default_factory=dict)  # language -> LanguageFigures
-    reasons: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
-def figures_for(runs, lang):
+def figures_for(runs: list[results.Run], lang: str) -> LanguageFigures | None:
     u, b = find(runs, lang, False), find(runs, lang, True)
     if not clean(u) or not clean(b):
         return None
@@ -149,7 +155,7 @@ def figures_for(runs, lang):
         total=paired(u, b, "total_s"))
 
 
-def bound_check(lang, f):
+def bound_check(lang: str, f: LanguageFigures) -> checks_mod.Check:
     status = checks_mod.PASSED if f.bounded_min == f.bounded_max == f.maxsize else checks_mod.FAILED
     peaks = fmt.count(f.bounded_max) if f.bounded_min == f.bounded_max else \
         f"{fmt.count(f.bounded_min)}–{fmt.count(f.bounded_max)}"
@@ -158,7 +164,7 @@ def bound_check(lang, f):
                             f"exact: peaks {peaks} over the repetitions, counted in put/get")
 
 
-def within(name, ci, low, high, unit="x"):
+def within(name: str, ci: stats.Interval, low: float, high: float, unit: str = "x") -> checks_mod.Check:
     """Passed when the whole interval lies inside (low, high); failed when it lies wholly outside;
     undecided (noise) when it straddles an end or there is none."""
     est, lo, hi = ci if ci is not None else (None, None, None)
@@ -174,19 +180,19 @@ def within(name, ci, low, high, unit="x"):
     return checks_mod.Check(name, status, est, lo, hi, threshold, unit, note)
 
 
-def overload_check(lang, f):
+def overload_check(lang: str, f: LanguageFigures) -> checks_mod.Check:
     return checks_mod.at_least(f"{LANGUAGE_LABEL[lang]}: unbounded producer rate ÷ consumer rate", f.overload,
                                PACE_MAX)
 
 
-def checks_for(lang, f):
+def checks_for(lang: str, f: LanguageFigures) -> list[checks_mod.Check]:
     name = LANGUAGE_LABEL[lang]
     return [overload_check(lang, f), bound_check(lang, f),
             within(f"{name}: bounded producer rate ÷ consumer rate", f.pace, 1 / PACE_MAX, PACE_MAX),
             within(f"{name}: unbounded peak depth ÷ the producer's lead", f.growth, 1 / LEAD_TOL, LEAD_TOL)]
 
 
-def setup_ratio(f):
+def setup_ratio(f: LanguageFigures) -> float | None:
     """The peak-depth ratio the setup implies: the unbounded producer's lead ÷ maxsize (items ÷
     items). Doubling the items doubles the lead, so the ratio measures the run's length, not the
     queue."""
@@ -195,7 +201,7 @@ def setup_ratio(f):
     return f.lead / f.maxsize
 
 
-def length_note(f):
+def length_note(f: LanguageFigures) -> str:
     """'5,000 items against maxsize 100: the lead (3,170 items) ÷ maxsize is 31.7x, and grows with the
     run', from the setup in the JSON; None when not measured."""
     ratio = setup_ratio(f)
@@ -205,11 +211,11 @@ def length_note(f):
             f"({fmt.sig(f.lead)} items) ÷ `maxsize` is {fmt.sig(ratio)}x, and grows with the number of items")
 
 
-def _ratio(ci):
+def _ratio(ci: stats.Interval) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     missing = []
     for lang in LANGUAGES:

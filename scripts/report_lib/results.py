@@ -14,12 +14,19 @@ and then its own aggregates (mean, median, stddev, cv). The aggregates are
 ignored: the report computes its own medians and CVs from the repetitions so
 every statistic has one definition (stats.py).
 """
+from __future__ import annotations
+
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import stats
+
+# One repetition's entry in bench.json: Google Benchmark's fields and the suite's counters.
+Entry = dict[str, Any]
 
 
 class ReportError(Exception):
@@ -35,7 +42,7 @@ _GB_SUFFIX = re.compile(r"/(manual_time|real_time|process_time|"
 ERROR_KINDS = ("connect", "read", "write", "timeout", "status", "body_size", "fd_exhausted", "other")
 
 
-def strip_suffixes(name):
+def strip_suffixes(name: str) -> str:
     while True:
         shorter = _GB_SUFFIX.sub("", name)
         if shorter == name:
@@ -43,7 +50,7 @@ def strip_suffixes(name):
         name = shorter
 
 
-def _value(text):
+def _value(text: str) -> int | float | str:
     """'32' -> 32, '2.5' -> 2.5, 'off' -> 'off'."""
     try:
         number = float(text)
@@ -58,19 +65,22 @@ class BenchName:
     the scenario, the plain segments (labels) and the key:value segments (params)."""
     text: str
     scenario: str
-    labels: tuple
-    params: dict = field(hash=False, compare=False)
+    labels: tuple[str, ...]
+    params: dict[str, int | float | str] = field(hash=False, compare=False)
 
-    def param(self, key, default=None):
+    def param(self, key: str, default: Any = None) -> Any:
+        """A key:value segment's value, a number or a word ('off'), whichever the key has (the
+        caller knows which, hence Any); default when the name has no such segment."""
         return self.params.get(key, default)
 
 
-def parse_name(name):
+def parse_name(name: str) -> BenchName:
     text = strip_suffixes(name)
     parts = text.split("/")
     if not parts[0]:
         raise ReportError(f"benchmark name without a scenario: {name!r}")
-    labels, params = [], {}
+    labels: list[str] = []
+    params: dict[str, int | float | str] = {}
     for part in parts[1:]:
         key, sep, value = part.partition(":")
         if sep:
@@ -84,40 +94,40 @@ def parse_name(name):
 class Run:
     """One benchmark: its repetitions' counters, or the error that stopped it."""
     name: BenchName
-    reps: list = field(default_factory=list)  # one dict of counters per repetition
-    error_message: str = None                # set when a repetition reported error_occurred
+    reps: list[Entry] = field(default_factory=list)  # one dict of counters per repetition
+    error_message: str | None = None         # set when a repetition reported error_occurred
     failed_reps: int = 0                     # repetitions that reported error_occurred
-    spectrum: dict = None                    # spectra.json entry: samples, percentiles
+    spectrum: dict[str, Any] | None = None   # spectra.json entry: samples, percentiles
 
     @property
-    def failed(self):
+    def failed(self) -> bool:
         return self.error_message is not None
 
-    def values(self, counter):
+    def values(self, counter: str) -> list[float]:
         return [rep[counter] for rep in self.reps if isinstance(rep.get(counter), (int, float))]
 
-    def median(self, counter):
+    def median(self, counter: str) -> float | None:
         return stats.median(self.values(counter))
 
-    def cv(self, counter):
+    def cv(self, counter: str) -> float | None:
         return stats.cv(self.values(counter))
 
-    def total(self, counter):
+    def total(self, counter: str) -> float:
         return sum(self.values(counter))
 
-    def per_rep(self, numerator, denominator, scale=1.0):
+    def per_rep(self, numerator: str, denominator: str, scale: float = 1.0) -> float | None:
         """The median over repetitions of numerator/denominator (e.g. connections per request)."""
         ratios = [scale * r[numerator] / r[denominator] for r in self.reps
                   if isinstance(r.get(numerator), (int, float)) and r.get(denominator)]
         return stats.median(ratios)
 
     @property
-    def errors(self):
+    def errors(self) -> float:
         """Failed requests summed over all repetitions."""
         return self.total("errors")
 
-    def errors_by_kind(self):
-        kinds = {}
+    def errors_by_kind(self) -> dict[str, float]:
+        kinds: dict[str, float] = {}
         for rep in self.reps:
             for key, value in rep.items():
                 # errors_per_s is a rate beside the counts (bench writes it for every run), not a kind.
@@ -127,11 +137,11 @@ class Run:
         return kinds
 
     @property
-    def flagged(self):
+    def flagged(self) -> bool:
         """A run whose numbers should not be taken at face value."""
         return self.failed or self.errors > 0
 
-    def percentile(self, p):
+    def percentile(self, p: float) -> float | None:
         """Latency (us) at percentile p from spectra.json, None if absent."""
         if not self.spectrum:
             return None
@@ -145,20 +155,24 @@ class Run:
 class Results:
     scenario: str
     directory: str
-    context: dict
-    runs: list  # in the order bench.json lists them
-    run: dict = None  # run.json, when bench wrote one
-    series_data: dict = None  # series.json "benchmarks": {benchmark name: {key: [values]}}
+    context: dict[str, Any]
+    runs: list[Run]  # in the order bench.json lists them
+    run: dict[str, Any] | None = None  # run.json, when bench wrote one
+    # series.json "benchmarks": {benchmark name: {key: [values]}}
+    series_data: dict[str, dict[str, list[float]]] | None = None
 
-    def series(self, benchmark, key):
+    def series(self, benchmark: str, key: str) -> list[float] | None:
         """A benchmark's values over time from series.json (its last repetition), None if absent."""
         return (self.series_data or {}).get(strip_suffixes(benchmark), {}).get(key)
 
-    def ctx(self, key, default=None):
+    def ctx(self, key: str, default: Any = None) -> Any:
+        """A field of bench.json's context (JSON: text, numbers, lists); default when absent."""
         return self.context.get(key, default)
 
     @property
-    def repetitions(self):
+    def repetitions(self) -> int | float | str | None:
+        """The repetitions the context states (suite_repetitions, as bench wrote it), else the most
+        any benchmark measured; None without repetitions."""
         stated = self.ctx("suite_repetitions")
         if stated:
             return _value(stated)
@@ -166,24 +180,24 @@ class Results:
         return max(counts) if counts else None
 
     @property
-    def repetitions_label(self):
+    def repetitions_label(self) -> int | float | str | None:
         """'10', or '4–10' when an adaptive run repeated its benchmarks unequally: for footers."""
         counts = self.repetition_counts
         if counts and counts[0] != counts[-1]:
             return f"{counts[0]}–{counts[-1]}"
         return self.repetitions
 
-    def run_info(self, key, default=None):
+    def run_info(self, key: str, default: Any = None) -> Any:
         """A field of run.json; default without run.json or the field."""
         return (self.run or {}).get(key, default)
 
     @property
-    def repetition_counts(self):
+    def repetition_counts(self) -> list[int]:
         """Repetitions measured per benchmark, failed benchmarks left out (sorted)."""
         return sorted(len(r.reps) for r in self.runs if r.reps and not r.failed)
 
     @property
-    def mode(self):
+    def mode(self) -> str | None:
         """default | quick | reference, from run.json or the context (suite_mode); 'quick' for an
         older quick run (suite_quick); None when the run does not say."""
         mode = self.run_info("mode") or self.ctx("suite_mode")
@@ -192,11 +206,11 @@ class Results:
         return "quick" if str(self.ctx("suite_quick", "")).lower() in ("true", "1", "yes") else None
 
     @property
-    def quick(self):
+    def quick(self) -> bool:
         return self.mode == "quick" or str(self.ctx("suite_quick", "")).lower() in ("true", "1", "yes")
 
 
-def first_median(runs, counter, default=None):
+def first_median(runs: list[Run], counter: str, default: float | None = None) -> float | None:
     """The median of `counter` in the first of `runs` that has one: a setting the runs share (a
     delay, a client count) read from whichever run reported it; default when none did."""
     for r in runs:
@@ -206,7 +220,7 @@ def first_median(runs, counter, default=None):
     return default
 
 
-def _read_json(path, what):
+def _read_json(path: str, what: str) -> Any:
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -216,9 +230,9 @@ def _read_json(path, what):
         raise ReportError(f"{what} is not valid JSON: {path}: {e}") from None
 
 
-def group_benchmarks(entries):
+def group_benchmarks(entries: Iterable[Entry]) -> list[Run]:
     """Google Benchmark entries -> Runs in first-seen order (aggregates ignored)."""
-    runs = {}
+    runs: dict[str, Run] = {}
     for entry in entries:
         if entry.get("run_type") == "aggregate":
             continue
@@ -235,7 +249,7 @@ def group_benchmarks(entries):
     return list(runs.values())
 
 
-def load(out_dir, scenario):
+def load(out_dir: str, scenario: str) -> Results:
     directory = os.path.join(out_dir, scenario)
     bench = _read_json(os.path.join(directory, "bench.json"), "bench.json")
     if not isinstance(bench, dict) or not isinstance(bench.get("benchmarks"), list):

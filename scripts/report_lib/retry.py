@@ -4,9 +4,17 @@ the index; page.write_page() writes charts/ and README.md under DIR/retry/
 from the shared page parts (page.py) plus this module's prose. Every figure
 comes from the results (bench.json, series.json).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from . import fmt, headline as hl, models, page
 from . import retry_verdict as rv
 from .results import first_median
+from .stats import Interval
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "retry"
 TITLE = "C6 retry: exponential backoff, with and without jitter"
@@ -23,15 +31,15 @@ CLAIM = (
     "request and when it arrived (10 ms buckets); the client records when it sent each attempt.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> rv.Verdict:
     return rv.decide(results.runs)
 
 
-def _pct_figure(label, ci):
-    return hl.figure(label, tuple(100 * x for x in ci) if ci else None, unit=" %")
+def _pct_figure(label: str, ci: Interval | None) -> hl.Figure | None:
+    return hl.figure(label, cast(Interval, tuple(100 * x for x in ci)) if ci else None, unit=" %")
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """Peak retries per 10 ms without ÷ with jitter (each client), then aiohttp's success rates, the load
     and the time at fail_rate HEADLINE_P. What the run did not measure is left out."""
     runs, p = results.runs, rv.HEADLINE_P
@@ -49,7 +57,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: rv.Verdict) -> list[str]:
     return [
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),
@@ -62,7 +70,7 @@ def sections(results, charts_written, v):
     ]
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     retried = [r for r in runs if rv.key(r).policy != "none"]
     k = rv.key(retried[0]).retries if retried else None
@@ -94,7 +102,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "retry_timeline": f"Arrivals at the server per 10 ms (bars: mockd's timeline of one repetition, the last) "
                           f"at fail_rate {fmt.compact(rv.HEADLINE_P)}, without jitter (left) and with full "
@@ -108,7 +116,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(results, v):
+def _verdict_section(results: results.Results, v: rv.Verdict) -> str:
     out = [page.verdict_section(rv.RULE_TEXT, v, v.checks, "retry_verdict.py")]
     if v.mismatches:
         out.append("Counts that disagree:\n\n" + "\n".join(f"- `{n}`: {t}" for n, t in v.mismatches))
@@ -130,7 +138,7 @@ def _verdict_section(results, v):
     return "\n\n".join(out)
 
 
-def _median(run, counter):
+def _median(run: results.Run, counter: str) -> str:
     if run is None:
         return fmt.DASH
     if run.failed:
@@ -138,7 +146,7 @@ def _median(run, counter):
     return fmt.sig(run.median(counter))
 
 
-def _why(results, v):
+def _why(results: results.Results, v: rv.Verdict) -> str:
     runs, p = results.runs, rv.HEADLINE_P
     out = ["- Each attempt fails independently (its own seed), so a client fails for good only when all k + 1 "
            "attempts fail: probability p^(k+1). The price is load: a client makes 1 + p + … + p^k = "
@@ -173,12 +181,12 @@ def _why(results, v):
     return "\n".join(out)
 
 
-def _ms(run, counter):
+def _ms(run: results.Run, counter: str) -> str:
     value = run.median(counter)
     return "—" if value is None else f"{fmt.sig(value)} ms"
 
 
-def _answer(results, v):
+def _answer(results: results.Results, v: rv.Verdict) -> str:
     measured = [f"{fmt.factor_ci(*v.waves[c])} with {c}" for c in rv.CLIENTS if c in v.waves]
     wave_text = (" (measured here: the busiest 10 ms without jitter held " + " and ".join(measured)
                  + " the retries it held with jitter; one asyncio process spreads its own retries by the "
@@ -192,7 +200,7 @@ def _answer(results, v):
             "`time.sleep`, and the whole loop is one coroutine per call under `gather`.")
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "Failures here are independent per attempt (a seeded draw). A real outage is correlated: all retries "
         "fail together until the server recovers, so 1 − p^(k+1) is an upper bound there, and the waves matter "
@@ -212,7 +220,7 @@ def _caveats(results):
     return page.caveats(results, items, counter="wall_ms", what="total time")
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     columns = [
         page.counter_column("success rate", "success_rate", fmt.pct),
         page.counter_column("1 − p^(k+1)", "expected_success_rate", fmt.pct),

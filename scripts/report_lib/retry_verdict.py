@@ -33,11 +33,17 @@ The rule (keep RULE_TEXT in step with decide()), error-free runs only:
 - confirmed: all pass; nuanced: one fails clearly (e.g. Python's loop smears
   the waves); inconclusive: noise otherwise.
 """
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "retry"
 CLIENTS = ("py_aiohttp", "asio_coro")
@@ -66,13 +72,13 @@ class Key:
     retries: int
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     return Key(labels[0] if labels else "", labels[1] if len(labels) > 1 else "",
                run.name.param("fail_rate"), run.name.param("retries", 0))
 
 
-def find(runs, client, policy, p):
+def find(runs: list[results.Run], client: str, policy: str, p: float) -> results.Run | None:
     for r in runs:
         k = key(r)
         if (k.client, k.policy) == (client, policy) and k.p is not None and abs(k.p - p) < 1e-9:
@@ -80,25 +86,25 @@ def find(runs, client, policy, p):
     return None
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def rates(runs):
+def rates(runs: list[results.Run]) -> list[float]:
     """The failure rates measured, ascending."""
     return sorted({key(r).p for r in runs if key(r).p is not None})
 
 
-def clients(runs):
+def clients(runs: list[results.Run]) -> list[str]:
     seen = {key(r).client for r in runs}
     return [c for c in CLIENTS if c in seen] + sorted(seen - set(CLIENTS))
 
 
-def expected_success(p, k):
+def expected_success(p: float, k: int) -> float:
     return 1 - p ** (k + 1)
 
 
-def pooled_success(run):
+def pooled_success(run: results.Run | None) -> stats.Interval | None:
     """(estimate, low, high) of the success rate pooled over repetitions: successes ÷ clients, with the
     binomial 95 % interval (normal approximation); None without data."""
     if not clean(run):
@@ -111,14 +117,14 @@ def pooled_success(run):
     return est, max(0.0, est - half), min(1.0, est + half)
 
 
-def mean_ci(run, counter, scale=1.0):
+def mean_ci(run: results.Run | None, counter: str, scale: float = 1.0) -> stats.Interval | None:
     if not clean(run):
         return None
     ci = stats.mean_ci([v * scale for v in run.values(counter)])
     return ci if ci[0] is not None else None
 
 
-def wave_ratio(runs, client, p=HEADLINE_P):
+def wave_ratio(runs: list[results.Run], client: str, p: float = HEADLINE_P) -> stats.Interval | None:
     """Peak retries per 10 ms, backoff ÷ backoff_jitter, paired; None unless both ran cleanly."""
     a, b = find(runs, client, "backoff", p), find(runs, client, "backoff_jitter", p)
     if not clean(a) or not clean(b):
@@ -127,7 +133,7 @@ def wave_ratio(runs, client, p=HEADLINE_P):
     return ci if ci[0] is not None else None
 
 
-def time_ratio(runs, client, p=HEADLINE_P):
+def time_ratio(runs: list[results.Run], client: str, p: float = HEADLINE_P) -> stats.Interval | None:
     """Total time, backoff_jitter ÷ backoff, paired."""
     a, b = find(runs, client, "backoff_jitter", p), find(runs, client, "backoff", p)
     if not clean(a) or not clean(b):
@@ -136,7 +142,7 @@ def time_ratio(runs, client, p=HEADLINE_P):
     return ci if ci[0] is not None else None
 
 
-def count_mismatches(runs):
+def count_mismatches(runs: list[results.Run]) -> list[tuple[str, str]]:
     """Repetitions where mockd's count differs from the client's attempts, or `none` made more than one
     attempt per client: [(benchmark, text)]."""
     out = []
@@ -154,7 +160,7 @@ def count_mismatches(runs):
     return out
 
 
-def success_check(runs, client, p):
+def success_check(runs: list[results.Run], client: str, p: float) -> checks_mod.Check:
     run = find(runs, client, "backoff", p)
     ci = pooled_success(run)
     k = key(run).retries if run else 0
@@ -175,13 +181,13 @@ def success_check(runs, client, p):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     waves: dict = field(default_factory=dict)  # client -> (est, low, high) at HEADLINE_P
-    mismatches: list = field(default_factory=list)
-    reasons: list = field(default_factory=list)
+    mismatches: list[tuple[str, str]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     v.waves = {c: wave_ratio(runs, c) for c in clients(runs)}
     v.waves = {c: ci for c, ci in v.waves.items() if ci}

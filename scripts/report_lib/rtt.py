@@ -4,8 +4,16 @@ page.write_page() writes charts/ and README.md under DIR/rtt/, from the
 shared page parts (page.py) plus this module's prose. Every figure comes
 from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import fmt, headline as hl, models, page, stats
 from . import rtt_verdict as rv
+
+if TYPE_CHECKING:
+    from . import results
+    from .results import Run  # for nested functions, where a parameter named results hides the module
 
 NAME = "rtt"
 TITLE = "RTT: on a real network every new connection costs round trips"
@@ -20,11 +28,11 @@ CLAIM = (
     "RTT.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> rv.Verdict:
     return rv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """What the verdict line quotes with an interval: the round trips a new connection adds
     (U − P, median over models, per repetition) per protocol at the largest RTT the rule uses."""
     v = rv.decide(results.runs)
@@ -35,7 +43,7 @@ def headline(results):
                        for p in rv.PROTOS if p in v.saved_ci)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: rv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     runs = results.runs
     return [
@@ -50,9 +58,9 @@ def sections(results, charts_written, v):
     ]
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     ctx, runs = results.ctx, results.runs
-    sizes = {}
+    sizes: dict[float, set[float]] = {}
     for r in runs:
         for n in r.values("requests"):
             sizes.setdefault(rv.key(r).rtt_ms, set()).add(n)
@@ -76,7 +84,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "rtt_latency": "p50 latency per request against the RTT, one line per model and mode; the grey "
                        "lines are 1, 2, 3 and 4 round trips.",
@@ -86,7 +94,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: rv.Verdict) -> str:
     out = [page.verdict_section(rv.RULE_TEXT, v, v.checks, "rtt_verdict.py")]
     if v.expectations:
         out.append("Expectation checks (shown, not deciding the word): an unpooled request's round trips "
@@ -111,14 +119,14 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def saved_ms(runs, model, proto, rtt_ms):
+def saved_ms(runs: list[results.Run], model: str, proto: str, rtt_ms: float) -> float | None:
     """Unpooled p50 − pooled p50 (ms) for one model, protocol and RTT; None unless both are clean."""
     a = rv.p50_ms(rv.cell(runs, model, "pool", proto, rtt_ms))
     b = rv.p50_ms(rv.cell(runs, model, "nopool", proto, rtt_ms))
     return None if a is None or b is None else b - a
 
 
-def _saved_table(runs):
+def _saved_table(runs: list[results.Run]) -> str:
     xs = rv.rtts(runs)
     rows = []
     for proto in rv.protos(runs):
@@ -136,7 +144,7 @@ def _saved_table(runs):
             + fmt.table(["protocol"] + [f"RTT {fmt.param(x)} ms" for x in xs], rows))
 
 
-def _resumed_table(runs):
+def _resumed_table(runs: list[results.Run]) -> str:
     """Per TLS protocol and RTT > 0: unpooled with the cache on (server-counted resumed share, RTTs)
     against session_cache:off (full handshakes), for the models that ran both."""
     rows = []
@@ -161,7 +169,7 @@ def _resumed_table(runs):
                          "difference (RTT)"], rows))
 
 
-def _extra(runs, proto, rtt_ms, mode="nopool"):
+def _extra(runs: list[results.Run], proto: str, rtt_ms: float, mode: str = "nopool") -> float | None:
     """Median over models of unpooled minus pooled p50, in RTTs."""
     diffs = []
     for m in rv.models(runs):
@@ -172,7 +180,7 @@ def _extra(runs, proto, rtt_ms, mode="nopool"):
     return stats.median(diffs)
 
 
-def _why(runs, v):
+def _why(runs: list[results.Run], v: rv.Verdict) -> str:
     out = [
         "- **TCP**: `connect()` returns after the SYN has gone out and the SYN-ACK come back: one round "
         "trip before the request can be sent. The request and its response are one more.",
@@ -211,7 +219,7 @@ def _why(runs, v):
     return "\n".join(out)
 
 
-def _interview(runs, v):
+def _interview(runs: list[results.Run], v: rv.Verdict) -> str:
     if not v.unpooled:
         return "> Not enough data for an answer."
     parts = ", ".join(f"{fmt.sig(v.unpooled[p])} over {rv.PROTO_LABEL[p]}" for p in v.unpooled
@@ -230,7 +238,7 @@ def _interview(runs, v):
                    "connection pool, don't open one per request.")
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "The emulation delays every packet by the same RTT/2, first in first out: no loss, no jitter, no "
         "bandwidth limit (no serialisation delay, no slow-start effect beyond what the round trips impose), "
@@ -245,8 +253,8 @@ def _caveats(results):
     return page.caveats(results, items, counter="p50_us", what="p50")
 
 
-def _numbers(results):
-    def tls(r):
+def _numbers(results: results.Results) -> str:
+    def tls(r: Run) -> str:
         if rv.key(r).proto == "http":
             return fmt.DASH
         return f"{fmt.count(r.median('tls_handshakes'))} / {fmt.count(r.median('tls_resumed'))}"

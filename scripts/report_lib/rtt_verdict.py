@@ -42,10 +42,16 @@ stays above the tolerance at the RTTs the rule checks. Without an RTT-0 run
 the CPU term is not measured: a request above k x pooled excess is then
 inconclusive, not failed.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import fmt, models as model_registry, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "rtt"
 PROTOS = ("http", "https_tls1.3", "https_tls1.2")
@@ -90,31 +96,31 @@ class Key:
     session_cache: str   # on | off
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     n = run.name
     model, mode, proto = (list(n.labels) + [None, None, None])[:3]
     return Key(model, mode, proto, n.param("rtt_ms"), str(n.param("session_cache", "on")))
 
 
-def by_key(runs):
+def by_key(runs: list[results.Run]) -> dict[Key, results.Run]:
     return {key(r): r for r in runs}
 
 
-def models(runs):
+def models(runs: list[results.Run]) -> list[str]:
     """Models present, in the registry's order (models.py), unknown ones last."""
     return model_registry.ordered({key(r).model for r in runs})
 
 
-def protos(runs):
+def protos(runs: list[results.Run]) -> list[str]:
     present = {key(r).proto for r in runs}
     return [p for p in PROTOS if p in present]
 
 
-def rtts(runs):
+def rtts(runs: list[results.Run]) -> list[float]:
     return sorted({key(r).rtt_ms for r in runs if key(r).rtt_ms is not None})
 
 
-def p50_ms(run):
+def p50_ms(run: results.Run | None) -> float | None:
     """Median over repetitions of the p50 latency, in ms; None for a failed or flagged run."""
     if run is None or run.flagged:
         return None
@@ -122,7 +128,7 @@ def p50_ms(run):
     return None if v is None else v / 1000
 
 
-def in_rtts(run):
+def in_rtts(run: results.Run | None) -> float | None:
     """The p50 latency in round trips (median over repetitions); None at RTT 0 or for a flagged run."""
     if run is None or run.flagged or not key(run).rtt_ms:
         return None
@@ -133,11 +139,12 @@ def in_rtts(run):
     return v
 
 
-def cell(runs, model, mode, proto, rtt_ms, session_cache="on"):
+def cell(runs: list[results.Run], model: str, mode: str, proto: str, rtt_ms: float,
+         session_cache: str = "on") -> results.Run | None:
     return by_key(runs).get(Key(model, mode, proto, rtt_ms, session_cache))
 
 
-def speedup(runs, model, proto, rtt_ms):
+def speedup(runs: list[results.Run], model: str, proto: str, rtt_ms: float) -> float | None:
     """p50 unpooled ÷ p50 pooled for one model, protocol and RTT; None unless both are clean."""
     a = p50_ms(cell(runs, model, "pool", proto, rtt_ms))
     b = p50_ms(cell(runs, model, "nopool", proto, rtt_ms))
@@ -148,16 +155,16 @@ def speedup(runs, model, proto, rtt_ms):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    rtt_ms: float = None
+    rtt_ms: float | None = None
     pooled: dict = field(default_factory=dict)     # proto -> P (RTTs)
     unpooled: dict = field(default_factory=dict)   # proto -> U (RTTs)
-    reasons: list = field(default_factory=list)
-    checks: list = field(default_factory=list)        # rule checks (decide the word)
-    expectations: list = field(default_factory=list)  # expectation checks (shown, named)
+    reasons: list[str] = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)        # rule checks (decide the word)
+    expectations: list[checks_mod.Check] = field(default_factory=list)  # expectation checks (shown, named)
     saved_ci: dict = field(default_factory=dict)      # proto -> U - P (RTTs) with CI
 
 
-def medians_at(runs, rtt_ms, mode, session_cache="on"):
+def medians_at(runs: list[results.Run], rtt_ms: float, mode: str, session_cache: str = "on") -> dict[str, float | None]:
     out = {}
     for proto in protos(runs):
         values = [in_rtts(cell(runs, m, mode, proto, rtt_ms, session_cache)) for m in models(runs)]
@@ -165,7 +172,7 @@ def medians_at(runs, rtt_ms, mode, session_cache="on"):
     return out
 
 
-def _rep_rtts(run):
+def _rep_rtts(run: results.Run | None) -> list[float]:
     """p50 in RTTs per repetition; [] for a missing, failed or flagged run, or at RTT 0."""
     if run is None or run.flagged or not key(run).rtt_ms:
         return []
@@ -175,13 +182,14 @@ def _rep_rtts(run):
     return values
 
 
-def per_rep_medians(runs, rtt_ms, mode, proto, session_cache="on"):
+def per_rep_medians(runs: list[results.Run], rtt_ms: float, mode: str, proto: str,
+                    session_cache: str = "on") -> list[float]:
     """Repetition i: the median over models of their i-th p50 in RTTs."""
     return stats.median_across([_rep_rtts(cell(runs, m, mode, proto, rtt_ms, session_cache))
                                 for m in models(runs)])
 
 
-def resumed_fraction(runs, rtt_ms, proto, session_cache="on"):
+def resumed_fraction(runs: list[results.Run], rtt_ms: float, proto: str, session_cache: str = "on") -> float | None:
     """Median over models of tls_resumed ÷ tls_handshakes on the unpooled runs; None without TLS counts."""
     fractions = []
     for m in models(runs):
@@ -194,7 +202,7 @@ def resumed_fraction(runs, rtt_ms, proto, session_cache="on"):
     return stats.median(fractions)
 
 
-def expected_rtts(runs, rtt_ms, proto, session_cache="on"):
+def expected_rtts(runs: list[results.Run], rtt_ms: float, proto: str, session_cache: str = "on") -> int | None:
     """The textbook round trips of an unpooled request: TLS 1.2 resumed takes one fewer."""
     if proto == "https_tls1.2":
         f = resumed_fraction(runs, rtt_ms, proto, session_cache)
@@ -203,14 +211,15 @@ def expected_rtts(runs, rtt_ms, proto, session_cache="on"):
     return TEXTBOOK_RTTS.get(proto)
 
 
-def rtt0_ms(runs, proto, session_cache="on"):
+def rtt0_ms(runs: list[results.Run], proto: str, session_cache: str = "on") -> float | None:
     """Median over models of the unpooled p50 at RTT 0 (ms): the request's CPU and the delayer's
     passes, with no sleep between packets; None without an error-free RTT-0 run."""
     at0 = [p50_ms(cell(runs, m, "nopool", proto, 0, session_cache)) for m in models(runs)]
     return stats.median([v for v in at0 if v is not None])
 
 
-def tolerance_rtts(runs, rtt_ms, proto, pooled_p, k, session_cache="on"):
+def tolerance_rtts(runs: list[results.Run], rtt_ms: float, proto: str, pooled_p: float, k: int,
+                   session_cache: str = "on") -> tuple[float, float | None]:
     """(tolerance above k in RTTs at rtt_ms, RTT-0 time in ms or None): per round trip, the pooled
     request's excess over its 1 RTT plus the unpooled request's p50 at RTT 0 (see the module doc);
     at least MIN_TOLERANCE_RTTS. Without an RTT-0 run only the pooled excess is counted."""
@@ -220,7 +229,8 @@ def tolerance_rtts(runs, rtt_ms, proto, pooled_p, k, session_cache="on"):
     return max(k * per_trip, MIN_TOLERANCE_RTTS), cpu_ms
 
 
-def expectation_check(runs, rtt_ms, proto, u_ci, pooled_p, session_cache="on"):
+def expectation_check(runs: list[results.Run], rtt_ms: float, proto: str, u_ci: stats.Interval, pooled_p: float,
+                      session_cache: str = "on") -> checks_mod.Check:
     k = expected_rtts(runs, rtt_ms, proto, session_cache)
     tol, cpu_ms = tolerance_rtts(runs, rtt_ms, proto, pooled_p, k, session_cache)
     est, lo, hi = u_ci
@@ -254,7 +264,7 @@ def expectation_check(runs, rtt_ms, proto, u_ci, pooled_p, session_cache="on"):
                             f"{fmt.sig(k - MIN_TOLERANCE_RTTS)}–{fmt.sig(k + tol)} RTT", " RTT", note, k, subject)
 
 
-def python_figures(runs, rtt_ms, protocols):
+def python_figures(runs: list[results.Run], rtt_ms: float, protocols: list[str]) -> str:
     """' The Python libraries themselves: `py_aiohttp` (aiohttp.ClientSession) unpooled 2.05 / 3.17
     / 4.17 RTT, pooled 1.03 / …': the figure a reader of the claim quotes, beside the median."""
     out = []
@@ -274,7 +284,7 @@ def python_figures(runs, rtt_ms, protocols):
             + "; ".join(out) + ".")
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     usable = [r for r in rtts(runs) if r >= MIN_RTT_MS]
     if not usable:
         return Verdict("inconclusive", f"no run at an RTT of {MIN_RTT_MS} ms or more.")

@@ -23,6 +23,10 @@ CIs from paired repetitions), verdict.py (checks on those intervals,
 "inconclusive: noise"), page.py (setup table, numbers table, errors,
 captions, caveats, verdict section), charts.py (chart rules and helpers).
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
 from . import pooling, sync_vs_async, limits, blocking
 from . import rtt
 from . import calibration
@@ -36,8 +40,30 @@ from . import cancellation
 from . import hedging
 from . import retry
 
+if TYPE_CHECKING:
+    from . import headline as headline_mod, results as results_mod, verdict as verdict_mod
+
+V = TypeVar("V", bound="verdict_mod.Line")
+
+
+class Scenario(Protocol[V]):
+    """A scenario module, as described above: mypy checks each module in _MODULES against it. V is
+    the module's own Verdict, which its sections() takes back (Scenario[Any]: any one module)."""
+    __name__: str
+    NAME: str
+    TITLE: str
+    CLAIM: str
+    HEADLINE_CHART: str
+
+    def verdict(self, results: results_mod.Results) -> V: ...
+
+    def headline(self, results: results_mod.Results) -> list[headline_mod.Figure]: ...
+
+    def sections(self, results: results_mod.Results, charts_written: dict[str, list[str]], v: V) -> list[str]: ...
+
+
 # One line per scenario module, in the order of the claims.
-_MODULES = (
+_MODULES: tuple[Scenario[Any], ...] = (
     pooling,
     sync_vs_async,
     limits,
@@ -57,9 +83,9 @@ _MODULES = (
 SCENARIOS = {m.NAME: m for m in _MODULES}
 
 
-def get(name):
+def get(name: str) -> Scenario[Any] | None:
     return SCENARIOS.get(name)
 
 
-def known():
+def known() -> list[str]:
     return sorted(SCENARIOS)

@@ -4,8 +4,16 @@ page.write_page() writes charts/ and README.md under DIR/streams/ from the
 shared page parts (page.py) plus this module's prose. Every figure comes from
 the results.
 """
+from __future__ import annotations
+
+from collections.abc import Set
+from typing import TYPE_CHECKING
+
 from . import fmt, headline as hl, page
 from . import streams_verdict as sv
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "streams"
 TITLE = "C12 streams: a chat server with a slow reader, and UDP echo"
@@ -33,11 +41,11 @@ LABEL_UDP = f"UDP round trips/s, asio ÷ py_asyncio, window:{sv.UDP_PAIR_WINDOW}
 UDP_SETUP = "the kernel's UDP buffers and the scheduling of both ends"
 
 
-def verdict(results):
+def verdict(results: results.Results) -> sv.Verdict:
     return sv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The figures a reader quotes, with their 95 % CIs, in the order the verdict line quotes them."""
     runs = results.runs
     out = [hl.figure(LABEL_STALL, sv.stall_ci(runs)),
@@ -50,7 +58,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: sv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     return [
         "## Setup\n\n" + _setup(results),
@@ -67,28 +75,28 @@ def sections(results, charts_written, v):
     ]
 
 
-def _churn_ms(runs):
+def _churn_ms(runs: list[results.Run]) -> str:
     r = next((r for r in runs if sv.key(r).part == "churn"), None)
     return fmt.DASH if r is None else str(r.name.param("churn_ms", fmt.DASH))
 
 
-def _cap_mib(runs):
+def _cap_mib(runs: list[results.Run]) -> str:
     r = sv.find(runs, "chat", "no_drain")
     v = r.median("cap_bytes") if r else None
     return fmt.DASH if v is None else fmt.count(v / sv.MIB)
 
 
-def _queue_max(runs):
+def _queue_max(runs: list[results.Run]) -> str:
     r = sv.find(runs, "chat", "bounded_queue")
     v = r.median("queue_max") if r else None
     return fmt.DASH if v is None else fmt.count(v)
 
 
-def _any_chat(runs):
+def _any_chat(runs: list[results.Run]) -> results.Run:
     return next((r for r in runs if sv.key(r).part in ("chat", "churn") and r.reps), None)
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     chat = _any_chat(runs)
     med = (lambda c: fmt.count(chat.median(c))) if chat else (lambda c: fmt.DASH)
@@ -122,13 +130,13 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _udp_med(runs, counter):
+def _udp_med(runs: list[results.Run], counter: str) -> str:
     r = next((r for r in runs if sv.key(r).part == "udp" and r.reps), None)
     v = r.median(counter) if r else None
     return fmt.DASH if v is None else fmt.count(v)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "streams_chat_latency": "How late each line reached one of the fast clients, against when it was due to "
                                 "be sent (last repetition, log scale), with the slow reader's pause shaded. "
@@ -142,31 +150,31 @@ def _charts(written):
     })
 
 
-def _verdict_section(results, v):
+def _verdict_section(results: results.Results, v: sv.Verdict) -> str:
     return page.verdict_section(sv.RULE_TEXT, v, v.checks, "streams_verdict.py")
 
 
-def _ms(run, counter):
+def _ms(run: results.Run, counter: str) -> str:
     v = run.median(counter) if run else None
     return fmt.DASH if v is None else fmt.sig(v)
 
 
-def _mib(run, counter):
+def _mib(run: results.Run, counter: str) -> str:
     v = run.median(counter) if run else None
     return fmt.DASH if v is None else fmt.sig(v / sv.MIB)
 
 
-def _chat(results):
+def _chat(results: results.Results) -> str:
     runs = results.runs
     rows = []
-    for d in sv.DESIGNS:
-        r = sv.find(runs, "chat", d)
+    for design in sv.DESIGNS:
+        r = sv.find(runs, "chat", design)
         if r is None:
             continue
         if r.failed:
-            rows.append([f"`{d}`", f"skipped: {r.error_message}"] + [fmt.DASH] * 7)
+            rows.append([f"`{design}`", f"skipped: {r.error_message}"] + [fmt.DASH] * 7)
             continue
-        rows.append([f"`{d}`", _ms(r, "fast_p50_ms"), _ms(r, "fast_p99_ms"), _ms(r, "fast_max_ms"),
+        rows.append([f"`{design}`", _ms(r, "fast_p50_ms"), _ms(r, "fast_p99_ms"), _ms(r, "fast_max_ms"),
                      f"{fmt.count(r.median('fast_received'))} of {fmt.count(r.median('fast_expected'))}",
                      _mib(r, "backlog_peak_bytes"), _mib(r, "rss_growth_bytes"), _ms(r, "drain_wait_max_ms"),
                      "yes" if r.median("slow_disconnected") else "no"])
@@ -203,7 +211,7 @@ def _chat(results):
     return "\n\n".join(out) if out else "Not measured."
 
 
-def _churn(results):
+def _churn(results: results.Results) -> str:
     runs = results.runs
     rows = []
     for it in sv.ITERATES:
@@ -233,7 +241,7 @@ def _churn(results):
                          "lines a fast client got twice (all repetitions)", "write errors", "fast p99 ms"], rows))
 
 
-def _udp(results):
+def _udp(results: results.Results) -> str:
     runs = results.runs
     rows = []
     for impl in sv.UDP_IMPLS:
@@ -265,7 +273,7 @@ def _udp(results):
     return "\n\n".join(out)
 
 
-def _why():
+def _why() -> str:
     return "\n".join([
         "- `drain()` returns at once while a transport's buffer is below its high-water mark (64 KiB by "
         "default); above it, it waits until the buffer falls below the low-water mark. A client that reads "
@@ -288,7 +296,7 @@ def _why():
     ])
 
 
-def _interview(results, v):
+def _interview(results: results.Results, v: sv.Verdict) -> str:
     stall = f" (here {fmt.factor_ci(*v.stall)} on the fast clients' p99)" if v.stall else ""
     return ("> Awaiting `drain()` per client inside the broadcast loop couples every client to the slowest one: "
             f"a reader that stops reading stalls the whole room{stall}. Dropping `drain()` avoids the stall but the "
@@ -298,7 +306,7 @@ def _interview(results, v):
             "datagrams yourself.")
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "Loopback with one slow reader that stops reading completely for a fixed pause; a real slow client "
         "reads a little, which only lengthens the time until the buffers fill.",
@@ -319,11 +327,11 @@ def _caveats(results):
     return page.caveats(results, items, counter="fast_p99_ms", what="the fast clients' p99 latency")
 
 
-def _model_of(run):
+def _model_of(run: results.Run) -> tuple[None, None]:
     return None, None
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     columns = [
         page.counter_column("fast p99 ms", "fast_p99_ms"),
         page.cv_column("fast_p99_ms", "CV of fast p99"),

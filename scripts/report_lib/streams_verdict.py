@@ -24,10 +24,17 @@ none fails, an interval straddles its threshold; inconclusive: a side
 missing. The UDP figures are shown beside the rule, not part of it: the
 material's UDP echo works, and what loopback loses depends on buffer sizes.
 """
+from __future__ import annotations
+
+from collections.abc import Set
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "streams"
 DESIGNS = ("drain_in_loop", "no_drain", "bounded_queue")
@@ -57,17 +64,17 @@ RULE_TEXT = (
 class Key:
     part: str        # udp | chat | churn
     variant: str     # asio / py_asyncio; a design; iterate_set / iterate_copy
-    window: int = None
+    window: int | None = None
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     part = labels[0] if labels else ""
     variant = labels[1] if len(labels) > 1 else ""
     return Key(part, variant, run.name.param("window"))
 
 
-def find(runs, part, variant, window=None):
+def find(runs: list[results.Run], part: str, variant: str, window: int | None = None) -> results.Run | None:
     for r in runs:
         k = key(r)
         if k.part == part and k.variant == variant and (window is None or k.window == window):
@@ -75,30 +82,30 @@ def find(runs, part, variant, window=None):
     return None
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def windows(runs):
-    return sorted({key(r).window for r in runs if key(r).part == "udp" and key(r).window is not None})
+def windows(runs: list[results.Run]) -> list[int]:
+    return sorted({w for r in runs if key(r).part == "udp" and (w := key(r).window) is not None})
 
 
-def paired(a, b, counter):
+def paired(a: results.Run | None, b: results.Run | None, counter: str) -> stats.Interval | None:
     if not clean(a) or not clean(b):
         return None
     ci = stats.paired_ratio_ci(a.values(counter), b.values(counter))
     return ci if ci[0] is not None else None
 
 
-def stall_ci(runs):
+def stall_ci(runs: list[results.Run]) -> stats.Interval | None:
     return paired(find(runs, "chat", "drain_in_loop"), find(runs, "chat", "bounded_queue"), "fast_p99_ms")
 
 
-def backlog_ci(runs):
+def backlog_ci(runs: list[results.Run]) -> stats.Interval | None:
     return paired(find(runs, "chat", "no_drain"), find(runs, "chat", "bounded_queue"), "backlog_peak_bytes")
 
 
-def growth_ci(runs):
+def growth_ci(runs: list[results.Run]) -> stats.Interval | None:
     """no_drain's backlog growth, MiB per second of the slow reader's pause (mean, 95 % CI)."""
     r = find(runs, "chat", "no_drain")
     if not clean(r):
@@ -107,11 +114,11 @@ def growth_ci(runs):
     return ci if ci[0] is not None else None
 
 
-def udp_ratio_ci(runs, window=UDP_PAIR_WINDOW):
+def udp_ratio_ci(runs: list[results.Run], window: int = UDP_PAIR_WINDOW) -> stats.Interval | None:
     return paired(find(runs, "udp", "asio", window), find(runs, "udp", "py_asyncio", window), "round_trips_per_s")
 
 
-def loss_ci(runs, impl, window=UDP_LOSS_WINDOW):
+def loss_ci(runs: list[results.Run], impl: str, window: int = UDP_LOSS_WINDOW) -> stats.Interval | None:
     r = find(runs, "udp", impl, window)
     if not clean(r):
         return None
@@ -119,7 +126,7 @@ def loss_ci(runs, impl, window=UDP_LOSS_WINDOW):
     return ci if ci[0] is not None else None
 
 
-def bounded_reps(run):
+def bounded_reps(run: results.Run) -> tuple[int, int]:
     """(repetitions where every fast client got every line and the backlog stayed within its bound, all)."""
     ok = 0
     for rep in run.reps:
@@ -129,7 +136,7 @@ def bounded_reps(run):
     return ok, len(run.reps)
 
 
-def exact_check(name, passed, figure_text, threshold):
+def exact_check(name: str, passed: bool, figure_text: str, threshold: str) -> checks_mod.Check:
     """A check on exact counts (no interval): the counts go in its note."""
     return checks_mod.Check(name, checks_mod.PASSED if passed else checks_mod.FAILED, threshold=threshold,
                             unit="", note=figure_text)
@@ -139,14 +146,14 @@ def exact_check(name, passed, figure_text, threshold):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
-    stall: tuple = None
-    backlog: tuple = None
-    growth: tuple = None
-    reasons: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
+    stall: stats.Interval | None = None
+    backlog: stats.Interval | None = None
+    growth: stats.Interval | None = None
+    reasons: list[str] = field(default_factory=list)
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     checks, missing = [], []
     stall, backlog, growth = stall_ci(runs), backlog_ci(runs), growth_ci(runs)
     if stall:
@@ -177,6 +184,7 @@ def decide(runs):
         word = checks_mod.INCONCLUSIVE
     failed = [ch.name for ch in checks if ch.status == checks_mod.FAILED]
     if word == checks_mod.CONFIRMED:
+        assert stall is not None and backlog is not None  # confirmed: nothing was missing
         sentence = (f"one reader that stops reading stalls every other client of a broadcast that "
                     f"awaits `drain()` per client: the fast clients' p99 latency is {fmt.factor_ci(*stall)} "
                     f"that of a bounded queue per client; writing without `drain()` lets the backlog grow instead "

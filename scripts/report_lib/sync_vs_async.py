@@ -3,9 +3,16 @@ scenario module. verdict() gives the index's one-line verdict; sections()
 gives the page between its claim and its footer (page.write_page). Every
 figure in the page comes from the results; nothing is extrapolated.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from . import fmt, headline as hl, models, page, stats
 from . import sync_vs_async_verdict as sv
+
+if TYPE_CHECKING:
+    from . import results
+    from .results import Run  # for nested functions, where a parameter named results hides the module
 
 NAME = "sync_vs_async"
 TITLE = "C4 sync vs async: fetching K URLs one by one or all at once"
@@ -22,11 +29,11 @@ CLAIM = (
     "per request, 32 worker threads, and `curl_multi` with every transfer at once.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> sv.Verdict:
     return sv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The verdict's pairs: one by one ÷ every request in flight on one thread (wall time), per
     language, at the largest K >= MIN_K both ran error-free, with the 95 % CI."""
     if sv.delay_of(results.runs) is None:
@@ -36,7 +43,7 @@ def headline(results):
                        for p in sv.headline_pairs(results.runs))
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: sv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     runs = results.runs
     return [
@@ -53,7 +60,7 @@ def sections(results, charts_written, v):
     ]
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     L = sv.delay_of(runs)
     idx = sv.index(runs)
@@ -83,7 +90,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _headline(runs, v):
+def _headline(runs: list[results.Run], v: sv.Verdict) -> str:
     L = sv.delay_of(runs)
     out = []
     if v.pairs:
@@ -105,7 +112,7 @@ def _headline(runs, v):
     return "\n\n".join(x for x in out if x)
 
 
-def _pooling_confound(runs, L):
+def _pooling_confound(runs: list[results.Run], L: int) -> str:
     """requests.get per URL vs one Session (both one by one) vs aiohttp gathered, at the
     largest K all three ran error-free."""
     ids = sv.POOLING_CONFOUND
@@ -141,7 +148,7 @@ def _pooling_confound(runs, L):
     return text
 
 
-def pooling_share(runs):
+def pooling_share(runs: list[results.Run]) -> float | None:
     """(nopool − Session) ÷ (nopool − aiohttp gathered) at the largest K all three ran: the
     part of the usual example's gap that pooling alone explains. None when not measured."""
     ids = sv.POOLING_CONFOUND
@@ -152,7 +159,7 @@ def pooling_share(runs):
     return stats.factor(nopool - session, nopool - gathered)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     captions = {
         "sync_vs_async_headline": "The headline K: every series' wall time at the largest K where a single-thread "
                                   "pair was measured (log axis, points: each repetition small, the median large, "
@@ -169,7 +176,7 @@ def _charts(written):
     return page.charts_section(written, captions)
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: sv.Verdict) -> str:
     L = sv.delay_of(runs)
     out = [page.verdict_section(sv.RULE_TEXT, v, v.checks, "sync_vs_async_verdict.py")]
     ks = sv.ks(runs)
@@ -207,7 +214,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _memory_rows(runs):
+def _memory_rows(runs: list[results.Run]) -> list[sv.MemorySlope]:
     """The C++ series' memory slopes (sv.memory_slope gives none for Python), sound or not."""
     out = []
     for s in sv.series_present(runs):
@@ -217,11 +224,11 @@ def _memory_rows(runs):
     return out
 
 
-def sound_memory_slopes(runs):
+def sound_memory_slopes(runs: list[results.Run]) -> list[sv.MemorySlope]:
     return [m for m in _memory_rows(runs) if m.sound]
 
 
-def _python_memory(runs):
+def _python_memory(runs: list[results.Run]) -> str:
     """Why the page gives no Python figure: the child's peak RSS over every error-free Python run,
     sequential ones included, beside the wobble of one sequential run."""
     mems = [sv.memory_mb(r) for r in runs if not r.flagged and sv.series_of(r) is not None
@@ -239,7 +246,7 @@ def _python_memory(runs):
             "per task and per thread is measured directly by the [tasks](../tasks/README.md) scenario.")
 
 
-def _memory(runs):
+def _memory(runs: list[results.Run]) -> str:
     slopes = _memory_rows(runs)
     sound = [m for m in slopes if m.sound]
     out = []
@@ -290,7 +297,7 @@ def _memory(runs):
     return "\n\n".join(out)
 
 
-def _queued(runs):
+def _queued(runs: list[results.Run]) -> list[str]:
     """A C++ series that ran a larger K at no more requests in flight (a connector limit): what the
     requests waiting for a connection cost, when that difference is far above the noise too."""
     out = []
@@ -310,7 +317,7 @@ def _queued(runs):
     return out
 
 
-def _why(runs):
+def _why(runs: list[results.Run]) -> str:
     L = sv.delay_of(runs)
     out = [
         "- **Waiting is not working**: each request spends L ms waiting for the server. A sequential client "
@@ -342,7 +349,7 @@ def _why(runs):
     return "\n".join(out)
 
 
-def _connector_cap(runs):
+def _connector_cap(runs: list[results.Run]) -> list[str]:
     """aiohttp's gather with fewer connections in flight than requests: its connector's limit."""
     L = sv.delay_of(runs)
     capped = [k for k in sv.ks(runs) if sv.clean(runs, "py_aiohttp/gather", k)
@@ -359,7 +366,7 @@ def _connector_cap(runs):
             "Gather does not mean unbounded: the connector's limit is the concurrency."]
 
 
-def _interview(runs, v):
+def _interview(runs: list[results.Run], v: sv.Verdict) -> str:
     text = ("> Awaiting requests one by one in a loop is still sequential: K requests of L ms take K × L. "
             "Concurrency comes from putting them in flight together, with `asyncio.gather` (or a TaskGroup) "
             "or threads, and then the batch takes roughly the slowest request. ")
@@ -388,7 +395,7 @@ def _interview(runs, v):
     return text
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     return page.caveats(results, [
         "Loopback, one machine: no network round trips, so connection set-up costs CPU here rather than "
         "latency; over a real network a new connection per request costs round trips too.",
@@ -403,10 +410,10 @@ def _caveats(results):
     ], counter="wall_ms", what="wall time")
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     L = sv.delay_of(results.runs)
 
-    def per_kl(run):
+    def per_kl(run: Run) -> str:
         k = sv.k_of(run)
         return fmt.sig(stats.factor(run.median("wall_ms"), k * L) if k and L else None)
 

@@ -32,9 +32,15 @@ The rule (also printed on the page, keep RULE_TEXT in step with decide()):
              failed requests).
 - inconclusive: noise: no check failed, but a CI straddles its threshold.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import fmt, models, stats, verdict
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "sync_vs_async"
 GATHER_FACTOR = 5      # concurrent: K x L / wall >= GATHER_FACTOR (CI)
@@ -46,37 +52,37 @@ class Series:
     model: str
     mode: str
     how: str              # what the mode does, in words (never a Python call for a C++ model)
-    marker: str = None    # None: the model's marker
+    marker: str | None = None    # None: the model's marker
 
     @property
-    def id(self):
+    def id(self) -> str:
         return f"{self.model}/{self.mode}"
 
     @property
-    def sequential(self):
+    def sequential(self) -> bool:
         return self.mode.startswith("sequential")
 
     @property
-    def m(self):
+    def m(self) -> models.Model:
         return models.get(self.model)
 
     @property
-    def language(self):
+    def language(self) -> str:
         return self.m.language
 
     @property
-    def is_python(self):
+    def is_python(self) -> bool:
         return self.m.is_python
 
     @property
-    def colour(self):
+    def colour(self) -> str:
         return self.m.colour
 
     @property
-    def style_marker(self):
+    def style_marker(self) -> str:
         return self.marker or self.m.marker
 
-    def label(self, c=None):
+    def label(self, c: int | None = None) -> str:
         """'asio_coro: all at once, one thread (c = all) [C++]'."""
         conc = "" if c is None else (" (c = all)" if c == 0 else f" (c = {fmt.param(c)})")
         return f"{self.model}: {self.how}{conc} [{self.language}]"
@@ -122,7 +128,7 @@ RULE_TEXT = (
     f"interval straddles its threshold.")
 
 
-def series_of(run):
+def series_of(run: results.Run) -> Series | None:
     labels = run.name.labels
     if len(labels) < 2:
         return None
@@ -132,51 +138,51 @@ def series_of(run):
     return None
 
 
-def by_id(sid):
+def by_id(sid: str) -> Series:
     return next((s for s in SERIES if s.id == sid), None)
 
 
-def k_of(run):
+def k_of(run: results.Run) -> int:
     return run.name.param("k")
 
 
-def c_of(runs, s):
+def c_of(runs: list[results.Run], s: Series) -> int:
     """The series' concurrency (from its names): 0 = all at once."""
     return next((r.name.param("c") for r in runs if series_of(r) == s), None)
 
 
-def delay_of(runs):
+def delay_of(runs: list[results.Run]) -> int | None:
     ds = sorted({r.name.param("delay_ms") for r in runs if r.name.param("delay_ms") is not None})
     return ds[0] if ds else None
 
 
-def series_present(runs):
+def series_present(runs: list[results.Run]) -> list[Series]:
     present = {series_of(r) for r in runs} - {None}
     return [s for s in SERIES if s in present]
 
 
-def ks(runs):
+def ks(runs: list[results.Run]) -> list[int]:
     return sorted({k_of(r) for r in runs if k_of(r) is not None})
 
 
-def index(runs):
+def index(runs: list[results.Run]) -> dict[tuple[str, int], results.Run]:
     """(series id, K) -> Run."""
     return {(series_of(r).id, k_of(r)): r for r in runs if series_of(r) and k_of(r) is not None}
 
 
-def clean(runs, sid, k):
+def clean(runs: list[results.Run], sid: str, k: int) -> results.Run | None:
     """The error-free run of a series at K, or None."""
     r = index(runs).get((sid, k))
     return None if r is None or r.flagged else r
 
 
-def wall_ms(run):
+def wall_ms(run: results.Run) -> float | None:
     return None if run is None or run.failed else run.median("wall_ms")
 
 
 # --- memory ------------------------------------------------------------------
 
-def run_memory_mb(rep):
+def run_memory_mb(rep: results.Entry) -> float | None:
     """One repetition's memory of its own, MiB: `rss_growth_mb` (the run's peak above the
     RSS at its start, C++ models in bench's process), else rss_mb − rss_start_mb, else
     rss_mb (a Python model's child process: its whole peak, interpreter included; the
@@ -188,13 +194,13 @@ def run_memory_mb(rep):
     return None
 
 
-def memory_mb(run):
+def memory_mb(run: results.Run | None) -> float | None:
     if run is None or run.failed:
         return None
     return stats.median([run_memory_mb(rep) for rep in run.reps])
 
 
-def in_flight(run):
+def in_flight(run: results.Run | None) -> float | None:
     """Requests in flight at once: the server's peak of open connections (every request in
     flight holds one: distinct URLs, one connection each until it is answered)."""
     return None if run is None or run.failed else run.median("conns_peak")
@@ -205,7 +211,7 @@ def in_flight(run):
 MEMORY_NOISE_FACTOR = 10
 
 
-def memory_wobble_mb(runs, language):
+def memory_wobble_mb(runs: list[results.Run], language: str) -> float | None:
     """How much the memory of one sequential run (one request in flight, whatever K) moves
     between its repetitions, MiB: the largest max − min over the error-free sequential runs of
     that language. None without one."""
@@ -229,20 +235,20 @@ class MemorySlope:
     n2: float
     mb1: float           # the run's own memory at K1, K2, MiB
     mb2: float
-    wobble_mb: float = None  # memory_wobble_mb of the series' language
+    wobble_mb: float | None = None  # memory_wobble_mb of the series' language
 
     @property
-    def rss_per_inflight_kib(self):
+    def rss_per_inflight_kib(self) -> float:
         return (self.mb2 - self.mb1) * 1024 / (self.n2 - self.n1)
 
     @property
-    def sound(self):
+    def sound(self) -> bool:
         """The difference is far above what a sequential run's memory wobbles by (and a wobble
         was measured): only then is the per-request figure more than noise ÷ a count."""
         return self.wobble_mb is not None and self.mb2 - self.mb1 >= MEMORY_NOISE_FACTOR * self.wobble_mb
 
 
-def memory_slope(runs, s):
+def memory_slope(runs: list[results.Run], s: Series) -> MemorySlope | None:
     """rss_per_inflight_kib: (memory at K2 − memory at K1) ÷ (in flight at K2 − at K1), KiB,
     between the two largest in-flight counts among the error-free runs (each at the smallest K
     that reached it: a connector limit can hold a larger K at the same count): what one more
@@ -276,20 +282,20 @@ class Pair:
     gathered: Series
     sequential: Series
     k: int
-    seq_run: object
-    gat_run: object
-    speedup: tuple       # (estimate, low, high): sequential wall ÷ gathered wall, paired
+    seq_run: results.Run
+    gat_run: results.Run
+    speedup: stats.Interval  # sequential wall ÷ gathered wall, paired
 
     @property
-    def seq_ms(self):
+    def seq_ms(self) -> float:
         return wall_ms(self.seq_run)
 
     @property
-    def gat_ms(self):
+    def gat_ms(self) -> float:
         return wall_ms(self.gat_run)
 
 
-def headline_pairs(runs):
+def headline_pairs(runs: list[results.Run]) -> list[Pair]:
     """Each headline pair at the largest K >= MIN_K where both sides ran error-free."""
     out = []
     for language, gid, sid in HEADLINE_PAIRS:
@@ -307,8 +313,8 @@ def headline_pairs(runs):
 class Verdict(verdict.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    reasons: list = field(default_factory=list)
-    checks: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    checks: list[verdict.Check] = field(default_factory=list)
     pairs: list = field(default_factory=list)
 
 
@@ -317,11 +323,11 @@ class BoundCheck(verdict.Check):
     the worst repetition, not an interval."""
 
     @property
-    def figure(self):
+    def figure(self) -> str:
         return fmt.DASH if self.estimate is None else f"{fmt.sig(self.estimate)}{self.unit} (fastest repetition)"
 
 
-def _sequential_check(run, L):
+def _sequential_check(run: results.Run, L: int) -> BoundCheck:
     k = k_of(run)
     fastest = min(run.values("wall_ms"), default=None)
     ratio = None if fastest is None else fastest / (k * L)
@@ -331,24 +337,24 @@ def _sequential_check(run, L):
                       "a lower bound every repetition must meet, no interval needed")
 
 
-def _concurrent_check(run, L):
+def _concurrent_check(run: results.Run, L: int) -> verdict.Check:
     k = k_of(run)
     ci = stats.ratio_ci([k * L / w for w in run.values("wall_ms") if w])
     return verdict.at_least(f"`{series_of(run).id}` at K = {fmt.count(k)}: K × L ÷ wall", ci, GATHER_FACTOR)
 
 
-def _pair_check(p):
+def _pair_check(p: Pair) -> verdict.Check:
     return verdict.at_least(f"{p.language}: `{p.sequential.id}` ÷ `{p.gathered.id}` at K = {fmt.count(p.k)}",
                             p.speedup, GATHER_FACTOR)
 
 
-def pair_text(p):
+def pair_text(p: Pair) -> str:
     est, lo, hi = p.speedup
     return (f"`{p.sequential.model}` one by one took {fmt.sig(p.seq_ms)} ms, `{p.gathered.model}` with every "
             f"request in flight on one thread {fmt.sig(p.gat_ms)} ms: {fmt.factor_ci(est, lo, hi)} faster")
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     L = delay_of(runs)
     pairs = headline_pairs(runs) if L is not None else []
     if not pairs:
@@ -399,7 +405,7 @@ def decide(runs):
     return Verdict(word, sentence, reasons, checks, pairs)
 
 
-def signature(runs):
+def signature(runs: list[results.Run]) -> list[tuple[results.Run, str, bool]]:
     """Mechanism checks on error-free runs: (run, text, holds)."""
     L = delay_of(runs)
     out = []

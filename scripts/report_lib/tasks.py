@@ -3,8 +3,15 @@ task. verdict() gives the one-line verdict for the index; page.write_page()
 writes charts/ and README.md under DIR/tasks/ from the shared page parts
 (page.py) plus this module's prose. Every figure comes from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from . import fmt, headline as hl, page
 from . import tasks_verdict as tv
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "tasks"
 TITLE = "C14 tasks: threads vs coroutines, what a waiting task costs"
@@ -19,11 +26,11 @@ CLAIM = (
     "one, and how long one event takes to wake them all.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> tv.Verdict:
     return tv.decide(results.runs)
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """The ratios a reader quotes, with their 95 % CIs, then the bytes per task of each kind at
     HEADLINE_N. What the run did not measure is left out."""
     v = tv.decide(results.runs)
@@ -35,7 +42,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: tv.Verdict) -> list[str]:
     """The page between its claim and its footer (see page.write_page)."""
     runs = results.runs
     return [
@@ -52,12 +59,12 @@ def sections(results, charts_written, v):
     ]
 
 
-def _median(runs, series, counter, n=tv.HEADLINE_N):
+def _median(runs: list[results.Run], series: str, counter: str, n: int = tv.HEADLINE_N) -> float | None:
     r = tv.find(runs, series, n)
     return None if r is None or r.flagged else r.median(counter)
 
 
-def _bytes(x):
+def _bytes(x: float) -> str:
     if x is None:
         return fmt.DASH
     if abs(x) < 1:
@@ -69,7 +76,7 @@ def _bytes(x):
     return f"{fmt.sig(x)} B"
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     stack = {r.median("stack_kib") for r in runs if tv.key(r).series in ("cpp_thread", "py_thread")
              and r.median("stack_kib") is not None}
@@ -104,7 +111,7 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "tasks_bytes_per_task": "RSS one more waiting task costs, by kind and count (log-log; C++ solid, Python "
                                 "dashed; the dotted line is one 4 KiB page). A cross: the count was not "
@@ -115,7 +122,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(runs, v):
+def _verdict_section(runs: list[results.Run], v: tv.Verdict) -> str:
     out = [page.verdict_section(tv.RULE_TEXT, v, v.checks, "tasks_verdict.py")]
     rows = []
     for label, a, b, counter, checked in tv.PAIRS:
@@ -133,7 +140,7 @@ def _verdict_section(runs, v):
     return "\n\n".join(out)
 
 
-def _why(runs):
+def _why(runs: list[results.Run]) -> str:
     out = []
     t, s, c = (_median(runs, x, "bytes_per_task") for x in ("cpp_thread", "cpp_thread_64k", "cpp_coroutine"))
     tv_virtual = _median(runs, "cpp_thread", "virtual_bytes_per_task")
@@ -187,7 +194,7 @@ def _why(runs):
     return "\n".join(out) if out else "Not measured."
 
 
-def _interview(runs, v):
+def _interview(runs: list[results.Run], v: tv.Verdict) -> str:
     t, c = _median(runs, "cpp_thread", "bytes_per_task"), _median(runs, "cpp_coroutine", "bytes_per_task")
     pt, pa = _median(runs, "py_thread", "bytes_per_task"), _median(runs, "py_asyncio", "bytes_per_task")
     mem_c, mem_p = v.ratios.get(tv.PAIRS[0][0]), v.ratios.get(tv.PAIRS[1][0])
@@ -206,7 +213,7 @@ def _interview(runs, v):
             "one event wakes them one after another on one thread.")
 
 
-def _limits(runs):
+def _limits(runs: list[results.Run]) -> str:
     ns = tv.counts(runs)
     rows = []
     for s in tv.series_measured(runs):
@@ -226,7 +233,7 @@ def _limits(runs):
                                                                     rows))
 
 
-def _signature(runs):
+def _signature(runs: list[results.Run]) -> str:
     sig = tv.signatures(runs)
     if not sig:
         return "Not measured."
@@ -238,7 +245,7 @@ def _signature(runs):
             "N.\n\n" + fmt.table(["benchmark", "expected", "seen", "holds"], rows))
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "RSS counts the pages a process has touched; a thread's kernel stack (16 KiB on x86-64) and task "
         "structure are not in it. The kernel-stack column shows them, measured machine-wide.",
@@ -254,7 +261,7 @@ def _caveats(results):
     return page.caveats(results, items, counter="bytes_per_task", what="bytes per task")
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     rows = []
     for r in results.runs:
         name = f"`{r.name.text}`"

@@ -33,10 +33,16 @@ The 64 KiB-stack thread's ratio, the creation CPU-time ratios (steadier than
 wall time on a loaded machine) and the wake-up latencies are quoted, not
 checked: they say where the cost is, not whether the claim holds.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "tasks"
 HEADLINE_N = 10_000
@@ -90,7 +96,7 @@ class Key:
     n: int
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels = run.name.labels
     kind = labels[0] if labels else "other"
     stack = run.name.param("stack")
@@ -98,7 +104,7 @@ def key(run):
     return Key(series, run.name.param("n"))
 
 
-def find(runs, series, n):
+def find(runs: list[results.Run], series: str, n: int) -> results.Run | None:
     for r in runs:
         k = key(r)
         if k.series == series and k.n == n:
@@ -106,20 +112,20 @@ def find(runs, series, n):
     return None
 
 
-def counts(runs):
+def counts(runs: list[results.Run]) -> list[int]:
     return sorted({key(r).n for r in runs if key(r).n is not None})
 
 
-def series_measured(runs):
+def series_measured(runs: list[results.Run]) -> list[str]:
     seen = {key(r).series for r in runs}
     return [s for s in SERIES if s in seen] + sorted(seen - set(SERIES))
 
 
-def clean(run, counter):
+def clean(run: results.Run | None, counter: str) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.values(counter))
 
 
-def pair_ci(a, b, counter):
+def pair_ci(a: results.Run | None, b: results.Run | None, counter: str) -> stats.Interval | None:
     """(est, low, high) of a ÷ b in `counter`, paired; None unless both ran without errors."""
     if not clean(a, counter) or not clean(b, counter):
         return None
@@ -127,7 +133,7 @@ def pair_ci(a, b, counter):
     return ci if ci[0] is not None else None
 
 
-def value_ci(run, counter):
+def value_ci(run: results.Run | None, counter: str) -> stats.Interval | None:
     """(geometric mean, low, high) of a positive counter over the repetitions; None when absent."""
     if not clean(run, counter):
         return None
@@ -135,7 +141,7 @@ def value_ci(run, counter):
     return ci if ci[0] is not None else None
 
 
-def limit_reason(run):
+def limit_reason(run: results.Run) -> str | None:
     """The limit that stopped a count (bench's 'limit: …' message), or None."""
     if run is not None and run.failed and "limit" in (run.error_message or ""):
         return run.error_message
@@ -151,7 +157,7 @@ class Signature:
     ok: bool
 
 
-def signatures(runs):
+def signatures(runs: list[results.Run]) -> list[Signature]:
     out = []
     for r in runs:
         if r.failed or not r.reps:
@@ -167,17 +173,17 @@ def signatures(runs):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     ratios: dict = field(default_factory=dict)   # pair label -> (est, low, high)
-    reasons: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
     signature_ok: bool = True
 
 
-def _text(ci):
+def _text(ci: stats.Interval) -> str:
     return fmt.factor_ci(*ci) if ci else "not measured"
 
 
-def decide(runs, n=HEADLINE_N):
+def decide(runs: list[results.Run], n: int = HEADLINE_N) -> Verdict:
     ratios, checks, missing = {}, [], []
     for label, a, b, counter, checked in PAIRS:
         ci = pair_ci(find(runs, a, n), find(runs, b, n), counter)
@@ -193,7 +199,7 @@ def decide(runs, n=HEADLINE_N):
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="", checks=checks, ratios=ratios,
                 signature_ok=all(s.ok for s in sig))
     if missing:
-        why = sorted({r.error_message for r in runs if r.failed and key(r).n == n})
+        why = sorted({r.error_message for r in runs if r.error_message is not None and key(r).n == n})  # failed
         v.reasons = missing
         v.sentence = (f"at {fmt.count(n)} tasks no error-free pair for "
                       + "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + ".")

@@ -3,8 +3,15 @@ maximum execution time? verdict() gives the one-line verdict; page.write_page()
 writes charts/ and README.md under DIR/timeouts/ from the shared page parts
 plus this module's prose. Every figure comes from the results.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from . import fmt, headline as hl, page
 from . import timeouts_verdict as tv
+
+if TYPE_CHECKING:
+    from . import results
 
 NAME = "timeouts"
 TITLE = "C7 timeouts: a bound on the tail, not a maximum execution time"
@@ -20,17 +27,17 @@ CLAIM = (
     "ever arrived.")
 
 
-def verdict(results):
+def verdict(results: results.Results) -> tv.Verdict:
     return tv.decide(results.runs)
 
 
-def _overrun_label(run):
+def _overrun_label(run: results.Run) -> str:
     k = tv.key(run)
     who = "Python" if k.client.startswith("py_") else "C++"
     return f"{who} {tv.BOUND_LABEL.get(k.bound, k.bound)} overrun, clean-up {fmt.compact(k.cleanup_ms)} ms"
 
 
-def headline(results):
+def headline(results: results.Results) -> list[hl.Figure]:
     """Per timed tail run, the p99 wait with the timeout and its price (the share of requests
     turned into timeout errors), side by side; the overruns with a 100 ms clean-up (every mode
     measures it, so labels match between runs; the largest when a run lacks it), and the
@@ -57,7 +64,7 @@ def headline(results):
     return hl.measured(out)
 
 
-def sections(results, charts_written, v):
+def sections(results: results.Results, charts_written: dict[str, list[str]], v: tv.Verdict) -> list[str]:
     return [
         "## Setup\n\n" + _setup(results),
         "## Charts\n\n" + _charts(charts_written),
@@ -70,11 +77,11 @@ def sections(results, charts_written, v):
     ]
 
 
-def _first(runs, part):
+def _first(runs: list[results.Run], part: str) -> results.Run | None:
     return next((r for r in tv.runs_of(runs, part) if r.reps), None)
 
 
-def _setup(results):
+def _setup(results: results.Results) -> str:
     runs = results.runs
     tail = _first(runs, "tail")
     rows = []
@@ -89,7 +96,7 @@ def _setup(results):
                              f"wait runs from its start to its answer or its timeout."))
     over = _first(runs, "overrun")
     if over is not None:
-        xs = sorted({tv.key(r).cleanup_ms for r in tv.runs_of(runs, "overrun")})
+        xs = sorted({x for r in tv.runs_of(runs, "overrun") if (x := tv.key(r).cleanup_ms) is not None})
         rows.append(("overrun", f"each trial times out a request mockd answers after 1 s, with a "
                                 f"{fmt.compact(over.name.param('timeout_ms'))} ms timeout; the cancelled task's "
                                 f"handler awaits a clean-up of {', '.join(fmt.compact(x) for x in xs)} ms before "
@@ -106,12 +113,12 @@ def _setup(results):
     return page.setup_table(results, rows)
 
 
-def tail_timeout(runs):
+def tail_timeout(runs: list[results.Run]) -> float | None:
     ts = [tv.key(r).timeout_ms for r in tv.runs_of(runs, "tail") if tv.key(r).timeout_ms]
     return ts[0] if ts else None
 
 
-def _charts(written):
+def _charts(written: dict[str, list[str]]) -> str:
     return page.charts_section(written, {
         "timeouts_overrun": "How far past the timeout control came back, against the time the cancelled task's "
                             "clean-up awaits. On the dashed line the overrun equals the clean-up: the caller "
@@ -123,7 +130,7 @@ def _charts(written):
     })
 
 
-def _verdict_section(results, v):
+def _verdict_section(results: results.Results, v: tv.Verdict) -> str:
     out = [page.verdict_section(tv.RULE_TEXT, v, v.checks, "timeouts_verdict.py")]
     rows = []
     for w, wo in tv.tail_pairs(results.runs):
@@ -153,13 +160,13 @@ def _verdict_section(results, v):
              "returned (trials)"], over))
     pool = []
     for case in ("never_free", "freed_late", "no_limit"):
-        r = tv.pool_run(results.runs, case)
-        if r is None or r.failed:
+        pr = tv.pool_run(results.runs, case)
+        if pr is None or pr.failed:
             continue
-        pool.append([f"`{case}`, limit:{r.name.param('limit')}, hold {r.name.param('hold_ms')} ms",
-                     fmt.count(r.median("waiters")), fmt.count(r.median("timed_out")),
-                     fmt.count(r.median("got_connection")), fmt.count(r.median("server_requests_seen")),
-                     fmt.count(r.median("server_requests_cancelled")), _ms(r, "waiter_max_ms"),
+        pool.append([f"`{case}`, limit:{pr.name.param('limit')}, hold {pr.name.param('hold_ms')} ms",
+                     fmt.count(pr.median("waiters")), fmt.count(pr.median("timed_out")),
+                     fmt.count(pr.median("got_connection")), fmt.count(pr.median("server_requests_seen")),
+                     fmt.count(pr.median("server_requests_cancelled")), _ms(pr, "waiter_max_ms"),
                      v.pool.get(case, (None, ""))[1]])
     if pool:
         out.append("Pool wait (medians; the check is on every repetition):\n\n" + fmt.table(
@@ -168,13 +175,13 @@ def _verdict_section(results, v):
     return "\n\n".join(out)
 
 
-def _ms(run, counter):
+def _ms(run: results.Run | None, counter: str) -> str:
     if run is None or run.failed:
         return fmt.DASH
     return fmt.sig(run.median(counter))
 
 
-def _why(results, v):
+def _why(results: results.Results, v: tv.Verdict) -> str:
     runs = results.runs
     t = tail_timeout(runs)
     lines = [
@@ -219,7 +226,7 @@ def _why(results, v):
     return "\n".join(lines)
 
 
-def _interview(results, v):
+def _interview(results: results.Results, v: tv.Verdict) -> str:
     return ("\"A timeout bounds how long I *wait for a result*, which cuts the tail, but it is not a hard limit on "
             "execution time. Cancellation is cooperative: `wait_for` raises `CancelledError` inside the task and "
             "then waits for it to unwind, so async clean-up in `except`/`finally` is added to the timeout, and a "
@@ -229,7 +236,7 @@ def _interview(results, v):
             "shield it, size the pool, and set per-phase timeouts (`sock_connect`, `sock_read`).\"")
 
 
-def _caveats(results):
+def _caveats(results: results.Results) -> str:
     items = [
         "The tail's figures depend on the server's distribution and the timeout chosen; what carries over is "
         "the shape: the slowest waits land at the timeout, and the timed-out share is what the bound costs.",
@@ -247,11 +254,11 @@ def _caveats(results):
     return page.caveats(results, items, counter="wait_p99_ms", what="the p99 wait")
 
 
-def _model_of(run):
+def _model_of(run: results.Run) -> tuple[str | None, Any]:
     return tv.key(run).client or None, run.name.param("c")
 
 
-def _numbers(results):
+def _numbers(results: results.Results) -> str:
     columns = [
         page.counter_column("requests", "requests", fmt.count),
         page.counter_column("timed out", "timed_out", fmt.count),

@@ -45,10 +45,16 @@ fired; **inconclusive: noise** when an interval straddles its threshold;
 **inconclusive** when a part is missing or the untimed tail is within the
 bound.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeGuard
 
 from . import fmt, stats
 from . import verdict as checks_mod
+
+if TYPE_CHECKING:
+    from . import results
 
 SCENARIO = "timeouts"
 TAIL_SLACK = 0.1     # the timed p99 must stay below the timeout plus a tenth of it: a timer's firing
@@ -91,11 +97,11 @@ class Key:
     part: str          # tail | overrun | pool_wait
     client: str
     bound: str         # tail/overrun: the bound; pool_wait: the case
-    timeout_ms: float = None
-    cleanup_ms: float = None
+    timeout_ms: float | None = None
+    cleanup_ms: float | None = None
 
 
-def key(run):
+def key(run: results.Run) -> Key:
     labels, p = run.name.labels, run.name.param
     part = labels[0] if labels else ""
     client = labels[1] if len(labels) > 1 else ""
@@ -103,18 +109,18 @@ def key(run):
     return Key(part, client, bound, p("timeout_ms"), p("cleanup_ms"))
 
 
-def clean(run):
+def clean(run: results.Run | None) -> TypeGuard[results.Run]:
     return run is not None and not run.flagged and bool(run.reps)
 
 
-def runs_of(runs, part):
+def runs_of(runs: list[results.Run], part: str) -> list[results.Run]:
     return [r for r in runs if key(r).part == part]
 
 
-def tail_pairs(runs):
+def tail_pairs(runs: list[results.Run]) -> list[tuple[results.Run, results.Run | None]]:
     """[(with, without)] for every timed tail run, without = the same client's `none` run."""
     tails = runs_of(runs, "tail")
-    out = []
+    out: list[tuple[results.Run, results.Run | None]] = []
     for r in tails:
         k = key(r)
         if k.bound == "none":
@@ -124,13 +130,13 @@ def tail_pairs(runs):
     return out
 
 
-def tail_bound(run):
+def tail_bound(run: results.Run) -> float | None:
     """The p99 the rule allows a timed tail run: its timeout plus TAIL_SLACK of it (ms)."""
     t = key(run).timeout_ms
     return None if t is None else t * (1 + TAIL_SLACK)
 
 
-def tail_p99_ci(run):
+def tail_p99_ci(run: results.Run) -> stats.Interval | None:
     """(geometric mean, low, high) of the p99 wait over the repetitions (ms), a t-interval on the
     logs (stats.ratio_ci: a p99's noise is multiplicative, and its interval stays positive); None
     unless error-free."""
@@ -140,7 +146,7 @@ def tail_p99_ci(run):
     return ci if ci[0] is not None else None
 
 
-def timed_out_ci(run):
+def timed_out_ci(run: results.Run) -> stats.Interval | None:
     """(mean, low, high) over the repetitions of the share of requests that timed out, in percent:
     the price of the bound. None unless the run is error-free."""
     if not clean(run):
@@ -154,32 +160,33 @@ def timed_out_ci(run):
     return mean, None if low is None else max(0.0, low), None if high is None else min(100.0, high)
 
 
-def tail_check(with_run, without_run):
+def tail_check(with_run: results.Run, without_run: results.Run | None) -> checks_mod.Check:
     """The tail check of one timed run: its p99 below its timeout plus TAIL_SLACK, decided only
     where the untimed p99 was above that bound."""
     bound = tail_bound(with_run)
     name = f"p99 wait, {tail_label(with_run)}, within the {fmt.compact(key(with_run).timeout_ms)} ms timeout " \
            f"+ {fmt.compact(TAIL_SLACK * 100)} %"
-    untimed = without_run.median("wait_p99_ms") if clean(without_run) else None
+    untimed = without_run.median("wait_p99_ms") if without_run is not None and clean(without_run) else None
     if untimed is not None and bound is not None and untimed <= bound:
         return checks_mod.Check(name, checks_mod.UNDECIDED, *(tail_p99_ci(with_run) or (None,) * 3),
                                 threshold=f"< {fmt.compact(bound)} ms", unit=" ms",
                                 note=f"the untimed p99 ({fmt.sig(untimed)} ms) is within the bound: nothing to cut")
+    assert bound is not None  # a timed run has a timeout
     return checks_mod.below(name, tail_p99_ci(with_run), bound, unit=" ms")
 
 
-def tail_label(run):
+def tail_label(run: results.Run) -> str:
     k = key(run)
     return f"{k.client}, {BOUND_LABEL.get(k.bound, k.bound)}"
 
 
-def overrun_runs(runs, client, bound):
+def overrun_runs(runs: list[results.Run], client: str, bound: str) -> list[results.Run]:
     """The overrun runs of one client and bound, by clean-up time (ascending)."""
     out = [r for r in runs_of(runs, "overrun") if key(r).client == client and key(r).bound == bound]
     return sorted(out, key=lambda r: key(r).cleanup_ms or 0)
 
 
-def overrun_ci(run):
+def overrun_ci(run: results.Run) -> stats.Interval | None:
     """(mean, low, high) ms past the timeout: mean over repetitions of their median trial."""
     if not clean(run):
         return None
@@ -187,11 +194,11 @@ def overrun_ci(run):
     return ci if ci[0] is not None else None
 
 
-def pool_run(runs, case):
+def pool_run(runs: list[results.Run], case: str) -> results.Run | None:
     return next((r for r in runs_of(runs, "pool_wait") if key(r).bound == case), None)
 
 
-def pool_exact(run):
+def pool_exact(run: results.Run | None) -> tuple[bool | None, str]:
     """(holds, text): every repetition had got_connection == server_requests_seen == expected and,
     when the mechanism says none gets through, every waiter timed out."""
     if run is None or run.failed or not run.reps:
@@ -216,15 +223,15 @@ def pool_exact(run):
 class Verdict(checks_mod.Line):
     word: str
     sentence: str  # what was measured; .line renders '**Word**: sentence' (verdict.line)
-    checks: list = field(default_factory=list)
+    checks: list[checks_mod.Check] = field(default_factory=list)
     tails: dict = field(default_factory=dict)     # run name -> (mean, low, high) p99 wait with the timeout, ms
     shares: dict = field(default_factory=dict)    # run name -> (mean, low, high) % of requests timed out
     overruns: dict = field(default_factory=dict)  # run name -> (mean, low, high) ms
     pool: dict = field(default_factory=dict)      # case -> (holds, text)
-    reasons: list = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
 
 
-def decide(runs):
+def decide(runs: list[results.Run]) -> Verdict:
     v = Verdict(word=checks_mod.INCONCLUSIVE, sentence="")
     for w, wo in tail_pairs(runs):
         ci, share = tail_p99_ci(w), timed_out_ci(w)
@@ -251,7 +258,7 @@ def decide(runs):
     if holds is None:
         missing.append(f"the pool wait case {POOL_CASE} was not measured")
     if missing:
-        why = sorted({r.error_message for r in runs if r.failed})
+        why = sorted({r.error_message for r in runs if r.error_message is not None})  # the failed runs
         v.reasons = missing
         v.sentence = "; ".join(missing) + (" (" + "; ".join(why) + ")" if why else "") + "."
         return v
@@ -266,6 +273,7 @@ def decide(runs):
         return v
     biggest = checked_overrun(wait_for)
     x = key(biggest).cleanup_ms
+    assert x is not None  # an overrun run has a clean-up time
     overrun_check = checks_mod.at_least(f"wait_for overrun with a {fmt.compact(x)} ms clean-up",
                                         v.overruns[biggest.name.text], OVERRUN_SHARE * x, unit=" ms")
     pool_check = checks_mod.Check(f"pool wait ({POOL_CASE}): mockd saw exactly the requests that got a connection",
@@ -313,7 +321,7 @@ def decide(runs):
     return v
 
 
-def price_text(v, pairs):
+def price_text(v: Verdict, pairs: list[tuple[results.Run, results.Run | None]]) -> str:
     """'with a 50 ms timeout the p99 wait was 50.1–51.2 ms over the 5 bounds, and 3.6–3.9 % of requests
     were turned into timeout errors': the tail figure and its price, as ranges over the bounds."""
     names = [w.name.text for w, _ in pairs if w.name.text in v.tails]
@@ -321,19 +329,19 @@ def price_text(v, pairs):
         return "no tail measured"
     p99s = [v.tails[n][0] for n in names]
     shares = [v.shares[n][0] for n in names]
-    timeouts = sorted({key(w).timeout_ms for w, _ in pairs})
+    timeouts = sorted({t for w, _ in pairs if (t := key(w).timeout_ms) is not None})  # timed: every one
     over = f"over the {len(names)} bounds" if len(names) > 1 else f"with {tail_label(pairs[0][0])}"
     return (f"with a {'/'.join(fmt.compact(t) for t in timeouts)} ms timeout the p99 wait was "
             f"{_range(p99s)} ms {over}, at the price of {_range(shares)} % of requests turned into timeout "
             f"errors")
 
 
-def _range(values):
+def _range(values: list[float]) -> str:
     lo, hi = min(values), max(values)
     return fmt.sig(lo) if fmt.sig(lo) == fmt.sig(hi) else f"{fmt.sig(lo)}–{fmt.sig(hi)}"
 
 
-def checked_overrun(overruns):
+def checked_overrun(overruns: list[results.Run]) -> results.Run:
     """Of overrun runs sorted by clean-up, the one with CLEANUP_MS (every mode measures it), else
     the largest."""
     return next((r for r in overruns if key(r).cleanup_ms == CLEANUP_MS), overruns[-1])

@@ -33,9 +33,14 @@ A rule may refine the word (e.g. "refuted" when every check fails clearly);
 word_from() gives the default: all passed -> confirmed, any clearly failed ->
 nuanced, otherwise (something undecided by noise) -> inconclusive: noise.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from . import fmt
+from .stats import Interval
 
 PASSED, FAILED, UNDECIDED = "passed", "failed", "inconclusive"
 CONFIRMED, NUANCED, REFUTED, INCONCLUSIVE = "confirmed", "nuanced", "refuted", "inconclusive"
@@ -44,7 +49,7 @@ NOISE = "inconclusive: noise"
 WORDS = (CONFIRMED, NUANCED, REFUTED, NOISE, INCONCLUSIVE)
 
 
-def line(word, sentence):
+def line(word: str, sentence: str) -> str:
     """The verdict line, the one format every scenario's verdict is shown in:
     '**Confirmed**: <sentence>' ('**Inconclusive: noise**: …' for NOISE)."""
     if word not in WORDS:
@@ -52,12 +57,22 @@ def line(word, sentence):
     return f"**{capitalised(word)}**: {sentence}"
 
 
+class Worded(Protocol):
+    """Anything with a verdict word: a scenario's Verdict, or a part of one (blocking_verdict.Part)."""
+
+    @property
+    def word(self) -> str: ...
+
+
 class Line:
     """Base of every scenario's Verdict: it holds `word` and `sentence`, and its `line` is
     rendered by line(), read-only, so no scenario formats its verdict line itself."""
 
+    word: str      # one of WORDS
+    sentence: str  # what was measured
+
     @property
-    def line(self):
+    def line(self) -> str:
         return line(self.word, self.sentence)
 
 
@@ -65,17 +80,17 @@ class Line:
 class Check:
     name: str          # what is checked, in words: "every model gains > 1.2x over HTTPS"
     status: str        # PASSED | FAILED | UNDECIDED
-    estimate: float = None
-    low: float = None
-    high: float = None
+    estimate: float | None = None
+    low: float | None = None
+    high: float | None = None
     threshold: str = ""  # the rule's bound, as text: "≥ 1.2x"
     unit: str = "x"
     note: str = ""     # why undecided, which model, ...
-    expected: float = None  # for expectation checks: the value expected (e.g. 3 RTT)
+    expected: float | None = None  # for expectation checks: the value expected (e.g. 3 RTT)
     subject: str = ""       # what was measured, short: "unpooled HTTPS, TLS 1.3"
 
     @property
-    def figure(self):
+    def figure(self) -> str:
         """'37.2x (95 % CI 35.0–39.1x)' (unit 'x'), or '3.59 RTT (95 % CI 3.5–3.7 RTT)'."""
         if self.estimate is None:
             return fmt.DASH
@@ -84,7 +99,7 @@ class Check:
         return f"{fmt.sig(self.estimate)}{self.unit} ({fmt.ci(self.low, self.high, self.unit)})"
 
 
-def _status(ci, passes_low, passes_high):
+def _status(ci: Interval | None, passes_low: Callable[[float], bool], passes_high: Callable[[float], bool]) -> str:
     est, lo, hi = ci if ci is not None else (None, None, None)
     if est is None or lo is None or hi is None:
         return UNDECIDED
@@ -95,7 +110,8 @@ def _status(ci, passes_low, passes_high):
     return UNDECIDED
 
 
-def at_least(name, ci, threshold, unit="x", strict=False, note=""):
+def at_least(name: str, ci: Interval | None, threshold: float, unit: str = "x", strict: bool = False,
+             note: str = "") -> Check:
     """Passed when the interval's low end is >= threshold (> when strict); failed when its
     high end is below it."""
     ok = (lambda v: v > threshold) if strict else (lambda v: v >= threshold)
@@ -105,7 +121,7 @@ def at_least(name, ci, threshold, unit="x", strict=False, note=""):
                  note or (_why_undecided(lo, hi) if status == UNDECIDED else ""))
 
 
-def below(name, ci, threshold, unit="x", note=""):
+def below(name: str, ci: Interval | None, threshold: float, unit: str = "x", note: str = "") -> Check:
     """Passed when the interval's high end is < threshold; failed when its low end is >= it."""
     ok = lambda v: v < threshold  # noqa: E731
     est, lo, hi = ci if ci is not None else (None, None, None)
@@ -114,13 +130,13 @@ def below(name, ci, threshold, unit="x", note=""):
                  note or (_why_undecided(lo, hi) if status == UNDECIDED else ""))
 
 
-def _why_undecided(lo, hi):
+def _why_undecided(lo: float | None, hi: float | None) -> str:
     if lo is None or hi is None:
         return "no interval (fewer than 2 paired repetitions)"
     return "the interval straddles the threshold: noise"
 
 
-def word_from(checks):
+def word_from(checks: Iterable[Check]) -> str:
     """confirmed when every check passed; nuanced when one failed clearly; otherwise
     inconclusive: noise. No checks: inconclusive."""
     if not checks:
@@ -132,14 +148,14 @@ def word_from(checks):
     return NOISE
 
 
-def undecided(checks):
+def undecided(checks: Iterable[Check]) -> list[Check]:
     return [c for c in checks if c.status == UNDECIDED]
 
 
-def noise_text(checks):
+def noise_text(checks: Iterable[Check]) -> str:
     """'the HTTP factor: 1.40x (95 % CI 0.9–2.1x), threshold ≥ 1.5x': what noise left open."""
     return "; ".join(f"{c.name}: {c.figure}, threshold {c.threshold}" for c in undecided(checks))
 
 
-def capitalised(word):
+def capitalised(word: str) -> str:
     return word[0].upper() + word[1:]

@@ -13,9 +13,12 @@ One process, one event loop (aiohttp.web's default), no access log. Prints
 "listening on http://127.0.0.1:PORT" once it accepts connections, then serves
 until its stdin closes (the parent ended) or it is sent SIGTERM.
 """
+from __future__ import annotations
+
 import argparse
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -27,7 +30,7 @@ from served_app import BODY, delay_ms_of
 BACKLOG = 1024
 
 
-async def time_sleep(request):
+async def time_sleep(request: web.Request) -> web.Response:
     delay_ms = delay_ms_of(request)
     if isinstance(delay_ms, web.Response):
         return delay_ms
@@ -35,7 +38,7 @@ async def time_sleep(request):
     return web.Response(body=BODY, content_type="text/plain")
 
 
-async def asyncio_sleep(request):
+async def asyncio_sleep(request: web.Request) -> web.Response:
     delay_ms = delay_ms_of(request)
     if isinstance(delay_ms, web.Response):
         return delay_ms
@@ -43,7 +46,8 @@ async def asyncio_sleep(request):
     return web.Response(body=BODY, content_type="text/plain")
 
 
-def main():
+def main() -> None:
+    assert __doc__ is not None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cpu", type=int, default=-1, help="pin to this CPU (-1: not pinned)")
     args = parser.parse_args()

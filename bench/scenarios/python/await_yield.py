@@ -26,17 +26,21 @@ no_yield only the tick pending when it began, which wakes after it ends),
 heartbeats_during (ticks that woke while it ran: 0 with no_yield),
 yields (sleep(0) calls made).
 """
+from __future__ import annotations
+
 import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 HEARTBEAT_S = 0.001
 WARM_UP_S = 0.02  # heartbeat ticks before the loop starts, so one is pending when it does
 
 
-def make_f(steps):
-    async def f():
+def make_f(steps: int) -> Callable[[], Coroutine[Any, Any, int]]:
+    async def f() -> int:
         """A coroutine that never suspends: a fixed amount of work, then return."""
         x = 0
         for i in range(steps):
@@ -45,7 +49,7 @@ def make_f(steps):
     return f
 
 
-async def experiment(config):
+async def experiment(config: dict[str, Any]) -> dict[str, Any]:
     kind = config["kind"]
     if kind not in ("no_yield", "sleep0"):
         raise ValueError(f"unknown kind {kind!r}")
@@ -55,10 +59,10 @@ async def experiment(config):
         raise ValueError("awaits must be positive, work_steps >= 0, every positive")
     f = make_f(steps)
     loop = asyncio.get_running_loop()
-    ticks = []  # (due, woke)
+    ticks: list[tuple[float, float]] = []  # (due, woke)
     stop = False
 
-    async def heartbeat():
+    async def heartbeat() -> None:
         while not stop:
             due = loop.time() + HEARTBEAT_S
             await asyncio.sleep(HEARTBEAT_S)
@@ -94,7 +98,7 @@ async def experiment(config):
     }
 
 
-def main():
+def main() -> None:
     ready = time.monotonic()  # CLOCK_MONOTONIC, the clock bench's steady_clock reads
     try:
         out = asyncio.run(experiment(json.loads(sys.argv[1])))

@@ -14,6 +14,8 @@ The script resets mockd's /stats itself, right before the experiment starts,
 so its own clock (time.monotonic from that moment) and the server's timeline
 buckets share an origin to within one loopback round trip.
 """
+from __future__ import annotations
+
 import asyncio
 import gc
 import json
@@ -21,6 +23,9 @@ import logging
 import platform
 import sys
 import time
+import types
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 import aiohttp
 
@@ -37,14 +42,14 @@ class BodySizeError(Exception):
 class Clock:
     """Milliseconds since the experiment began (just after mockd's reset)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.t0 = time.monotonic()
 
-    def ms(self):
+    def ms(self) -> float:
         return (time.monotonic() - self.t0) * 1000.0
 
 
-async def fetch(session, url):
+async def fetch(session: aiohttp.ClientSession, url: str) -> int:
     """One GET whose status and size are checked: a 500 raises (raise_for_status)."""
     async with session.get(url) as response:
         response.raise_for_status()
@@ -54,7 +59,7 @@ async def fetch(session, url):
         return response.status
 
 
-def error_kind(exc):
+def error_kind(exc: BaseException) -> str:
     """The suite's error kinds (clients/README.md)."""
     if isinstance(exc, aiohttp.ClientResponseError):
         return "status"
@@ -71,7 +76,7 @@ def error_kind(exc):
     return "other"
 
 
-async def control_request(control, base, method, path):
+async def control_request(control: aiohttp.ClientSession, base: str, method: str, path: str) -> Any:
     async with control.request(method, base + path) as response:
         if response.status != 200:
             raise RuntimeError(f"{method} {path} answered {response.status}")
@@ -79,7 +84,7 @@ async def control_request(control, base, method, path):
 
 
 class Urls:
-    def __init__(self, cfg):
+    def __init__(self, cfg: dict[str, Any]) -> None:
         self.base = f"http://{cfg['host']}:{cfg['port']}"
         self.slow = f"{self.base}/?delay_ms={cfg['slow_ms']:g}"
         fail = cfg.get("failure", "status500")
@@ -88,7 +93,7 @@ class Urls:
         self.fast = f"{self.base}/"
 
 
-def new_session():
+def new_session() -> aiohttp.ClientSession:
     # limit=0: every request gets a connection of its own at once, so all N
     # are in the server together and a closed one is one abandoned request.
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
@@ -97,16 +102,16 @@ def new_session():
 
 # ---- one of N fails: gather, TaskGroup, gather(return_exceptions=True) --------
 
-async def race(cfg, variant):
+async def race(cfg: dict[str, Any], variant: str) -> dict[str, Any]:
     urls = Urls(cfg)
     n = int(cfg["n"])
     outcomes = ["pending"] * n  # request 0 fails fast, 1..n-1 are slow
-    ends_ms = [None] * n
+    ends_ms: list[float | None] = [None] * n
     async with new_session() as session, aiohttp.ClientSession() as control:
         await control_request(control, urls.base, "POST", "/stats/reset")
         clock = Clock()
 
-        async def one(i):
+        async def one(i: int) -> None:
             try:
                 await fetch(session, urls.fail if i == 0 else urls.slow)
                 outcomes[i] = "ok"
@@ -120,6 +125,7 @@ async def race(cfg, variant):
                 ends_ms[i] = clock.ms()
 
         caught = "none"
+        tasks: list[asyncio.Task[None]]
         if variant == "gather":
             tasks = [asyncio.create_task(one(i)) for i in range(n)]
             try:
@@ -156,8 +162,8 @@ async def race(cfg, variant):
         stats = await control_request(control, urls.base, "GET", "/stats")
 
     siblings = range(1, n)
-    after = [i for i in siblings if outcomes[i] == "ok" and ends_ms[i] is not None and ends_ms[i] >= error_ms]
-    counts = {
+    after = [i for i in siblings if outcomes[i] == "ok" and (end := ends_ms[i]) is not None and end >= error_ms]
+    counts: dict[str, int] = {
         "n": n,
         "siblings": n - 1,
         "failing_outcome_" + outcomes[0]: 1,
@@ -181,7 +187,7 @@ async def race(cfg, variant):
 
 # ---- the semantics, each shown by a count ------------------------------------
 
-async def cancel_swallowed(cfg):
+async def cancel_swallowed(cfg: dict[str, Any]) -> dict[str, Any]:
     """Two tasks in the same slow request, both cancelled after cancel_after_ms: one
     lets CancelledError propagate, the other catches it and carries on with a second
     request. cancel() only asks: the swallowing task finishes normally."""
@@ -191,10 +197,10 @@ async def cancel_swallowed(cfg):
         await control_request(control, urls.base, "POST", "/stats/reset")
         clock = Clock()
 
-        async def propagating():
+        async def propagating() -> None:
             await fetch(session, urls.slow)
 
-        async def swallowing():
+        async def swallowing() -> str:
             try:
                 await fetch(session, urls.slow)
             except asyncio.CancelledError:
@@ -219,7 +225,7 @@ async def cancel_swallowed(cfg):
     return {"counts": counts, "times_ms": {"cancel": cancel_ms, "all_done": done_ms}, "stats": stats}
 
 
-async def shield(cfg):
+async def shield(cfg: dict[str, Any]) -> dict[str, Any]:
     """A caller awaits shield(inner) and is cancelled after cancel_after_ms: the caller
     gets CancelledError at once, the inner request (referenced by the script) runs on
     and the server completes it."""
@@ -230,7 +236,7 @@ async def shield(cfg):
         clock = Clock()
         inner = asyncio.create_task(fetch(session, urls.slow))  # the reference shield() needs
 
-        async def caller():
+        async def caller() -> int:
             return await asyncio.shield(inner)
 
         c = asyncio.create_task(caller())
@@ -255,21 +261,21 @@ async def shield(cfg):
 class AsyncioLog(logging.Handler):
     """Counts the asyncio logger's records whose message starts with one of `prefixes`."""
 
-    def __init__(self, prefixes):
+    def __init__(self, prefixes: Iterable[str]) -> None:
         super().__init__(logging.DEBUG)
         self.counts = {p: 0 for p in prefixes}
 
-    def emit(self, record):
+    def emit(self, record: logging.LogRecord) -> None:
         text = record.getMessage()
         for p in self.counts:
             if text.startswith(p):
                 self.counts[p] += 1
 
-    def __enter__(self):
+    def __enter__(self) -> AsyncioLog:
         logging.getLogger("asyncio").addHandler(self)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: type[BaseException] | BaseException | types.TracebackType | None) -> None:
         logging.getLogger("asyncio").removeHandler(self)
 
 
@@ -277,7 +283,7 @@ DESTROYED = "Task was destroyed but it is pending"
 NEVER_RETRIEVED = "Task exception was never retrieved"
 
 
-async def unreferenced_task(cfg):
+async def unreferenced_task(cfg: dict[str, Any]) -> dict[str, Any]:
     """k tasks created without keeping a reference, gc.collect() run while they wait:
     those waiting on a request finish (the socket's callbacks keep them reachable);
     those waiting on a future only they can reach are collected mid-flight (the
@@ -290,11 +296,11 @@ async def unreferenced_task(cfg):
         await control_request(control, urls.base, "POST", "/stats/reset")
         clock = Clock()
 
-        async def request_task():
+        async def request_task() -> None:
             await fetch(session, urls.slow)
             counts["request_tasks_ok"] += 1
 
-        async def orphan_task():
+        async def orphan_task() -> None:
             await loop.create_future()  # nothing else holds this future
             counts["orphan_tasks_finished"] += 1
 
@@ -314,7 +320,7 @@ async def unreferenced_task(cfg):
     return {"counts": counts, "times_ms": {"all_done": done_ms}, "stats": stats}
 
 
-async def exception_never_retrieved(cfg):
+async def exception_never_retrieved(cfg: dict[str, Any]) -> dict[str, Any]:
     """k failing tasks whose exceptions nobody retrieves (awaited with asyncio.wait,
     which does not retrieve them) and k whose exceptions are retrieved: only the first
     k are logged, once each, when the task object is destroyed; nothing is raised."""
@@ -343,7 +349,7 @@ async def exception_never_retrieved(cfg):
     return {"counts": counts, "times_ms": {"all_done": done_ms}, "stats": stats}
 
 
-KINDS = {
+KINDS: dict[str, Callable[[dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]] = {
     "gather": lambda cfg: race(cfg, "gather"),
     "taskgroup": lambda cfg: race(cfg, "taskgroup"),
     "gather_return_exceptions": lambda cfg: race(cfg, "gather_return_exceptions"),
@@ -354,7 +360,7 @@ KINDS = {
 }
 
 
-def main():
+def main() -> None:
     try:
         cfg = json.loads(sys.argv[1])
         kind = KINDS.get(cfg.get("kind"))
@@ -363,7 +369,7 @@ def main():
         if sys.version_info < (3, 11):
             print(json.dumps({"skip": f"Python {platform.python_version()}: TaskGroup needs 3.11"}))
             return
-        answer = asyncio.run(kind(cfg))
+        answer: dict[str, Any] = asyncio.run(kind(cfg))
         answer["python"] = platform.python_version()
         answer["aiohttp"] = aiohttp.__version__
     except Exception as e:  # noqa: BLE001: reported to bench, which skips the benchmark with it

@@ -23,6 +23,8 @@ reading_threads: threads of this process whose read-byte count (rchar in
 least one file's size during the run; the default executor's threads are
 still alive when it is read (asyncio.run shuts the executor down later).
 """
+from __future__ import annotations
+
 import asyncio
 import json
 import os
@@ -32,6 +34,7 @@ import sys
 import threading
 import time
 import zlib
+from typing import Any
 
 try:
     import aiofiles
@@ -39,14 +42,20 @@ except ImportError:  # reported per request: the aiofiles reader is skipped with
     aiofiles = None
 
 
-def read_file(path):
+# What a reader gives back per file: its content, or the error that stopped it.
+Content = bytes | OSError
+# timed(): (contents, wall_s, cpu_s, rchar before, rchar after, threads started, executor size).
+Timed = tuple[list[Content], float, float, dict[str, int], dict[str, int], int, int]
+
+
+def read_file(path: str) -> bytes:
     with open(path, "rb") as f:
         return f.read()
 
 
-def rchar_by_thread():
+def rchar_by_thread() -> dict[str, int]:
     """{tid: bytes read by read-like system calls} for every thread of this process."""
-    out = {}
+    out: dict[str, int] = {}
     for tid in os.listdir("/proc/self/task"):
         try:
             with open(f"/proc/self/task/{tid}/io", encoding="ascii") as f:
@@ -59,17 +68,17 @@ def rchar_by_thread():
     return out
 
 
-def cpu_s():
+def cpu_s() -> float:
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
 
 
-def executor_threads():
+def executor_threads() -> int:
     return sum(1 for t in threading.enumerate() if t.name.startswith("asyncio_"))
 
 
-async def read_all_aiofiles(paths):
-    async def one(path):
+async def read_all_aiofiles(paths: list[str]) -> list[Content]:
+    async def one(path: str) -> Content:
         try:
             async with aiofiles.open(path, "rb") as f:
                 return await f.read()
@@ -78,8 +87,8 @@ async def read_all_aiofiles(paths):
     return await asyncio.gather(*(one(p) for p in paths))
 
 
-async def read_all_to_thread(paths):
-    def one(path):
+async def read_all_to_thread(paths: list[str]) -> list[Content]:
+    def one(path: str) -> Content:
         try:
             return read_file(path)
         except OSError as e:
@@ -87,8 +96,8 @@ async def read_all_to_thread(paths):
     return await asyncio.gather(*(asyncio.to_thread(one, p) for p in paths))
 
 
-def read_all_plain(paths):
-    out = []
+def read_all_plain(paths: list[str]) -> list[Content]:
+    out: list[Content] = []
     for p in paths:
         try:
             out.append(read_file(p))
@@ -97,7 +106,7 @@ def read_all_plain(paths):
     return out
 
 
-def timed(reader, paths):
+def timed(reader: str, paths: list[str]) -> Timed:
     """(contents, wall_s, cpu_s, rchar before, rchar after, threads started, executor size)."""
     if reader == "plain":
         before, c0, t0 = rchar_by_thread(), cpu_s(), time.perf_counter()
@@ -106,18 +115,19 @@ def timed(reader, paths):
         return data, wall, cpu, before, rchar_by_thread(), 0, 0
     body = read_all_aiofiles if reader == "aiofiles" else read_all_to_thread
 
-    async def run():
+    async def run() -> Timed:
         before, c0, t0 = rchar_by_thread(), cpu_s(), time.perf_counter()
         data = await body(paths)
         wall, cpu = time.perf_counter() - t0, cpu_s() - c0
         # Read while the default executor's threads are alive (asyncio.run shuts it down later).
         after = rchar_by_thread()
-        executor = asyncio.get_running_loop()._default_executor  # the pool aiofiles and to_thread used
+        # the pool aiofiles and to_thread used (a private attribute, hence the ignore)
+        executor = asyncio.get_running_loop()._default_executor  # type: ignore[attr-defined]
         return data, wall, cpu, before, after, executor_threads(), getattr(executor, "_max_workers", 0)
     return asyncio.run(run())
 
 
-def answer(request):
+def answer(request: dict[str, Any]) -> dict[str, Any]:
     reader = request["reader"]
     if reader == "aiofiles" and aiofiles is None:
         return {"skip": "aiofiles is not installed for /usr/bin/python3 (Debian package python3-aiofiles)"}
@@ -126,7 +136,8 @@ def answer(request):
     paths, size, sums = request["paths"], request["bytes_each"], request["adler32"]
     data, wall, cpu, before, after, started, workers = timed(reader, paths)
 
-    errors, example, ok = {}, "", 0
+    errors: dict[str, int] = {}
+    example, ok = "", 0
     for path, content, expected in zip(paths, data, sums):
         if isinstance(content, OSError):
             kind, why = ("open" if content.filename else "read"), f"{path}: {content.strerror}"
@@ -145,7 +156,7 @@ def answer(request):
             "cpus_allowed": CPUS_ALLOWED}
 
 
-def allow_every_cpu():
+def allow_every_cpu() -> int:
     """bench runs pinned to CPU 0 and this child inherits the pin; the default executor's threads
     (started later by this thread) inherit whatever this thread has, so allow every CPU, as an
     unpinned program would have. Returns how many CPUs that is."""
@@ -156,13 +167,13 @@ def allow_every_cpu():
     return len(os.sched_getaffinity(0))
 
 
-CPUS_ALLOWED = None
+CPUS_ALLOWED: int | None = None
 
 
-def main():
+def main() -> None:
     global CPUS_ALLOWED
     CPUS_ALLOWED = allow_every_cpu()
-    version = None
+    version: str | None = None
     if aiofiles is not None:
         try:
             from importlib.metadata import version as dist_version
@@ -173,6 +184,7 @@ def main():
     for line in sys.stdin:
         if not line.strip():
             continue
+        reply: dict[str, Any]
         try:
             reply = answer(json.loads(line))
         except Exception as e:  # noqa: BLE001 (the parent records the benchmark as failed with this)

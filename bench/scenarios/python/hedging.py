@@ -23,9 +23,13 @@ Modes (config["mode"]):
                    the exception it raises, recorded as data; then the
                    working form, wait() over tasks.
 """
+from __future__ import annotations
+
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any
 
 try:
     import asyncio
@@ -41,12 +45,12 @@ EXPECTED_STATUS = 200
 
 
 class BadResponse(Exception):
-    def __init__(self, kind, message):
+    def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
 
 
-def error_kind(exc):
+def error_kind(exc: BaseException) -> str:
     """The suite's error kind (clients/README.md) for an exception of a request."""
     if isinstance(exc, BadResponse):
         return exc.kind
@@ -59,7 +63,7 @@ def error_kind(exc):
     return "other"
 
 
-async def fetch(session, url, expected_bytes):
+async def fetch(session: aiohttp.ClientSession, url: str, expected_bytes: int) -> int:
     """One GET; raises BadResponse unless the status and the body size are the expected ones."""
     async with session.get(url) as response:
         body = await response.read()
@@ -71,27 +75,27 @@ async def fetch(session, url, expected_bytes):
 
 
 class Errors:
-    def __init__(self):
-        self.by_kind = {}
+    def __init__(self) -> None:
+        self.by_kind: dict[str, int] = {}
         self.example = ""
 
-    def add(self, exc):
+    def add(self, exc: BaseException) -> None:
         kind = error_kind(exc)
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         if not self.example:
             self.example = f"{type(exc).__name__}: {exc}"
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         return {"errors": self.by_kind, "error_example": self.example}
 
 
-def session(limit):
+def session(limit: int) -> aiohttp.ClientSession:
     # A connector limit above what the run can have in flight: no request waits for a slot.
     timeout = aiohttp.ClientTimeout(total=30)
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit), timeout=timeout)
 
 
-async def settle(tasks, errors):
+async def settle(tasks: Iterable[asyncio.Task[int]], errors: Errors) -> None:
     """Waits for tasks that were cancelled or left running; counts real failures, not cancellations."""
     for outcome in await asyncio.gather(*tasks, return_exceptions=True):
         if isinstance(outcome, BaseException) and not isinstance(outcome, asyncio.CancelledError):
@@ -100,11 +104,14 @@ async def settle(tasks, errors):
 
 # ---- first completed -----------------------------------------------------------
 
-async def first_completed(config):
+async def first_completed(config: dict[str, Any]) -> dict[str, Any]:
     urls, rounds, cancel = config["urls"], config["rounds"], config["cancel"]
     expected = config["expected_bytes"]
     errors = Errors()
-    first_ms, all_ms, pending_counts, winners = [], [], [], []
+    first_ms: list[float] = []
+    all_ms: list[float] = []
+    pending_counts: list[int] = []
+    winners: list[int] = []
     async with session(len(urls) * 2) as s:
         for _ in range(rounds):
             start = time.perf_counter()
@@ -114,8 +121,9 @@ async def first_completed(config):
             pending_counts.append(len(pending))
             winners.append(min(tasks.index(t) for t in done))
             for t in done:
-                if t.exception() is not None:
-                    errors.add(t.exception())
+                exc = t.exception()
+                if exc is not None:
+                    errors.add(exc)
             if cancel:
                 for t in pending:
                     t.cancel()
@@ -127,7 +135,8 @@ async def first_completed(config):
 
 # ---- hedged requests -------------------------------------------------------------
 
-async def hedged_request(s, config, i, hedge_s, errors, tally):
+async def hedged_request(s: aiohttp.ClientSession, config: dict[str, Any], i: int, hedge_s: float | None,
+                         errors: Errors, tally: dict[str, int]) -> float | None:
     """One logical request: the latency of its first answer (ms), or None when it failed."""
     base = config["seed_base"]
     url = config["url"] + "&seed="
@@ -150,21 +159,22 @@ async def hedged_request(s, config, i, hedge_s, errors, tally):
         tally["hedge_won"] += 1
     await settle(list(pending), errors)
     winner = next(iter(done))
-    if winner.exception() is not None:
-        errors.add(winner.exception())
+    exc = winner.exception()
+    if exc is not None:
+        errors.add(exc)
         return None
     return latency_ms
 
 
-async def hedged(config):
+async def hedged(config: dict[str, Any]) -> dict[str, Any]:
     n, workers = config["requests"], config["concurrency"]
     hedge_s = None if config.get("hedge_ms") is None else config["hedge_ms"] / 1e3
     errors = Errors()
     tally = {"attempts": 0, "hedges": 0, "cancelled": 0, "hedge_won": 0}
-    latencies = []
+    latencies: list[float] = []
     next_index = iter(range(n))
 
-    async def worker(s):
+    async def worker(s: aiohttp.ClientSession) -> None:
         for i in next_index:
             latency = await hedged_request(s, config, i, hedge_s, errors, tally)
             if latency is not None:
@@ -179,7 +189,7 @@ async def hedged(config):
 
 # ---- the material's wait([coroutine]) ---------------------------------------------
 
-async def wait_coroutines(config):
+async def wait_coroutines(config: dict[str, Any]) -> dict[str, Any]:
     urls, expected = config["urls"], config["expected_bytes"]
     errors = Errors()
     async with session(len(urls) * 2) as s:
@@ -199,19 +209,22 @@ async def wait_coroutines(config):
             t.cancel()
         await settle(list(pending), errors)
         for t in done:
-            if t.exception() is not None:
-                errors.add(t.exception())
+            exc = t.exception()
+            if exc is not None:
+                errors.add(exc)
     return {"coroutine_form_raised": raised, "coroutine_form_message": message,
             "task_form_done": len(done), "task_form_pending": len(pending), **errors.as_json()}
 
 
-MODES = {"first_completed": first_completed, "hedged": hedged, "wait_coroutines": wait_coroutines}
+# A mode: its config (JSON) -> its result (JSON).
+Mode = Callable[[dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
+MODES: dict[str, Mode] = {"first_completed": first_completed, "hedged": hedged, "wait_coroutines": wait_coroutines}
 
 
-def main():
+def main() -> None:
     try:
         config = json.loads(sys.argv[1])
-        result = asyncio.run(MODES[config["mode"]](config))
+        result: dict[str, Any] = asyncio.run(MODES[config["mode"]](config))
         result["python"] = platform.python_version()
         result["aiohttp"] = aiohttp.__version__
     except Exception as e:  # reported to bench, which records the benchmark as failed

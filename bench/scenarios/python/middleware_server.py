@@ -10,9 +10,12 @@ was asked for, so a client can compare the two.
 Prints "listening on http://127.0.0.1:PORT" once it accepts connections, then
 serves until its stdin closes (the parent ended) or it is sent SIGTERM.
 """
+from __future__ import annotations
+
 import argparse
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -20,7 +23,8 @@ import served_app
 from served_app import BODY, delay_ms_of
 
 @web.middleware
-async def timing(request, handler):
+async def timing(request: web.Request,
+                 handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
     """Times the handler, and only the handler: the request was read and
     parsed before this runs, and the response is written after it returns."""
     started = time.perf_counter()
@@ -30,7 +34,7 @@ async def timing(request, handler):
     return response
 
 
-async def answer(request):
+async def answer(request: web.Request) -> web.Response:
     delay_ms = delay_ms_of(request)
     if isinstance(delay_ms, web.Response):
         return delay_ms
@@ -40,7 +44,8 @@ async def answer(request):
                         headers={"Server-Timing": f"delay;dur={delay_ms:.3f}"})
 
 
-def main():
+def main() -> None:
+    assert __doc__ is not None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--middleware", choices=["none", "timing"], required=True)
     parser.add_argument("--cpu", type=int, default=-1, help="pin to this CPU (-1: not pinned)")

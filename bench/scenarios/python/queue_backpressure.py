@@ -8,55 +8,61 @@ the sampler's series).
 Not named queue.py: that would shadow the standard library's queue module,
 which asyncio imports.
 """
+from __future__ import annotations
+
 import asyncio
 import json
 import os
 import sys
 import threading
 import time
+from typing import Any
 
 PAGE = os.sysconf("SC_PAGESIZE")
 
 
-def rss_mb():
+def rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * PAGE / (1024 * 1024)
 
 
-class CountingQueue(asyncio.Queue):
+Item = tuple[float, int, bytes]  # (when it was made, its sequence number, its payload)
+
+
+class CountingQueue(asyncio.Queue[Item]):
     """asyncio.Queue that counts its depth where items enter (_put, called by
     put_nowait and by put once a slot is free) and leave (_get), so the peak
     is exact, not sampled."""
 
-    def _init(self, maxsize):
+    def _init(self, maxsize: int) -> None:
         super()._init(maxsize)
         self.depth = 0
         self.max_depth = 0
 
-    def _put(self, item):
+    def _put(self, item: Item) -> None:
         super()._put(item)
         self.depth += 1
         if self.depth > self.max_depth:
             self.max_depth = self.depth
 
-    def _get(self):
+    def _get(self) -> Item:
         item = super()._get()
         self.depth -= 1
         return item
 
 
-async def experiment(cfg):
+async def experiment(cfg: dict[str, Any]) -> dict[str, Any]:
     items, n_consumers = cfg["items"], cfg["consumers"]
     interval_s, work_s = cfg["producer_us"] / 1e6, cfg["work_us"] / 1e6
     size, sample_s = cfg["item_bytes"], cfg["sample_ms"] / 1e3
     queue = CountingQueue(maxsize=cfg["maxsize"])
-    out = {"produced": 0, "consumed": 0, "corrupt": 0, "latencies_us": [],
+    out: dict[str, Any] = {"produced": 0, "consumed": 0, "corrupt": 0, "latencies_us": [],
            "t_ms": [], "depth": [], "queued_bytes": [], "rss_mb": []}
     out["rss_start_mb"] = out["rss_peak_mb"] = rss_mb()
     start = time.monotonic()
     done = asyncio.Event()
 
-    async def produce():
+    async def produce() -> None:
         for i in range(items):
             # On schedule from the start: a producer that fell behind catches up at once.
             wait = start + i * interval_s - time.monotonic()
@@ -67,7 +73,7 @@ async def experiment(cfg):
             out["produced"] += 1
         out["production_s"] = time.monotonic() - start
 
-    async def consume():
+    async def consume() -> None:
         while True:
             made, seq, payload = await queue.get()
             await asyncio.sleep(work_s)  # the consumer awaiting I/O
@@ -77,7 +83,7 @@ async def experiment(cfg):
             out["consumed"] += 1
             queue.task_done()
 
-    async def sample():
+    async def sample() -> None:
         due = start
         while not done.is_set():
             rss = rss_mb()
@@ -103,10 +109,10 @@ async def experiment(cfg):
     return out
 
 
-def main():
+def main() -> None:
     try:
         cfg = json.loads(sys.stdin.readline())
-        out = asyncio.run(experiment(cfg))
+        out: dict[str, Any] = asyncio.run(experiment(cfg))
         out["ok"] = True
     except Exception as e:  # reported to bench, which records the benchmark as failed
         out = {"ok": False, "error": f"{type(e).__name__}: {e}"}

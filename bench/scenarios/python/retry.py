@@ -17,12 +17,15 @@ Attempt a of client i asks mockd for seed = run_seed + 16 i + a, so whether
 it fails is fixed by the seed: the same in every policy and in the C++ peer,
 independent between attempts and between repetitions (another run_seed).
 """
+from __future__ import annotations
+
 import asyncio
 import json
 import platform
 import random
 import sys
 import time
+from typing import Any
 
 try:
     import aiohttp
@@ -33,14 +36,14 @@ except ImportError as e:  # reported, never a traceback: bench records the bench
 SEEDS_PER_CLIENT = 16  # attempts a client may make: retries up to 15
 
 
-def wait_ms(policy, base_ms, retry, rng):
+def wait_ms(policy: str, base_ms: float, retry: int, rng: random.Random) -> float:
     """The wait before retry number `retry` (1, 2, ...): base * 2^(retry-1), or uniform in
     [0, that] with full jitter."""
     cap = base_ms * 2 ** (retry - 1)
     return rng.uniform(0, cap) if policy == "backoff_jitter" else cap
 
 
-def classify(exc):
+def classify(exc: BaseException) -> str:
     if isinstance(exc, asyncio.TimeoutError):
         return "timeout"
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -50,7 +53,8 @@ def classify(exc):
     return "other"
 
 
-async def one_client(session, cfg, i, t0, tally):
+async def one_client(session: aiohttp.ClientSession, cfg: dict[str, Any], i: int, t0: float,
+                     tally: dict[str, Any]) -> None:
     """One caller's logical request: attempts until a 200 with the expected body, or k retries."""
     retries = cfg["retries"] if cfg["policy"] != "none" else 0
     rng = random.Random(cfg["run_seed"] * 100003 + i)  # the jitter, reproducible per client
@@ -78,14 +82,14 @@ async def one_client(session, cfg, i, t0, tally):
         tally["errors"][kind] = tally["errors"].get(kind, 0) + 1
 
 
-async def read_line(loop):
+async def read_line(loop: asyncio.AbstractEventLoop) -> str:
     """The next line of stdin without blocking the loop ('' at end of input)."""
     return await loop.run_in_executor(None, sys.stdin.readline)
 
 
-async def warm(session, cfg):
+async def warm(session: aiohttp.ClientSession, cfg: dict[str, Any]) -> None:
     """One request per client at once: the pool opens its connections before the run."""
-    async def one():
+    async def one() -> int:
         async with session.get(f"{cfg['url']}/warm") as resp:
             await resp.read()
             return resp.status
@@ -95,8 +99,8 @@ async def warm(session, cfg):
         raise RuntimeError(f"warm-up: {len(bad)} answers were not 200 (first: {bad[0]})")
 
 
-async def run(cfg, loop):
-    tally = {"attempts": 0, "successes": 0, "failed_attempts": 0, "errors": {}, "first_send_ms": [],
+async def run(cfg: dict[str, Any], loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    tally: dict[str, Any] = {"attempts": 0, "successes": 0, "failed_attempts": 0, "errors": {}, "first_send_ms": [],
              "retry_send_ms": []}
     # One session for every client; its pool may hold a connection per client, so that
     # aiohttp's default cap (100) does not queue the first wave behind itself.
@@ -116,7 +120,7 @@ async def run(cfg, loop):
     return tally
 
 
-async def serve():
+async def serve() -> None:
     loop = asyncio.get_running_loop()
     while True:
         line = await read_line(loop)
@@ -124,6 +128,7 @@ async def serve():
             return
         if not line.strip():
             continue
+        answer: dict[str, Any]
         try:
             answer = await run(json.loads(line), loop)
         except Exception as e:  # noqa: BLE001: the run is recorded as failed, with the reason
@@ -131,7 +136,7 @@ async def serve():
         print(json.dumps(answer), flush=True)
 
 
-def main():
+def main() -> None:
     print(json.dumps({"ready": True, "python": platform.python_version(), "aiohttp": aiohttp.__version__}),
           flush=True)
     asyncio.run(serve())

@@ -5,9 +5,12 @@ pinned to --cpu, prints "listening on http://127.0.0.1:PORT" once it accepts
 connections, and serves until its stdin closes (the parent ended) or it is
 sent SIGTERM.
 """
+from __future__ import annotations
+
 import asyncio
 import os
 import sys
+from typing import Any
 
 from aiohttp import web
 
@@ -15,7 +18,7 @@ BODY = b"abcdefghijklmnop"  # mockd's default body
 MAX_DELAY_MS = 60_000
 
 
-def delay_ms_of(request):
+def delay_ms_of(request: web.Request) -> float | web.Response:
     """The request's delay_ms, or a 400 response naming the bad parameter, as mockd answers."""
     text = request.query.get("delay_ms", "0")
     try:
@@ -30,19 +33,20 @@ def delay_ms_of(request):
     return delay_ms
 
 
-async def _serve(app, backlog):
+async def _serve(app: web.Application, backlog: int | None) -> None:
     runner = web.AppRunner(app, access_log=None)  # no log line per request
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, **({"backlog": backlog} if backlog else {}))
+    options: dict[str, Any] = {"backlog": backlog} if backlog else {}
+    site = web.TCPSite(runner, "127.0.0.1", 0, **options)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # started: not None
     print(f"listening on http://127.0.0.1:{port}", flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.buffer.read)  # returns when stdin closes
     await runner.cleanup()
 
 
-def run(app, cpu, backlog=None):
+def run(app: web.Application, cpu: int, backlog: int | None = None) -> None:
     """Serves `app` on 127.0.0.1 under the protocol above; backlog None: aiohttp's default."""
     if cpu >= 0:
         os.sched_setaffinity(0, {cpu})

@@ -19,18 +19,22 @@ Protocol: argv[1] is the JSON config; the script prints one JSON line
 {"ready": ..., "port": P} once listening, then, after bench writes "stop" on
 stdin, one JSON line with its counters and its samples over time.
 """
+from __future__ import annotations
+
 import asyncio
 import json
 import os
 import socket
 import sys
 import time
+from collections.abc import Collection
+from typing import Any
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MAX_SAMPLES = 6000
 
 
-def rss_bytes():
+def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * PAGE
 
@@ -38,14 +42,14 @@ def rss_bytes():
 class Member:
     """One connected client: its writer, and for bounded_queue its queue and writer task."""
 
-    def __init__(self, writer, queue_max):
+    def __init__(self, writer: asyncio.StreamWriter, queue_max: int) -> None:
         self.writer = writer
-        self.queue = asyncio.Queue(maxsize=queue_max) if queue_max else None
+        self.queue: asyncio.Queue[bytes] | None = asyncio.Queue(maxsize=queue_max) if queue_max else None
         self.queued_bytes = 0
-        self.task = None
+        self.task: asyncio.Task[None] | None = None
         self.written_bytes = 0
 
-    def backlog(self):
+    def backlog(self) -> int:
         """Bytes this server holds for the client: its queue plus its transport's buffer."""
         transport = self.writer.transport
         buffered = 0 if transport.is_closing() else transport.get_write_buffer_size()
@@ -53,14 +57,14 @@ class Member:
 
 
 class ChatServer:
-    def __init__(self, config):
+    def __init__(self, config: dict[str, Any]) -> None:
         self.design = config["design"]
         self.iterate = config.get("iterate", "copy")
         self.queue_max = int(config.get("queue_max", 64)) if self.design == "bounded_queue" else 0
         self.cap_bytes = int(config.get("cap_bytes", 256 << 20))
         self.sample_ms = float(config.get("sample_ms", 10))
-        self.members = {}  # writer -> Member; the set the broadcast walks is its keys
-        self.clients = set()
+        self.members: dict[asyncio.StreamWriter, Member] = {}  # the set the broadcast walks is its keys
+        self.clients: set[asyncio.StreamWriter] = set()
         self.counts = dict(joined=0, left=0, lines_in=0, broadcasts=0, writes=0, set_errors=0,
                            write_errors=0, skipped_closing=0, dropped=0, capped=0)
         self.set_error_example = ""
@@ -68,14 +72,15 @@ class ChatServer:
         self.total_backlog_peak = 0  # the largest sum over clients, checked after every broadcast
         self.drain_wait_max_s = 0.0  # the longest single `await drain()` inside a broadcast
         self.drain_wait_sum_s = 0.0
-        self.high_water = None
+        self.high_water: int | None = None
         self.sndbuf_max = 0
         self.sampler_start = time.monotonic()
-        self.samples = {"t_ms": [], "backlog_bytes": [], "backlog_max_bytes": [], "rss_bytes": []}
+        self.samples: dict[str, list[float]] = {"t_ms": [], "backlog_bytes": [], "backlog_max_bytes": [],
+                                                "rss_bytes": []}
 
     # -- per-client bookkeeping --------------------------------------------------
 
-    def note(self, member):
+    def note(self, member: Member) -> None:
         b = member.backlog()
         if b > self.backlog_peak:
             self.backlog_peak = b
@@ -84,10 +89,10 @@ class ChatServer:
             self.counts["capped"] += 1
             self.drop(member)
 
-    def total_backlog(self):
+    def total_backlog(self) -> int:
         return sum(m.backlog() for m in self.members.values())
 
-    def drop(self, member):
+    def drop(self, member: Member) -> None:
         if member.writer in self.members:
             del self.members[member.writer]
             self.clients.discard(member.writer)
@@ -97,10 +102,10 @@ class ChatServer:
 
     # -- the three broadcasts ----------------------------------------------------
 
-    def targets(self):
+    def targets(self) -> Collection[asyncio.StreamWriter]:
         return self.clients if self.iterate == "set" else list(self.clients)
 
-    async def broadcast_drain_in_loop(self, sender, line):
+    async def broadcast_drain_in_loop(self, sender: asyncio.StreamWriter, line: bytes) -> None:
         for w in self.targets():
             if w is sender:
                 continue
@@ -121,7 +126,7 @@ class ChatServer:
             except ConnectionError:
                 self.counts["write_errors"] += 1  # the client left while we wrote to it
 
-    async def broadcast_no_drain(self, sender, line):
+    async def broadcast_no_drain(self, sender: asyncio.StreamWriter, line: bytes) -> None:
         for w in self.targets():
             if w is sender:
                 continue
@@ -133,13 +138,14 @@ class ChatServer:
             self.counts["writes"] += 1
             self.note(m)
 
-    async def broadcast_bounded_queue(self, sender, line):
+    async def broadcast_bounded_queue(self, sender: asyncio.StreamWriter, line: bytes) -> None:
         for w in self.targets():
             if w is sender:
                 continue
             m = self.members.get(w)
             if m is None:
                 continue
+            assert m.queue is not None  # bounded_queue: every member has one
             try:
                 m.queue.put_nowait(line)
             except asyncio.QueueFull:
@@ -149,7 +155,8 @@ class ChatServer:
             m.queued_bytes += len(line)
             self.note(m)
 
-    async def writer_task(self, m):
+    async def writer_task(self, m: Member) -> None:
+        assert m.queue is not None  # started for members with a queue only
         try:
             while True:
                 line = await m.queue.get()
@@ -164,7 +171,7 @@ class ChatServer:
 
     # -- connections -----------------------------------------------------------
 
-    async def handle(self, reader, writer):
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         m = Member(writer, self.queue_max)
         self.members[writer] = m
         self.clients.add(writer)
@@ -207,7 +214,7 @@ class ChatServer:
                 m.task.cancel()
             writer.close()
 
-    async def sampler(self):
+    async def sampler(self) -> None:
         start = self.sampler_start = time.monotonic()
         while len(self.samples["t_ms"]) < MAX_SAMPLES:
             self.samples["t_ms"].append(round((time.monotonic() - start) * 1000.0, 2))
@@ -217,7 +224,7 @@ class ChatServer:
             self.samples["rss_bytes"].append(rss_bytes())
             await asyncio.sleep(self.sample_ms / 1000.0)
 
-    def report(self):
+    def report(self) -> dict[str, Any]:
         return dict(self.counts, design=self.design, iterate=self.iterate, queue_max=self.queue_max,
                     cap_bytes=self.cap_bytes, backlog_peak_bytes=self.backlog_peak,
                     total_backlog_peak_bytes=self.total_backlog_peak,
@@ -228,7 +235,7 @@ class ChatServer:
                     samples=self.samples, python=sys.version.split()[0])
 
 
-async def main(config):
+async def main(config: dict[str, Any]) -> None:
     chat = ChatServer(config)
     server = await asyncio.start_server(chat.handle, "127.0.0.1", 0, limit=1 << 20)
     port = server.sockets[0].getsockname()[1]

@@ -15,26 +15,31 @@
 Sequence numbers tell replies apart; a reply of the wrong size or with an
 unknown number is counted as `corrupt`, never as received.
 """
+from __future__ import annotations
+
 import asyncio
 import json
 import os
 import struct
 import sys
 import time
+from typing import Any, cast
+
+Address = tuple[str | Any, int]  # a datagram's address, as typeshed's DatagramProtocol has it
 
 HEADER = struct.Struct("!Q")
 
 
 class EchoServer(asyncio.DatagramProtocol):
-    def __init__(self):
+    def __init__(self) -> None:
         self.received = 0
         self.sent = 0
         self.send_errors = 0
 
-    def connection_made(self, transport):
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
 
-    def datagram_received(self, data, addr):
+    def datagram_received(self, data: bytes, addr: Address) -> None:
         self.received += 1
         try:
             self.transport.sendto(data, addr)
@@ -42,27 +47,27 @@ class EchoServer(asyncio.DatagramProtocol):
         except OSError:
             self.send_errors += 1
 
-    def error_received(self, exc):
+    def error_received(self, exc: Exception) -> None:
         self.send_errors += 1
 
 
 class EchoClient(asyncio.DatagramProtocol):
-    def __init__(self, config):
+    def __init__(self, config: dict[str, Any]) -> None:
         self.size = int(config["bytes"])
         self.window = int(config["window"])
         self.timeout_s = float(config.get("timeout_ms", 100)) / 1000.0
         self.pad = b"x" * (self.size - HEADER.size)
         self.sending = True
         self.next_seq = 0
-        self.outstanding = {}  # seq -> send time, for the slots still waiting
-        self.replied = set()
+        self.outstanding: dict[int, float] = {}  # seq -> send time, for the slots still waiting
+        self.replied: set[int] = set()
         self.counts = dict(sent=0, received=0, corrupt=0, timed_out=0, send_errors=0)
-        self.rtt_us = []
+        self.rtt_us: list[float] = []
 
-    def connection_made(self, transport):
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)  # a datagram endpoint's
 
-    def send_one(self):
+    def send_one(self) -> None:
         seq = self.next_seq
         self.next_seq += 1
         try:
@@ -73,11 +78,11 @@ class EchoClient(asyncio.DatagramProtocol):
         self.counts["sent"] += 1
         self.outstanding[seq] = time.monotonic()
 
-    def fill(self):
+    def fill(self) -> None:
         while self.sending and len(self.outstanding) < self.window:
             self.send_one()
 
-    def datagram_received(self, data, addr):
+    def datagram_received(self, data: bytes, addr: Address) -> None:
         if len(data) != self.size:
             self.counts["corrupt"] += 1
             return
@@ -92,10 +97,10 @@ class EchoClient(asyncio.DatagramProtocol):
             self.rtt_us.append((time.monotonic() - sent_at) * 1e6)
         self.fill()
 
-    def error_received(self, exc):
+    def error_received(self, exc: Exception) -> None:
         self.counts["send_errors"] += 1
 
-    def expire(self):
+    def expire(self) -> None:
         now = time.monotonic()
         late = [s for s, t in self.outstanding.items() if now - t > self.timeout_s]
         for s in late:
@@ -104,7 +109,7 @@ class EchoClient(asyncio.DatagramProtocol):
         self.fill()
 
 
-async def serve(config):
+async def serve(config: dict[str, Any]) -> None:
     loop = asyncio.get_running_loop()
     transport, proto = await loop.create_datagram_endpoint(EchoServer, local_addr=("127.0.0.1", 0))
     port = transport.get_extra_info("sockname")[1]
@@ -120,7 +125,7 @@ async def serve(config):
     transport.close()
 
 
-async def run_client(config):
+async def run_client(config: dict[str, Any]) -> None:
     loop = asyncio.get_running_loop()
     transport, proto = await loop.create_datagram_endpoint(
         lambda: EchoClient(config), remote_addr=("127.0.0.1", int(config["port"])))

@@ -24,14 +24,17 @@ A fresh interpreter per count: CPython's allocator keeps the memory freed
 objects leave, so a second count in the same process would start from a
 different floor.
 """
+from __future__ import annotations
+
 import json
 import os
 import resource
 import sys
 import time
+from typing import Any
 
 
-def read_text(path):
+def read_text(path: str) -> str:
     try:
         with open(path, encoding="ascii") as f:
             return f.read()
@@ -39,7 +42,7 @@ def read_text(path):
         return ""
 
 
-def field(text, key):
+def field(text: str, key: str) -> float | None:
     """The number after `key` in a 'Key:   value' file; None when absent."""
     at = text.find(key)
     if at < 0:
@@ -47,43 +50,45 @@ def field(text, key):
     return float(text[at + len(key):].split()[0])
 
 
-def rss_bytes():
+def rss_bytes() -> float | None:
     """Exact RSS from the page tables (smaps_rollup), as the C++ side reads it."""
     kib = field(read_text("/proc/self/smaps_rollup"), "\nRss:")
     return None if kib is None else kib * 1024
 
 
-def statm_bytes():
+def statm_bytes() -> tuple[int, int]:
     """(virtual, resident) bytes from /proc/self/statm: cheap, for the budget check."""
     size, resident = read_text("/proc/self/statm").split()[:2]
     page = os.sysconf("SC_PAGE_SIZE")
     return int(size) * page, int(resident) * page
 
 
-def process_threads():
-    return int(field(read_text("/proc/self/status"), "\nThreads:"))
+def process_threads() -> int:
+    threads = field(read_text("/proc/self/status"), "\nThreads:")
+    assert threads is not None, "no Threads: line in /proc/self/status"
+    return int(threads)
 
 
-def kernel_stack_bytes():
+def kernel_stack_bytes() -> float | None:
     kib = field(read_text("/proc/meminfo"), "\nKernelStack:")
     return None if kib is None else kib * 1024
 
 
-def over_budget(created, config):
+def over_budget(created: int, config: dict[str, Any]) -> bool:
     return created % config["budget_check_every"] == 0 and statm_bytes()[1] > config["budget_bytes"]
 
 
-def budget_text(created, config):
+def budget_text(created: int, config: dict[str, Any]) -> str:
     return f"memory budget: RSS above {int(config['budget_bytes'] / 2**20)} MiB after {created} tasks"
 
 
-def process_cpu_s():
+def process_cpu_s() -> float:
     """CPU time of the whole process (every thread), user + system."""
     u = resource.getrusage(resource.RUSAGE_SELF)
     return u.ru_utime + u.ru_stime
 
 
-def waiting_state(result):
+def waiting_state(result: dict[str, Any]) -> None:
     """The process while every task waits: threads, RSS, virtual size, kernel stacks."""
     result["threads_during"] = process_threads()
     result["rss_at_n"] = rss_bytes()
@@ -91,7 +96,7 @@ def waiting_state(result):
     result["kernel_stack_at_n"] = kernel_stack_bytes()
 
 
-def wake_times(result, woke_ns, set_ns):
+def wake_times(result: dict[str, Any], woke_ns: list[int], set_ns: int) -> None:
     us = sorted((t - set_ns) / 1000.0 for t in woke_ns)
     result["woken"] = len(us)
     if us:
@@ -99,20 +104,20 @@ def wake_times(result, woke_ns, set_ns):
         result["wake_median_us"] = us[len(us) // 2]
 
 
-def measure_threads(config, result):
+def measure_threads(config: dict[str, Any], result: dict[str, Any]) -> None:
     import threading
 
     n = config["n"]
     event = threading.Event()
-    waiting = []   # list.append is atomic under the GIL
-    woke_ns = []
+    waiting: list[int] = []   # list.append is atomic under the GIL
+    woke_ns: list[int] = []
 
-    def task(i):
+    def task(i: int) -> None:
         waiting.append(i)
         event.wait()
         woke_ns.append(time.monotonic_ns())
 
-    threads = []
+    threads: list[threading.Thread] = []
     cpu_start = process_cpu_s()
     start = time.monotonic_ns()
     for i in range(n):
@@ -143,22 +148,22 @@ def measure_threads(config, result):
     wake_times(result, woke_ns, set_ns)
 
 
-def measure_asyncio(config, result):
+def measure_asyncio(config: dict[str, Any], result: dict[str, Any]) -> None:
     import asyncio
 
     n = config["n"]
 
-    async def main():
+    async def main() -> None:
         event = asyncio.Event()
         waiting = [0]
-        woke_ns = []
+        woke_ns: list[int] = []
 
-        async def task():
+        async def task() -> None:
             waiting[0] += 1
             await event.wait()
             woke_ns.append(time.monotonic_ns())
 
-        tasks = []
+        tasks: list[asyncio.Task[None]] = []
         cpu_start = process_cpu_s()
         start = time.monotonic_ns()
         for i in range(n):
@@ -181,7 +186,7 @@ def measure_asyncio(config, result):
     asyncio.run(main())
 
 
-def cpus_allowed():
+def cpus_allowed() -> int:
     """Every online CPU, as a program started from a shell gets (bench itself is pinned to one)."""
     try:
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
@@ -190,9 +195,9 @@ def cpus_allowed():
         return len(os.sched_getaffinity(0))
 
 
-def main():
+def main() -> None:
     config = json.loads(sys.argv[1])
-    result = {"n": config["n"], "reached": 0, "woken": 0, "limit": "",
+    result: dict[str, Any] = {"n": config["n"], "reached": 0, "woken": 0, "limit": "",
               "cpus": cpus_allowed(), "python": sys.version.split()[0]}
     # Everything this script needs imported before the first reading, so imports are not counted.
     import asyncio  # noqa: F401

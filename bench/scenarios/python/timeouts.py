@@ -21,35 +21,42 @@ pool_wait TCPConnector(limit=1): a first request holds the only connection
 Times come from time.monotonic() (CLOCK_MONOTONIC). Errors are returned by
 kind with an example, never raised out of the script.
 """
+from __future__ import annotations
+
 import asyncio
 import json
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import aiohttp  # imported where it is used, so a missing package is reported as a skip
 
 KINDS = ("timeout", "status", "body_size", "connect", "read", "other")
 
 
-def now_ms():
+def now_ms() -> float:
     return time.monotonic() * 1000.0
 
 
 class Outcomes:
     """Counts per kind ("ok" or an error kind) and one example message per kind."""
 
-    def __init__(self):
-        self.counts = {}
-        self.examples = {}
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.examples: dict[str, str] = {}
 
-    def add(self, kind, message=""):
+    def add(self, kind: str, message: str = "") -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if message and kind not in self.examples:
             self.examples[kind] = message[:200]
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         return {"outcomes": self.counts, "examples": self.examples}
 
 
-def classify(exc):
+def classify(exc: BaseException) -> str:
     import aiohttp
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return "timeout"
@@ -60,7 +67,8 @@ def classify(exc):
     return "other"
 
 
-async def get_checked(session, url, expected_bytes, **kwargs):
+async def get_checked(session: aiohttp.ClientSession, url: str, expected_bytes: int | None,
+                      **kwargs: Any) -> str | None:
     """GET url; returns None when the response is as expected, else the error kind."""
     async with session.get(url, **kwargs) as response:
         body = await response.read()
@@ -73,19 +81,22 @@ async def get_checked(session, url, expected_bytes, **kwargs):
 
 # ---- tail ---------------------------------------------------------------------
 
-async def run_tail(cfg):
+async def run_tail(cfg: dict[str, Any]) -> dict[str, Any]:
     import aiohttp
     urls, n, c = cfg["urls"], cfg["requests"], cfg["concurrency"]
     variant, expected = cfg["variant"], cfg.get("expected_bytes")
     t_s = cfg["timeout_ms"] / 1000.0 if cfg.get("timeout_ms") else None
-    elapsed, timed_out_ms, ok_ms, outcomes = [], [], [], Outcomes()
+    elapsed: list[float] = []
+    timed_out_ms: list[float] = []
+    ok_ms: list[float] = []
+    outcomes = Outcomes()
     next_i = 0
 
     # One connection per worker: no request waits for a pool slot here, so the
     # only bound on a request's time is the one under test.
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=c),
                                      timeout=aiohttp.ClientTimeout(total=None)) as session:
-        async def once(url):
+        async def once(url: str) -> str | None:
             if variant == "none":
                 return await get_checked(session, url, expected)
             if variant == "wait_for":
@@ -97,7 +108,7 @@ async def run_tail(cfg):
                 return await get_checked(session, url, expected, timeout=aiohttp.ClientTimeout(total=t_s))
             raise ValueError(f"unknown variant {variant!r}")
 
-        async def worker():
+        async def worker() -> None:
             nonlocal next_i
             while next_i < n:
                 url = urls[next_i % len(urls)]  # round-robin, as the C++ models take a plan's URLs
@@ -126,17 +137,19 @@ async def run_tail(cfg):
 
 # ---- overrun ------------------------------------------------------------------
 
-async def run_overrun(cfg):
+async def run_overrun(cfg: dict[str, Any]) -> dict[str, Any]:
     import aiohttp
     url, trials, variant = cfg["url"], cfg["trials"], cfg["variant"]
     t_s, cleanup_s = cfg["timeout_ms"] / 1000.0, cfg["cleanup_ms"] / 1000.0
-    elapsed, cleanup_seen, outcomes = [], [], Outcomes()
+    elapsed: list[float] = []
+    cleanup_seen: list[bool] = []
+    outcomes = Outcomes()
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
         for _ in range(trials):
-            cleaned = []
+            cleaned: list[float] = []
 
-            async def work():
+            async def work() -> None:
                 try:
                     await get_checked(session, url, None)
                 except asyncio.CancelledError:
@@ -169,13 +182,14 @@ async def run_overrun(cfg):
 
 # ---- pool_wait ----------------------------------------------------------------
 
-async def run_pool_wait(cfg):
+async def run_pool_wait(cfg: dict[str, Any]) -> dict[str, Any]:
     import aiohttp
     base, limit, waiters = cfg["base_url"], cfg["limit"], cfg["waiters"]
     t_s = cfg["timeout_ms"] / 1000.0
     got_connection = 0
 
-    async def on_got(session, ctx, params):  # a new connection, or an idle one reused
+    # a new connection, or an idle one reused
+    async def on_got(session: aiohttp.ClientSession, ctx: object, params: object) -> None:
         nonlocal got_connection
         got_connection += 1
 
@@ -183,16 +197,16 @@ async def run_pool_wait(cfg):
     trace.on_connection_create_end.append(on_got)
     trace.on_connection_reuseconn.append(on_got)
     outcomes = Outcomes()
-    waiter_ms = []
+    waiter_ms: list[float] = []
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit),
                                      timeout=aiohttp.ClientTimeout(total=None),
                                      trace_configs=[trace]) as session:
-        async def holder():
+        async def holder() -> str | None:
             # No timeout of its own: it only has to hold the slot for hold_ms.
             return await get_checked(session, f"{base}/hold?delay_ms={cfg['hold_ms']:g}", cfg.get("expected_bytes"))
 
-        async def waiter(i):
+        async def waiter(i: int) -> None:
             start = now_ms()
             try:
                 kind = await get_checked(session, f"{base}/waiter/{i}?delay_ms={cfg['waiter_delay_ms']:g}",
@@ -216,10 +230,12 @@ async def run_pool_wait(cfg):
             **outcomes.as_json()}
 
 
-PARTS = {"tail": run_tail, "overrun": run_overrun, "pool_wait": run_pool_wait}
+# A part: its config (JSON) -> its result (JSON).
+Part = Callable[[dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
+PARTS: dict[str, Part] = {"tail": run_tail, "overrun": run_overrun, "pool_wait": run_pool_wait}
 
 
-def main():
+def main() -> int:
     try:
         cfg = json.loads(sys.argv[1])
     except (IndexError, json.JSONDecodeError) as e:
