@@ -6,6 +6,7 @@
 
 #include "format.hpp"
 #include "report.hpp"
+#include "source_tree.hpp"
 #include "sparkline.hpp"
 
 namespace probe {
@@ -134,8 +135,10 @@ void print_text(std::ostream& out, const Report& r, int width) {
     const char* kind = f.kind == Finding::Kind::problem ? "problem"
                        : f.kind == Finding::Kind::good  ? "good"
                                                         : "note";
-    out << "  " << f.claim << " " << kind << ": " << f.text << "\n"
-        << "     see " << f.report << "\n";
+    out << "  " << f.claim << " " << kind << ": " << f.text
+        << "\n"
+        // The page in this clone, so the path opens from wherever probe was run.
+        << "     see " << (suite::source_dir() / f.report).string() << "\n";
   }
   if (!r.expectations.empty()) {
     out << "expectations:\n";
