@@ -44,6 +44,12 @@ CostModel::CostModel(const std::filesystem::path& reference) {
 }
 
 void CostModel::measured(const std::string& name, double seconds) {
+  // A benchmark's first run against what the reference promised for it.
+  if (auto it = reference_estimate_.find(name);
+      it != reference_estimate_.end() && !measured_.contains(name)) {
+    speed_measured_ += seconds;
+    speed_estimated_ += it->second;
+  }
   measured_[name].push_back(seconds);
   measured_sum_ += seconds;
   ++measured_count_;
@@ -55,12 +61,21 @@ double CostModel::expected(const BenchmarkEntry& entry) const {
            static_cast<double>(it->second.size());
   if (auto it = reference_.find(entry.name); it != reference_.end()) {
     const Reference& r = it->second;
-    if (entry.requests > 0 && r.requests > 0)
-      return (r.seconds - r.startup_s) * entry.requests / r.requests + r.startup_s;
-    return r.seconds;
+    const double estimate =
+        entry.requests > 0 && r.requests > 0
+            ? (r.seconds - r.startup_s) * entry.requests / r.requests + r.startup_s
+            : r.seconds;
+    reference_estimate_[entry.name] = estimate;
+    return estimate * speed();
   }
   if (measured_count_ > 0) return measured_sum_ / static_cast<double>(measured_count_);
   return 0.5;
+}
+
+double CostModel::speed() const {
+  // Half a second of evidence before trusting it; never more than 4x either way.
+  if (speed_estimated_ <= 0 || speed_measured_ < 0.5) return 1.0;
+  return std::clamp(speed_measured_ / speed_estimated_, 0.25, 4.0);
 }
 
 std::optional<double> recorded_duration(const std::filesystem::path& durations,

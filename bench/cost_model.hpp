@@ -1,7 +1,8 @@
 // What each benchmark is expected to cost, for the ETA: its own repetitions
 // once it has run; before that, the committed reference run's time for it
-// (per request, scaled to this run's request count); else the mean of what
-// this scenario's benchmarks cost so far.
+// (per request, scaled to this run's request count, and by how this machine
+// compared with the reference on the benchmarks measured so far); else the
+// mean of what this scenario's benchmarks cost so far.
 #pragma once
 
 #include <filesystem>
@@ -22,6 +23,10 @@ class CostModel {
 
   void measured(const std::string& name, double seconds);
   double expected(const BenchmarkEntry& entry) const;
+  // How much slower (> 1) or faster this machine runs the benchmarks measured
+  // so far than the reference estimated, applied to those not yet measured:
+  // a loaded or slower machine would otherwise see its ETA grow round by round.
+  double speed() const;
 
  private:
   struct Reference {
@@ -30,6 +35,8 @@ class CostModel {
     double startup_s = 0;
   };
   std::map<std::string, Reference> reference_;
+  mutable std::map<std::string, double> reference_estimate_;  // what expected() said before a run
+  double speed_measured_ = 0, speed_estimated_ = 0;
   std::map<std::string, std::vector<double>> measured_;
   double measured_sum_ = 0;
   std::size_t measured_count_ = 0;

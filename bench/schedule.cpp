@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <set>
 
@@ -223,27 +224,35 @@ ScheduleOutcome run_rounds(const std::string& scenario,
     progress.say(line);
 
     benchmark::ClearRegisteredBenchmarks();
-    double rest = round_cost;
-    int position = 0;
+    // This round's benchmarks in the order they run: the ETA at each one adds
+    // up the ones after it, as expected when it starts, so it follows what the
+    // round has shown of this machine's speed instead of the plan's guess.
+    auto round_order = std::make_shared<std::vector<std::size_t>>();
     for (auto* u : todo) {
       std::vector<std::size_t> order = u->members;
       if (round % 2 == 1) std::reverse(order.begin(), order.end());
-      for (auto i : order) {
+      round_order->insert(round_order->end(), order.begin(), order.end());
+    }
+    const double speed_at_plan = costs.speed();
+    for (std::size_t position = 0; position < round_order->size(); ++position) {
+      const std::size_t i = (*round_order)[position];
+      {
         const BenchmarkEntry& entry = benchmarks[i];
-        const double expected = costs.expected(entry);
-        rest -= expected;
-        Progress::Status status{scenario,
-                                entry.name,
-                                round + 1,
-                                ++position,
-                                count,
-                                expected,
-                                std::max(0.0, rest) + later,
-                                started,
-                                figure_so_far(entry.name)};
+        Progress::Status status{
+            scenario, entry.name, round + 1, static_cast<int>(position) + 1, count,
+            0,        0,          started,   figure_so_far(entry.name)};
+        auto eta = [&benchmarks, &costs, round_order, position, later,
+                    speed_at_plan](Progress::Status& st) {
+          st.expected_s = costs.expected(benchmarks[(*round_order)[position]]);
+          double after = 0;
+          for (std::size_t k = position + 1; k < round_order->size(); ++k)
+            after += costs.expected(benchmarks[(*round_order)[k]]);
+          st.after_s = after + later * costs.speed() / speed_at_plan;
+        };
         benchmark::RegisterBenchmark(
             entry.name.c_str(),
-            [&entry, &progress, &costs, &outcome, status](benchmark::State& state) {
+            [&entry, &progress, &costs, &outcome, status, eta](benchmark::State& state) mutable {
+              eta(status);
               progress.begin(status);
               const auto t0 = Clock::now();
               try {

@@ -239,3 +239,21 @@ TEST(CostModel, RecordedDurationIsReadPerScenarioAndMode) {
   EXPECT_EQ(recorded_duration(file / "missing", "pooling", "default"), std::nullopt);
   fs::remove(file);
 }
+
+TEST(CostModel, AMachineSlowerThanTheReferenceScalesTheBenchmarksNotYetRun) {
+  const fs::path file = fs::temp_directory_path() / ("reference_" + std::to_string(getpid()));
+  {
+    std::ofstream out(file);
+    out << R"({"benchmarks": [
+      {"run_type": "iteration", "run_name": "s/a/manual_time", "real_time": 1000, "requests": 100},
+      {"run_type": "iteration", "run_name": "s/b/manual_time", "real_time": 1000, "requests": 100}]})";
+  }
+  CostModel costs(file);
+  const BenchmarkEntry a{"s/a", {}, 100}, b{"s/b", {}, 50};
+  EXPECT_DOUBLE_EQ(costs.expected(a), 1.0);
+  EXPECT_DOUBLE_EQ(costs.expected(b), 0.5);  // half the requests
+  costs.measured("s/a", 3.0);                // this machine: 3x the reference
+  EXPECT_DOUBLE_EQ(costs.expected(a), 3.0);  // its own time from now on
+  EXPECT_DOUBLE_EQ(costs.expected(b), 1.5);
+  fs::remove(file);
+}
