@@ -3,7 +3,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "cli_checks.hpp"
+#include "integer_check.hpp"
 
 namespace bench {
 namespace {
@@ -64,8 +64,9 @@ GbenchFlags parse_gbench_flags(const std::vector<std::string>& args) {
       flags.list = truth(flag, value);
     } else if (name == "benchmark_repetitions") {
       if (!has_value) throw std::invalid_argument(flag + " needs a value: " + flag + "=N");
-      std::string text = value;
-      if (const std::string error = cli_checks::integer_in(1, 1000)(text); !error.empty())
+      if (const std::string error =
+              cli_checks::integer_error(value, 1, 1000, cli_checks::integer_range(1, 1000));
+          !error.empty())
         throw std::invalid_argument(flag + ": " + error);
       flags.repetitions = std::stoi(value);
     } else if (name == "benchmark_format") {

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "integer_check.hpp"
+
 namespace cli_checks {
 
 // A decimal number (decimals allowed) in [lo, hi]; `unit` goes into the message.
@@ -32,18 +34,10 @@ inline CLI::Validator number_in(double lo, double hi, const std::string& unit = 
 
 // A whole number in [lo, hi] (no sign tricks, no wrap-around, no overflow).
 inline CLI::Validator integer_in(std::int64_t lo, std::int64_t hi, const std::string& unit = "") {
-  const std::string range =
-      "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]" + (unit.empty() ? "" : " " + unit);
+  const std::string range = integer_range(lo, hi, unit);
   return CLI::Validator(
       [lo, hi, range](std::string& text) -> std::string {
-        std::int64_t value = 0;
-        const char* end = text.data() + text.size();
-        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-        if (ec == std::errc::result_out_of_range) return "must be in " + range + ", got " + text;
-        if (ec != std::errc() || ptr != end)
-          return "must be a whole number in " + range + ", got '" + text + "'";
-        if (value < lo || value > hi) return "must be in " + range + ", got " + text;
-        return "";
+        return integer_error(text, lo, hi, range);
       },
       "INT in " + range);
 }

@@ -76,7 +76,7 @@
 #include "servers.hpp"
 #include "source_tree.hpp"
 
-namespace bench {
+namespace bench::blocking_scenario {
 namespace {
 
 constexpr int kTasks = 100;
@@ -749,4 +749,4 @@ void register_blocking(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"blocking", register_blocking});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::blocking_scenario

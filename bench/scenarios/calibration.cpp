@@ -39,7 +39,7 @@
 #include "scenario.hpp"
 #include "tls_identity.hpp"
 
-namespace bench {
+namespace bench::calibration_scenario {
 namespace {
 
 namespace fs = std::filesystem;
@@ -676,4 +676,4 @@ void register_calibration(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"calibration", register_calibration});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::calibration_scenario

@@ -49,7 +49,7 @@
 #include "python_experiment.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::cancellation_scenario {
 namespace {
 
 namespace asio = boost::asio;
@@ -468,4 +468,4 @@ void register_cancellation(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"cancellation", register_cancellation});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::cancellation_scenario

@@ -60,7 +60,7 @@
 #include "scenario.hpp"
 #include "servers.hpp"
 
-namespace bench {
+namespace bench::files_scenario {
 namespace {
 
 namespace fs = std::filesystem;
@@ -740,4 +740,4 @@ void register_files(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"files", register_files});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::files_scenario

@@ -54,7 +54,7 @@
 #include "python_experiment.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::hedging_scenario {
 namespace {
 
 namespace asio = boost::asio;
@@ -270,11 +270,12 @@ bool all_done(const std::vector<AttemptPtr>& attempts) {
   return true;
 }
 
-// Sleeps on `wake` until `ready()` or `deadline`; attempts cancel the timer
-// when they end (one thread: none can end between the check and the wait).
-template <typename Ready>
-awaitable<void> wait_until(asio::steady_timer& wake, Ready ready, Clock::time_point deadline) {
-  while (!ready() && Clock::now() < deadline) {
+// Sleeps on `wake` until `ready(attempts)` or `deadline`; attempts cancel the
+// timer when they end (one thread: none can end between the check and the wait).
+awaitable<void> wait_until(asio::steady_timer& wake, const std::vector<AttemptPtr>& attempts,
+                           bool (*ready)(const std::vector<AttemptPtr>&),
+                           Clock::time_point deadline) {
+  while (!ready(attempts) && Clock::now() < deadline) {
     wake.expires_at(deadline);
     co_await wake.async_wait(nothrow);
   }
@@ -329,8 +330,7 @@ FirstCompletedRun first_completed_cpp(const std::string& url, int rounds, bool c
       const auto start = Clock::now();
       std::vector<AttemptPtr> attempts;
       for (const auto& target : host_targets()) attempts.push_back(client.start(target, wake));
-      co_await wait_until(
-          *wake, [&] { return any_done(attempts); }, Clock::time_point::max());
+      co_await wait_until(*wake, attempts, any_done, Clock::time_point::max());
       run.first_ms.push_back(
           std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       if (attempts.front()->done) ++run.fastest_won;
@@ -339,8 +339,7 @@ FirstCompletedRun first_completed_cpp(const std::string& url, int rounds, bool c
         ++run.pending;
         if (cancel) client.cancel(*a);
       }
-      co_await wait_until(
-          *wake, [&] { return all_done(attempts); }, Clock::time_point::max());
+      co_await wait_until(*wake, attempts, all_done, Clock::time_point::max());
       run.all_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     }
   };
@@ -438,15 +437,13 @@ HedgedRun hedged_cpp(const std::string& url, std::size_t n, std::optional<double
       if (hedge_ms) {
         const auto hedge_at = start + std::chrono::round<Clock::duration>(
                                           std::chrono::duration<double, std::milli>(*hedge_ms));
-        co_await wait_until(
-            *wake, [&] { return any_done(attempts); }, hedge_at);
+        co_await wait_until(*wake, attempts, any_done, hedge_at);
         if (!any_done(attempts)) {
           attempts.push_back(client.start(base + std::to_string(seed_base + 2 * i + 1), wake));
           ++run.hedges;
         }
       }
-      co_await wait_until(
-          *wake, [&] { return any_done(attempts); }, Clock::time_point::max());
+      co_await wait_until(*wake, attempts, any_done, Clock::time_point::max());
       AttemptPtr winner;
       for (const auto& a : attempts)
         if (a->done && (!winner || a->end < winner->end)) winner = a;
@@ -640,4 +637,4 @@ void register_hedging(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"hedging", register_hedging});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::hedging_scenario

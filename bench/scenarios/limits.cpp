@@ -38,7 +38,7 @@
 #include "run_summary.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::limits_scenario {
 namespace {
 
 constexpr double kSweepDelayMs = 20;
@@ -330,4 +330,4 @@ void register_limits(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"limits", register_limits});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::limits_scenario

@@ -50,7 +50,7 @@
 #include "python_server.hpp"
 #include "servers.hpp"
 
-namespace bench {
+namespace bench::middleware_scenario {
 namespace {
 
 using namespace std::chrono_literals;
@@ -373,4 +373,4 @@ void register_middleware(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"middleware", register_middleware});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::middleware_scenario

@@ -10,7 +10,7 @@
 #include "model_benchmark.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::pooling_scenario {
 namespace {
 
 struct PoolingConfig {
@@ -158,4 +158,4 @@ void register_pooling(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"pooling", register_pooling});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::pooling_scenario

@@ -41,7 +41,7 @@
 #include "python_experiment.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::queue_scenario {
 namespace {
 
 namespace asio = boost::asio;
@@ -438,4 +438,4 @@ void register_queue(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"queue", register_queue});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::queue_scenario

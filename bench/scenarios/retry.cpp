@@ -54,7 +54,7 @@
 #include "python_experiment.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::retry_scenario {
 namespace {
 
 namespace asio = boost::asio;
@@ -511,4 +511,4 @@ void register_retry(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"retry", register_retry});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::retry_scenario

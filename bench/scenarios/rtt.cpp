@@ -20,7 +20,7 @@
 #include "scenario.hpp"
 #include "self_check.hpp"
 
-namespace bench {
+namespace bench::rtt_scenario {
 namespace {
 
 struct Protocol {
@@ -178,4 +178,4 @@ void register_rtt(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"rtt", register_rtt});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::rtt_scenario

@@ -60,7 +60,7 @@
 #include "scenario.hpp"
 #include "source_tree.hpp"
 
-namespace bench {
+namespace bench::streams_scenario {
 namespace {
 
 namespace asio = boost::asio;
@@ -818,4 +818,4 @@ void register_streams(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"streams", register_streams});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::streams_scenario

@@ -32,7 +32,7 @@
 #include "run_summary.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::sync_vs_async_scenario {
 namespace {
 
 constexpr double kDelayMs = 50;
@@ -177,4 +177,4 @@ void register_sync_vs_async(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"sync_vs_async", register_sync_vs_async});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::sync_vs_async_scenario

@@ -67,7 +67,7 @@
 #include "python_experiment.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::tasks_scenario {
 namespace {
 
 namespace asio = boost::asio;
@@ -670,4 +670,4 @@ void register_tasks(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"tasks", register_tasks});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::tasks_scenario

@@ -57,7 +57,7 @@
 #include "python_experiment.hpp"
 #include "scenario.hpp"
 
-namespace bench {
+namespace bench::timeouts_scenario {
 namespace {
 
 namespace asio = boost::asio;
@@ -620,4 +620,4 @@ void register_timeouts(ScenarioContext& context) {
 const ScenarioRegistrar registrar({"timeouts", register_timeouts});
 
 }  // namespace
-}  // namespace bench
+}  // namespace bench::timeouts_scenario
