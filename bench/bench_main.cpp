@@ -200,9 +200,25 @@ void record_failure(const fs::path& path, const std::string& scenario, bench::Mo
   }
 }
 
+// DIR/whole_run.json: the run as a whole, for results/DURATIONS.md's "whole run" line: which
+// scenarios, their measuring time, and the wall time from start to the last page (the reports,
+// the guide and the comparison with the reference included; the build not).
+void write_whole_run_json(const fs::path& path, bench::Mode mode, const std::string& command,
+                          const std::vector<std::string>& scenarios, bool every_scenario,
+                          double measure_s, double wall_s) {
+  const nlohmann::json run = {
+      {"mode", bench::mode_name(mode)}, {"command", command},
+      {"scenarios", scenarios},         {"every_scenario", every_scenario},
+      {"measure_s", measure_s},         {"wall_s", wall_s},
+      {"finished", now_iso()},
+  };
+  bench::write_file_atomically(path, run.dump(1) + "\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
   CLI::App app{
       "bench: measures the suite's claims about sync vs async I/O against mockd.\n"
       "Google Benchmark's --benchmark_* flags are honoured or refused with the suite's option."};
@@ -214,7 +230,7 @@ int main(int argc, char** argv) {
   std::string out = (suite::source_dir() / "results-local").string();
   int repetitions = 0;  // 0: the mode's own
   bench::RepetitionPolicy adaptive{
-      .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 110};
+      .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 30};
   double target_percent = 5;
   std::vector<std::string> servers;
   std::string cacert;
@@ -415,6 +431,7 @@ int main(int argc, char** argv) {
     const bool color = gbench.color.value_or(isatty(STDOUT_FILENO) != 0);
     bench::Progress progress(isatty(STDERR_FILENO) != 0);
     std::size_t with_errors = 0, measured = 0;
+    double measure_s = 0;               // over the scenarios, for whole_run.json
     std::vector<std::string> failures;  // benchmarks that threw: the run fails
     int report_failures = 0;
     // Each scenario's last recorded duration in this mode: the ETA's prior,
@@ -453,6 +470,7 @@ int main(int argc, char** argv) {
         record_failure(dir / "run.json", name, mode, policy, outcome, command, e.what());
         throw;
       }
+      measure_s += outcome.measure_s;
       with_errors += reporter.benchmarks_with_errors();
       measured += reporter.benchmarks_measured();
       failures.insert(failures.end(), outcome.failures.begin(), outcome.failures.end());
@@ -481,9 +499,13 @@ int main(int argc, char** argv) {
         std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";
       }
     }
-    // A new reference changes the figures the interview guide quotes.
-    if (mode == bench::Mode::reference && same_place(out, kReferenceDir)) {
-      progress.say("bench: regenerating the interview guide, " + out + "/GUIDE.md ...");
+    // A new reference changes the figures the interview guide quotes; a run of
+    // every scenario elsewhere reproduces the guide from this machine's numbers,
+    // beside the reference's (a partial run would mix in older pages, or none).
+    const bool every_scenario = selections.size() == bench::scenarios().size();
+    if (writes_guide || (every_scenario && measured > 0)) {
+      progress.say("bench: " + std::string(writes_guide ? "regenerating" : "writing") +
+                   " the interview guide, " + out + "/GUIDE.md ...");
       if (!run_report_script({"--guide", out}, gbench.json)) {
         std::cerr << "bench: the interview guide failed\n";
         ++report_failures;
@@ -496,6 +518,15 @@ int main(int argc, char** argv) {
                    "/):");
       if (!run_report_script({"--compare", out, kReferenceDir.string()}, gbench.json))
         std::cerr << "bench: comparing with the reference failed (the pages are written)\n";
+    }
+    if (measured > 0) {
+      const double wall_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      write_whole_run_json(fs::path(out) / "whole_run.json", mode, command, names, every_scenario,
+                           measure_s, wall_s);
+      progress.say("bench: " + std::to_string(selections.size()) + " scenario(s) in " +
+                   bench::duration_text(wall_s) + " (measuring " + bench::duration_text(measure_s) +
+                   ", the rest reports and start-up)");
     }
     if (with_errors > 0)
       std::cerr << "bench: " << with_errors

@@ -156,7 +156,17 @@ def summary_lines(comparison: Comparison, every_figure: bool = False) -> list[st
     for which, names in (("A", c.only_a), ("B", c.only_b)):
         if names:
             lines.append(f"report: only in {which}, not compared: {_names(names)}")
+    if len(c.scenarios) > 1:
+        lines.append(total_line(c.scenarios))
     return lines
+
+
+def total_line(compared: Sequence[ScenarioComparison]) -> str:
+    """The last line after a run of several scenarios: how many kept the verdict word, and which
+    did not (a scenario that could not be compared counts as not the same)."""
+    changed = [s.scenario for s in compared if s.error or not s.verdict_same]
+    line = f"report: verdict the same in {len(compared) - len(changed)} of {len(compared)} scenarios"
+    return line + (f"; not the same: {_names(changed)}" if changed else "")
 
 
 def scenario_lines(s: ScenarioComparison, every_figure: bool = False) -> list[str]:

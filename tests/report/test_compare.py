@@ -203,6 +203,19 @@ class ChangedRunTest(unittest.TestCase):
                                  for p in self.queue.figures})
 
 
+class TotalLineTest(unittest.TestCase):
+    def test_counts_the_same_verdicts_and_names_the_others(self):
+        same = compare.ScenarioComparison("queue", "confirmed", "confirmed")
+        moved = compare.ScenarioComparison("files", "nuanced", "confirmed")
+        broken = compare.ScenarioComparison("rtt", error="bench.json unreadable")
+        self.assertEqual(compare.total_line([same, moved, broken]),
+                         "report: verdict the same in 1 of 3 scenarios; not the same: files, rtt")
+        self.assertEqual(compare.total_line([same, same]), "report: verdict the same in 2 of 2 scenarios")
+
+    def test_one_scenario_gets_no_total(self):
+        self.assertFalse(any("verdict the same in" in line for line in compare.summary_lines(compare.compare(RUN, REFERENCE))))
+
+
 class OneSidedTest(unittest.TestCase):
     def test_checks_on_one_side_are_listed_only_when_they_did_not_pass(self):
         from report_lib import verdict

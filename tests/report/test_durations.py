@@ -117,3 +117,38 @@ class CommittedPageTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WholeRunTest(unittest.TestCase):
+    """DIR/whole_run.json: recorded per mode only when the run covered every scenario."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+        self.page = os.path.join(self.dir, durations.PAGE_NAME)
+        self.record = os.path.join(self.dir, "durations.json")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def _whole(self, name, every):
+        run = os.path.join(self.dir, name)
+        os.makedirs(run)
+        with open(os.path.join(run, "whole_run.json"), "w", encoding="utf-8") as f:
+            json.dump({"mode": "default", "command": "build/bench", "scenarios": ["pooling", "queue"],
+                       "every_scenario": every, "measure_s": 480.04, "wall_s": 575.25,
+                       "finished": "2026-12-07T23:00:00+0000"}, f)
+        return run
+
+    def test_a_run_of_every_scenario_is_recorded_and_shown(self):
+        durations.record_durations([self._whole("all", True)], self.record, self.page)
+        with open(os.path.join(self.dir, durations.WHOLE_RUNS_NAME), encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["runs"]["default"]["wall_s"], 575.2)
+        with open(self.page, encoding="utf-8") as f:
+            self.assertIn("| default | 2 | 9 min 35 s | 8 min 00 s | 2026-12-07 | `build/bench` |", f.read())
+
+    def test_a_partial_run_is_not_recorded(self):
+        durations.record_durations([self._whole("some", False)], self.record, self.page)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, durations.WHOLE_RUNS_NAME)))
+        with open(self.page, encoding="utf-8") as f:
+            self.assertNotIn("A whole run", f.read())
