@@ -48,7 +48,7 @@ def sections(results: results.Results, charts_written: dict[str, list[str]], v: 
     runs = results.runs
     return [
         "## Setup\n\n" + _setup(results),
-        "## Charts\n\n" + _charts(charts_written),
+        "## Charts\n\n" + _charts(results, charts_written),
         "## Verdict\n\n" + _verdict_section(runs, v),
         "## Why it happens\n\n" + _why(runs, v),
         "## In an interview\n\n" + _interview(runs, v),
@@ -66,32 +66,56 @@ def _setup(results: results.Results) -> str:
             sizes.setdefault(rv.key(r).rtt_ms, set()).add(n)
     requests = "; ".join(f"RTT {fmt.param(x)} ms: {' to '.join(fmt.count(n) for n in sorted({min(ns), max(ns)}))}"
                          for x, ns in sorted(sizes.items()))
+    fewest = min((n for ns in sizes.values() for n in ns), default=None)
+    session_cache_off = any(rv.key(r).session_cache == "off" for r in runs)
     rows = [
         ("servers", "three mockd of this scenario's own (`--engine asio --threads 1`): plain HTTP, HTTPS "
                     "limited to TLS 1.2, HTTPS limited to TLS 1.3; server delay 0"),
         ("client models", ", ".join(models.get(m).table_label() for m in rv.models(runs)) + ", all at "
                           "concurrency 1 (one request at a time, so a request's latency counts its round trips)"),
-        ("modes", "`pool` (connections reused), `nopool` (a new connection per request); "
-                  "`session_cache:off`: libcurl's TLS session cache off (blocking_curl unpooled HTTPS)"),
-        ("RTTs", ", ".join(f"{fmt.param(x)} ms" for x in rv.rtts(runs))),
+        ("modes", "`pool` (connections reused), `nopool` (a new connection per request)"
+                  + ("; `session_cache:off`: libcurl's TLS session cache off (blocking_curl unpooled HTTPS)"
+                     if session_cache_off else "")),
+        ("RTTs", ", ".join(f"{fmt.param(x)} ms" for x in rv.rtts(runs))
+                 + (f": the RTT the verdict reads, and no other; {SWEEP_NOTE}" if one_rtt(results) else "")),
         ("emulation", "private network namespace; iptables sends TCP packets to and from each server port "
                       "on `lo` to an NFQUEUE; a delayer releases each RTT/2 after it arrived, in order, "
                       "without loss; self-checked before measuring (connect ≈ 1 RTT, first byte ≈ 2 RTT "
                       "new, 1 RTT reused)"),
         ("requests per repetition", (requests + "; fewer at large RTTs, so each repetition lasts about "
-                                     "0.2 s (0.1 s quick), at least 5") if requests else "not recorded"),
+                                     f"0.2 s (0.1 s quick), at least {fmt.count(fewest)}")
+                                    if requests and fewest is not None else "not recorded"),
     ]
     return page.setup_table(results, rows)
 
 
-def _charts(written: dict[str, list[str]]) -> str:
-    return page.charts_section(written, {
-        "rtt_latency": "p50 latency per request against the RTT, one line per model and mode; the grey "
-                       "lines are 1, 2, 3 and 4 round trips.",
+# A run that measured one RTT (the default grid measures the verdict's and no other) says where the
+# sweep over RTTs is, rather than drawing a trend from one point.
+SWEEP_NOTE = ("the sweep over RTTs, with every model, is in the committed reference, `results/rtt/README.md` "
+              "(measured by `bench --reference`)")
+
+
+def one_rtt(results: results.Results) -> bool:
+    """True for a run that measured a single RTT (the default grid), not a sweep."""
+    return len(rv.rtts(results.runs)) == 1
+
+
+def _charts(results: results.Results, written: dict[str, list[str]]) -> str:
+    x = rv.rtts(results.runs)[0] if one_rtt(results) else None
+    text = page.charts_section(written, {
+        "rtt_latency": ("p50 latency per request against the RTT, one line per model and mode; the grey "
+                        "lines are 1, 2, 3 and 4 round trips." if x is None else
+                        f"p50 latency per request at RTT {fmt.param(x)} ms, one point per model and mode; the "
+                        f"grey lines are 1, 2, 3 and 4 round trips."),
         "rtt_speedup": "What pooling saves, against the RTT: the factor (unpooled p50 ÷ pooled p50, top) "
                        "falls as the RTT grows, while the time saved per request (unpooled p50 − pooled "
                        "p50, bottom) grows with it: pooling matters more on a real network, not less.",
     })
+    if written and x is not None:
+        text += (f"\n\nNo chart of what pooling saves against the RTT: this run measured one, {fmt.param(x)} ms; "
+                 f"{SWEEP_NOTE}. At {fmt.param(x)} ms, the factor and the time saved are in the table "
+                 f"\"What pooling saves per request\" under the verdict.")
+    return text
 
 
 def _verdict_section(runs: list[results.Run], v: rv.Verdict) -> str:

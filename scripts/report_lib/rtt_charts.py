@@ -170,5 +170,10 @@ def speedup(results, charts_dir):
 
 
 def write_all(results, charts_dir):
-    """Draws every chart; returns {stem: [paths]} in page order."""
-    return {"rtt_latency": latency(results, charts_dir), "rtt_speedup": speedup(results, charts_dir)}
+    """Draws every chart; returns {stem: [paths]} in page order. What pooling saves is drawn against
+    the RTT, so only for a run that measured more than one (the default grid measures one: the page
+    says so)."""
+    written = {"rtt_latency": latency(results, charts_dir)}
+    if len(rv.rtts(results.runs)) > 1:
+        written["rtt_speedup"] = speedup(results, charts_dir)
+    return written

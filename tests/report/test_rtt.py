@@ -1,7 +1,11 @@
 """The rtt scenario's report: the verdict rule on hand-made runs, and
 scripts/report end to end on the fixture (a real quick run: 2 repetitions,
 RTT 0 and 20 ms, every model, mode and protocol)."""
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 import unittest
 
 from . import helpers
@@ -211,6 +215,50 @@ class RttReportTest(helpers.ReportOnFixture, unittest.TestCase):
                 path = os.path.join(self.tmp, "rtt", "charts", f"{stem}.{kind}")
                 self.assertTrue(os.path.getsize(path) > 1000, path)
             self.assertIn(f"charts/{stem}.png", self.page)
+
+
+class RttOneRttReportTest(unittest.TestCase):
+    """A run of one RTT, as the default grid measures (the verdict's RTT, session cache on): the
+    fixture cut to RTT 20 ms without session_cache:off. No chart against the RTT is drawn from one
+    point; the page says where the sweep is."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="report_rtt_one_rtt_test.")
+        os.makedirs(os.path.join(cls.tmp, "rtt"))
+        with open(os.path.join(FIXTURE, "bench.json"), encoding="utf-8") as f:
+            bench = json.load(f)
+        keep = [b for b in bench["benchmarks"] if "/rtt_ms:20/" in b["name"] and "session_cache" not in b["name"]]
+        bench["benchmarks"] = keep
+        with open(os.path.join(cls.tmp, "rtt", "bench.json"), "w", encoding="utf-8") as f:
+            json.dump(bench, f)
+        cls.result = subprocess.run([helpers.REPORT, "--out", cls.tmp, "--scenario", "rtt"], capture_output=True,
+                                    text=True, timeout=120)
+        with open(os.path.join(cls.tmp, "rtt", "README.md"), encoding="utf-8") as f:
+            cls.page = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_report_succeeds_with_the_same_verdict(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        self.assertIn("> **Verdict.** **Confirmed**: at RTT 20 ms, without pooling", self.page)
+
+    def test_no_chart_against_the_rtt_from_one_point(self):
+        charts = os.path.join(self.tmp, "rtt", "charts")
+        self.assertTrue(os.path.exists(os.path.join(charts, "rtt_latency.png")))
+        self.assertFalse(os.path.exists(os.path.join(charts, "rtt_speedup.png")))
+        self.assertNotIn("charts/rtt_speedup.png", self.page)
+        self.assertIn("p50 latency per request at RTT 20 ms, one point per model and mode", self.page)
+        self.assertIn("No chart of what pooling saves against the RTT: this run measured one, 20 ms; "
+                      "the sweep over RTTs", self.page)
+        self.assertRegex(self.page, r"\| HTTPS, TLS 1\.3 \| [0-9.]+x; saves [0-9.]+ ms \|")
+
+    def test_setup_says_what_the_run_left_out(self):
+        self.assertIn("| RTTs | 20 ms: the RTT the verdict reads, and no other; the sweep over RTTs, with every "
+                      "model, is in the committed reference", self.page)
+        self.assertIn("| modes | `pool` (connections reused), `nopool` (a new connection per request) |", self.page)
 
 
 class RttLatencyChartTest(unittest.TestCase):
