@@ -67,7 +67,7 @@ def sections(results: results.Results, charts_written: dict[str, list[str]], v: 
     """The page between its claim and its footer (see page.write_page)."""
     return [
         "## Setup\n\n" + _setup(results),
-        "## Charts\n\n" + _charts(charts_written),
+        "## Charts\n\n" + _charts(charts_written, results.runs),
         "## Verdict\n\n" + _verdict_section(results.runs, v),
         "## Why\n\n" + _why(results.runs, v),
         "## In an interview\n\n" + _interview(results.runs, v),
@@ -129,8 +129,22 @@ def _cpus_text(runs: list[results.Run]) -> str:
     return " to ".join(fmt.count(c) for c in counts) + " CPUs" if counts else "a number of CPUs not recorded"
 
 
-def _charts(written: dict[str, list[str]]) -> str:
-    return page.charts_section(written, {
+def partial_grid_text(runs: list[results.Run]) -> str:
+    """What a run that left readers out (bench's default grid) did not measure, and where that is
+    measured; '' for a full grid."""
+    missing = fv.unmeasured(runs)
+    if not missing:
+        return ""
+    where = "; ".join(f"{fv.where_label(p, s)}: {', '.join(f'`{r}`' for r in readers)}" for p, s, readers in missing)
+    return (f"This run measured the readers its verdict, headline figures and the interview guide read, not every "
+            f"reader at every place (bench's default grid). Not measured here: {where}. `bench --reference` "
+            f"measures every reader at every place and file shape, as the committed reference (`results/files/`) "
+            f"does.")
+
+
+def _charts(written: dict[str, list[str]], runs: list[results.Run]) -> str:
+    partial = partial_grid_text(runs)
+    return (partial + "\n\n" if partial else "") + page.charts_section(written, {
         "files_ratios": "Each reader's MiB/s ÷ its own language's one-thread baseline, with the 95 % confidence "
                         "interval, on a log axis, per place; one panel per file shape. Above 1 is faster than "
                         "reading one file after another.",
@@ -152,7 +166,7 @@ def _verdict_section(runs: list[results.Run], v: fv.Verdict) -> str:
         for place in fv.places(runs):
             for pair in fv.PAIRS:
                 a, b = fv.find(runs, pair[0], place, shape), fv.find(runs, pair[1], place, shape)
-                if a is None and b is None:
+                if a is None or b is None:  # a side not measured here (the default grid): no pair
                     continue
                 ci = v.ratios.get((pair, place, shape))
                 rows.append([f"{fv.READER_LABEL[pair[0]]} ÷ {fv.READER_LABEL[pair[1]]}",

@@ -34,6 +34,18 @@ def _pair_label(pair):
     return f"{fv.READER_LABEL[pair[0]]} ÷ {fv.READER_LABEL[pair[1]]} ({'Python' if _python(pair[0]) else 'C++'})"
 
 
+def _readers(runs):
+    """The readers this run measured, in the charts' order (a default run leaves some out)."""
+    measured = {fv.key(r).reader for r in runs}
+    return [r for r in fv.READERS if r in measured]
+
+
+def _partial(runs):
+    """A footer sentence when the run left readers out at a place it measured (bench's default grid)."""
+    return (" Gaps: readers this run (the default grid) left out; the reference measures every reader everywhere."
+            if fv.unmeasured(runs) else "")
+
+
 def _note(results, extra=""):
     ctx = results.ctx
     return "  ".join(x for x in [
@@ -94,12 +106,14 @@ def ratios(results, charts_dir):
         ax.set_ylim(low, high * 1.6)
         ax.set_title(fv.shape_label(shape))
         ax.set_ylabel("MiB/s ÷ one-thread baseline (log)")
+    drawn = {pair for pair, _place, _shape in v.ratios}
     legend = [Line2D([], [], color=c, marker=m, linestyle="none",
                      markerfacecolor=palette.PAPER if _python(p[0]) else c, label=_pair_label(p))
-              for p, (c, m) in PAIR_STYLE.items()]
+              for p, (c, m) in PAIR_STYLE.items() if p in drawn]
     legend.append(Line2D([], [], color=palette.REFERENCE, label="parity (1x)"))
     charts.finish(fig, "Reading many files: each reader against its language's one-thread baseline, 95 % CIs",
-                  _note(results, "Ratios paired repetition by repetition; error bars: 95 % CI."), legend, ncol=3)
+                  _note(results, "Ratios paired repetition by repetition; error bars: 95 % CI." + _partial(runs)),
+                  legend, ncol=3)
     return charts.save(fig, charts_dir, "files_ratios")
 
 
@@ -128,9 +142,10 @@ def throughput(results, charts_dir):
         ax.set_ylabel("MiB/s (log)")
     legend = [Line2D([], [], color=STYLE[r][0], marker=STYLE[r][1], linestyle="none",
                      markerfacecolor=palette.PAPER if _python(r) else STYLE[r][0], label=_label(r))
-              for r in fv.READERS]
+              for r in _readers(runs)]
     charts.finish(fig, "Reading many files: MiB/s per reader (median, min–max)",
-                  _note(results, "Checked: every file's size and Adler-32 checksum."), legend, ncol=6)
+                  _note(results, "Checked: every file's size and Adler-32 checksum." + _partial(runs)), legend,
+                  ncol=6)
     return charts.save(fig, charts_dir, "files_throughput")
 
 
@@ -163,12 +178,13 @@ def threads(results, charts_dir):
         ax.set_title(fv.shape_label(shape))
         ax.set_ylabel("threads that ran reads")
     legend = [Patch(facecolor=palette.PAPER if _python(r) else STYLE[r][0], edgecolor=STYLE[r][0], label=_label(r))
-              for r in fv.READERS]
-    legend.append(Patch(facecolor=palette.PAPER, edgecolor=STYLE["io_uring"][0], hatch="///",
-                        label="io_uring kernel workers"))
+              for r in _readers(runs)]
+    if "io_uring" in _readers(runs):
+        legend.append(Patch(facecolor=palette.PAPER, edgecolor=STYLE["io_uring"][0], hatch="///",
+                            label="io_uring kernel workers"))
     charts.finish(fig, "Who did the reading: threads that ran read calls, per reader",
                   _note(results, "C++: distinct thread ids; Python: threads whose rchar (/proc/self/task/*/io) "
-                                 "grew by at least one file."), legend, ncol=4)
+                                 "grew by at least one file." + _partial(runs)), legend, ncol=4)
     return charts.save(fig, charts_dir, "files_threads")
 
 

@@ -127,6 +127,20 @@ def places(runs: list[results.Run]) -> list[str]:
     return [p for p in PLACES if p in seen] + sorted(seen - set(PLACES))
 
 
+def unmeasured(runs: list[results.Run]) -> list[tuple[str, tuple[int, int], list[str]]]:
+    """[(place, shape, readers)]: the readers this run did not measure at a place and file shape
+    where it measured some (bench's default grid measures only the ones its verdict, headline and
+    the interview guide read; the reference measures every reader there). Empty for a full grid."""
+    out = []
+    for shape in shapes(runs):
+        for place in places(runs):
+            measured = {key(r).reader for r in runs if (key(r).place, key(r).shape) == (place, shape)}
+            missing = [reader for reader in READERS if reader not in measured]
+            if measured and missing:
+                out.append((place, shape, missing))
+    return out
+
+
 def pair_ci(runs: list[results.Run], pair: tuple[str, str], place: str,
             shape: tuple[int, int]) -> stats.Interval | None:
     """(est, low, high) of numerator ÷ denominator MiB/s, paired; None unless both ran clean."""

@@ -91,7 +91,7 @@ def _setup(results: results.Results) -> str:
         ("clients", f"{names}: `py_aiohttp` is asyncio with one `aiohttp.ClientSession` (its pool; a cancelled "
                     f"request's connection is closed); `asio_coro` is Boost.Asio C++20 coroutines with the same "
                     f"pool behaviour"),
-        ("first completed", f"{fmt.count(rounds)} rounds per repetition; in each, three requests at once to paths "
+        ("first completed", f"{fmt.count(rounds)} round{'' if rounds == 1 else 's'} per repetition; in each, three requests at once to paths "
                             f"that answer after {fmt.compact(fastest)}, {fmt.compact(middle)} and {fmt.compact(slowest)} ms; the "
                             f"first answer is taken, then the other two are either awaited to their end "
                             f"(`pending:kept`) or cancelled (`pending:cancelled`)"
@@ -112,7 +112,12 @@ def _charts(results: results.Results, written: dict[str, list[str]]) -> str:
     first = [r for r in results.runs if hv.key(r).kind == "first_completed" and not r.failed]
     hosts = ", ".join(fmt.compact(_first_counter(first, c)) for c in ("fastest_delay_ms", "middle_delay_ms",
                                                                        "slowest_delay_ms"))
-    return page.charts_section(written, {
+    left_out = hv.sweep_left_out(results.runs)
+    partial = (f"This run measured the hedge delay the verdict and the headline read, not the sweep (bench's "
+               f"default grid; not measured here: {', '.join(f'`{h}`' for h in left_out)}). `bench --reference` "
+               f"sweeps every hedge delay, as the committed reference (`results/hedging/`) does.\n\n"
+               if left_out else "")
+    return partial + page.charts_section(written, {
         "hedging_p99": "Left: the 99th-percentile latency for each hedge delay (a quantile of the server's delay "
                        "distribution; `never`: no second copy), with the 95 % interval over the repetitions. "
                        "Right: the load, requests the server started per request the client made.",

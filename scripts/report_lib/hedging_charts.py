@@ -102,9 +102,12 @@ def p99_chart(results, charts_dir):
     legend = [Line2D([], [], **models.get(m).line_style()) for m in drawn]
     if server_p99:
         legend.append(Line2D([], [], color=palette.REFERENCE, linestyle="--", label="the server's own p99 delay"))
+    left_out = hv.sweep_left_out(runs)
     charts.finish(fig, "Hedged requests: p99 latency and load against the hedge delay", _note(
         results, "Server: lognormal delays; a second copy after the hedge delay, first answer wins, the other "
-                 "cancelled; load from mockd's requests_started."), legend)
+                 "cancelled; load from mockd's requests_started."
+                 + (f" Not measured in this run (the default grid): {', '.join(left_out)}; the reference sweeps "
+                    f"every hedge delay." if left_out else "")), legend)
     return charts.save(fig, charts_dir, "hedging_p99")
 
 

@@ -105,6 +105,14 @@ def hedges_of(runs: list[results.Run], model: str) -> list[str]:
     return [h for h in HEDGES if h in seen]
 
 
+def sweep_left_out(runs: list[results.Run]) -> list[str]:
+    """The hedge delays no model measured though some measured hedged runs: bench's default grid
+    measures only the headline pair (p95 and never); the reference sweeps every delay. Empty for
+    a full sweep."""
+    measured = {h for m in models_of(runs) for h in hedges_of(runs, m)}
+    return [h for h in HEDGES if h not in measured] if measured else []
+
+
 def p99_ratio(runs: list[results.Run], model: str, hedge: str = HEADLINE_HEDGE) -> stats.Interval | None:
     """(est, low, high) of p99 hedged ÷ unhedged, paired; None unless both ran without errors."""
     a, b = hedged_run(runs, model, hedge), hedged_run(runs, model, "never")

@@ -67,7 +67,7 @@ def headline(results: results.Results) -> list[hl.Figure]:
 def sections(results: results.Results, charts_written: dict[str, list[str]], v: tv.Verdict) -> list[str]:
     return [
         "## Setup\n\n" + _setup(results),
-        "## Charts\n\n" + _charts(charts_written),
+        "## Charts\n\n" + _charts(charts_written, results.runs),
         "## Verdict\n\n" + _verdict_section(results, v),
         "## Why it happens\n\n" + _why(results, v),
         "## In an interview\n\n" + _interview(results, v),
@@ -118,8 +118,26 @@ def tail_timeout(runs: list[results.Run]) -> float | None:
     return ts[0] if ts else None
 
 
-def _charts(written: dict[str, list[str]]) -> str:
-    return page.charts_section(written, {
+def partial_grid_text(runs: list[results.Run]) -> str:
+    """What a run on bench's default grid left to the reference (the clean-up sweep, the other
+    pool-wait cases); '' for a run that measured them."""
+    parts = []
+    if tv.cleanup_sweep_left_out(runs):
+        parts.append(f"the overruns at one clean-up time ({fmt.compact(tv.CLEANUP_MS)} ms, the one the verdict, "
+                     f"the headline and the interview guide quote) rather than a sweep of them")
+    left_out = tv.pool_cases_left_out(runs)
+    if left_out:
+        parts.append(f"only the pool-wait case the check reads (`{tv.POOL_CASE}`; not "
+                     + ", ".join(f"`{c}`" for c in left_out) + ")")
+    if not parts:
+        return ""
+    return (f"This run measured bench's default grid: {'; '.join(parts)}. `bench --reference` measures the "
+            f"sweep and every case, as the committed reference (`results/timeouts/`) does.")
+
+
+def _charts(written: dict[str, list[str]], runs: list[results.Run]) -> str:
+    partial = partial_grid_text(runs)
+    return (partial + "\n\n" if partial else "") + page.charts_section(written, {
         "timeouts_overrun": "How far past the timeout control came back, against the time the cancelled task's "
                             "clean-up awaits. On the dashed line the overrun equals the clean-up: the caller "
                             "waits for all of it.",
@@ -159,7 +177,7 @@ def _verdict_section(results: results.Results, v: tv.Verdict) -> str:
             ["bound", "clean-up, ms", "overrun, mean (95 % CI)", "largest overrun", "clean-up done before control "
              "returned (trials)"], over))
     pool = []
-    for case in ("never_free", "freed_late", "no_limit"):
+    for case in tv.POOL_CASES:
         pr = tv.pool_run(results.runs, case)
         if pr is None or pr.failed:
             continue

@@ -110,6 +110,58 @@ class FilesVerdictTest(unittest.TestCase):
         self.assertAlmostEqual(file_reads.headline(r)[1].estimate, 2.0)
 
 
+class DefaultGridTest(unittest.TestCase):
+    """bench's default grid (bench/scenarios/files.cpp) measures some readers at some places only."""
+
+    DEFAULT = {("tmpfs_warm", 1000): ("sequential", "thread_pool", "io_uring", "py_plain", "py_aiofiles"),
+               ("tmpfs_warm", 16): ("py_plain", "py_aiofiles"),
+               ("disk_cold", 1000): ("sequential", "io_uring")}
+
+    def default_runs(self):
+        entries = []
+        for (place, files), readers in self.DEFAULT.items():
+            kib = 64 if files == 1000 else 4096
+            for reader in readers:
+                for i, rate in enumerate((100.0, 104.0)):
+                    # aiofiles slower than plain reads on many small files, faster on large ones
+                    factor = 0.5 if reader == "py_aiofiles" and files == 1000 else 2.0 if reader != "py_plain" else 1
+                    entries.append(helpers.entry(f"files/{reader}/{place}/files:{files}/kib:{kib}"
+                                                 f"{SUFFIX.get(reader, '')}", i, mib_per_s=rate * factor,
+                                                 files=files, files_ok=files, reading_threads=6 if reader in
+                                                 ("py_aiofiles", "thread_pool") else 1))
+        return results.group_benchmarks(entries)
+
+    def test_the_full_grid_leaves_nothing_out(self):
+        self.assertEqual(fv.unmeasured(grid()), [])
+        self.assertEqual(file_reads.partial_grid_text(grid()), "")
+
+    def test_what_the_default_grid_left_out_is_named(self):
+        runs = self.default_runs()
+        self.assertEqual(fv.unmeasured(runs), [
+            ("tmpfs_warm", (1000, 64), ["py_to_thread"]),
+            ("disk_cold", (1000, 64), ["thread_pool", "py_plain", "py_aiofiles", "py_to_thread"]),
+            ("tmpfs_warm", (16, 4096), ["sequential", "thread_pool", "io_uring", "py_to_thread"]),
+        ])
+        text = file_reads.partial_grid_text(runs)
+        self.assertIn("`bench --reference`", text)
+        self.assertIn("disk, cold cache, 1,000 × 64 KiB: `thread_pool`", text)
+
+    def test_the_default_grid_keeps_the_verdict_and_the_guide_figures(self):
+        runs = self.default_runs()
+        v = fv.decide(runs)
+        self.assertEqual(v.word, "nuanced", v.line)
+        labels = [f.label for f in file_reads.headline(results.Results("files", "/nowhere", {}, runs))]
+        for needed in ("aiofiles ÷ plain reads, tmpfs, warm, 1,000 × 64 KiB",
+                       "aiofiles ÷ plain reads, tmpfs, warm, 16 × 4 MiB",
+                       "io_uring ÷ sequential reads, disk, cold cache, 1,000 × 64 KiB"):
+            self.assertIn(needed, " | ".join(labels))
+
+    def test_the_pair_table_shows_only_pairs_measured(self):
+        section = file_reads._verdict_section(self.default_runs(), fv.decide(self.default_runs()))
+        self.assertNotIn("asyncio.to_thread ÷ plain reads", section)
+        self.assertIn("io_uring ÷ sequential reads | disk, cold cache", section)
+
+
 class FilesReportTest(helpers.ReportOnFixture, unittest.TestCase):
     SCENARIO = "files"
 

@@ -90,6 +90,29 @@ class HedgingVerdictTest(unittest.TestCase):
                                   "asio_coro: load at p95 (server requests ÷ requests)"])
 
 
+class DefaultGridTest(unittest.TestCase):
+    """bench's default grid (bench/scenarios/hedging.cpp) measures the headline pair, p95 and never."""
+
+    def default_runs(self):
+        return [r for r in grid() if hv.key(r).kind != "hedged" or hv.key(r).hedge in ("p95", "never")]
+
+    def test_the_sweep_left_out_is_named(self):
+        self.assertEqual(hv.sweep_left_out(grid()), [])
+        self.assertEqual(hv.sweep_left_out(self.default_runs()), ["p50", "p90", "p99"])
+
+    def test_the_default_grid_keeps_the_verdict_and_the_headline(self):
+        full, default = hv.decide(grid()), hv.decide(self.default_runs())
+        self.assertEqual(default.word, full.word)
+        r = results.Results("hedging", "/nowhere", {}, self.default_runs())
+        self.assertEqual([f.label for f in hedging.headline(r)],
+                         [f.label for f in hedging.headline(results.Results("hedging", "/nowhere", {}, grid()))])
+
+    def test_the_page_says_where_the_sweep_is(self):
+        r = results.Results("hedging", "/nowhere", {}, self.default_runs())
+        self.assertIn("`bench --reference` sweeps every hedge delay", hedging._charts(r, {}))
+        self.assertNotIn("--reference", hedging._charts(results.Results("hedging", "/nowhere", {}, grid()), {}))
+
+
 class HedgingReportTest(helpers.ReportOnFixture, unittest.TestCase):
     SCENARIO = "hedging"
 

@@ -135,6 +135,30 @@ class TimeoutsVerdictTest(unittest.TestCase):
         self.assertEqual(labels[-1], "pool wait (never_free): requests mockd saw")
 
 
+class DefaultGridTest(unittest.TestCase):
+    """bench's default grid (bench/scenarios/timeouts.cpp): the overruns at the checked clean-up only,
+    and the pool-wait case the check reads."""
+
+    def default_runs(self):
+        return [r for r in grid(cleanups=(tv.CLEANUP_MS,))
+                if tv.key(r).part != "pool_wait" or tv.key(r).bound == tv.POOL_CASE]
+
+    def test_what_the_default_grid_left_out_is_named(self):
+        self.assertFalse(tv.cleanup_sweep_left_out(grid()))
+        self.assertEqual(tv.pool_cases_left_out(grid()), [])
+        self.assertEqual(timeouts.partial_grid_text(grid()), "")
+        runs = self.default_runs()
+        self.assertTrue(tv.cleanup_sweep_left_out(runs))
+        self.assertEqual(tv.pool_cases_left_out(runs), ["freed_late", "no_limit"])
+        self.assertIn("`bench --reference` measures the sweep", timeouts.partial_grid_text(runs))
+
+    def test_the_default_grid_keeps_the_verdict_and_the_headline(self):
+        full, default = tv.decide(grid()), tv.decide(self.default_runs())
+        self.assertEqual(default.word, full.word, default.line)
+        labels = lambda runs: [f.label for f in timeouts.headline(results.Results("timeouts", "/nowhere", {}, runs))]
+        self.assertEqual(labels(self.default_runs()), labels(grid()))
+
+
 class TimeoutsReportTest(helpers.ReportOnFixture, unittest.TestCase):
     SCENARIO = "timeouts"
 

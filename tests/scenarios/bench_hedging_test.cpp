@@ -37,6 +37,20 @@ TEST(Hedging, ListsTheGrid) {
   EXPECT_TRUE(names.contains("hedging/wait_coroutines/py_aiohttp"));
 }
 
+TEST(Hedging, TheDefaultListsTheHeadlinePairAndTheExactCounts) {
+  const auto [status, listing] = run(std::string(BENCH_PATH) + " --filter=hedging --list");
+  ASSERT_EQ(status, 0);
+  const std::set<std::string> names = lines_of(listing);
+  // 2 models x (2 first-completed modes, one round each + the headline pair) + the coroutine form;
+  // the hedge sweep is the reference's.
+  EXPECT_EQ(names.size(), 2u * (2 + 2) + 1) << listing;
+  EXPECT_TRUE(names.contains("hedging/hedged/py_aiohttp/hedge:p95/n:1000/c:20"));
+  EXPECT_TRUE(names.contains("hedging/hedged/asio_coro/hedge:never/n:1000/c:20"));
+  EXPECT_FALSE(names.contains("hedging/hedged/asio_coro/hedge:p50/n:1000/c:20"));
+  EXPECT_TRUE(names.contains("hedging/first_completed/py_aiohttp/pending:kept/rounds:1"));
+  EXPECT_TRUE(names.contains("hedging/wait_coroutines/py_aiohttp"));
+}
+
 // The quick grid runs once (gtest_discover_tests runs every TEST in a
 // process of its own): one test, one check function per signature.
 using Reps = std::map<std::string, std::vector<nlohmann::json>>;

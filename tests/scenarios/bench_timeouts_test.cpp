@@ -37,6 +37,22 @@ TEST(Timeouts, ListsEveryPart) {
       "timeouts/pool_wait/py_aiohttp/never_free/limit:1/timeout_ms:100/hold_ms:150"));
 }
 
+TEST(Timeouts, TheDefaultListsWhatTheVerdictAndTheGuideRead) {
+  const auto [status, listing] = run(std::string(BENCH_PATH) + " --filter=timeouts --list");
+  ASSERT_EQ(status, 0);
+  const std::set<std::string> names = lines_of(listing);
+  // 8 tail runs, the checked 100 ms clean-up for wait_for and for Asio plus timeout() at 50 ms,
+  // the checked pool-wait case; the clean-up sweep and the other cases are the reference's.
+  EXPECT_EQ(names.size(), 8u + 2 + 1 + 1) << listing;
+  EXPECT_TRUE(names.contains("timeouts/overrun/py_aiohttp/wait_for/timeout_ms:50/cleanup_ms:100"));
+  EXPECT_TRUE(names.contains("timeouts/overrun/asio/or_timer/timeout_ms:50/cleanup_ms:100"));
+  EXPECT_FALSE(names.contains("timeouts/overrun/asio/or_timer/timeout_ms:50/cleanup_ms:50"));
+  EXPECT_TRUE(names.contains(
+      "timeouts/pool_wait/py_aiohttp/never_free/limit:1/timeout_ms:100/hold_ms:150"));
+  EXPECT_FALSE(
+      names.contains("timeouts/pool_wait/py_aiohttp/no_limit/limit:0/timeout_ms:100/hold_ms:150"));
+}
+
 TEST(Timeouts, QuickRunMeetsTheSignature) {
   const auto dir = fresh_dir("bench-timeouts");
   const int status = run(std::string(BENCH_PATH) +
