@@ -4,7 +4,8 @@
 // fd exhaustion while the limited one does not; a per-host limit holds on
 // every host; a bound on requests in flight without pooling opens one
 // connection per request, over a pooled session (aiohttp: an
-// asyncio.Semaphore; C++: workers) and a connector at most `cap`.
+// asyncio.Semaphore; C++: workers) and a connector at most `cap`. And its
+// default grid, listed: what the report's verdict and headline and the guide read.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "bench_test_support.hpp"
+#include "client_model.hpp"
 
 namespace fs = std::filesystem;
 
@@ -200,6 +202,33 @@ void check_python_rows(const std::set<std::string>& expected) {
 }
 
 }  // namespace
+
+TEST(Limits, DefaultGridIsWhatTheReportAndTheGuideRead) {
+  const auto [status, listing] = run(std::string(BENCH_PATH) + " --filter=limits --list");
+  ASSERT_EQ(status, 0);
+  const std::set<std::string> names = lines_of(listing);
+  // Every model: limit 32 of the sweep (the throughput check's largest limit,
+  // the headline), the connector and the pooled bound (the headline's ratio).
+  // The fd part for asio_coro and aiohttp (the guide's figures); aiohttp's
+  // per-host limit and its unpooled semaphore (the guide's connection count).
+  std::set<std::string> expected = {"limits/asio_coro/sweep/limit:32/delay_ms:20",
+                                    "limits/curl_multi/sweep/limit:32/delay_ms:20",
+                                    "limits/asio_coro/fd/fd_limit:256/limit:unlimited",
+                                    "limits/asio_coro/fd/fd_limit:256/limit:100",
+                                    "limits/asio_coro/cap/workers_pooled/cap:32/delay_ms:20",
+                                    "limits/asio_coro/cap/connector/cap:32/delay_ms:20",
+                                    "limits/curl_multi/cap/workers_pooled/cap:32/delay_ms:20",
+                                    "limits/curl_multi/cap/connector/cap:32/delay_ms:20"};
+  if (clients::has_model("py_aiohttp"))
+    expected.insert({"limits/py_aiohttp/sweep/limit:32/delay_ms:20",
+                     "limits/py_aiohttp/fd/fd_limit:256/limit:unlimited",
+                     "limits/py_aiohttp/fd/fd_limit:256/limit:100",
+                     "limits/py_aiohttp/per_host/limit:12/limit_per_host:4",
+                     "limits/py_aiohttp/cap/semaphore_pooled/cap:32/delay_ms:20",
+                     "limits/py_aiohttp/cap/semaphore_unpooled/cap:32/delay_ms:20",
+                     "limits/py_aiohttp/cap/connector/cap:32/delay_ms:20"});
+  EXPECT_EQ(names, expected) << listing;
+}
 
 TEST(Limits, QuickRunMeetsTheSignature) {
   const auto dir = fresh_dir("bench-limits-quick");

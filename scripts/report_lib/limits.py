@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 NAME = "limits"
 TITLE = "C2 connector limits: cap simultaneous connections"
 HEADLINE_CHART = "charts/limits_throughput.png"
+# Where a default run's missing runs are (bench/scenarios/limits.cpp, default_grid).
+REFERENCE_SWEEP = "measured by `bench --reference`, as in the committed reference"
 
 CLAIM = (
     "A connector limit (aiohttp's `TCPConnector(limit=N)`, default 100, 0 = unlimited; "
@@ -83,10 +85,11 @@ def _first(runs: list[results.Run], part_name: str) -> results.Run | None:
 
 
 def _waves(runs: list[results.Run]) -> float | None:
-    """Median of requests ÷ limit over the limited sweep runs not capped at the gather's size."""
+    """Median of requests ÷ limit over the limited sweep runs not capped at the gather's size (the
+    unlimited runs' requests; a default run has none, and its one limit is far below the cap)."""
     sizes = [(lv.limit_of(r), r.median("requests")) for r in lv.part(runs, "sweep") if _ok(r)]
-    most = max((n for _, n in sizes if n), default=None)
-    return stats.median([n / lim for lim, n in sizes if lim and n and n < most])
+    most = max((n for lim, n in sizes if not lim and n), default=None)
+    return stats.median([n / lim for lim, n in sizes if lim and n and (most is None or n < most)])
 
 
 # --- sections ---------------------------------------------------------------
@@ -115,11 +118,14 @@ def _setup(results: results.Results) -> str:
     cap = _first(runs, "cap")
     rows = [
         ("client models", ", ".join(lv.lang(m) for m in lv.models(runs))),
-        ("sweep", f"limits {', '.join('unlimited' if x == 0 else fmt.count(x) for x in sweep_limits)}; "
+        ("sweep", f"limit{'s' if len(sweep_limits) > 1 else ''} "
+                  f"{', '.join('unlimited' if x == 0 else fmt.count(x) for x in sweep_limits)}; "
                   f"server delay {fmt.param(delay)} ms; every request issued at once (`concurrency 0`), pooled; "
                   "requests per repetition: " + sweep_sizes_text
                   + f" (about {fmt.count(_waves(runs))} waves of `limit` requests, at most the gather's size, "
-                    "so a limit-1 run does not take a minute)"),
+                    "so a limit-1 run does not take a minute)"
+                  + (f"; one limit here, the one the throughput check and the headline read: the sweep over limits "
+                     f"is {REFERENCE_SWEEP}" if len([x for x in sweep_limits if x]) == 1 else "")),
     ]
     if fd is not None:
         rows.append(("too many open files",
@@ -133,12 +139,15 @@ def _setup(results: results.Results) -> str:
                      "These runs are *expected* to have errors; a 20-request primer under the normal limit "
                      "checks the set-up first"))
     if ph is not None:
+        per_host_limits = {lv.limit_of(r, "limit_per_host") for r in lv.part(runs, "per_host")}
+        with_per_host = f"`limit_per_host` {', '.join(fmt.count(x) for x in sorted(per_host_limits - {0, None}))}"
         rows.append(("limit per host",
                      f"three mockd processes (one host each), round-robin: host 0 slow "
                      f"({fmt.param(ph.median('slow_delay_ms'))} ms), hosts 1–2 fast "
                      f"({fmt.param(ph.median('fast_delay_ms'))} ms); {fmt.count(ph.median('requests'))} requests "
-                     f"at once; total limit {fmt.count(lv.limit_of(ph))} alone vs with `limit_per_host` "
-                     f"{', '.join(fmt.count(x) for x in sorted({lv.limit_of(r, 'limit_per_host') for r in lv.part(runs, 'per_host')} - {0, None}))}"))
+                     f"at once; total limit {fmt.count(lv.limit_of(ph))} "
+                     + (f"alone vs with {with_per_host}" if 0 in per_host_limits else
+                        f"with {with_per_host} (the total limit alone is {REFERENCE_SWEEP})")))
     if cap is not None:
         c = fmt.count(cap.name.param("cap"))
         rows.append(("semaphore vs connector",
@@ -209,6 +218,9 @@ def _per_host(runs: list[results.Run]) -> str:
             "the fast ones free theirs in a few ms, so after a few rounds every slot holds a slow request "
             "and the remaining fast requests queue behind them. A per-host limit reserves slots for the "
             "fast hosts (at the price of the slow host getting fewer).\n\n")
+    if not any(lv.fast_p99_pair(runs, m)[0] for m in lv.models(runs)):
+        text += ("This run measured the per-host limit only, for its check (no host above `limit_per_host`); "
+                 f"the total limit alone, which the comparison needs, is {REFERENCE_SWEEP}.\n\n")
     text += "\n".join(f"- {n}" for n in notes) + "\n\n" if notes else ""
     return text + fmt.table(["benchmark", "fast p50", "fast p99", "slow p50",
                              "server peak host 0 / 1 / 2", "req/s"], rows)
@@ -229,14 +241,17 @@ def _cap_note(runs: list[results.Run], m: str) -> str | None:
     if bound is None:
         return None
     pooled, unpooled, conn = (lv.cap_run(runs, m, k) for k in (f"{bound}_pooled", f"{bound}_unpooled", "connector"))
-    if not (pooled and unpooled and conn):
-        return None
-    vs_unpooled = lv.cap_rate_ci(runs, m, "connector", f"{bound}_unpooled")
     comparison = lv.cap_comparison(runs, m)
+    if not (pooled and conn and comparison):
+        return None
+    # A default run measures the unpooled bound for aiohttp only (bench/scenarios/limits.cpp).
+    unpooled_opened = (f"{fmt.count(unpooled.median('conns_opened'))} ({bound}, new connection per request), "
+                       if unpooled else "")
+    vs_unpooled = (f"; connector ÷ unpooled {bound} "
+                   f"{fmt.factor_ci(*lv.cap_rate_ci(runs, m, 'connector', f'{bound}_unpooled'))}" if unpooled else "")
     return (f"{lv.lang(m)}: connections opened {fmt.count(pooled.median('conns_opened'))} ({bound} over one "
-            f"session), {fmt.count(unpooled.median('conns_opened'))} ({bound}, new connection per request), "
-            f"{fmt.count(conn.median('conns_opened'))} (connector); {comparison.sentence} "
-            f"[check: {comparison.name}]; connector ÷ unpooled {bound} {fmt.factor_ci(*vs_unpooled)}.")
+            f"session), {unpooled_opened}{fmt.count(conn.median('conns_opened'))} (connector); "
+            f"{comparison.sentence} [check: {comparison.name}]{vs_unpooled}.")
 
 
 def _cap(runs: list[results.Run]) -> str:

@@ -92,9 +92,15 @@ def _sweep_chart(results, charts_dir, counter, ylabel, title, stem, note, ideal=
         ax.errorbar(xs, ys, yerr=[[y - a for y, a in zip(ys, lo)], [b - y for y, b in zip(ys, hi)]],
                     markersize=5, capsize=2, linewidth=1.4, zorder=3, **style)
         handles.append(Line2D([], [], **style))
-    if ideal and limits and handles:
+    if ideal and len(limits) > 1 and handles:
         ax.plot(limits, [ideal(lim) for lim in limits], color=IDEAL, linestyle="--", linewidth=1.2, zorder=2)
         handles.append(Line2D([], [], color=IDEAL, linestyle="--", label=ideal.label))
+    elif ideal and limits and handles:
+        # One limit (a default run, the sweep is the reference's): a line of one point draws nothing.
+        ax.plot(limits, [ideal(lim) for lim in limits], color=IDEAL, marker="_", markersize=36,
+                markeredgewidth=1.4, linestyle="none", zorder=2)
+        handles.append(Line2D([], [], color=IDEAL, marker="_", markersize=16, markeredgewidth=1.4,
+                              linestyle="none", label=ideal.label))
     if reference and handles:
         # Wide and pale, under the data: the measured points should sit on it.
         ax.plot([x for x, _ in reference], [y * scale for _, y in reference], color=PREDICTED, linewidth=6,
@@ -331,10 +337,11 @@ def fd(results, charts_dir):
 
 
 def _bound_label(models, runs, c, pooled):
-    """'asyncio.Semaphore(32) (Python) / 32 workers (C++) over one pooled session': the bounds drawn."""
+    """'asyncio.Semaphore(32) (Python) / 32 workers (C++) over one pooled session': the bounds drawn
+    (a default run measures the unpooled bound for Python only)."""
     bounds = []
     for b, who in (("semaphore", "Python"), ("workers", "C++")):
-        if any(lv.bound_of(runs, m) == b for m in models):
+        if any(lv.bound_of(runs, m) == b and lv.cap_run(runs, m, lv.bound_mode(runs, m, pooled)) for m in models):
             bounds.append(f"{'asyncio.Semaphore(' + c + ')' if b == 'semaphore' else c + ' workers'} ({who})")
     return " / ".join(bounds) + (" over one pooled session" if pooled else ", new connection per request")
 
@@ -394,11 +401,16 @@ def cap(results, charts_dir):
 
 
 def write_all(results, charts_dir):
-    """Every limits chart; returns {stem: [paths]} ."""
-    out = {"limits_throughput": throughput(results, charts_dir),
-           "limits_latency": latency(results, charts_dir),
-           "limits_peak": peak(results, charts_dir)}
-    if lv.part(results.runs, "per_host"):
+    """Every limits chart the run has data for; returns {stem: [paths]}. A default run measures one
+    limit of the sweep per model and the per-host limit alone (the sweep and the total limit alone are
+    the reference's), so the latency and peak charts, curves over the limits, and the per-host chart,
+    a comparison of the two settings, are drawn only when the run has what they compare."""
+    runs = results.runs
+    out = {"limits_throughput": throughput(results, charts_dir)}
+    if len(_x_positions(runs)[0]) > 1:
+        out["limits_latency"] = latency(results, charts_dir)
+        out["limits_peak"] = peak(results, charts_dir)
+    if any(all(lv.fast_p99_pair(runs, m)) for m in lv.models(runs)):
         out["limits_per_host"] = per_host(results, charts_dir)
     if lv.part(results.runs, "fd"):
         out["limits_fd"] = fd(results, charts_dir)

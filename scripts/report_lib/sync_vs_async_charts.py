@@ -309,8 +309,11 @@ def resources_chart(results, charts_dir):
 
 
 def write_all(results, charts_dir):
-    """Returns {stem: [paths]} of the charts written."""
-    return {"sync_vs_async_headline": headline_chart(results, charts_dir),
-            "sync_vs_async_wall": wall_chart(results, charts_dir),
-            "sync_vs_async_memory": memory_chart(results, charts_dir),
-            "sync_vs_async_resources": resources_chart(results, charts_dir)}
+    """Returns {stem: [paths]} of the charts written. Without a concurrent C++ series measured at two K
+    (a default run) there is no memory chart: the page's memory section says why."""
+    out = {"sync_vs_async_headline": headline_chart(results, charts_dir),
+           "sync_vs_async_wall": wall_chart(results, charts_dir)}
+    if sv.memory_sweep_measured(results.runs):
+        out["sync_vs_async_memory"] = memory_chart(results, charts_dir)
+    out["sync_vs_async_resources"] = resources_chart(results, charts_dir)
+    return out

@@ -248,6 +248,13 @@ class MemorySlope:
         return self.wobble_mb is not None and self.mb2 - self.mb1 >= MEMORY_NOISE_FACTOR * self.wobble_mb
 
 
+def memory_sweep_measured(runs: list[results.Run]) -> bool:
+    """Whether a concurrent C++ series was measured at two K at all (failed or not): what a memory
+    slope needs. A default run measures one K per series and leaves the sweep to the reference."""
+    return any(len({k_of(r) for r in runs if series_of(r) == s}) >= 2
+               for s in series_present(runs) if not s.sequential and not s.is_python)
+
+
 def memory_slope(runs: list[results.Run], s: Series) -> MemorySlope | None:
     """rss_per_inflight_kib: (memory at K2 − memory at K1) ÷ (in flight at K2 − at K1), KiB,
     between the two largest in-flight counts among the error-free runs (each at the smallest K

@@ -1,5 +1,6 @@
 """Hand-made Google Benchmark entries for the tests, built the way bench writes them, and
 ReportOnFixture: one report run on a scenario's committed fixture, shared by a test class."""
+import json
 import os
 import shutil
 import subprocess
@@ -23,14 +24,49 @@ class ReportOnFixture:
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix=f"report_{cls.SCENARIO}_test.")
         shutil.copytree(os.path.join(FIXTURES, cls.SCENARIO), os.path.join(cls.tmp, cls.SCENARIO))
+        cls.prepare(os.path.join(cls.tmp, cls.SCENARIO))
         cls.result = subprocess.run([REPORT, "--out", cls.tmp, "--scenario", cls.SCENARIO], capture_output=True,
                                     text=True, timeout=120)
         with open(os.path.join(cls.tmp, cls.SCENARIO, "README.md"), encoding="utf-8") as f:
             cls.page = f.read()
 
     @classmethod
+    def prepare(cls, directory):
+        """Changes the copied fixture before the report runs (nothing here)."""
+
+    @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+
+class ReportOnDefaultGrid(ReportOnFixture):
+    """ReportOnFixture on the part of the fixture that a default run measures: the benchmarks named in
+    DEFAULT_GRID (the default mode's grid in bench/scenarios/<scenario>.cpp) with every repetition,
+    and a run.json that says mode default, so the page is the one a default run gets."""
+    DEFAULT_GRID: tuple[str, ...] = ()
+
+    @classmethod
+    def prepare(cls, directory):
+        def kept(name):
+            return results.strip_suffixes(name) in cls.DEFAULT_GRID
+        path = os.path.join(directory, "bench.json")
+        with open(path, encoding="utf-8") as f:
+            bench = json.load(f)
+        bench["benchmarks"] = [e for e in bench["benchmarks"]
+                               if e.get("run_type") != "aggregate" and kept(e.get("run_name") or e["name"])]
+        missing = set(cls.DEFAULT_GRID) - {results.strip_suffixes(e["run_name"]) for e in bench["benchmarks"]}
+        assert not missing, f"not in the fixture: {sorted(missing)}"
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(bench, f)
+        path = os.path.join(directory, "spectra.json")
+        with open(path, encoding="utf-8") as f:
+            spectra = json.load(f)
+        spectra["benchmarks"] = {k: v for k, v in spectra["benchmarks"].items() if kept(k)}
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(spectra, f)
+        with open(os.path.join(directory, "run.json"), "w", encoding="utf-8") as f:
+            json.dump({"scenario": cls.SCENARIO, "mode": "default", "budget_s": 30.0, "policy_min": 4,
+                       "policy_max": 20, "target_ci": 0.05, "stop": "budget", "groups": []}, f)
 
 
 def entry(name, rep=0, **counters):

@@ -347,5 +347,67 @@ class LimitsReportEndToEndTest(helpers.ReportOnFixture, unittest.TestCase):
                 self.assertGreater(os.path.getsize(path), 1000, path)
 
 
+
+# The default mode's grid (bench/scenarios/limits.cpp, default_grid): limit 32 of the sweep for every model,
+# the fd part for aiohttp and asio_coro, aiohttp's per-host limit, the connector and the pooled bound for
+# every model and aiohttp's unpooled semaphore. The sweep and the rest are the reference's.
+DEFAULT_GRID = tuple(f"limits/{name}" for name in (
+    "asio_coro/sweep/limit:32/delay_ms:20", "curl_multi/sweep/limit:32/delay_ms:20",
+    "py_aiohttp/sweep/limit:32/delay_ms:20",
+    "asio_coro/fd/fd_limit:256/limit:unlimited", "asio_coro/fd/fd_limit:256/limit:100",
+    "py_aiohttp/fd/fd_limit:256/limit:unlimited", "py_aiohttp/fd/fd_limit:256/limit:100",
+    "py_aiohttp/per_host/limit:12/limit_per_host:4",
+    "asio_coro/cap/workers_pooled/cap:32/delay_ms:20", "asio_coro/cap/connector/cap:32/delay_ms:20",
+    "curl_multi/cap/workers_pooled/cap:32/delay_ms:20", "curl_multi/cap/connector/cap:32/delay_ms:20",
+    "py_aiohttp/cap/semaphore_pooled/cap:32/delay_ms:20", "py_aiohttp/cap/semaphore_unpooled/cap:32/delay_ms:20",
+    "py_aiohttp/cap/connector/cap:32/delay_ms:20"))
+
+
+class LimitsDefaultGridEndToEndTest(helpers.ReportOnDefaultGrid, unittest.TestCase):
+    """The page of a default run: the verdict and every headline figure from the smaller grid, the
+    charts that need the sweep left out, and what is left to the reference said so."""
+    SCENARIO = "limits"
+    DEFAULT_GRID = DEFAULT_GRID
+
+    def test_report_succeeds_with_the_verdict_of_the_rule(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        v = lv.decide(results.load(self.tmp, "limits").runs)
+        self.assertIn(f"> **Verdict.** {v.line}", self.page)
+
+    def test_every_headline_figure_is_measured(self):
+        from report_lib import limits as page
+        labels = [f.label for f in page.headline(results.load(self.tmp, "limits"))]
+        for model, bound in (("py_aiohttp", "semaphore"), ("curl_multi", "workers"), ("asio_coro", "workers")):
+            self.assertIn(f"`{model}` throughput ÷ (limit ÷ delay), limit:32", labels)
+            self.assertIn(f"`{model}` connector ÷ {bound} over one session, req/s", labels)
+
+    def test_charts_of_a_sweep_or_a_comparison_need_both_sides(self):
+        charts = os.path.join(self.tmp, "limits", "charts")
+        for stem in CHARTS:
+            drawn = stem in ("limits_throughput", "limits_fd", "limits_cap")
+            self.assertEqual(os.path.exists(os.path.join(charts, f"{stem}.png")), drawn, stem)
+            self.assertEqual(f"charts/{stem}.png" in self.page, drawn, stem)
+
+    def test_what_is_left_to_the_reference_is_said_so(self):
+        sweep = next(line for line in self.page.splitlines() if line.startswith("| sweep |"))
+        self.assertIn("the sweep over limits is measured by `bench --reference`", sweep)
+        per_host = self.page.split("## Limit per host", 1)[1].split("\n## ", 1)[0]
+        self.assertIn("the total limit alone, which the comparison needs, is measured by `bench --reference`",
+                      per_host)
+
+    def test_waves_without_an_unlimited_gather(self):
+        from report_lib import limits as page
+        # Every limited run counts when no unlimited run gives the gather's size (16 waves of 32 here).
+        self.assertEqual(page._waves(runs_of(sweep_entries(limits=(32,)))), 16)
+        # With one, a run with as many requests as that gather or more does not count (limit 256 here).
+        self.assertEqual(page._waves(runs_of(sweep_entries(limits=(32, 256, 0)))), 16)
+
+    def test_the_cpp_cap_note_without_the_unpooled_bound(self):
+        self.assertIn("- `asio_coro` (C++): connections opened 32 (workers over one session), 32 (connector); "
+                      "over one session, ", self.page)
+        self.assertIn("- `py_aiohttp` (Python): connections opened 32 (semaphore over one session), 160 (semaphore, "
+                      "new connection per request), 32 (connector); over one session, ", self.page)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -246,5 +246,75 @@ class SyncVsAsyncEndToEndTest(helpers.ReportOnFixture, unittest.TestCase):
             self.assertIn(f"charts/{stem}.png", self.page)
 
 
+
+# The default mode's grid (bench/scenarios/sync_vs_async.cpp, kDefaultGrid): the headline pairs and the
+# runs with every request at once at K = 100, requests on 32 threads there, and the pooling confound at
+# K = 10. The sweep over K is the reference's.
+DEFAULT_GRID = tuple(f"sync_vs_async/{series}/delay_ms:{L}" for series in (
+    "asio_coro/sequential/c:1/k:100", "threads_curl/thread_per_request/c:0/k:100", "curl_multi/gather/c:0/k:100",
+    "asio_coro/gather/c:0/k:100", "py_requests/sequential/c:1/k:10", "py_requests/sequential/c:1/k:100",
+    "py_requests/sequential_nopool/c:1/k:10", "py_requests_threads/workers/c:32/k:100",
+    "py_aiohttp/gather/c:0/k:10", "py_aiohttp/gather/c:0/k:100"))
+
+
+class DefaultGridTest(unittest.TestCase):
+    """What the default grid carries: the verdict and both headline pairs at K = 100, the guide's
+    requests.get ÷ Session rule at the K where both ran; no memory slope, said so."""
+
+    def default_runs(self):
+        return [r for r in runs() if r.name.text in DEFAULT_GRID]
+
+    def test_the_verdict_and_both_pairs_are_measured(self):
+        v = sv.decide(self.default_runs())
+        self.assertEqual(v.word, sv.decide(runs()).word, v.line)
+        self.assertEqual([(p.language, p.k) for p in v.pairs], [("Python", 100), ("C++", 100)])
+
+    def test_no_memory_slope_and_the_page_says_where_it_is(self):
+        rs = self.default_runs()
+        self.assertTrue(sv.memory_sweep_measured(runs()))
+        self.assertFalse(sv.memory_sweep_measured(rs))
+        text = page._memory(rs)
+        self.assertIn("at one K only", text)
+        self.assertIn("`bench --reference`", text)
+
+    def test_the_pooling_confound_is_read_where_all_three_ran(self):
+        self.assertIn("**The pooling confound** (K = 10)", page._pooling_confound(self.default_runs(), L))
+        self.assertIn("**The pooling confound** (K = 100)", page._pooling_confound(runs(), L))
+
+    def test_the_guide_reads_requests_get_beside_a_session_where_both_ran(self):
+        from report_lib import guide_questions as gq
+        for rs, k in ((self.default_runs(), 10), (runs(), 100)):
+            for series, other in ((gq.NOPOOL, "py_requests/sequential"), ("py_requests/sequential", gq.NOPOOL)):
+                self.assertEqual(gq._sva_beside(series, other)(rs).name.param("k"), k, (series, k))
+        self.assertIsNone(gq._sva_beside(gq.NOPOOL, "py_requests/sequential")(
+            [r for r in runs() if "sequential_nopool" not in r.name.text]))
+
+
+class SyncVsAsyncDefaultGridEndToEndTest(helpers.ReportOnDefaultGrid, unittest.TestCase):
+    SCENARIO = "sync_vs_async"
+    DEFAULT_GRID = DEFAULT_GRID
+
+    def test_report_succeeds_with_the_verdict_of_the_rule(self):
+        self.assertEqual(self.result.returncode, 0, self.result.stderr)
+        v = sv.decide(results.load(self.tmp, "sync_vs_async").runs)
+        self.assertIn("> **Verdict.** " + v.line, self.page)
+        self.assertIn("| C++ | 100 | `asio_coro/sequential` |", self.page)
+
+    def test_what_is_left_to_the_reference_is_said_so(self):
+        setup = next(line for line in self.page.splitlines() if line.startswith("| not in this run |"))
+        self.assertIn("`blocking_curl/sequential`, `threads_curl/workers` (measured by `bench --reference`", setup)
+        self.assertNotIn("not built in", setup)
+        memory = self.page.split("## Memory per request in flight", 1)[1].split("\n## ", 1)[0]
+        self.assertIn("at one K only", memory)
+
+    def test_no_memory_chart_without_a_sweep(self):
+        charts = os.path.join(self.tmp, "sync_vs_async", "charts")
+        self.assertFalse(os.path.exists(os.path.join(charts, "sync_vs_async_memory.png")))
+        self.assertNotIn("charts/sync_vs_async_memory.png", self.page)
+        for stem in ("sync_vs_async_headline", "sync_vs_async_wall", "sync_vs_async_resources"):
+            self.assertTrue(os.path.exists(os.path.join(charts, stem + ".png")), stem)
+            self.assertIn(f"charts/{stem}.png", self.page)
+
+
 if __name__ == "__main__":
     unittest.main()
