@@ -70,6 +70,14 @@ def sections(results: results.Results, charts_written: dict[str, list[str]], v: 
     ]
 
 
+def _headline_only(runs: list[results.Run]) -> str:
+    """A note when only the headline race ran (the default and quick grids): the reference has the others."""
+    if cv.configs(runs) != [(cv.HEADLINE_FAILURE, cv.HEADLINE_N)]:
+        return ""
+    return (" (the headline race, which every figure and check of this run reads; the reference adds a larger "
+            "batch and a connection reset as the failure)")
+
+
 def _setup(results: results.Results) -> str:
     runs = results.runs
     fail_ms, slow_ms = first_median(cv.races(runs), "fail_ms"), first_median(cv.races(runs), "slow_ms")
@@ -82,7 +90,7 @@ def _setup(results: results.Results) -> str:
                    f"{fmt.sig(fail_ms)} ms (`status=500`, turned into an exception by `raise_for_status` / a "
                    f"status check; or `fault=reset`), the N−1 siblings take {fmt.sig(slow_ms)} ms; "
                    f"N = {', '.join(fmt.count(n) for n in ns) or fmt.DASH}; failures: "
-                   f"{', '.join(failures) or fmt.DASH}"),
+                   f"{', '.join(failures) or fmt.DASH}" + _headline_only(runs)),
         ("Python", "`bench/scenarios/python/cancellation.py`, one `/usr/bin/python3` child per repetition, aiohttp "
                    "with `TCPConnector(limit=0)`; after `gather` raises, the script keeps its loop and session "
                    "running until the siblings end, as a long-lived program would"),

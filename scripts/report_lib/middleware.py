@@ -102,10 +102,12 @@ def _charts(written: dict[str, list[str]]) -> str:
 
 
 def _span_section(runs: list[results.Run]) -> str:
-    rows = []
+    rows, absent = [], []
     for server in mv.SERVERS:
         for conn in mv.CONNECTIONS:
             r = mv.find(runs, server, "timing", "span", conn)
+            if r is None:
+                absent.append(f"{mv.SERVER_LABEL[server]}, {mv.CONNECTION_LABEL[conn]}")
             if r is None or r.failed or not r.reps:
                 continue
             below, missing, checked = mv.span_counts(r)
@@ -122,7 +124,10 @@ def _span_section(runs: list[results.Run]) -> str:
             "repetitions of each one's median difference):\n\n"
             + fmt.table(["server", "connection", "answers", "delay, ms", "span p50, ms", "shortest span, ms",
                          "client p50, ms", "client beyond the span, ms (95 % CI)", "spans < delay",
-                         "spans missing"], rows))
+                         "spans missing"], rows)
+            # The default run measures only the spans its verdict and headline read.
+            + ("\n\nNot measured in this run (the quick run and the reference measure every timed server on "
+               f"both kinds of connection): {'; '.join(absent)}." if absent else ""))
 
 
 def _why(runs: list[results.Run], v: mv.Verdict) -> str:

@@ -116,13 +116,23 @@ def _setup(results: results.Results) -> str:
         ("Python client models (concurrency)", listed(py) if py else "Python peers not measured in this run"),
         ("modes", "`pool` (connections kept and reused: one client or session for all requests), `nopool` "
                   "(a new connection per request, as with a new session per request)"),
-        ("protocols", ", ".join(p.upper() for p in pv.protos(runs))),
+        ("protocols", _protocols_text(runs)),
         ("server delays", ", ".join(f"{fmt.param(d)} ms" for d in pv.delays(runs))),
         ("requests per repetition", (requests + " (each run's count is in the table below)") if requests
          else "not recorded"),
         ("TLS session cache", cache),
     ]
     return page.setup_table(results, rows)
+
+
+def _protocols_text(runs: list[results.Run]) -> str:
+    """'HTTP, HTTPS'; HTTPS alone (the default run's grid) says where plain HTTP is measured."""
+    ps = pv.protos(runs)
+    text = ", ".join(p.upper() for p in ps)
+    if ps == ["https"]:
+        text += (" only: every check of the verdict is over HTTPS, and plain HTTP, a figure of this setup "
+                 "rather than a check, is measured by the quick run and the reference (`--reference`)")
+    return text
 
 
 def _charts(written: dict[str, list[str]]) -> str:

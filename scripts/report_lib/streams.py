@@ -96,11 +96,24 @@ def _any_chat(runs: list[results.Run]) -> results.Run:
     return next((r for r in runs if sv.key(r).part in ("chat", "churn") and r.reps), None)
 
 
+def _windows_text(runs: list[results.Run]) -> tuple[str, str]:
+    """('1, 64, 1024', ''), or each implementation's windows when they differ, with a note saying why
+    (the default run leaves out the points of the sweep that no figure reads)."""
+    by_impl = {impl: [w for w in sv.windows(runs) if sv.find(runs, "udp", impl, w) is not None]
+               for impl in sv.UDP_IMPLS}
+    measured = [ws for ws in by_impl.values() if ws]
+    if len(measured) < 2 or all(ws == measured[0] for ws in measured):
+        return ", ".join(str(w) for w in sv.windows(runs)) or fmt.DASH, ""
+    text = " or ".join(f"{', '.join(str(w) for w in ws)} (`{impl}`)" for impl, ws in by_impl.items() if ws)
+    return text, ("; this run measured only the windows a figure reads, the quick run and the reference "
+                  "every window for both")
+
+
 def _setup(results: results.Results) -> str:
     runs = results.runs
     chat = _any_chat(runs)
     med = (lambda c: fmt.count(chat.median(c))) if chat else (lambda c: fmt.DASH)
-    ws = ", ".join(str(w) for w in sv.windows(runs)) or fmt.DASH
+    ws, ws_note = _windows_text(runs)
     rows = [
         ("chat server", "`bench/scenarios/python/streams_chat.py`: `asyncio.start_server` on 127.0.0.1, one "
                         "handler per client reading lines with `readline()`, each line broadcast to every other "
@@ -125,7 +138,7 @@ def _setup(results: results.Results) -> str:
                      f"{_udp_med(runs, 'duration_ms')} ms; a reply or {_udp_med(runs, 'timeout_ms')} ms without one "
                      f"frees a slot; then {_udp_med(runs, 'grace_ms')} ms for stragglers. `asio`: server on its own thread "
                      "(CPU 1 when pinned), client on bench's; `py_asyncio`: `DatagramProtocol` server and "
-                     "client in two Python processes (`streams_udp.py`)"),
+                     "client in two Python processes (`streams_udp.py`)" + ws_note),
     ]
     return page.setup_table(results, rows)
 
