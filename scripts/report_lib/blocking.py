@@ -162,6 +162,11 @@ def _setup(results: results.Results) -> str:
     return page.setup_table(results, rows)
 
 
+# What a part of the page says when this run did not measure it: the default grid leaves some to the
+# reference (bench/scenarios/blocking.cpp, register_blocking).
+NOT_MEASURED = "Not measured in this run; the reference run (`bench --reference`) measures it."
+
+
 def _charts(written: dict[str, list[str]]) -> str:
     captions = {
         "blocking_client": "C3: total time of the 100 tasks by how they wait, Python and C++ side by side; "
@@ -309,6 +314,7 @@ def _gil_bullet(runs: list[results.Run], v: bv.Verdict) -> str:
 def _why(runs: list[results.Run], v: bv.Verdict) -> str:
     py_sleep = bv.find(runs, "py_client", "time_sleep")
     cpp_offs = [r for r in bv.offloads(runs, "cpu") if bv.clean(r)]
+    pools = [bv.workers(r) for r in bv.offloads(runs, "client")]
     out = [
         "- **One thread runs the loop.** A coroutine gives the thread back only at an `await`. `time.sleep` "
         "holds the thread, so the loop cannot run the other tasks, the heartbeat or the unrelated requests "
@@ -321,7 +327,8 @@ def _why(runs: list[results.Run], v: bv.Verdict) -> str:
            if _ms(py_sleep, "loop_lag_max_us") is not None else "") + ".",
         "- **A thread pool bounds the wait, not removes it.** Offloaded, the loop stays free, but the pool "
         "runs W sleeps at a time: ceil(N/W) rounds of D. asyncio's default executor has min(32, CPUs + 4) "
-        "threads; the C++ rows use pools of 4 and 32.",
+        "threads" + (f"; the C++ rows use pools of {' and '.join(str(w) for w in pools)}" if pools else "")
+        + ".",
         "- **CPU work is the same stall on the loop.** A computation never reaches an `await`: the tasks' "
         "work runs back to back and the loop waits for all of it.",
         _gil_bullet(runs, v),
@@ -424,7 +431,7 @@ def _silent(runs: list[results.Run]) -> str:
     found = {bv.key(r).kind: r for r in runs if bv.key(r).group == "silent" and r.reps}
     blocking, asio = found.get("blocking"), found.get("asio")
     if not blocking and not asio:
-        return "Not measured in this run."
+        return NOT_MEASURED
     first = blocking or asio
     silent, idle = first.median("silent"), first.median("idle_timeout_ms")
     settle = first.median("settle_ms")
@@ -473,10 +480,15 @@ def _aiohttp(runs: list[results.Run], part: bv.Part) -> str:
         top_c = max(clean_slept, key=lambda c: clean_slept[c].median("steady_req_per_s") or 0)
         top = clean_slept[top_c].median("steady_req_per_s")
         held = not any("over" in reason for reason in part.reasons)
-        out.append(f"The `time.sleep` handler peaked at **{fmt.sig(top)} req/s** (c:{top_c}), "
-                   + (f"within {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)} at every "
-                      "concurrency: more clients only wait longer." if held else
-                      f"over {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)}: see the Verdict."))
+        within = f"within {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)}"
+        if not held:
+            held_text = f"over {bv.AIOHTTP_CAP_OVER}×1/D = {fmt.sig(bv.AIOHTTP_CAP_OVER * cap)}: see the Verdict."
+        elif len(clean_slept) > 1:
+            held_text = f"{within} at every concurrency: more clients only wait longer."
+        else:
+            held_text = (f"{within}, at the one concurrency this run measured; the reference run (`bench "
+                         "--reference`) sweeps it.")
+        out.append(f"The `time.sleep` handler peaked at **{fmt.sig(top)} req/s** (c:{top_c}), " + held_text)
     for ch in part.checks:
         c = ch.name.rsplit("c:", 1)[1]
         if ch.status == verdict_mod.PASSED:
