@@ -36,7 +36,8 @@
 //
 // Server side (blocking/server/...): mockd --engine asio (timers, one thread)
 // vs --engine blocking --threads 8 (handlers sleep), delay 20 ms, client
-// asio_coro at concurrency 1..512 with a new connection per request (a
+// asio_coro at concurrency 1..512 (the reference; the default mode measures
+// one, see register_blocking) with a new connection per request (a
 // thread-per-connection server pins a pool thread to each keep-alive
 // connection, so pooled clients beyond 8 would starve, not queue).
 // Signature: the blocking engine serves at most 8/20 ms = 400 requests/s and
@@ -44,7 +45,7 @@
 //
 // Server side in Python (blocking/aiohttp_server/...): an aiohttp.web server
 // whose handler calls time.sleep(D) against one that awaits asyncio.sleep(D),
-// same client, concurrencies and delay. Signature: time.sleep serves at most
+// same client and delay. Signature: time.sleep serves at most
 // 1/D requests/s (one thread); asyncio.sleep scales with C.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -171,27 +172,40 @@ struct LoopCase {
   double work_ms;
   int workers;    // 0: no pool
   int pool_cpus;  // the CPUs the pool may use (loop::Config::pool_cpus)
+  bool standard;  // in the default grid (register_blocking says why)
 };
 
+// blocking/<group>/<kind>/tasks:N/<wait_ms:D|cpu_ms:C><rest>: the names of the
+// event-loop runs, C++ and Python, built in one place so the comparisons
+// name the same benchmarks the cases register.
+std::string loop_name(const std::string& group_kind, bool cpu, const std::string& rest = "") {
+  char work[32];
+  if (cpu)
+    std::snprintf(work, sizeof work, "/cpu_ms:%g", kCpuMs);
+  else
+    std::snprintf(work, sizeof work, "/wait_ms:%g", kWaitMs);
+  return "blocking/" + group_kind + "/tasks:" + std::to_string(kTasks) + work + rest;
+}
+
+// The C++ loop, in the default grid where it carries a figure the guide
+// quotes (C3: sleep_for ÷ a timer; C5: the work on the loop ÷ on 4 threads
+// allowed 2 CPUs); the pools of sleeps and the pool held to the loop's CPU
+// are in the reference.
 std::vector<LoopCase> loop_cases() {
-  const std::string tail = "/tasks:" + std::to_string(kTasks);
-  char wait[32], cpu[32];
-  std::snprintf(wait, sizeof wait, "/wait_ms:%g", kWaitMs);
-  std::snprintf(cpu, sizeof cpu, "/cpu_ms:%g", kCpuMs);
   return {
-      {"blocking/client/timer" + tail + wait, loop::Work::timer, kWaitMs, 0, 0},
-      {"blocking/client/sleep" + tail + wait, loop::Work::sleep, kWaitMs, 0, 0},
-      {"blocking/client/offload" + tail + wait + "/workers:4", loop::Work::sleep_offload, kWaitMs,
-       4, 0},
-      {"blocking/client/offload" + tail + wait + "/workers:32", loop::Work::sleep_offload, kWaitMs,
-       32, 0},
-      {"blocking/cpu/on_loop" + tail + cpu, loop::Work::cpu_on_loop, kCpuMs, 0, 0},
+      {loop_name("client/timer", false), loop::Work::timer, kWaitMs, 0, 0, true},
+      {loop_name("client/sleep", false), loop::Work::sleep, kWaitMs, 0, 0, true},
+      {loop_name("client/offload", false, "/workers:4"), loop::Work::sleep_offload, kWaitMs, 4, 0,
+       false},
+      {loop_name("client/offload", false, "/workers:32"), loop::Work::sleep_offload, kWaitMs, 32, 0,
+       false},
+      {loop_name("cpu/on_loop", true), loop::Work::cpu_on_loop, kCpuMs, 0, 0, true},
       // The pool on the loop's CPU (what the bench's pin gives it) and on two
       // CPUs (what asyncio.to_thread's threads get in an unpinned program).
-      {"blocking/cpu/offload" + tail + cpu + "/workers:4/cpus:1", loop::Work::cpu_offload, kCpuMs,
-       4, 1},
-      {"blocking/cpu/offload" + tail + cpu + "/workers:4/cpus:2", loop::Work::cpu_offload, kCpuMs,
-       4, 2},
+      {loop_name("cpu/offload", true, "/workers:4/cpus:1"), loop::Work::cpu_offload, kCpuMs, 4, 1,
+       false},
+      {loop_name("cpu/offload", true, "/workers:4/cpus:2"), loop::Work::cpu_offload, kCpuMs, 4, 2,
+       true},
   };
 }
 
@@ -256,18 +270,16 @@ struct PyCase {
   int workers;  // the process pool's size; 0: none or asyncio's default executor
 };
 
+// Every Python loop is in the default grid: they decide the client side of
+// C3 and C5, and the guide quotes each (P8, P10, P13, P14, Q12).
 std::vector<PyCase> py_cases() {
-  const std::string tail = "/tasks:" + std::to_string(kTasks);
-  char wait[32], cpu[32];
-  std::snprintf(wait, sizeof wait, "/wait_ms:%g", kWaitMs);
-  std::snprintf(cpu, sizeof cpu, "/cpu_ms:%g", kCpuMs);
   return {
-      {"blocking/py_client/asyncio_sleep" + tail + wait, "asyncio_sleep", kWaitMs, 0},
-      {"blocking/py_client/time_sleep" + tail + wait, "time_sleep", kWaitMs, 0},
-      {"blocking/py_client/to_thread" + tail + wait, "to_thread", kWaitMs, 0},
-      {"blocking/py_cpu/on_loop" + tail + cpu, "cpu_on_loop", kCpuMs, 0},
-      {"blocking/py_cpu/to_thread" + tail + cpu, "cpu_to_thread", kCpuMs, 0},
-      {"blocking/py_cpu/process_pool" + tail + cpu + "/workers:2", "cpu_process_pool", kCpuMs, 2},
+      {loop_name("py_client/asyncio_sleep", false), "asyncio_sleep", kWaitMs, 0},
+      {loop_name("py_client/time_sleep", false), "time_sleep", kWaitMs, 0},
+      {loop_name("py_client/to_thread", false), "to_thread", kWaitMs, 0},
+      {loop_name("py_cpu/on_loop", true), "cpu_on_loop", kCpuMs, 0},
+      {loop_name("py_cpu/to_thread", true), "cpu_to_thread", kCpuMs, 0},
+      {loop_name("py_cpu/process_pool", true, "/workers:2"), "cpu_process_pool", kCpuMs, 2},
   };
 }
 
@@ -337,15 +349,23 @@ struct AwaitCase {
   std::string name;
   std::string kind;  // await_yield.py's kind
   int every;         // sleep0: one asyncio.sleep(0) per `every` awaits; 0: none
+  bool standard;     // in the default grid
 };
 
+// blocking/py_await_yield/<no_yield|sleep0>/awaits:N/work_steps:S[/every:K]
+std::string await_name(const std::string& kind, int every) {
+  return "blocking/py_await_yield/" + kind + "/awaits:" + std::to_string(kAwaits) +
+         "/work_steps:" + std::to_string(kAwaitWorkSteps) +
+         (every > 0 ? "/every:" + std::to_string(every) : "");
+}
+
+// The default grid has the pair the guide quotes (Q7: a sleep(0) after every
+// await); a sleep(0) every 100 awaits is in the reference.
 std::vector<AwaitCase> await_cases() {
-  const std::string tail =
-      "/awaits:" + std::to_string(kAwaits) + "/work_steps:" + std::to_string(kAwaitWorkSteps);
   return {
-      {"blocking/py_await_yield/no_yield" + tail, "no_yield", 0},
-      {"blocking/py_await_yield/sleep0" + tail + "/every:1", "sleep0", 1},
-      {"blocking/py_await_yield/sleep0" + tail + "/every:100", "sleep0", 100},
+      {await_name("no_yield", 0), "no_yield", 0, true},
+      {await_name("sleep0", 1), "sleep0", 1, true},
+      {await_name("sleep0", 100), "sleep0", 100, false},
   };
 }
 
@@ -704,24 +724,52 @@ void run_silent_benchmark(benchmark::State& state, ScenarioContext& context,
   k["requests"] = static_cast<double>(summary.requests);
 }
 
+// The concurrencies the server sides' headline factors are taken at, in
+// every mode (blocking.py: SERVER_HEADLINE_C, AIOHTTP_HEADLINE_C): the lowest
+// each verdict rule checks, so the default grid measures one pair per server
+// and its factors line up with the reference's.
+constexpr int kServerHeadlineC = 64;
+constexpr int kAiohttpHeadlineC = 32;
+
 void register_blocking(ScenarioContext& context) {
-  const bool quick = context.options().quick();
+  const Mode mode = context.options().mode;
+  const bool quick = mode == Mode::quick;
+  // The default grid is what the verdict's four parts, the headline figures
+  // the guide quotes and its sentences read (each case says why it is in it):
+  // the event loops above, and one concurrency per server. The reference
+  // sweeps the servers' concurrency, adds the C++ pools of sleeps, the CPU
+  // pool held to one CPU, a sleep(0) every 100 awaits and the connections that
+  // send nothing; a quick run keeps every kind at three concurrencies.
+  const bool everything = mode != Mode::standard;
   for (const auto& c : loop_cases())
-    context.add(c.name,
-                [&context, c](benchmark::State& state) { run_loop_benchmark(state, context, c); });
+    if (everything || c.standard)
+      context.add(c.name, [&context, c](benchmark::State& state) {
+        run_loop_benchmark(state, context, c);
+      });
   for (const auto& c : py_cases())
     context.add(c.name, [&context, c](benchmark::State& state) {
       run_python_benchmark(state, context, c);
     });
   for (const auto& c : await_cases())
-    context.add(c.name,
-                [&context, c](benchmark::State& state) { run_await_benchmark(state, context, c); });
+    if (everything || c.standard)
+      context.add(c.name, [&context, c](benchmark::State& state) {
+        run_await_benchmark(state, context, c);
+      });
 
-  const std::vector<int> concurrencies =
-      quick ? std::vector<int>{1, 16, 64} : std::vector<int>{1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+  // Concurrencies per server kind: the blocking engine's cap shows from 2T =
+  // 16 on, the factors the rules check from kServerHeadlineC (mockd) and
+  // kAiohttpHeadlineC (aiohttp) on.
+  std::vector<int> mockd_concurrencies{kServerHeadlineC};
+  std::vector<int> aiohttp_concurrencies{kAiohttpHeadlineC};
+  if (quick) {
+    mockd_concurrencies = {1, 16, kServerHeadlineC};
+    aiohttp_concurrencies = {1, 16, kAiohttpHeadlineC};
+  } else if (mode == Mode::reference) {
+    mockd_concurrencies = aiohttp_concurrencies = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+  }
   for (const auto& [engine, threads] :
        std::vector<std::pair<std::string, int>>{{"asio", 1}, {"blocking", kBlockingThreads}})
-    for (int concurrency : concurrencies) {
+    for (int concurrency : mockd_concurrencies) {
       const ServerCase c{engine, threads, concurrency,
                          server_requests_for(engine, concurrency, quick)};
       const std::string name = server_name(c);
@@ -730,20 +778,62 @@ void register_blocking(ScenarioContext& context) {
       });
     }
   for (const std::string route : {"time_sleep", "asyncio_sleep"})
-    for (int concurrency : concurrencies) {
+    for (int concurrency : aiohttp_concurrencies) {
       const AiohttpCase c{route, concurrency, aiohttp_requests_for(route, concurrency, quick)};
       const std::string name = aiohttp_name(c);
       context.add(name, [&context, c, name](benchmark::State& state) {
         run_aiohttp_benchmark(state, context, c, name);
       });
     }
-  for (const auto& [engine, threads] :
-       std::vector<std::pair<std::string, int>>{{"asio", 1}, {"blocking", kBlockingThreads}}) {
-    const std::string name = silent_name(engine, threads);
-    context.add(name, [&context, engine, threads, name](benchmark::State& state) {
-      run_silent_benchmark(state, context, engine, threads, name);
-    });
-  }
+  // Connections that send nothing: a section of the page, in no verdict rule.
+  if (everything)
+    for (const auto& [engine, threads] :
+         std::vector<std::pair<std::string, int>>{{"asio", 1}, {"blocking", kBlockingThreads}}) {
+      const std::string name = silent_name(engine, threads);
+      context.add(name, [&context, engine, threads, name](benchmark::State& state) {
+        run_silent_benchmark(state, context, engine, threads, name);
+      });
+    }
+
+  // The headline factors, side by side in every round; in the default mode
+  // each group repeats until its interval is tight (a comparison whose sides
+  // were not registered, a reference-only figure in the default mode, is
+  // dropped). Python's time.sleep is also set against to_thread: the guide's
+  // Q12 line, and the pool's bound is checked on that run.
+  const auto wait = [](const std::string& group_kind) { return loop_name(group_kind, false); };
+  const auto work = [](const std::string& group_kind, const std::string& rest = "") {
+    return loop_name(group_kind, true, rest);
+  };
+  context.compare({"C3, Python: time.sleep ÷ asyncio.sleep, total", wait("py_client/time_sleep"),
+                   wait("py_client/asyncio_sleep"), "total_ms"});
+  context.compare({"C3, Python: time.sleep ÷ asyncio.to_thread(time.sleep), total",
+                   wait("py_client/time_sleep"), wait("py_client/to_thread"), "total_ms"});
+  context.compare({"C3, C++: sleep_for ÷ a timer, total", wait("client/sleep"),
+                   wait("client/timer"), "total_ms"});
+  context.compare({"C5, Python: work on the loop ÷ in asyncio.to_thread, total",
+                   work("py_cpu/on_loop"), work("py_cpu/to_thread"), "total_ms"});
+  context.compare({"C5, Python: work on the loop ÷ in ProcessPoolExecutor(2), total",
+                   work("py_cpu/on_loop"), work("py_cpu/process_pool", "/workers:2"), "total_ms"});
+  for (int cpus : {1, 2})
+    context.compare({"C5, C++: work on the loop ÷ on 4 threads, " + std::to_string(cpus) + " CPU" +
+                         (cpus > 1 ? "s" : "") + ", total",
+                     work("cpu/on_loop"),
+                     work("cpu/offload", "/workers:4/cpus:" + std::to_string(cpus)), "total_ms"});
+  for (int every : {1, 100})
+    context.compare({"Q7: heartbeat lag max, awaits that never suspend ÷ sleep(0) " +
+                         (every == 1 ? std::string("after every await")
+                                     : "every " + std::to_string(every) + " awaits"),
+                     await_name("no_yield", 0), await_name("sleep0", every), "loop_lag_max_us"});
+  const std::string at_server = "c:" + std::to_string(kServerHeadlineC);
+  const std::string at_aiohttp = "c:" + std::to_string(kAiohttpHeadlineC);
+  context.compare({"C3 server: asio ÷ blocking engine, steady req/s, " + at_server,
+                   server_name({"asio", 1, kServerHeadlineC, 0}),
+                   server_name({"blocking", kBlockingThreads, kServerHeadlineC, 0}),
+                   "steady_req_per_s"});
+  context.compare(
+      {"C3 server, Python: aiohttp asyncio.sleep ÷ time.sleep handler, steady req/s, " + at_aiohttp,
+       aiohttp_name({"asyncio_sleep", kAiohttpHeadlineC, 0}),
+       aiohttp_name({"time_sleep", kAiohttpHeadlineC, 0}), "steady_req_per_s"});
 }
 
 const ScenarioRegistrar registrar({"blocking", register_blocking});

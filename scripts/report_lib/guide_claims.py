@@ -74,8 +74,10 @@ CLAIMS = [
           Line("`sleep_for` ÷ a timer: ", Fig("blocking", "C3: C++"))),
     Claim("C3", "`time.sleep` in a handler stalls the server", "blocking",
           (Passes("blocking", "aiohttp_server: `asyncio.sleep` ÷ `time.sleep` handler"),), (),
-          Line("aiohttp, `asyncio.sleep` ÷ `time.sleep` handler: ", Fig("blocking", "C3 server, Python")),
-          Line("asio ÷ sleeping-thread engine: ", Fig("blocking", "C3 server:")), "charts/blocking_server.png"),
+          Line("aiohttp, ", Part("blocking", ("C3 server, Python",), r"c:(\d+)"), " clients, `asyncio.sleep` ÷ "
+               "`time.sleep` handler: ", Fig("blocking", "C3 server, Python")),
+          Line("asio ÷ sleeping-thread engine, ", Part("blocking", ("C3 server:",), r"c:(\d+)"), " clients: ",
+               Fig("blocking", "C3 server:")), "charts/blocking_server.png"),
     Claim("C4", "Fetching concurrently takes about the slowest request, sequentially the sum", "sync_vs_async",
           (Passes("sync_vs_async", "Python:"), Passes("sync_vs_async", "every repetition ≥ K × L")), (),
           Line("`requests` one by one ÷ `aiohttp` gathered: ", Fig("sync_vs_async", "Python:")),

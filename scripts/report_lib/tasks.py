@@ -228,9 +228,12 @@ def _limits(runs: list[results.Run]) -> str:
                 cells.append(f"reached ({_bytes(r.median('rss_mb') * (1 << 20))} RSS)"
                              if r.median("rss_mb") is not None else "reached")
         rows.append(cells)
+    # The default grid measures the headline count alone.
+    others = (" This run measured one count; the reference run (`bench --reference`) measures the others."
+              if len(ns) == 1 else "")
     return ("What stopped a count is data, not a crash: a thread count beyond the machine's budget is not "
-            "attempted, and the limit is named.\n\n" + fmt.table(["kind"] + [f"N = {fmt.count(n)}" for n in ns],
-                                                                    rows))
+            "attempted, and the limit is named." + others + "\n\n"
+            + fmt.table(["kind"] + [f"N = {fmt.count(n)}" for n in ns], rows))
 
 
 def _signature(runs: list[results.Run]) -> str:

@@ -12,6 +12,7 @@ asio_coro's green, asyncio tasks py_aiohttp's red; the 64 KiB-stack threads
 share the C++ threads' colour, drawn dotted.
 """
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
 
 from . import charts, fmt, palette
 from . import tasks_verdict as tv
@@ -71,6 +72,11 @@ def _panel(ax, runs, counter, scale=1.0):
     ax.set_xscale("log")
     ax.set_xticks(ns)
     ax.set_xticklabels([fmt.axis(n) for n in ns])
+    if len(ns) == 1:
+        # One count (the default grid): a decade around it, so the kinds' small offsets stay a cluster at
+        # one N, and no minor tick labels that would read as other counts.
+        ax.set_xlim(ns[0] / 3, ns[0] * 3)
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("waiting tasks (N)")
     if values:
         ax.set_yscale("log")
@@ -82,11 +88,14 @@ def _panel(ax, runs, counter, scale=1.0):
 
 def _note(results, what, counter="bytes_per_task", counter_text="bytes per task"):
     ctx = results.ctx
+    one_count = len(tv.counts(results.runs)) == 1
     return "  ".join([
         f"Machine: {ctx('suite_machine', 'not recorded')}.",
         f"{what} Geometric means of {results.repetitions_label or 'the'} repetitions"
         f"{' (QUICK RUN)' if results.quick else ''}; error bars: 95 % CI.",
-        "Each count in a fresh process (C++: forked from bench; Python: a fresh /usr/bin/python3).",
+        "Each count in a fresh process (C++: forked from bench; Python: a fresh /usr/bin/python3)."
+        + (" This run measured one count; the reference run (bench --reference) measures the others."
+           if one_count else ""),
         charts.spread_note(results, counter, counter_text)])
 
 

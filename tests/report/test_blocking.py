@@ -10,7 +10,7 @@ import unittest
 
 from . import REPO, helpers
 from report_lib import blocking, blocking_verdict as bv
-from report_lib import results
+from report_lib import page, results
 
 REPORT = os.path.join(REPO, "scripts", "report")
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "blocking")
@@ -288,6 +288,65 @@ class BlockingVerdict(unittest.TestCase):
         for r in runs_of(loop_entries()):
             text = bv.label(r)
             self.assertTrue(text.startswith("Python " if r.name.labels[0].startswith("py_") else "C++ "), text)
+
+
+# The default grid (bench/scenarios/blocking.cpp, register_blocking): every Python loop, the C++ loops
+# behind a figure the guide quotes, a sleep(0) after every await, and each server at its headline's
+# concurrency.
+REFERENCE_ONLY = ("/client/offload/", "/cpus:1", "/every:100")
+
+
+def default_grid_entries():
+    full = loop_entries() + await_entries() + server_entries(cs=(blocking.AIOHTTP_HEADLINE_C,
+                                                                 blocking.SERVER_HEADLINE_C))
+    return [e for e in full if not any(part in e["name"] for part in REFERENCE_ONLY)
+            and ("/server/" not in e["name"] or f"/c:{blocking.SERVER_HEADLINE_C}/" in e["name"])
+            and ("/aiohttp_server/" not in e["name"] or f"/c:{blocking.AIOHTTP_HEADLINE_C}/" in e["name"])]
+
+
+def sweep_entries():
+    """Every kind, the servers swept over concurrency as the reference does."""
+    return loop_entries() + await_entries() + server_entries(cs=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512))
+
+
+class HeadlineConcurrency(unittest.TestCase):
+    """The servers' factors are quoted at one concurrency in every mode, so a default run's figures line
+    up with the reference's, which sweeps the concurrency."""
+
+    def test_the_sweep_quotes_the_factors_at_the_headline_concurrencies(self):
+        labels = [f.label for f in blocking.headline(results.Results("blocking", "", {}, runs_of(sweep_entries())))]
+        self.assertIn("C3 server, Python: aiohttp `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, "
+                      f"c:{blocking.AIOHTTP_HEADLINE_C}", labels)
+        self.assertIn(f"C3 server: asio ÷ blocking engine, steady req/s, c:{blocking.SERVER_HEADLINE_C}", labels)
+        self.assertFalse([label for label in labels if label.endswith("c:512")])
+
+    def test_each_is_the_lowest_concurrency_its_rule_checks(self):
+        self.assertEqual(blocking.SERVER_HEADLINE_C, bv.HIGH_C)
+        self.assertEqual(blocking.AIOHTTP_HEADLINE_C, bv.AIOHTTP_HIGH_C)
+
+    def test_the_default_grid_gives_the_sweeps_verdict_and_its_figures(self):
+        full, default = runs_of(sweep_entries()), runs_of(default_grid_entries())
+        self.assertEqual(bv.decide(default).word, bv.decide(full).word)
+        for part in ("client", "server", "aiohttp", "cpu", "await_yield"):
+            self.assertEqual(getattr(bv.decide(default), part).word, getattr(bv.decide(full), part).word, part)
+        full_labels = [f.label for f in blocking.headline(results.Results("blocking", "", {}, full))]
+        default_labels = [f.label for f in blocking.headline(results.Results("blocking", "", {}, default))]
+        # Only the reference's own rows are missing: the C++ pool on one CPU and sleep(0) every 100 awaits.
+        self.assertEqual([label for label in full_labels if label not in default_labels],
+                         ["C5: C++ work on the loop ÷ C++ work on 4 threads, 1 CPU, total time",
+                          "Q7 await_yield: awaits that never suspend ÷ `asyncio.sleep(0)` every 100 awaits, "
+                          "heartbeat lag max"])
+        self.assertEqual([label for label in default_labels if label not in full_labels], [])
+
+    def test_a_default_page_says_where_the_rest_is_measured(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            r = results.Results("blocking", os.path.join(tmp, "blocking"), {}, runs_of(default_grid_entries()))
+            text = page.render(blocking, r, {}, reference_dir=os.path.dirname(FIXTURE))
+        self.assertIn("## Connections that send nothing\n\n" + blocking.NOT_MEASURED, text)
+        self.assertIn("at the one concurrency this run measured; the reference run (`bench --reference`) sweeps it",
+                      text)
+        # No pool of sleeps in C++ here: the page names none.
+        self.assertIn("asyncio's default executor has min(32, CPUs + 4) threads.", text)
 
 
 class BlockingReportEndToEnd(unittest.TestCase):

@@ -167,13 +167,16 @@ class HeadlineOnFixturesTest(unittest.TestCase):
 
     def test_blocking_gives_c3_c5_and_the_server_factor(self):
         labels = [f.label for f in scenarios.get("blocking").headline(load("blocking"))]
-        self.assertEqual(len(labels), 10)
+        # The fixture is a quick run of an older grid, aiohttp's handlers at c:1, 16 and 64: none at the
+        # concurrency that figure is taken at (blocking.AIOHTTP_HEADLINE_C), so it is left out rather than
+        # taken at another one (test_blocking.HeadlineConcurrency).
+        self.assertEqual(len(labels), 9)
         self.assertEqual(labels[0], "C3: Python `time.sleep` ÷ Python `asyncio.sleep`, total time")
         self.assertEqual(labels[1], "C3: C++ `sleep_for` on the loop ÷ C++ `asio::steady_timer`, total time")
         self.assertEqual(sum(label.startswith("C5: ") for label in labels), 4)
-        self.assertIn("C3 server, Python: aiohttp `asyncio.sleep` ÷ `time.sleep` handler, steady req/s, c:64", labels)
+        self.assertFalse([label for label in labels if label.startswith("C3 server, Python")])
         self.assertEqual(sum(label.startswith("Q7 await_yield: ") for label in labels), 2)
-        self.assertTrue(labels[-1].startswith("C3 server: asio ÷ blocking engine, steady req/s, c:"))
+        self.assertEqual(labels[-1], "C3 server: asio ÷ blocking engine, steady req/s, c:64")
 
 
 class HeadlineOfSmallerRunsTest(unittest.TestCase):

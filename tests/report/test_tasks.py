@@ -100,6 +100,22 @@ class TasksVerdictTest(unittest.TestCase):
         self.assertIn("RSS per task, C++ coroutine (Asio), n:10000", labels)
 
 
+class DefaultGridTest(unittest.TestCase):
+    """The default grid measures the headline count alone (bench/scenarios/tasks.cpp)."""
+
+    def test_the_headline_count_alone_gives_every_figure(self):
+        figures = tasks.headline(results.Results("tasks", "", {}, grid()))
+        self.assertEqual(len(figures), len(tv.PAIRS) + len(tv.SERIES))
+        self.assertTrue(all(f.label.endswith(f", n:{tv.HEADLINE_N}") for f in figures))
+
+    def test_the_page_says_where_the_other_counts_are(self):
+        text = tasks._limits(grid())
+        self.assertIn("This run measured one count; the reference run (`bench --reference`) measures the others.",
+                      text)
+        both = grid() + grid(n=1000)
+        self.assertNotIn("measures the others", tasks._limits(both))
+
+
 class TasksReportTest(helpers.ReportOnFixture, unittest.TestCase):
     SCENARIO = "tasks"
 
