@@ -230,7 +230,7 @@ int main(int argc, char** argv) {
   std::string out = (suite::source_dir() / "results-local").string();
   int repetitions = 0;  // 0: the mode's own
   bench::RepetitionPolicy adaptive{
-      .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 30};
+      .adaptive = true, .fixed = 10, .min = 4, .max = 20, .target = 0.05, .budget_s = 25};
   double target_percent = 5;
   std::vector<std::string> servers;
   std::string cacert;

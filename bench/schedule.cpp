@@ -109,16 +109,19 @@ ScheduleOutcome run_rounds(const std::string& scenario,
     for (auto i : u.members) s += costs.expected(benchmarks[i]);
     return s;
   };
+  // A benchmark in no comparison has no interval to tighten: the adaptive
+  // policy gives it the minimum, and the budget goes to the open groups.
+  const int alone = policy.adaptive ? policy.min : policy.fixed;
   auto needs_round = [&](const Unit& u) {
     if (u.dead) return false;
-    if (!policy.adaptive || u.groups.empty()) return reps_of(u) < policy.fixed;
+    if (!policy.adaptive || u.groups.empty()) return reps_of(u) < alone;
     return std::any_of(u.groups.begin(), u.groups.end(),
                        [&](const auto& g) { return !group_done(g); });
   };
   // Repetitions a unit is expected to need after `reps` (for the ETA).
   auto more_reps = [&](const Unit& u, int reps) {
     if (u.dead) return 0;
-    if (!policy.adaptive || u.groups.empty()) return std::max(0, policy.fixed - reps);
+    if (!policy.adaptive || u.groups.empty()) return std::max(0, alone - reps);
     int most = 0;
     for (const auto& g : groups) {
       if (g.done || !u.groups.contains(g.label)) continue;

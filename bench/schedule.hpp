@@ -12,7 +12,7 @@
 // within ±target and each of its comparisons' own interval within twice
 // that (after at least `min` repetitions, at most `max`), and no
 // new round starts once the time budget would be overrun; benchmarks in no
-// comparison get the fixed count.
+// comparison get `min` repetitions.
 #pragma once
 
 #include <optional>
@@ -29,7 +29,7 @@ namespace bench {
 
 struct RepetitionPolicy {
   bool adaptive = false;
-  int fixed = 10;         // every benchmark when not adaptive; those in no comparison when adaptive
+  int fixed = 10;         // every benchmark when not adaptive
   int min = 4, max = 20;  // adaptive: repetitions of a comparison group
   double target = 0.05;   // adaptive: a group is done when its interval is within ±target
   double budget_s = 0;    // adaptive: no round starts that would end past this (0: no budget)
