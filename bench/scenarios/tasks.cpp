@@ -32,6 +32,7 @@
 // (4 KiB), a coroutine frame far less, so threads cost >= 2x the RSS.
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -446,6 +447,12 @@ json in_forked_child(const std::function<Measure()>& measure) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(1);
     close(fds[0]);
+    // The child inherits bench's heap, with whatever the scenarios before
+    // left free in it: frames allocated into those already resident pages
+    // would not raise the RSS, so the figure would depend on what ran
+    // first. Handing the free pages back first makes every task's memory
+    // count, whatever ran before.
+    malloc_trim(0);
     std::string out;
     try {
       const int cpus = allow_every_cpu();

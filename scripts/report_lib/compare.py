@@ -17,7 +17,10 @@ For every scenario with a bench.json in both A and B:
 
 summary_lines() is the terminal's summary, a few lines per scenario; the end
 of a bench run prints it against the committed reference
-(`scripts/report --compare DIR results`). Only read, never written.
+(`scripts/report --compare DIR results`). When both directories hold every
+scenario the interview guide reads, it ends with the guide's words side by
+side too: each claim's verdict word and each question's mark (guide.py), and
+which of them changed. Only read, never written.
 """
 from __future__ import annotations
 
@@ -84,6 +87,16 @@ class Comparison:
     scenarios: list[ScenarioComparison]  # one per scenario in both
     only_a: list[str]                    # scenario names with a bench.json in A only
     only_b: list[str]
+    guide: GuideComparison | None = None  # when both hold every scenario the guide reads
+
+
+@dataclass
+class GuideComparison:
+    claims: list[tuple[str, str, str]]     # (claim id, word in A, word in B), every claim
+    questions: list[tuple[str, str, str]]  # (question id, mark in A, mark in B), every question
+
+    def changed(self) -> list[tuple[str, str, str]]:
+        return [row for row in self.claims + self.questions if row[1] != row[2]]
 
 
 def compare(a_dir: str, b_dir: str) -> Comparison:
@@ -99,7 +112,24 @@ def compare(a_dir: str, b_dir: str) -> Comparison:
             f"--compare: {a_dir} and {b_dir} have no scenario in common "
             f"(A: {', '.join(in_a) or 'none'}; B: {', '.join(in_b) or 'none'})")
     return Comparison(a_dir, b_dir, [compare_scenario(name, a_dir, b_dir) for name in common],
-                      [n for n in in_a if n not in in_b], [n for n in in_b if n not in in_a])
+                      [n for n in in_a if n not in in_b], [n for n in in_b if n not in in_a],
+                      compare_guide(a_dir, b_dir))
+
+
+def compare_guide(a_dir: str, b_dir: str) -> GuideComparison | None:
+    """The guide's claim words and question marks from A beside B's, or None when either side
+    lacks a scenario the guide reads (a partial run would show 'not in this run' everywhere)."""
+    from . import guide, guide_claims, guide_data, guide_questions  # the guide reads every scenario
+    a, b = guide_data.Data(a_dir), guide_data.Data(b_dir)
+    needed = {c.scenario for c in guide_claims.CLAIMS}
+    if not all(a.has(n) and b.has(n) for n in needed):
+        return None
+    try:
+        return GuideComparison(
+            [(c.cid, guide.claim_word(a, c), guide.claim_word(b, c)) for c in guide_claims.CLAIMS],
+            [(q.qid, guide.question_mark(a, q), guide.question_mark(b, q)) for q in guide_questions.QUESTIONS])
+    except _UNREADABLE:
+        return None
 
 
 def _known_scenarios(out_dir: str) -> list[str]:
@@ -158,7 +188,19 @@ def summary_lines(comparison: Comparison, every_figure: bool = False) -> list[st
             lines.append(f"report: only in {which}, not compared: {_names(names)}")
     if len(c.scenarios) > 1:
         lines.append(total_line(c.scenarios))
+    if c.guide:
+        lines.append(guide_line(c.guide))
     return lines
+
+
+def guide_line(g: GuideComparison) -> str:
+    """The guide's words in one line: how many claims and questions kept theirs, and the others."""
+    same_claims = sum(a == b for _, a, b in g.claims)
+    same_questions = sum(a == b for _, a, b in g.questions)
+    line = (f"report: the interview guide: claim verdicts the same in {same_claims} of {len(g.claims)}, "
+            f"question marks in {same_questions} of {len(g.questions)}")
+    changed = "; ".join(f'{qid} "{a}" in A, "{b}" in B' for qid, a, b in g.changed())
+    return line + (f"; changed: {changed}" if changed else "")
 
 
 def total_line(compared: Sequence[ScenarioComparison]) -> str:

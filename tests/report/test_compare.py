@@ -216,6 +216,25 @@ class TotalLineTest(unittest.TestCase):
         self.assertFalse(any("verdict the same in" in line for line in compare.summary_lines(compare.compare(RUN, REFERENCE))))
 
 
+class GuideLineTest(unittest.TestCase):
+    def test_names_every_changed_claim_and_question(self):
+        g = compare.GuideComparison([("C1", "confirmed", "confirmed"), ("C11", "inconclusive", "nuanced")],
+                                    [("P6", "? undecided", "⚠ half-true"), ("P1", "✓ holds", "✓ holds")])
+        self.assertEqual(compare.guide_line(g),
+                         "report: the interview guide: claim verdicts the same in 1 of 2, question marks in 1 of 2; "
+                         'changed: C11 "inconclusive" in A, "nuanced" in B; P6 "? undecided" in A, "⚠ half-true" in B')
+
+    def test_a_partial_run_has_no_guide_comparison(self):
+        self.assertIsNone(compare.compare(RUN, REFERENCE).guide)
+
+    def test_the_reference_beside_itself_keeps_every_word(self):
+        results_dir = os.path.join(REPO, "results")  # every scenario the guide reads
+        g = compare.compare_guide(results_dir, results_dir)
+        assert g is not None
+        self.assertEqual(g.changed(), [])
+        self.assertTrue(compare.guide_line(g).endswith(f"question marks in {len(g.questions)} of {len(g.questions)}"))
+
+
 class OneSidedTest(unittest.TestCase):
     def test_checks_on_one_side_are_listed_only_when_they_did_not_pass(self):
         from report_lib import verdict
