@@ -6,6 +6,7 @@
 // results/. See bench/README.md.
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <spawn.h>
 #include <sys/utsname.h>
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -74,10 +76,14 @@ std::string versions() {
          OpenSSL_version(OPENSSL_VERSION) + ", cpp-httplib " + HTTPLIB_PACKAGE_VERSION;
 }
 
-// Runs scripts/report with `options` as an argument vector, never through a
+// Where a report's stdout goes: the terminal, stderr (when stdout carries
+// JSON), or nowhere (a second pass that only adds the charts).
+enum class ReportOutput { terminal, to_stderr, discard };
+
+// Starts scripts/report with `options` as an argument vector, never through a
 // shell: the output directory is the user's text and may hold any character.
-// `quiet_stdout`: its lines go to stderr (stdout carries JSON).
-bool run_report_script(std::vector<std::string> options, bool quiet_stdout) {
+// Its pid, or -1 when it could not start.
+pid_t start_report_script(std::vector<std::string> options, ReportOutput output) {
   const std::string script = (suite::source_dir() / "scripts" / "report").string();
   std::vector<std::string> args = {script};
   args.insert(args.end(), options.begin(), options.end());
@@ -86,7 +92,10 @@ bool run_report_script(std::vector<std::string> options, bool quiet_stdout) {
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  if (quiet_stdout) posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+  if (output == ReportOutput::to_stderr)
+    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+  if (output == ReportOutput::discard)
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   // The script runs in a process group of its own, so an interrupt stops
   // its children too (the shell's subshells, Python).
   posix_spawnattr_t attr;
@@ -104,7 +113,12 @@ bool run_report_script(std::vector<std::string> options, bool quiet_stdout) {
   // Interrupted: the signal thread stops the child and ends the run (exit
   // 130/143); it must not go on as if the report had merely failed.
   while (spawned != 0 && bench::interrupted()) pause();
-  if (spawned != 0) return false;
+  return spawned == 0 ? pid : -1;
+}
+
+// Waits for a report started by start_report_script: whether it succeeded.
+bool finish_report_script(pid_t pid) {
+  if (pid < 0) return false;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -113,12 +127,40 @@ bool run_report_script(std::vector<std::string> options, bool quiet_stdout) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-// The charts and report of one scenario.
-bool write_report(const std::string& out, const std::string& scenario, bool no_charts,
-                  bool quiet_stdout) {
-  std::vector<std::string> options = {"--out", out, "--scenario", scenario};
-  if (no_charts) options.push_back("--no-charts");
-  return run_report_script(options, quiet_stdout);
+// `quiet_stdout`: its lines go to stderr (stdout carries JSON).
+bool run_report_script(std::vector<std::string> options, bool quiet_stdout) {
+  return finish_report_script(start_report_script(
+      std::move(options), quiet_stdout ? ReportOutput::to_stderr : ReportOutput::terminal));
+}
+
+// The report of one scenario, without its charts: written as soon as the
+// scenario is measured, so a run that stops later keeps it.
+bool write_report(const std::string& out, const std::string& scenario, bool quiet_stdout) {
+  return run_report_script({"--out", out, "--scenario", scenario, "--no-charts"}, quiet_stdout);
+}
+
+// The reports again, with their charts, two at a time once nothing is being
+// measured: drawing is most of a report's time, and it uses one core. The
+// pages' text was printed by write_report. How many failed.
+int draw_charts(const std::string& out, const std::vector<std::string>& scenarios) {
+  constexpr std::size_t kAtOnce = 2;
+  int failures = 0;
+  std::deque<std::pair<std::string, pid_t>> running;
+  auto finish_oldest = [&] {
+    const auto [name, pid] = running.front();
+    running.pop_front();
+    if (!finish_report_script(pid)) {
+      std::cerr << "bench: the charts of " << name << " failed\n";
+      ++failures;
+    }
+  };
+  for (const auto& name : scenarios) {
+    if (running.size() == kAtOnce) finish_oldest();
+    running.emplace_back(
+        name, start_report_script({"--out", out, "--scenario", name}, ReportOutput::discard));
+  }
+  while (!running.empty()) finish_oldest();
+  return failures;
 }
 
 // A /proc/sys value as one line of text ("2", "32768 60999"), or "unknown".
@@ -434,6 +476,7 @@ int main(int argc, char** argv) {
     double measure_s = 0;               // over the scenarios, for whole_run.json
     std::vector<std::string> failures;  // benchmarks that threw: the run fails
     int report_failures = 0;
+    std::vector<std::string> reported;  // scenarios whose report was written: their charts next
     // Each scenario's last recorded duration in this mode: the ETA's prior,
     // and the overall ETA across the scenarios still to come. Unknown with
     // --repetitions N (no record is of that) or for a scenario never recorded.
@@ -491,13 +534,19 @@ int main(int argc, char** argv) {
                 << " repetitions, " << g.state << " (an interval of this run's repetitions)";
       progress.say(summary.str());
 
-      progress.say("bench: drawing the charts and writing the report for " + name + " ...");
-      if (!write_report(out, name, no_charts, gbench.json)) {
+      progress.say("bench: writing the report for " + name + " ...");
+      if (!write_report(out, name, gbench.json)) {
         std::cerr << "bench: the report for " << name << " failed\n";
         ++report_failures;
       } else {
         std::cerr << "bench: wrote " << (dir / "README.md").string() << "\n";
+        reported.push_back(name);
       }
+    }
+    if (!no_charts && !reported.empty()) {
+      progress.say("bench: drawing the charts of " + std::to_string(reported.size()) +
+                   " scenario(s) ...");
+      report_failures += draw_charts(out, reported);
     }
     // A new reference changes the figures the interview guide quotes; a run of
     // every scenario elsewhere reproduces the guide from this machine's numbers,

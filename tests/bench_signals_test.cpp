@@ -179,7 +179,8 @@ TEST(BenchSignals, SigintWhileTheReportIsDrawnStopsItAndExits130) {
                       "--no-pin", "--out", out.string()},
                      dir / "tmp");
   ASSERT_GT(bench.pid(), 0);
-  ASSERT_TRUE(bench.wait_for("writing the report", std::chrono::seconds(120))) << bench.err();
+  // The charts are drawn after every page is written, in a second pass.
+  ASSERT_TRUE(bench.wait_for("drawing the charts", std::chrono::seconds(120))) << bench.err();
   // The report script is running (it has the output path on its command line).
   std::vector<pid_t> reporters;
   for (int i = 0; i < 100 && reporters.empty(); ++i) {
