@@ -295,10 +295,12 @@ int main(int argc, char** argv) {
                  "Repetitions of every benchmark (default: 3 quick, 10 reference, adaptive "
                  "otherwise)")
       ->check(cli_checks::integer_in(1, 1000));
-  app.add_option("--budget", adaptive.budget_s,
-                 "Default mode: seconds of measuring per scenario after which no new round starts")
-      ->check(cli_checks::number_in(1, 86'400, "s"))
-      ->capture_default_str();
+  auto* budget_option =
+      app.add_option(
+             "--budget", adaptive.budget_s,
+             "Default mode: seconds of measuring per scenario after which no new round starts")
+          ->check(cli_checks::number_in(1, 86'400, "s"))
+          ->capture_default_str();
   app.add_option("--target-ci", target_percent,
                  "Default mode: repeat a comparison until its 95 % interval is within this many "
                  "percent of its factor")
@@ -506,9 +508,12 @@ int main(int argc, char** argv) {
       write_run_json(dir / "run.json", name, mode, policy, {}, command, "interrupted");
       bench::ScheduleOutcome outcome;
       try {
-        outcome = bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), policy,
+        bench::RepetitionPolicy own = policy;
+        if (own.adaptive && budget_option->count() == 0 && s.context->default_budget())
+          own.budget_s = *s.context->default_budget();
+        outcome = bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), own,
                                     reporter, progress, costs, priors[at]);
-        write_run_json(dir / "run.json", name, mode, policy, outcome, command, std::nullopt);
+        write_run_json(dir / "run.json", name, mode, own, outcome, command, std::nullopt);
       } catch (const std::exception& e) {
         record_failure(dir / "run.json", name, mode, policy, outcome, command, e.what());
         throw;

@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include <functional>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -75,6 +76,12 @@ class ScenarioContext {
   const std::vector<BenchmarkEntry>& benchmarks() const { return benchmarks_; }
   const std::vector<Comparison>& comparisons() const { return comparisons_; }
 
+  // The default mode's budget for this scenario, when its verdict needs more
+  // rounds than the suite's budget allows (a noisy group a check reads);
+  // --budget on the command line still decides for every scenario.
+  void default_budget(double seconds) { default_budget_s_ = seconds; }
+  std::optional<double> default_budget() const { return default_budget_s_; }
+
  private:
   const std::regex& filter_;
   const RunOptions& options_;
@@ -83,6 +90,7 @@ class ScenarioContext {
   Series series_;
   std::vector<BenchmarkEntry> benchmarks_;
   std::vector<Comparison> comparisons_;
+  std::optional<double> default_budget_s_;
 };
 
 struct Scenario {

@@ -401,6 +401,12 @@ void register_middleware(ScenarioContext& context) {
                    overhead_name(kServers[0]), "server_cpu_us_per_req"});
   context.compare({"mockd: --time-handlers vs none", overhead_name(kServers[3]),
                    overhead_name(kServers[2]), "server_cpu_us_per_req"});
+  // aiohttp's CPU ratio is read against a threshold (under 1.25x), and the
+  // server's CPU time per request moves by 10-20 % between repetitions on
+  // this shared machine: in one default run of four, the suite's 25 s left it
+  // four repetitions and an interval too wide to decide. Rounds after the
+  // fourth hold only the four overhead runs, so 10 s more buy about three.
+  context.default_budget(35);
 }
 
 const ScenarioRegistrar registrar({"middleware", register_middleware});
