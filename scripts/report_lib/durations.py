@@ -33,7 +33,7 @@ PAGE_NAME = "DURATIONS.md"
 WHOLE_RUNS_NAME = "whole_runs.json"  # {"runs": {mode: entry}, "first_result": entry}
 
 
-def _read(path: str) -> dict[str, Any] | None:
+def read_json(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
@@ -48,7 +48,7 @@ def finished_runs(directory: str) -> dict[tuple[str, str], dict[str, Any]]:
     if not os.path.isdir(directory):
         return out
     for name in sorted(os.listdir(directory)):
-        run = _read(os.path.join(directory, name, "run.json"))
+        run = read_json(os.path.join(directory, name, "run.json"))
         if not run or run.get("stop") in (None, "interrupted", "failed") or run.get("mode") not in MODES:
             continue
         if not isinstance(run.get("measure_s"), (int, float)):
@@ -74,7 +74,7 @@ def merge(record: Record, runs: dict[tuple[str, str], dict[str, Any]]) -> Record
 
 def whole_run(directory: str) -> dict[str, Any] | None:
     """directory/whole_run.json when it records a run of every scenario, else None."""
-    run = _read(os.path.join(directory, "whole_run.json"))
+    run = read_json(os.path.join(directory, "whole_run.json"))
     if not run or not run.get("every_scenario") or run.get("mode") not in MODES:
         return None
     if not all(isinstance(run.get(k), (int, float)) for k in ("wall_s", "measure_s")):
@@ -83,7 +83,8 @@ def whole_run(directory: str) -> dict[str, Any] | None:
 
 
 def merge_whole_runs(whole: dict[str, Any], directories: Iterable[str]) -> dict[str, Any]:
-    merged = {"runs": dict(whole.get("runs", {})), **{k: v for k, v in whole.items() if k != "runs"}}
+    merged = dict(whole)
+    merged["runs"] = dict(whole.get("runs", {}))
     for d in directories:
         run = whole_run(d)
         if run:
@@ -123,7 +124,7 @@ def whole_runs_section(whole: dict[str, Any]) -> str:
 def timed_seconds(bench_json_path: str) -> float | None:
     """The sum of a bench.json's timed runs (real_time, plus a Python model's start-up): a lower
     bound of its measuring time, for runs made before bench wrote run.json. None if unreadable."""
-    data = _read(bench_json_path)
+    data = read_json(bench_json_path)
     if not data:
         return None
     total = 0.0
@@ -200,7 +201,7 @@ def record_durations(run_dirs: Iterable[str], record_path: str, page_path: str) 
         raise files.ForeignFile(f"{page_path} was not written by scripts/report (no '{files.GENERATED_MARKER}' "
                                 f"line near its top): not replacing it")
     run_dirs = list(run_dirs)  # read twice: the scenarios' runs, then the whole runs
-    record = _read(record_path) or {}
+    record = read_json(record_path) or {}
     # An entry estimated from timed runs gives way to a recorded run.
     record = {s: {m: e for m, e in modes.items() if not e.get("timed_only")} for s, modes in record.items()}
     for d in run_dirs:
@@ -208,7 +209,7 @@ def record_durations(run_dirs: Iterable[str], record_path: str, page_path: str) 
     record = with_reference_lower_bounds(record, os.path.dirname(record_path))
     files.write_text(record_path, json.dumps(record, indent=1, sort_keys=True) + "\n")
     whole_path = os.path.join(os.path.dirname(record_path), WHOLE_RUNS_NAME)
-    whole = _read(whole_path) or {}
+    whole = read_json(whole_path) or {}
     merged = merge_whole_runs(whole, run_dirs)
     if merged["runs"] or len(merged) > 1:  # nothing recorded yet: no file
         files.write_text(whole_path, json.dumps(merged, indent=1, sort_keys=True) + "\n")

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import NoReturn
 
-from . import durations
+from . import durations, files
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMMAND = ["scripts/bench", "--filter=pooling"]
@@ -112,19 +112,12 @@ def run(source: str, work: str, time_limit_s: float, log_path: str | None) -> tu
 def record(found: dict[str, float], results_dir: str) -> None:
     """Stores the marks as first_result in results_dir/whole_runs.json and regenerates the page."""
     path = os.path.join(results_dir, durations.WHOLE_RUNS_NAME)
-    try:
-        with open(path, encoding="utf-8") as f:
-            whole = json.load(f)
-    except (OSError, json.JSONDecodeError):
-        whole = {}
+    whole = durations.read_json(path) or {}
     entry: dict[str, float | str] = {k: round(v, 1) for k, v in found.items()}
     entry["command"] = " ".join(COMMAND)
     entry["finished"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S%z")
     whole["first_result"] = entry
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        json.dump(whole, f, indent=1, sort_keys=True)
-        f.write("\n")
-    os.replace(path + ".tmp", path)
+    files.write_text(path, json.dumps(whole, indent=1, sort_keys=True) + "\n")
     durations.record_durations([], os.path.join(results_dir, "durations.json"),
                                os.path.join(results_dir, durations.PAGE_NAME))
 
