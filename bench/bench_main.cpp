@@ -505,17 +505,18 @@ int main(int argc, char** argv) {
       bench::SuiteReporter reporter(dir / "bench.json", dir / "spectra.json", spectra, order);
       reporter.write_series(s.context->series(), dir / "series.json");
       bench::CostModel costs(kReferenceDir / name / "bench.json");
-      write_run_json(dir / "run.json", name, mode, policy, {}, command, "interrupted");
       bench::ScheduleOutcome outcome;
+      // The scenario's own budget, when it declares one and --budget did not decide.
+      bench::RepetitionPolicy own = policy;
+      if (own.adaptive && budget_option->count() == 0 && s.context->default_budget())
+        own.budget_s = *s.context->default_budget();
+      write_run_json(dir / "run.json", name, mode, own, {}, command, "interrupted");
       try {
-        bench::RepetitionPolicy own = policy;
-        if (own.adaptive && budget_option->count() == 0 && s.context->default_budget())
-          own.budget_s = *s.context->default_budget();
         outcome = bench::run_rounds(name, s.context->benchmarks(), s.context->comparisons(), own,
                                     reporter, progress, costs, priors[at]);
         write_run_json(dir / "run.json", name, mode, own, outcome, command, std::nullopt);
       } catch (const std::exception& e) {
-        record_failure(dir / "run.json", name, mode, policy, outcome, command, e.what());
+        record_failure(dir / "run.json", name, mode, own, outcome, command, e.what());
         throw;
       }
       measure_s += outcome.measure_s;
